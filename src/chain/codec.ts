@@ -1,0 +1,109 @@
+/**
+ * Canonical block encoding (docs/FORMATS.md):
+ *   header = rlp([chainId, height, round, parentHash, proposer, timestampMs, txRoot, stateRoot, parentQc])
+ *   block  = rlp([header fields list, [raw tx, ...]])
+ *   block hash = sha256(header encoding)
+ * Integers are minimal big-endian byte strings (0 is empty), as in Ethereum. Decoding
+ * re-encodes and compares, so every block has exactly one encoding and one hash.
+ */
+import { RLP } from '@ethereumjs/rlp';
+import { bigintToBytes, bytesToBigint, equalBytes } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { ChainError } from './errors.js';
+import type { Block, BlockHeader } from './types.js';
+
+type Nested = Uint8Array | Nested[];
+
+function headerFields(h: BlockHeader): Uint8Array[] {
+  return [
+    bigintToBytes(h.chainId),
+    bigintToBytes(BigInt(h.height)),
+    bigintToBytes(BigInt(h.round)),
+    h.parentHash,
+    h.proposer,
+    bigintToBytes(BigInt(h.timestampMs)),
+    h.txRoot,
+    h.stateRoot,
+    h.parentQc,
+  ];
+}
+
+export function encodeHeader(header: BlockHeader): Uint8Array {
+  return RLP.encode(headerFields(header));
+}
+
+export function hashHeader(header: BlockHeader): Uint8Array {
+  return sha256(encodeHeader(header));
+}
+
+export function encodeBlock(block: Block): Uint8Array {
+  return RLP.encode([headerFields(block.header), block.transactions]);
+}
+
+function bytesField(value: Nested | undefined, name: string, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array))
+    throw new ChainError('MALFORMED_BLOCK', `${name} must be a byte string`);
+  if (length !== undefined && value.length !== length) {
+    throw new ChainError('MALFORMED_BLOCK', `${name} must be ${length} bytes, got ${value.length}`);
+  }
+  return value;
+}
+
+function intField(value: Nested | undefined, name: string, maxBytes: number): bigint {
+  const bytes = bytesField(value, name);
+  if (bytes.length > maxBytes) throw new ChainError('MALFORMED_BLOCK', `${name} exceeds ${maxBytes} bytes`);
+  if (bytes.length > 0 && bytes[0] === 0)
+    throw new ChainError('NON_CANONICAL_BLOCK', `${name} has leading zeros`);
+  return bytesToBigint(bytes);
+}
+
+function safeInt(value: bigint, name: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ChainError('MALFORMED_BLOCK', `${name} is too large`);
+  return Number(value);
+}
+
+export function decodeHeaderFields(fields: Nested): BlockHeader {
+  if (!Array.isArray(fields) || fields.length !== 9) {
+    throw new ChainError('MALFORMED_BLOCK', 'a header is a list of 9 fields');
+  }
+  return {
+    chainId: intField(fields[0], 'chainId', 8),
+    height: safeInt(intField(fields[1], 'height', 8), 'height'),
+    round: safeInt(intField(fields[2], 'round', 8), 'round'),
+    parentHash: bytesField(fields[3], 'parentHash', 32),
+    proposer: bytesField(fields[4], 'proposer', 20),
+    timestampMs: safeInt(intField(fields[5], 'timestampMs', 8), 'timestampMs'),
+    txRoot: bytesField(fields[6], 'txRoot', 32),
+    stateRoot: bytesField(fields[7], 'stateRoot', 32),
+    parentQc: bytesField(fields[8], 'parentQc'),
+  };
+}
+
+function rlpDecode(bytes: Uint8Array): Nested {
+  try {
+    return RLP.decode(bytes) as Nested;
+  } catch (e) {
+    throw new ChainError('MALFORMED_BLOCK', `invalid RLP: ${(e as Error).message}`);
+  }
+}
+
+export function decodeHeader(bytes: Uint8Array): BlockHeader {
+  const header = decodeHeaderFields(rlpDecode(bytes));
+  if (!equalBytes(encodeHeader(header), bytes))
+    throw new ChainError('NON_CANONICAL_BLOCK', 'header is not canonical');
+  return header;
+}
+
+export function decodeBlock(bytes: Uint8Array): Block {
+  const decoded = rlpDecode(bytes);
+  if (!Array.isArray(decoded) || decoded.length !== 2 || !Array.isArray(decoded[1])) {
+    throw new ChainError('MALFORMED_BLOCK', 'a block is a list [header, transactions]');
+  }
+  const header = decodeHeaderFields(decoded[0]);
+  const transactions = decoded[1].map((tx, i) => bytesField(tx, `transactions[${i}]`));
+  const block = { header, transactions };
+  if (!equalBytes(encodeBlock(block), bytes))
+    throw new ChainError('NON_CANONICAL_BLOCK', 'block is not canonical');
+  return block;
+}

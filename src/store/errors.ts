@@ -1,0 +1,14 @@
+import { LedgerError } from '../errors.js';
+
+export type StoreErrorCode =
+  | 'GENESIS_MISMATCH'
+  | 'NOT_INITIALISED'
+  | 'ALREADY_INITIALISED'
+  | 'NOT_NEXT_BLOCK'
+  | 'CORRUPT_STORE'
+  | 'INVALID_CURSOR'
+  | 'STORE_CLOSED';
+
+export class StoreError extends LedgerError {
+  declare readonly code: StoreErrorCode;
+}

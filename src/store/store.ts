@@ -1,0 +1,302 @@
+/**
+ * The ledger store: typed repositories over one lmdb environment, one named database
+ * per bucket (Lodestar's layout). Committed data is written in exactly one place,
+ * `commitBlock`, in one lmdb transaction that also moves the head, and the call returns
+ * only once the write is flushed to disk. After a crash the store therefore holds every
+ * block whose commit returned, each whole, or nothing of it.
+ *
+ * Buckets (key -> value), docs/FORMATS.md:
+ *   meta       utf8 name -> bytes        genesisHash, head (height(8) || hash(32))
+ *   blocks     height(8) -> canonical block encoding
+ *   blockIds   hash(32) -> height(8)
+ *   commitQcs  height(8) -> QC certifying the block (bytes from consensus)
+ *   receipts   height(8) -> rlp list of the block's receipts
+ *   txs        txHash(32) -> height(8) || index(4)
+ *   history    address(20) || ~height(8) || ~index(4) -> txHash(32)
+ *   accounts   address(20) -> account(40)
+ *   tree       account-tree node key -> node (src/commitment)
+ */
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { decodeBlock, encodeBlock } from '../chain/codec.js';
+import type { Block } from '../chain/types.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
+import type { Address } from '../crypto/keys.js';
+import type { Account, AccountChange, AccountReader, Receipt } from '../state/index.js';
+import { decodeAccount, encodeAccount } from '../state/index.js';
+import {
+  decodeHistoryKey,
+  decodeReceipts,
+  decodeTxLocation,
+  encodeReceipts,
+  encodeTxLocation,
+  heightKey,
+  historyKey,
+  readHeight,
+} from './codec.js';
+import { StoreError } from './errors.js';
+
+/** Everything one committed block changes, written atomically by `commitBlock`. */
+export interface BlockCommit {
+  block: Block;
+  hash: Uint8Array;
+  receipts: readonly Receipt[];
+  /** Final value of every account the block changed. */
+  accounts: Iterable<AccountChange>;
+  /** Account-tree nodes to write and delete (src/commitment's TreeUpdate). */
+  tree: { puts: ReadonlyArray<readonly [Uint8Array, Uint8Array]>; deletes: readonly Uint8Array[] };
+  /** The quorum certificate that certifies this block, when known at commit time. */
+  commitQc?: Uint8Array;
+}
+
+export interface Head {
+  height: number;
+  hash: Uint8Array;
+}
+
+export interface TxLocation {
+  height: number;
+  index: number;
+}
+
+export interface HistoryPage {
+  items: Array<TxLocation & { txHash: Uint8Array }>;
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+type Bin = Database<Buffer, Buffer>;
+
+const META_GENESIS = Buffer.from('genesisHash');
+const META_HEAD = Buffer.from('head');
+
+export const MAX_HISTORY_PAGE = 100;
+
+function buf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function u8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export class LedgerStore implements AccountReader {
+  private readonly meta: Bin;
+  private readonly blocks: Bin;
+  private readonly blockIds: Bin;
+  private readonly commitQcs: Bin;
+  private readonly receipts: Bin;
+  private readonly txs: Bin;
+  private readonly history: Bin;
+  private readonly accounts: Bin;
+  private readonly tree: Bin;
+  private cachedHead: Head | undefined;
+  private closed = false;
+
+  private constructor(private readonly env: RootDatabase) {
+    const bucket = (name: string): Bin =>
+      env.openDB(name, { keyEncoding: 'binary', encoding: 'binary' }) as unknown as Bin;
+    this.meta = bucket('meta');
+    this.blocks = bucket('blocks');
+    this.blockIds = bucket('blockIds');
+    this.commitQcs = bucket('commitQcs');
+    this.receipts = bucket('receipts');
+    this.txs = bucket('txs');
+    this.history = bucket('history');
+    this.accounts = bucket('accounts');
+    this.tree = bucket('tree');
+    this.cachedHead = this.readHead();
+  }
+
+  /**
+   * Opens (or creates) the store in `dir` for the chain whose genesis block hash is
+   * `genesisHash`. A store that belongs to another chain refuses to open.
+   */
+  static open(dir: string, genesisHash: Uint8Array): LedgerStore {
+    const env = open({ path: dir, maxDbs: 16, keyEncoding: 'binary', encoding: 'binary' });
+    const store = new LedgerStore(env);
+    const stored = store.genesisHash();
+    if (stored && !equalBytes(stored, genesisHash)) {
+      env.close();
+      throw new StoreError(
+        'GENESIS_MISMATCH',
+        `data directory ${dir} belongs to the chain with genesis ${toHex(stored)}, not ${toHex(genesisHash)}; use another --data directory`,
+      );
+    }
+    return store;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.env.flushed;
+    await this.env.close();
+  }
+
+  genesisHash(): Uint8Array | undefined {
+    const v = this.meta.getBinary(META_GENESIS);
+    return v && u8(v);
+  }
+
+  isInitialised(): boolean {
+    return this.cachedHead !== undefined;
+  }
+
+  /** The last committed block; throws NOT_INITIALISED before genesis is written. */
+  head(): Head {
+    if (!this.cachedHead) throw new StoreError('NOT_INITIALISED', 'the store holds no genesis block yet');
+    return this.cachedHead;
+  }
+
+  private readHead(): Head | undefined {
+    const v = this.meta.getBinary(META_HEAD);
+    if (!v) return undefined;
+    return { height: readHeight(v), hash: u8(v).slice(8, 40) };
+  }
+
+  /** Writes the genesis block (height 0) and its allocations. */
+  async initialise(genesis: BlockCommit): Promise<void> {
+    if (this.cachedHead) throw new StoreError('ALREADY_INITIALISED', 'the store already has a genesis block');
+    if (genesis.block.header.height !== 0)
+      throw new StoreError('NOT_NEXT_BLOCK', 'genesis must have height 0');
+    await this.write(genesis, true);
+  }
+
+  /**
+   * Atomically commits the next block with its receipts, indexes, account changes and
+   * tree nodes; resolves once flushed to disk.
+   */
+  async commitBlock(commit: BlockCommit): Promise<void> {
+    const head = this.head();
+    const { header } = commit.block;
+    if (header.height !== head.height + 1 || !equalBytes(header.parentHash, head.hash)) {
+      throw new StoreError(
+        'NOT_NEXT_BLOCK',
+        `block ${header.height} (parent ${toHex(header.parentHash)}) does not extend head ${head.height} (${toHex(head.hash)})`,
+      );
+    }
+    await this.write(commit, false);
+  }
+
+  private async write(commit: BlockCommit, isGenesis: boolean): Promise<void> {
+    if (this.closed) throw new StoreError('STORE_CLOSED', 'the store is closed');
+    const { block, hash, receipts } = commit;
+    const height = block.header.height;
+    const hk = buf(heightKey(height));
+    const headValue = Buffer.concat([hk, buf(hash)]);
+    await this.env.transaction(() => {
+      if (isGenesis) this.meta.put(META_GENESIS, buf(hash));
+      this.blocks.put(hk, buf(encodeBlock(block)));
+      this.blockIds.put(buf(hash), hk);
+      if (commit.commitQc) this.commitQcs.put(hk, buf(commit.commitQc));
+      this.receipts.put(hk, buf(encodeReceipts(receipts)));
+      receipts.forEach((r, index) => {
+        this.txs.put(buf(r.txHash), buf(encodeTxLocation(height, index)));
+        const txHash = buf(r.txHash);
+        this.history.put(buf(historyKey(r.from, height, index)), txHash);
+        if (!equalBytes(r.from, r.to)) this.history.put(buf(historyKey(r.to, height, index)), txHash);
+      });
+      for (const { address, account } of commit.accounts) {
+        this.accounts.put(buf(address), buf(encodeAccount(account)));
+      }
+      for (const key of commit.tree.deletes) this.tree.remove(buf(key));
+      for (const [key, node] of commit.tree.puts) this.tree.put(buf(key), buf(node));
+      this.meta.put(META_HEAD, headValue);
+    });
+    await this.env.flushed;
+    this.cachedHead = { height, hash: hash.slice() };
+  }
+
+  /** Adds the QC that certifies an already committed block (it arrives one round later). */
+  async putCommitQc(height: number, qc: Uint8Array): Promise<void> {
+    await this.commitQcs.put(buf(heightKey(height)), buf(qc));
+    await this.env.flushed;
+  }
+
+  getBlock(height: number): Block | undefined {
+    const v = this.blocks.getBinary(buf(heightKey(height)));
+    return v && decodeBlock(u8(v));
+  }
+
+  getBlockHeight(hash: Uint8Array): number | undefined {
+    const v = this.blockIds.getBinary(buf(hash));
+    return v && readHeight(v);
+  }
+
+  getBlockByHash(hash: Uint8Array): Block | undefined {
+    const height = this.getBlockHeight(hash);
+    return height === undefined ? undefined : this.getBlock(height);
+  }
+
+  getCommitQc(height: number): Uint8Array | undefined {
+    const v = this.commitQcs.getBinary(buf(heightKey(height)));
+    return v && u8(v).slice();
+  }
+
+  getReceipts(height: number): Receipt[] | undefined {
+    const v = this.receipts.getBinary(buf(heightKey(height)));
+    return v && decodeReceipts(u8(v));
+  }
+
+  getTxLocation(txHash: Uint8Array): TxLocation | undefined {
+    const v = this.txs.getBinary(buf(txHash));
+    return v && decodeTxLocation(u8(v));
+  }
+
+  /** A committed transaction with its raw bytes, location and receipt. */
+  getTransaction(txHash: Uint8Array): (TxLocation & { raw: Uint8Array; receipt: Receipt }) | undefined {
+    const loc = this.getTxLocation(txHash);
+    if (!loc) return undefined;
+    const block = this.getBlock(loc.height);
+    const receipts = this.getReceipts(loc.height);
+    if (!block || !receipts)
+      throw new StoreError('CORRUPT_STORE', `tx index points at missing block ${loc.height}`);
+    return { ...loc, raw: block.transactions[loc.index], receipt: receipts[loc.index] };
+  }
+
+  getAccount(address: Address): Account | undefined {
+    const v = this.accounts.getBinary(buf(address));
+    return v && decodeAccount(u8(v));
+  }
+
+  /** Tree nodes for src/commitment (synchronous reads). */
+  getNode(nodeKey: Uint8Array): Uint8Array | undefined {
+    const v = this.tree.getBinary(buf(nodeKey));
+    return v && u8(v).slice();
+  }
+
+  /** Number of nodes in the account tree (tests compare it with a fresh build). */
+  treeNodeCount(): number {
+    return this.tree.getCount();
+  }
+
+  /**
+   * The transactions that touched `address`, newest first, `limit` per page. The cursor
+   * is opaque to callers: the history key of the last item returned, in hex.
+   */
+  getAccountHistory(address: Address, opts: { limit?: number; cursor?: string } = {}): HistoryPage {
+    const limit = Math.min(Math.max(1, opts.limit ?? 25), MAX_HISTORY_PAGE);
+    let start = Buffer.from(address);
+    if (opts.cursor !== undefined) {
+      if (!/^[0-9a-f]{64}$/.test(opts.cursor)) throw new StoreError('INVALID_CURSOR', 'cursor is malformed');
+      const after = Buffer.from(opts.cursor, 'hex');
+      if (!after.subarray(0, 20).equals(Buffer.from(address))) {
+        throw new StoreError('INVALID_CURSOR', 'cursor belongs to another account');
+      }
+      // The smallest key strictly after `after`.
+      start = Buffer.concat([after, Buffer.from([0])]);
+    }
+    const end = Buffer.concat([Buffer.from(address), Buffer.alloc(12, 0xff), Buffer.from([0])]);
+    const items: HistoryPage['items'] = [];
+    let lastKey: Buffer | undefined;
+    let more = false;
+    for (const { key, value } of this.history.getRange({ start, end, limit: limit + 1 })) {
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push({ ...decodeHistoryKey(u8(key)), txHash: u8(value).slice() });
+      lastKey = key;
+    }
+    return more && lastKey ? { items, nextCursor: lastKey.toString('hex') } : { items };
+  }
+}
