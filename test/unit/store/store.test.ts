@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { hashHeader } from '../../../src/chain/codec.js';
+import { merkleRoot } from '../../../src/chain/merkle.js';
+import type { Block } from '../../../src/chain/types.js';
+import { keccak256 } from '../../../src/crypto/hash.js';
+import type { Receipt } from '../../../src/state/index.js';
+import { type BlockCommit, LedgerStore } from '../../../src/store/index.js';
+import { testAddress } from '../../support/transfers.js';
+
+const alice = testAddress(1);
+const bob = testAddress(2);
+
+function blockAt(height: number, parentHash: Uint8Array, txs: Uint8Array[]): Block {
+  return {
+    header: {
+      chainId: 1337n,
+      height,
+      round: height,
+      parentHash,
+      proposer: testAddress(9),
+      timestampMs: 1000 + height,
+      txRoot: merkleRoot(txs.map(keccak256)),
+      stateRoot: new Uint8Array(32).fill(height),
+      parentQc: new Uint8Array([height]),
+    },
+    transactions: txs,
+  };
+}
+
+function commitFor(block: Block, transfers: Array<[Uint8Array, Uint8Array]>): BlockCommit {
+  const receipts: Receipt[] = block.transactions.map((raw, i) => ({
+    txHash: keccak256(raw),
+    from: transfers[i][0],
+    to: transfers[i][1],
+    status: 1,
+    gasUsed: 21_000n,
+    effectiveGasPrice: 2n,
+    fee: 42_000n,
+  }));
+  return {
+    block,
+    hash: hashHeader(block.header),
+    receipts,
+    accounts: [
+      {
+        address: alice,
+        account: { balance: BigInt(block.header.height), nonce: BigInt(block.header.height) },
+      },
+    ],
+    tree: { puts: [[new Uint8Array([1, block.header.height]), new Uint8Array([7])]], deletes: [] },
+  };
+}
+
+describe('LedgerStore', () => {
+  let dir: string;
+  let store: LedgerStore;
+  const genesis = blockAt(0, new Uint8Array(32), []);
+  const genesisHash = hashHeader(genesis.header);
+  const hashes: Uint8Array[] = [genesisHash];
+  const txsByHeight: Uint8Array[][] = [[]];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ledger-store-'));
+    store = LedgerStore.open(dir, genesisHash);
+    assert.equal(store.isInitialised(), false);
+    assert.throws(() => store.head(), { code: 'NOT_INITIALISED' });
+    await store.initialise(commitFor(genesis, []));
+    // 30 blocks, each with 3 transactions alternating alice->bob and bob->alice.
+    for (let h = 1; h <= 30; h++) {
+      const txs = [0, 1, 2].map((i) => new Uint8Array([2, h, i]));
+      const block = blockAt(h, hashes[h - 1], txs);
+      const commit = commitFor(
+        block,
+        txs.map((_, i) => (i % 2 === 0 ? [alice, bob] : [bob, alice])),
+      );
+      await store.commitBlock(commit);
+      hashes.push(commit.hash);
+      txsByHeight.push(txs);
+    }
+  });
+
+  after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves blocks by height and hash, and the head', () => {
+    assert.deepEqual(store.head(), { height: 30, hash: hashes[30] });
+    assert.deepEqual(store.getBlock(0), genesis);
+    assert.deepEqual(store.getBlock(17)?.transactions, txsByHeight[17]);
+    assert.equal(store.getBlockByHash(hashes[12])?.header.height, 12);
+    assert.equal(store.getBlock(31), undefined);
+    assert.deepEqual(store.genesisHash(), genesisHash);
+  });
+
+  it('indexes transactions and receipts', () => {
+    const raw = txsByHeight[5][2];
+    const found = store.getTransaction(keccak256(raw));
+    assert.ok(found);
+    assert.equal(found.height, 5);
+    assert.equal(found.index, 2);
+    assert.deepEqual(found.raw, raw);
+    assert.equal(found.receipt.fee, 42_000n);
+    assert.equal(store.getTransaction(new Uint8Array(32)), undefined);
+  });
+
+  it('keeps account state and tree nodes', () => {
+    assert.deepEqual(store.getAccount(alice), { balance: 30n, nonce: 30n });
+    assert.equal(store.getAccount(testAddress(77)), undefined);
+    assert.deepEqual(store.getNode(new Uint8Array([1, 30])), new Uint8Array([7]));
+    assert.equal(store.treeNodeCount(), 31);
+  });
+
+  it('pages account history newest first with a cursor, without gaps or repeats', () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = store.getAccountHistory(bob, { limit: 7, cursor });
+      for (const item of page.items) seen.push(`${item.height}:${item.index}`);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.equal(seen.length, 90);
+    assert.equal(pages, Math.ceil(90 / 7));
+    assert.equal(seen[0], '30:2');
+    assert.equal(seen.at(-1), '1:0');
+    assert.equal(new Set(seen).size, 90);
+    assert.throws(() => store.getAccountHistory(bob, { cursor: 'zz' }), { code: 'INVALID_CURSOR' });
+    const aliceCursor = store.getAccountHistory(alice, { limit: 1 }).nextCursor;
+    assert.throws(() => store.getAccountHistory(bob, { cursor: aliceCursor }), { code: 'INVALID_CURSOR' });
+  });
+
+  it('refuses a block that does not extend the head', async () => {
+    await assert.rejects(store.commitBlock(commitFor(blockAt(32, hashes[30], []), [])), {
+      code: 'NOT_NEXT_BLOCK',
+    });
+    await assert.rejects(store.commitBlock(commitFor(blockAt(31, hashes[29], []), [])), {
+      code: 'NOT_NEXT_BLOCK',
+    });
+    await assert.rejects(store.initialise(commitFor(genesis, [])), { code: 'ALREADY_INITIALISED' });
+  });
+
+  it('refuses to open a data directory of another chain', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'ledger-store-'));
+    try {
+      const first = LedgerStore.open(other, genesisHash);
+      await first.initialise(commitFor(genesis, []));
+      await first.close();
+      assert.throws(() => LedgerStore.open(other, new Uint8Array(32).fill(5)), {
+        code: 'GENESIS_MISMATCH',
+        message: /belongs to the chain with genesis/,
+      });
+      const again = LedgerStore.open(other, genesisHash);
+      assert.equal(again.head().height, 0);
+      await again.close();
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+});
