@@ -14,13 +14,7 @@
  */
 import type { Address } from '../crypto/keys.js';
 import type { VerifiedTransfer } from '../tx/types.js';
-import {
-  type AccountChange,
-  type AccountReader,
-  type AccountState,
-  addressKey,
-  EMPTY_ACCOUNT,
-} from './accounts.js';
+import { type AccountChange, type AccountState, addressKey, EMPTY_ACCOUNT } from './accounts.js';
 import { StateTransitionError } from './errors.js';
 import { type Account, type Receipt, type StateParams, TRANSFER_GAS } from './types.js';
 
