@@ -9,8 +9,7 @@
  * with n = 6 (f = 1) two disjoint sets of 3 could certify conflicting blocks.
  * n = 1: q = 1; 2: 2; 3: 3; 4: 3; 5: 4; 6: 5; 7: 5; 10: 7.
  *
- * This must agree with the consensus core's quorumSize (src/consensus/types.ts, same
- * formula); test/unit/genesis checks the two against each other.
+ * This is the one definition: the consensus core re-exports it (src/consensus/types.ts).
  */
 
 /** The number of Byzantine validators tolerated: floor((n - 1) / 3). */

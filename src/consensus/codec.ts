@@ -1,0 +1,269 @@
+/**
+ * Canonical RLP encodings of consensus messages and the signed digests
+ * (docs/PROTOCOL.md, "Encodings"). Integers are minimal big-endian byte strings, as in
+ * the block codec; decoding re-encodes and compares, so each value has one encoding.
+ *
+ *   qc       = rlp([round, blockId, [[signer, signature], ...]])           signers increasing
+ *   tc       = rlp([round, qc, [[signer, highQcRound, signature], ...]])   signers increasing
+ *   sync     = rlp([qc, tc or empty])
+ *   vote     = rlp([round, blockId, signer, signature, sync])
+ *   timeout  = rlp([round, qc, signer, signature, tc or empty])
+ *   proposal = rlp([block, signature, tc or empty])
+ *   safety   = rlp([lastVotedRound, highestTimeoutRound, qc, tc or empty, [block, ...]])
+ *
+ *   digest(kind, fields) = sha256(rlp(["bft-ledger/consensus/v1", chainId, kind, ...fields]))
+ *     proposal: kind "proposal", fields [round, blockId]
+ *     vote:     kind "vote",     fields [round, blockId]
+ *     timeout:  kind "timeout",  fields [round, highQcRound]
+ */
+import { RLP } from '@ethereumjs/rlp';
+import { decodeBlock, encodeBlock } from '../chain/codec.js';
+import { bigintToBytes, bytesToBigint, equalBytes } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { ConsensusError } from './errors.js';
+import type {
+  Proposal,
+  QuorumCertificate,
+  SafetyData,
+  SyncInfo,
+  TimeoutCertificate,
+  TimeoutMessage,
+  Vote,
+} from './types.js';
+
+type Nested = Uint8Array | Nested[];
+
+const DOMAIN = new TextEncoder().encode('bft-ledger/consensus/v1');
+const KIND_PROPOSAL = new TextEncoder().encode('proposal');
+const KIND_VOTE = new TextEncoder().encode('vote');
+const KIND_TIMEOUT = new TextEncoder().encode('timeout');
+const EMPTY = new Uint8Array(0);
+
+function int(n: number): Uint8Array {
+  return bigintToBytes(BigInt(n));
+}
+
+export function proposalDigest(chainId: bigint, round: number, blockId: Uint8Array): Uint8Array {
+  return sha256(RLP.encode([DOMAIN, bigintToBytes(chainId), KIND_PROPOSAL, int(round), blockId]));
+}
+
+export function voteDigest(chainId: bigint, round: number, blockId: Uint8Array): Uint8Array {
+  return sha256(RLP.encode([DOMAIN, bigintToBytes(chainId), KIND_VOTE, int(round), blockId]));
+}
+
+export function timeoutDigest(chainId: bigint, round: number, highQcRound: number): Uint8Array {
+  return sha256(RLP.encode([DOMAIN, bigintToBytes(chainId), KIND_TIMEOUT, int(round), int(highQcRound)]));
+}
+
+function qcFields(qc: QuorumCertificate): Nested {
+  return [int(qc.round), qc.blockId, qc.signers.map((s, i) => [int(s), qc.signatures[i]])];
+}
+
+function tcFields(tc: TimeoutCertificate): Nested {
+  return [
+    int(tc.round),
+    qcFields(tc.highQc),
+    tc.signers.map((s, i) => [int(s), int(tc.highQcRounds[i]), tc.signatures[i]]),
+  ];
+}
+
+function syncFields(sync: SyncInfo): Nested {
+  return [qcFields(sync.highQc), sync.highTc ? tcFields(sync.highTc) : EMPTY];
+}
+
+export function encodeQc(qc: QuorumCertificate): Uint8Array {
+  return RLP.encode(qcFields(qc));
+}
+
+export function encodeTc(tc: TimeoutCertificate): Uint8Array {
+  return RLP.encode(tcFields(tc));
+}
+
+export function encodeVote(v: Vote): Uint8Array {
+  return RLP.encode([int(v.round), v.blockId, int(v.signer), v.signature, syncFields(v.sync)]);
+}
+
+export function encodeTimeout(t: TimeoutMessage): Uint8Array {
+  return RLP.encode([
+    int(t.round),
+    qcFields(t.highQc),
+    int(t.signer),
+    t.signature,
+    t.highTc ? tcFields(t.highTc) : EMPTY,
+  ]);
+}
+
+export function encodeProposal(p: Proposal): Uint8Array {
+  return RLP.encode([encodeBlock(p.block), p.signature, p.tc ? tcFields(p.tc) : EMPTY]);
+}
+
+export function encodeSafetyData(s: SafetyData): Uint8Array {
+  return RLP.encode([
+    int(s.lastVotedRound),
+    int(s.highestTimeoutRound),
+    qcFields(s.highQc),
+    s.highTc ? tcFields(s.highTc) : EMPTY,
+    (s.blocks ?? []).map(encodeBlock),
+  ]);
+}
+
+// ---- decoding ----
+
+function fail(message: string): never {
+  throw new ConsensusError('MALFORMED_MESSAGE', message);
+}
+
+function bytes(v: Nested | undefined, name: string, length?: number): Uint8Array {
+  if (!(v instanceof Uint8Array)) fail(`${name} must be a byte string`);
+  if (length !== undefined && v.length !== length) fail(`${name} must be ${length} bytes`);
+  return v;
+}
+
+function list(v: Nested | undefined, name: string, length?: number): Nested[] {
+  if (!Array.isArray(v)) fail(`${name} must be a list`);
+  if (length !== undefined && v.length !== length) fail(`${name} must have ${length} items`);
+  return v;
+}
+
+function num(v: Nested | undefined, name: string): number {
+  const b = bytes(v, name);
+  if (b.length > 6) fail(`${name} is too large`);
+  if (b.length > 0 && b[0] === 0)
+    throw new ConsensusError('NON_CANONICAL_MESSAGE', `${name} has leading zeros`);
+  return Number(bytesToBigint(b));
+}
+
+function signature(v: Nested | undefined, name: string): Uint8Array {
+  const b = bytes(v, name);
+  if (b.length === 0 || b.length > 96) fail(`${name} has a bad length`);
+  return b;
+}
+
+function increasing(signers: number[], name: string): void {
+  for (let i = 1; i < signers.length; i++) {
+    if (signers[i] <= signers[i - 1]) fail(`${name} signers must be strictly increasing`);
+  }
+}
+
+function qcFrom(v: Nested | undefined): QuorumCertificate {
+  const [round, blockId, entries] = list(v, 'qc', 3);
+  const signers: number[] = [];
+  const signatures: Uint8Array[] = [];
+  for (const e of list(entries, 'qc signatures')) {
+    const [s, sig] = list(e, 'qc signature entry', 2);
+    signers.push(num(s, 'qc signer'));
+    signatures.push(signature(sig, 'qc signature'));
+  }
+  increasing(signers, 'qc');
+  return { round: num(round, 'qc round'), blockId: bytes(blockId, 'qc blockId', 32), signers, signatures };
+}
+
+function tcFrom(v: Nested | undefined): TimeoutCertificate {
+  const [round, qc, entries] = list(v, 'tc', 3);
+  const signers: number[] = [];
+  const highQcRounds: number[] = [];
+  const signatures: Uint8Array[] = [];
+  for (const e of list(entries, 'tc signatures')) {
+    const [s, r, sig] = list(e, 'tc signature entry', 3);
+    signers.push(num(s, 'tc signer'));
+    highQcRounds.push(num(r, 'tc highQcRound'));
+    signatures.push(signature(sig, 'tc signature'));
+  }
+  increasing(signers, 'tc');
+  return { round: num(round, 'tc round'), highQc: qcFrom(qc), signers, highQcRounds, signatures };
+}
+
+function optionalTc(v: Nested | undefined): TimeoutCertificate | undefined {
+  if (v instanceof Uint8Array) {
+    if (v.length !== 0) fail('tc must be a list or empty');
+    return undefined;
+  }
+  return tcFrom(v);
+}
+
+function decodeCanonical<T>(input: Uint8Array, parse: (n: Nested) => T, encode: (t: T) => Uint8Array): T {
+  let decoded: Nested;
+  try {
+    decoded = RLP.decode(input) as Nested;
+  } catch (e) {
+    fail(`invalid RLP: ${(e as Error).message}`);
+  }
+  const value = parse(decoded);
+  if (!equalBytes(encode(value), input)) throw new ConsensusError('NON_CANONICAL_MESSAGE', 'not canonical');
+  return value;
+}
+
+export function decodeQc(input: Uint8Array): QuorumCertificate {
+  return decodeCanonical(input, qcFrom, encodeQc);
+}
+
+export function decodeTc(input: Uint8Array): TimeoutCertificate {
+  return decodeCanonical(input, tcFrom, encodeTc);
+}
+
+export function decodeVote(input: Uint8Array): Vote {
+  return decodeCanonical(
+    input,
+    (n) => {
+      const [round, blockId, signer, sig, sync] = list(n, 'vote', 5);
+      const [qc, tc] = list(sync, 'sync', 2);
+      return {
+        round: num(round, 'round'),
+        blockId: bytes(blockId, 'blockId', 32),
+        signer: num(signer, 'signer'),
+        signature: signature(sig, 'signature'),
+        sync: { highQc: qcFrom(qc), highTc: optionalTc(tc) },
+      };
+    },
+    encodeVote,
+  );
+}
+
+export function decodeTimeout(input: Uint8Array): TimeoutMessage {
+  return decodeCanonical(
+    input,
+    (n) => {
+      const [round, qc, signer, sig, tc] = list(n, 'timeout', 5);
+      return {
+        round: num(round, 'round'),
+        highQc: qcFrom(qc),
+        signer: num(signer, 'signer'),
+        signature: signature(sig, 'signature'),
+        highTc: optionalTc(tc),
+      };
+    },
+    encodeTimeout,
+  );
+}
+
+export function decodeProposal(input: Uint8Array): Proposal {
+  return decodeCanonical(
+    input,
+    (n) => {
+      const [block, sig, tc] = list(n, 'proposal', 3);
+      return {
+        block: decodeBlock(bytes(block, 'block')),
+        signature: signature(sig, 'signature'),
+        tc: optionalTc(tc),
+      };
+    },
+    encodeProposal,
+  );
+}
+
+export function decodeSafetyData(input: Uint8Array): SafetyData {
+  return decodeCanonical(
+    input,
+    (n) => {
+      const [lv, ht, qc, tc, blocks] = list(n, 'safety data', 5);
+      return {
+        lastVotedRound: num(lv, 'lastVotedRound'),
+        highestTimeoutRound: num(ht, 'highestTimeoutRound'),
+        highQc: qcFrom(qc),
+        highTc: optionalTc(tc),
+        blocks: list(blocks, 'blocks').map((b) => decodeBlock(bytes(b, 'block'))),
+      };
+    },
+    encodeSafetyData,
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * The driver: connects a ConsensusCore to transport, clock, safety store and the block
+ * application. It holds no protocol logic and runs unchanged in the simulator and the
+ * real node; only the injected ports differ. Events are queued and run one at a time, so
+ * a port may call back synchronously without re-entering the core.
+ */
+import type { Block } from '../chain/types.js';
+import type { ConsensusCore } from './core.js';
+import type {
+  CommittedBlock,
+  ConsensusAction,
+  ConsensusEvent,
+  Evidence,
+  Payload,
+  Proposal,
+  QuorumCertificate,
+  SafetyData,
+  TimeoutMessage,
+  Vote,
+} from './types.js';
+
+/** What travels between validators. `blockRequest`/`blockResponse` serve fetches. */
+export type ConsensusMessage =
+  | { kind: 'proposal'; proposal: Proposal }
+  | { kind: 'vote'; vote: Vote }
+  | { kind: 'timeout'; timeout: TimeoutMessage }
+  | { kind: 'blockRequest'; blockId: Uint8Array }
+  | { kind: 'blockResponse'; block: Block };
+
+export interface Transport {
+  /** To every other validator. */
+  broadcast(message: ConsensusMessage): void;
+  send(to: number, message: ConsensusMessage): void;
+}
+
+export interface Clock {
+  now(): number;
+  /** Calls `fire` at `atMs`, replacing any timer set before. */
+  setTimer(atMs: number, fire: () => void): void;
+}
+
+export interface SafetyStore {
+  /** Makes `data` durable, then calls `durable` (never before). */
+  persist(data: SafetyData, durable: () => void): void;
+}
+
+export interface PayloadRequest {
+  round: number;
+  parentId: Uint8Array;
+  parent: Block;
+  height: number;
+}
+
+export interface BlockApplication {
+  buildPayload(request: PayloadRequest, ready: (payload: Payload) => void): void;
+  validatePayload(block: Block, parent: Block, done: (valid: boolean) => void): void;
+  /** Committed blocks in order; the last one is certified by `certificate`. */
+  commit(blocks: CommittedBlock[], certificate: QuorumCertificate): void;
+  /** A committed block by id, for answering fetches of blocks below the core's tree. */
+  getCommittedBlock(id: Uint8Array): Block | undefined;
+}
+
+export interface DriverPorts {
+  transport: Transport;
+  clock: Clock;
+  safetyStore: SafetyStore;
+  app: BlockApplication;
+  onEvidence?: (evidence: Evidence) => void;
+}
+
+export class ConsensusDriver {
+  private readonly queue: ConsensusEvent[] = [];
+  private draining = false;
+  private stopped = false;
+
+  constructor(
+    readonly core: ConsensusCore,
+    private readonly ports: DriverPorts,
+  ) {}
+
+  start(): void {
+    this.submit({ type: 'start' });
+  }
+
+  /** Stops acting on anything (a crash in the simulator, shutdown in the node). */
+  stop(): void {
+    this.stopped = true;
+    this.queue.length = 0;
+  }
+
+  onMessage(from: number, message: ConsensusMessage) {
+    switch (message.kind) {
+      case 'proposal':
+        return this.submit({ type: 'proposal', from, proposal: message.proposal });
+      case 'vote':
+        return this.submit({ type: 'vote', from, vote: message.vote });
+      case 'timeout':
+        return this.submit({ type: 'timeout', from, timeout: message.timeout });
+      case 'blockResponse':
+        return this.submit({ type: 'blockFetched', block: message.block });
+      case 'blockRequest': {
+        if (this.stopped) return;
+        const block =
+          this.core.getBlock(message.blockId) ?? this.ports.app.getCommittedBlock(message.blockId);
+        if (block) this.ports.transport.send(from, { kind: 'blockResponse', block });
+        return;
+      }
+    }
+  }
+
+  submit(event: ConsensusEvent): void {
+    if (this.stopped) return;
+    this.queue.push(event);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const next = this.queue.shift()!;
+        for (const action of this.core.step(this.ports.clock.now(), next)) this.dispatch(action);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private dispatch(a: ConsensusAction) {
+    const { transport, clock, safetyStore, app } = this.ports;
+    switch (a.type) {
+      case 'broadcastProposal':
+        return transport.broadcast({ kind: 'proposal', proposal: a.proposal });
+      case 'sendVote':
+        return transport.send(a.to, { kind: 'vote', vote: a.vote });
+      case 'broadcastTimeout':
+        return transport.broadcast({ kind: 'timeout', timeout: a.timeout });
+      case 'persistSafety':
+        return safetyStore.persist(a.data, () => this.submit({ type: 'safetyPersisted', seq: a.seq }));
+      case 'commit':
+        return app.commit(a.blocks, a.certificate);
+      case 'fetchBlock':
+        return transport.send(a.from, { kind: 'blockRequest', blockId: a.blockId });
+      case 'requestPayload':
+        return app.buildPayload(
+          { round: a.round, parentId: a.parentId, parent: a.parent, height: a.height },
+          (payload) => this.submit({ type: 'payloadReady', round: a.round, payload }),
+        );
+      case 'validatePayload':
+        return app.validatePayload(a.block, a.parent, (valid) =>
+          this.submit({ type: 'payloadValidated', blockId: a.blockId, valid }),
+        );
+      case 'setTimer':
+        return clock.setTimer(a.atMs, () => this.submit({ type: 'tick' }));
+      case 'evidence':
+        return this.ports.onEvidence?.(a.evidence);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** Public surface of the consensus subsystem (pure core, driver, certificates, codecs). */
+export {
+  genesisQc,
+  maxHighQcRound,
+  verifyQuorumCertificate,
+  verifyTimeoutCertificate,
+} from './certificates.js';
+export {
+  decodeProposal,
+  decodeQc,
+  decodeSafetyData,
+  decodeTc,
+  decodeTimeout,
+  decodeVote,
+  encodeProposal,
+  encodeQc,
+  encodeSafetyData,
+  encodeTc,
+  encodeTimeout,
+  encodeVote,
+  proposalDigest,
+  timeoutDigest,
+  voteDigest,
+} from './codec.js';
+export {
+  ConsensusCore,
+  type CoreConfig,
+  type CoreInit,
+  type CoreStatus,
+  historyEntry,
+  type TestOnlyBreakage,
+} from './core.js';
+export {
+  type BlockApplication,
+  type Clock,
+  ConsensusDriver,
+  type ConsensusMessage,
+  type DriverPorts,
+  type PayloadRequest,
+  type SafetyStore,
+  type Transport,
+} from './driver.js';
+export { ConsensusError, type ConsensusErrorCode } from './errors.js';
+export { defaultReputation, leaderForRound, type ReputationConfig } from './leader.js';
+export {
+  hmacTestScheme,
+  type Signer,
+  secp256k1Signer,
+  secp256k1Verifier,
+  type TestScheme,
+  type Verifier,
+} from './signing.js';
+export * from './types.js';

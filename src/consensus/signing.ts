@@ -1,0 +1,83 @@
+/**
+ * Signature schemes behind two small interfaces, so the core never knows which curve or
+ * backend it runs on. Digests are already domain-separated (codec.ts).
+ * - secp256k1: the production scheme (65-byte r || s || yParity, low-s, RFC 6979).
+ * - HMAC test scheme: a keyed MAC per validator, for the simulator. A node that lacks a
+ *   validator's secret cannot produce that validator's tag (HMAC-SHA256 is a PRF), so
+ *   forgery stays impossible; the shared verifier holding every secret is the only
+ *   "trusted" part and lives outside the simulated nodes.
+ */
+import { createHmac } from 'node:crypto';
+import * as secp from '@noble/secp256k1';
+import { bigintToBytes, concatBytes, equalBytes } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { encodeSignature, SECP256K1_HALF_N, signDigest } from '../crypto/keys.js';
+
+export interface Signer {
+  sign(digest: Uint8Array): Uint8Array;
+}
+
+export interface Verifier {
+  verify(digest: Uint8Array, signature: Uint8Array, validatorIndex: number): boolean;
+}
+
+export function secp256k1Signer(secret: Uint8Array): Signer {
+  return { sign: (digest) => encodeSignature(signDigest(digest, secret)) };
+}
+
+/** Verifies 65-byte signatures against the validators' public keys (index = position). */
+export function secp256k1Verifier(publicKeys: Uint8Array[]): Verifier {
+  return {
+    verify(digest, signature, index) {
+      const key = publicKeys[index];
+      if (key === undefined || signature.length !== 65 || signature[64] > 1) return false;
+      // noble rejects high-s itself; checked here too so the rule does not hang on a default.
+      const s = BigInt(`0x${Buffer.from(signature.subarray(32, 64)).toString('hex')}`);
+      if (s > SECP256K1_HALF_N) return false;
+      try {
+        return secp.verify(signature.subarray(0, 64), digest, key, { prehash: false });
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export interface TestScheme {
+  signers: Signer[];
+  verifier: Verifier;
+  /** Stand-in public keys (sha256 of the secret) so a ValidatorSet can be filled in. */
+  publicKeys: Uint8Array[];
+}
+
+function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const tag = createHmac('sha256', key).update(data).digest();
+  return new Uint8Array(tag.buffer, tag.byteOffset, tag.byteLength);
+}
+
+/** Deterministic per-seed secrets: secret_i = sha256("sim-key" || seed || i). TEST ONLY. */
+export function hmacTestScheme(seed: number, n: number): TestScheme {
+  const secrets: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    secrets.push(
+      sha256(
+        concatBytes(
+          new TextEncoder().encode('sim-key'),
+          bigintToBytes(BigInt(seed)),
+          bigintToBytes(BigInt(i)),
+        ),
+      ),
+    );
+  }
+  return {
+    signers: secrets.map((secret) => ({ sign: (digest: Uint8Array) => hmac(secret, digest) })),
+    verifier: {
+      verify(digest, signature, index) {
+        const secret = secrets[index];
+        if (secret === undefined || signature.length !== 32) return false;
+        return equalBytes(hmac(secret, digest), signature);
+      },
+    },
+    publicKeys: secrets.map((s) => sha256(s)),
+  };
+}

@@ -1,0 +1,759 @@
+/**
+ * Deterministic network simulator for the consensus core (docs/PROTOCOL.md, "Simulator").
+ * One seeded PRNG, one virtual clock, one event heap. Every node runs the real
+ * ConsensusCore through the real ConsensusDriver; only transport, clock, safety store and
+ * block application are simulated. Checkers run on every commit and evidence (safety,
+ * validity, honest equivocation) and on a fine periodic tick (liveness).
+ */
+import { hashHeader } from '../../src/chain/codec.js';
+import type { Block, BlockHeader } from '../../src/chain/types.js';
+import {
+  type BlockApplication,
+  type CommittedBlock,
+  ConsensusCore,
+  ConsensusDriver,
+  type ConsensusMessage,
+  type Evidence,
+  encodeQc,
+  genesisQc,
+  type HistoryEntry,
+  historyEntry,
+  hmacTestScheme,
+  maxFaulty,
+  type Payload,
+  proposalDigest,
+  type QuorumCertificate,
+  type SafetyData,
+  type Signer,
+  type TestOnlyBreakage,
+  type TimeoutMessage,
+  type Transport,
+  timeoutDigest,
+  type ValidatorSet,
+  type Vote,
+  voteDigest,
+} from '../../src/consensus/index.js';
+import { concatBytes, toHex } from '../../src/crypto/bytes.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { Prng } from './prng.js';
+
+export type Behaviour =
+  | 'equivocator'
+  | 'doubleVoter'
+  | 'withholder'
+  | 'staleFuture'
+  | 'forger'
+  | 'invalidPayload'
+  | 'silent';
+
+export interface SimConfig {
+  seed: number;
+  scenario: string;
+  n: number;
+  durationMs: number;
+  /** Global stabilisation time: before it loss, duplication, long delays and partitions. */
+  gstMs: number;
+  /** Per-link base latency is drawn in [min, max]; each message adds exponential jitter. */
+  linkLatencyMs: [number, number];
+  jitterMeanMs: number;
+  preGst: { lossRate: number; dupRate: number; delayFactor: number; partitions: boolean };
+  /** Honest nodes that crash and restart (from their durable safety data) before GST. */
+  crashRestarts: number;
+  /** Validators that are down from `permanentCrashAtMs` to the end. */
+  permanentCrashes: number[];
+  permanentCrashAtMs: number;
+  byzantine: Record<number, Behaviour>;
+  /** Validator indexes that run as two nodes sharing one key. */
+  twins: number[];
+  reputation: boolean;
+  baseRoundTimeoutMs: number;
+  maxTimeoutExponent: number;
+  testOnly?: TestOnlyBreakage;
+  /** Liveness: after gstMs + settle, each live honest node commits at least this often. */
+  livenessBoundMs: number;
+  /** Stop early once every honest node has committed this many blocks (0 = no limit). */
+  targetHeight: number;
+  /** Fixed delay on every link and no jitter (figures count message delays). */
+  fixedDelayMs?: number;
+}
+
+export interface SimResult {
+  seed: number;
+  scenario: string;
+  n: number;
+  violations: string[];
+  /** Lowest committed height among honest nodes that are up at the end. */
+  minHonestHeight: number;
+  maxHonestHeight: number;
+  maxRound: number;
+  messages: number;
+  evidence: number;
+  virtualMs: number;
+  replay: string;
+  /** Per committed block (canonical chain): round and the time its proposal was sent. */
+  chain: Array<{ height: number; round: number; proposedAtMs: number; firstCommitAtMs: number }>;
+}
+
+interface Scheduled {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+class Heap {
+  private items: Scheduled[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: Scheduled): void {
+    const a = this.items;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (less(a[p], a[i])) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): Scheduled | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l], a[m])) m = l;
+        if (r < a.length && less(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function less(a: Scheduled, b: Scheduled): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+const CHAIN_ID = 1337n;
+const INVALID_MARK = 0xff;
+
+interface SimNode {
+  id: number;
+  index: number;
+  up: boolean;
+  epoch: number;
+  timerToken: number;
+  driver: ConsensusDriver | undefined;
+  core: ConsensusCore | undefined;
+  durable: SafetyData | undefined;
+  committed: CommittedBlock[];
+  committedById: Map<string, Block>;
+  commitCert: QuorumCertificate;
+  lastProgressMs: number;
+  behaviour: Behaviour | undefined;
+  twin: boolean;
+  /** Messages this node has seen, for replaying stale ones (Byzantine only). */
+  seen: ConsensusMessage[];
+}
+
+export function genesisBlock(): Block {
+  const header: BlockHeader = {
+    chainId: CHAIN_ID,
+    height: 0,
+    round: 0,
+    parentHash: new Uint8Array(32),
+    proposer: new Uint8Array(20),
+    timestampMs: 0,
+    txRoot: new Uint8Array(32),
+    stateRoot: new Uint8Array(32),
+    parentQc: new Uint8Array(0),
+  };
+  return { header, transactions: [] };
+}
+
+export class Simulation {
+  readonly cfg: SimConfig;
+  private readonly rng: Prng;
+  private readonly netRng: Prng;
+  private readonly heap = new Heap();
+  private seq = 0;
+  now = 0;
+  private readonly nodes: SimNode[] = [];
+  private readonly validatorSet: ValidatorSet;
+  private readonly signers: Signer[];
+  private readonly verifier;
+  private readonly genesis: Block;
+  private readonly genesisId: Uint8Array;
+  private readonly linkLatency: number[][];
+  private partitionOf: number[] | undefined;
+  private readonly violations: string[] = [];
+  private readonly canonical = new Map<number, string>();
+  private readonly proposedAt = new Map<string, number>();
+  private readonly chainInfo = new Map<
+    number,
+    { round: number; proposedAtMs: number; firstCommitAtMs: number }
+  >();
+  private messages = 0;
+  private evidence = 0;
+  private maxRound = 0;
+  private readonly faultyIndexes = new Set<number>();
+  private readonly addressIndex = new Map<string, number>();
+
+  constructor(cfg: SimConfig) {
+    this.cfg = cfg;
+    this.rng = new Prng(cfg.seed);
+    this.netRng = this.rng.fork();
+    const scheme = hmacTestScheme(cfg.seed, cfg.n);
+    this.signers = scheme.signers;
+    this.verifier = scheme.verifier;
+    this.genesis = genesisBlock();
+    this.genesisId = hashHeader(this.genesis.header);
+    this.validatorSet = {
+      chainId: CHAIN_ID,
+      genesisId: this.genesisId,
+      validators: scheme.publicKeys.map((publicKey, i) => ({
+        address: sha256(
+          concatBytes(new TextEncoder().encode('validator'), new Uint8Array([i >> 8, i & 255])),
+        ).subarray(0, 20),
+        publicKey,
+      })),
+    };
+    this.validatorSet.validators.forEach((v, i) => {
+      this.addressIndex.set(toHex(v.address), i);
+    });
+    for (const i of Object.keys(cfg.byzantine)) this.faultyIndexes.add(Number(i));
+    for (const i of cfg.twins) this.faultyIndexes.add(i);
+    for (const i of cfg.permanentCrashes) this.faultyIndexes.add(i);
+    const f = maxFaulty(cfg.n);
+    if (this.faultyIndexes.size > f)
+      throw new Error(`${this.faultyIndexes.size} faulty validators > f = ${f}`);
+    let id = 0;
+    for (let i = 0; i < cfg.n; i++) {
+      this.nodes.push(this.makeNode(id++, i, false));
+      if (cfg.twins.includes(i)) this.nodes.push(this.makeNode(id++, i, true));
+    }
+    const total = this.nodes.length;
+    this.linkLatency = [];
+    for (let a = 0; a < total; a++) {
+      this.linkLatency.push([]);
+      for (let b = 0; b < total; b++) {
+        this.linkLatency[a].push(
+          cfg.fixedDelayMs ?? this.rng.range(cfg.linkLatencyMs[0], cfg.linkLatencyMs[1]),
+        );
+      }
+    }
+  }
+
+  private makeNode(id: number, index: number, twin: boolean): SimNode {
+    return {
+      id,
+      index,
+      up: false,
+      epoch: 0,
+      timerToken: 0,
+      driver: undefined,
+      core: undefined,
+      durable: undefined,
+      committed: [{ id: this.genesisId, block: this.genesis }],
+      committedById: new Map([[toHex(this.genesisId), this.genesis]]),
+      commitCert: genesisQc(this.genesisId),
+      lastProgressMs: 0,
+      behaviour: this.cfg.byzantine[index],
+      twin,
+      seen: [],
+    };
+  }
+
+  private isHonest(node: SimNode): boolean {
+    return !this.faultyIndexes.has(node.index);
+  }
+
+  private schedule(at: number, fn: () => void): void {
+    this.heap.push({ at, seq: this.seq++, fn });
+  }
+
+  private violation(kind: string, detail: string): void {
+    if (this.violations.length < 20) this.violations.push(`${kind} at t=${this.now.toFixed(1)}ms: ${detail}`);
+  }
+
+  // ---------------------------------------------------------------- node lifecycle
+
+  private boot(node: SimNode): void {
+    node.up = true;
+    node.epoch++;
+    const epoch = node.epoch;
+    const tip = node.committed[node.committed.length - 1];
+    const history: HistoryEntry[] = node.committed
+      .slice(-200)
+      .filter((c) => c.block.header.height > 0)
+      .map((c) => historyEntry(c.block, this.addressIndex));
+    const core = new ConsensusCore(
+      {
+        validatorSet: this.validatorSet,
+        self: node.index,
+        signer: this.signers[node.index],
+        verifier: this.verifier,
+        baseRoundTimeoutMs: this.cfg.baseRoundTimeoutMs,
+        maxTimeoutExponent: this.cfg.maxTimeoutExponent,
+        fetchRetryMs: this.cfg.baseRoundTimeoutMs / 2,
+        reputation: {
+          enabled: this.cfg.reputation,
+          windowBlocks: 10,
+          lagRounds: 20,
+          probationPeriodRounds: 100,
+        },
+        testOnly: this.isHonest(node) ? this.cfg.testOnly : undefined,
+      },
+      { root: tip, rootQc: node.commitCert, history, safety: node.durable },
+    );
+    const alive = () => node.up && node.epoch === epoch;
+    const transport = this.transportFor(node, alive);
+    const driver = new ConsensusDriver(core, {
+      transport,
+      clock: {
+        now: () => this.now,
+        setTimer: (atMs, fire) => {
+          const token = ++node.timerToken;
+          this.schedule(Math.max(atMs, this.now), () => {
+            if (alive() && token === node.timerToken) fire();
+          });
+        },
+      },
+      safetyStore: {
+        persist: (data, durable) => {
+          this.schedule(this.now + this.rng.range(0.2, 2), () => {
+            if (!alive()) return; // crashed before the write landed: lost
+            node.durable = data;
+            durable();
+          });
+        },
+      },
+      app: this.appFor(node, alive),
+      onEvidence: (e) => this.onEvidence(node, e),
+    });
+    node.core = core;
+    node.driver = driver;
+    node.lastProgressMs = Math.max(node.lastProgressMs, this.now);
+    driver.start();
+  }
+
+  private crash(node: SimNode): void {
+    if (!node.up) return;
+    node.up = false;
+    node.driver?.stop();
+    node.driver = undefined;
+    node.core = undefined;
+  }
+
+  // ---------------------------------------------------------------- application
+
+  private appFor(node: SimNode, alive: () => boolean): BlockApplication {
+    return {
+      buildPayload: (req, ready) => {
+        this.schedule(this.now + 0.5, () => {
+          if (!alive()) return;
+          const bad = node.behaviour === 'invalidPayload';
+          const tx = concatBytes(
+            new Uint8Array([bad ? INVALID_MARK : 1]),
+            new TextEncoder().encode(`r${req.round}n${node.id}`),
+          );
+          const payload: Payload = {
+            parentId: req.parentId,
+            transactions: [tx],
+            txRoot: sha256(tx),
+            stateRoot: sha256(concatBytes(req.parent.header.stateRoot, tx)),
+            timestampMs: Math.floor(this.now),
+          };
+          ready(payload);
+        });
+      },
+      validatePayload: (block, parent, done) => {
+        this.schedule(this.now + 0.5, () => {
+          if (!alive()) return;
+          done(payloadValid(block, parent));
+        });
+      },
+      commit: (blocks, certificate) => this.onCommit(node, blocks, certificate),
+      getCommittedBlock: (id) => node.committedById.get(toHex(id)),
+    };
+  }
+
+  // ---------------------------------------------------------------- checkers
+
+  private onCommit(node: SimNode, blocks: CommittedBlock[], certificate: QuorumCertificate): void {
+    const tip = node.committed[node.committed.length - 1];
+    let prevHeight = tip.block.header.height;
+    let prevId = toHex(tip.id);
+    for (const b of blocks) {
+      const idHex = toHex(b.id);
+      node.committed.push(b);
+      node.committedById.set(idHex, b.block);
+      if (node.committed.length > 600) {
+        const old = node.committed.splice(0, node.committed.length - 500);
+        for (const o of old) node.committedById.delete(toHex(o.id));
+      }
+      if (!this.isHonest(node)) continue;
+      const h = b.block.header;
+      // safety: a node's committed chain is contiguous and every honest chain agrees
+      if (h.height !== prevHeight + 1 || toHex(h.parentHash) !== prevId) {
+        this.violation('SAFETY', `node ${node.id} committed height ${h.height} not extending its tip`);
+      }
+      const other = this.canonical.get(h.height);
+      if (other === undefined) {
+        this.canonical.set(h.height, idHex);
+        this.chainInfo.set(h.height, {
+          round: h.round,
+          proposedAtMs: this.proposedAt.get(idHex) ?? Number.NaN,
+          firstCommitAtMs: this.now,
+        });
+      } else if (other !== idHex) {
+        this.violation(
+          'SAFETY',
+          `node ${node.id} committed ${idHex.slice(0, 10)} at height ${h.height}, another honest node ${other.slice(0, 10)}`,
+        );
+      }
+      // validity: only blocks whose payload validates commit
+      for (const tx of b.block.transactions) {
+        if (tx[0] === INVALID_MARK)
+          this.violation('VALIDITY', `node ${node.id} committed an invalid payload at height ${h.height}`);
+      }
+      prevHeight = h.height;
+      prevId = idHex;
+    }
+    node.commitCert = certificate;
+    node.lastProgressMs = this.now;
+  }
+
+  private onEvidence(node: SimNode, e: Evidence): void {
+    this.evidence++;
+    if (!this.isHonest(node)) return;
+    if (!this.faultyIndexes.has(e.validator)) {
+      this.violation(
+        'EQUIVOCATION',
+        `honest validator ${e.validator} signed two ${e.kind}s in round ${e.round}`,
+      );
+    }
+  }
+
+  private checkLiveness(): void {
+    const start = this.cfg.gstMs + this.cfg.livenessBoundMs;
+    if (this.now < start) return;
+    for (const node of this.nodes) {
+      if (!node.up || !this.isHonest(node)) continue;
+      const since = Math.max(node.lastProgressMs, this.cfg.gstMs);
+      if (this.now - since > this.cfg.livenessBoundMs) {
+        this.violation(
+          'LIVENESS',
+          `node ${node.id} has not committed for ${(this.now - since).toFixed(0)}ms after GST`,
+        );
+        node.lastProgressMs = this.now; // report once per bound
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- network
+
+  private linkDelay(from: number, to: number): number {
+    const base = this.linkLatency[from][to];
+    if (this.cfg.fixedDelayMs !== undefined) return base;
+    const jitter = this.netRng.exp(this.cfg.jitterMeanMs);
+    return this.now < this.cfg.gstMs ? (base + jitter) * this.cfg.preGst.delayFactor : base + jitter;
+  }
+
+  private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage): void {
+    if (to.id === from.id) return;
+    this.messages++;
+    const pre = this.now < this.cfg.gstMs;
+    if (pre) {
+      if (this.partitionOf && this.partitionOf[from.id] !== this.partitionOf[to.id]) return;
+      if (this.netRng.chance(this.cfg.preGst.lossRate)) return;
+    }
+    const copies = pre && this.netRng.chance(this.cfg.preGst.dupRate) ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      this.schedule(this.now + this.linkDelay(from.id, to.id), () => {
+        if (!to.up || !to.driver) return;
+        if (to.behaviour && to.seen.length < 200 && msg.kind !== 'blockResponse') to.seen.push(msg);
+        to.driver.onMessage(from.index, msg);
+      });
+    }
+  }
+
+  private transportFor(node: SimNode, alive: () => boolean): Transport {
+    const honest: Transport = {
+      broadcast: (msg) => {
+        if (!alive()) return;
+        if (msg.kind === 'proposal') {
+          const idHex = toHex(hashHeader(msg.proposal.block.header));
+          if (!this.proposedAt.has(idHex)) this.proposedAt.set(idHex, this.now);
+          if (msg.proposal.block.header.round > this.maxRound)
+            this.maxRound = msg.proposal.block.header.round;
+        }
+        for (const to of this.nodes) this.deliver(node, to, msg);
+      },
+      send: (index, msg) => {
+        if (!alive()) return;
+        for (const to of this.nodes) if (to.index === index) this.deliver(node, to, msg);
+      },
+    };
+    if (!node.behaviour) return honest;
+    return this.byzantineTransport(node, honest);
+  }
+
+  // ---------------------------------------------------------------- Byzantine behaviours
+
+  private byzantineTransport(node: SimNode, honest: Transport): Transport {
+    const b = node.behaviour!;
+    const signer = this.signers[node.index];
+    const chainId = CHAIN_ID;
+    const rng = this.rng.fork();
+    const others = () => this.nodes.filter((x) => x.id !== node.id);
+    return {
+      broadcast: (msg) => {
+        if (b === 'silent') return;
+        if (b === 'equivocator' && msg.kind === 'proposal') {
+          // two different signed blocks for one round, one to each half of the network
+          const p = msg.proposal;
+          const header = { ...p.block.header, timestampMs: p.block.header.timestampMs + 1 };
+          const id = hashHeader(header);
+          const twin = {
+            ...p,
+            block: { ...p.block, header },
+            signature: signer.sign(proposalDigest(chainId, header.round, id)),
+          };
+          const all = others();
+          const other: ConsensusMessage = { kind: 'proposal', proposal: twin };
+          all.forEach((to, i) => {
+            this.deliver(node, to, i % 2 === 0 ? msg : other);
+          });
+          // and later the other one to everyone, so honest nodes hold the evidence
+          this.schedule(this.now + 5, () => {
+            all.forEach((to, i) => {
+              this.deliver(node, to, i % 2 === 0 ? other : msg);
+            });
+          });
+          return;
+        }
+        honest.broadcast(msg);
+        if (b === 'staleFuture') this.injectStaleFuture(node, rng, msg);
+        if (b === 'forger') this.injectForgeries(node, rng, msg);
+      },
+      send: (to, msg) => {
+        if (b === 'silent') return;
+        if (msg.kind === 'vote') {
+          if (b === 'withholder') return;
+          if (b === 'doubleVoter') {
+            const blockId = rng.bytes(32);
+            const second: Vote = {
+              ...msg.vote,
+              blockId,
+              signature: signer.sign(voteDigest(chainId, msg.vote.round, blockId)),
+            };
+            honest.send(to, { kind: 'vote', vote: second });
+          }
+        }
+        honest.send(to, msg);
+        if (b === 'staleFuture') this.injectStaleFuture(node, rng, msg);
+        if (b === 'forger') this.injectForgeries(node, rng, msg);
+      },
+    };
+  }
+
+  private injectStaleFuture(node: SimNode, rng: Prng, msg: ConsensusMessage): void {
+    const signer = this.signers[node.index];
+    // a stale message replayed to everyone
+    if (node.seen.length > 0 && rng.chance(0.5)) {
+      const old = rng.pick(node.seen);
+      for (const to of this.nodes) this.deliver(node, to, old);
+    }
+    // a correctly signed timeout and vote for a far-future round
+    const round = (node.core?.status().round ?? 1) + 1 + rng.int(1000);
+    const highQc = node.core?.syncInfo().highQc ?? genesisQc(this.genesisId);
+    const timeout: TimeoutMessage = {
+      round,
+      highQc,
+      signer: node.index,
+      signature: signer.sign(timeoutDigestFor(round, highQc.round)),
+    };
+    for (const to of this.nodes) this.deliver(node, to, { kind: 'timeout', timeout });
+    if (msg.kind === 'vote') {
+      const blockId = rng.bytes(32);
+      const vote: Vote = {
+        round,
+        blockId,
+        signer: node.index,
+        signature: signer.sign(voteDigest(CHAIN_ID, round, blockId)),
+        sync: { highQc },
+      };
+      for (const to of this.nodes) this.deliver(node, to, { kind: 'vote', vote });
+    }
+  }
+
+  private injectForgeries(node: SimNode, rng: Prng, msg: ConsensusMessage): void {
+    const n = this.cfg.n;
+    const round = (node.core?.status().round ?? 1) + 1 + rng.int(5);
+    const sigLen = 32;
+    // a QC for a future round whose signatures are made up
+    const signers = Array.from({ length: n }, (_, i) => i).slice(0, n - maxFaulty(n));
+    const fakeQc: QuorumCertificate = {
+      round,
+      blockId: rng.bytes(32),
+      signers,
+      signatures: signers.map(() => rng.bytes(sigLen)),
+    };
+    // ... carried by a timeout signed (badly) in another validator's name
+    const victim = (node.index + 1 + rng.int(n - 1)) % n;
+    const timeout: TimeoutMessage = {
+      round: round + 1,
+      highQc: fakeQc,
+      signer: victim,
+      signature: rng.bytes(sigLen),
+    };
+    // ... a vote in another validator's name
+    const vote: Vote = {
+      round,
+      blockId: rng.bytes(32),
+      signer: victim,
+      signature: rng.bytes(sigLen),
+      sync: { highQc: fakeQc },
+    };
+    // ... and a proposal in the leader's name on top of the forged QC
+    const header: BlockHeader = {
+      chainId: CHAIN_ID,
+      height: 1 + rng.int(100),
+      round: round + 1,
+      parentHash: fakeQc.blockId,
+      proposer: this.validatorSet.validators[victim].address,
+      timestampMs: Math.floor(this.now),
+      txRoot: new Uint8Array(32),
+      stateRoot: new Uint8Array(32),
+      parentQc: encodeQc(fakeQc),
+    };
+    const proposal = { block: { header, transactions: [] }, signature: rng.bytes(sigLen) };
+    // ... and, reusing a genuine vote's signature, a vote re-targeted to another block
+    const extra: ConsensusMessage[] = [
+      { kind: 'timeout', timeout },
+      { kind: 'vote', vote },
+      { kind: 'proposal', proposal },
+    ];
+    if (msg.kind === 'vote') {
+      extra.push({ kind: 'vote', vote: { ...msg.vote, blockId: rng.bytes(32) } });
+    }
+    for (const m of extra) for (const to of this.nodes) this.deliver(node, to, m);
+  }
+
+  // ---------------------------------------------------------------- faults schedule
+
+  private scheduleFaults(): void {
+    const cfg = this.cfg;
+    if (cfg.preGst.partitions) {
+      const reshuffle = () => {
+        if (this.now >= cfg.gstMs) {
+          this.partitionOf = undefined;
+          return;
+        }
+        const parts = 1 + this.rng.int(3);
+        this.partitionOf = this.nodes.map(() => this.rng.int(parts));
+        this.schedule(this.now + this.rng.range(100, 600), reshuffle);
+      };
+      this.schedule(this.rng.range(0, 200), reshuffle);
+      this.schedule(cfg.gstMs, () => {
+        this.partitionOf = undefined;
+      });
+    }
+    const honest = this.nodes.filter((x) => this.isHonest(x));
+    for (let k = 0; k < cfg.crashRestarts; k++) {
+      const node = this.rng.pick(honest);
+      const at = this.rng.range(0, Math.max(1, cfg.gstMs - 400));
+      const downFor = this.rng.range(20, 400);
+      this.schedule(at, () => this.crash(node));
+      this.schedule(Math.min(at + downFor, cfg.gstMs), () => {
+        if (!node.up) this.boot(node);
+      });
+    }
+    for (const i of cfg.permanentCrashes) {
+      for (const node of this.nodes)
+        if (node.index === i) this.schedule(cfg.permanentCrashAtMs, () => this.crash(node));
+    }
+  }
+
+  // ---------------------------------------------------------------- run
+
+  run(): SimResult {
+    for (const node of this.nodes) this.boot(node);
+    this.scheduleFaults();
+    const tickEvery = Math.max(10, this.cfg.livenessBoundMs / 8);
+    const tick = () => {
+      this.checkLiveness();
+      this.schedule(this.now + tickEvery, tick);
+    };
+    this.schedule(tickEvery, tick);
+    let steps = 0;
+    while (this.heap.size > 0) {
+      const next = this.heap.pop()!;
+      if (next.at > this.cfg.durationMs) break;
+      this.now = next.at;
+      next.fn();
+      if (
+        ++steps % 4096 === 0 &&
+        this.cfg.targetHeight > 0 &&
+        this.minHonestHeight() >= this.cfg.targetHeight
+      )
+        break;
+      if (this.violations.length >= 20) break;
+    }
+    return this.result();
+  }
+
+  private minHonestHeight(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const node of this.nodes) {
+      if (!node.up || !this.isHonest(node)) continue;
+      min = Math.min(min, node.committed[node.committed.length - 1].block.header.height);
+    }
+    return Number.isFinite(min) ? min : 0;
+  }
+
+  private result(): SimResult {
+    let max = 0;
+    for (const node of this.nodes) {
+      if (!this.isHonest(node)) continue;
+      max = Math.max(max, node.committed[node.committed.length - 1].block.header.height);
+    }
+    const chain = [...this.chainInfo.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([height, v]) => ({ height, ...v }));
+    return {
+      seed: this.cfg.seed,
+      scenario: this.cfg.scenario,
+      n: this.cfg.n,
+      violations: this.violations,
+      minHonestHeight: this.minHonestHeight(),
+      maxHonestHeight: max,
+      maxRound: this.maxRound,
+      messages: this.messages,
+      evidence: this.evidence,
+      virtualMs: this.now,
+      replay: `npx tsx scripts/sim.ts --seed ${this.cfg.seed} --scenario ${this.cfg.scenario}`,
+      chain,
+    };
+  }
+}
+
+function timeoutDigestFor(round: number, highQcRound: number): Uint8Array {
+  return timeoutDigest(CHAIN_ID, round, highQcRound);
+}
+
+/** The simulated application's validity rule: no transaction starts with the invalid mark. */
+export function payloadValid(block: Block, parent: Block): boolean {
+  if (block.header.timestampMs < parent.header.timestampMs) return false;
+  return block.transactions.every((tx) => tx.length > 0 && tx[0] !== INVALID_MARK);
+}

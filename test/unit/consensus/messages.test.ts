@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  ConsensusError,
+  decodeProposal,
+  decodeQc,
+  decodeSafetyData,
+  decodeTc,
+  decodeTimeout,
+  decodeVote,
+  encodeProposal,
+  encodeQc,
+  encodeSafetyData,
+  encodeTc,
+  encodeTimeout,
+  encodeVote,
+  genesisQc,
+  hmacTestScheme,
+  leaderForRound,
+  proposalDigest,
+  type QuorumCertificate,
+  secp256k1Signer,
+  secp256k1Verifier,
+  type TimeoutCertificate,
+  timeoutDigest,
+  verifyQuorumCertificate,
+  verifyTimeoutCertificate,
+  voteDigest,
+} from '../../../src/consensus/index.js';
+import { publicKeyOf } from '../../../src/crypto/keys.js';
+import { CHAIN_ID, genesis, validatorSet } from './helpers.js';
+
+const n = 4;
+const scheme = hmacTestScheme(3, n);
+const vs = validatorSet(scheme, n);
+const blockId = new Uint8Array(32).fill(5);
+
+function qcBy(signers: number[], round = 3, id = blockId): QuorumCertificate {
+  return {
+    round,
+    blockId: id,
+    signers,
+    signatures: signers.map((s) => scheme.signers[s].sign(voteDigest(CHAIN_ID, round, id))),
+  };
+}
+
+function tcBy(
+  signers: number[],
+  round: number,
+  rounds: number[],
+  highQc: QuorumCertificate,
+): TimeoutCertificate {
+  return {
+    round,
+    highQc,
+    signers,
+    highQcRounds: rounds,
+    signatures: signers.map((s, i) => scheme.signers[s].sign(timeoutDigest(CHAIN_ID, round, rounds[i]))),
+  };
+}
+
+describe('consensus encodings', () => {
+  it('round-trips every message and rejects non-canonical bytes', () => {
+    const qc = qcBy([0, 1, 3]);
+    const tc = tcBy([0, 2, 3], 5, [3, 2, 3], qc);
+    assert.deepEqual(decodeQc(encodeQc(qc)), qc);
+    assert.deepEqual(decodeTc(encodeTc(tc)), tc);
+    const vote = {
+      round: 4,
+      blockId,
+      signer: 2,
+      signature: new Uint8Array(32).fill(1),
+      sync: { highQc: qc, highTc: tc },
+    };
+    assert.deepEqual(decodeVote(encodeVote(vote)), vote);
+    const timeout = { round: 6, highQc: qc, signer: 1, signature: new Uint8Array(65).fill(2), highTc: tc };
+    assert.deepEqual(decodeTimeout(encodeTimeout(timeout)), timeout);
+    const safety = { lastVotedRound: 4, highestTimeoutRound: 6, highQc: qc };
+    assert.deepEqual(decodeSafetyData(encodeSafetyData(safety)), {
+      ...safety,
+      highTc: undefined,
+      blocks: [],
+    });
+    const withBlocks = { ...safety, highTc: tc, blocks: [genesis()] };
+    assert.deepEqual(decodeSafetyData(encodeSafetyData(withBlocks)), withBlocks);
+    const proposal = { block: genesis(), signature: new Uint8Array(32).fill(3), tc };
+    assert.deepEqual(decodeProposal(encodeProposal(proposal)), proposal);
+    // unsorted signers are not canonical
+    const bad = encodeQc({ ...qc, signers: [1, 0, 3] });
+    assert.throws(() => decodeQc(bad), ConsensusError);
+    assert.throws(() => decodeQc(new Uint8Array([0xc1, 0x80])), ConsensusError);
+  });
+
+  it('decoding arbitrary bytes either fails with a typed error or re-encodes identically', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        let qc: QuorumCertificate;
+        try {
+          qc = decodeQc(bytes);
+        } catch (e) {
+          assert.ok(e instanceof ConsensusError, String(e));
+          return;
+        }
+        assert.deepEqual(encodeQc(qc), bytes);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('separates domains: kind and chainId are part of every signed digest', () => {
+    const a = voteDigest(CHAIN_ID, 1, blockId);
+    assert.notDeepEqual(a, proposalDigest(CHAIN_ID, 1, blockId));
+    assert.notDeepEqual(a, voteDigest(CHAIN_ID + 1n, 1, blockId));
+    assert.notDeepEqual(timeoutDigest(CHAIN_ID, 1, 0), voteDigest(CHAIN_ID, 1, new Uint8Array(32)));
+  });
+});
+
+describe('certificate verification', () => {
+  it('accepts 2f+1 distinct valid signatures and the genesis QC', () => {
+    assert.equal(verifyQuorumCertificate(qcBy([0, 1, 2]), vs, scheme.verifier), true);
+    assert.equal(verifyQuorumCertificate(genesisQc(vs.genesisId), vs, scheme.verifier), true);
+  });
+
+  it('rejects too few, duplicated, out-of-range, forged or re-targeted signatures', () => {
+    assert.equal(verifyQuorumCertificate(qcBy([0, 1]), vs, scheme.verifier), false);
+    const dup = qcBy([0, 1, 2]);
+    assert.equal(verifyQuorumCertificate({ ...dup, signers: [0, 1, 1] }, vs, scheme.verifier), false);
+    assert.equal(verifyQuorumCertificate({ ...dup, signers: [0, 1, 9] }, vs, scheme.verifier), false);
+    const forged = { ...dup, signatures: [dup.signatures[0], dup.signatures[1], new Uint8Array(32)] };
+    assert.equal(verifyQuorumCertificate(forged, vs, scheme.verifier), false);
+    assert.equal(verifyQuorumCertificate({ ...dup, round: 4 }, vs, scheme.verifier), false);
+    assert.equal(
+      verifyQuorumCertificate({ ...dup, blockId: new Uint8Array(32) }, vs, scheme.verifier),
+      false,
+    );
+    // a "genesis" QC for another block
+    assert.equal(verifyQuorumCertificate(genesisQc(blockId), vs, scheme.verifier), false);
+  });
+
+  it('checks a TC: signatures over (round, highQcRound), highQc = max reported', () => {
+    const qc = qcBy([0, 1, 2], 3);
+    const tc = tcBy([1, 2, 3], 5, [3, 1, 2], qc);
+    assert.equal(verifyTimeoutCertificate(tc, vs, scheme.verifier), true);
+    // claims a lower max than its QC
+    assert.equal(verifyTimeoutCertificate({ ...tc, highQcRounds: [2, 1, 2] }, vs, scheme.verifier), false);
+    // a reported round at or above the TC round
+    assert.equal(verifyTimeoutCertificate(tcBy([1, 2, 3], 3, [3, 1, 2], qc), vs, scheme.verifier), false);
+    assert.equal(verifyTimeoutCertificate(tcBy([1, 2], 5, [3, 1], qc), vs, scheme.verifier), false);
+  });
+
+  it('secp256k1 signer and verifier agree and reject the wrong key', () => {
+    const secrets = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+    const verifier = secp256k1Verifier(secrets.map((s) => publicKeyOf(s, true)));
+    const digest = voteDigest(CHAIN_ID, 1, blockId);
+    const sig = secp256k1Signer(secrets[0]).sign(digest);
+    assert.equal(sig.length, 65);
+    assert.equal(verifier.verify(digest, sig, 0), true);
+    assert.equal(verifier.verify(digest, sig, 1), false);
+    assert.equal(verifier.verify(voteDigest(CHAIN_ID, 2, blockId), sig, 0), false);
+    assert.equal(verifier.verify(digest, sig.subarray(0, 64), 0), false);
+  });
+
+  it('the HMAC test scheme rejects a tag made with another validator key', () => {
+    const d = voteDigest(CHAIN_ID, 1, blockId);
+    assert.equal(scheme.verifier.verify(d, scheme.signers[2].sign(d), 2), true);
+    assert.equal(scheme.verifier.verify(d, scheme.signers[1].sign(d), 2), false);
+    const other = hmacTestScheme(4, n);
+    assert.equal(scheme.verifier.verify(d, other.signers[2].sign(d), 2), false);
+  });
+});
+
+describe('leader choice', () => {
+  const cfg = { enabled: true, windowBlocks: 10, lagRounds: 5, probationPeriodRounds: 50 };
+
+  it('is round-robin without reputation or history', () => {
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((r) => leaderForRound(r, 4, [], { ...cfg, enabled: false })),
+      [0, 1, 2, 3, 0, 1],
+    );
+    assert.equal(leaderForRound(7, 4, [], cfg), 3);
+  });
+
+  it('skips a validator absent from the last window of committed blocks, except on probation rounds', () => {
+    // validator 2 neither proposed nor signed in rounds 1..30
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      round: i + 1,
+      proposer: [0, 1, 3][i % 3],
+      signers: [0, 1, 3],
+    }));
+    const leaders = Array.from({ length: 40 }, (_, k) => leaderForRound(36 + k, 4, history, cfg));
+    assert.equal(leaders.filter((l) => l === 2).length, 1, 'only on the probation round 50');
+    assert.equal(leaderForRound(50, 4, history, cfg), 2);
+    assert.ok(leaders.includes(0) && leaders.includes(1) && leaders.includes(3));
+  });
+
+  it('never excludes more than f validators', () => {
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      round: i + 1,
+      proposer: i % 2,
+      signers: [0, 1],
+    }));
+    assert.equal(leaderForRound(42, 4, history, cfg), 42 % 4);
+  });
+
+  it('depends only on history at or below round - lag', () => {
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      round: i + 1,
+      proposer: [0, 1, 3][i % 3],
+      signers: [0, 1, 3],
+    }));
+    const extra = [...history, { round: 31, proposer: 2, signers: [0, 1, 2] }];
+    assert.equal(leaderForRound(35, 4, history, cfg), leaderForRound(35, 4, extra, cfg));
+  });
+});
