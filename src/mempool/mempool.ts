@@ -1,0 +1,469 @@
+/**
+ * The mempool: one validation gate for transactions (`add` / `addVerified`), per-sender
+ * nonce-ordered queues with bounds, and block filling for the leader (`selectForBlock`).
+ *
+ * Pure and deterministic: the committed state, the signature backend and the bounds are
+ * injected; there are no timers, no I/O and no clock. The same calls in the same order give
+ * the same pool, and `selectForBlock` is a function of the pool's contents alone.
+ *
+ * Invariants, kept by every method:
+ * - each sender has at most one pending transaction per nonce, all with
+ *   committed nonce <= nonce < committed nonce + maxNonceAhead;
+ * - the sum of value + gasLimit x maxFeePerGas over a sender's queue never exceeds its
+ *   committed balance (checked on admission, restored on commit), so every prefix of the
+ *   queue can pay;
+ * - count and bytes stay within the bounds, in total and per sender;
+ * - every pending transaction had its sender recovered exactly once, on admission; blocks
+ *   reuse that result through `get` / `lookupVerified`.
+ */
+import { toHex } from '../crypto/bytes.js';
+import { keccak256 } from '../crypto/hash.js';
+import type { Address } from '../crypto/keys.js';
+import { defaultBackend, type SignatureBackend } from '../crypto/verifier.js';
+import {
+  type AccountReader,
+  addressKey,
+  checkTransfer,
+  EMPTY_ACCOUNT,
+  effectiveGasPrice,
+  type StateParams,
+  TRANSFER_GAS,
+} from '../state/index.js';
+import {
+  decodeTransfer,
+  MAX_TX_BYTES,
+  recoverSender,
+  type SignedTransfer,
+  TxError,
+  type VerifiedTransfer,
+} from '../tx/index.js';
+import { MempoolError, type MempoolErrorCode, STATE_CODE } from './errors.js';
+import { Heap } from './heap.js';
+import type {
+  AddResult,
+  CommitOutcome,
+  CommittedTx,
+  MempoolBlockLimits,
+  MempoolComponents,
+  MempoolMetrics,
+  SelectOptions,
+} from './interface.js';
+import { type MempoolOptions, resolveOptions } from './options.js';
+import { type PoolEntry, SenderQueue } from './queue.js';
+
+/** A replacement must raise both maxFeePerGas and maxPriorityFeePerGas by at least this much. */
+export const REPLACEMENT_BUMP_PERCENT = 10n;
+
+/**
+ * What a block's own RLP framing may add to the header and the raw transactions: the
+ * prefixes of the outer list and of the transaction list, at most 5 bytes each below 4 GiB.
+ */
+export const BLOCK_FRAMING_BYTES = 10;
+
+/** Bytes a raw tx takes inside the block's RLP list: itself plus its string prefix. */
+function rlpItemBytes(length: number): number {
+  // A raw tx starts with 0x02 and is longer than one byte: always a prefixed string.
+  if (length < 56) return length + 1;
+  return length + 1 + (length < 0x100 ? 1 : length < 0x10000 ? 2 : 3);
+}
+
+/** True when `next` may take the nonce slot of `pending` (both fee caps raised by >= 10%). */
+export function outbids(next: VerifiedTransfer, pending: VerifiedTransfer): boolean {
+  const scale = 100n + REPLACEMENT_BUMP_PERCENT;
+  return (
+    next.maxFeePerGas * 100n >= pending.maxFeePerGas * scale &&
+    next.maxPriorityFeePerGas * 100n >= pending.maxPriorityFeePerGas * scale
+  );
+}
+
+function asMempoolError(e: unknown): MempoolError {
+  if (e instanceof MempoolError) return e;
+  if (e instanceof TxError) return new MempoolError(e.code, e.message, { cause: e });
+  throw e; // a bug, not a verdict: let it surface
+}
+
+/** A sender's position while a block is being filled. */
+interface Cursor {
+  queue: SenderQueue;
+  /** Index of the sender's next candidate in queue.entries. */
+  index: number;
+  /** The sender's account as the block so far leaves it (credits ignored: conservative). */
+  nonce: bigint;
+  balance: bigint;
+}
+
+/** Selection order: higher effective tip first, then lower hash. */
+function cursorBefore(a: Cursor, b: Cursor): boolean {
+  const x = a.queue.entries[a.index];
+  const y = b.queue.entries[b.index];
+  if (x.tip !== y.tip) return x.tip > y.tip;
+  return x.key < y.key;
+}
+
+export class Mempool {
+  private accounts: AccountReader;
+  private readonly params: StateParams;
+  private readonly blockLimits: MempoolBlockLimits;
+  private readonly backend: SignatureBackend;
+  readonly options: Readonly<MempoolOptions>;
+
+  private readonly byHash = new Map<string, PoolEntry>();
+  private readonly senders = new Map<string, SenderQueue>();
+  /** Hashes of recently committed txs, oldest first (a Set keeps insertion order). */
+  private readonly recentCommitted = new Set<string>();
+  private totalBytes = 0;
+
+  private readonly counters = {
+    admitted: 0,
+    replaced: 0,
+    included: 0,
+    evicted: 0,
+    recoveries: 0,
+    rejected: new Map<MempoolErrorCode, number>(),
+  };
+
+  constructor(components: MempoolComponents, options: Partial<MempoolOptions> = {}) {
+    this.accounts = components.accounts;
+    this.params = components.params;
+    this.blockLimits = components.blockLimits;
+    this.backend = components.backend ?? defaultBackend();
+    this.options = Object.freeze(resolveOptions(options));
+  }
+
+  // ---- admission ----
+
+  /**
+   * The gate for a raw transaction (HTTP, gossip): decode, dedupe, recover the sender
+   * (once), then the state rules, replacement and bounds. Throws MempoolError on refusal.
+   */
+  add(raw: Uint8Array): AddResult {
+    return this.gate(() => {
+      let signed: SignedTransfer;
+      try {
+        signed = decodeTransfer(raw, this.params.chainId);
+      } catch (e) {
+        throw asMempoolError(e);
+      }
+      // Dedupe before recovery: a re-gossiped tx costs a keccak, not a signature check.
+      this.checkUnknown(toHex(signed.hash));
+      let tx: VerifiedTransfer;
+      this.counters.recoveries++;
+      try {
+        tx = recoverSender(signed, this.backend);
+      } catch (e) {
+        throw asMempoolError(e);
+      }
+      return this.admit(tx);
+    });
+  }
+
+  /**
+   * Admits a transaction whose sender was already recovered on this node (a gossip batch
+   * verified off the event loop). The caller vouches that `tx` came from decodeTransfer and
+   * recoverSender with this chain id; everything after the signature is checked as in add.
+   */
+  addVerified(tx: VerifiedTransfer): AddResult {
+    return this.gate(() => {
+      if (tx.raw.length > MAX_TX_BYTES)
+        throw new MempoolError('OVERSIZE', `a transaction is at most ${MAX_TX_BYTES} bytes`);
+      this.checkUnknown(toHex(tx.hash));
+      return this.admit(tx);
+    });
+  }
+
+  /** Counts the outcome of one admission; refusals are rethrown. */
+  private gate(admit: () => AddResult): AddResult {
+    try {
+      const result = admit();
+      this.counters.admitted++;
+      if (result.kind === 'replaced') this.counters.replaced++;
+      return result;
+    } catch (e) {
+      if (e instanceof MempoolError)
+        this.counters.rejected.set(e.code, (this.counters.rejected.get(e.code) ?? 0) + 1);
+      throw e;
+    }
+  }
+
+  private checkUnknown(key: string): void {
+    if (this.byHash.has(key)) throw new MempoolError('ALREADY_KNOWN', `transaction ${key} is pending`);
+    if (this.recentCommitted.has(key))
+      throw new MempoolError('ALREADY_KNOWN', `transaction ${key} is already committed`);
+  }
+
+  private admit(tx: VerifiedTransfer): AddResult {
+    const account = this.accounts.getAccount(tx.from) ?? EMPTY_ACCOUNT;
+    const sender = addressKey(tx.from);
+    const queue = this.senders.get(sender);
+    const old = queue?.get(tx.nonce);
+    const entry = this.entryOf(tx, sender);
+
+    // src/state's rules (chain id, intrinsic gas, base fee, priority fee, then funds), as if
+    // the sender's other queued txs ran first at their maximum cost. The nonce is checked
+    // apart, as a window; rules that make the tx invalid forever are reported before it.
+    const reserved = (queue?.cost ?? 0n) - (old?.maxCost ?? 0n);
+    const error = checkTransfer(tx, { nonce: tx.nonce, balance: account.balance - reserved }, this.params);
+    if (error && error.code !== 'INSUFFICIENT_FUNDS')
+      throw new MempoolError(STATE_CODE[error.code], error.message);
+
+    // The nonce window: below it the tx can never run, far above it it only takes room.
+    if (tx.nonce < account.nonce)
+      throw new MempoolError('NONCE_TOO_LOW', `nonce ${tx.nonce} < account nonce ${account.nonce}`);
+    const ahead = BigInt(this.options.maxNonceAhead);
+    if (tx.nonce >= account.nonce + ahead) {
+      throw new MempoolError(
+        'NONCE_TOO_HIGH',
+        `nonce ${tx.nonce} >= account nonce ${account.nonce} + ${ahead}`,
+      );
+    }
+
+    if (error) {
+      const context =
+        reserved > 0n ? ` (balance ${account.balance}, ${reserved} reserved by queued txs)` : '';
+      throw new MempoolError('INSUFFICIENT_FUNDS', `${error.message}${context}`);
+    }
+
+    if (old && !outbids(tx, old.tx)) {
+      throw new MempoolError(
+        'REPLACEMENT_UNDERPRICED',
+        `replacing nonce ${tx.nonce} needs both fee caps raised by ${REPLACEMENT_BUMP_PERCENT}%`,
+      );
+    }
+
+    // Bounds: a replacement takes its predecessor's slot and bytes.
+    const addCount = old ? 0 : 1;
+    const addBytes = entry.size - (old?.size ?? 0);
+    const o = this.options;
+    if (
+      (queue?.length ?? 0) + addCount > o.maxPerSender ||
+      (queue?.bytes ?? 0) + addBytes > o.maxBytesPerSender
+    ) {
+      throw new MempoolError(
+        'SENDER_FULL',
+        `a sender holds at most ${o.maxPerSender} transactions and ${o.maxBytesPerSender} bytes`,
+      );
+    }
+    if (this.byHash.size + addCount > o.maxTxs || this.totalBytes + addBytes > o.maxBytes) {
+      throw new MempoolError(
+        'MEMPOOL_FULL',
+        `the pool holds at most ${o.maxTxs} transactions and ${o.maxBytes} bytes`,
+      );
+    }
+
+    let target = queue;
+    if (!target) {
+      target = new SenderQueue(tx.from);
+      this.senders.set(sender, target);
+    }
+    const replaced = target.put(entry);
+    if (replaced) {
+      this.byHash.delete(replaced.key);
+      this.totalBytes -= replaced.size;
+    }
+    this.byHash.set(entry.key, entry);
+    this.totalBytes += entry.size;
+    return replaced ? { kind: 'replaced', tx, replaced: replaced.tx } : { kind: 'added', tx };
+  }
+
+  private entryOf(tx: VerifiedTransfer, sender: string): PoolEntry {
+    const price = effectiveGasPrice(tx, this.params.baseFeePerGas);
+    return {
+      tx,
+      key: toHex(tx.hash),
+      sender,
+      size: tx.raw.length,
+      blockBytes: rlpItemBytes(tx.raw.length),
+      maxCost: tx.value + tx.gasLimit * tx.maxFeePerGas,
+      debit: tx.value + TRANSFER_GAS * price,
+      tip: price - this.params.baseFeePerGas,
+    };
+  }
+
+  // ---- reads ----
+
+  /** The pending transaction with this hash (bytes or 0x-hex), sender already recovered. */
+  get(hash: Uint8Array | string): VerifiedTransfer | undefined {
+    const key = typeof hash === 'string' ? hash.toLowerCase() : toHex(hash);
+    return this.byHash.get(key)?.tx;
+  }
+
+  /**
+   * The admitted form of a raw transaction from a proposed block, or undefined when it is
+   * not pending (the caller then decodes and recovers it itself). Costs one keccak.
+   */
+  lookupVerified(raw: Uint8Array): VerifiedTransfer | undefined {
+    if (raw.length > MAX_TX_BYTES) return undefined;
+    return this.get(keccak256(raw));
+  }
+
+  /** The nonce a wallet should use next: committed nonce + the contiguous queued nonces. */
+  pendingNonce(address: Address): bigint {
+    const nonce = (this.accounts.getAccount(address) ?? EMPTY_ACCOUNT).nonce;
+    const queue = this.senders.get(addressKey(address));
+    return nonce + BigInt(queue?.contiguousFrom(nonce) ?? 0);
+  }
+
+  /** Number of pending transactions. */
+  size(): number {
+    return this.byHash.size;
+  }
+
+  /** Raw bytes of the pending transactions. */
+  bytes(): number {
+    return this.totalBytes;
+  }
+
+  metrics(): MempoolMetrics {
+    const c = this.counters;
+    return {
+      admitted: c.admitted,
+      replaced: c.replaced,
+      included: c.included,
+      evicted: c.evicted,
+      recoveries: c.recoveries,
+      rejected: Object.fromEntries(c.rejected),
+      size: this.byHash.size,
+      bytes: this.totalBytes,
+      senders: this.senders.size,
+    };
+  }
+
+  // ---- block filling ----
+
+  /**
+   * Transactions for the leader's next block, valid in this order on `options.state` (the
+   * committed state by default): per sender, consecutive nonces from the account's nonce,
+   * each affordable after the ones before it; across senders, highest effective tip first,
+   * ties by lower hash. A k-way merge over the sender queues (a heap of their heads), so a
+   * call costs O(senders + selected x log senders), not a sort of the pool.
+   */
+  selectForBlock(options: SelectOptions = {}): VerifiedTransfer[] {
+    const maxTxs = options.maxTxs ?? this.blockLimits.maxBlockTxs;
+    const maxBytes = options.maxBytes ?? this.blockLimits.maxBlockBytes;
+    const reserved = options.reservedBytes ?? this.options.headerReserveBytes;
+    const state = options.state ?? this.accounts;
+    const exclude = options.exclude;
+    let budget = maxBytes - reserved - BLOCK_FRAMING_BYTES;
+
+    // A cursor is ready when its next entry has exactly the expected nonce, is not
+    // excluded and passes the state rules against the sender's running account.
+    const ready = (c: Cursor): boolean => {
+      const entry = c.queue.entries[c.index];
+      return (
+        entry !== undefined &&
+        entry.tx.nonce === c.nonce &&
+        !exclude?.has(entry.key) &&
+        checkTransfer(entry.tx, { nonce: c.nonce, balance: c.balance }, this.params) === null
+      );
+    };
+
+    const heap = new Heap<Cursor>(cursorBefore);
+    for (const queue of this.senders.values()) {
+      const account = state.getAccount(queue.address) ?? EMPTY_ACCOUNT;
+      const cursor = {
+        queue,
+        index: queue.lowerBound(account.nonce),
+        nonce: account.nonce,
+        balance: account.balance,
+      };
+      if (ready(cursor)) heap.push(cursor);
+    }
+
+    const selected: VerifiedTransfer[] = [];
+    while (selected.length < maxTxs && budget > 0) {
+      const cursor = heap.pop();
+      if (cursor === undefined) break;
+      const entry = cursor.queue.entries[cursor.index];
+      // Too big for what is left: this sender's later nonces cannot follow; others may fit.
+      if (entry.blockBytes > budget) continue;
+      selected.push(entry.tx);
+      budget -= entry.blockBytes;
+      // Only the sender's debit is simulated; credits from other txs or tips can only
+      // raise balances, so the block stays valid when applied for real.
+      cursor.balance -= entry.debit;
+      cursor.nonce += 1n;
+      cursor.index += 1;
+      if (ready(cursor)) heap.push(cursor);
+    }
+    return selected;
+  }
+
+  // ---- commits ----
+
+  /**
+   * After a commit: removes the included txs, remembers their hashes, adopts `accounts` as
+   * the committed state and re-checks every sender of a committed tx (the only accounts
+   * whose nonce rose or balance fell): txs below the new nonce are dropped, and so is the
+   * tail of a queue from the first tx the new balance no longer covers.
+   */
+  onCommit(committed: Iterable<CommittedTx>, accounts: AccountReader): CommitOutcome {
+    this.accounts = accounts;
+    let included = 0;
+    const touched = new Set<string>();
+    for (const tx of committed) {
+      const key = toHex(tx.hash);
+      this.rememberCommitted(key);
+      const entry = this.byHash.get(key);
+      if (entry) {
+        this.senders.get(entry.sender)?.remove(entry);
+        this.forget(entry);
+        included++;
+      }
+      touched.add(addressKey(tx.from));
+    }
+    this.counters.included += included;
+    const evicted: VerifiedTransfer[] = [];
+    for (const sender of touched) evicted.push(...this.recheck(sender));
+    return { included, evicted };
+  }
+
+  /**
+   * Re-checks every sender against `accounts`, e.g. after sync applied blocks whose
+   * transactions were not passed to onCommit. Returns the evicted transactions.
+   */
+  recheckAll(accounts: AccountReader): VerifiedTransfer[] {
+    this.accounts = accounts;
+    const evicted: VerifiedTransfer[] = [];
+    for (const sender of [...this.senders.keys()]) evicted.push(...this.recheck(sender));
+    return evicted;
+  }
+
+  private recheck(sender: string): VerifiedTransfer[] {
+    const queue = this.senders.get(sender);
+    if (!queue) return [];
+    const account = this.accounts.getAccount(queue.address) ?? EMPTY_ACCOUNT;
+    const dropped = queue.removeBelow(account.nonce);
+    let cost = 0n;
+    let cut = queue.length;
+    for (let i = 0; i < queue.length; i++) {
+      cost += queue.entries[i].maxCost;
+      if (cost > account.balance) {
+        cut = i;
+        break;
+      }
+    }
+    dropped.push(...queue.removeFrom(cut));
+    for (const entry of dropped) this.forget(entry);
+    this.counters.evicted += dropped.length;
+    return dropped.map((entry) => entry.tx);
+  }
+
+  /** Drops `entry` from the indexes (its queue already let go of it). */
+  private forget(entry: PoolEntry): void {
+    this.byHash.delete(entry.key);
+    this.totalBytes -= entry.size;
+    const queue = this.senders.get(entry.sender);
+    if (queue && queue.length === 0) this.senders.delete(entry.sender);
+  }
+
+  private rememberCommitted(key: string): void {
+    const limit = this.options.maxRecentCommitted;
+    if (limit === 0) return;
+    this.recentCommitted.delete(key);
+    this.recentCommitted.add(key);
+    if (this.recentCommitted.size > limit) {
+      const oldest = this.recentCommitted.values().next().value as string;
+      this.recentCommitted.delete(oldest);
+    }
+  }
+}

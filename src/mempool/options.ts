@@ -1,0 +1,49 @@
+import { InvalidInputError } from '../errors.js';
+
+/** Bounds of the pool. Every queue is bounded in count and bytes (raw transaction bytes). */
+export interface MempoolOptions {
+  /** Transactions held in total. */
+  maxTxs: number;
+  /** Raw transaction bytes held in total. */
+  maxBytes: number;
+  /** Transactions held per sender. */
+  maxPerSender: number;
+  /** Raw transaction bytes held per sender. */
+  maxBytesPerSender: number;
+  /**
+   * A tx is admitted only when nonce < committed nonce + maxNonceAhead: gaps are allowed
+   * inside that window and nowhere else.
+   */
+  maxNonceAhead: number;
+  /** Hashes of committed transactions remembered to refuse re-gossiped copies early. */
+  maxRecentCommitted: number;
+  /**
+   * Bytes selectForBlock leaves for the header when no `reservedBytes` is given. A header
+   * is about 200 bytes plus its parent QC (about 70 bytes per signature): 1024 covers a
+   * quorum of 11; the node passes the exact figure for larger validator sets.
+   */
+  headerReserveBytes: number;
+}
+
+export const DEFAULT_MEMPOOL_OPTIONS: Readonly<MempoolOptions> = Object.freeze({
+  maxTxs: 8192,
+  // A canonical transfer is at most ~220 bytes, so the count bound usually binds first.
+  maxBytes: 2 * 1024 * 1024,
+  maxPerSender: 64,
+  maxBytesPerSender: 16 * 1024,
+  maxNonceAhead: 64,
+  maxRecentCommitted: 8192,
+  headerReserveBytes: 1024,
+});
+
+/** Defaults filled in; throws InvalidInputError on a bound that is not a positive safe integer. */
+export function resolveOptions(partial: Partial<MempoolOptions> = {}): MempoolOptions {
+  const options = { ...DEFAULT_MEMPOOL_OPTIONS, ...partial };
+  for (const [name, value] of Object.entries(options)) {
+    const min = name === 'headerReserveBytes' || name === 'maxRecentCommitted' ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new InvalidInputError('INVALID_OPTION', `mempool option ${name} must be an integer >= ${min}`);
+    }
+  }
+  return options;
+}
