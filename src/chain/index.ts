@@ -1,0 +1,12 @@
+export { decodeBlock, decodeHeader, encodeBlock, encodeHeader, hashHeader } from './codec.js';
+export { ChainError, type ChainErrorCode } from './errors.js';
+export { committedView, type ExecutedBlock, executeBlock, type LedgerView, overlayTree } from './execute.js';
+export {
+  buildGenesisBlock,
+  type GenesisBlock,
+  type GenesisBlockInput,
+  ZERO_ADDRESS,
+} from './genesis-block.js';
+export { EMPTY_MERKLE_ROOT, type MerkleProof, merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
+export type { Block, BlockHeader } from './types.js';
+export { type BlockLimits, txHashes, validateBlockAgainstParent } from './validate.js';

@@ -1,0 +1,29 @@
+/** The types of the account tree's public surface (rules and layout in tree.ts). */
+
+/** Read access to the stored nodes: synchronous (an lmdb `getBinary`, a Map). */
+export interface TreeReader {
+  getNode(nodeKey: Uint8Array): Uint8Array | undefined;
+}
+
+/** One change to the map; `value: null` deletes the key (a no-op when it is absent). */
+export interface TreeChange {
+  keyHash: Uint8Array;
+  value: Uint8Array | null;
+}
+
+/** The result of a batch: the new root, and the node writes that produce it. */
+export interface TreeUpdate {
+  root: Uint8Array;
+  /** [nodeKey, nodeValue]; each key at most once. */
+  puts: Array<[Uint8Array, Uint8Array]>;
+  /** Keys of stored nodes that no longer exist; disjoint from the keys of `puts`. */
+  deletes: Uint8Array[];
+}
+
+/** A proof of inclusion or absence of one key (proof.ts). */
+export interface TreeProof {
+  /** The leaf where the path ends, if it ends at a leaf (the key's own, or another key's). */
+  leaf: { keyHash: Uint8Array; valueHash: Uint8Array } | null;
+  /** Sibling hashes from the root downward; siblings[i] is at binary depth i. */
+  siblings: Uint8Array[];
+}
