@@ -45,10 +45,10 @@ for (let k = 0; k < seeds; k++) {
   }
   if (r.violations.length > 0) {
     violations++;
-    failed.push(r.replay);
+    failed.push(`${r.replay}${nArg ? ` --n ${nArg}` : ''}${brk ? ` --break ${brk}` : ''}`);
     console.error(`VIOLATION seed ${seed} scenario ${scenario} n=${r.n}`);
     for (const v of r.violations) console.error(`  ${v}`);
-    console.error(`  replay: ${r.replay}${nArg ? ` --n ${nArg}` : ''}`);
+    console.error(`  replay: ${r.replay}${nArg ? ` --n ${nArg}` : ''}${brk ? ` --break ${brk}` : ''}`);
   } else if (!verbose && (k + 1) % 100 === 0) {
     console.error(
       `${k + 1}/${seeds} seeds, ${violations} violations, ${((Date.now() - started) / 1000).toFixed(0)}s`,

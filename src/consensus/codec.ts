@@ -18,7 +18,7 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { decodeBlock, encodeBlock } from '../chain/codec.js';
-import { bigintToBytes, bytesToBigint, equalBytes } from '../crypto/bytes.js';
+import { bigintToBytes, equalBytes } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { ConsensusError } from './errors.js';
 import type {
@@ -39,8 +39,14 @@ const KIND_VOTE = new TextEncoder().encode('vote');
 const KIND_TIMEOUT = new TextEncoder().encode('timeout');
 const EMPTY = new Uint8Array(0);
 
+/** Minimal big-endian bytes of a non-negative safe integer (the same as bigintToBytes). */
 function int(n: number): Uint8Array {
-  return bigintToBytes(BigInt(n));
+  if (!Number.isSafeInteger(n) || n < 0) return bigintToBytes(BigInt(n));
+  let len = 0;
+  for (let v = n; v > 0; v = Math.floor(v / 256)) len++;
+  const out = new Uint8Array(len);
+  for (let i = len - 1, v = n; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;
+  return out;
 }
 
 export function proposalDigest(chainId: bigint, round: number, blockId: Uint8Array): Uint8Array {
@@ -130,7 +136,9 @@ function num(v: Nested | undefined, name: string): number {
   if (b.length > 6) fail(`${name} is too large`);
   if (b.length > 0 && b[0] === 0)
     throw new ConsensusError('NON_CANONICAL_MESSAGE', `${name} has leading zeros`);
-  return Number(bytesToBigint(b));
+  let value = 0;
+  for (const x of b) value = value * 256 + x; // at most 6 bytes: exact in a double
+  return value;
 }
 
 function signature(v: Nested | undefined, name: string): Uint8Array {

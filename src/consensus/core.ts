@@ -78,6 +78,8 @@ interface BlockEntry {
   round: number;
   height: number;
   parentKey: string;
+  /** The QC in the header, decoded once (null: none or malformed, e.g. genesis). */
+  parentQc?: QuorumCertificate | null;
 }
 
 interface PendingProposal {
@@ -113,16 +115,28 @@ export interface CoreStatus {
 
 const key = (id: Uint8Array): string => toHex(id);
 
-/** What leader reputation keeps of a committed block: its round, proposer and the
- * signers of the QC it carries (they were alive and voting one round earlier). */
-export function historyEntry(block: Block, addressIndex: Map<string, number>): HistoryEntry {
-  let signers: number[] = [];
+/** The QC a block header carries, or null (genesis has none). */
+function headerQcOf(block: Block): QuorumCertificate | null {
   try {
-    signers = decodeQc(block.header.parentQc).signers;
+    return decodeQc(block.header.parentQc);
   } catch {
-    // genesis has no parent QC
+    return null;
   }
-  return { round: block.header.round, proposer: addressIndex.get(key(block.header.proposer)) ?? -1, signers };
+}
+
+/** What leader reputation keeps of a committed block: its round, proposer and the
+ * signers of the QC it carries (they were alive and voting one round earlier).
+ * `parentQc` is the header's QC when the caller has already decoded it. */
+export function historyEntry(
+  block: Block,
+  addressIndex: Map<string, number>,
+  parentQc: QuorumCertificate | null = headerQcOf(block),
+): HistoryEntry {
+  return {
+    round: block.header.round,
+    proposer: addressIndex.get(key(block.header.proposer)) ?? -1,
+    signers: parentQc?.signers ?? [],
+  };
 }
 
 export class ConsensusCore {
@@ -277,7 +291,7 @@ export class ConsensusCore {
 
   // ---------------------------------------------------------------- helpers
 
-  private entryOf(block: Block, id = hashHeader(block.header)): BlockEntry {
+  private entryOf(block: Block, id = hashHeader(block.header), parentQc?: QuorumCertificate): BlockEntry {
     return {
       id,
       key: key(id),
@@ -285,7 +299,14 @@ export class ConsensusCore {
       round: block.header.round,
       height: block.header.height,
       parentKey: key(block.header.parentHash),
+      parentQc,
     };
+  }
+
+  /** The header's QC, decoded at most once per block (decoding dominated n = 100 runs). */
+  private headerQc(e: BlockEntry): QuorumCertificate | null {
+    if (e.parentQc === undefined) e.parentQc = headerQcOf(e.block);
+    return e.parentQc;
   }
 
   private qcKey(qc: QuorumCertificate): string {
@@ -518,7 +539,8 @@ export class ConsensusCore {
     }
     if (parent.round + 1 === b.round) {
       // b's header carries the parent's QC: that is the commit certificate.
-      this.setCommitTarget(parent, decodeQc(b.block.header.parentQc));
+      const certificate = this.headerQc(b);
+      if (certificate) this.setCommitTarget(parent, certificate);
     }
   }
 
@@ -554,7 +576,7 @@ export class ConsensusCore {
       certificate: this.commitCertificate,
     });
     for (const e of chain) {
-      this.history.push(historyEntry(e.block, this.addressIndex));
+      this.history.push(historyEntry(e.block, this.addressIndex, this.headerQc(e)));
     }
     const keep = this.cfg.reputation.windowBlocks + this.cfg.reputation.lagRounds + 8;
     if (this.history.length > 2 * keep) this.history.splice(0, this.history.length - keep);
@@ -606,11 +628,7 @@ export class ConsensusCore {
   }
 
   private parentQcRound(b: BlockEntry): number {
-    try {
-      return decodeQc(b.block.header.parentQc).round;
-    } catch {
-      return -1;
-    }
+    return this.headerQc(b)?.round ?? -1;
   }
 
   private onBlockFetched(block: Block): void {
@@ -665,7 +683,7 @@ export class ConsensusCore {
       if (!this.cfg.testOnly?.doubleVote || equalBytes(hashHeader(prev.block.header), id)) return;
     } else this.seenProposals.set(seenKey, p);
     if (this.leaderOf(h.round) !== proposer) return; // [L1]
-    const entry = this.entryOf(p.block, id);
+    const entry = this.entryOf(p.block, id, qc);
     const pending: PendingProposal = { entry, proposal: p, proposer };
     this.pending.set(entry.key, pending);
     this.insertBlock(entry);
@@ -848,7 +866,7 @@ export class ConsensusCore {
     // lastVotedRound is durable before the proposal leaves, so a restarted leader can
     // never sign a second, different proposal for the same round.
     if (round <= this.lastVotedRound || round <= this.highestTimeoutRound) return;
-    const entry = this.entryOf(block, id);
+    const entry = this.entryOf(block, id, this.highQc);
     this.seenProposals.set(`${round}:${this.cfg.self}`, proposal);
     this.validation.set(entry.key, true);
     this.insertBlock(entry);

@@ -59,4 +59,44 @@ describe('simulator: the checkers catch broken cores', () => {
     }
     assert.equal(caught, 3);
   });
+
+  it('committing on a 1-chain is caught by the isolated-leader schedule on the CI seeds', () => {
+    // The CI seeds of the isolatedLeader scenario (same seeds as the loop above): the next
+    // leader forms QC(B), commits B at once under the broken rule, and is cut off before
+    // its proposal leaves; the others time out, extend the older QC and commit a sibling.
+    const index = SCENARIOS.indexOf('isolatedLeader');
+    for (const n of [4, 7, 10]) {
+      const seed = 1000 + n * 31 + index;
+      const run = (testOnly?: { oneChainCommit: true }) => {
+        const cfg = scenarioConfig('isolatedLeader', seed, n);
+        cfg.durationMs = cfg.gstMs + 1000;
+        cfg.testOnly = testOnly;
+        return new Simulation(cfg).run();
+      };
+      const broken = run({ oneChainCommit: true });
+      assert.ok(
+        broken.violations.some((v) => v.startsWith('SAFETY')),
+        `1-chain commit not caught at n=${n} seed=${seed}: ${broken.violations.join('; ')}`,
+      );
+      const correct = run();
+      assert.deepEqual(correct.violations, [], report(correct));
+      assert.ok(correct.minHonestHeight > 10, `correct core stalled at n=${n} seed=${seed}`);
+    }
+  });
+});
+
+describe('simulator: leader reputation', () => {
+  it('loses under 5% of 1,000 rounds with one validator of 4 down from the start', () => {
+    // The figure in docs/PROTOCOL.md (scripts/sim-figures.ts): round robin alone loses 50%.
+    const cfg = scenarioConfig('happy', 7001, 4);
+    cfg.permanentCrashes = [1];
+    cfg.permanentCrashAtMs = 0;
+    cfg.durationMs = 10_000_000;
+    cfg.targetHeight = 1020;
+    const r = new Simulation(cfg).run();
+    assert.deepEqual(r.violations, [], report(r));
+    assert.ok(r.maxRound >= 1000, `only ${r.maxRound} rounds`);
+    const lost = 1 - r.chain.filter((c) => c.round >= 1 && c.round <= 1000).length / 1000;
+    assert.ok(lost < 0.05, `${(lost * 100).toFixed(1)}% of rounds lost`);
+  });
 });

@@ -75,6 +75,16 @@ export interface SimConfig {
   targetHeight: number;
   /** Fixed delay on every link and no jitter (figures count message delays). */
   fixedDelayMs?: number;
+  /**
+   * Targeted adversary: the first proposal an honest node broadcasts at or after `afterMs`
+   * is dropped and its sender is cut off from everyone, both ways, for `forMs`. That
+   * leader has just formed a QC no one else has seen, so the others time out and a later
+   * leader extends an older QC (the schedule that exposes a 1-chain commit).
+   */
+  isolateProposer?: { afterMs: number; forMs: number };
+  /** At this time, crash for good the leader of (current round + 1): the node that is
+   * collecting the votes of the round in progress (figures: time to the next commit). */
+  crashNextLeaderAtMs?: number;
 }
 
 export interface SimResult {
@@ -90,8 +100,17 @@ export interface SimResult {
   evidence: number;
   virtualMs: number;
   replay: string;
-  /** Per committed block (canonical chain): round and the time its proposal was sent. */
-  chain: Array<{ height: number; round: number; proposedAtMs: number; firstCommitAtMs: number }>;
+  /** Per committed block (canonical chain): round, the time its proposal was sent, and
+   * the first and the last time an honest node committed it. */
+  chain: Array<{
+    height: number;
+    round: number;
+    proposedAtMs: number;
+    firstCommitAtMs: number;
+    lastCommitAtMs: number;
+  }>;
+  /** The validator crashed by `crashNextLeaderAtMs`, if any. */
+  crashedLeader?: number;
 }
 
 interface Scheduled {
@@ -200,12 +219,15 @@ export class Simulation {
   private readonly proposedAt = new Map<string, number>();
   private readonly chainInfo = new Map<
     number,
-    { round: number; proposedAtMs: number; firstCommitAtMs: number }
+    { round: number; proposedAtMs: number; firstCommitAtMs: number; lastCommitAtMs: number }
   >();
+  private crashedLeader: number | undefined;
   private messages = 0;
   private evidence = 0;
   private maxRound = 0;
   private readonly faultyIndexes = new Set<number>();
+  /** The node cut off by `isolateProposer`, once chosen, and until when. */
+  private isolated: { id: number; untilMs: number } | undefined;
   private readonly addressIndex = new Map<string, number>();
 
   constructor(cfg: SimConfig) {
@@ -414,8 +436,12 @@ export class Simulation {
           round: h.round,
           proposedAtMs: this.proposedAt.get(idHex) ?? Number.NaN,
           firstCommitAtMs: this.now,
+          lastCommitAtMs: this.now,
         });
-      } else if (other !== idHex) {
+      } else if (other === idHex) {
+        const info = this.chainInfo.get(h.height);
+        if (info) info.lastCommitAtMs = this.now;
+      } else {
         this.violation(
           'SAFETY',
           `node ${node.id} committed ${idHex.slice(0, 10)} at height ${h.height}, another honest node ${other.slice(0, 10)}`,
@@ -472,6 +498,8 @@ export class Simulation {
   private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage): void {
     if (to.id === from.id) return;
     this.messages++;
+    const cut = this.isolated;
+    if (cut && this.now < cut.untilMs && (cut.id === from.id || cut.id === to.id)) return;
     const pre = this.now < this.cfg.gstMs;
     if (pre) {
       if (this.partitionOf && this.partitionOf[from.id] !== this.partitionOf[to.id]) return;
@@ -492,6 +520,11 @@ export class Simulation {
       broadcast: (msg) => {
         if (!alive()) return;
         if (msg.kind === 'proposal') {
+          const iso = this.cfg.isolateProposer;
+          if (iso && !this.isolated && this.now >= iso.afterMs && this.isHonest(node)) {
+            this.isolated = { id: node.id, untilMs: this.now + iso.forMs };
+            return; // the proposal never leaves
+          }
           const idHex = toHex(hashHeader(msg.proposal.block.header));
           if (!this.proposedAt.has(idHex)) this.proposedAt.set(idHex, this.now);
           if (msg.proposal.block.header.round > this.maxRound)
@@ -679,6 +712,15 @@ export class Simulation {
         if (!node.up) this.boot(node);
       });
     }
+    if (cfg.crashNextLeaderAtMs !== undefined) {
+      this.schedule(cfg.crashNextLeaderAtMs, () => {
+        const core = this.nodes.find((x) => x.up && this.isHonest(x) && x.core)?.core;
+        if (!core) return;
+        const leader = core.leaderOf(core.status().round + 1);
+        this.crashedLeader = leader;
+        for (const node of this.nodes) if (node.index === leader) this.crash(node);
+      });
+    }
     for (const i of cfg.permanentCrashes) {
       for (const node of this.nodes)
         if (node.index === i) this.schedule(cfg.permanentCrashAtMs, () => this.crash(node));
@@ -744,6 +786,7 @@ export class Simulation {
       virtualMs: this.now,
       replay: `npx tsx scripts/sim.ts --seed ${this.cfg.seed} --scenario ${this.cfg.scenario}`,
       chain,
+      crashedLeader: this.crashedLeader,
     };
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
 import {
   ConsensusError,
@@ -28,6 +29,7 @@ import {
   verifyTimeoutCertificate,
   voteDigest,
 } from '../../../src/consensus/index.js';
+import { bigintToBytes } from '../../../src/crypto/bytes.js';
 import { publicKeyOf } from '../../../src/crypto/keys.js';
 import { CHAIN_ID, genesis, validatorSet } from './helpers.js';
 
@@ -61,6 +63,31 @@ function tcBy(
 }
 
 describe('consensus encodings', () => {
+  it('encodes integers as minimal big-endian bytes at every byte boundary', () => {
+    for (const round of [1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32, 2 ** 48 - 1]) {
+      const qc = qcBy([0, 1, 2], round);
+      const bytes = encodeQc(qc);
+      const expected = RLP.encode([
+        bigintToBytes(BigInt(round)),
+        blockId,
+        qc.signers.map((s, i) => [bigintToBytes(BigInt(s)), qc.signatures[i]]),
+      ]);
+      assert.deepEqual(bytes, expected, `round ${round}`);
+      assert.equal(decodeQc(bytes).round, round);
+    }
+  });
+
+  it('the memoised test verifier still rejects a wrong tag for a digest it has seen', () => {
+    const digest = voteDigest(CHAIN_ID, 9, blockId);
+    const good = scheme.signers[1].sign(digest);
+    assert.equal(scheme.verifier.verify(digest, good, 1), true);
+    assert.equal(scheme.verifier.verify(digest, good, 2), false);
+    const bad = good.slice();
+    bad[0] ^= 1;
+    assert.equal(scheme.verifier.verify(digest, bad, 1), false);
+    assert.equal(scheme.verifier.verify(digest, good, 1), true);
+  });
+
   it('round-trips every message and rejects non-canonical bytes', () => {
     const qc = qcBy([0, 1, 3]);
     const tc = tcBy([0, 2, 3], 5, [3, 2, 3], qc);
