@@ -1,8 +1,10 @@
 import { LedgerError } from '../errors.js';
 
 export type CommitmentErrorCode =
-  /** A key hash that is not 32 bytes, or a value that is not bytes. */
-  | 'INVALID_TREE_CHANGE'
+  /** A key hash that is not 32 bytes. */
+  | 'INVALID_KEY_HASH'
+  /** A value that is neither bytes nor null. */
+  | 'INVALID_TREE_VALUE'
   /** Proof bytes (from the network or a file) that do not decode. */
   | 'INVALID_PROOF_ENCODING'
   /** A stored node whose bytes do not decode: the store is corrupt. */

@@ -42,11 +42,8 @@ export function internalDigest(left: Digest, right: Digest): Digest {
 }
 
 function hashPair(a: Digest, b: Digest): Digest {
-  // A plain loop beats two Buffer#write calls for 32 characters.
-  for (let i = 0; i < 32; i++) {
-    scratch[1 + i] = a.charCodeAt(i);
-    scratch[33 + i] = b.charCodeAt(i);
-  }
+  writeLatin1(scratch, 1, a);
+  writeLatin1(scratch, 33, b);
   return hash('sha256', scratch, 'binary');
 }
 
@@ -62,11 +59,23 @@ export function bytesOf(text: string): Uint8Array {
   return out;
 }
 
-/**
- * A short latin1 string as a Uint8Array view into Node's shared Buffer pool: no ArrayBuffer
- * of its own, so cheap for node keys (read, or handed to the store, which copies them).
- */
-export function pooledBytesOf(text: string): Uint8Array {
-  const buf = Buffer.from(text, 'latin1');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+/** Writes a latin1 string into `out` at `offset` (a loop beats Buffer#write for short strings). */
+export function writeLatin1(out: Uint8Array, offset: number, text: string): void {
+  for (let i = 0; i < text.length; i++) out[offset + i] = text.charCodeAt(i);
+}
+
+/** Latin1 strings as Uint8Array views into one shared buffer (one allocation for all). */
+export function packLatin1(texts: ReadonlyArray<string>): Uint8Array[] {
+  let total = 0;
+  for (const t of texts) total += t.length;
+  const slab = new Uint8Array(total);
+  const out: Uint8Array[] = new Array(texts.length);
+  let offset = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i];
+    writeLatin1(slab, offset, t);
+    out[i] = slab.subarray(offset, offset + t.length);
+    offset += t.length;
+  }
+  return out;
 }

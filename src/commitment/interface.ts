@@ -2,6 +2,11 @@
 
 /** Read access to the stored nodes: synchronous (an lmdb `getBinary`, a Map). */
 export interface TreeReader {
+  /**
+   * The stored value of `nodeKey`, or undefined. `nodeKey` is only valid during the call
+   * (the tree reuses its buffer): copy it to keep it. The result is only read, never kept
+   * past the `updateTree`/`proveKey`/`rootOf` call that asked for it.
+   */
   getNode(nodeKey: Uint8Array): Uint8Array | undefined;
 }
 
@@ -14,7 +19,7 @@ export interface TreeChange {
 /** The result of a batch: the new root, and the node writes that produce it. */
 export interface TreeUpdate {
   root: Uint8Array;
-  /** [nodeKey, nodeValue]; each key at most once. */
+  /** [nodeKey, nodeValue]; each key at most once. The keys share one buffer. */
   puts: Array<[Uint8Array, Uint8Array]>;
   /** Keys of stored nodes that no longer exist; disjoint from the keys of `puts`. */
   deletes: Uint8Array[];

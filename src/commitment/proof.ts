@@ -7,7 +7,8 @@
  *   - at an empty subtree (absence).
  * `siblings[i]` is the hash of the sibling at binary depth i (root side first). The
  * verifier folds them from the bottom with the bits of keyHash. A leaf found for an
- * absent key must share the first siblings.length bits with it, else it is not on the path.
+ * absent key must share the first siblings.length bits with it, else it is not on the path
+ * (against a real root the hashes already imply it; checked anyway, as Diem does).
  *
  * Proof bytes (compact; about 0.6 KB at 100k accounts):
  *   flags (u8: 0x00 = ends at an empty subtree, 0x01 = ends at a leaf)
@@ -26,7 +27,6 @@ import {
   internalDigest,
   latin1Of,
   leafDigest,
-  pooledBytesOf,
   valueDigest,
   ZERO_DIGEST,
 } from './hashing.js';
@@ -34,6 +34,7 @@ import type { TreeProof, TreeReader } from './interface.js';
 import {
   childId,
   decodeNode,
+  getNodeById,
   INTERNAL_TAG,
   kindMismatch,
   type LeafNode,
@@ -53,7 +54,7 @@ export const MAX_PROOF_SIBLINGS = 256;
 /** The proof for `keyHash` (inclusion if present, absence otherwise) in the map held by `reader`. */
 export function proveKey(reader: TreeReader, keyHash: Uint8Array): TreeProof {
   if (!isBytes(keyHash, 32))
-    throw new CommitmentError('INVALID_TREE_CHANGE', 'a tree key hash must be 32 bytes');
+    throw new CommitmentError('INVALID_KEY_HASH', 'a tree key hash must be 32 bytes');
   const key = latin1Of(keyHash);
   const siblings: Digest[] = [];
   const done = (leaf: LeafNode | null): TreeProof => ({
@@ -61,7 +62,7 @@ export function proveKey(reader: TreeReader, keyHash: Uint8Array): TreeProof {
     siblings: siblings.map(bytesOf),
   });
   let id = ROOT_ID;
-  let bytes = reader.getNode(pooledBytesOf(id));
+  let bytes = getNodeById(reader, id);
   if (bytes === undefined) return done(null);
   for (let depth = 0; ; depth++) {
     const node = decodeNode(bytes, id);
@@ -102,6 +103,7 @@ export function verifyProof(
   if (!isBytes(root, 32) || !isBytes(keyHash, 32) || (value !== null && !(value instanceof Uint8Array))) {
     return false;
   }
+  if (typeof proof !== 'object' || proof === null) return false;
   const { leaf, siblings } = proof;
   if (!Array.isArray(siblings) || siblings.length > MAX_PROOF_SIBLINGS) return false;
   const key = latin1Of(keyHash);
@@ -180,10 +182,7 @@ export function decodeProof(bytes: Uint8Array): TreeProof {
   let leaf: TreeProof['leaf'] = null;
   if (flags === 1) {
     need(64);
-    leaf = {
-      keyHash: bytes.slice(offset, offset + 32),
-      valueHash: bytes.slice(offset + 32, offset + 64),
-    };
+    leaf = { keyHash: copyOut(bytes, offset, 32), valueHash: copyOut(bytes, offset + 32, 32) };
     offset += 64;
   }
   need(2);
@@ -201,7 +200,7 @@ export function decodeProof(bytes: Uint8Array): TreeProof {
   for (let i = 0; i < count; i++) {
     if (bytes[bitmapAt + (i >> 3)] & (0x80 >> (i & 7))) {
       need(32);
-      const sibling = bytes.slice(offset, offset + 32);
+      const sibling = copyOut(bytes, offset, 32);
       if (equalBytes(sibling, ZERO_BYTES)) fail('an empty sibling marked as present');
       siblings[i] = sibling;
       offset += 32;
@@ -211,6 +210,11 @@ export function decodeProof(bytes: Uint8Array): TreeProof {
   }
   if (offset !== bytes.length) fail('trailing bytes');
   return { leaf, siblings };
+}
+
+/** A plain Uint8Array copy of `length` bytes at `offset` (also when `bytes` is a Buffer). */
+function copyOut(bytes: Uint8Array, offset: number, length: number): Uint8Array {
+  return new Uint8Array(bytes.subarray(offset, offset + length));
 }
 
 function isBytes(value: unknown, length: number): value is Uint8Array {

@@ -6,8 +6,8 @@
  * Logical tree (what the root commits to; proofs are checked against it)
  *   - A binary tree of 256 levels; the path of a key is the bits of keyHash, most
  *     significant bit of byte 0 first, 0 = left, 1 = right.
- *   - The hash of an empty subtree is 32 zero bytes (ZERO_HASH); the root of the empty
- *     map is EMPTY_ROOT = ZERO_HASH.
+ *   - The hash of an empty subtree is 32 zero bytes; so is the root of the empty map
+ *     (EMPTY_ROOT).
  *   - leaf hash     = sha256(0x00 || keyHash || sha256(value))
  *   - internal hash = sha256(0x01 || left || right)
  *   - A subtree that holds exactly one leaf is represented by that leaf's hash at the
@@ -19,8 +19,10 @@
  *   - Internal nodes sit at nibble boundaries and are 16-ary: the node at nibble path P
  *     stores, for each child slot P+n that is not empty, the child's hash and whether it is
  *     a leaf. Its hash is the binary Merkle hash of those 16 slots under the rules above
- *     (four logical levels). A node exists at P exactly when the subtree under P holds two
- *     or more leaves.
+ *     (four logical levels); the node also stores the digests of those levels inside it,
+ *     so that an update rehashes only the path above a changed slot and a proof reads its
+ *     siblings. A node exists at P exactly when the subtree under P holds two or more
+ *     leaves.
  *   - A leaf is stored at the slot where the logical tree puts it: the shortest nibble path
  *     under which it is alone (the root path when the map holds one key), with its keyHash
  *     and value.
@@ -42,7 +44,7 @@ import {
   type Digest,
   latin1Of,
   leafDigest,
-  pooledBytesOf,
+  packLatin1,
   valueDigest,
   ZERO_DIGEST,
 } from './hashing.js';
@@ -51,7 +53,9 @@ import {
   childId,
   decodeNode,
   encodeInternal,
+  encodeInternalPatch,
   encodeLeaf,
+  getNodeById,
   INTERNAL_TAG,
   type InternalNode,
   kindMismatch,
@@ -63,6 +67,7 @@ import {
   positionDigest,
   ROOT_ID,
   readNode,
+  type StoredInternalNode,
 } from './nodes.js';
 
 /** The root of the empty map: 32 zero bytes. */
@@ -75,7 +80,7 @@ export function accountKey(address: Uint8Array): Uint8Array {
 
 /** The root hash of the map held by `reader`. */
 export function rootOf(reader: TreeReader): Uint8Array {
-  const bytes = reader.getNode(pooledBytesOf(ROOT_ID));
+  const bytes = getNodeById(reader, ROOT_ID);
   if (bytes === undefined) return new Uint8Array(32);
   return bytesOf(nodeDigest(decodeNode(bytes, ROOT_ID)));
 }
@@ -90,7 +95,7 @@ export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange
   if (ids.length === 0) return { root: rootOf(reader), puts: [], deletes: [] };
   const ctx: Context = { reader, ids, values, puts: new Map(), stale: new Set() };
 
-  const rootBytes = reader.getNode(pooledBytesOf(ROOT_ID));
+  const rootBytes = getNodeById(reader, ROOT_ID);
   let rootKind: SlotKind = EMPTY;
   let rootHash = ZERO_DIGEST;
   if (rootBytes !== undefined) {
@@ -103,11 +108,11 @@ export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange
   if (result === undefined) return { root: rootOf(reader), puts: [], deletes: [] };
   place(ctx, result, ids[0], 0);
 
-  const puts: Array<[Uint8Array, Uint8Array]> = [];
-  for (const [id, value] of ctx.puts) puts.push([pooledBytesOf(id), value]);
-  const deletes: Uint8Array[] = [];
-  for (const id of ctx.stale) if (!ctx.puts.has(id)) deletes.push(pooledBytesOf(id));
-  return { root: bytesOf(result.hash), puts, deletes };
+  const putIds = [...ctx.puts.keys()];
+  const deleteIds = [...ctx.stale].filter((id) => !ctx.puts.has(id));
+  const keys = packLatin1([...putIds, ...deleteIds]);
+  const puts: Array<[Uint8Array, Uint8Array]> = putIds.map((id, i) => [keys[i], ctx.puts.get(id)!]);
+  return { root: bytesOf(result.hash), puts, deletes: keys.slice(putIds.length) };
 }
 
 // --- internals -------------------------------------------------------------------------
@@ -161,10 +166,10 @@ function sortChanges(changes: ReadonlyArray<TreeChange>): {
   const byId = new Map<string, Uint8Array | null>();
   for (const { keyHash, value } of changes) {
     if (!(keyHash instanceof Uint8Array) || keyHash.length !== 32) {
-      throw new CommitmentError('INVALID_TREE_CHANGE', 'a tree key hash must be 32 bytes');
+      throw new CommitmentError('INVALID_KEY_HASH', 'a tree key hash must be 32 bytes');
     }
     if (value !== null && !(value instanceof Uint8Array)) {
-      throw new CommitmentError('INVALID_TREE_CHANGE', 'a tree value must be bytes or null');
+      throw new CommitmentError('INVALID_TREE_VALUE', 'a tree value must be bytes or null');
     }
     byId.set(latin1Of(keyHash), value); // the last change wins
   }
@@ -195,7 +200,8 @@ function place(ctx: Context, sub: Sub, groupKey: Digest, depth: number): void {
     if (sub.bytes !== undefined) ctx.puts.set(id, sub.bytes);
     return;
   }
-  ctx.puts.set(id, sub.bytes ?? readNode(ctx.reader, sub.loc!));
+  // A moved, unchanged leaf: its bytes are position-independent; copy them out of the reader.
+  ctx.puts.set(id, sub.bytes ?? readNode(ctx.reader, sub.loc!).slice());
   if (sub.loc !== undefined) ctx.stale.add(sub.loc);
 }
 
@@ -278,7 +284,7 @@ function updateLeaf(
 function updateInternal(
   ctx: Context,
   depth: number,
-  node: InternalNode,
+  node: StoredInternalNode,
   id: string,
   lo: number,
   hi: number,
@@ -337,7 +343,8 @@ function updateInternal(
   }
   const next = { childMask, leafMask, hashes, inner };
   const hash = positionDigest(next, 1, changedMask); // rehashes only above changed slots
-  ctx.puts.set(id, encodeInternal(next));
+  const sameLayout = childMask === node.childMask && leafMask === node.leafMask;
+  ctx.puts.set(id, sameLayout ? encodeInternalPatch(node, changedMask) : encodeInternal(next));
   return { kind: INTERNAL, hash };
 }
 

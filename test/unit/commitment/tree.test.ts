@@ -333,18 +333,48 @@ describe('account tree: root', () => {
     assert.equal(update.deletes.length, 0);
   });
 
+  it('equals the reference on a larger map (4,000 keys, full 16-ary nodes) through block-sized batches', () => {
+    // Deterministic: keys are sha256 of an index; each round inserts, updates and deletes.
+    const keyOf = (i: number) => accountKey(Uint8Array.of(i >> 16, (i >> 8) & 0xff, i & 0xff));
+    const store = new MemoryTreeStore();
+    const model = new Map<string, Entry>();
+    let next = 0;
+    for (let round = 0; round < 6; round++) {
+      const changes: TreeChange[] = [];
+      for (let i = 0; i < 700; i++, next++)
+        changes.push({ keyHash: keyOf(next), value: Uint8Array.of(round, i & 0xff) });
+      for (let i = round; i < next; i += 7)
+        changes.push({ keyHash: keyOf(i), value: Uint8Array.of(round, 0xee) });
+      for (let i = round * 3; i < next; i += 11) changes.push({ keyHash: keyOf(i), value: null });
+      const update = updateTree(store, changes);
+      applyChecked(store, update);
+      for (const { keyHash, value } of changes) {
+        if (value === null) model.delete(hex(keyHash));
+        else model.set(hex(keyHash), [keyHash, value]);
+      }
+      assert.equal(hex(update.root), hex(referenceRoot([...model.values()])), `round ${round}`);
+    }
+    assert.ok(model.size > 3000, `${model.size} keys`);
+    assertSameStore(store, freshStore([...model.values()]));
+  });
+
   it('rejects malformed changes with a typed error', () => {
     const store = new MemoryTreeStore();
-    for (const bad of [
-      { keyHash: new Uint8Array(31), value: null },
-      { keyHash: 'abc' as unknown as Uint8Array, value: null },
-      { keyHash: new Uint8Array(32), value: 'x' as unknown as Uint8Array },
-    ]) {
+    const cases: Array<[TreeChange, string]> = [
+      [{ keyHash: new Uint8Array(31), value: null }, 'INVALID_KEY_HASH'],
+      [{ keyHash: 'abc' as unknown as Uint8Array, value: null }, 'INVALID_KEY_HASH'],
+      [{ keyHash: new Uint8Array(32), value: 'x' as unknown as Uint8Array }, 'INVALID_TREE_VALUE'],
+    ];
+    for (const [bad, code] of cases) {
       assert.throws(
         () => updateTree(store, [bad]),
-        (e: unknown) => e instanceof CommitmentError && e.code === 'INVALID_TREE_CHANGE',
+        (e: unknown) => e instanceof CommitmentError && e.code === code,
       );
     }
+    assert.throws(
+      () => proveKey(store, new Uint8Array(33)),
+      (e: unknown) => e instanceof CommitmentError && e.code === 'INVALID_KEY_HASH',
+    );
   });
 
   it('reports a missing or corrupt node with a typed error', () => {
@@ -543,6 +573,11 @@ describe('account tree: proofs', () => {
     // d does not share bit 0 with a: a's leaf says nothing about d.
     const d = withPrefix(b, 1, new Uint8Array(32).fill(0x01));
     assert.equal(verifyProof(root, d, null, proof), false, 'leaf off the path proves nothing');
+    // Even against a root made up to fit (a's leaf on d's side), the verifier checks the prefix.
+    const leafA = sha256Parts(Uint8Array.of(0), a, sha256(Uint8Array.of(1)));
+    const madeUp = sha256Parts(Uint8Array.of(1), ZERO, leafA);
+    const forged = { leaf: proof.leaf, siblings: [ZERO] };
+    assert.equal(verifyProof(madeUp, d, null, forged), false, 'a leaf off the path is refused outright');
   });
 
   it('work on the empty map and on a single key', () => {
