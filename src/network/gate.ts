@@ -1,0 +1,334 @@
+/**
+ * The one validation gate for everything peers send (DESIGN.md principle 3). Three layers,
+ * as in Lodestar:
+ * 1. validation functions (`validateProposal`, ...) that return the decoded message or
+ *    throw a GateError carrying IGNORE or REJECT; each check names the rule it enforces;
+ * 2. a handler per message kind (network.ts, direct.ts) that calls them;
+ * 3. `Gate.run`, the single place that turns a thrown error into the verdict accept /
+ *    ignore / reject and counts it. Errors that are not GateErrors become ignore.
+ *
+ * Checks run cheapest first: size, decoding, chain id, signer, round window, then
+ * signatures and certificates. Transaction signatures are NOT checked here: the mempool
+ * recovers each sender once on admission (DESIGN.md principle 5).
+ */
+import { decodeBlock, hashHeader } from '../chain/codec.js';
+import type { Block } from '../chain/types.js';
+import {
+  type ConsensusMessage,
+  decodeProposal,
+  decodeQc,
+  decodeTimeout,
+  decodeVote,
+  type Proposal,
+  proposalDigest,
+  type QuorumCertificate,
+  type SyncInfo,
+  type TimeoutCertificate,
+  type TimeoutMessage,
+  timeoutDigest,
+  type ValidatorSet,
+  type Verifier,
+  type Vote,
+  verifyQuorumCertificate,
+  verifyTimeoutCertificate,
+  voteDigest,
+} from '../consensus/index.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
+import { LedgerError } from '../errors.js';
+import { decodeTransfer, MAX_TX_BYTES, TxError } from '../tx/index.js';
+import { decodeTxBatch } from './encoding.js';
+import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
+import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
+
+/** Size bounds: no honest node sends a message larger than these. */
+export interface MessageLimits {
+  proposalBytes: number;
+  timeoutBytes: number;
+  voteBytes: number;
+  blockBytes: number;
+  maxBlockTxs: number;
+  batchBytes: number;
+  batchMaxTxs: number;
+}
+
+export interface GateContext {
+  validatorSet: ValidatorSet;
+  verifier: Verifier;
+  /** 0x-hex address -> validator index. */
+  addressIndex: ReadonlyMap<string, number>;
+  limits: MessageLimits;
+  currentRound?: () => number;
+  maxPastRounds: number;
+  maxFutureRounds: number;
+}
+
+/** Bounds derived from genesis: a block may be as large as maxBlockBytes, plus its certificates. */
+export function messageLimits(
+  n: number,
+  maxBlockBytes: number,
+  maxBlockTxs: number,
+  batchMaxTxs: number,
+  batchMaxBytes: number,
+): MessageLimits {
+  // A QC or TC entry is at most ~ 1 + 4 + 2 + 4 + 1 + 96 bytes; 128 per signer per certificate.
+  const certificates = 4096 + 3 * 128 * n;
+  return {
+    proposalBytes: maxBlockBytes + certificates,
+    timeoutBytes: certificates,
+    voteBytes: certificates,
+    blockBytes: maxBlockBytes,
+    maxBlockTxs,
+    batchBytes: Math.max(batchMaxBytes, MAX_TX_BYTES) + 16 + batchMaxTxs * 4,
+    batchMaxTxs,
+  };
+}
+
+export interface Accepted<T> {
+  /** The validator the message is attributed to (its signer), when there is one. */
+  from: number;
+  message: T;
+}
+
+// ---------------------------------------------------------------- shared checks
+
+function checkSize(data: Uint8Array, max: number, what: string): void {
+  // [size] honest nodes never exceed the genesis-derived bound
+  if (data.length > max) throw reject('OVERSIZE', `${what} of ${data.length} bytes exceeds ${max}`);
+}
+
+function decodeWith<T>(decode: (b: Uint8Array) => T, data: Uint8Array, what: string): T {
+  try {
+    return decode(data);
+  } catch (e) {
+    // [decode] one canonical encoding per message (docs/PROTOCOL.md); anything else is forged or broken
+    throw reject('MALFORMED', `${what}: ${(e as Error).message}`);
+  }
+}
+
+function checkSigner(ctx: GateContext, signer: number): void {
+  // [signer] signatures come from genesis validators only
+  if (!Number.isSafeInteger(signer) || signer < 0 || signer >= ctx.validatorSet.validators.length)
+    throw reject('UNKNOWN_SIGNER', `signer ${signer} is not a validator`);
+}
+
+/** [window] relative to this node's round; `justified` is the round the message's certificates allow. */
+function checkRoundWindow(ctx: GateContext, round: number, justified: number): void {
+  if (ctx.currentRound === undefined) return;
+  const local = ctx.currentRound();
+  // [window-past] far below the local round: useless here and to peers at least as far along
+  if (round + ctx.maxPastRounds < local) throw ignore('STALE_ROUND', `round ${round} < ${local} - window`);
+  // [window-future] far ahead and not justified by its own certificates: a lagging node may
+  // still act on a justified message (it carries the certificates to catch up, [P5])
+  if (round > local + ctx.maxFutureRounds && round > justified + 1)
+    throw ignore('FUTURE_ROUND', `round ${round} is far above ${local}`);
+}
+
+function checkQc(ctx: GateContext, qc: QuorumCertificate, what: string): void {
+  // [certificate] q distinct validators' vote signatures, or the genesis QC
+  if (!verifyQuorumCertificate(qc, ctx.validatorSet, ctx.verifier))
+    throw reject('BAD_CERTIFICATE', `${what}: QC of round ${qc.round} does not verify`);
+}
+
+function checkTc(ctx: GateContext, tc: TimeoutCertificate, what: string): void {
+  // [certificate] q distinct validators' timeout signatures and a valid high QC
+  const verifyQc = (qc: QuorumCertificate): boolean => {
+    checkQc(ctx, qc, what);
+    return true;
+  };
+  if (!verifyTimeoutCertificate(tc, ctx.validatorSet, ctx.verifier, verifyQc))
+    throw reject('BAD_CERTIFICATE', `${what}: TC of round ${tc.round} does not verify`);
+}
+
+function checkSync(ctx: GateContext, sync: SyncInfo, what: string): void {
+  checkQc(ctx, sync.highQc, what);
+  if (sync.highTc) checkTc(ctx, sync.highTc, what);
+}
+
+function checkSignature(
+  ctx: GateContext,
+  digest: Uint8Array,
+  signature: Uint8Array,
+  signer: number,
+  what: string,
+) {
+  // [signature] the named validator signed this exact content (chain id is in the digest)
+  if (!ctx.verifier.verify(digest, signature, signer))
+    throw reject('BAD_SIGNATURE', `${what}: signature of validator ${signer} does not verify`);
+}
+
+// ---------------------------------------------------------------- per kind
+
+export function validateProposal(ctx: GateContext, data: Uint8Array): Accepted<Proposal> {
+  checkSize(data, ctx.limits.proposalBytes, 'proposal');
+  const p = decodeWith(decodeProposal, data, 'proposal');
+  const h = p.block.header;
+  // [chainId] a block of another network
+  if (h.chainId !== ctx.validatorSet.chainId) throw reject('WRONG_CHAIN', `proposal for chain ${h.chainId}`);
+  // [V3] the proposer is a validator
+  const proposer = ctx.addressIndex.get(toHex(h.proposer));
+  if (proposer === undefined) throw reject('UNKNOWN_SIGNER', 'proposer is not a validator');
+  // [size] at most maxBlockTxs transactions (genesis params)
+  if (p.block.transactions.length > ctx.limits.maxBlockTxs)
+    throw reject('OVERSIZE', `block with ${p.block.transactions.length} transactions`);
+  // [round] round 0 is genesis only
+  if (!Number.isSafeInteger(h.round) || h.round < 1) throw reject('BAD_ROUND', `proposal round ${h.round}`);
+  const qc = decodeWith(decodeQc, h.parentQc, 'proposal header QC');
+  // [V2] the header QC certifies the parent and is from an earlier round
+  if (!equalBytes(qc.blockId, h.parentHash) || qc.round >= h.round)
+    throw reject('BAD_CERTIFICATE', 'header QC does not certify the parent');
+  // [V2] round r is justified by QC(r-1), or by TC(r-1) carried in the proposal
+  if (p.tc ? p.tc.round + 1 !== h.round : qc.round + 1 !== h.round)
+    throw reject('BAD_CERTIFICATE', `round ${h.round} is not justified by its certificates`);
+  checkRoundWindow(ctx, h.round, h.round - 1);
+  const id = hashHeader(h);
+  checkSignature(
+    ctx,
+    proposalDigest(ctx.validatorSet.chainId, h.round, id),
+    p.signature,
+    proposer,
+    'proposal',
+  );
+  checkQc(ctx, qc, 'proposal');
+  if (p.tc) checkTc(ctx, p.tc, 'proposal');
+  return { from: proposer, message: p };
+}
+
+export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<TimeoutMessage> {
+  checkSize(data, ctx.limits.timeoutBytes, 'timeout');
+  const t = decodeWith(decodeTimeout, data, 'timeout');
+  checkSigner(ctx, t.signer);
+  // [P1] a node's round is above its high QC and high TC; round 0 is never timed out
+  if (t.round < 1 || t.highQc.round >= t.round || (t.highTc !== undefined && t.highTc.round >= t.round))
+    throw reject('BAD_ROUND', `timeout round ${t.round} is not above its certificates`);
+  checkRoundWindow(ctx, t.round, Math.max(t.highQc.round, t.highTc?.round ?? 0));
+  // [P3] signed (round, highQc.round) under this chain id
+  checkSignature(
+    ctx,
+    timeoutDigest(ctx.validatorSet.chainId, t.round, t.highQc.round),
+    t.signature,
+    t.signer,
+    'timeout',
+  );
+  checkQc(ctx, t.highQc, 'timeout');
+  if (t.highTc) checkTc(ctx, t.highTc, 'timeout');
+  return { from: t.signer, message: t };
+}
+
+/** A vote arrives on the direct protocol from `sender` (a validator index). */
+export function validateVote(ctx: GateContext, data: Uint8Array, sender: number): Accepted<Vote> {
+  checkSize(data, ctx.limits.voteBytes, 'vote');
+  const v = decodeWith(decodeVote, data, 'vote');
+  checkSigner(ctx, v.signer);
+  // [V5] a validator sends its own vote to the next leader: the peer id proves who speaks
+  if (v.signer !== sender) throw reject('NOT_FROM_SIGNER', `vote of ${v.signer} sent by ${sender}`);
+  // [V1] votes are cast in the voter's current round, above its high QC
+  if (v.round < 1 || v.sync.highQc.round >= v.round)
+    throw reject('BAD_ROUND', `vote round ${v.round} is not above its QC`);
+  checkRoundWindow(ctx, v.round, Math.max(v.sync.highQc.round, v.sync.highTc?.round ?? 0));
+  checkSignature(
+    ctx,
+    voteDigest(ctx.validatorSet.chainId, v.round, v.blockId),
+    v.signature,
+    v.signer,
+    'vote',
+  );
+  checkSync(ctx, v.sync, 'vote');
+  return { from: sender, message: v };
+}
+
+export function validateBlockRequest(body: Uint8Array): Uint8Array {
+  // [decode] a block id is a 32-byte sha256
+  if (body.length !== 32) throw reject('MALFORMED', 'block request must carry a 32-byte id');
+  return body;
+}
+
+export function validateBlockResponse(ctx: GateContext, body: Uint8Array): Block {
+  checkSize(body, ctx.limits.blockBytes + 4096, 'block response');
+  const block = decodeWith(decodeBlock, body, 'block response');
+  // [chainId] a block of another network
+  if (block.header.chainId !== ctx.validatorSet.chainId)
+    throw reject('WRONG_CHAIN', `block for chain ${block.header.chainId}`);
+  // [size] at most maxBlockTxs transactions
+  if (block.transactions.length > ctx.limits.maxBlockTxs) throw reject('OVERSIZE', 'block has too many txs');
+  // The core checks it asked for this block and links it into its tree (it keeps what it needs).
+  return block;
+}
+
+/**
+ * A batch of raw transactions: structure and chain id only. Every transaction must decode
+ * (decodeTransfer: type, canonical RLP, chain id, no data, low-s): the node that batched it
+ * admitted it with the same deterministic decoder, so a failure is never honest.
+ */
+export function validateTxBatch(ctx: GateContext, data: Uint8Array): Uint8Array[] {
+  checkSize(data, ctx.limits.batchBytes, 'transaction batch');
+  const txs = decodeTxBatch(data);
+  // [batch] 1..batchMaxTxs transactions
+  if (txs.length === 0 || txs.length > ctx.limits.batchMaxTxs)
+    throw reject('BAD_BATCH', `batch of ${txs.length} transactions`);
+  for (const raw of txs) {
+    try {
+      decodeTransfer(raw, ctx.validatorSet.chainId);
+    } catch (e) {
+      // [chainId] / [decode] each transaction is a canonical EIP-1559 transfer of this chain
+      if (e instanceof TxError && e.code === 'WRONG_CHAIN_ID') throw reject('WRONG_CHAIN', e.message);
+      throw reject('MALFORMED', `batched transaction: ${(e as Error).message}`);
+    }
+  }
+  return txs;
+}
+
+/** Validates a consensus message by topic kind; the common entry for gossip. */
+export function validateGossipConsensus(
+  ctx: GateContext,
+  kind: 'proposal' | 'timeout',
+  data: Uint8Array,
+): Accepted<ConsensusMessage> {
+  if (kind === 'proposal') {
+    const { from, message } = validateProposal(ctx, data);
+    return { from, message: { kind: 'proposal', proposal: message } };
+  }
+  const { from, message } = validateTimeout(ctx, data);
+  return { from, message: { kind: 'timeout', timeout: message } };
+}
+
+// ---------------------------------------------------------------- verdicts
+
+export type Verdict<T> =
+  | { verdict: 'accept'; value: T }
+  | { verdict: 'ignore' | 'reject'; code: GateErrorCode; message: string };
+
+/** The single place where errors become verdicts and verdicts become metrics. */
+export class Gate {
+  constructor(
+    private readonly metrics: NetworkMetrics,
+    private readonly logger: NetworkLogger,
+  ) {}
+
+  run<T>(kind: MessageKind, peer: string, validate: () => T): Verdict<T> {
+    try {
+      const value = validate();
+      this.metrics.verdicts[kind].accepted++;
+      return { verdict: 'accept', value };
+    } catch (e) {
+      const { action, code } =
+        e instanceof GateError
+          ? { action: e.action, code: e.code }
+          : { action: 'ignore' as const, code: 'INTERNAL' as const };
+      this.count(kind, action, code);
+      const message = e instanceof Error ? e.message : String(e);
+      if (code === 'INTERNAL' && !(e instanceof LedgerError)) {
+        this.logger.warn({ kind, peer, err: message }, 'unexpected error in message validation');
+      } else {
+        this.logger.debug({ kind, peer, code, action }, message);
+      }
+      return { verdict: action, code, message };
+    }
+  }
+
+  /** Counts a verdict reached outside `run` (e.g. a full inbound queue). */
+  count(kind: MessageKind, action: 'ignore' | 'reject', code: GateErrorCode): void {
+    if (action === 'reject') this.metrics.verdicts[kind].rejected++;
+    else this.metrics.verdicts[kind].ignored++;
+    this.metrics.gateErrors[code] = (this.metrics.gateErrors[code] ?? 0) + 1;
+  }
+}

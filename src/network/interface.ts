@@ -1,0 +1,86 @@
+import type { ConsensusMessage, Transport, ValidatorSet, Verifier } from '../consensus/index.js';
+import type { Genesis } from '../genesis/index.js';
+import type { GateErrorCode } from './errors.js';
+import type { LedgerLibp2p } from './libp2p.js';
+import type { TopicKind } from './topics.js';
+
+/** pino-compatible subset; the default logs nothing. */
+export interface NetworkLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** What the network needs from the rest of the node. */
+export interface NetworkComponents {
+  genesis: Genesis;
+  /** Consensus's view of the validators (genesis id, chain id, keys). */
+  validatorSet: ValidatorSet;
+  /** Verifies validator signatures (secp256k1Verifier in production). */
+  verifier: Verifier;
+  /** The 32-byte secp256k1 secret: the validator's (or observer's) libp2p identity. */
+  secretKey: Uint8Array;
+  /** Accepted consensus messages; `from` is the signer (gossip) or the sending validator (direct). */
+  onConsensusMessage(from: number, message: ConsensusMessage): void;
+  /** Accepted transaction batches (raw EIP-1559 bytes, structurally checked only). */
+  onTransactions(txs: Uint8Array[], fromPeer: string): void;
+  /** The consensus core's current round, for the gate's round window; default: no window. */
+  currentRound?: () => number;
+  logger?: NetworkLogger;
+}
+
+export interface VerdictCounters {
+  accepted: number;
+  ignored: number;
+  rejected: number;
+}
+
+/** Gossip topics, direct message kinds, and 'direct' for direct frames of no known kind. */
+export type MessageKind = TopicKind | 'vote' | 'blockRequest' | 'blockResponse' | 'direct';
+
+export interface NetworkMetrics {
+  /** Inbound verdicts per message kind (gossip topics and direct messages). */
+  verdicts: Record<MessageKind, VerdictCounters>;
+  /** Why messages were ignored or rejected. */
+  gateErrors: Partial<Record<GateErrorCode, number>>;
+  dropped: {
+    /** Outbound gossip messages dropped because the topic's queue was full. */
+    outbound: Record<TopicKind, number>;
+    /** Transactions inside those dropped batches. */
+    outboundTxs: number;
+    /** Direct messages dropped (queue full, or no stream to the peer). */
+    direct: number;
+    /** Inbound messages ignored because the validation queue was full. */
+    inbound: number;
+  };
+  published: Record<TopicKind, number>;
+  /** Times the outbound queues paused because gossipsub's backlog was over its bound. */
+  backpressurePauses: number;
+  /** Distinct peers refused by the connection gater, and refusals in total. */
+  refusedPeers: number;
+  refusedConnections: number;
+  redials: number;
+}
+
+/** The public face of the network subsystem. */
+export interface Network {
+  readonly peerId: string;
+  /** This node's validator index; undefined for an observer. */
+  readonly selfIndex: number | undefined;
+  /** The consensus driver's Transport (gossip for proposals/timeouts, direct for the rest). */
+  readonly transport: Transport;
+  /** The libp2p node (for the composition root and tests); valid after start. */
+  readonly libp2p: LedgerLibp2p;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Listening addresses, each ending in /p2p/<peer id>. */
+  getMultiaddrs(): string[];
+  /** Adds a bootstrap peer at run time (dialled now, redialled when lost). */
+  addBootstrap(address: string): void;
+  /** Queues transactions for batched gossip. */
+  publishTransactions(txs: Uint8Array[]): void;
+  connectedPeers(): string[];
+  /** gossipsub score of a peer (includes this node's penalties for bad direct messages). */
+  peerScore(peerId: string): number;
+  metrics(): NetworkMetrics;
+}

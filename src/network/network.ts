@@ -1,0 +1,361 @@
+/**
+ * The network subsystem: `createNetwork(options, components)` builds a libp2p node whose
+ * identity is this validator's (or observer's) secp256k1 key, admits only genesis peers,
+ * gossips proposals, timeouts and transaction batches, sends votes and block fetches
+ * directly, and passes every inbound message through the gate (gate.ts) before anything
+ * else sees it or gossipsub forwards it.
+ *
+ * Inbound gossip: gossipsub runs with asyncValidation, so it forwards nothing until this
+ * node reports a verdict. Messages wait for validation in a bounded queue per topic (a
+ * full queue means ignore, counted); the queue is drained a few messages per event-loop
+ * turn so signature checks never starve the sockets.
+ */
+import './polyfill.js';
+import { privateKeyFromRaw } from '@libp2p/crypto/keys';
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PrivateKey } from '@libp2p/interface';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import type { ConsensusMessage, Transport } from '../consensus/index.js';
+import { toHex } from '../crypto/bytes.js';
+import { DirectMessenger } from './direct.js';
+import { NetworkError } from './errors.js';
+import { Gate, type GateContext, messageLimits, validateGossipConsensus, validateTxBatch } from './gate.js';
+import { gossipInternals } from './gossip-internals.js';
+import type {
+  Network,
+  NetworkComponents,
+  NetworkLogger,
+  NetworkMetrics,
+  VerdictCounters,
+} from './interface.js';
+import { createLedgerLibp2p, type LedgerLibp2p } from './libp2p.js';
+import { DEFAULT_NETWORK_OPTIONS, type NetworkOptions } from './options.js';
+import { PeerRegistry } from './peers.js';
+import { GossipPublisher } from './publisher.js';
+import { BoundedQueue } from './queues.js';
+import { Redialer } from './redial.js';
+import { DIRECT_PENALTY, PenaltyBook, SCORE_THRESHOLDS, scoreParams } from './scoring.js';
+import { directProtocolFor, TOPIC_KINDS, type TopicKind, type Topics, topicsFor } from './topics.js';
+import { networkTransport } from './transport.js';
+
+/** Inbound gossip messages validated per event-loop turn. */
+const VALIDATIONS_PER_TURN = 16;
+
+const SILENT: NetworkLogger = { info() {}, warn() {}, debug() {} };
+
+export function emptyMetrics(): NetworkMetrics {
+  const v = (): VerdictCounters => ({ accepted: 0, ignored: 0, rejected: 0 });
+  return {
+    verdicts: {
+      proposal: v(),
+      timeout: v(),
+      transactions: v(),
+      vote: v(),
+      blockRequest: v(),
+      blockResponse: v(),
+      direct: v(),
+    },
+    gateErrors: {},
+    dropped: {
+      outbound: { proposal: 0, timeout: 0, transactions: 0 },
+      outboundTxs: 0,
+      direct: 0,
+      inbound: 0,
+    },
+    published: { proposal: 0, timeout: 0, transactions: 0 },
+    backpressurePauses: 0,
+    refusedPeers: 0,
+    refusedConnections: 0,
+    redials: 0,
+  };
+}
+
+function parsePrivateKey(secret: Uint8Array): PrivateKey {
+  try {
+    if (secret.length !== 32) throw new Error(`expected 32 bytes, got ${secret.length}`);
+    return privateKeyFromRaw(secret);
+  } catch (e) {
+    throw new NetworkError('INVALID_KEY', `not a secp256k1 secret key: ${(e as Error).message}`);
+  }
+}
+
+/** A bootstrap multiaddr and the peer id in its /p2p/ part. */
+export function parsePeerAddress(text: string): { address: Multiaddr; peerId: string } {
+  let address: Multiaddr;
+  try {
+    address = multiaddr(text);
+  } catch (e) {
+    throw new NetworkError('INVALID_ADDRESS', `not a multiaddr: ${text} (${(e as Error).message})`);
+  }
+  const peerId = address.getComponents().find((c) => c.name === 'p2p')?.value;
+  if (peerId === undefined)
+    throw new NetworkError('INVALID_ADDRESS', `bootstrap address ${text} must end in /p2p/<peer id>`);
+  return { address, peerId };
+}
+
+interface InboundJob {
+  kind: TopicKind;
+  msgId: string;
+  peer: string;
+  data: Uint8Array;
+}
+
+class LedgerNetwork implements Network {
+  readonly peerId: string;
+  readonly selfIndex: number | undefined;
+  readonly transport: Transport;
+  private readonly metricsData: NetworkMetrics;
+  private readonly logger: NetworkLogger;
+  private readonly registry: PeerRegistry;
+  private readonly penalties: PenaltyBook;
+  private readonly gate: Gate;
+  private readonly ctx: GateContext;
+  private readonly topicKinds = new Map<string, TopicKind>();
+  private readonly publisher: GossipPublisher;
+  private readonly direct: DirectMessenger;
+  private readonly redialer: Redialer;
+  private readonly inbound: Record<TopicKind, BoundedQueue<InboundJob>>;
+  private drainScheduled = false;
+  private started = false;
+
+  constructor(
+    readonly libp2p: LedgerLibp2p,
+    options: NetworkOptions,
+    private readonly components: NetworkComponents,
+    registry: PeerRegistry,
+    private readonly topics: Topics,
+    ctx: GateContext,
+    penalties: PenaltyBook,
+    metrics: NetworkMetrics,
+  ) {
+    this.metricsData = metrics;
+    this.penalties = penalties;
+    this.logger = components.logger ?? SILENT;
+    this.registry = registry;
+    this.ctx = ctx;
+    this.peerId = libp2p.peerId.toString();
+    this.selfIndex = registry.validatorIndexOf(this.peerId);
+    this.gate = new Gate(metrics, this.logger);
+    for (const kind of TOPIC_KINDS) this.topicKinds.set(topics[kind], kind);
+    const inboundQueue = () =>
+      new BoundedQueue<InboundJob>(options.inboundQueueMaxMessages, Number.MAX_SAFE_INTEGER, () => 0);
+    this.inbound = { proposal: inboundQueue(), timeout: inboundQueue(), transactions: inboundQueue() };
+    this.publisher = new GossipPublisher(libp2p.services.pubsub, topics, options, metrics, this.logger);
+    this.direct = new DirectMessenger({
+      libp2p,
+      protocol: directProtocolFor(components.validatorSet.genesisId),
+      registry,
+      gate: this.gate,
+      ctx,
+      maxQueuedPerPeer: options.directQueueMaxMessages,
+      maxFrameBytes: ctx.limits.proposalBytes + 1,
+      metrics,
+      logger: this.logger,
+      deliver: (from, m) => this.deliver(from, m),
+      penalize: (peer) => this.penalties.add(peer, DIRECT_PENALTY),
+    });
+    this.transport = networkTransport(
+      this.publisher,
+      this.direct,
+      this.selfIndex,
+      components.validatorSet.validators.length,
+    );
+    this.redialer = new Redialer(
+      libp2p,
+      options.redialMinDelayMs,
+      options.redialMaxDelayMs,
+      metrics,
+      this.logger,
+    );
+    for (const text of options.bootstrapAddresses) this.addBootstrap(text);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.libp2p.start();
+    const pubsub = this.libp2p.services.pubsub;
+    pubsub.addEventListener('gossipsub:message', this.onGossip);
+    for (const kind of TOPIC_KINDS) pubsub.subscribe(this.topics[kind]);
+    await this.direct.start();
+    this.publisher.start();
+    this.redialer.start();
+    this.logger.info(
+      { peerId: this.peerId, validator: this.selfIndex, addresses: this.getMultiaddrs() },
+      'network started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.redialer.stop();
+    this.publisher.stop();
+    this.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onGossip);
+    for (const kind of TOPIC_KINDS) this.inbound[kind].clear();
+    await this.direct.stop();
+    await this.libp2p.stop();
+  }
+
+  getMultiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((a) => a.toString());
+  }
+
+  addBootstrap(text: string): void {
+    const { address, peerId } = parsePeerAddress(text);
+    if (peerId === this.peerId) return;
+    if (!this.registry.isAllowed(peerId))
+      throw new NetworkError('PEER_NOT_ALLOWED', `bootstrap peer ${peerId} is not listed in genesis`);
+    this.redialer.add(peerId, address);
+  }
+
+  publishTransactions(txs: Uint8Array[]): void {
+    this.publisher.addTransactions(txs);
+  }
+
+  connectedPeers(): string[] {
+    return this.libp2p.getPeers().map((p) => p.toString());
+  }
+
+  peerScore(peerId: string): number {
+    return gossipInternals(this.libp2p.services.pubsub).getScore(peerId);
+  }
+
+  metrics(): NetworkMetrics {
+    return structuredClone(this.metricsData);
+  }
+
+  /** Messages waiting in the outbound gossip queue of `kind` (tests, diagnostics). */
+  outboundQueued(kind: TopicKind): number {
+    return this.publisher.queued(kind);
+  }
+
+  private readonly onGossip = (
+    evt: CustomEvent<{
+      propagationSource: { toString(): string };
+      msgId: string;
+      msg: { topic: string; data: Uint8Array };
+    }>,
+  ): void => {
+    const { propagationSource, msgId, msg } = evt.detail;
+    const peer = propagationSource.toString();
+    const kind = this.topicKinds.get(msg.topic);
+    if (kind === undefined) {
+      this.report(msgId, peer, TopicValidatorResult.Ignore);
+      return;
+    }
+    const job: InboundJob = { kind, msgId, peer, data: msg.data };
+    // [overload] a full validation queue drops the oldest waiting message (ignored, counted)
+    for (const dropped of this.inbound[kind].push(job)) {
+      this.metricsData.dropped.inbound++;
+      this.gate.count(dropped.kind, 'ignore', 'QUEUE_FULL');
+      this.report(dropped.msgId, dropped.peer, TopicValidatorResult.Ignore);
+    }
+    this.scheduleDrain();
+  };
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drainInbound();
+    });
+  }
+
+  private drainInbound(): void {
+    if (!this.started) return;
+    for (let i = 0; i < VALIDATIONS_PER_TURN; i++) {
+      // consensus first: a proposal or timeout is worth more than a batch of transactions
+      const kind = TOPIC_KINDS.find((k) => this.inbound[k].length > 0);
+      if (kind === undefined) return;
+      this.handleGossip(this.inbound[kind].shift()!);
+    }
+    this.scheduleDrain();
+  }
+
+  private handleGossip(job: InboundJob): void {
+    if (job.kind === 'transactions') {
+      const result = this.gate.run('transactions', job.peer, () => validateTxBatch(this.ctx, job.data));
+      this.report(job.msgId, job.peer, verdictResult(result.verdict));
+      if (result.verdict === 'accept') this.components.onTransactions(result.value, job.peer);
+      return;
+    }
+    const kind = job.kind;
+    const result = this.gate.run(kind, job.peer, () => validateGossipConsensus(this.ctx, kind, job.data));
+    this.report(job.msgId, job.peer, verdictResult(result.verdict));
+    if (result.verdict === 'accept') this.deliver(result.value.from, result.value.message);
+  }
+
+  private report(msgId: string, peer: string, result: TopicValidatorResult): void {
+    gossipInternals(this.libp2p.services.pubsub).reportMessageValidationResult(msgId, peer, result);
+  }
+
+  private deliver(from: number, message: ConsensusMessage): void {
+    try {
+      this.components.onConsensusMessage(from, message);
+    } catch (err) {
+      this.logger.warn({ from, kind: message.kind, err: (err as Error).message }, 'consensus handler threw');
+    }
+  }
+}
+
+function verdictResult(verdict: 'accept' | 'ignore' | 'reject'): TopicValidatorResult {
+  if (verdict === 'accept') return TopicValidatorResult.Accept;
+  return verdict === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+}
+
+/**
+ * Builds (does not start) the network. Throws NetworkError when the key is not a
+ * secp256k1 secret, its peer id is not listed in genesis, or a bootstrap address is
+ * malformed or names an unlisted peer.
+ */
+export async function createNetwork(
+  options: Partial<NetworkOptions>,
+  components: NetworkComponents,
+): Promise<Network & { outboundQueued(kind: TopicKind): number }> {
+  const opts: NetworkOptions = { ...DEFAULT_NETWORK_OPTIONS, ...options };
+  const { genesis, validatorSet } = components;
+  const logger = components.logger ?? SILENT;
+  const metrics = emptyMetrics();
+  const registry = new PeerRegistry(genesis, metrics, logger);
+  const privateKey = parsePrivateKey(components.secretKey);
+  const topics = topicsFor(validatorSet.genesisId);
+  const n = validatorSet.validators.length;
+  if (n !== genesis.validators.length)
+    throw new NetworkError('INVALID_OPTIONS', 'validator set and genesis list different validators');
+  const limits = messageLimits(
+    n,
+    genesis.params.maxBlockBytes,
+    genesis.params.maxBlockTxs,
+    opts.txBatchMaxTxs,
+    opts.txBatchMaxBytes,
+  );
+  const ctx: GateContext = {
+    validatorSet,
+    verifier: components.verifier,
+    addressIndex: new Map(validatorSet.validators.map((v, i) => [toHex(v.address), i])),
+    limits,
+    currentRound: components.currentRound,
+    maxPastRounds: opts.maxPastRounds,
+    maxFutureRounds: opts.maxFutureRounds,
+  };
+  const penalties = new PenaltyBook();
+  const libp2p = await createLedgerLibp2p({
+    privateKey,
+    listenAddresses: opts.listenAddresses,
+    gater: registry.gater(),
+    topics: TOPIC_KINDS.map((k) => topics[k]),
+    heartbeatIntervalMs: opts.heartbeatIntervalMs,
+    maxMessageBytes: Math.max(limits.proposalBytes, limits.batchBytes),
+    streamBufferMaxBytes: opts.gossipStreamBufferMaxBytes,
+    scoreParams: scoreParams(topics, penalties),
+    scoreThresholds: SCORE_THRESHOLDS,
+    maxConnections: 2 * (n + genesis.observers.length) + 8,
+  });
+  const selfId = libp2p.peerId.toString();
+  if (!registry.isAllowed(selfId)) {
+    throw new NetworkError('NOT_IN_GENESIS', `this node's peer id ${selfId} is not listed in genesis`);
+  }
+  return new LedgerNetwork(libp2p, opts, components, registry, topics, ctx, penalties, metrics);
+}

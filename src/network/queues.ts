@@ -1,0 +1,61 @@
+/**
+ * A FIFO bounded by item count and total bytes. When a push would exceed either bound,
+ * the oldest items are dropped (newer consensus messages supersede older ones; for
+ * transaction batches the oldest are the most likely to be in a block already) and
+ * returned so the caller can count them.
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxItems: number,
+    private readonly maxBytes: number,
+    private readonly sizeOf: (item: T) => number,
+  ) {
+    if (!(maxItems >= 1) || !(maxBytes >= 1)) throw new RangeError('queue bounds must be >= 1');
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  /** Appends `item`; returns what was dropped to make room (possibly `item` itself). */
+  push(item: T): T[] {
+    const size = this.sizeOf(item);
+    if (size > this.maxBytes) return [item];
+    const dropped: T[] = [];
+    while (this.length > 0 && (this.length + 1 > this.maxItems || this.bytes + size > this.maxBytes)) {
+      dropped.push(this.shift()!);
+    }
+    this.items.push(item);
+    this.bytes += size;
+    return dropped;
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as T;
+    this.head++;
+    this.bytes -= this.sizeOf(item);
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  clear(): T[] {
+    const rest = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    this.bytes = 0;
+    return rest;
+  }
+}

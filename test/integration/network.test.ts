@@ -1,0 +1,241 @@
+/**
+ * Real libp2p nodes in one process on 127.0.0.1 (port 0): genesis-derived identities,
+ * the gater, gossip through the gate, direct votes, flow control.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { hashHeader } from '../../src/chain/codec.js';
+import { type ConsensusMessage, encodeProposal } from '../../src/consensus/index.js';
+import type { Genesis } from '../../src/genesis/index.js';
+import { gossipInternals } from '../../src/network/gossip-internals.js';
+import {
+  createNetwork,
+  type Network,
+  type NetworkLogger,
+  type NetworkOptions,
+  topicsFor,
+} from '../../src/network/index.js';
+import {
+  type Fixture,
+  fixture,
+  proposal,
+  timeout,
+  transfers,
+  verifierOf,
+  vote,
+  waitFor,
+} from '../unit/network/helpers.js';
+
+interface TestNode {
+  net: Network & { outboundQueued(kind: 'proposal' | 'timeout' | 'transactions'): number };
+  consensus: Array<{ from: number; message: ConsensusMessage }>;
+  txBatches: Uint8Array[][];
+  warnings: string[];
+}
+
+const running: TestNode[] = [];
+after(async () => {
+  await Promise.all(running.map((n) => n.net.stop()));
+});
+
+const FAST: Partial<NetworkOptions> = {
+  listenAddresses: ['/ip4/127.0.0.1/tcp/0'],
+  heartbeatIntervalMs: 100,
+  redialMinDelayMs: 50,
+  redialMaxDelayMs: 400,
+  txBatchMaxDelayMs: 10,
+};
+
+async function startNode(
+  f: Fixture,
+  secret: Uint8Array,
+  options: Partial<NetworkOptions> = {},
+  genesis: Genesis = f.genesis,
+): Promise<TestNode> {
+  const node: TestNode = { consensus: [], txBatches: [], warnings: [] } as unknown as TestNode;
+  const logger: NetworkLogger = {
+    info() {},
+    debug() {},
+    warn: (_o, msg) => node.warnings.push(msg),
+  };
+  node.net = (await createNetwork(
+    { ...FAST, ...options },
+    {
+      genesis,
+      validatorSet: f.validatorSet,
+      verifier: verifierOf(f),
+      secretKey: secret,
+      onConsensusMessage: (from, message) => node.consensus.push({ from, message }),
+      onTransactions: (txs) => node.txBatches.push(txs),
+      currentRound: () => 1,
+      logger,
+    },
+  )) as TestNode['net'];
+  await node.net.start();
+  running.push(node);
+  return node;
+}
+
+const connect = (a: TestNode, b: TestNode) => a.net.addBootstrap(b.net.getMultiaddrs()[0]);
+
+function meshHas(node: TestNode, topic: string, peers: TestNode[]): boolean {
+  const mesh = gossipInternals(node.net.libp2p.services.pubsub).getMeshPeers(topic);
+  return peers.every((p) => mesh.includes(p.net.peerId));
+}
+
+describe('network: four validators on loopback', () => {
+  const f = fixture(4);
+  let nodes: TestNode[] = [];
+
+  it('form a mesh with genesis-derived peer ids', async () => {
+    nodes = await Promise.all(f.secrets.map((s) => startNode(f, s)));
+    nodes.forEach((n, i) => {
+      assert.equal(n.net.peerId, f.genesis.validators[i].peerId);
+      assert.equal(n.net.selfIndex, i);
+    });
+    for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) connect(nodes[i], nodes[j]);
+    const topics = topicsFor(f.validatorSet.genesisId);
+    await waitFor('full mesh', () =>
+      nodes.every((n) =>
+        meshHas(
+          n,
+          topics.proposal,
+          nodes.filter((m) => m !== n),
+        ),
+      ),
+    );
+  });
+
+  it('deliver a proposal, a timeout and a transaction batch to every other node', async () => {
+    const p = proposal(f, 0);
+    nodes[0].net.transport.broadcast({ kind: 'proposal', proposal: p });
+    nodes[2].net.transport.broadcast({ kind: 'timeout', timeout: timeout(f, 2) });
+    const txs = transfers(5);
+    nodes[3].net.publishTransactions(txs);
+    const others = (i: number) => nodes.filter((_, j) => j !== i);
+    await waitFor('proposal everywhere', () =>
+      others(0).every((n) => n.consensus.some((m) => m.message.kind === 'proposal' && m.from === 0)),
+    );
+    await waitFor('timeout everywhere', () =>
+      others(2).every((n) => n.consensus.some((m) => m.message.kind === 'timeout' && m.from === 2)),
+    );
+    await waitFor('tx batch everywhere', () => others(3).every((n) => n.txBatches.length === 1));
+    const hex = (txs: Uint8Array[]) => txs.map((t) => Buffer.from(t).toString('hex'));
+    for (const n of others(3)) assert.deepEqual(hex(n.txBatches[0]), hex(txs)); // one batch of five
+    const got = nodes[1].consensus.find((m) => m.message.kind === 'proposal')!.message;
+    assert.equal(got.kind, 'proposal');
+    if (got.kind === 'proposal')
+      assert.deepEqual(hashHeader(got.proposal.block.header), hashHeader(p.block.header));
+    assert.equal(nodes[1].net.metrics().verdicts.proposal.accepted, 1);
+  });
+
+  it('send a vote straight to the chosen validator only', async () => {
+    const blockId = hashHeader(proposal(f, 0).block.header);
+    nodes[1].net.transport.send(3, { kind: 'vote', vote: vote(f, 1, blockId) });
+    await waitFor('vote at 3', () => nodes[3].consensus.some((m) => m.message.kind === 'vote'));
+    const v = nodes[3].consensus.find((m) => m.message.kind === 'vote')!;
+    assert.equal(v.from, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    for (const i of [0, 1, 2]) assert.ok(!nodes[i].consensus.some((m) => m.message.kind === 'vote'));
+    // a vote relayed by someone who did not sign it is rejected: the peer id proves the speaker
+    nodes[2].net.transport.send(3, { kind: 'vote', vote: vote(f, 1, new Uint8Array(32).fill(9)) });
+    await waitFor('relayed vote rejected', () => nodes[3].net.metrics().verdicts.vote.rejected === 1);
+    assert.equal(nodes[3].net.metrics().gateErrors.NOT_FROM_SIGNER, 1);
+    await waitFor('sender score below zero', () => nodes[3].net.peerScore(nodes[2].net.peerId) < 0);
+  });
+
+  it('refuse a peer that is not listed in genesis, logging it once', async () => {
+    const outsider = fixture(1); // a key of its own, unknown to these validators
+    const ownView: Genesis = {
+      ...f.genesis,
+      observers: [{ name: 'outsider', peerId: outsider.genesis.validators[0].peerId }],
+    };
+    const x = await startNode(f, outsider.secrets[0], {}, ownView);
+    connect(x, nodes[0]); // x's redialer keeps trying with backoff
+    await waitFor('two refusals', () => nodes[0].net.metrics().refusedConnections >= 2);
+    const m = nodes[0].net.metrics();
+    assert.equal(m.refusedPeers, 1);
+    assert.equal(nodes[0].warnings.filter((w) => w.includes('not listed in genesis')).length, 1);
+    assert.ok(!nodes[0].net.connectedPeers().includes(x.net.peerId));
+    await waitFor('outsider has no connection', () => x.net.connectedPeers().length === 0);
+    await x.net.stop();
+  });
+
+  it('redial a bootstrap peer after the connection is lost', async () => {
+    // nodes[1] dialled nodes[2] (connect(1, 2) above); nodes[2] hangs up on it
+    await nodes[2].net.libp2p.hangUp(nodes[1].net.libp2p.peerId);
+    await waitFor('redialled', () => nodes[1].net.metrics().redials >= 1);
+    await waitFor('reconnected', () => nodes[1].net.connectedPeers().includes(nodes[2].net.peerId));
+  });
+
+  it('bound the outbound queue and count what it drops', async () => {
+    const n = await startNode(f, f.secrets[0], { outboundQueueMaxMessages: 4 });
+    for (let r = 1; r <= 50; r++) n.net.transport.broadcast({ kind: 'timeout', timeout: timeout(f, 0, r) });
+    assert.equal(n.net.outboundQueued('timeout'), 4);
+    assert.equal(n.net.metrics().dropped.outbound.timeout, 46);
+    await n.net.stop();
+  });
+});
+
+describe('network: rejected messages stop at the first honest node', () => {
+  // A - B - C in a line, and R (a listed observer behaving badly) connected to B only.
+  const f = fixture(3, 1);
+  it('garbage and forgeries are rejected by B, never reach C, and cost R score', async () => {
+    const [a, b, c] = await Promise.all(f.secrets.map((s) => startNode(f, s)));
+    const r = await startNode(f, f.observerSecrets[0]);
+    assert.equal(r.net.selfIndex, undefined);
+    connect(a, b);
+    connect(c, b);
+    connect(r, b);
+    const topics = topicsFor(f.validatorSet.genesisId);
+    await waitFor('B meshes with A, C, R', () => meshHas(b, topics.proposal, [a, c, r]));
+    await waitFor('C meshes with B', () => meshHas(c, topics.proposal, [b]));
+
+    // control: an honest proposal from A crosses B to C
+    a.net.transport.broadcast({ kind: 'proposal', proposal: proposal(f, 0) });
+    await waitFor('honest proposal at C', () => c.consensus.length === 1);
+
+    const pubsub = r.net.libp2p.services.pubsub;
+    await pubsub.publish(topics.proposal, new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
+    const forged = proposal(f, 1, { signerSecret: f.observerSecrets[0], timestampMs: 2 });
+    await pubsub.publish(topics.proposal, encodeProposal(forged));
+    await pubsub.publish(topics.transactions, new Uint8Array([0xc1, 0x05]));
+    await waitFor('B rejects all three', () => {
+      const m = b.net.metrics();
+      return m.verdicts.proposal.rejected === 2 && m.verdicts.transactions.rejected === 1;
+    });
+    assert.equal(b.net.metrics().gateErrors.BAD_SIGNATURE, 1);
+    await waitFor('R score below zero at B', () => b.net.peerScore(r.net.peerId) < 0);
+    await new Promise((res) => setTimeout(res, 300));
+    const atC = c.net.metrics().verdicts;
+    assert.deepEqual(atC.proposal, { accepted: 1, ignored: 0, rejected: 0 });
+    assert.deepEqual(atC.transactions, { accepted: 0, ignored: 0, rejected: 0 });
+    assert.equal(c.consensus.length, 1);
+    assert.ok(b.net.peerScore(a.net.peerId) >= 0);
+  });
+});
+
+describe('network: backpressure from gossipsub', () => {
+  it('pauses while a peer stream is backed up and still delivers everything', async () => {
+    const f = fixture(2);
+    const [a, b] = await Promise.all([
+      startNode(f, f.secrets[0], { gossipBacklogMaxBytes: 64 * 1024 }),
+      startNode(f, f.secrets[1]),
+    ]);
+    connect(a, b);
+    const topics = topicsFor(f.validatorSet.genesisId);
+    await waitFor('mesh', () => meshHas(a, topics.proposal, [b]));
+    const big = Array.from({ length: 600 }, (_, i) => new Uint8Array(500).fill(i % 256));
+    for (let i = 0; i < 12; i++) {
+      a.net.transport.broadcast({
+        kind: 'proposal',
+        proposal: proposal(f, 0, { timestampMs: 10 + i, transactions: big }),
+      });
+    }
+    await waitFor('all 12 delivered', () => b.consensus.length === 12, 10_000);
+    const m = a.net.metrics();
+    assert.ok(m.backpressurePauses > 0, 'the pump paused at least once');
+    assert.equal(m.dropped.outbound.proposal, 0);
+    assert.equal(m.published.proposal, 12);
+  });
+});

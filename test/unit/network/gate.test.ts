@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RLP } from '@ethereumjs/rlp';
+import { hashHeader } from '../../../src/chain/codec.js';
+import {
+  encodeProposal,
+  encodeTimeout,
+  encodeVote,
+  genesisQc,
+  proposalDigest,
+  secp256k1Signer,
+} from '../../../src/consensus/index.js';
+import { generateSecretKey } from '../../../src/crypto/keys.js';
+import { Gate } from '../../../src/network/gate.js';
+import {
+  encodeTxBatch,
+  type GateContext,
+  GateError,
+  messageLimits,
+  validateProposal,
+  validateTimeout,
+  validateTxBatch,
+  validateVote,
+} from '../../../src/network/index.js';
+import { emptyMetrics } from '../../../src/network/network.js';
+import { BoundedQueue } from '../../../src/network/queues.js';
+import { cachingVerifier } from '../../../src/network/verifier-cache.js';
+import { CHAIN_ID, fixture, proposal, timeout, transfers, verifierOf, vote } from './helpers.js';
+
+const f = fixture(4);
+const ctx = (round?: number): GateContext => ({
+  validatorSet: f.validatorSet,
+  verifier: verifierOf(f),
+  addressIndex: new Map(
+    f.validatorSet.validators.map((v, i) => [`0x${Buffer.from(v.address).toString('hex')}`, i]),
+  ),
+  limits: messageLimits(4, f.genesis.params.maxBlockBytes, f.genesis.params.maxBlockTxs, 16, 16 * 1024),
+  currentRound: round === undefined ? undefined : () => round,
+  maxPastRounds: 2,
+  maxFutureRounds: 10,
+});
+
+function verdictOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'accept';
+  } catch (e) {
+    assert.ok(e instanceof GateError, `expected a GateError, got ${e}`);
+    return `${e.action}:${e.code}`;
+  }
+}
+
+describe('gossip gate: validation functions', () => {
+  it('accepts honest proposals, timeouts, votes and tx batches', () => {
+    const p = proposal(f, 1);
+    const accepted = validateProposal(ctx(1), encodeProposal(p));
+    assert.equal(accepted.from, 1);
+    assert.equal(validateTimeout(ctx(1), encodeTimeout(timeout(f, 2))).from, 2);
+    assert.equal(validateVote(ctx(1), encodeVote(vote(f, 3, hashHeader(p.block.header))), 3).from, 3);
+    assert.equal(validateTxBatch(ctx(), encodeTxBatch(transfers(3))).length, 3);
+  });
+
+  it('rejects garbage, forgeries and messages of another chain', () => {
+    const c = ctx(1);
+    assert.equal(
+      verdictOf(() => validateProposal(c, new Uint8Array([1, 2, 3]))),
+      'reject:MALFORMED',
+    );
+    // signed by someone else's key
+    const forged = proposal(f, 0, { signerSecret: generateSecretKey() });
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(forged))),
+      'reject:BAD_SIGNATURE',
+    );
+    // a tampered block: the signature no longer covers it
+    const tampered = proposal(f, 0);
+    tampered.block.header.timestampMs = 99;
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(tampered))),
+      'reject:BAD_SIGNATURE',
+    );
+    const other = proposal(f, 0);
+    other.block.header.chainId = CHAIN_ID + 1n;
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(other))),
+      'reject:WRONG_CHAIN',
+    );
+    const t = timeout(f, 1);
+    t.signer = 9;
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout(t))),
+      'reject:UNKNOWN_SIGNER',
+    );
+    assert.equal(
+      verdictOf(() => validateTxBatch(c, encodeTxBatch(transfers(1, CHAIN_ID + 1n)))),
+      'reject:WRONG_CHAIN',
+    );
+    assert.equal(
+      verdictOf(() => validateTxBatch(c, encodeTxBatch([new Uint8Array([2, 1])]))),
+      'reject:MALFORMED',
+    );
+    assert.equal(
+      verdictOf(() => validateTxBatch(c, encodeTxBatch([]))),
+      'reject:BAD_BATCH',
+    );
+    assert.equal(
+      verdictOf(() => validateTxBatch(c, encodeTxBatch(transfers(17)))),
+      'reject:BAD_BATCH',
+    );
+    assert.equal(
+      verdictOf(() => validateTxBatch(c, new Uint8Array(64 * 1024))),
+      'reject:OVERSIZE',
+    );
+    assert.equal(
+      verdictOf(() => validateTxBatch(c, RLP.encode(new Uint8Array([1])))),
+      'reject:MALFORMED',
+    );
+  });
+
+  it('rejects a QC that does not verify and an unjustified round', () => {
+    const c = ctx(1);
+    const p = proposal(f, 0);
+    // a round-1 block whose QC claims round 0 for another block: not the genesis QC
+    p.block.header.parentQc = new Uint8Array(RLP.encode([new Uint8Array(0), new Uint8Array(32).fill(1), []]));
+    p.block.header.parentHash = new Uint8Array(32).fill(1);
+    // signed by the real proposer: only the certificate is wrong
+    p.signature = secp256k1Signer(f.secrets[0]).sign(proposalDigest(CHAIN_ID, 1, hashHeader(p.block.header)));
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(p))),
+      'reject:BAD_CERTIFICATE',
+    );
+    // a round-2 proposal carrying QC(0) and no TC(1): round 2 is not justified
+    const q = proposal(f, 0);
+    q.block.header.round = 2;
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(q))),
+      'reject:BAD_CERTIFICATE',
+    );
+    const t = timeout(f, 1);
+    t.highQc = { ...genesisQc(f.validatorSet.genesisId), round: 1 };
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout(t))),
+      'reject:BAD_ROUND',
+    );
+  });
+
+  it('ignores stale rounds; a vote must come from its signer', () => {
+    assert.equal(
+      verdictOf(() => validateTimeout(ctx(10), encodeTimeout(timeout(f, 1)))),
+      'ignore:STALE_ROUND',
+    );
+    const v = vote(f, 3, new Uint8Array(32));
+    assert.equal(
+      verdictOf(() => validateVote(ctx(1), encodeVote(v), 2)),
+      'reject:NOT_FROM_SIGNER',
+    );
+  });
+
+  it('maps errors to verdicts in one place; unknown errors are ignored', () => {
+    const metrics = emptyMetrics();
+    const silent = { info() {}, warn() {}, debug() {} };
+    const gate = new Gate(metrics, silent);
+    assert.equal(gate.run('timeout', 'p', () => 1).verdict, 'accept');
+    assert.equal(
+      gate.run('timeout', 'p', () => validateTimeout(ctx(1), new Uint8Array([0xc0]))).verdict,
+      'reject',
+    );
+    assert.equal(
+      gate.run('timeout', 'p', () => {
+        throw new TypeError('bug');
+      }).verdict,
+      'ignore',
+    );
+    assert.deepEqual(metrics.verdicts.timeout, { accepted: 1, ignored: 1, rejected: 1 });
+    assert.equal(metrics.gateErrors.INTERNAL, 1);
+    assert.equal(metrics.gateErrors.MALFORMED, 1);
+  });
+});
+
+describe('network building blocks', () => {
+  it('BoundedQueue drops the oldest past its count or byte bound', () => {
+    const q = new BoundedQueue<Uint8Array>(3, 10, (b) => b.length);
+    assert.deepEqual(q.push(new Uint8Array(4)), []);
+    assert.deepEqual(q.push(new Uint8Array(4)), []);
+    assert.equal(q.push(new Uint8Array(4)).length, 1); // 12 bytes > 10
+    assert.equal(q.length, 2);
+    assert.equal(q.push(new Uint8Array(11)).length, 1); // larger than the bound: refused itself
+    q.push(new Uint8Array(1));
+    assert.equal(q.push(new Uint8Array(1)).length, 1); // 4th item > 3
+    assert.equal(q.length, 3);
+  });
+
+  it('cachingVerifier verifies a signature once and never caches failures', () => {
+    let calls = 0;
+    const inner = {
+      verify: (_d: Uint8Array, s: Uint8Array) => {
+        calls++;
+        return s[0] === 1;
+      },
+    };
+    const v = cachingVerifier(inner, 2);
+    const d = new Uint8Array(32);
+    assert.equal(v.verify(d, new Uint8Array([1]), 0), true);
+    assert.equal(v.verify(d, new Uint8Array([1]), 0), true);
+    assert.equal(calls, 1);
+    assert.equal(v.verify(d, new Uint8Array([2]), 0), false);
+    assert.equal(v.verify(d, new Uint8Array([2]), 0), false);
+    assert.equal(calls, 3);
+    assert.equal(v.verify(d, new Uint8Array([1]), 1), true); // other signer index: another entry
+    assert.equal(calls, 4);
+  });
+});
+
+describe('redial backoff', () => {
+  it('doubles from the minimum up to the maximum, with jitter in [0.5, 1)', async () => {
+    const { Redialer } = await import('../../../src/network/redial.js');
+    const silent = { info() {}, warn() {}, debug() {} };
+    const fake = {} as ConstructorParameters<typeof Redialer>[0];
+    const high = new Redialer(fake, 100, 1000, emptyMetrics(), silent, () => 0.999999);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 20].map((k) => high.delayMs(k)),
+      [100, 200, 400, 800, 1000, 1000],
+    );
+    const low = new Redialer(fake, 100, 1000, emptyMetrics(), silent, () => 0);
+    assert.deepEqual(
+      [1, 2, 5].map((k) => low.delayMs(k)),
+      [50, 100, 500],
+    );
+  });
+});
