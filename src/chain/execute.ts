@@ -75,3 +75,16 @@ export function committedView(store: {
 }): LedgerView {
   return { state: AccountState.over(store), tree: store };
 }
+
+/**
+ * Re-layers an executed block directly over the committed view, once its parent is
+ * durable in the store, so chains of speculative overlays stay one block deep. Sound
+ * whether or not the store has already written `executed` itself: the overlay holds the
+ * block's own writes, which are the same either way.
+ */
+export function rebase(committed: LedgerView, executed: ExecutedBlock): LedgerView {
+  return {
+    state: committed.state.withChanges(executed.state.ownChanges()),
+    tree: overlayTree(committed.tree, executed.treeUpdate),
+  };
+}

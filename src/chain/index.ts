@@ -1,6 +1,13 @@
 export { decodeBlock, decodeHeader, encodeBlock, encodeHeader, hashHeader } from './codec.js';
 export { ChainError, type ChainErrorCode } from './errors.js';
-export { committedView, type ExecutedBlock, executeBlock, type LedgerView, overlayTree } from './execute.js';
+export {
+  committedView,
+  type ExecutedBlock,
+  executeBlock,
+  type LedgerView,
+  overlayTree,
+  rebase,
+} from './execute.js';
 export {
   buildGenesisBlock,
   type GenesisBlock,

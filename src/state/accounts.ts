@@ -4,7 +4,7 @@
  * returns a new `AccountState` layered over the old one, so speculative execution of
  * uncommitted blocks costs one Map per block and never touches committed data.
  */
-import { bigintToFixed, bytesToBigint, toHex } from '../crypto/bytes.js';
+import { readUintBE, toHex, writeUintBE } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
 import { InvalidInputError } from '../errors.js';
 import type { Account } from './types.js';
@@ -66,8 +66,9 @@ const MAX_NONCE = (1n << 64n) - 1n;
 export function encodeAccount(account: Account): Uint8Array {
   if (account.nonce > MAX_NONCE) throw new InvalidInputError('INTEGER_TOO_LARGE', 'nonce exceeds 2^64-1');
   const out = new Uint8Array(ACCOUNT_BYTES);
-  out.set(bigintToFixed(account.balance, 32), 0);
-  out.set(bigintToFixed(account.nonce, 8), 32);
+  const view = new DataView(out.buffer);
+  writeUintBE(view, 0, account.balance, 4);
+  view.setBigUint64(32, account.nonce);
   return out;
 }
 
@@ -78,5 +79,6 @@ export function decodeAccount(bytes: Uint8Array): Account {
       `account encoding is ${ACCOUNT_BYTES} bytes, got ${bytes.length}`,
     );
   }
-  return { balance: bytesToBigint(bytes.subarray(0, 32)), nonce: bytesToBigint(bytes.subarray(32, 40)) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { balance: readUintBE(view, 0, 4), nonce: view.getBigUint64(32) };
 }

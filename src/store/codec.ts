@@ -3,8 +3,7 @@
  * so lmdb's byte order is numeric order; account history keys invert height and index so
  * a forward scan yields newest first.
  */
-import { RLP } from '@ethereumjs/rlp';
-import { bigintToBytes, bytesToBigint } from '../crypto/bytes.js';
+import { readUintBE, writeUintBE } from '../crypto/bytes.js';
 import type { Receipt } from '../state/types.js';
 import { StoreError } from './errors.js';
 
@@ -51,29 +50,45 @@ export function decodeHistoryKey(key: Uint8Array): { height: number; index: numb
   return { height: Number(U64_MAX - view.getBigUint64(20)), index: U32_MAX - view.getUint32(28) };
 }
 
+/**
+ * A block's receipts as fixed-width records, 145 bytes each:
+ * txHash(32) || from(20) || to(20) || status(1) || gasUsed(8) || effectiveGasPrice(32) || fee(32).
+ * Fixed width instead of RLP: no bigint-to-hex conversions on the commit path.
+ */
+const RECEIPT_BYTES = 145;
+
 export function encodeReceipts(receipts: readonly Receipt[]): Uint8Array {
-  return RLP.encode(
-    receipts.map((r) => [
-      r.txHash,
-      r.from,
-      r.to,
-      bigintToBytes(BigInt(r.status)),
-      bigintToBytes(r.gasUsed),
-      bigintToBytes(r.effectiveGasPrice),
-      bigintToBytes(r.fee),
-    ]),
-  );
+  const out = new Uint8Array(receipts.length * RECEIPT_BYTES);
+  const view = new DataView(out.buffer);
+  receipts.forEach((r, i) => {
+    const at = i * RECEIPT_BYTES;
+    out.set(r.txHash, at);
+    out.set(r.from, at + 32);
+    out.set(r.to, at + 52);
+    out[at + 72] = r.status;
+    view.setBigUint64(at + 73, r.gasUsed);
+    writeUintBE(view, at + 81, r.effectiveGasPrice, 4);
+    writeUintBE(view, at + 113, r.fee, 4);
+  });
+  return out;
 }
 
 export function decodeReceipts(bytes: Uint8Array): Receipt[] {
-  const list = RLP.decode(bytes) as Uint8Array[][];
-  return list.map((f) => ({
-    txHash: f[0],
-    from: f[1],
-    to: f[2],
-    status: 1,
-    gasUsed: bytesToBigint(f[4]),
-    effectiveGasPrice: bytesToBigint(f[5]),
-    fee: bytesToBigint(f[6]),
-  }));
+  if (bytes.length % RECEIPT_BYTES !== 0)
+    throw new StoreError('CORRUPT_STORE', 'receipts record has a bad length');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const receipts: Receipt[] = [];
+  for (let at = 0; at < bytes.length; at += RECEIPT_BYTES) {
+    if (bytes[at + 72] !== 1) throw new StoreError('CORRUPT_STORE', 'receipt status must be 1');
+    receipts.push({
+      txHash: bytes.slice(at, at + 32),
+      from: bytes.slice(at + 32, at + 52),
+      to: bytes.slice(at + 52, at + 72),
+      status: 1,
+      gasUsed: view.getBigUint64(at + 73),
+      effectiveGasPrice: readUintBE(view, at + 81, 4),
+      fee: readUintBE(view, at + 113, 4),
+    });
+  }
+  return receipts;
 }

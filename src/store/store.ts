@@ -89,7 +89,12 @@ export class LedgerStore implements AccountReader {
   private readonly history: Bin;
   private readonly accounts: Bin;
   private readonly tree: Bin;
+  /** The durable head: the last block whose commit has returned. */
   private cachedHead: Head | undefined;
+  /** The head once every queued commit lands; commits are checked against it, so they can pipeline. */
+  private tail: Head | undefined;
+  /** Set when a write fails: the store refuses further commits rather than leave a gap. */
+  private failure: Error | undefined;
   private closed = false;
 
   private constructor(private readonly env: RootDatabase) {
@@ -105,6 +110,7 @@ export class LedgerStore implements AccountReader {
     this.accounts = bucket('accounts');
     this.tree = bucket('tree');
     this.cachedHead = this.readHead();
+    this.tail = this.cachedHead;
   }
 
   /**
@@ -155,7 +161,7 @@ export class LedgerStore implements AccountReader {
 
   /** Writes the genesis block (height 0) and its allocations. */
   async initialise(genesis: BlockCommit): Promise<void> {
-    if (this.cachedHead) throw new StoreError('ALREADY_INITIALISED', 'the store already has a genesis block');
+    if (this.tail) throw new StoreError('ALREADY_INITIALISED', 'the store already has a genesis block');
     if (genesis.block.header.height !== 0)
       throw new StoreError('NOT_NEXT_BLOCK', 'genesis must have height 0');
     await this.write(genesis, true);
@@ -163,10 +169,13 @@ export class LedgerStore implements AccountReader {
 
   /**
    * Atomically commits the next block with its receipts, indexes, account changes and
-   * tree nodes; resolves once flushed to disk.
+   * tree nodes; resolves once flushed to disk. A caller may call again before the previous
+   * commit resolved (execution of the next block overlaps the disk write): commits land
+   * in call order, each checked against the block queued before it.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
-    const head = this.head();
+    const head = this.tail;
+    if (!head) throw new StoreError('NOT_INITIALISED', 'the store holds no genesis block yet');
     const { header } = commit.block;
     if (header.height !== head.height + 1 || !equalBytes(header.parentHash, head.hash)) {
       throw new StoreError(
@@ -179,6 +188,20 @@ export class LedgerStore implements AccountReader {
 
   private async write(commit: BlockCommit, isGenesis: boolean): Promise<void> {
     if (this.closed) throw new StoreError('STORE_CLOSED', 'the store is closed');
+    if (this.failure)
+      throw new StoreError('CORRUPT_STORE', `an earlier commit failed: ${this.failure.message}`);
+    const head = { height: commit.block.header.height, hash: commit.hash.slice() };
+    this.tail = head;
+    try {
+      await this.transact(commit, isGenesis);
+    } catch (e) {
+      this.failure = e as Error;
+      throw e;
+    }
+    this.cachedHead = head;
+  }
+
+  private async transact(commit: BlockCommit, isGenesis: boolean): Promise<void> {
     const { block, hash, receipts } = commit;
     const height = block.header.height;
     const hk = buf(heightKey(height));
@@ -203,7 +226,6 @@ export class LedgerStore implements AccountReader {
       this.meta.put(META_HEAD, headValue);
     });
     await this.env.flushed;
-    this.cachedHead = { height, hash: hash.slice() };
   }
 
   /** Adds the QC that certifies an already committed block (it arrives one round later). */
@@ -260,8 +282,9 @@ export class LedgerStore implements AccountReader {
 
   /** Tree nodes for src/commitment (synchronous reads). */
   getNode(nodeKey: Uint8Array): Uint8Array | undefined {
+    // getBinary returns a fresh copy; the tree never keeps it past the call anyway.
     const v = this.tree.getBinary(buf(nodeKey));
-    return v && u8(v).slice();
+    return v && u8(v);
   }
 
   /** Number of nodes in the account tree (tests compare it with a fresh build). */

@@ -135,6 +135,19 @@ describe('LedgerStore', () => {
     assert.throws(() => store.getAccountHistory(bob, { cursor: aliceCursor }), { code: 'INVALID_CURSOR' });
   });
 
+  it('lands commits issued before the previous one resolved, in order', async () => {
+    const b31 = blockAt(31, hashes[30], [new Uint8Array([2, 31])]);
+    const c31 = commitFor(b31, [[alice, bob]]);
+    const b32 = blockAt(32, c31.hash, [new Uint8Array([2, 32])]);
+    const c32 = commitFor(b32, [[bob, alice]]);
+    const first = store.commitBlock(c31);
+    const second = store.commitBlock(c32);
+    await Promise.all([first, second]);
+    assert.deepEqual(store.head(), { height: 32, hash: c32.hash });
+    assert.deepEqual(store.getBlock(31), b31);
+    hashes.push(c31.hash, c32.hash);
+  });
+
   it('refuses a block that does not extend the head', async () => {
     await assert.rejects(store.commitBlock(commitFor(blockAt(32, hashes[30], []), [])), {
       code: 'NOT_NEXT_BLOCK',
