@@ -1,3 +1,10 @@
+export {
+  type AccountProof,
+  decodeAccountProof,
+  encodeAccountProof,
+  proveAccount,
+  verifyAccountProof,
+} from './account-proof.js';
 export { decodeBlock, decodeHeader, encodeBlock, encodeHeader, hashHeader } from './codec.js';
 export { ChainError, type ChainErrorCode } from './errors.js';
 export {
