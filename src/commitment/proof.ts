@@ -32,18 +32,15 @@ import {
 } from './hashing.js';
 import type { TreeProof, TreeReader } from './interface.js';
 import {
-  childId,
   decodeNode,
   getNodeById,
   INTERNAL_TAG,
-  kindMismatch,
-  type LeafNode,
   nibbleAt,
   nodeId,
   positionDigest,
   positionRange,
   ROOT_ID,
-  readNode,
+  readInternal,
 } from './nodes.js';
 
 const ZERO_BYTES = new Uint8Array(32);
@@ -57,27 +54,27 @@ export function proveKey(reader: TreeReader, keyHash: Uint8Array): TreeProof {
     throw new CommitmentError('INVALID_KEY_HASH', 'a tree key hash must be 32 bytes');
   const key = latin1Of(keyHash);
   const siblings: Digest[] = [];
-  const done = (leaf: LeafNode | null): TreeProof => ({
-    leaf: leaf && { keyHash: bytesOf(leaf.keyHash), valueHash: bytesOf(valueDigest(leaf.value)) },
+  const done = (leafKey: Digest | undefined, leafValue: Digest | undefined): TreeProof => ({
+    leaf:
+      leafKey === undefined || leafValue === undefined
+        ? null
+        : { keyHash: bytesOf(leafKey), valueHash: bytesOf(leafValue) },
     siblings: siblings.map(bytesOf),
   });
-  let id = ROOT_ID;
-  let bytes = getNodeById(reader, id);
-  if (bytes === undefined) return done(null);
+  const rootBytes = getNodeById(reader, ROOT_ID);
+  if (rootBytes === undefined) return done(undefined, undefined);
+  let node = decodeNode(rootBytes, ROOT_ID);
+  if (node.kind !== INTERNAL_TAG) return done(node.keyHash, node.valueHash);
   for (let depth = 0; ; depth++) {
-    const node = decodeNode(bytes, id);
-    if (node.kind !== INTERNAL_TAG) return done(node);
     // Walk the four binary levels inside the node towards slot n (positions: nodes.ts).
     const n = nibbleAt(key, depth);
     for (let pos = 1; ; ) {
       const present = node.childMask & positionRange(pos);
-      if (present === 0) return done(null);
+      if (present === 0) return done(undefined, undefined);
       if ((present & (present - 1)) === 0 && (node.leafMask & present) !== 0) {
-        // A single leaf, collapsed up to here; it is stored in its own slot.
-        const leafId = childId(key, depth, 31 - Math.clz32(present));
-        const leaf = decodeNode(readNode(reader, leafId), leafId);
-        if (leaf.kind === INTERNAL_TAG) throw kindMismatch(leafId);
-        return done(leaf);
+        // A single leaf, collapsed up to here; the node holds its hashes.
+        const m = 31 - Math.clz32(present);
+        return done(node.keyHashes[m], node.valueHashes[m]);
       }
       if (pos >= 16) break; // an internal child at slot n: descend
       const right = 2 * pos + 1;
@@ -85,8 +82,7 @@ export function proveKey(reader: TreeReader, keyHash: Uint8Array): TreeProof {
       siblings.push(positionDigest(node, goRight ? 2 * pos : right, 0));
       pos = goRight ? right : 2 * pos;
     }
-    id = nodeId(key, depth + 1);
-    bytes = readNode(reader, id);
+    node = readInternal(reader, nodeId(key, depth + 1));
   }
 }
 

@@ -17,25 +17,30 @@
  *
  * Physical layout (what the store holds; encodings in nodes.ts)
  *   - Internal nodes sit at nibble boundaries and are 16-ary: the node at nibble path P
- *     stores, for each child slot P+n that is not empty, the child's hash and whether it is
- *     a leaf. Its hash is the binary Merkle hash of those 16 slots under the rules above
- *     (four logical levels); the node also stores the digests of those levels inside it,
- *     so that an update rehashes only the path above a changed slot and a proof reads its
- *     siblings. A node exists at P exactly when the subtree under P holds two or more
- *     leaves.
- *   - A leaf is stored at the slot where the logical tree puts it: the shortest nibble path
- *     under which it is alone (the root path when the map holds one key), with its keyHash
- *     and value.
+ *     stores, for each child slot P+n that is not empty, either the leaf that sits there
+ *     (its keyHash and valueHash) or the hash of the internal child. Its hash is the
+ *     binary Merkle hash of those 16 slots under the rules above (four logical levels);
+ *     the node also stores the digests of those levels inside it, so that an update
+ *     rehashes only the path above a changed slot and a proof reads its siblings. A node
+ *     exists at P exactly when the subtree under P holds two or more leaves.
+ *   - Leaves are not stored on their own: a leaf lives in its parent, at the slot where the
+ *     logical tree puts it (the shortest nibble path under which it is alone). The one
+ *     exception is the map of exactly one key, whose leaf (keyHash, valueHash) is stored
+ *     at the root path. The values themselves are not stored: the tree needs only their
+ *     sha256, and the caller keeps the values (the store's `accounts` bucket).
  *   - Nodes are addressed by nibble path, so the store holds only the latest version: an
  *     update returns the nodes to put and the paths that became stale, to delete in the
  *     same transaction. The stored nodes are a function of the map alone (not of the
  *     history of updates), so two stores holding the same map are byte-identical.
  *
  * Update: the changes are sorted by keyHash and the tree is walked once from the root,
- * descending only into slots that some change falls under, so each touched node is read
- * once and written once. A new key that lands on a leaf slot pushes the old leaf down to
- * where the two diverge; a delete that leaves a single leaf under a node removes the node
- * and moves the leaf up. A moved leaf is rewritten at its new path (its hash is unchanged).
+ * descending only into slots that some change falls under, so each touched internal node
+ * is read once and written once, and a block writes one node per touched internal node
+ * (not one more per changed leaf). A new key that lands on a leaf slot pushes the old leaf
+ * down to where the two diverge; a delete that leaves a single leaf under a node removes
+ * the node and moves the leaf up. Either way the moved leaf is its keyHash and valueHash,
+ * taken from the node that held it: an update never needs the value of a leaf it does not
+ * change.
  */
 import { sha256 } from '../crypto/hash.js';
 import { CommitmentError } from './errors.js';
@@ -58,16 +63,14 @@ import {
   getNodeById,
   INTERNAL_TAG,
   type InternalNode,
-  kindMismatch,
-  LEAF_TAG,
-  type LeafNode,
   nibbleAt,
   nodeId,
   popcount16,
   positionDigest,
   ROOT_ID,
-  readNode,
+  readInternal,
   type StoredInternalNode,
+  type TreeNode,
 } from './nodes.js';
 
 /** The root of the empty map: 32 zero bytes. */
@@ -88,31 +91,34 @@ export function rootOf(reader: TreeReader): Uint8Array {
 /**
  * Applies a batch of changes to the map held by `reader` and returns the new root and the
  * node writes; `reader` is not modified. When a key appears more than once, its last
- * change wins. Reads each touched node once; hashes only what changed.
+ * change wins. Reads each touched internal node once; hashes only what changed.
  */
 export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange>): TreeUpdate {
-  const { ids, values } = sortChanges(changes);
+  const { ids, valueHashes } = sortChanges(changes);
   if (ids.length === 0) return { root: rootOf(reader), puts: [], deletes: [] };
-  const ctx: Context = { reader, ids, values, puts: new Map(), stale: new Set() };
+  const ctx: Context = { reader, ids, valueHashes, puts: new Map(), stale: new Set() };
 
   const rootBytes = getNodeById(reader, ROOT_ID);
-  let rootKind: SlotKind = EMPTY;
-  let rootHash = ZERO_DIGEST;
-  if (rootBytes !== undefined) {
+  let result: Sub | undefined;
+  if (rootBytes === undefined) {
+    result = insert(ctx, 0, 0, ids.length);
+  } else {
     const node = decodeNode(rootBytes, ROOT_ID);
-    rootKind = node.kind === INTERNAL_TAG ? INTERNAL : LEAF;
-    // Only a leaf root needs its hash here (it may move down); an internal root is reread.
-    if (node.kind !== INTERNAL_TAG) rootHash = nodeDigest(node);
+    result =
+      node.kind === INTERNAL_TAG
+        ? updateInternal(ctx, 0, node, ROOT_ID, 0, ids.length)
+        : updateLeaf(ctx, 0, storedLeaf(node.keyHash, node.valueHash, undefined), 0, ids.length);
   }
-  const result = update(ctx, 0, rootKind, rootHash, 0, ids.length);
   if (result === undefined) return { root: rootOf(reader), puts: [], deletes: [] };
-  place(ctx, result, ids[0], 0);
+  // Internal roots are written by updateInternal/build; a leaf is stored only here.
+  if (result.kind === LEAF) ctx.puts.set(ROOT_ID, encodeLeaf(result.keyHash, result.valueHash));
+  else if (result.kind === EMPTY) ctx.stale.add(ROOT_ID);
 
   const putIds = [...ctx.puts.keys()];
   const deleteIds = [...ctx.stale].filter((id) => !ctx.puts.has(id));
   const keys = packLatin1([...putIds, ...deleteIds]);
   const puts: Array<[Uint8Array, Uint8Array]> = putIds.map((id, i) => [keys[i], ctx.puts.get(id)!]);
-  return { root: bytesOf(result.hash), puts, deletes: keys.slice(putIds.length) };
+  return { root: bytesOf(subDigest(result)), puts, deletes: keys.slice(putIds.length) };
 }
 
 // --- internals -------------------------------------------------------------------------
@@ -121,47 +127,53 @@ export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange
 const EMPTY = 0;
 const LEAF = 1;
 const INTERNAL = 2;
-type SlotKind = typeof EMPTY | typeof LEAF | typeof INTERNAL;
 
 /** A subtree after the update: empty, an internal node (already written), or a leaf. */
-type Sub = { kind: typeof EMPTY; hash: Digest } | { kind: typeof INTERNAL; hash: Digest } | Leaf;
+type Sub = { kind: typeof EMPTY } | { kind: typeof INTERNAL; hash: Digest } | Leaf;
 
-/**
- * A leaf to place. `bytes` is its encoded node when new or changed (undefined when
- * unchanged); `loc` is the id where its previous version is stored (undefined when new).
- */
+/** A leaf, by its hashes; `hash` (its leaf hash) is derived when first needed. */
 interface Leaf {
   kind: typeof LEAF;
-  hash: Digest;
-  /** Known for leaves that a change touched; an untouched leaf that moves up has none. */
-  keyHash: Digest | undefined;
-  bytes: Uint8Array | undefined;
-  loc: string | undefined;
+  keyHash: Digest;
+  valueHash: Digest;
+  hash: Digest | undefined;
 }
 
-const EMPTY_SUB: Sub = { kind: EMPTY, hash: ZERO_DIGEST };
+const EMPTY_SUB: Sub = { kind: EMPTY };
 
 interface Context {
   reader: TreeReader;
-  /** Sorted, distinct key hashes (latin1) and their new values (null = delete). */
+  /** Sorted, distinct key hashes (latin1) and the sha256 of their new values (null = delete). */
   ids: Digest[];
-  values: Array<Uint8Array | null>;
+  valueHashes: Array<Digest | null>;
   /** Node id -> new node bytes. */
   puts: Map<string, Uint8Array>;
-  /** Ids of nodes that were removed or moved; those also in `puts` are not deleted. */
+  /** Ids of internal nodes that were removed (or a root leaf); those also in `puts` are not deleted. */
   stale: Set<string>;
 }
 
-function nodeDigest(node: LeafNode | InternalNode): Digest {
-  return node.kind === INTERNAL_TAG
-    ? positionDigest(node, 1, 0)
-    : leafDigest(node.keyHash, valueDigest(node.value));
+function nodeDigest(node: TreeNode): Digest {
+  return node.kind === INTERNAL_TAG ? positionDigest(node, 1, 0) : leafDigest(node.keyHash, node.valueHash);
 }
 
-/** Validates, keeps the last change per key, sorts by key (latin1 strings sort like bytes). */
+function storedLeaf(keyHash: Digest, valueHash: Digest, hash: Digest | undefined): Leaf {
+  return { kind: LEAF, keyHash, valueHash, hash };
+}
+
+function subDigest(sub: Sub): Digest {
+  if (sub.kind === EMPTY) return ZERO_DIGEST;
+  if (sub.kind === INTERNAL) return sub.hash;
+  if (sub.hash === undefined) sub.hash = leafDigest(sub.keyHash, sub.valueHash);
+  return sub.hash;
+}
+
+/**
+ * Validates, keeps the last change per key, sorts by key (latin1 strings sort like bytes)
+ * and hashes each new value: from here on a value is its sha256.
+ */
 function sortChanges(changes: ReadonlyArray<TreeChange>): {
   ids: Digest[];
-  values: Array<Uint8Array | null>;
+  valueHashes: Array<Digest | null>;
 } {
   const byId = new Map<string, Uint8Array | null>();
   for (const { keyHash, value } of changes) {
@@ -174,104 +186,49 @@ function sortChanges(changes: ReadonlyArray<TreeChange>): {
     byId.set(latin1Of(keyHash), value); // the last change wins
   }
   const ids = [...byId.keys()].sort();
-  const values = ids.map((id) => byId.get(id)!);
-  return { ids, values };
+  const valueHashes = ids.map((id) => {
+    const value = byId.get(id)!;
+    return value === null ? null : valueDigest(value);
+  });
+  return { ids, valueHashes };
 }
 
-function newLeaf(keyHash: Digest, value: Uint8Array, loc: string | undefined): Leaf {
-  return {
-    kind: LEAF,
-    hash: leafDigest(keyHash, valueDigest(value)),
-    keyHash,
-    bytes: encodeLeaf(keyHash, value),
-    loc,
-  };
+/** Changes [lo, hi) into an empty subtree at nibble depth `depth`: the inserts among them. */
+function insert(ctx: Context, depth: number, lo: number, hi: number): Sub | undefined {
+  const items: Leaf[] = [];
+  for (let i = lo; i < hi; i++) {
+    const valueHash = ctx.valueHashes[i];
+    if (valueHash !== null) items.push(storedLeaf(ctx.ids[i], valueHash, undefined));
+  }
+  return items.length === 0 ? undefined : build(ctx, depth, items, 0, items.length);
 }
 
 /**
- * Stores the result of a subtree at its final slot, the nibble path of `groupKey` cut at
- * `depth`. Internal nodes and deletions are written by `update`/`build` themselves; a leaf
- * is written here because only its parent knows where it ends up.
+ * Changes [lo, hi) (which all share their first `depth` nibbles) into the subtree that is
+ * the single leaf `existing`: merges them with it. Returns undefined when nothing changed.
  */
-function place(ctx: Context, sub: Sub, groupKey: Digest, depth: number): void {
-  if (sub.kind !== LEAF) return;
-  const id = nodeId(groupKey, depth);
-  if (id === sub.loc) {
-    if (sub.bytes !== undefined) ctx.puts.set(id, sub.bytes);
-    return;
-  }
-  // A moved, unchanged leaf: its bytes are position-independent; copy them out of the reader.
-  ctx.puts.set(id, sub.bytes ?? readNode(ctx.reader, sub.loc!).slice());
-  if (sub.loc !== undefined) ctx.stale.add(sub.loc);
-}
-
-/**
- * Applies changes [lo, hi) (which all share their first `depth` nibbles, the path P of
- * this subtree) to the subtree at P, whose current content is `kind` with hash `hash`.
- * Returns undefined when nothing changed. Writes the internal node at P, if any; the
- * caller places a returned leaf.
- */
-function update(
-  ctx: Context,
-  depth: number,
-  kind: SlotKind,
-  hash: Digest,
-  lo: number,
-  hi: number,
-): Sub | undefined {
-  if (kind === EMPTY) {
-    const items: Leaf[] = [];
-    for (let i = lo; i < hi; i++) {
-      const value = ctx.values[i];
-      if (value !== null) items.push(newLeaf(ctx.ids[i], value, undefined));
-    }
-    return items.length === 0 ? undefined : build(ctx, depth, items, 0, items.length);
-  }
-  const id = nodeId(ctx.ids[lo], depth);
-  const node = decodeNode(readNode(ctx.reader, id), id);
-  if (kind === LEAF) {
-    if (node.kind !== LEAF_TAG) throw kindMismatch(id);
-    return updateLeaf(ctx, depth, node, hash, id, lo, hi);
-  }
-  if (node.kind !== INTERNAL_TAG) throw kindMismatch(id);
-  return updateInternal(ctx, depth, node, id, lo, hi);
-}
-
-/** The subtree at `id` is the single leaf `node`: merge the changes with it. */
-function updateLeaf(
-  ctx: Context,
-  depth: number,
-  node: LeafNode,
-  hash: Digest,
-  id: string,
-  lo: number,
-  hi: number,
-): Sub | undefined {
-  const existing: Leaf = { kind: LEAF, hash, keyHash: node.keyHash, bytes: undefined, loc: id };
+function updateLeaf(ctx: Context, depth: number, existing: Leaf, lo: number, hi: number): Sub | undefined {
   const items: Leaf[] = [];
   let changed = false;
   let pending = true; // the existing leaf is neither in `items` nor replaced yet
   for (let i = lo; i < hi; i++) {
     const key = ctx.ids[i];
-    const value = ctx.values[i];
-    if (pending && key >= node.keyHash) {
+    const valueHash = ctx.valueHashes[i];
+    if (pending && key >= existing.keyHash) {
       pending = false;
-      if (key === node.keyHash) {
-        if (value !== null && Buffer.compare(value, node.value) === 0) {
+      if (key === existing.keyHash) {
+        if (valueHash === existing.valueHash) {
           items.push(existing); // set to the value it has: no change
-        } else if (value === null) {
-          ctx.stale.add(id);
-          changed = true;
         } else {
-          items.push(newLeaf(key, value, id));
           changed = true;
+          if (valueHash !== null) items.push(storedLeaf(key, valueHash, undefined));
         }
         continue;
       }
       items.push(existing);
     }
-    if (value !== null) {
-      items.push(newLeaf(key, value, undefined));
+    if (valueHash !== null) {
+      items.push(storedLeaf(key, valueHash, undefined));
       changed = true;
     }
   }
@@ -280,7 +237,12 @@ function updateLeaf(
   return items.length === 0 ? EMPTY_SUB : build(ctx, depth, items, 0, items.length);
 }
 
-/** The subtree at `id` is the internal node `node`: update the slots that changes fall under. */
+/**
+ * Changes [lo, hi) (which all share their first `depth` nibbles) into the internal node
+ * `node` stored at `id`: updates the slots that changes fall under, then writes the node,
+ * or removes it when fewer than two leaves remain under it (returning the one leaf left,
+ * for the caller to hold). Returns undefined when nothing changed.
+ */
 function updateInternal(
   ctx: Context,
   depth: number,
@@ -290,9 +252,7 @@ function updateInternal(
   hi: number,
 ): Sub | undefined {
   let { childMask, leafMask } = node;
-  const { hashes, inner } = node;
-  const changed: Array<Sub | undefined> = new Array(16);
-  const groupStart: number[] = new Array(16);
+  const { hashes, keyHashes, valueHashes } = node;
   let changedMask = 0;
   let i = lo;
   while (i < hi) {
@@ -300,20 +260,33 @@ function updateInternal(
     let j = i + 1;
     while (j < hi && nibbleAt(ctx.ids[j], depth) === n) j++;
     const bit = 1 << n;
-    const slot: SlotKind = childMask & bit ? (leafMask & bit ? LEAF : INTERNAL) : EMPTY;
-    const sub = update(ctx, depth + 1, slot, hashes[n] ?? ZERO_DIGEST, i, j);
+    let sub: Sub | undefined;
+    if ((childMask & bit) === 0) {
+      sub = insert(ctx, depth + 1, i, j);
+    } else if (leafMask & bit) {
+      const existing = storedLeaf(keyHashes[n]!, valueHashes[n]!, hashes[n]);
+      sub = updateLeaf(ctx, depth + 1, existing, i, j);
+    } else {
+      const childNodeId = childId(ctx.ids[i], depth, n);
+      sub = updateInternal(ctx, depth + 1, readInternal(ctx.reader, childNodeId), childNodeId, i, j);
+    }
     if (sub !== undefined) {
       changedMask |= bit;
-      changed[n] = sub;
-      groupStart[n] = i;
       if (sub.kind === EMPTY) {
         childMask &= ~bit;
         leafMask &= ~bit;
-        hashes[n] = undefined;
+        hashes[n] = keyHashes[n] = valueHashes[n] = undefined;
+      } else if (sub.kind === LEAF) {
+        childMask |= bit;
+        leafMask |= bit;
+        hashes[n] = sub.hash;
+        keyHashes[n] = sub.keyHash;
+        valueHashes[n] = sub.valueHash;
       } else {
         childMask |= bit;
-        leafMask = sub.kind === LEAF ? leafMask | bit : leafMask & ~bit;
+        leafMask &= ~bit;
         hashes[n] = sub.hash;
+        keyHashes[n] = valueHashes[n] = undefined;
       }
     }
     i = j;
@@ -324,24 +297,19 @@ function updateInternal(
     return EMPTY_SUB;
   }
   if (leafMask !== 0 && popcount16(childMask) === 1) {
-    // One leaf left: this node disappears and the leaf moves up to where the caller puts it.
+    // One leaf left: this node disappears and the leaf moves up into the caller's node.
     ctx.stale.add(id);
     const n = 31 - Math.clz32(childMask);
-    const sub = changed[n];
-    if (sub !== undefined) return sub;
-    return {
-      kind: LEAF,
-      hash: hashes[n]!,
-      keyHash: undefined,
-      bytes: undefined,
-      loc: childId(ctx.ids[lo], depth, n),
-    };
+    return storedLeaf(keyHashes[n]!, valueHashes[n]!, hashes[n]);
   }
-  for (let n = 0; n < 16; n++) {
-    const sub = changed[n];
-    if (sub !== undefined) place(ctx, sub, ctx.ids[groupStart[n]], depth + 1);
-  }
-  const next = { childMask, leafMask, hashes, inner };
+  const next: Omit<InternalNode, 'kind'> = {
+    childMask,
+    leafMask,
+    hashes,
+    keyHashes,
+    valueHashes,
+    inner: node.inner,
+  };
   const hash = positionDigest(next, 1, changedMask); // rehashes only above changed slots
   const sameLayout = childMask === node.childMask && leafMask === node.leafMask;
   ctx.puts.set(id, sameLayout ? encodeInternalPatch(node, changedMask) : encodeInternal(next));
@@ -351,23 +319,32 @@ function updateInternal(
 /** Builds the subtree of `items` [lo, hi) (sorted, distinct, sharing `depth` nibbles). */
 function build(ctx: Context, depth: number, items: Leaf[], lo: number, hi: number): Sub {
   if (hi - lo === 1) return items[lo];
-  const hashes = new Array<Digest | undefined>(16);
-  let childMask = 0;
-  let leafMask = 0;
+  const node: Omit<InternalNode, 'kind'> = {
+    childMask: 0,
+    leafMask: 0,
+    hashes: new Array<Digest | undefined>(16),
+    keyHashes: new Array<Digest | undefined>(16),
+    valueHashes: new Array<Digest | undefined>(16),
+    inner: new Array<Digest | undefined>(16),
+  };
   let i = lo;
   while (i < hi) {
-    const n = nibbleAt(items[i].keyHash!, depth);
+    const n = nibbleAt(items[i].keyHash, depth);
     let j = i + 1;
-    while (j < hi && nibbleAt(items[j].keyHash!, depth) === n) j++;
+    while (j < hi && nibbleAt(items[j].keyHash, depth) === n) j++;
     const child = build(ctx, depth + 1, items, i, j);
-    place(ctx, child, items[i].keyHash!, depth + 1);
-    childMask |= 1 << n;
-    if (child.kind === LEAF) leafMask |= 1 << n;
-    hashes[n] = child.hash;
+    node.childMask |= 1 << n;
+    if (child.kind === LEAF) {
+      node.leafMask |= 1 << n;
+      node.hashes[n] = child.hash;
+      node.keyHashes[n] = child.keyHash;
+      node.valueHashes[n] = child.valueHash;
+    } else {
+      node.hashes[n] = subDigest(child);
+    }
     i = j;
   }
-  const node = { childMask, leafMask, hashes, inner: new Array<Digest | undefined>(16) };
   const hash = positionDigest(node, 1, 0xffff);
-  ctx.puts.set(nodeId(items[lo].keyHash!, depth), encodeInternal(node));
+  ctx.puts.set(nodeId(items[lo].keyHash, depth), encodeInternal(node));
   return { kind: INTERNAL, hash };
 }

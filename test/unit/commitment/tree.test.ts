@@ -116,6 +116,16 @@ const keyPool = (maxKeys: number): fc.Arbitrary<Uint8Array[]> =>
 
 const smallValue = fc.uint8Array({ minLength: 0, maxLength: 12 });
 
+/** Whether the node key (packed nibbles || count) is a prefix of `keyHash`'s nibble path. */
+function isOnPath(nodeKey: Uint8Array, keyHash: Uint8Array): boolean {
+  const nibbles = nodeKey[nodeKey.length - 1];
+  for (let i = 0; i < nibbles; i++) {
+    const shift = i & 1 ? 0 : 4;
+    if (((nodeKey[i >> 1] >> shift) & 0xf) !== ((keyHash[i >> 1] >> shift) & 0xf)) return false;
+  }
+  return true;
+}
+
 /** Applies `update` after checking the write-set invariants against `store`. */
 function applyChecked(store: MemoryTreeStore, update: TreeUpdate): void {
   const putKeys = update.puts.map(([k]) => hex(k));
@@ -153,6 +163,8 @@ describe('account tree: root', () => {
     assert.deepEqual(update.root, sha256Parts(Uint8Array.of(0), k, sha256(value)));
     store.apply(update);
     assert.equal(store.size, 1, 'a single leaf is stored at the root path');
+    // The root leaf is 0x00 || keyHash || sha256(value): the value itself is not stored.
+    assert.deepEqual(store.entries(), [[Uint8Array.of(0), Uint8Array.of(0, ...k, ...sha256(value))]]);
     assert.deepEqual(rootOf(store), update.root);
   });
 
@@ -275,7 +287,11 @@ describe('account tree: root', () => {
         ]),
       ),
     );
-    assert.equal(store.size, 64 + 2, 'one internal node per nibble of the shared path, plus two leaves');
+    assert.equal(
+      store.size,
+      64,
+      'one internal node per nibble of the shared path; the leaves are in the last',
+    );
     applyChecked(store, updateTree(store, [{ keyHash: a, value: null }]));
     assert.equal(store.size, 1);
     assert.equal(hex(rootOf(store)), hex(referenceRoot([[b, Uint8Array.of(2)]])));
@@ -329,8 +345,41 @@ describe('account tree: root', () => {
       entries.push([accountKey(Uint8Array.of(i >> 8, i & 0xff)), Uint8Array.of(i & 0xff)]);
     const store = freshStore(entries);
     const update = updateTree(store, [{ keyHash: entries[1234][0], value: Uint8Array.of(0) }]);
-    assert.ok(update.puts.length <= 6, `wrote ${update.puts.length} nodes`);
+    assert.ok(update.puts.length <= 4, `wrote ${update.puts.length} nodes`);
     assert.equal(update.deletes.length, 0);
+  });
+
+  it('writes one node per touched internal node, none per leaf, and never reads a leaf value', () => {
+    fc.assert(
+      fc.property(
+        keyPool(40),
+        fc.array(smallValue, { minLength: 40, maxLength: 40 }),
+        fc.array(fc.nat(39), { minLength: 1, maxLength: 10 }),
+        (keys, values, picks) => {
+          const entries: Entry[] = keys.map((k, i) => [k, values[i]]);
+          const store = freshStore(entries);
+          if (entries.length > 1) {
+            for (const [, node] of store.entries())
+              assert.equal(node[0], 0x01, 'only internal nodes are stored');
+          }
+          // Change the values of some present keys: the writes are exactly the stored
+          // nodes on their paths.
+          const touched = [...new Set(picks.map((p) => p % entries.length))].map((i) => entries[i][0]);
+          const onPaths = store.entries().filter(([nodeKey]) => touched.some((k) => isOnPath(nodeKey, k)));
+          const update = updateTree(
+            store,
+            touched.map((keyHash) => ({ keyHash, value: Uint8Array.of(0xee, 0xee, 0xee, 0xee, 0xee) })),
+          );
+          assert.deepEqual(
+            update.puts.map(([k]) => hex(k)).sort(),
+            onPaths.map(([k]) => hex(k)),
+            'puts are the nodes on the changed paths',
+          );
+          assert.equal(update.deletes.length, 0);
+        },
+      ),
+      { seed: SEED + 3, numRuns: 100 },
+    );
   });
 
   it('equals the reference on a larger map (4,000 keys, full 16-ary nodes) through block-sized batches', () => {
@@ -380,21 +429,36 @@ describe('account tree: root', () => {
   it('reports a missing or corrupt node with a typed error', () => {
     const store = freshStore([
       [key(0x10), Uint8Array.of(1)],
-      [key(0x20), Uint8Array.of(2)],
+      [key(0x11), Uint8Array.of(2)],
+      [key(0x20), Uint8Array.of(3)],
     ]);
-    const [leafKey] = store.entries().find(([, v]) => v[0] === 0x00)!;
-    const missing: TreeReader = { getNode: (k) => (hex(k) === hex(leafKey) ? undefined : store.getNode(k)) };
+    // Root [00] and the node at path "1" [10 01], which holds the leaves of 0x10 and 0x11.
+    const child = '1001';
+    const isCode = (code: string) => (e: unknown) => e instanceof CommitmentError && e.code === code;
+    const missing: TreeReader = { getNode: (k) => (hex(k) === child ? undefined : store.getNode(k)) };
     assert.throws(
       () => updateTree(missing, [{ keyHash: key(0x10, 1), value: Uint8Array.of(5) }]),
-      (e: unknown) => e instanceof CommitmentError && e.code === 'MISSING_TREE_NODE',
+      isCode('MISSING_TREE_NODE'),
     );
+    assert.throws(() => proveKey(missing, key(0x10)), isCode('MISSING_TREE_NODE'));
     const garbage: TreeReader = {
       getNode: (k) => (k.length === 1 ? Uint8Array.of(7, 7, 7) : store.getNode(k)),
     };
+    assert.throws(() => rootOf(garbage), isCode('CORRUPT_TREE_NODE'));
+    // A leaf is stored only at the root: below it, a well-formed leaf is corrupt.
+    const leafBelow: TreeReader = {
+      getNode: (k) => (hex(k) === child ? Uint8Array.of(0, ...key(0x10), ...ZERO) : store.getNode(k)),
+    };
     assert.throws(
-      () => rootOf(garbage),
-      (e: unknown) => e instanceof CommitmentError && e.code === 'CORRUPT_TREE_NODE',
+      () => updateTree(leafBelow, [{ keyHash: key(0x11), value: Uint8Array.of(6) }]),
+      isCode('CORRUPT_TREE_NODE'),
     );
+    assert.throws(() => proveKey(leafBelow, key(0x11)), isCode('CORRUPT_TREE_NODE'));
+    // A node whose length does not match its masks.
+    const truncated: TreeReader = {
+      getNode: (k) => (hex(k) === child ? store.getNode(k)!.subarray(0, 100) : store.getNode(k)),
+    };
+    assert.throws(() => proveKey(truncated, key(0x11)), isCode('CORRUPT_TREE_NODE'));
   });
 });
 
@@ -405,10 +469,10 @@ describe('account tree: node keys', () => {
       [key(0x13), Uint8Array.of(2)],
       [key(0x40), Uint8Array.of(3)],
     ]);
-    // root [00]; node at path "1" [10 01]; leaves at "12" [12 02], "13" [13 02], "4" [40 01].
+    // root [00] and the node at path "1" [10 01]; the leaves ("12", "13", "4") live in them.
     assert.deepEqual(
       store.entries().map(([k]) => hex(k)),
-      ['00', '1001', '1202', '1302', '4001'],
+      ['00', '1001'],
     );
   });
 });
