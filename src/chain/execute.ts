@@ -77,14 +77,18 @@ export function committedView(store: {
 }
 
 /**
- * Re-layers an executed block directly over the committed view, once its parent is
- * durable in the store, so chains of speculative overlays stay one block deep. Sound
- * whether or not the store has already written `executed` itself: the overlay holds the
- * block's own writes, which are the same either way.
+ * Re-layers executed blocks whose commits are still in flight directly over the committed
+ * view (oldest first), so the chain of speculative overlays is only as deep as the
+ * commit pipeline. Sound whether or not the store has already written some of them: each
+ * overlay holds its block's own writes, which are the same either way.
  */
-export function rebase(committed: LedgerView, executed: ExecutedBlock): LedgerView {
-  return {
-    state: committed.state.withChanges(executed.state.ownChanges()),
-    tree: overlayTree(committed.tree, executed.treeUpdate),
-  };
+export function rebase(committed: LedgerView, ...pending: readonly ExecutedBlock[]): LedgerView {
+  let view = committed;
+  for (const executed of pending) {
+    view = {
+      state: view.state.withChanges(executed.state.ownChanges()),
+      tree: overlayTree(view.tree, executed.treeUpdate),
+    };
+  }
+  return view;
 }
