@@ -118,7 +118,7 @@ for (let r = 0; r < RUNS; r++) {
 const verified: VerifiedTransfer[][] = blocksOfTxs.map((txs) => txs.map((tx) => recoverSender(tx, native)));
 
 /** (b): execute + root + durable commit of every block on a fresh store; tx/s over the run. */
-async function commitRun(): Promise<{ txPerSec: number; genesisMs: number }> {
+async function commitRun(): Promise<{ txPerSec: number; genesisMs: number; cpuUsPerTx: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-core-'));
   try {
     const t0 = performance.now();
@@ -144,6 +144,7 @@ async function commitRun(): Promise<{ txPerSec: number; genesisMs: number }> {
     let parent = genesis.block.header;
     const inFlight: Array<{ executed: ExecutedBlock; done: Promise<void> }> = [];
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let b = 0; b < BLOCKS; b++) {
       const txs = verified[b];
       const proposer = senders[b % SENDERS];
@@ -178,18 +179,23 @@ async function commitRun(): Promise<{ txPerSec: number; genesisMs: number }> {
     }
     await Promise.all(inFlight.map((p) => p.done));
     const txPerSec = (BLOCKS * BLOCK_TXS) / ((performance.now() - start) / 1000);
+    const cpu = process.cpuUsage(cpuStart);
+    // CPU of every thread of the process (lmdb's writer and the GC included) per transaction.
+    const cpuUsPerTx = (cpu.user + cpu.system) / (BLOCKS * BLOCK_TXS);
     await store.close();
-    return { txPerSec, genesisMs };
+    return { txPerSec, genesisMs, cpuUsPerTx };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 const commitRates: number[] = [];
+const commitCpu: number[] = [];
 let genesisMs = 0;
 for (let r = 0; r < RUNS; r++) {
   const run = await commitRun();
   commitRates.push(run.txPerSec);
+  commitCpu.push(run.cpuUsPerTx);
   genesisMs = run.genesisMs;
 }
 
@@ -204,6 +210,8 @@ const result = {
   recoverNobleTxPerSec: Math.round(median(nobleRates)),
   recoverNativeTxPerSec: Math.round(median(nativeRates)),
   commitTxPerSec: Math.round(median(commitRates)),
+  commitCpuMicrosPerTx: Number(median(commitCpu).toFixed(1)),
+  nativeRecoverMicrosPerTx: Number((1e6 / median(nativeRates)).toFixed(1)),
   commitToNativeRecoveryRatio: Number((median(commitRates) / median(nativeRates)).toFixed(2)),
   genesisBuildMs: Math.round(genesisMs),
 };
