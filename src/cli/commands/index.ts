@@ -2,7 +2,8 @@
 import type { CliCommand } from './command.js';
 import { genesisCommand } from './genesis.js';
 import { keysCommand } from './keys.js';
+import { nodeCommand } from './node.js';
 
 export type { CliCommand } from './command.js';
 
-export const COMMANDS: readonly CliCommand[] = [keysCommand, genesisCommand];
+export const COMMANDS: readonly CliCommand[] = [keysCommand, genesisCommand, nodeCommand];

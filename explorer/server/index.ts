@@ -1,0 +1,12 @@
+/** Public surface of the explorer server. */
+export { createExplorerApp, type ExplorerAppOptions, rejectionStatus } from './app.js';
+export type {
+  ChainReader,
+  NodeApi,
+  NodeStatus,
+  RejectionKind,
+  SubmitOutcome,
+  TxStatus,
+  TxSubmitter,
+} from './reader.js';
+export { HTTP_LIMITS, HttpError, parseHashParam, parseTxSubmission } from './validation.js';

@@ -1,0 +1,50 @@
+/**
+ * The narrow interface the explorer server reads a node through (DESIGN.md: the explorer
+ * reads a ChainReader, never the node's internals). Values are JSON-ready: hashes and
+ * addresses are 0x-hex strings, big integers decimal strings.
+ */
+
+export interface NodeStatus {
+  chainId: string;
+  /** Height and hash of the last committed block. */
+  height: number;
+  headHash: string;
+  /** The consensus round this node is in (0 for an observer). */
+  round: number;
+  /** The leader of `round`, when this node runs consensus. */
+  leader: { index: number; name: string; address: string } | null;
+  syncing: boolean;
+  /** Connected libp2p peers. */
+  peers: number;
+  mempoolSize: number;
+  role: 'validator' | 'observer';
+  /** This node's validator index (validators only). */
+  validator?: number;
+  peerId: string;
+}
+
+/** Why a transaction was refused: never valid, not valid now, or no room. */
+export type RejectionKind = 'invalid' | 'state' | 'capacity';
+
+export type SubmitOutcome =
+  | { hash: string }
+  | { error: string; message: string; kind: RejectionKind; hash?: string };
+
+export type TxStatus =
+  | { hash: string; status: 'pending' }
+  | { hash: string; status: 'committed'; height: number; index: number }
+  | { hash: string; status: 'unknown' };
+
+export interface ChainReader {
+  status(): NodeStatus;
+  /** The status of a transaction by its 32-byte hash. */
+  transactionStatus(hash: Uint8Array): TxStatus;
+}
+
+export interface TxSubmitter {
+  /** Admits raw signed transactions, in order; one outcome each. */
+  submitTransactions(raws: readonly Uint8Array[]): SubmitOutcome[];
+}
+
+/** Everything the HTTP API needs from a node. */
+export type NodeApi = ChainReader & TxSubmitter;

@@ -1,0 +1,129 @@
+/**
+ * ledger node --genesis FILE --key KEYSTORE --data DIR [--listen MULTIADDR...]
+ *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST]
+ *            [--passphrase-file F] [--log-level LEVEL]
+ *
+ * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
+ * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists,
+ * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_LOG_LEVEL; the passphrase from
+ * LEDGER_PASSPHRASE). Logs are pino JSON lines on stdout. SIGINT / SIGTERM stop the node
+ * cleanly (exit 0); a node that cannot start prints `error CODE: message` and exits 1.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { LedgerError } from '../../errors.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_LISTEN, LedgerNode } from '../../node/index.js';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { parseNonNegativeInt } from '../options.js';
+import { resolvePassphrase } from '../passphrase.js';
+import type { CliCommand } from './command.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface NodeCliOptions {
+  genesis?: string;
+  key?: string;
+  data?: string;
+  listen?: string[];
+  bootstrap?: string[];
+  apiPort?: number;
+  apiHost?: string;
+  passphraseFile?: string;
+  logLevel?: string;
+}
+
+const list = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+/** Flags first, then the environment, then defaults; refuses what is missing or malformed. */
+export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
+  const need = (value: string | undefined, flag: string, name: string): string => {
+    if (value === undefined || value === '')
+      throw new UsageError('MISSING_OPTION', `${flag} is required (or set ${name})`);
+    return value;
+  };
+  let apiPort = options.apiPort;
+  if (apiPort === undefined && env.LEDGER_API_PORT !== undefined) {
+    if (!/^[0-9]{1,5}$/.test(env.LEDGER_API_PORT))
+      throw new UsageError('INVALID_OPTION', 'LEDGER_API_PORT must be a port number');
+    apiPort = Number(env.LEDGER_API_PORT);
+  }
+  apiPort ??= DEFAULT_API_PORT;
+  if (apiPort > 65535) throw new UsageError('INVALID_OPTION', '--api-port must be at most 65535');
+  const logLevel = options.logLevel ?? env.LEDGER_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new UsageError('INVALID_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    genesisPath: need(options.genesis ?? env.LEDGER_GENESIS, '--genesis', 'LEDGER_GENESIS'),
+    keyPath: need(options.key ?? env.LEDGER_KEY, '--key', 'LEDGER_KEY'),
+    dataDir: need(options.data ?? env.LEDGER_DATA, '--data', 'LEDGER_DATA'),
+    listen: options.listen ?? list(env.LEDGER_LISTEN) ?? [DEFAULT_LISTEN],
+    bootstrap: options.bootstrap ?? list(env.LEDGER_BOOTSTRAP) ?? [],
+    apiPort,
+    apiHost: options.apiHost ?? env.LEDGER_API_HOST ?? DEFAULT_API_HOST,
+    logLevel,
+  };
+}
+
+async function run(options: NodeCliOptions, io: CliIo): Promise<void> {
+  const resolved = resolveNodeOptions(options, io.env);
+  const passphrase = await resolvePassphrase(options, io, 'open');
+  const logger = pino({ level: resolved.logLevel, base: undefined });
+  const at = (p: string) => resolve(io.cwd, p);
+  const node = await LedgerNode.init({
+    ...resolved,
+    genesisPath: at(resolved.genesisPath),
+    keyPath: at(resolved.keyPath),
+    dataDir: at(resolved.dataDir),
+    passphrase,
+    logger,
+  });
+  // Kept installed until the node has stopped: a second signal must not kill a node that
+  // is still flushing its stores.
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'signal received, shutting down');
+    void node.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    try {
+      await node.start();
+    } catch (err) {
+      await node.stop();
+      throw err;
+    }
+    const failure = await node.done;
+    if (failure) {
+      if (failure instanceof LedgerError) throw failure;
+      throw new LedgerError('NODE_FAILED', failure.message);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    logger.flush?.();
+  }
+}
+
+export const nodeCommand: CliCommand = {
+  register(program: Command, io: CliIo): void {
+    program
+      .command('node')
+      .description('run a validator (or observer) node with its HTTP API')
+      .option('--genesis <file>', 'genesis file (env LEDGER_GENESIS)')
+      .option('--key <keystore>', "this node's key, a v3 keystore (env LEDGER_KEY)")
+      .option('--data <dir>', 'data directory (env LEDGER_DATA)')
+      .option('--listen <multiaddr...>', `p2p listen address(es) (default ${DEFAULT_LISTEN})`)
+      .option('--bootstrap <multiaddr...>', 'peer(s) to dial, each ending in /p2p/<peer id>')
+      .option('--api-port <n>', `HTTP API port (default ${DEFAULT_API_PORT})`, parseNonNegativeInt)
+      .option('--api-host <host>', `HTTP API host (default ${DEFAULT_API_HOST})`)
+      .option('--passphrase-file <file>', 'file holding the passphrase (default: $LEDGER_PASSPHRASE)')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+      .action((options: NodeCliOptions) => run(options, io));
+  },
+};

@@ -1,0 +1,375 @@
+/**
+ * The consensus driver's BlockApplication in the real node: it builds payloads from the
+ * mempool, validates proposed blocks by executing them speculatively, and commits blocks
+ * through the ledger store's one atomic commit.
+ *
+ * Views. Every block this node has executed is cached with its speculative view (state +
+ * tree as of that block). A child executes on its parent's view; the committed tip's view
+ * is `committed`. When a commit becomes durable, the cached views are re-layered over the
+ * store (`rebase`), so overlay chains stay as deep as the uncommitted chain.
+ *
+ * Verify once: a proposed block's transactions are taken from the mempool's admitted
+ * copies (`lookupVerified`) when pending; only unknown ones are decoded and recovered.
+ */
+import {
+  committedView,
+  type ExecutedBlock,
+  executeBlock,
+  hashHeader,
+  type LedgerView,
+  merkleRoot,
+  overlayTree,
+  validateBlockAgainstParent,
+} from '../chain/index.js';
+import type { Block } from '../chain/types.js';
+import {
+  type BlockApplication,
+  type CommittedBlock,
+  encodeQc,
+  type Payload,
+  type PayloadRequest,
+  type QuorumCertificate,
+} from '../consensus/index.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
+import type { Mempool } from '../mempool/index.js';
+import type { AccountReader, StateParams } from '../state/index.js';
+import type { LedgerStore } from '../store/index.js';
+import { decodeTransfer, recoverSender, type VerifiedTransfer } from '../tx/index.js';
+import { NodeError } from './errors.js';
+import type { NodeLogger } from './logger.js';
+
+interface Executed {
+  id: string;
+  parentId: string;
+  height: number;
+  executed: ExecutedBlock;
+  /** The executed block's state as of this block, re-layered as ancestors become durable. */
+  view: LedgerView;
+}
+
+export interface ApplicationComponents {
+  store: LedgerStore;
+  mempool: Mempool;
+  params: StateParams;
+  limits: { chainId: bigint; maxBlockTxs: number; maxBlockBytes: number };
+  /** This validator's address: the proposer of the blocks it builds. */
+  proposer: Uint8Array;
+  /** Bytes the header and its QC take in a block (selectForBlock's reservedBytes). */
+  headerReserveBytes: number;
+  /** After an empty block, wait up to this long for transactions before building another. */
+  emptyBlockDelayMs?: number;
+  /** Timestamps of proposals this far ahead of local time are refused. */
+  maxClockSkewMs: number;
+  now: () => number;
+  logger: NodeLogger;
+  /** A commit could not be made durable, or diverged: the node must stop. */
+  onFatal: (err: Error) => void;
+  /** Called after each block is handed to the store (not yet durable). */
+  onCommitted?: (block: Block, hash: Uint8Array) => void;
+}
+
+/** Cache key of an execution result: what determines it (parent, txs, proposer via the root). */
+function payloadKey(parentId: Uint8Array, txRoot: Uint8Array, stateRoot: Uint8Array): string {
+  return `${toHex(parentId)}:${toHex(txRoot)}:${toHex(stateRoot)}`;
+}
+
+export class LedgerApplication implements BlockApplication {
+  private readonly storeView: LedgerView;
+  /** The committed tip's view (an overlay while its store write is in flight). */
+  private committed: LedgerView;
+  private committedId: string;
+  private committedHeight: number;
+  /** The durable head as far as this application knows. */
+  private durableHeight: number;
+  private readonly byId = new Map<string, Executed>();
+  private readonly byPayload = new Map<string, Executed>();
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Transactions of committed blocks whose store write is still in flight. */
+  private readonly committingTxs = new Map<string, { height: number; index: number }>();
+  private failed = false;
+  private stopped = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Reads the committed state as it is now (the mempool's AccountReader). */
+  readonly committedAccounts: AccountReader;
+
+  constructor(private readonly c: ApplicationComponents) {
+    this.storeView = committedView(c.store);
+    this.committed = this.storeView;
+    const head = c.store.head();
+    this.committedId = toHex(head.hash);
+    this.committedHeight = head.height;
+    this.durableHeight = head.height;
+    this.committedAccounts = { getAccount: (a) => this.committed.state.getAccount(a) };
+  }
+
+  /** Stops building payloads (shutdown); commits already issued still land. */
+  stop(): void {
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** Resolves once every commit issued so far is durable (or has failed). */
+  async drained(): Promise<void> {
+    await this.inFlight.catch(() => {});
+  }
+
+  committedTip(): { height: number; id: string } {
+    return { height: this.committedHeight, id: this.committedId };
+  }
+
+  // ---------------------------------------------------------------- BlockApplication
+
+  buildPayload(request: PayloadRequest, ready: (payload: Payload) => void): void {
+    if (this.failed) return;
+    // An idle chain does not spin: after an empty block, wait a little for transactions.
+    const delayMs = this.c.emptyBlockDelayMs ?? 0;
+    if (delayMs > 0 && request.parent.transactions.length === 0 && this.c.mempool.size() === 0) {
+      const deadline = this.c.now() + delayMs;
+      const poll = () => {
+        this.pollTimer = undefined;
+        if (this.failed || this.stopped) return;
+        if (this.c.mempool.size() > 0 || this.c.now() >= deadline) this.build(request, ready);
+        else this.pollTimer = setTimeout(poll, 10);
+      };
+      if (this.pollTimer) clearTimeout(this.pollTimer);
+      poll();
+      return;
+    }
+    this.build(request, ready);
+  }
+
+  private build(request: PayloadRequest, ready: (payload: Payload) => void): void {
+    const parentView = this.viewOf(request.parentId, request.parent);
+    if (!parentView) {
+      this.c.logger.warn({ round: request.round, parent: toHex(request.parentId) }, 'no view of the parent');
+      return;
+    }
+    const txs = this.c.mempool.selectForBlock({
+      state: parentView.state,
+      reservedBytes: this.c.headerReserveBytes,
+      maxTxs: this.c.limits.maxBlockTxs,
+      maxBytes: this.c.limits.maxBlockBytes,
+    });
+    const executed = executeBlock(
+      parentView,
+      { proposer: this.c.proposer, transactions: txs },
+      this.c.params,
+    );
+    const txRoot = merkleRoot(txs.map((t) => t.hash));
+    const height = request.height;
+    this.remember(
+      payloadKey(request.parentId, txRoot, executed.stateRoot),
+      undefined,
+      request.parentId,
+      height,
+      executed,
+      parentView,
+    );
+    ready({
+      parentId: request.parentId,
+      transactions: txs.map((t) => t.raw),
+      txRoot,
+      stateRoot: executed.stateRoot,
+      timestampMs: this.c.now(),
+    });
+  }
+
+  validatePayload(block: Block, parent: Block, done: (valid: boolean) => void): void {
+    if (this.failed) return;
+    try {
+      this.execute(block, parent);
+      done(true);
+    } catch (err) {
+      this.c.logger.warn(
+        { height: block.header.height, round: block.header.round, err: (err as Error).message },
+        'invalid proposed block',
+      );
+      done(false);
+    }
+  }
+
+  commit(blocks: CommittedBlock[], certificate: QuorumCertificate): void {
+    if (this.failed) return;
+    blocks.forEach(({ id, block }, i) => {
+      if (this.failed) return;
+      const idHex = toHex(id);
+      if (block.header.height <= this.committedHeight) return;
+      let entry = this.entryOf(id, block);
+      try {
+        if (!entry || entry.parentId !== this.committedId) entry = this.executeOnCommitted(block, id);
+      } catch (err) {
+        this.fail(
+          new NodeError(
+            'STATE_DIVERGED',
+            `committed block ${block.header.height} (${idHex}) does not execute: ${(err as Error).message}`,
+          ),
+        );
+        return;
+      }
+      const next = blocks[i + 1];
+      const commitQc = next ? next.block.header.parentQc : encodeQc(certificate);
+      const { executed } = entry;
+      const write = this.c.store.commitBlock({
+        block,
+        hash: id,
+        receipts: executed.receipts,
+        accounts: executed.accountChanges,
+        tree: executed.treeUpdate,
+        commitQc,
+      });
+      this.committed = entry.view;
+      this.committedId = idHex;
+      this.committedHeight = block.header.height;
+      const height = block.header.height;
+      this.inFlight = write.then(
+        () => this.onDurable(height, idHex),
+        (err) =>
+          this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
+      );
+      executed.receipts.forEach((r, index) => {
+        this.committingTxs.set(toHex(r.txHash), { height, index });
+      });
+      this.c.mempool.onCommit(
+        executed.receipts.map((r) => ({ hash: r.txHash, from: r.from })),
+        this.committedAccounts,
+      );
+      this.c.onCommitted?.(block, id);
+    });
+    this.prune();
+  }
+
+  /** Location of a committed transaction, durable or still being written. */
+  txLocation(hash: Uint8Array): { height: number; index: number } | undefined {
+    return this.committingTxs.get(toHex(hash)) ?? this.c.store.getTxLocation(hash);
+  }
+
+  getCommittedBlock(id: Uint8Array): Block | undefined {
+    return this.c.store.getBlockByHash(id);
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  /** The view of block `id`: the committed tip, or a block this node has executed. */
+  private viewOf(id: Uint8Array, block?: Block): LedgerView | undefined {
+    if (toHex(id) === this.committedId) return this.committed;
+    return this.entryOf(id, block)?.view;
+  }
+
+  /**
+   * The execution of block `id`: validated here, or built here as a payload (a leader's
+   * own block never passes validatePayload, so it is found by what its header commits to).
+   */
+  private entryOf(id: Uint8Array, block?: Block): Executed | undefined {
+    const known = this.byId.get(toHex(id));
+    if (known || !block) return known;
+    const h = block.header;
+    const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
+    return built && this.adopt(built, id);
+  }
+
+  /** Validates and executes `block` on `parent`'s view; throws on any invalidity. */
+  private execute(block: Block, parent: Block): Executed {
+    const h = block.header;
+    const id = hashHeader(h);
+    const known = this.byId.get(toHex(id));
+    if (known) return known;
+    validateBlockAgainstParent(block, parent.header, this.c.limits);
+    if (h.timestampMs > this.c.now() + this.c.maxClockSkewMs)
+      throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
+    const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
+    if (built) return this.adopt(built, id);
+    const parentView = this.viewOf(h.parentHash, parent);
+    if (!parentView) throw new Error(`parent ${toHex(h.parentHash)} has not been executed here`);
+    return this.run(block, id, parentView);
+  }
+
+  private executeOnCommitted(block: Block, id: Uint8Array): Executed {
+    if (!equalBytes(block.header.parentHash, Buffer.from(this.committedId.slice(2), 'hex')))
+      throw new Error('does not extend the committed tip');
+    return this.run(block, id, this.committed);
+  }
+
+  private run(block: Block, id: Uint8Array, parentView: LedgerView): Executed {
+    const h = block.header;
+    const txs = block.transactions.map((raw) => this.verified(raw));
+    const executed = executeBlock(parentView, { proposer: h.proposer, transactions: txs }, this.c.params);
+    if (!equalBytes(executed.stateRoot, h.stateRoot)) throw new Error('state root does not match');
+    const entry = this.remember(
+      payloadKey(h.parentHash, h.txRoot, h.stateRoot),
+      id,
+      h.parentHash,
+      h.height,
+      executed,
+      parentView,
+    );
+    return entry;
+  }
+
+  private verified(raw: Uint8Array): VerifiedTransfer {
+    return this.c.mempool.lookupVerified(raw) ?? recoverSender(decodeTransfer(raw, this.c.params.chainId));
+  }
+
+  private remember(
+    key: string,
+    id: Uint8Array | undefined,
+    parentId: Uint8Array,
+    height: number,
+    executed: ExecutedBlock,
+    parentView: LedgerView,
+  ): Executed {
+    const entry: Executed = {
+      id: id ? toHex(id) : '',
+      parentId: toHex(parentId),
+      height,
+      executed,
+      view: parentView === executed ? executed : { state: executed.state, tree: executed.tree },
+    };
+    this.byPayload.set(key, entry);
+    if (id) this.byId.set(entry.id, entry);
+    return entry;
+  }
+
+  /** A payload this node built, now known under its block id. */
+  private adopt(built: Executed, id: Uint8Array): Executed {
+    const entry = { ...built, id: toHex(id) };
+    this.byId.set(entry.id, entry);
+    return entry;
+  }
+
+  // ---------------------------------------------------------------- durability
+
+  private onDurable(height: number, idHex: string): void {
+    if (this.failed || height <= this.durableHeight) return;
+    this.durableHeight = height;
+    for (const [k, loc] of this.committingTxs) if (loc.height <= height) this.committingTxs.delete(k);
+    // Re-layer cached views over the store, parents first, so overlays stay shallow.
+    const entries = [...this.byId.values()].sort((a, b) => a.height - b.height);
+    const relayered = new Map<string, LedgerView>();
+    if (idHex === this.committedId) this.committed = this.storeView;
+    for (const e of entries) {
+      if (e.height <= height) continue;
+      const parentView = e.parentId === idHex ? this.storeView : relayered.get(e.parentId);
+      if (!parentView) continue;
+      // rebase(): the block's own writes over the (now durable or re-layered) parent view
+      e.view = {
+        state: parentView.state.withChanges(e.executed.state.ownChanges()),
+        tree: overlayTree(parentView.tree, e.executed.treeUpdate),
+      };
+      relayered.set(e.id, e.view);
+      if (e.id === this.committedId) this.committed = e.view;
+    }
+  }
+
+  private prune(): void {
+    for (const [k, e] of this.byId) if (e.height <= this.committedHeight) this.byId.delete(k);
+    for (const [k, e] of this.byPayload) if (e.height <= this.committedHeight) this.byPayload.delete(k);
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.c.logger.error({ code: (err as NodeError).code, err: err.message }, 'fatal');
+    this.c.onFatal(err);
+  }
+}

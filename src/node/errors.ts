@@ -1,0 +1,22 @@
+import { LedgerError } from '../errors.js';
+
+/** Stable codes for a node that cannot start or has to stop. */
+export type NodeErrorCode =
+  /** The key is neither a validator's nor an observer's of this genesis. */
+  | 'KEY_NOT_IN_GENESIS'
+  /** The API port or the p2p listen port is taken by another process. */
+  | 'PORT_IN_USE'
+  /** The data directory belongs to another chain (its genesis hash differs). */
+  | 'DATA_DIR_MISMATCH'
+  | 'INVALID_OPTION'
+  /** Durable state could not be written: the node stops rather than continue unsafely. */
+  | 'STORAGE_FAILURE'
+  /** A committed block does not execute to its state root: this node's state diverged. */
+  | 'STATE_DIVERGED';
+
+export class NodeError extends LedgerError {
+  declare readonly code: NodeErrorCode;
+  constructor(code: NodeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

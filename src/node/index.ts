@@ -1,0 +1,14 @@
+/** Public surface of the node: the composition root and its ports' real implementations. */
+export { type ApplicationComponents, LedgerApplication } from './application.js';
+export { type RealClock, realClock } from './clock.js';
+export { NodeError, type NodeErrorCode } from './errors.js';
+export { childLogger, type NodeLogger, silentLogger } from './logger.js';
+export { genesisBlockOf, LedgerNode, type NodeRole, roleOf } from './node.js';
+export {
+  DEFAULT_API_HOST,
+  DEFAULT_API_PORT,
+  DEFAULT_LISTEN,
+  MAX_CLOCK_SKEW_MS,
+  type NodeOptions,
+} from './options.js';
+export { LmdbSafetyStore } from './safety-store.js';

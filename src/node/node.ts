@@ -1,0 +1,433 @@
+/**
+ * LedgerNode: the one composition root (DESIGN.md). It loads genesis and the key, opens
+ * the ledger store and the safety store, and wires the consensus driver's ports to their
+ * real implementations: the libp2p transport (src/network), a wall clock, the lmdb
+ * safety store (a vote leaves only after its safety data is flushed) and the block
+ * application (mempool payloads, speculative execution, the store's atomic commit). The
+ * HTTP API (explorer/server) reads the node through the narrow NodeApi only.
+ *
+ * Lifecycle: `LedgerNode.init(options)` validates and opens everything (typed errors for a
+ * bad genesis, a key not in genesis, a data directory of another chain); `start()` binds
+ * the API port and the p2p port (PORT_IN_USE) and starts consensus; `stop()` undoes it in
+ * reverse and waits for in-flight writes.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import {
+  createExplorerApp,
+  type NodeApi,
+  type NodeStatus,
+  type SubmitOutcome,
+  type TxStatus,
+} from '../../explorer/server/index.js';
+import { buildGenesisBlock, type GenesisBlock } from '../chain/index.js';
+import {
+  ConsensusCore,
+  ConsensusDriver,
+  decodeQc,
+  defaultReputation,
+  genesisQc,
+  type HistoryEntry,
+  historyEntry,
+  secp256k1Signer,
+  secp256k1Verifier,
+  type ValidatorSet,
+} from '../consensus/index.js';
+import { toHex } from '../crypto/bytes.js';
+import { keccak256 } from '../crypto/hash.js';
+import { addressOf, publicKeyOf, toChecksumAddress } from '../crypto/keys.js';
+import { readKeystoreFile } from '../crypto/keystore.js';
+import { type Genesis, genesisDocumentHash, loadGenesisFile, peerIdOfPublicKey } from '../genesis/index.js';
+import { Mempool, MempoolError } from '../mempool/index.js';
+import { cachingVerifier, createNetwork, DEFAULT_NETWORK_OPTIONS, type Network } from '../network/index.js';
+import { LedgerStore, StoreError } from '../store/index.js';
+import { LedgerApplication } from './application.js';
+import { type RealClock, realClock } from './clock.js';
+import { NodeError } from './errors.js';
+import { childLogger, type NodeLogger } from './logger.js';
+import { DEFAULT_MAX_TIMEOUT_EXPONENT, MAX_CLOCK_SKEW_MS, type NodeOptions } from './options.js';
+import { LmdbSafetyStore } from './safety-store.js';
+
+const CAPACITY_CODES = new Set(['MEMPOOL_FULL', 'SENDER_FULL']);
+
+/** The role a key gives this node in the genesis. */
+export type NodeRole = { kind: 'validator'; index: number } | { kind: 'observer'; name: string };
+
+/** Finds the key in the genesis; refuses a key that is neither a validator's nor an observer's. */
+export function roleOf(genesis: Genesis, secret: Uint8Array): NodeRole {
+  const address = toHex(addressOf(secret));
+  const index = genesis.validators.findIndex((v) => toHex(v.address) === address);
+  if (index >= 0) return { kind: 'validator', index };
+  const peerId = peerIdOfPublicKey(publicKeyOf(secret, true));
+  const observer = genesis.observers.find((o) => o.peerId === peerId);
+  if (observer) return { kind: 'observer', name: observer.name };
+  throw new NodeError(
+    'KEY_NOT_IN_GENESIS',
+    `the key ${toChecksumAddress(addressOf(secret))} (peer id ${peerId}) is neither a validator nor an observer of this genesis`,
+  );
+}
+
+export function genesisBlockOf(genesis: Genesis): GenesisBlock {
+  return buildGenesisBlock({
+    chainId: genesis.chainId,
+    timestampMs: genesis.genesisTimeMs,
+    alloc: genesis.alloc.map((a) => [a.address, a.balance] as const),
+    documentHash: genesisDocumentHash(genesis),
+  });
+}
+
+export class LedgerNode {
+  private network!: Network;
+  private driver: ConsensusDriver | undefined;
+  private core: ConsensusCore | undefined;
+  private readonly clock: RealClock = realClock();
+  private readonly app: LedgerApplication;
+  private readonly mempool: Mempool;
+  private server: Server | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private resolveDone!: (err: Error | undefined) => void;
+  /** Resolves when the node has stopped: undefined after stop(), the error after a fatal one. */
+  readonly done: Promise<Error | undefined>;
+  private readonly log: NodeLogger;
+  private readonly selfName: string;
+  readonly peerId: string;
+
+  private constructor(
+    private readonly options: NodeOptions,
+    readonly genesis: Genesis,
+    readonly role: NodeRole,
+    private readonly secret: Uint8Array,
+    private readonly store: LedgerStore,
+    private readonly safety: LmdbSafetyStore,
+    readonly validatorSet: ValidatorSet,
+  ) {
+    this.log = options.logger;
+    this.done = new Promise((r) => {
+      this.resolveDone = r;
+    });
+    this.selfName = role.kind === 'validator' ? genesis.validators[role.index].name : role.name;
+    this.peerId = peerIdOfPublicKey(publicKeyOf(secret, true));
+    const params = { chainId: genesis.chainId, baseFeePerGas: genesis.params.baseFeePerGas };
+    const limits = { maxBlockTxs: genesis.params.maxBlockTxs, maxBlockBytes: genesis.params.maxBlockBytes };
+    let app: LedgerApplication | undefined;
+    this.mempool = new Mempool({
+      accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
+      params,
+      blockLimits: limits,
+    });
+    app = new LedgerApplication({
+      store,
+      mempool: this.mempool,
+      params,
+      limits: { chainId: genesis.chainId, ...limits },
+      proposer: addressOf(secret),
+      headerReserveBytes: 256 + 80 * genesis.quorum,
+      emptyBlockDelayMs: options.emptyBlockDelayMs ?? Math.min(250, genesis.params.baseRoundTimeoutMs / 4),
+      maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+      now: Date.now,
+      logger: childLogger(this.log, { module: 'app' }),
+      onFatal: (err) => this.fatal(err),
+      onCommitted: (block, hash) => {
+        const h = block.header;
+        const fields = {
+          height: h.height,
+          round: h.round,
+          hash: toHex(hash),
+          txs: block.transactions.length,
+        };
+        if (block.transactions.length > 0) this.log.info(fields, 'committed block');
+        else this.log.debug(fields, 'committed block');
+      },
+    });
+    this.app = app;
+  }
+
+  /** Loads and checks genesis, key and data directory; opens the stores. Starts nothing. */
+  static async init(options: NodeOptions): Promise<LedgerNode> {
+    const genesis = await loadGenesisFile(resolve(options.genesisPath));
+    const secret = await readKeystoreFile(resolve(options.keyPath), options.passphrase);
+    const role = roleOf(genesis, secret);
+    const gb = genesisBlockOf(genesis);
+    const dataDir = resolve(options.dataDir);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    let store: LedgerStore;
+    try {
+      store = LedgerStore.open(join(dataDir, 'chain'), gb.hash);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'GENESIS_MISMATCH')
+        throw new NodeError('DATA_DIR_MISMATCH', err.message, { cause: err });
+      throw err;
+    }
+    try {
+      if (!store.isInitialised()) {
+        await store.initialise({
+          block: gb.block,
+          hash: gb.hash,
+          receipts: [],
+          accounts: gb.accountChanges,
+          tree: gb.treeUpdate,
+        });
+      }
+      let node: LedgerNode | undefined;
+      const safety = await LmdbSafetyStore.open(join(dataDir, 'safety'), gb.hash, (err) =>
+        node?.fatal(new NodeError('STORAGE_FAILURE', `safety data could not be written: ${err.message}`)),
+      );
+      const validatorSet: ValidatorSet = {
+        chainId: genesis.chainId,
+        genesisId: gb.hash,
+        validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
+      };
+      node = new LedgerNode(options, genesis, role, secret, store, safety, validatorSet);
+      return node;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  /** The bound API port (after start). */
+  get apiPort(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get p2pAddresses(): string[] {
+    return this.network ? this.network.getMultiaddrs() : [];
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.listenApi();
+    const verifier = cachingVerifier(
+      secp256k1Verifier(this.genesis.validators.map((v) => v.publicKey)),
+      DEFAULT_NETWORK_OPTIONS.verifiedSignatureCacheSize,
+    );
+    this.network = await createNetwork(
+      {
+        ...this.options.network,
+        listenAddresses: this.options.listen,
+        bootstrapAddresses: this.options.bootstrap,
+      },
+      {
+        genesis: this.genesis,
+        validatorSet: this.validatorSet,
+        verifier,
+        secretKey: this.secret,
+        onConsensusMessage: (from, message) => this.driver?.onMessage(from, message),
+        onTransactions: (txs) => this.onGossipTransactions(txs),
+        currentRound: this.core ? () => this.core!.status().round : undefined,
+        logger: childLogger(this.log, { module: 'network' }),
+      },
+    );
+    if (this.role.kind === 'validator') this.createConsensus(verifier);
+    try {
+      await this.network.start();
+    } catch (err) {
+      await this.closeApi();
+      if (/EADDRINUSE/.test(String((err as Error)?.message ?? err)))
+        throw new NodeError(
+          'PORT_IN_USE',
+          `a p2p listen address is in use: ${this.options.listen.join(', ')}`,
+        );
+      throw err;
+    }
+    this.driver?.start();
+    this.log.info(
+      {
+        chainId: this.genesis.chainId.toString(),
+        role: this.role.kind,
+        name: this.selfName,
+        height: this.store.head().height,
+        api: `http://${this.options.apiHost}:${this.apiPort}`,
+        p2p: this.network.getMultiaddrs(),
+      },
+      'node started',
+    );
+  }
+
+  private createConsensus(verifier: ReturnType<typeof cachingVerifier>): void {
+    if (this.role.kind !== 'validator') return;
+    const head = this.store.head();
+    const rootBlock = this.store.getBlock(head.height)!;
+    const qcBytes = head.height > 0 ? this.store.getCommitQc(head.height) : undefined;
+    const rootQc = qcBytes ? decodeQc(qcBytes) : genesisQc(this.validatorSet.genesisId);
+    const reputation = defaultReputation(this.genesis.validators.length);
+    const addressIndex = new Map(this.genesis.validators.map((v, i) => [toHex(v.address), i]));
+    const history: HistoryEntry[] = [];
+    const keep = 2 * (reputation.windowBlocks + reputation.lagRounds + 8);
+    for (let h = Math.max(1, head.height - keep + 1); h <= head.height; h++) {
+      const block = this.store.getBlock(h);
+      if (block) history.push(historyEntry(block, addressIndex));
+    }
+    const base = this.genesis.params.baseRoundTimeoutMs;
+    this.core = new ConsensusCore(
+      {
+        validatorSet: this.validatorSet,
+        self: this.role.index,
+        signer: secp256k1Signer(this.secret),
+        verifier,
+        baseRoundTimeoutMs: base,
+        maxTimeoutExponent: this.options.maxTimeoutExponent ?? DEFAULT_MAX_TIMEOUT_EXPONENT,
+        fetchRetryMs: Math.max(50, Math.floor(base / 2)),
+        reputation,
+      },
+      { root: { id: head.hash, block: rootBlock }, rootQc, history, safety: this.safety.load() },
+    );
+    this.driver = new ConsensusDriver(this.core, {
+      transport: this.network.transport,
+      clock: this.clock,
+      safetyStore: this.safety,
+      app: this.app,
+      onEvidence: (e) =>
+        this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence'),
+    });
+  }
+
+  private async listenApi(): Promise<void> {
+    const app = createExplorerApp(this.api(), {
+      onError: (err) => this.log.error({ err: (err as Error)?.message }, 'API handler failed'),
+    });
+    const server = createServer(app);
+    await new Promise<void>((ok, fail) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        server.off('listening', onListening);
+        fail(
+          err.code === 'EADDRINUSE'
+            ? new NodeError('PORT_IN_USE', `API port ${this.options.apiPort} is in use`)
+            : err,
+        );
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        ok();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(this.options.apiPort, this.options.apiHost);
+    });
+    this.server = server;
+  }
+
+  private async closeApi(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((ok) => {
+      server.close(() => ok());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Stops consensus, the API and the network, then waits for in-flight writes. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown(undefined);
+    return this.stopping;
+  }
+
+  private fatal(err: Error): void {
+    this.log.error({ code: (err as NodeError).code, err: err.message }, 'stopping after a fatal error');
+    this.stopping ??= this.shutdown(err);
+  }
+
+  private async shutdown(reason: Error | undefined): Promise<void> {
+    this.log.info({}, 'stopping');
+    this.driver?.stop();
+    this.clock.cancel();
+    this.app.stop();
+    try {
+      await this.closeApi();
+      if (this.started) await this.network?.stop();
+      await this.app.drained();
+      await this.safety.close();
+      await this.store.close();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'error during shutdown');
+      reason ??= err as Error;
+    } finally {
+      this.secret.fill(0);
+    }
+    this.log.info({}, 'stopped');
+    this.resolveDone(reason);
+  }
+
+  // ---------------------------------------------------------------- transactions and API
+
+  private onGossipTransactions(txs: Uint8Array[]): void {
+    for (const raw of txs) {
+      try {
+        this.mempool.add(raw);
+      } catch (err) {
+        if (!(err instanceof MempoolError))
+          this.log.warn({ err: (err as Error).message }, 'gossiped tx failed');
+      }
+    }
+  }
+
+  /** Admits transactions from the API and gossips the admitted ones. */
+  submitTransactions(raws: readonly Uint8Array[]): SubmitOutcome[] {
+    const admitted: Uint8Array[] = [];
+    const outcomes = raws.map((raw): SubmitOutcome => {
+      const hash = toHex(keccak256(raw));
+      try {
+        this.mempool.add(raw);
+        admitted.push(raw);
+        return { hash };
+      } catch (err) {
+        if (!(err instanceof MempoolError)) throw err;
+        const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';
+        return { error: err.code, message: err.message, kind, hash };
+      }
+    });
+    if (admitted.length > 0 && this.network) this.network.publishTransactions(admitted);
+    return outcomes;
+  }
+
+  transactionStatus(hash: Uint8Array): TxStatus {
+    const hex = toHex(hash);
+    if (this.mempool.get(hash)) return { hash: hex, status: 'pending' };
+    const loc = this.app.txLocation(hash);
+    if (loc) return { hash: hex, status: 'committed', height: loc.height, index: loc.index };
+    return { hash: hex, status: 'unknown' };
+  }
+
+  status(): NodeStatus {
+    const tip = this.app.committedTip();
+    const core = this.core?.status();
+    const round = core?.round ?? 0;
+    const leaderIndex = this.core ? this.core.leaderOf(round) : undefined;
+    const leader =
+      leaderIndex === undefined
+        ? null
+        : {
+            index: leaderIndex,
+            name: this.genesis.validators[leaderIndex].name,
+            address: toChecksumAddress(this.genesis.validators[leaderIndex].address),
+          };
+    return {
+      chainId: this.genesis.chainId.toString(),
+      height: tip.height,
+      headHash: tip.id,
+      round,
+      leader,
+      // No block sync yet (issue 5): a node is never reported as catching up.
+      syncing: false,
+      peers: this.network ? this.network.connectedPeers().length : 0,
+      mempoolSize: this.mempool.size(),
+      role: this.role.kind,
+      ...(this.role.kind === 'validator' ? { validator: this.role.index } : {}),
+      peerId: this.peerId,
+    };
+  }
+
+  /** The narrow interface the HTTP API reads. */
+  api(): NodeApi {
+    return {
+      status: () => this.status(),
+      transactionStatus: (hash) => this.transactionStatus(hash),
+      submitTransactions: (raws) => this.submitTransactions(raws),
+    };
+  }
+}

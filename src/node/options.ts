@@ -1,0 +1,32 @@
+import type { NetworkOptions } from '../network/index.js';
+import type { NodeLogger } from './logger.js';
+
+/** What `ledger node` configures. Paths are absolute or relative to the process's cwd. */
+export interface NodeOptions {
+  genesisPath: string;
+  keyPath: string;
+  passphrase: string;
+  /** Holds `chain/` (the ledger store) and `safety/` (consensus safety data). */
+  dataDir: string;
+  /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/7000. */
+  listen: string[];
+  /** Peers to dial, each ending in /p2p/<peer id>. */
+  bootstrap: string[];
+  /** HTTP API port (0: any free port); default 8080. */
+  apiPort: number;
+  apiHost: string;
+  logger: NodeLogger;
+  /** Overrides of the network's tunables (tests). */
+  network?: Partial<NetworkOptions>;
+  /** Round timeouts grow as base * 2^k, k capped here. */
+  maxTimeoutExponent?: number;
+  /** After an empty block, wait up to this long for transactions (default min(250, base/4)). */
+  emptyBlockDelayMs?: number;
+}
+
+export const DEFAULT_API_PORT = 8080;
+export const DEFAULT_API_HOST = '127.0.0.1';
+export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/7000';
+export const DEFAULT_MAX_TIMEOUT_EXPONENT = 4;
+/** Proposals whose timestamp is further ahead of local time are invalid. */
+export const MAX_CLOCK_SKEW_MS = 10_000;

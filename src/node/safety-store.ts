@@ -1,0 +1,87 @@
+/**
+ * The consensus safety data [S1, S2] in its own small lmdb environment under the data
+ * directory (`<data>/safety`), apart from the ledger store: it is rewritten on every vote
+ * and timeout, and only the latest value matters.
+ *
+ *   meta  'genesisHash' -> the chain's genesis block hash (refuses another chain's data)
+ *         'safety'      -> encodeSafetyData(latest durable safety data)
+ *
+ * `persist` calls `durable` only after the write is flushed to disk, in call order; the
+ * driver holds the vote / timeout / proposal back until then, so a vote leaves only after
+ * its safety data is on disk.
+ */
+import { open, type RootDatabase } from 'lmdb';
+import { decodeSafetyData, encodeSafetyData, type SafetyData, type SafetyStore } from '../consensus/index.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
+import { NodeError } from './errors.js';
+
+const GENESIS_KEY = 'genesisHash';
+const SAFETY_KEY = 'safety';
+
+export class LmdbSafetyStore implements SafetyStore {
+  private tail: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly env: RootDatabase<Buffer, string>,
+    private readonly onFailure: (err: Error) => void,
+  ) {}
+
+  /** Opens (or creates) the safety store at `path` for the chain of `genesisHash`. */
+  static async open(
+    path: string,
+    genesisHash: Uint8Array,
+    onFailure: (err: Error) => void = () => {},
+  ): Promise<LmdbSafetyStore> {
+    const env = open<Buffer, string>({ path, encoding: 'binary' });
+    const stored = env.getBinary(GENESIS_KEY);
+    if (stored && !equalBytes(stored, genesisHash)) {
+      await env.close();
+      throw new NodeError(
+        'DATA_DIR_MISMATCH',
+        `safety data at ${path} belongs to the chain with genesis ${toHex(stored)}, not ${toHex(genesisHash)}`,
+      );
+    }
+    if (!stored) {
+      await env.put(GENESIS_KEY, Buffer.from(genesisHash));
+      await env.flushed;
+    }
+    return new LmdbSafetyStore(env, onFailure);
+  }
+
+  /** The last durable safety data, if any. */
+  load(): SafetyData | undefined {
+    const v = this.env.getBinary(SAFETY_KEY);
+    return v ? decodeSafetyData(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) : undefined;
+  }
+
+  persist(data: SafetyData, durable: () => void): void {
+    const bytes = Buffer.from(encodeSafetyData(data));
+    this.tail = this.tail.then(async () => {
+      if (this.failure || this.closed) return; // never acknowledge what is not on disk
+      try {
+        await this.env.put(SAFETY_KEY, bytes);
+        await this.env.flushed;
+      } catch (err) {
+        this.failure = err as Error;
+        this.onFailure(this.failure);
+        return;
+      }
+      durable();
+    });
+  }
+
+  /** Resolves when every persist issued so far has landed (or failed). */
+  async drained(): Promise<void> {
+    await this.tail;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.tail;
+    this.closed = true;
+    await this.env.flushed;
+    await this.env.close();
+  }
+}

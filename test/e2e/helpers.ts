@@ -1,0 +1,145 @@
+/**
+ * End-to-end helpers: a fresh test network on disk (genesis with fresh keys, cheap
+ * scrypt, funded senders), free ports, and `ledger node` child processes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { addressOf, generateSecretKey } from '../../src/crypto/keys.js';
+import { writeKeystoreFile } from '../../src/crypto/keystore.js';
+import { createGenesis, type Genesis, type GenesisParams } from '../../src/genesis/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const PASSPHRASE = 'e2e-test';
+
+export interface TestNet {
+  dir: string;
+  genesisPath: string;
+  genesis: Genesis;
+  keyPaths: string[];
+  /** Funded accounts (not validators). */
+  senders: Uint8Array[];
+}
+
+export async function createTestNet(
+  validators: number,
+  senders: number,
+  params: Partial<GenesisParams> = {},
+): Promise<TestNet> {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-e2e-'));
+  const funded = Array.from({ length: senders }, () => generateSecretKey());
+  const { json, genesis, secrets } = createGenesis({
+    validators,
+    chainId: 4343n,
+    alloc: funded.map((s) => ({ address: addressOf(s), balance: 10n ** 24n })),
+    params: { baseRoundTimeoutMs: 400, ...params },
+  });
+  const genesisPath = join(dir, 'genesis.json');
+  await writeFile(genesisPath, JSON.stringify(json));
+  await mkdir(join(dir, 'keys'));
+  const keyPaths: string[] = [];
+  for (const [i, secret] of secrets.entries()) {
+    const path = join(dir, 'keys', `validator-${i}.json`);
+    await writeKeystoreFile(path, secret, PASSPHRASE, { scryptN: 16 });
+    keyPaths.push(path);
+  }
+  return { dir, genesisPath, genesis, keyPaths, senders: funded };
+}
+
+/** `count` distinct free TCP ports on 127.0.0.1 (bound to port 0, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+          const s = createServer();
+          s.once('error', fail);
+          s.listen(0, '127.0.0.1', () => ok(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  return ports;
+}
+
+export interface NodeProcess {
+  index: number;
+  child: ChildProcess;
+  apiUrl: string;
+  output: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function spawnNode(index: number, args: string[], apiPort: number): NodeProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/ledger.js'), 'node', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LEDGER_PASSPHRASE: PASSPHRASE },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString('utf8'));
+    if (output.length > 2000) output.splice(0, 1000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
+    child.once('exit', (code, signal) => ok({ code, signal })),
+  );
+  return { index, child, apiUrl: `http://127.0.0.1:${apiPort}`, output, exit };
+}
+
+/** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The fields of API answers the tests read. */
+export interface ApiBody {
+  peers?: number;
+  height?: number;
+  index?: number;
+  status?: string;
+  hash?: string;
+  error?: string;
+  message?: string;
+  results?: Array<{ hash?: string; error?: string }>;
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: ApiBody }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  return { status: res.status, body: (await res.json()) as ApiBody };
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: ApiBody }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  return { status: res.status, body: (await res.json()) as ApiBody };
+}
