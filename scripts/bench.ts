@@ -1,0 +1,229 @@
+/**
+ * Node benchmark (issue 4): four validator processes on this machine, load from a
+ * generator of pre-signed transfers submitted to all four nodes over HTTP.
+ *  - saturation: committed tx/s while the generator keeps `--window` txs in flight;
+ *  - latency: commit latency p50 / p99 at half the saturation rate (open loop);
+ *  - RSS of each node; the native recovery rate of one core, measured in the same run,
+ *    and throughput as a ratio to (recovery rate x 2 cores / 4 validators).
+ * Commits are observed by reading node 0's lmdb store from this process (lmdb allows
+ * readers in other processes) every 10 ms, so latency = first sight of the block that
+ * holds the tx minus the tx's submission time. Prints one line of JSON last.
+ *
+ *   npm run bench [-- --senders 400 --per-sender 40 --window 3000 --latency-seconds 10]
+ */
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toHex } from '../src/crypto/bytes.js';
+import { loadNativeBackend } from '../src/crypto/verifier.js';
+import { genesisBlockOf } from '../src/node/node.js';
+import { LedgerStore } from '../src/store/index.js';
+import { recoverSender, type SignedTransfer, signTransfer } from '../src/tx/index.js';
+import {
+  createTestNet,
+  freePorts,
+  getJson,
+  type NodeProcess,
+  postJson,
+  spawnNode,
+  waitUntil,
+} from '../test/e2e/helpers.js';
+
+const { values } = parseArgs({
+  options: {
+    senders: { type: 'string', default: '400' },
+    'per-sender': { type: 'string', default: '40' },
+    window: { type: 'string', default: '3000' },
+    batch: { type: 'string', default: '100' },
+    'latency-seconds': { type: 'string', default: '10' },
+  },
+});
+const SENDERS = Number(values.senders);
+const PER_SENDER = Number(values['per-sender']);
+const WINDOW = Number(values.window);
+const BATCH = Number(values.batch);
+const LATENCY_SECONDS = Number(values['latency-seconds']);
+const N = 4;
+const GWEI = 1_000_000_000n;
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+const net = await createTestNet(N, SENDERS, { maxBlockTxs: 1000 });
+const ports = await freePorts(2 * N);
+const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
+const nodes: NodeProcess[] = net.genesis.validators.map((_, i) =>
+  spawnNode(
+    i,
+    [
+      '--genesis',
+      net.genesisPath,
+      '--key',
+      net.keyPaths[i],
+      '--data',
+      join(net.dir, `data-${i}`),
+      '--listen',
+      p2p(i),
+      ...net.genesis.validators.flatMap((v, j) =>
+        j === i ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
+      ),
+      '--api-port',
+      String(ports[N + i]),
+      '--log-level',
+      'warn',
+    ],
+    ports[N + i],
+  ),
+);
+
+try {
+  // Pre-sign everything: two phases' worth of nonces per sender.
+  const latencyPerSender = PER_SENDER;
+  console.error(`signing ${SENDERS * (PER_SENDER + latencyPerSender)} transfers`);
+  const signed: SignedTransfer[][] = net.senders.map((secret, s) =>
+    Array.from({ length: PER_SENDER + latencyPerSender }, (_, nonce) =>
+      signTransfer(
+        {
+          chainId: net.genesis.chainId,
+          nonce: BigInt(nonce),
+          maxPriorityFeePerGas: GWEI,
+          maxFeePerGas: 2n * GWEI,
+          gasLimit: 21_000n,
+          to: net.senders[(s + 1) % SENDERS].subarray(0, 20),
+          value: 1n,
+        },
+        secret,
+      ),
+    ),
+  );
+
+  for (const node of nodes) {
+    await waitUntil(
+      `node ${node.index} ready`,
+      async () => {
+        const { body } = await getJson(`${node.apiUrl}/api/v1/status`);
+        return (body.peers ?? 0) >= N - 1 && (body.height ?? 0) >= 1 ? body : undefined;
+      },
+      90_000,
+    );
+  }
+
+  // Commit observer over node 0's store.
+  const store = LedgerStore.open(join(net.dir, 'data-0', 'chain'), genesisBlockOf(net.genesis).hash);
+  const committedAt = new Map<string, number>();
+  let seenHeight = store.head().height;
+  const observe = () => {
+    // lmdb readers see new commits after a fresh read transaction; resetReadTxn is implicit per get.
+    for (;;) {
+      const receipts = store.getReceipts(seenHeight + 1);
+      if (!receipts) break;
+      seenHeight++;
+      const now = performance.now();
+      for (const r of receipts) committedAt.set(toHex(r.txHash), now);
+    }
+  };
+  const observer = setInterval(observe, 10);
+
+  // Phase 1: saturation, closed loop with `WINDOW` txs in flight, batches round-robin over the nodes.
+  const queue = signed.flatMap((txs) => txs.slice(0, PER_SENDER));
+  // Interleave senders so each batch carries many senders' lowest nonces first.
+  queue.sort((a, b) => Number(a.nonce - b.nonce));
+  let submitted = 0;
+  const satStart = performance.now();
+  let target = 0;
+  const submitBatch = async (txs: SignedTransfer[]) => {
+    const node = nodes[target++ % N];
+    const { status } = await postJson(
+      `${node.apiUrl}/api/v1/txs`,
+      txs.map((t) => toHex(t.raw)),
+    );
+    if (status !== 200) throw new Error(`batch refused with HTTP ${status}`);
+  };
+  while (submitted < queue.length) {
+    const done = queue.slice(0, submitted).filter((t) => committedAt.has(toHex(t.hash))).length;
+    if (submitted - done >= WINDOW) {
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
+    const batch = queue.slice(submitted, submitted + BATCH);
+    submitted += batch.length;
+    await submitBatch(batch);
+  }
+  await waitUntil(
+    'every saturation tx committed',
+    async () => (queue.every((t) => committedAt.has(toHex(t.hash))) ? true : undefined),
+    120_000,
+    50,
+  );
+  const satEnd = Math.max(...queue.map((t) => committedAt.get(toHex(t.hash))!));
+  const saturationTps = queue.length / ((satEnd - satStart) / 1000);
+  console.error(`saturation: ${queue.length} txs in ${((satEnd - satStart) / 1000).toFixed(1)} s`);
+
+  // Phase 2: open loop at half the saturation rate; latency of every tx.
+  const rate = saturationTps / 2;
+  const latencyTxs = signed.flatMap((txs) => txs.slice(PER_SENDER)).sort((a, b) => Number(a.nonce - b.nonce));
+  const count = Math.min(latencyTxs.length, Math.floor(rate * LATENCY_SECONDS));
+  const submittedAt = new Map<string, number>();
+  const tickMs = 50;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const phaseStart = performance.now();
+  for (let i = 0; i < count; i += perTick) {
+    const due = phaseStart + (i / perTick) * tickMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const batch = latencyTxs.slice(i, Math.min(count, i + perTick));
+    const now = performance.now();
+    for (const t of batch) submittedAt.set(toHex(t.hash), now);
+    void submitBatch(batch);
+  }
+  const latencySet = latencyTxs.slice(0, count);
+  await waitUntil(
+    'every latency-phase tx committed',
+    async () => (latencySet.every((t) => committedAt.has(toHex(t.hash))) ? true : undefined),
+    120_000,
+    50,
+  );
+  clearInterval(observer);
+  const latencies = latencySet.map((t) => committedAt.get(toHex(t.hash))! - submittedAt.get(toHex(t.hash))!);
+
+  const rssMb = nodes.map((n) => {
+    const status = readFileSync(`/proc/${n.child.pid}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  });
+  await store.close();
+
+  // Native recovery on one core, in the same run.
+  const native = loadNativeBackend();
+  if (!native) throw new Error('the native secp256k1 binding did not load');
+  const sample = signed.flat().slice(0, 10_000);
+  const t0 = performance.now();
+  for (const tx of sample) recoverSender(tx, native);
+  const recoveryTps = sample.length / ((performance.now() - t0) / 1000);
+  const budget = (recoveryTps * 2) / N;
+
+  console.log(
+    JSON.stringify({
+      bench: 'node',
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      validators: N,
+      saturationTxs: queue.length,
+      saturationTxPerSec: Math.round(saturationTps),
+      latencyRateTxPerSec: Math.round(rate),
+      latencyTxs: count,
+      latencyP50Ms: Math.round(percentile(latencies, 50)),
+      latencyP99Ms: Math.round(percentile(latencies, 99)),
+      rssMb,
+      recoverNativeTxPerSec: Math.round(recoveryTps),
+      ratioToRecoveryBudget: Number((saturationTps / budget).toFixed(3)),
+    }),
+  );
+} finally {
+  for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGTERM');
+  await Promise.all(nodes.map((n) => n.exit));
+  await rm(net.dir, { recursive: true, force: true });
+}
