@@ -23,11 +23,10 @@ import { LedgerStore } from '../src/store/index.js';
 import { recoverSender, type SignedTransfer, signTransfer } from '../src/tx/index.js';
 import {
   createTestNet,
-  freePorts,
   getJson,
   type NodeProcess,
   postJson,
-  spawnNode,
+  spawnValidators,
   waitUntil,
 } from '../test/e2e/helpers.js';
 
@@ -54,31 +53,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 const net = await createTestNet(N, SENDERS, { maxBlockTxs: 1000 });
-const ports = await freePorts(2 * N);
-const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-const nodes: NodeProcess[] = net.genesis.validators.map((_, i) =>
-  spawnNode(
-    i,
-    [
-      '--genesis',
-      net.genesisPath,
-      '--key',
-      net.keyPaths[i],
-      '--data',
-      join(net.dir, `data-${i}`),
-      '--listen',
-      p2p(i),
-      ...net.genesis.validators.flatMap((v, j) =>
-        j === i ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
-      ),
-      '--api-port',
-      String(ports[N + i]),
-      '--log-level',
-      'warn',
-    ],
-    ports[N + i],
-  ),
-);
+const nodes: NodeProcess[] = await spawnValidators(net, 'warn');
 
 try {
   // Pre-sign everything: two phases' worth of nonces per sender.

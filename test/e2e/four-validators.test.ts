@@ -15,11 +15,10 @@ import { LedgerStore } from '../../src/store/index.js';
 import { signTransfer } from '../../src/tx/index.js';
 import {
   createTestNet,
-  freePorts,
   getJson,
   type NodeProcess,
   postJson,
-  spawnNode,
+  spawnValidators,
   type TestNet,
   waitUntil,
 } from './helpers.js';
@@ -37,31 +36,7 @@ describe('four validators as processes', { timeout: 180_000 }, () => {
 
   before(async () => {
     net = await createTestNet(N, SENDERS);
-    const ports = await freePorts(2 * N);
-    const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-    nodes = net.genesis.validators.map((_, i) =>
-      spawnNode(
-        i,
-        [
-          '--genesis',
-          net.genesisPath,
-          '--key',
-          net.keyPaths[i],
-          '--data',
-          join(net.dir, `data-${i}`),
-          '--listen',
-          p2p(i),
-          ...net.genesis.validators.flatMap((v, j) =>
-            j === i ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
-          ),
-          '--api-port',
-          String(ports[N + i]),
-          '--log-level',
-          'info',
-        ],
-        ports[N + i],
-      ),
-    );
+    nodes = await spawnValidators(net);
   });
 
   after(async () => {

@@ -143,3 +143,36 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   });
   return { status: res.status, body: (await res.json()) as ApiBody };
 }
+
+/**
+ * Spawns one `ledger node` per validator of `net` on free ports of 127.0.0.1, each
+ * bootstrapping from all the others.
+ */
+export async function spawnValidators(net: TestNet, logLevel = 'info'): Promise<NodeProcess[]> {
+  const n = net.genesis.validators.length;
+  const ports = await freePorts(2 * n);
+  const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
+  return net.genesis.validators.map((_, i) =>
+    spawnNode(
+      i,
+      [
+        '--genesis',
+        net.genesisPath,
+        '--key',
+        net.keyPaths[i],
+        '--data',
+        join(net.dir, `data-${i}`),
+        '--listen',
+        p2p(i),
+        ...net.genesis.validators.flatMap((v, j) =>
+          j === i ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
+        ),
+        '--api-port',
+        String(ports[n + i]),
+        '--log-level',
+        logLevel,
+      ],
+      ports[n + i],
+    ),
+  );
+}
