@@ -1,7 +1,7 @@
 /** Public surface of the network subsystem (libp2p, topics, the gossip gate, the Transport). */
 import './polyfill.js';
 
-export { encodeTxBatch } from './encoding.js';
+export { encodeTxBatch, FrameReader, frame } from './encoding.js';
 export { GateError, type GateErrorCode, NetworkError, type NetworkErrorCode } from './errors.js';
 export {
   type GateContext,
@@ -24,5 +24,5 @@ export type {
 export type { LedgerLibp2p } from './libp2p.js';
 export { createNetwork, parsePeerAddress } from './network.js';
 export { DEFAULT_NETWORK_OPTIONS, type NetworkOptions } from './options.js';
-export { directProtocolFor, TOPIC_KINDS, type TopicKind, topicsFor } from './topics.js';
+export { directProtocolFor, syncProtocolFor, TOPIC_KINDS, type TopicKind, topicsFor } from './topics.js';
 export { cachingVerifier } from './verifier-cache.js';

@@ -80,6 +80,8 @@ export interface Network {
   /** Queues transactions for batched gossip. */
   publishTransactions(txs: Uint8Array[]): void;
   connectedPeers(): string[];
+  /** Lowers a peer's score for a bad direct-protocol or sync answer (as a rejected direct frame). */
+  penalize(peerId: string): void;
   /** gossipsub score of a peer (includes this node's penalties for bad direct messages). */
   peerScore(peerId: string): number;
   metrics(): NetworkMetrics;

@@ -217,6 +217,10 @@ class LedgerNetwork implements Network {
     return this.libp2p.getPeers().map((p) => p.toString());
   }
 
+  penalize(peerId: string): void {
+    this.penalties.add(peerId, DIRECT_PENALTY);
+  }
+
   peerScore(peerId: string): number {
     return gossipInternals(this.libp2p.services.pubsub).getScore(peerId);
   }

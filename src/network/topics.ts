@@ -27,3 +27,8 @@ export function topicsFor(genesisId: Uint8Array): Topics {
 export function directProtocolFor(genesisId: Uint8Array): string {
   return `/bft-ledger/${forkDigest(genesisId)}/direct/1`;
 }
+
+/** Block sync (src/sync): one stream per range request, open to observers too. */
+export function syncProtocolFor(genesisId: Uint8Array): string {
+  return `/bft-ledger/${forkDigest(genesisId)}/sync/1`;
+}

@@ -21,7 +21,7 @@ import {
   overlayTree,
   validateBlockAgainstParent,
 } from '../chain/index.js';
-import type { Block } from '../chain/types.js';
+import type { Block, BlockHeader } from '../chain/types.js';
 import {
   type BlockApplication,
   type CommittedBlock,
@@ -34,6 +34,7 @@ import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Mempool } from '../mempool/index.js';
 import type { AccountReader, StateParams } from '../state/index.js';
 import type { LedgerStore } from '../store/index.js';
+import type { SyncBase, VerifiedBlock } from '../sync/index.js';
 import { decodeTransfer, recoverSender, type VerifiedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
 import type { NodeLogger } from './logger.js';
@@ -79,6 +80,7 @@ export class LedgerApplication implements BlockApplication {
   private committed: LedgerView;
   private committedId: string;
   private committedHeight: number;
+  private committedHeader: BlockHeader;
   /** The durable head as far as this application knows. */
   private durableHeight: number;
   private readonly byId = new Map<string, Executed>();
@@ -98,6 +100,7 @@ export class LedgerApplication implements BlockApplication {
     const head = c.store.head();
     this.committedId = toHex(head.hash);
     this.committedHeight = head.height;
+    this.committedHeader = c.store.getBlock(head.height)!.header;
     this.durableHeight = head.height;
     this.committedAccounts = { getAccount: (a) => this.committed.state.getAccount(a) };
   }
@@ -208,34 +211,71 @@ export class LedgerApplication implements BlockApplication {
         return;
       }
       const next = blocks[i + 1];
-      const commitQc = next ? next.block.header.parentQc : encodeQc(certificate);
-      const { executed } = entry;
-      const write = this.c.store.commitBlock({
-        block,
-        hash: id,
-        receipts: executed.receipts,
-        accounts: executed.accountChanges,
-        tree: executed.treeUpdate,
-        commitQc,
-      });
-      this.committed = entry.view;
-      this.committedId = idHex;
-      this.committedHeight = block.header.height;
-      const height = block.header.height;
-      this.inFlight = write.then(
-        () => this.onDurable(height, idHex),
-        (err) =>
-          this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
-      );
-      executed.receipts.forEach((r, index) => {
-        this.committingTxs.set(toHex(r.txHash), { height, index });
-      });
-      this.c.mempool.onCommit(
-        executed.receipts.map((r) => ({ hash: r.txHash, from: r.from })),
-        this.committedAccounts,
-      );
-      this.c.onCommitted?.(block, id);
+      this.commitEntry(block, id, entry, next ? next.block.header.parentQc : encodeQc(certificate));
     });
+    this.prune();
+  }
+
+  /** Hands one executed block on the committed tip to the store and moves the tip. */
+  private commitEntry(block: Block, id: Uint8Array, entry: Executed, commitQc: Uint8Array): void {
+    const idHex = toHex(id);
+    const { executed } = entry;
+    const write = this.c.store.commitBlock({
+      block,
+      hash: id,
+      receipts: executed.receipts,
+      accounts: executed.accountChanges,
+      tree: executed.treeUpdate,
+      commitQc,
+    });
+    this.committed = entry.view;
+    this.committedId = idHex;
+    this.committedHeight = block.header.height;
+    this.committedHeader = block.header;
+    const height = block.header.height;
+    this.inFlight = write.then(
+      () => this.onDurable(height, idHex),
+      (err) =>
+        this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
+    );
+    executed.receipts.forEach((r, index) => {
+      this.committingTxs.set(toHex(r.txHash), { height, index });
+    });
+    this.c.mempool.onCommit(
+      executed.receipts.map((r) => ({ hash: r.txHash, from: r.from })),
+      this.committedAccounts,
+    );
+    this.c.onCommitted?.(block, id);
+  }
+
+  // ---------------------------------------------------------------- block sync (src/sync)
+
+  /** The committed tip as block sync extends it: header, id and state view. */
+  syncTip(): SyncBase {
+    return {
+      header: this.committedHeader,
+      id: Buffer.from(this.committedId.slice(2), 'hex'),
+      view: this.committed,
+    };
+  }
+
+  /** Commits a block sync verified and executed on `syncTip()` (with its verified QC). */
+  commitSynced(v: VerifiedBlock): void {
+    if (this.failed) return;
+    const h = v.block.header;
+    if (h.height !== this.committedHeight + 1 || toHex(h.parentHash) !== this.committedId) {
+      this.c.logger.warn({ height: h.height }, 'synced block does not extend the committed tip');
+      return;
+    }
+    const entry = this.remember(
+      payloadKey(h.parentHash, h.txRoot, h.stateRoot),
+      v.id,
+      h.parentHash,
+      h.height,
+      v.executed,
+      this.committed,
+    );
+    this.commitEntry(v.block, v.id, entry, v.commitQc);
     this.prune();
   }
 
@@ -279,7 +319,13 @@ export class LedgerApplication implements BlockApplication {
       throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
     const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
     if (built) return this.adopt(built, id);
-    const parentView = this.viewOf(h.parentHash, parent);
+    let parentView = this.viewOf(h.parentHash, parent);
+    if (!parentView && toHex(parent.header.parentHash) === this.committedId) {
+      // The parent was fetched by consensus, not proposed to this node (it was behind, e.g.
+      // it has just synced): execute it on the committed tip first.
+      validateBlockAgainstParent(parent, this.committedHeader, this.c.limits);
+      parentView = this.run(parent, h.parentHash, this.committed).view;
+    }
     if (!parentView) throw new Error(`parent ${toHex(h.parentHash)} has not been executed here`);
     return this.run(block, id, parentView);
   }

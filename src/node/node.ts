@@ -22,7 +22,7 @@ import {
   type SubmitOutcome,
   type TxStatus,
 } from '../../explorer/server/index.js';
-import { buildGenesisBlock, type GenesisBlock } from '../chain/index.js';
+import { buildGenesisBlock, encodeBlock, type GenesisBlock } from '../chain/index.js';
 import {
   ConsensusCore,
   ConsensusDriver,
@@ -41,8 +41,15 @@ import { addressOf, publicKeyOf, toChecksumAddress } from '../crypto/keys.js';
 import { readKeystoreFile } from '../crypto/keystore.js';
 import { type Genesis, genesisDocumentHash, loadGenesisFile, peerIdOfPublicKey } from '../genesis/index.js';
 import { Mempool, MempoolError } from '../mempool/index.js';
-import { cachingVerifier, createNetwork, DEFAULT_NETWORK_OPTIONS, type Network } from '../network/index.js';
+import {
+  cachingVerifier,
+  createNetwork,
+  DEFAULT_NETWORK_OPTIONS,
+  type Network,
+  syncProtocolFor,
+} from '../network/index.js';
 import { LedgerStore, StoreError } from '../store/index.js';
+import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
 import { LedgerApplication } from './application.js';
 import { type RealClock, realClock } from './clock.js';
 import { NodeError } from './errors.js';
@@ -86,6 +93,11 @@ export class LedgerNode {
   private readonly app: LedgerApplication;
   private readonly mempool: Mempool;
   private server: Server | undefined;
+  /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
+  private sync: BlockSync | undefined;
+  private syncNet: Libp2pSyncNetwork | undefined;
+  /** Bumped on each sync mode change, so a stale consensus restart does not run. */
+  private syncEpoch = 0;
   private started = false;
   private stopping: Promise<void> | undefined;
   private resolveDone!: (err: Error | undefined) => void;
@@ -216,7 +228,12 @@ export class LedgerNode {
         validatorSet: this.validatorSet,
         verifier,
         secretKey: this.secret,
-        onConsensusMessage: (from, message) => this.driver?.onMessage(from, message),
+        onConsensusMessage: (from, message) => {
+          // a verified proposal at height h shows that h - 1 is certified
+          if (message.kind === 'proposal')
+            this.sync?.observeCertified(message.proposal.block.header.height - 1);
+          this.driver?.onMessage(from, message);
+        },
         onTransactions: (txs) => this.onGossipTransactions(txs),
         currentRound: this.core ? () => this.core!.status().round : undefined,
         logger: childLogger(this.log, { module: 'network' }),
@@ -234,6 +251,7 @@ export class LedgerNode {
         );
       throw err;
     }
+    await this.startSync(verifier);
     this.driver?.start();
     this.log.info(
       {
@@ -283,6 +301,80 @@ export class LedgerNode {
       app: this.app,
       onEvidence: (e) =>
         this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence'),
+    });
+  }
+
+  /** Serves and fetches blocks by height range (docs/PROTOCOL.md, "Block sync"). */
+  private async startSync(verifier: ReturnType<typeof cachingVerifier>): Promise<void> {
+    const { params } = this.genesis;
+    const options = { ...DEFAULT_SYNC_OPTIONS, ...this.options.sync };
+    const network = this.network;
+    this.syncNet = new Libp2pSyncNetwork({
+      libp2p: network.libp2p,
+      protocol: syncProtocolFor(this.validatorSet.genesisId),
+      maxFrameBytes: params.maxBlockBytes + 128 * this.genesis.validators.length + 1024,
+      peers: () => network.connectedPeers(),
+      penalize: (peer) => network.penalize(peer),
+      maxInboundStreams: options.maxInboundStreams,
+      logger: childLogger(this.log, { module: 'sync' }),
+    });
+    await this.syncNet.start(
+      {
+        headHeight: () => this.store.head().height,
+        getBlockBytes: (h) => {
+          const block = this.store.getBlock(h);
+          return block && encodeBlock(block);
+        },
+        getCommitQc: (h) => this.store.getCommitQc(h),
+      },
+      options.requestTimeoutMs,
+    );
+    this.sync = new BlockSync(
+      {
+        mode: this.role.kind,
+        chain: { tip: () => this.app.syncTip(), commit: (v) => this.app.commitSynced(v) },
+        network: this.syncNet,
+        clock: {
+          now: Date.now,
+          setInterval: (fire, everyMs) => {
+            const timer = setInterval(fire, everyMs);
+            return () => clearInterval(timer);
+          },
+        },
+        ctx: {
+          validatorSet: this.validatorSet,
+          verifier,
+          limits: {
+            chainId: this.genesis.chainId,
+            maxBlockTxs: params.maxBlockTxs,
+            maxBlockBytes: params.maxBlockBytes,
+          },
+          params: { chainId: this.genesis.chainId, baseFeePerGas: params.baseFeePerGas },
+        },
+        logger: childLogger(this.log, { module: 'sync' }),
+        onSyncingChange: (syncing) => this.onSyncingChange(syncing, verifier),
+      },
+      options,
+    );
+    this.sync.start();
+  }
+
+  /** A validator leaves consensus while it syncs, and rejoins on the new head once caught up. */
+  private onSyncingChange(syncing: boolean, verifier: ReturnType<typeof cachingVerifier>): void {
+    if (this.role.kind !== 'validator' || this.stopping) return;
+    const epoch = ++this.syncEpoch;
+    if (syncing) {
+      this.driver?.stop();
+      this.driver = undefined;
+      this.clock.cancel();
+      return;
+    }
+    // the consensus core is rebuilt on the durable head, so wait for the synced writes
+    void this.app.drained().then(() => {
+      if (epoch !== this.syncEpoch || this.stopping || this.driver) return;
+      this.createConsensus(verifier);
+      (this.driver as ConsensusDriver | undefined)?.start();
+      this.log.info({ height: this.store.head().height }, 'rejoined consensus after sync');
     });
   }
 
@@ -336,9 +428,11 @@ export class LedgerNode {
     this.log.info({}, 'stopping');
     this.driver?.stop();
     this.clock.cancel();
+    this.sync?.stop();
     this.app.stop();
     try {
       await this.closeApi();
+      await this.syncNet?.stop();
       if (this.started) await this.network?.stop();
       await this.app.drained();
       await this.safety.close();
@@ -412,8 +506,7 @@ export class LedgerNode {
       headHash: tip.id,
       round,
       leader,
-      // No block sync yet (issue 5): a node is never reported as catching up.
-      syncing: false,
+      syncing: this.sync?.syncing ?? false,
       peers: this.network ? this.network.connectedPeers().length : 0,
       mempoolSize: this.mempool.size(),
       role: this.role.kind,

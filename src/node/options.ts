@@ -1,4 +1,5 @@
 import type { NetworkOptions } from '../network/index.js';
+import type { SyncOptions } from '../sync/index.js';
 import type { NodeLogger } from './logger.js';
 
 /** What `ledger node` configures. Paths are absolute or relative to the process's cwd. */
@@ -18,6 +19,8 @@ export interface NodeOptions {
   logger: NodeLogger;
   /** Overrides of the network's tunables (tests). */
   network?: Partial<NetworkOptions>;
+  /** Overrides of block sync's tunables (tests). */
+  sync?: Partial<SyncOptions>;
   /** Round timeouts grow as base * 2^k, k capped here. */
   maxTimeoutExponent?: number;
   /** After an empty block, wait up to this long for transactions (default min(250, base/4)). */

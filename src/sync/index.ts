@@ -1,0 +1,29 @@
+/** Public surface of block sync (docs/PROTOCOL.md, "Block sync"). */
+export {
+  decodeSyncRequest,
+  decodeSyncResponse,
+  encodeSyncItem,
+  encodeSyncRequest,
+  encodeSyncStatus,
+  MAX_BLOCKS_PER_REQUEST,
+  type SyncItem,
+  type SyncRequest,
+  type SyncResponse,
+} from './codec.js';
+export { SyncError, type SyncErrorCode } from './errors.js';
+export type { SyncChain, SyncClock, SyncLogger, SyncNetwork, SyncSource } from './interface.js';
+export { type Libp2pSyncDeps, Libp2pSyncNetwork } from './libp2p.js';
+export { DEFAULT_SYNC_OPTIONS, type SyncOptions } from './options.js';
+export { type PlannedRequest, SyncPolicy } from './policy.js';
+export { serveSyncRequest } from './serve.js';
+export { BlockSync, type BlockSyncComponents, type SyncMetrics, type SyncMode } from './service.js';
+export {
+  lastCommittedIndex,
+  type SyncBase,
+  type VerifiedBlock,
+  type VerifyContext,
+  verifyCertifiedChain,
+  verifyItemQc,
+  verifyRange,
+  verifyResponseItems,
+} from './verify.js';

@@ -1,0 +1,43 @@
+import type { Block } from '../chain/types.js';
+import type { SyncBase, VerifiedBlock } from './verify.js';
+
+/** The local chain as sync sees it: the committed tip, and the one way to extend it. */
+export interface SyncChain {
+  /** The committed tip (durable or being written) and its state: what the next block extends. */
+  tip(): SyncBase;
+  /** Commits a verified block on the tip (the store write may complete later, in order). */
+  commit(block: VerifiedBlock): void;
+}
+
+/** What a server reads to answer requests: the durable committed chain. */
+export interface SyncSource {
+  headHeight(): number;
+  /** The canonical encoding of the committed block at `height`. */
+  getBlockBytes(height: number): Uint8Array | undefined;
+  /** The encoded QC that certifies the committed block at `height`. */
+  getCommitQc(height: number): Uint8Array | undefined;
+}
+
+/** The request/response transport (libp2p in the node, in-memory in tests). */
+export interface SyncNetwork {
+  /** Peers that may serve blocks. */
+  peers(): string[];
+  /** Sends one request; resolves with the response frames, or rejects (SyncError). */
+  request(peer: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array[]>;
+  /** Lowers the peer's score (it served data that failed verification). */
+  penalize(peer: string): void;
+}
+
+/** Injected time: the sync loop never reads the clock itself. */
+export interface SyncClock {
+  now(): number;
+  setInterval(fire: () => void, everyMs: number): () => void;
+}
+
+export interface SyncLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export type { Block };

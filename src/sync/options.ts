@@ -1,0 +1,33 @@
+/** Tunables of block sync, with units in names; every queue and loop is bounded here. */
+export interface SyncOptions {
+  /** Blocks asked for per request (<= MAX_BLOCKS_PER_REQUEST). */
+  maxBlocksPerRequest: number;
+  /** Requests in flight at once (over all peers). */
+  maxInFlightRequests: number;
+  /** A request with no complete answer by then fails; the range goes to another peer. */
+  requestTimeoutMs: number;
+  /** A validator leaves consensus for sync when the network is this many blocks ahead. */
+  lagThresholdBlocks: number;
+  /** Sync ends (a validator rejoins consensus) within this many blocks of the target. */
+  joinSlackBlocks: number;
+  /** A failed peer waits base * 2^(failures-1) (capped) before it is asked again. */
+  peerBackoffMs: number;
+  /** A peer's reported head is trusted this long, then it may be asked again for more. */
+  peerHeadTtlMs: number;
+  /** How often the sync loop looks for work (timeouts, new ranges). */
+  tickMs: number;
+  /** Inbound sync requests served at once per connection. */
+  maxInboundStreams: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: Readonly<SyncOptions> = Object.freeze({
+  maxBlocksPerRequest: 32,
+  maxInFlightRequests: 4,
+  requestTimeoutMs: 5_000,
+  lagThresholdBlocks: 8,
+  joinSlackBlocks: 3,
+  peerBackoffMs: 500,
+  peerHeadTtlMs: 500,
+  tickMs: 200,
+  maxInboundStreams: 4,
+} satisfies SyncOptions);

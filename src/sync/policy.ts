@@ -1,0 +1,202 @@
+/**
+ * The catch-up policy, pure: no I/O, no timers; time is an input. Given the local head,
+ * what the network has certified and what each peer reported, it decides which height
+ * ranges to ask whom, bounds the requests in flight, expires them, and backs off failed
+ * peers so a range is retried on another peer.
+ */
+import type { SyncOptions } from './options.js';
+
+export interface PlannedRequest {
+  id: number;
+  peer: string;
+  fromHeight: number;
+  count: number;
+  deadlineMs: number;
+}
+
+interface PeerInfo {
+  /** The committed head the peer last reported, and when. */
+  head?: number;
+  headAtMs: number;
+  failures: number;
+  backoffUntilMs: number;
+  inFlight: number;
+}
+
+export class SyncPolicy {
+  private readonly peers = new Map<string, PeerInfo>();
+  private readonly inFlight = new Map<number, PlannedRequest>();
+  /** The last peer that failed a range starting at a height (tried last next time). */
+  private readonly failedAt = new Map<number, string>();
+  private nextId = 1;
+  private targetHeight = 0;
+
+  constructor(private readonly o: SyncOptions) {}
+
+  /** The highest height seen certified (or served) on the network. */
+  get target(): number {
+    return this.targetHeight;
+  }
+
+  addPeer(peer: string): void {
+    if (!this.peers.has(peer))
+      this.peers.set(peer, { headAtMs: 0, failures: 0, backoffUntilMs: 0, inFlight: 0 });
+  }
+
+  removePeer(peer: string): void {
+    this.peers.delete(peer);
+  }
+
+  /** The peers that can be asked now: new ones are added, gone ones forgotten. */
+  setPeers(peers: readonly string[]): void {
+    const now = new Set(peers);
+    for (const id of this.peers.keys()) if (!now.has(id)) this.peers.delete(id);
+    for (const id of peers) this.addPeer(id);
+  }
+
+  /** A height the network has certified (e.g. a proposal's parent). */
+  observeTarget(height: number): void {
+    if (height > this.targetHeight) this.targetHeight = height;
+  }
+
+  /** A peer reported its committed head (in a response). */
+  observePeerHead(peer: string, head: number, nowMs: number): void {
+    this.addPeer(peer);
+    const p = this.peers.get(peer)!;
+    p.head = head;
+    p.headAtMs = nowMs;
+    this.observeTarget(head);
+  }
+
+  /** Far enough behind to leave consensus and sync. */
+  isBehind(head: number): boolean {
+    return this.targetHeight - head > this.o.lagThresholdBlocks;
+  }
+
+  /** Close enough to the network to (re)join consensus. */
+  isCaughtUp(head: number): boolean {
+    return this.targetHeight - head <= this.o.joinSlackBlocks;
+  }
+
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * New requests for heights above `head` up to the target that are neither in flight
+   * nor `have` (already fetched), within the in-flight bound and a window of
+   * maxInFlightRequests * maxBlocksPerRequest blocks above the head.
+   */
+  plan(head: number, nowMs: number, have: (height: number) => boolean = () => false): PlannedRequest[] {
+    const out: PlannedRequest[] = [];
+    const limit = Math.min(this.targetHeight, head + this.o.maxInFlightRequests * this.o.maxBlocksPerRequest);
+    let h = head + 1;
+    while (h <= limit && this.inFlight.size < this.o.maxInFlightRequests) {
+      const busy = this.coveringRequest(h);
+      if (busy) {
+        h = busy.fromHeight + busy.count;
+        continue;
+      }
+      if (have(h)) {
+        h++;
+        continue;
+      }
+      let count = 1;
+      while (
+        count < this.o.maxBlocksPerRequest &&
+        h + count <= limit &&
+        !have(h + count) &&
+        !this.coveringRequest(h + count)
+      )
+        count++;
+      const peer = this.choosePeer(h, nowMs);
+      if (peer === undefined) break;
+      const req: PlannedRequest = {
+        id: this.nextId++,
+        peer,
+        fromHeight: h,
+        count,
+        deadlineMs: nowMs + this.o.requestTimeoutMs,
+      };
+      this.inFlight.set(req.id, req);
+      this.peers.get(peer)!.inFlight++;
+      out.push(req);
+      h += count;
+    }
+    return out;
+  }
+
+  /** A request answered with usable data: frees its slot, resets the peer's failures. */
+  complete(id: number): PlannedRequest | undefined {
+    const req = this.release(id);
+    if (req) {
+      const p = this.peers.get(req.peer);
+      if (p) p.failures = 0;
+      this.failedAt.delete(req.fromHeight);
+    }
+    return req;
+  }
+
+  /** A request failed (bad data, broken stream, timeout): the peer backs off. */
+  fail(id: number, nowMs: number): PlannedRequest | undefined {
+    const req = this.release(id);
+    if (!req) return undefined;
+    const p = this.peers.get(req.peer);
+    if (p) {
+      p.failures++;
+      p.backoffUntilMs = nowMs + this.o.peerBackoffMs * 2 ** Math.min(p.failures - 1, 5);
+    }
+    this.failedAt.set(req.fromHeight, req.peer);
+    if (this.failedAt.size > 1024) this.failedAt.clear();
+    return req;
+  }
+
+  /** Requests past their deadline, failed and removed. */
+  expire(nowMs: number): PlannedRequest[] {
+    const late = [...this.inFlight.values()].filter((r) => r.deadlineMs <= nowMs);
+    for (const r of late) this.fail(r.id, nowMs);
+    return late;
+  }
+
+  private release(id: number): PlannedRequest | undefined {
+    const req = this.inFlight.get(id);
+    if (!req) return undefined;
+    this.inFlight.delete(id);
+    const p = this.peers.get(req.peer);
+    if (p) p.inFlight--;
+    return req;
+  }
+
+  private coveringRequest(height: number): PlannedRequest | undefined {
+    for (const r of this.inFlight.values())
+      if (height >= r.fromHeight && height < r.fromHeight + r.count) return r;
+    return undefined;
+  }
+
+  /**
+   * A peer that may have `height`: not backing off, and whose reported head is at least
+   * `height` (or unknown / older than peerHeadTtlMs); fewest requests in flight first,
+   * then the highest head, the last failure on this range last, then by id.
+   */
+  private choosePeer(height: number, nowMs: number): string | undefined {
+    const avoid = this.failedAt.get(height);
+    let best: { id: string; rank: number[] } | undefined;
+    for (const [id, p] of this.peers) {
+      if (p.backoffUntilMs > nowMs) continue;
+      const fresh = p.head !== undefined && nowMs - p.headAtMs < this.o.peerHeadTtlMs;
+      if (fresh && p.head! < height) continue;
+      const rank = [id === avoid ? 1 : 0, p.inFlight, -(p.head ?? 0)];
+      if (!best || less(rank, best.rank) || (equalRank(rank, best.rank) && id < best.id)) best = { id, rank };
+    }
+    return best?.id;
+  }
+}
+
+function less(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
+function equalRank(a: number[], b: number[]): boolean {
+  return a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,237 @@
+/**
+ * BlockSync: the client side of block sync. It learns how far the network is (heights of
+ * certified blocks seen in proposals, heads reported in responses), asks peers for ranges
+ * (SyncPolicy), checks each response on arrival (QCs, links), buffers it, and applies the
+ * blocks that a contiguous run from the local head proves committed (verifyRange): each
+ * is executed, its state root checked and handed to the chain with its verified QC.
+ *
+ * Modes. An observer follows the chain by sync only: it fetches whenever the network is
+ * ahead. A validator runs consensus and fetches only while syncing. Both report `syncing`
+ * from more than lagThresholdBlocks behind until within joinSlackBlocks (hysteresis, so
+ * the normal lag of a follower does not flap); `onSyncingChange` tells a validator's node
+ * to stop consensus (true) and to rebuild it on the new head (false).
+ *
+ * Bad data: a response that fails a check is dropped whole, its peer penalised (typed
+ * SyncError with a peer-fault code) and backed off, and the range is asked of another peer.
+ */
+import { decodeSyncResponse, encodeSyncRequest, type SyncItem } from './codec.js';
+import { SyncError } from './errors.js';
+import type { SyncChain, SyncClock, SyncLogger, SyncNetwork } from './interface.js';
+import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from './options.js';
+import { type PlannedRequest, SyncPolicy } from './policy.js';
+import { type VerifyContext, verifyRange, verifyResponseItems } from './verify.js';
+
+export type SyncMode = 'validator' | 'observer';
+
+export interface BlockSyncComponents {
+  mode: SyncMode;
+  chain: SyncChain;
+  network: SyncNetwork;
+  clock: SyncClock;
+  ctx: VerifyContext;
+  logger?: SyncLogger;
+  /** Called when `syncing` changes (a validator stops / restarts consensus on it). */
+  onSyncingChange?: (syncing: boolean) => void;
+}
+
+export interface SyncMetrics {
+  requests: number;
+  failedRequests: number;
+  badResponses: number;
+  appliedBlocks: number;
+}
+
+interface Buffered {
+  item: SyncItem;
+  peer: string;
+  requestId: number;
+}
+
+const SILENT: SyncLogger = { info() {}, warn() {}, debug() {} };
+
+export class BlockSync {
+  private readonly policy: SyncPolicy;
+  private readonly o: SyncOptions;
+  private readonly log: SyncLogger;
+  /** Fetched, checked blocks above the head, waiting for a commit proof or their parent. */
+  private readonly buffer = new Map<number, Buffered>();
+  private cancelTick: (() => void) | undefined;
+  private running = false;
+  private syncingNow = false;
+  readonly metrics: SyncMetrics = { requests: 0, failedRequests: 0, badResponses: 0, appliedBlocks: 0 };
+
+  constructor(
+    private readonly c: BlockSyncComponents,
+    options: Partial<SyncOptions> = {},
+  ) {
+    this.o = { ...DEFAULT_SYNC_OPTIONS, ...options };
+    this.policy = new SyncPolicy(this.o);
+    this.log = c.logger ?? SILENT;
+  }
+
+  /** True while catching up (a validator has left consensus; an observer is behind). */
+  get syncing(): boolean {
+    return this.syncingNow;
+  }
+
+  /** The highest height known certified on the network. */
+  get target(): number {
+    return this.policy.target;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.cancelTick = this.c.clock.setInterval(() => this.tick(), this.o.tickMs);
+  }
+
+  stop(): void {
+    this.running = false;
+    this.cancelTick?.();
+    this.cancelTick = undefined;
+    this.buffer.clear();
+  }
+
+  /** A certified height seen on the network (a verified proposal at height h certifies h - 1). */
+  observeCertified(height: number): void {
+    this.policy.observeTarget(height);
+    if (this.running) this.updateSyncing();
+  }
+
+  /** One step of the loop: expire late requests, update the mode, issue new requests. */
+  tick(): void {
+    if (!this.running) return;
+    const now = this.c.clock.now();
+    this.policy.setPeers(this.c.network.peers());
+    for (const late of this.policy.expire(now)) {
+      this.metrics.failedRequests++;
+      this.log.debug({ peer: late.peer, from: late.fromHeight }, 'sync request timed out');
+    }
+    this.updateSyncing();
+    if (!this.fetching()) return;
+    const head = this.c.chain.tip().header.height;
+    for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h))) void this.run(req);
+  }
+
+  private fetching(): boolean {
+    return this.c.mode === 'observer'
+      ? this.policy.target > this.c.chain.tip().header.height
+      : this.syncingNow;
+  }
+
+  private updateSyncing(): void {
+    const head = this.c.chain.tip().header.height;
+    let next = this.syncingNow;
+    if (!this.syncingNow && this.policy.isBehind(head)) next = true;
+    else if (this.syncingNow && this.policy.isCaughtUp(head)) next = false;
+    if (next === this.syncingNow) return;
+    this.syncingNow = next;
+    this.log.info(
+      { syncing: next, head, target: this.policy.target },
+      next ? 'sync started' : 'sync caught up',
+    );
+    this.c.onSyncingChange?.(next);
+  }
+
+  private async run(req: PlannedRequest): Promise<void> {
+    this.metrics.requests++;
+    let frames: Uint8Array[];
+    try {
+      frames = await this.c.network.request(
+        req.peer,
+        encodeSyncRequest({ fromHeight: req.fromHeight, count: req.count }),
+        this.o.requestTimeoutMs,
+      );
+    } catch (err) {
+      if (!this.running) return;
+      this.metrics.failedRequests++;
+      this.policy.fail(req.id, this.c.clock.now());
+      this.log.debug(
+        { peer: req.peer, from: req.fromHeight, err: (err as Error).message },
+        'sync request failed',
+      );
+      return;
+    }
+    if (!this.running) return;
+    this.onResponse(req, frames);
+  }
+
+  /** Checks and buffers one response, then applies what it can. Public for tests. */
+  onResponse(req: PlannedRequest, frames: readonly Uint8Array[]): void {
+    const now = this.c.clock.now();
+    let items: SyncItem[];
+    let headHeight: number;
+    try {
+      ({ items, headHeight } = decodeSyncResponse(frames, req));
+      verifyResponseItems(items, this.c.ctx);
+    } catch (err) {
+      this.reject(req.peer, err, req.fromHeight);
+      this.policy.fail(req.id, now);
+      return;
+    }
+    // a late answer (already expired and re-planned) is still good data
+    this.policy.complete(req.id);
+    this.policy.observePeerHead(req.peer, headHeight, now);
+    const head = this.c.chain.tip().header.height;
+    for (const item of items) {
+      const h = item.block.header.height;
+      if (h > head && !this.buffer.has(h)) this.buffer.set(h, { item, peer: req.peer, requestId: req.id });
+    }
+    this.apply();
+    this.tick();
+  }
+
+  /** Applies the committed prefix of the contiguous run of buffered blocks above the head. */
+  private apply(): void {
+    const tip = this.c.chain.tip();
+    const head = tip.header.height;
+    for (const h of this.buffer.keys()) if (h <= head) this.buffer.delete(h);
+    const run: Buffered[] = [];
+    for (let h = head + 1; this.buffer.has(h); h++) run.push(this.buffer.get(h)!);
+    if (run.length < 2) return;
+    let verified: ReturnType<typeof verifyRange>;
+    try {
+      verified = verifyRange(
+        tip,
+        run.map((b) => b.item),
+        this.c.ctx,
+      );
+    } catch (err) {
+      const at = err instanceof SyncError && err.height !== undefined ? err.height : head + 1;
+      const culprit = this.buffer.get(at);
+      const before = this.buffer.get(at - 1);
+      // A link broken between two responses may be an abandoned certified block served
+      // earlier; blame the peer only when its own response (or the local head) is at fault.
+      const ownFault =
+        !(err instanceof SyncError && err.code === 'WRONG_PARENT') ||
+        at === head + 1 ||
+        before?.requestId === culprit?.requestId;
+      this.buffer.clear();
+      if (culprit && ownFault) this.reject(culprit.peer, err, at);
+      else this.log.debug({ at, err: (err as Error).message }, 'dropped buffered sync blocks');
+      return;
+    }
+    for (const v of verified) {
+      this.c.chain.commit(v);
+      this.buffer.delete(v.block.header.height);
+      this.metrics.appliedBlocks++;
+    }
+    if (verified.length > 0) {
+      this.log.debug(
+        { from: head + 1, to: head + verified.length, target: this.policy.target },
+        'applied synced blocks',
+      );
+      this.updateSyncing();
+    }
+  }
+
+  private reject(peer: string, err: unknown, height: number): void {
+    if (!(err instanceof SyncError)) {
+      this.log.warn({ peer, height, err: (err as Error).message }, 'sync response check threw');
+      return;
+    }
+    this.metrics.badResponses++;
+    if (err.peerFault) this.c.network.penalize(peer);
+    this.log.warn({ peer, height, code: err.code, err: err.message }, 'bad sync response');
+  }
+}

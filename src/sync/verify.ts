@@ -1,0 +1,169 @@
+/**
+ * Verification of a fetched range of blocks, before anything is written. Pure apart from
+ * the signature verifier: it reads the local head's view and returns executed blocks.
+ *
+ * A QC certifies a block; it does not prove the block committed (a certified block can be
+ * abandoned when a TC extends an older QC, docs/PROTOCOL.md "Commit"). So a fetched block
+ * is applied only with a commit proof from the same range: a linked descendant D whose
+ * child C has C.round == D.round + 1 and a verified QC (the 2-chain rule [C1]); D and all
+ * its ancestors in the range are then committed. Blocks past the last proven one are
+ * left for the next request (or for live consensus).
+ */
+import {
+  type BlockLimits,
+  ChainError,
+  type ExecutedBlock,
+  executeBlock,
+  hashHeader,
+  type LedgerView,
+  validateBlockAgainstParent,
+} from '../chain/index.js';
+import type { BlockHeader } from '../chain/types.js';
+import {
+  decodeQc,
+  type QuorumCertificate,
+  type ValidatorSet,
+  type Verifier,
+  verifyQuorumCertificate,
+} from '../consensus/index.js';
+import { equalBytes } from '../crypto/bytes.js';
+import type { StateParams } from '../state/index.js';
+import { decodeTransfer, recoverSender } from '../tx/index.js';
+import type { SyncItem } from './codec.js';
+import { SyncError } from './errors.js';
+
+export interface VerifyContext {
+  validatorSet: ValidatorSet;
+  verifier: Verifier;
+  limits: BlockLimits;
+  params: StateParams;
+}
+
+/** The block the range must extend: the local committed head and its state. */
+export interface SyncBase {
+  header: BlockHeader;
+  id: Uint8Array;
+  view: LedgerView;
+}
+
+/** A block proven committed and executed on the local head: ready for the store. */
+export interface VerifiedBlock {
+  block: SyncItem['block'];
+  id: Uint8Array;
+  executed: ExecutedBlock;
+  /** The verified QC certifying `block` (stored as its commit QC). */
+  commitQc: Uint8Array;
+}
+
+const LINK_CODES = new Set(['WRONG_HEIGHT', 'WRONG_PARENT']);
+
+/** Checks that `qc` is a valid QC for `block` (id `id`). Throws SyncError BAD_QC. */
+export function verifyItemQc(item: SyncItem, id: Uint8Array, ctx: VerifyContext): void {
+  const h = item.block.header;
+  let cert: QuorumCertificate;
+  try {
+    cert = decodeQc(item.qc);
+  } catch (err) {
+    throw new SyncError('BAD_QC', `the QC of block ${h.height} does not decode`, {
+      cause: err,
+      height: h.height,
+    });
+  }
+  // [qc] the QC names this block in its round, and q distinct validators signed it
+  if (!equalBytes(cert.blockId, id) || cert.round !== h.round)
+    throw new SyncError('BAD_QC', `the QC of block ${h.height} certifies another block`, {
+      height: h.height,
+    });
+  if (!verifyQuorumCertificate(cert, ctx.validatorSet, ctx.verifier))
+    throw new SyncError('BAD_QC', `the QC of block ${h.height} does not verify against the validator set`, {
+      height: h.height,
+    });
+}
+
+/**
+ * Checks one response on arrival, before it is buffered: each block certified by its QC,
+ * each linked to the one before it. Returns the block ids. Throws SyncError.
+ */
+export function verifyResponseItems(items: readonly SyncItem[], ctx: VerifyContext): Uint8Array[] {
+  const ids: Uint8Array[] = [];
+  items.forEach((item, i) => {
+    const id = hashHeader(item.block.header);
+    const h = item.block.header;
+    // [link] consecutive blocks of one response are parent and child
+    if (i > 0 && (h.height !== items[i - 1].block.header.height + 1 || !equalBytes(h.parentHash, ids[i - 1])))
+      throw new SyncError('WRONG_PARENT', `block ${h.height} does not extend the block before it`, {
+        height: h.height,
+      });
+    verifyItemQc(item, id, ctx);
+    ids.push(id);
+  });
+  return ids;
+}
+
+/** Checks links (to `base` and within) and QCs of the whole range; returns the block ids. */
+export function verifyCertifiedChain(
+  base: SyncBase,
+  items: readonly SyncItem[],
+  ctx: VerifyContext,
+): Uint8Array[] {
+  let parent = base.header;
+  const ids: Uint8Array[] = [];
+  for (const item of items) {
+    const h = item.block.header;
+    try {
+      // [link] height = parent.height + 1, parentHash = the parent; stateless rules of chain/
+      validateBlockAgainstParent(item.block, parent, ctx.limits);
+    } catch (err) {
+      if (!(err instanceof ChainError)) throw err;
+      const code = LINK_CODES.has(err.code) ? 'WRONG_PARENT' : 'BAD_BLOCK';
+      throw new SyncError(code, `block ${h.height}: ${err.message}`, { cause: err, height: h.height });
+    }
+    const id = hashHeader(h);
+    verifyItemQc(item, id, ctx);
+    ids.push(id);
+    parent = h;
+  }
+  return ids;
+}
+
+/** Index of the last block of `items` the range proves committed (2-chain), or -1. */
+export function lastCommittedIndex(items: readonly SyncItem[]): number {
+  for (let i = items.length - 2; i >= 0; i--) {
+    if (items[i + 1].block.header.round === items[i].block.header.round + 1) return i;
+  }
+  return -1;
+}
+
+/**
+ * Verifies `items` (consecutive heights from base.height + 1) and executes the committed
+ * prefix on `base.view`. Throws SyncError on the first bad block: nothing of a bad range
+ * is applied, and the caller penalises the peer.
+ */
+export function verifyRange(base: SyncBase, items: readonly SyncItem[], ctx: VerifyContext): VerifiedBlock[] {
+  const ids = verifyCertifiedChain(base, items, ctx);
+  const last = lastCommittedIndex(items);
+  const out: VerifiedBlock[] = [];
+  let view: LedgerView = base.view;
+  for (let i = 0; i <= last; i++) {
+    const { block, qc } = items[i];
+    const h = block.header;
+    let executed: ExecutedBlock;
+    try {
+      const txs = block.transactions.map((raw) => recoverSender(decodeTransfer(raw, ctx.params.chainId)));
+      executed = executeBlock(view, { proposer: h.proposer, transactions: txs }, ctx.params);
+    } catch (err) {
+      throw new SyncError('BAD_STATE_ROOT', `block ${h.height} does not execute: ${(err as Error).message}`, {
+        cause: err,
+        height: h.height,
+      });
+    }
+    // [state] execution reaches the state root the header (and so the QC) commits to
+    if (!equalBytes(executed.stateRoot, h.stateRoot))
+      throw new SyncError('BAD_STATE_ROOT', `block ${h.height} executes to another state root`, {
+        height: h.height,
+      });
+    out.push({ block, id: ids[i], executed, commitQc: qc });
+    view = executed;
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_SYNC_OPTIONS, type SyncOptions, SyncPolicy } from '../../../src/sync/index.js';
+
+const OPTS: SyncOptions = {
+  ...DEFAULT_SYNC_OPTIONS,
+  maxBlocksPerRequest: 10,
+  maxInFlightRequests: 3,
+  requestTimeoutMs: 1000,
+  lagThresholdBlocks: 8,
+  joinSlackBlocks: 2,
+  peerBackoffMs: 500,
+  peerHeadTtlMs: 2000,
+};
+
+function policy(peers: string[] = ['a', 'b', 'c']): SyncPolicy {
+  const p = new SyncPolicy(OPTS);
+  for (const id of peers) p.addPeer(id);
+  return p;
+}
+
+describe('SyncPolicy', () => {
+  it('asks nothing when the target is not above the head', () => {
+    const p = policy();
+    p.observeTarget(5);
+    assert.deepEqual(p.plan(5, 0), []);
+  });
+
+  it('splits the missing heights into ranges, one per peer, bounded in flight', () => {
+    const p = policy();
+    p.observeTarget(100);
+    const reqs = p.plan(0, 0);
+    assert.deepEqual(
+      reqs.map((r) => [r.peer, r.fromHeight, r.count]),
+      [
+        ['a', 1, 10],
+        ['b', 11, 10],
+        ['c', 21, 10],
+      ],
+    );
+    assert.equal(p.inFlightCount(), 3);
+    assert.deepEqual(p.plan(0, 1), [], 'no slot left');
+    p.complete(reqs[0].id);
+    const next = p.plan(10, 2);
+    assert.deepEqual(
+      next.map((r) => [r.fromHeight, r.count]),
+      [[31, 10]],
+      'ranges in flight are not asked again',
+    );
+  });
+
+  it('stops a range at the target and skips heights already fetched', () => {
+    const p = policy(['a']);
+    p.observeTarget(14);
+    const reqs = p.plan(0, 0, (h) => h >= 3 && h <= 5);
+    assert.deepEqual(
+      reqs.map((r) => [r.fromHeight, r.count]),
+      [
+        [1, 2],
+        [6, 9],
+      ],
+    );
+  });
+
+  it('retries a failed range on another peer and backs the failed one off', () => {
+    const p = policy(['a', 'b']);
+    p.observeTarget(5);
+    const [first] = p.plan(0, 0);
+    assert.equal(first.peer, 'a');
+    p.fail(first.id, 100);
+    const [retry] = p.plan(0, 100);
+    assert.equal(retry.peer, 'b');
+    assert.equal(retry.fromHeight, 1);
+    p.fail(retry.id, 200);
+    assert.deepEqual(p.plan(0, 300), [], 'both peers back off');
+    const [later] = p.plan(0, 700);
+    assert.equal(later.peer, 'a', 'a backed off for 500 ms');
+  });
+
+  it('expires requests at their deadline', () => {
+    const p = policy(['a', 'b']);
+    p.observeTarget(5);
+    const [req] = p.plan(0, 0);
+    assert.deepEqual(p.expire(999), []);
+    assert.deepEqual(
+      p.expire(1000).map((r) => r.id),
+      [req.id],
+    );
+    assert.equal(p.inFlightCount(), 0);
+    assert.equal(p.plan(0, 1000)[0].peer, 'b');
+  });
+
+  it('does not ask a peer for heights above the head it reported, until that report is stale', () => {
+    const p = policy(['a', 'b']);
+    p.observePeerHead('a', 3, 0);
+    p.observePeerHead('b', 50, 0);
+    p.observeTarget(60);
+    const reqs = p.plan(0, 10);
+    assert.deepEqual(
+      reqs.map((r) => [r.peer, r.fromHeight]),
+      [
+        ['b', 1],
+        ['b', 11],
+        ['b', 21],
+      ],
+    );
+    for (const r of reqs) p.fail(r.id, 10);
+    assert.deepEqual(
+      p.plan(0, 20).map((r) => [r.peer, r.fromHeight]),
+      [['a', 1]],
+      'b backs off; a is asked only for the range that starts at or below its head',
+    );
+    const fresh = p.plan(0, 2001).map((r) => r.peer);
+    assert.deepEqual(fresh, ['a', 'a'], 'a stale report: a may have more by now');
+  });
+
+  it('forgets peers that are gone', () => {
+    const p = policy(['a', 'b']);
+    p.observeTarget(5);
+    p.setPeers(['b', 'c']);
+    assert.deepEqual(
+      p.plan(0, 0).map((r) => r.peer),
+      ['b'],
+    );
+  });
+
+  it('is behind past the lag threshold and caught up within the slack', () => {
+    const p = policy();
+    p.observeTarget(20);
+    assert.equal(p.isBehind(11), true);
+    assert.equal(p.isBehind(12), false);
+    assert.equal(p.isCaughtUp(17), false);
+    assert.equal(p.isCaughtUp(18), true);
+  });
+});

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { encodeBlock } from '../../../src/chain/index.js';
+import { toHex } from '../../../src/crypto/bytes.js';
+import {
+  BlockSync,
+  decodeSyncRequest,
+  encodeSyncItem,
+  encodeSyncStatus,
+  type SyncNetwork,
+  serveSyncRequest,
+} from '../../../src/sync/index.js';
+import {
+  baseOf,
+  CTX,
+  certifiedItems,
+  chainOf,
+  commitItems,
+  openGenesisStore,
+  sourceOf,
+  type TestStore,
+} from './helpers.js';
+
+const LENGTH = 40;
+
+/** Lets queued promise callbacks (the fake network's answers) run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('BlockSync', () => {
+  let server: TestStore;
+  const clients: TestStore[] = [];
+
+  before(async () => {
+    server = await openGenesisStore();
+    await commitItems(server.store, certifiedItems(baseOf(server.store).view, LENGTH));
+  });
+  after(async () => {
+    await server.close();
+    for (const c of clients) await c.close();
+  });
+
+  async function client(): Promise<TestStore> {
+    const c = await openGenesisStore();
+    clients.push(c);
+    return c;
+  }
+
+  function network(
+    peers: Record<string, 'good' | 'forger' | 'silent'>,
+    penalized: string[],
+    asked: string[],
+  ): SyncNetwork {
+    const source = sourceOf(server.store);
+    return {
+      peers: () => Object.keys(peers),
+      penalize: (p) => penalized.push(p),
+      async request(peer, bytes) {
+        asked.push(peer);
+        const behaviour = peers[peer];
+        if (behaviour === 'silent') throw new Error('stream reset');
+        const frames = serveSyncRequest(source, bytes);
+        if (behaviour === 'forger') {
+          // same blocks, but the QC of the first one is the QC of another block
+          const req = decodeSyncRequest(bytes);
+          const b = server.store.getBlock(req.fromHeight)!;
+          frames[1] = encodeSyncItem(encodeBlock(b), server.store.getCommitQc(req.fromHeight + 1)!);
+        }
+        return frames;
+      },
+    };
+  }
+
+  function clockAt(t: { now: number }) {
+    return { now: () => t.now, setInterval: () => () => {} };
+  }
+
+  it('an observer follows the chain to the served head, then reports caught up', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const penalized: string[] = [];
+    const t = { now: 0 };
+    const changes: boolean[] = [];
+    const sync = new BlockSync(
+      {
+        mode: 'observer',
+        chain,
+        network: network({ p1: 'good', p2: 'good' }, penalized, []),
+        clock: clockAt(t),
+        ctx: CTX,
+        onSyncingChange: (s) => changes.push(s),
+      },
+      { maxBlocksPerRequest: 8, maxInFlightRequests: 2, lagThresholdBlocks: 8, joinSlackBlocks: 2 },
+    );
+    sync.start();
+    sync.observeCertified(LENGTH);
+    assert.equal(sync.syncing, true);
+    for (let i = 0; i < 20 && chain.tip().header.height < LENGTH - 1; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    await Promise.all(chain.writes);
+    // the server's head (40) has no commit proof in any range; 1..39 do
+    assert.equal(c.store.head().height, LENGTH - 1);
+    assert.equal(toHex(c.store.head().hash), toHex(hashAt(LENGTH - 1)));
+    assert.equal(toHex(c.store.getCommitQc(10)!), toHex(server.store.getCommitQc(10)!));
+    assert.equal(sync.syncing, false);
+    assert.deepEqual(changes, [true, false]);
+    assert.deepEqual(penalized, []);
+    sync.stop();
+  });
+
+  function hashAt(height: number): Uint8Array {
+    // the block id of the server's block at `height` is the parentHash of the next one
+    return server.store.getBlock(height + 1)!.header.parentHash;
+  }
+
+  it('a validator turns to sync when far behind, drops a forged response, retries elsewhere', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const penalized: string[] = [];
+    const asked: string[] = [];
+    const t = { now: 0 };
+    const changes: boolean[] = [];
+    const sync = new BlockSync(
+      {
+        mode: 'validator',
+        chain,
+        network: network({ a_forger: 'forger', b_silent: 'silent', c_good: 'good' }, penalized, asked),
+        clock: clockAt(t),
+        ctx: CTX,
+        onSyncingChange: (s) => changes.push(s),
+      },
+      { maxBlocksPerRequest: 16, maxInFlightRequests: 1, lagThresholdBlocks: 8, joinSlackBlocks: 2 },
+    );
+    sync.start();
+    sync.observeCertified(5);
+    assert.equal(sync.syncing, false, 'a few blocks behind: consensus catches up by itself');
+    sync.tick();
+    await settle();
+    assert.equal(asked.length, 0, 'a validator in consensus does not fetch');
+    sync.observeCertified(LENGTH);
+    assert.equal(sync.syncing, true);
+    for (let i = 0; i < 40 && chain.tip().header.height < LENGTH - 1; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    await Promise.all(chain.writes);
+    assert.equal(c.store.head().height, LENGTH - 1);
+    assert.equal(toHex(c.store.head().hash), toHex(hashAt(LENGTH - 1)));
+    assert.ok(asked.includes('a_forger') && asked.includes('b_silent'));
+    assert.ok(penalized.length >= 1 && penalized.every((p) => p === 'a_forger'), `penalized ${penalized}`);
+    assert.ok(sync.metrics.badResponses >= 1);
+    assert.deepEqual(changes, [true, false]);
+    sync.stop();
+  });
+
+  it('ignores a response whose status claims a head but serves wrong heights', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const penalized: string[] = [];
+    const sync = new BlockSync(
+      {
+        mode: 'observer',
+        chain,
+        network: {
+          peers: () => ['x'],
+          penalize: (p) => penalized.push(p),
+          request: async () => [
+            encodeSyncStatus(40),
+            encodeSyncItem(encodeBlock(server.store.getBlock(7)!), server.store.getCommitQc(7)!),
+          ],
+        },
+        clock: clockAt({ now: 0 }),
+        ctx: CTX,
+      },
+      {},
+    );
+    sync.start();
+    sync.observeCertified(40);
+    sync.tick();
+    await settle();
+    assert.equal(chain.tip().header.height, 0);
+    assert.ok(penalized.length >= 1 && penalized.every((p) => p === 'x'));
+    assert.equal(sync.metrics.appliedBlocks, 0);
+    sync.stop();
+  });
+});
