@@ -16,7 +16,7 @@ import { sha256 } from '../../src/crypto/hash.js';
 import { addressOf } from '../../src/crypto/keys.js';
 import type { StateParams } from '../../src/state/index.js';
 import type { LedgerStore } from '../../src/store/index.js';
-import { recoverSender, signTransfer } from '../../src/tx/index.js';
+import { recoverSender, signTransfer, type VerifiedTransfer } from '../../src/tx/index.js';
 
 export const CHAIN_ID = 1337n;
 export const GWEI = 1_000_000_000n;
@@ -46,6 +46,29 @@ export async function initialiseFixture(store: LedgerStore, genesis: GenesisBloc
   });
 }
 
+/** A signed transfer with the fixture's fees, its sender recovered as admission would. */
+export function verifiedTransfer(
+  from: Uint8Array,
+  nonce: bigint,
+  to: Uint8Array,
+  value: bigint,
+): VerifiedTransfer {
+  return recoverSender(
+    signTransfer(
+      {
+        chainId: CHAIN_ID,
+        nonce,
+        maxPriorityFeePerGas: GWEI,
+        maxFeePerGas: 2n * GWEI,
+        gasLimit: 21_000n,
+        to,
+        value,
+      },
+      from,
+    ),
+  );
+}
+
 /** Signs `count` transfers from rotating senders, executes them on the store's head and commits. */
 export async function commitTransfers(
   store: LedgerStore,
@@ -61,19 +84,11 @@ export async function commitTransfers(
     const nonce = view.state.getAccount(addressOf(from))?.nonce ?? 0n;
     // Senders are distinct within a block (count <= secrets.length), so nonce is right.
     const to = sha256(new Uint8Array([step & 255, i & 255, 1])).subarray(0, 20);
-    return recoverSender(
-      signTransfer(
-        {
-          chainId: CHAIN_ID,
-          nonce,
-          maxPriorityFeePerGas: GWEI,
-          maxFeePerGas: 2n * GWEI,
-          gasLimit: 21_000n,
-          to: i % 3 === 0 ? addressOf(secrets[(i + 1) % secrets.length]) : to,
-          value: BigInt(1000 + i),
-        },
-        from,
-      ),
+    return verifiedTransfer(
+      from,
+      nonce,
+      i % 3 === 0 ? addressOf(secrets[(i + 1) % secrets.length]) : to,
+      BigInt(1000 + i),
     );
   });
   const proposer = addressOf(secrets[step % secrets.length]);

@@ -16,28 +16,21 @@ import { equalBytes } from '../../../src/crypto/bytes.js';
 import { keccak256 } from '../../../src/crypto/hash.js';
 import { addressOf } from '../../../src/crypto/keys.js';
 import { AccountState } from '../../../src/state/index.js';
-import { recoverSender, signTransfer, type VerifiedTransfer } from '../../../src/tx/index.js';
-import { CHAIN_ID, fixtureGenesis, GWEI, PARAMS, testSecrets } from '../../support/ledger-fixture.js';
+import type { VerifiedTransfer } from '../../../src/tx/index.js';
+import {
+  CHAIN_ID,
+  fixtureGenesis,
+  PARAMS,
+  testSecrets,
+  verifiedTransfer,
+} from '../../support/ledger-fixture.js';
 
 const limits: BlockLimits = { chainId: CHAIN_ID, maxBlockTxs: 4, maxBlockBytes: 2048 };
 const secrets = testSecrets(8, 'validate');
 const genesis = fixtureGenesis(secrets);
 
 function transfer(from: number, nonce: bigint, to: number, value: bigint): VerifiedTransfer {
-  return recoverSender(
-    signTransfer(
-      {
-        chainId: CHAIN_ID,
-        nonce,
-        maxPriorityFeePerGas: GWEI,
-        maxFeePerGas: 2n * GWEI,
-        gasLimit: 21_000n,
-        to: addressOf(secrets[to]),
-        value,
-      },
-      secrets[from],
-    ),
-  );
+  return verifiedTransfer(secrets[from], nonce, addressOf(secrets[to]), value);
 }
 
 function child(transactions: Uint8Array[], overrides: Partial<Block['header']> = {}): Block {

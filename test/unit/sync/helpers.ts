@@ -35,14 +35,14 @@ import type {
   VerifiedBlock,
   VerifyContext,
 } from '../../../src/sync/index.js';
-import { decodeTransfer, recoverSender, signTransfer } from '../../../src/tx/index.js';
+import { decodeTransfer, recoverSender } from '../../../src/tx/index.js';
 import {
   CHAIN_ID,
   fixtureGenesis,
-  GWEI,
   initialiseFixture,
   PARAMS,
   testSecrets,
+  verifiedTransfer,
 } from '../../support/ledger-fixture.js';
 
 export const VALIDATOR_SECRETS = testSecrets(4, 'sync-validators');
@@ -89,19 +89,11 @@ export function childBlock(
   const txs = Array.from({ length: opts.txCount ?? 0 }, (_, i) => {
     const from = SENDERS[i % SENDERS.length];
     const nonce = view.state.getAccount(addressOf(from))?.nonce ?? 0n;
-    return recoverSender(
-      signTransfer(
-        {
-          chainId: CHAIN_ID,
-          nonce,
-          maxPriorityFeePerGas: GWEI,
-          maxFeePerGas: 2n * GWEI,
-          gasLimit: 21_000n,
-          to: addressOf(SENDERS[(i + 1) % SENDERS.length]),
-          value: BigInt(1000 + parent.height),
-        },
-        from,
-      ),
+    return verifiedTransfer(
+      from,
+      nonce,
+      addressOf(SENDERS[(i + 1) % SENDERS.length]),
+      BigInt(1000 + parent.height),
     );
   });
   const proposer = addressOf(VALIDATOR_SECRETS[parent.height % 4]);
