@@ -19,7 +19,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freePorts, waitUntil } from '../e2e/helpers.js';
 import { hashHeader } from '../../src/chain/index.js';
 import { decodeQc } from '../../src/consensus/index.js';
 import { toHex } from '../../src/crypto/bytes.js';
@@ -28,6 +27,7 @@ import { writeKeystoreFile } from '../../src/crypto/keystore.js';
 import { createGenesis, peerIdOfPublicKey } from '../../src/genesis/index.js';
 import { LedgerNode, type NodeLogger, silentLogger } from '../../src/node/index.js';
 import type { LedgerStore } from '../../src/store/index.js';
+import { freePorts, waitUntil } from '../e2e/helpers.js';
 
 const PASSPHRASE = 'sync-test';
 
