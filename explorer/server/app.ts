@@ -6,6 +6,8 @@
  *   POST /api/v1/txs             raw tx -> 202 {hash} | 4xx/503 {error, message}
  *                                [raw, ...] -> 200 {results: [{hash} | {error, message}, ...]}
  *   GET  /api/v1/txs/:hash       {hash, status: pending | committed (height, index) | unknown}
+ *   GET  /api/v1/peers           {peers: PeerView[]}      connected peers and their scores
+ *   GET  /api/v1/evidence        {evidence: EvidenceView[]} equivocations this node has seen
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { NodeApi, RejectionKind, SubmitOutcome } from './reader.js';
@@ -37,6 +39,14 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
 
   app.get('/api/v1/status', (_req, res) => {
     res.json(api.status());
+  });
+
+  app.get('/api/v1/peers', (_req, res) => {
+    res.json({ peers: api.peers() });
+  });
+
+  app.get('/api/v1/evidence', (_req, res) => {
+    res.json({ evidence: api.evidence() });
   });
 
   app.post(

@@ -2,8 +2,10 @@
 export { createExplorerApp, type ExplorerAppOptions, rejectionStatus } from './app.js';
 export type {
   ChainReader,
+  EvidenceView,
   NodeApi,
   NodeStatus,
+  PeerView,
   RejectionKind,
   SubmitOutcome,
   TxStatus,

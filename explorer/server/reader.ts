@@ -35,8 +35,33 @@ export type TxStatus =
   | { hash: string; status: 'committed'; height: number; index: number }
   | { hash: string; status: 'unknown' };
 
+/** A connected libp2p peer, as this node sees it. */
+export interface PeerView {
+  peerId: string;
+  /** What genesis says the peer is; 'unknown' cannot happen (the gater refuses others). */
+  role: 'validator' | 'observer' | 'unknown';
+  /** Validator index (validators only). */
+  validator?: number;
+  name?: string;
+  /** This node's gossipsub score of the peer: below 0 after invalid messages. */
+  score: number;
+}
+
+/** Equivocation evidence this node holds: both signed messages, 0x-hex wire encodings. */
+export interface EvidenceView {
+  kind: 'proposal' | 'vote';
+  round: number;
+  validator: number;
+  name: string;
+  first: string;
+  second: string;
+  recordedAtMs: number;
+}
+
 export interface ChainReader {
   status(): NodeStatus;
+  peers(): PeerView[];
+  evidence(): EvidenceView[];
   /** The status of a transaction by its 32-byte hash. */
   transactionStatus(hash: Uint8Array): TxStatus;
 }

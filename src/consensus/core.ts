@@ -419,6 +419,9 @@ export class ConsensusCore {
   }
 
   private onTick(): void {
+    // The armed timer has fired (a real clock may fire it slightly before its time, when
+    // nothing below is due yet): forget it, so armTimer arms the next one in any case.
+    this.lastTimerMs = Number.NaN;
     for (const m of this.missing.values()) {
       if (m.nextRetryMs <= this.now) {
         m.attempts++;
@@ -433,7 +436,7 @@ export class ConsensusCore {
   private localTimeout(): void {
     this.roundDeadlineMs = this.now + this.timeoutDurationMs();
     if (this.lastTimeout && this.lastTimeout.round === this.round) {
-      this.out.push({ type: 'broadcastTimeout', timeout: this.lastTimeout });
+      this.out.push({ type: 'broadcastTimeout', timeout: this.lastTimeout, repeat: true });
       return;
     }
     // After a restart in a round it already timed out in, the node signs again: the lost

@@ -27,9 +27,19 @@ export type ConsensusMessage =
   | { kind: 'blockRequest'; blockId: Uint8Array }
   | { kind: 'blockResponse'; block: Block };
 
+export interface BroadcastOptions {
+  /**
+   * The same bytes were broadcast before and must reach every validator again: gossip
+   * drops a message it has seen (gossipsub's seen cache), so a repeat that only re-enters
+   * gossip never reaches a peer that missed the first copy (e.g. one that was not yet
+   * subscribed). The transport sends repeats past any such deduplication.
+   */
+  repeat?: boolean;
+}
+
 export interface Transport {
   /** To every other validator. */
-  broadcast(message: ConsensusMessage): void;
+  broadcast(message: ConsensusMessage, options?: BroadcastOptions): void;
   send(to: number, message: ConsensusMessage): void;
 }
 
@@ -131,7 +141,7 @@ export class ConsensusDriver {
       case 'sendVote':
         return transport.send(a.to, { kind: 'vote', vote: a.vote });
       case 'broadcastTimeout':
-        return transport.broadcast({ kind: 'timeout', timeout: a.timeout });
+        return transport.broadcast({ kind: 'timeout', timeout: a.timeout }, { repeat: a.repeat === true });
       case 'persistSafety':
         return safetyStore.persist(a.data, () => this.submit({ type: 'safetyPersisted', seq: a.seq }));
       case 'commit':

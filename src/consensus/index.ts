@@ -32,6 +32,7 @@ export {
 } from './core.js';
 export {
   type BlockApplication,
+  type BroadcastOptions,
   type Clock,
   ConsensusDriver,
   type ConsensusMessage,

@@ -127,7 +127,8 @@ export type ConsensusEvent =
 export type ConsensusAction =
   | { type: 'broadcastProposal'; proposal: Proposal }
   | { type: 'sendVote'; to: number; vote: Vote }
-  | { type: 'broadcastTimeout'; timeout: TimeoutMessage }
+  /** `repeat`: the same timeout was broadcast before (see Transport.broadcast). */
+  | { type: 'broadcastTimeout'; timeout: TimeoutMessage; repeat?: true }
   | { type: 'persistSafety'; seq: number; data: SafetyData }
   | { type: 'commit'; blocks: CommittedBlock[]; certificate: QuorumCertificate }
   | { type: 'fetchBlock'; blockId: Uint8Array; from: number }

@@ -44,14 +44,21 @@ export interface DirectDeps {
 
 /** Time allowed to open a stream (dial included) before the attempt counts as failed. */
 const OPEN_TIMEOUT_MS = 5_000;
-/** After a failed open, queued messages wait this long before the next attempt. */
+/**
+ * After a failed open, queued messages wait before the next attempt: RETRY_MS, doubling
+ * with each failure in a row up to MAX_RETRY_MS (a crashed validator is not dialled
+ * four times a second for as long as it is down); a stream that opens resets it.
+ */
 const RETRY_MS = 250;
+const MAX_RETRY_MS = 4_000;
 
 interface Outbox {
   queue: BoundedQueue<Uint8Array>;
   stream?: Stream;
   busy: boolean;
   retry?: NodeJS.Timeout;
+  /** Failed opens in a row. */
+  failures: number;
 }
 
 export class DirectMessenger {
@@ -60,8 +67,20 @@ export class DirectMessenger {
 
   constructor(private readonly deps: DirectDeps) {}
 
+  /** A peer that connects is worth trying at once, whatever its backoff says. */
+  private readonly onConnect = (event: CustomEvent<{ toString(): string }>): void => {
+    const peer = event.detail.toString();
+    const box = this.outboxes.get(peer);
+    if (!box || box.retry === undefined) return;
+    clearTimeout(box.retry);
+    box.retry = undefined;
+    box.failures = 0;
+    void this.flush(peer, box);
+  };
+
   async start(): Promise<void> {
     this.stopped = false;
+    this.deps.libp2p.addEventListener('peer:connect', this.onConnect);
     await this.deps.libp2p.handle(this.deps.protocol, (stream, connection) =>
       this.receive(stream, connection.remotePeer.toString()),
     );
@@ -69,6 +88,7 @@ export class DirectMessenger {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.deps.libp2p.removeEventListener('peer:connect', this.onConnect);
     for (const box of this.outboxes.values()) {
       clearTimeout(box.retry);
       box.queue.clear();
@@ -95,6 +115,7 @@ export class DirectMessenger {
           (f) => f.length,
         ),
         busy: false,
+        failures: 0,
       };
       this.outboxes.set(peer, box);
     }
@@ -109,12 +130,15 @@ export class DirectMessenger {
       while (box.queue.length > 0 && !this.stopped) {
         const stream = box.stream ?? (await this.open(peer, box));
         if (!stream) {
+          const delay = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** box.failures);
+          box.failures++;
           box.retry = setTimeout(() => {
             box.retry = undefined;
             void this.flush(peer, box);
-          }, RETRY_MS);
+          }, delay);
           return;
         }
+        box.failures = 0;
         if (stream.writableNeedsDrain) await stream.onDrain({ signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) });
         const next = box.queue.shift()!;
         stream.send(next);

@@ -1,6 +1,8 @@
 /**
  * The consensus driver's Transport over libp2p (src/consensus/driver.ts):
- * - broadcast(proposal | timeout): gossip on the proposal / timeout topic;
+ * - broadcast(proposal | timeout): gossip on the proposal / timeout topic; a repeat of an
+ *   earlier broadcast goes direct to every validator instead, because gossipsub's seen
+ *   cache drops identical bytes and the repeat exists for peers that missed the first;
  * - send(to, vote | blockRequest | blockResponse): the direct protocol to validator `to`
  *   (votes go straight to the next leader; docs/PROTOCOL.md "Network");
  * - the remaining combinations (never emitted by the driver today) map to the other path:
@@ -42,7 +44,13 @@ export function networkTransport(
   validatorCount: number,
 ): Transport {
   return {
-    broadcast(m) {
+    broadcast(m, options) {
+      // a repeat goes direct to every validator: gossipsub would drop the identical bytes
+      if (options?.repeat) {
+        const payload = directPayload(m);
+        for (let i = 0; i < validatorCount; i++) if (i !== self) direct.send(i, payload);
+        return;
+      }
       if (m.kind === 'proposal') return publisher.enqueue('proposal', encodeProposal(m.proposal));
       if (m.kind === 'timeout') return publisher.enqueue('timeout', encodeTimeout(m.timeout));
       const payload = directPayload(m);

@@ -17,8 +17,10 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   createExplorerApp,
+  type EvidenceView,
   type NodeApi,
   type NodeStatus,
+  type PeerView,
   type SubmitOutcome,
   type TxStatus,
 } from '../../explorer/server/index.js';
@@ -299,8 +301,10 @@ export class LedgerNode {
       clock: this.clock,
       safetyStore: this.safety,
       app: this.app,
-      onEvidence: (e) =>
-        this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence'),
+      onEvidence: (e) => {
+        this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence');
+        this.safety.recordEvidence(e, Date.now());
+      },
     });
   }
 
@@ -515,10 +519,33 @@ export class LedgerNode {
     };
   }
 
+  /** Connected peers with what genesis says they are and their gossip score. */
+  peers(): PeerView[] {
+    if (!this.network) return [];
+    return this.network.connectedPeers().map((peerId): PeerView => {
+      const score = this.network.peerScore(peerId);
+      const v = this.genesis.validators.findIndex((x) => x.peerId === peerId);
+      if (v >= 0)
+        return { peerId, role: 'validator', validator: v, name: this.genesis.validators[v].name, score };
+      const o = this.genesis.observers.find((x) => x.peerId === peerId);
+      return o ? { peerId, role: 'observer', name: o.name, score } : { peerId, role: 'unknown', score };
+    });
+  }
+
+  /** Equivocation evidence this node has recorded (durable across restarts). */
+  evidence(): EvidenceView[] {
+    return this.safety.evidence().map((e) => ({
+      ...e,
+      name: this.genesis.validators[e.validator]?.name ?? `validator ${e.validator}`,
+    }));
+  }
+
   /** The narrow interface the HTTP API reads. */
   api(): NodeApi {
     return {
       status: () => this.status(),
+      peers: () => this.peers(),
+      evidence: () => this.evidence(),
       transactionStatus: (hash) => this.transactionStatus(hash),
       submitTransactions: (raws) => this.submitTransactions(raws),
     };

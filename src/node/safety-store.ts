@@ -5,23 +5,48 @@
  *
  *   meta  'genesisHash' -> the chain's genesis block hash (refuses another chain's data)
  *         'safety'      -> encodeSafetyData(latest durable safety data)
+ *         'evidence:<kind>:<round>:<validator>' -> JSON EvidenceRecord (equivocation proofs
+ *                          this node saw: both signed messages, so anyone can check them)
  *
  * `persist` calls `durable` only after the write is flushed to disk, in call order; the
  * driver holds the vote / timeout / proposal back until then, so a vote leaves only after
  * its safety data is on disk.
  */
 import { open, type RootDatabase } from 'lmdb';
-import { decodeSafetyData, encodeSafetyData, type SafetyData, type SafetyStore } from '../consensus/index.js';
+import {
+  decodeSafetyData,
+  type Evidence,
+  encodeProposal,
+  encodeSafetyData,
+  encodeVote,
+  type SafetyData,
+  type SafetyStore,
+} from '../consensus/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import { NodeError } from './errors.js';
 
 const GENESIS_KEY = 'genesisHash';
 const SAFETY_KEY = 'safety';
+const EVIDENCE_PREFIX = 'evidence:';
+
+/** Equivocation evidence as stored and served: the two signed messages, 0x-hex encoded. */
+export interface EvidenceRecord {
+  kind: Evidence['kind'];
+  round: number;
+  validator: number;
+  /** The two contradicting messages in their wire encoding (proposal or vote encoding). */
+  first: string;
+  second: string;
+  /** When this node recorded it (ms since epoch). */
+  recordedAtMs: number;
+}
 
 export class LmdbSafetyStore implements SafetyStore {
   private tail: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
+  /** Evidence keys written in this process (their puts may still be in flight). */
+  private readonly evidenceKeys = new Set<string>();
 
   private constructor(
     private readonly env: RootDatabase<Buffer, string>,
@@ -70,6 +95,38 @@ export class LmdbSafetyStore implements SafetyStore {
       }
       durable();
     });
+  }
+
+  /** Keeps equivocation evidence (once per kind, round and validator). */
+  recordEvidence(e: Evidence, nowMs: number): void {
+    const key = `${EVIDENCE_PREFIX}${e.kind}:${e.round}:${e.validator}`;
+    if (this.closed || this.evidenceKeys.has(key) || this.env.get(key) !== undefined) return;
+    this.evidenceKeys.add(key);
+    const [first, second] =
+      e.kind === 'proposal'
+        ? [encodeProposal(e.first), encodeProposal(e.second)]
+        : [encodeVote(e.first), encodeVote(e.second)];
+    const record: EvidenceRecord = {
+      kind: e.kind,
+      round: e.round,
+      validator: e.validator,
+      first: toHex(first),
+      second: toHex(second),
+      recordedAtMs: nowMs,
+    };
+    this.tail = this.tail.then(async () => {
+      if (this.failure || this.closed) return;
+      await this.env.put(key, Buffer.from(JSON.stringify(record)));
+    });
+  }
+
+  /** Every piece of evidence recorded, oldest round first per kind. */
+  evidence(): EvidenceRecord[] {
+    const out: EvidenceRecord[] = [];
+    for (const { value } of this.env.getRange({ start: EVIDENCE_PREFIX, end: 'evidence;' })) {
+      out.push(JSON.parse(Buffer.from(value).toString('utf8')) as EvidenceRecord);
+    }
+    return out.sort((a, b) => a.round - b.round || a.validator - b.validator);
   }
 
   /** Resolves when every persist issued so far has landed (or failed). */

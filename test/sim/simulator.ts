@@ -14,7 +14,9 @@ import {
   ConsensusDriver,
   type ConsensusMessage,
   type Evidence,
+  encodeProposal,
   encodeQc,
+  encodeTimeout,
   genesisQc,
   type HistoryEntry,
   historyEntry,
@@ -203,6 +205,8 @@ export class Simulation {
   readonly cfg: SimConfig;
   private readonly rng: Prng;
   private readonly netRng: Prng;
+  /** Timer firing jitter (own stream, so the network's draws do not depend on it). */
+  private readonly clockRng: Prng;
   private readonly heap = new Heap();
   private seq = 0;
   now = 0;
@@ -234,6 +238,7 @@ export class Simulation {
     this.cfg = cfg;
     this.rng = new Prng(cfg.seed);
     this.netRng = this.rng.fork();
+    this.clockRng = this.rng.fork();
     const scheme = hmacTestScheme(cfg.seed, cfg.n);
     this.signers = scheme.signers;
     this.verifier = scheme.verifier;
@@ -345,7 +350,10 @@ export class Simulation {
         now: () => this.now,
         setTimer: (atMs, fire) => {
           const token = ++node.timerToken;
-          this.schedule(Math.max(atMs, this.now), () => {
+          // Node's setTimeout counts whole milliseconds on a monotonic clock, so against
+          // Date.now a timer can fire up to 1 ms before atMs: the core must re-arm then.
+          const early = this.clockRng.chance(0.3) ? this.clockRng.range(0, 1) : 0;
+          this.schedule(Math.max(atMs - early, this.now), () => {
             if (alive() && token === node.timerToken) fire();
           });
         },
@@ -516,9 +524,19 @@ export class Simulation {
   }
 
   private transportFor(node: SimNode, alive: () => boolean): Transport {
+    // Like gossipsub's seen cache (per process, so a restart starts empty): a broadcast of
+    // bytes this node already broadcast goes nowhere unless it is marked as a repeat,
+    // which the real transport sends directly to every validator.
+    const gossiped = new Set<string>();
     const honest: Transport = {
-      broadcast: (msg) => {
+      broadcast: (msg, options) => {
         if (!alive()) return;
+        if (!options?.repeat && (msg.kind === 'proposal' || msg.kind === 'timeout')) {
+          const bytes = msg.kind === 'proposal' ? encodeProposal(msg.proposal) : encodeTimeout(msg.timeout);
+          const key = toHex(sha256(bytes));
+          if (gossiped.has(key)) return;
+          gossiped.add(key);
+        }
         if (msg.kind === 'proposal') {
           const iso = this.cfg.isolateProposer;
           if (iso && !this.isolated && this.now >= iso.afterMs && this.isHonest(node)) {
@@ -550,7 +568,7 @@ export class Simulation {
     const rng = this.rng.fork();
     const others = () => this.nodes.filter((x) => x.id !== node.id);
     return {
-      broadcast: (msg) => {
+      broadcast: (msg, options) => {
         if (b === 'silent') return;
         if (b === 'equivocator' && msg.kind === 'proposal') {
           // two different signed blocks for one round, one to each half of the network
@@ -575,7 +593,7 @@ export class Simulation {
           });
           return;
         }
-        honest.broadcast(msg);
+        honest.broadcast(msg, options);
         if (b === 'staleFuture') this.injectStaleFuture(node, rng, msg);
         if (b === 'forger') this.injectForgeries(node, rng, msg);
       },

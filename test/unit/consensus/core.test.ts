@@ -117,6 +117,35 @@ describe('consensus core: pacemaker', () => {
     const again = c.step(1000, { type: 'tick' });
     assert.ok(again.some((a) => a.type === 'persistSafety' && a.data.highestTimeoutRound === 1));
   });
+  it('a timer that fires before its time is armed again, so the round still times out', () => {
+    const net = makeNet(4);
+    const c = net.cores[0];
+    c.step(0, { type: 'start' }); // timer at 1000
+    // a real clock fired 1 ms early: nothing is due yet, but the timer must be set again
+    const early = c.step(999, { type: 'tick' });
+    assert.deepEqual(
+      early.filter((a) => a.type === 'setTimer'),
+      [{ type: 'setTimer', atMs: 1000 }],
+    );
+    const due = c.step(1000, { type: 'tick' });
+    assert.ok(due.some((a) => a.type === 'persistSafety' && a.data.highestTimeoutRound === 1));
+  });
+
+  it('a timeout sent again is marked as a repeat, the first one is not', () => {
+    const net = makeNet(4);
+    const c = net.cores[0];
+    c.step(0, { type: 'start' });
+    const first = c.step(1000, { type: 'tick' });
+    const persist = first.find((a) => a.type === 'persistSafety');
+    assert.ok(persist && persist.type === 'persistSafety');
+    const sent = c.step(1000, { type: 'safetyPersisted', seq: persist.seq });
+    const initial = sent.find((a) => a.type === 'broadcastTimeout');
+    assert.ok(initial && initial.type === 'broadcastTimeout' && initial.repeat === undefined);
+    // alone, node 0 forms no TC: on the next expiry the same timeout goes out as a repeat
+    const again = c.step(2000, { type: 'tick' }).find((a) => a.type === 'broadcastTimeout');
+    assert.ok(again && again.type === 'broadcastTimeout' && again.repeat === true);
+    assert.deepEqual(again.timeout, initial.timeout);
+  });
 });
 
 describe('consensus core: voting rule and signatures', () => {

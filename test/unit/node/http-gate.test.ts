@@ -15,6 +15,16 @@ import {
 } from '../../../explorer/server/index.js';
 
 const HASH = `0x${'11'.repeat(32)}`;
+const PEER = { peerId: '16Uiu2HAm', role: 'validator', validator: 2, name: 'v2', score: -40 } as const;
+const EVIDENCE = {
+  kind: 'vote',
+  round: 9,
+  validator: 2,
+  name: 'v2',
+  first: '0x01',
+  second: '0x02',
+  recordedAtMs: 5,
+} as const;
 
 function fakeApi(submitted: Uint8Array[][]): NodeApi {
   return {
@@ -31,6 +41,8 @@ function fakeApi(submitted: Uint8Array[][]): NodeApi {
       validator: 0,
       peerId: 'p',
     }),
+    peers: () => [PEER],
+    evidence: () => [EVIDENCE],
     transactionStatus: (hash) => {
       const hex = `0x${Buffer.from(hash).toString('hex')}`;
       return hex === HASH
@@ -85,6 +97,15 @@ describe('HTTP API gate', () => {
     const body = (await res.json()) as Record<string, unknown>;
     for (const k of ['chainId', 'height', 'headHash', 'round', 'leader', 'syncing', 'peers', 'mempoolSize'])
       assert.ok(k in body, k);
+  });
+
+  it('serves peers with their scores and the evidence held', async () => {
+    const peers = await fetch(`${base}/api/v1/peers`);
+    assert.equal(peers.status, 200);
+    assert.deepEqual(await peers.json(), { peers: [PEER] });
+    const evidence = await fetch(`${base}/api/v1/evidence`);
+    assert.equal(evidence.status, 200);
+    assert.deepEqual(await evidence.json(), { evidence: [EVIDENCE] });
   });
 
   it('accepts a raw tx as a JSON string or text/plain, and a batch', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { genesisQc, type SafetyData } from '../../../src/consensus/index.js';
+import { decodeVote, genesisQc, type SafetyData, type Vote } from '../../../src/consensus/index.js';
 import { LmdbSafetyStore, NodeError } from '../../../src/node/index.js';
 
 const G1 = new Uint8Array(32).fill(1);
@@ -16,6 +16,37 @@ const data = (round: number): SafetyData => ({
 });
 
 describe('LmdbSafetyStore', () => {
+  it('keeps equivocation evidence once per kind, round and validator, across a reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safety-'));
+    try {
+      const vote = (fill: number): Vote => ({
+        round: 7,
+        blockId: new Uint8Array(32).fill(fill),
+        signer: 2,
+        signature: new Uint8Array(65).fill(fill),
+        sync: { highQc: genesisQc(G1) },
+      });
+      const store = await LmdbSafetyStore.open(join(dir, 'safety'), G1);
+      const e = { kind: 'vote', round: 7, validator: 2, first: vote(1), second: vote(2) } as const;
+      store.recordEvidence(e, 1000);
+      store.recordEvidence(e, 2000);
+      await store.close();
+      const reopened = await LmdbSafetyStore.open(join(dir, 'safety'), G1);
+      reopened.recordEvidence(e, 3000);
+      await reopened.drained();
+      const held = reopened.evidence();
+      assert.equal(held.length, 1);
+      assert.equal(held[0].recordedAtMs, 1000);
+      assert.deepEqual(
+        decodeVote(new Uint8Array(Buffer.from(held[0].second.slice(2), 'hex'))).blockId,
+        vote(2).blockId,
+      );
+      await reopened.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('acknowledges in order, after the data is durable, and reloads the last value', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'safety-'));
     try {

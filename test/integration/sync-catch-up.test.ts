@@ -1,18 +1,12 @@
 /**
- * REPRODUCTION OF AN OPEN BUG, deliberately not in test/files.txt (run it with
- * `npm run repro:startup-stall`). Three of four validators started together in one process
- * sometimes never leave round 1 (2 of 3 runs on 2026-11-25, also with block sync off),
- * so the catch-up scenario below times out waiting for the first 24 blocks. When the stall
- * is fixed, this file moves back to test/unit/sync/ and into the CI list.
- */
-/**
  * Real nodes in one process on 127.0.0.1: three of four validators build a chain; then
  * the fourth validator (fresh data directory) and an observer listed in genesis start,
  * catch up by block sync, and follow the head; the validator rejoins consensus and votes.
  *
- * Known flake, not from sync: three validators started together in one process sometimes
- * never leave round 1 (seen with block sync disabled too); the first wait then times out.
- * SYNC_TEST_LOG=1 prints progress and the sync log.
+ * The first phase also guards two start-up liveness bugs this test used to hit (three
+ * validators stuck in one round forever): re-sent timeouts that gossipsub dropped as
+ * duplicates, and a round timer that fired 1 ms early and was never armed again. Both are
+ * also modelled in the simulator (test/sim). SYNC_TEST_LOG=1 prints progress and the sync log.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
