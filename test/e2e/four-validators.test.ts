@@ -20,6 +20,7 @@ import {
   postJson,
   spawnValidators,
   type TestNet,
+  tailOf,
   waitUntil,
 } from './helpers.js';
 
@@ -31,8 +32,6 @@ const GWEI = 1_000_000_000n;
 describe('four validators as processes', { timeout: 180_000 }, () => {
   let net: TestNet;
   let nodes: NodeProcess[] = [];
-  const tail = (node: NodeProcess) =>
-    `[node ${node.index}: ${node.child.exitCode === null && node.child.signalCode === null ? 'running' : `exited ${node.child.exitCode ?? node.child.signalCode}`}; last output:]\n${node.output.join('').split('\n').slice(-15).join('\n')}`;
 
   before(async () => {
     net = await createTestNet(N, SENDERS);
@@ -48,9 +47,9 @@ describe('four validators as processes', { timeout: 180_000 }, () => {
     // 1. every node is up, connected to the three others, and committing blocks
     for (const node of nodes) {
       await waitUntil(
-        `node ${node.index} to serve status with 3 peers and height >= 1\n${tail(node)}`,
+        `node ${node.index} to serve status with 3 peers and height >= 1\n${tailOf(node)}`,
         async () => {
-          if (node.child.exitCode !== null) throw new Error(`node ${node.index} exited\n${tail(node)}`);
+          if (node.child.exitCode !== null) throw new Error(`node ${node.index} exited\n${tailOf(node)}`);
           const { body } = await getJson(`${node.apiUrl}/api/v1/status`);
           return (body.peers ?? 0) >= N - 1 && (body.height ?? 0) >= 1 ? body : undefined;
         },
@@ -99,7 +98,7 @@ describe('four validators as processes', { timeout: 180_000 }, () => {
     for (const node of nodes) {
       for (const hash of hashes) {
         const body = await waitUntil(
-          `tx ${hash} committed on node ${node.index}\n${tail(node)}`,
+          `tx ${hash} committed on node ${node.index}\n${tailOf(node)}`,
           async () => {
             const res = await getJson(`${node.apiUrl}/api/v1/txs/${hash}`);
             return res.body.status === 'committed' ? res.body : undefined;
@@ -123,13 +122,13 @@ describe('four validators as processes', { timeout: 180_000 }, () => {
         Promise.race([
           n.exit,
           new Promise<never>((_, fail) =>
-            setTimeout(() => fail(new Error(`node ${n.index} did not stop\n${tail(n)}`)), 10_000),
+            setTimeout(() => fail(new Error(`node ${n.index} did not stop\n${tailOf(n)}`)), 10_000),
           ),
         ]),
       ),
     );
     for (const [i, e] of exits.entries())
-      assert.deepEqual(e, { code: 0, signal: null }, `node ${i} exit\n${tail(nodes[i])}`);
+      assert.deepEqual(e, { code: 0, signal: null }, `node ${i} exit\n${tailOf(nodes[i])}`);
 
     // 5. the stores: one chain, the same hashes and state roots, each tx exactly once
     const genesisHash = genesisBlockOf(net.genesis).hash;

@@ -7,9 +7,14 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { addressOf, generateSecretKey } from '../../src/crypto/keys.js';
+import { addressOf, generateSecretKey, publicKeyOf } from '../../src/crypto/keys.js';
 import { writeKeystoreFile } from '../../src/crypto/keystore.js';
-import { createGenesis, type Genesis, type GenesisParams } from '../../src/genesis/index.js';
+import {
+  createGenesis,
+  type Genesis,
+  type GenesisParams,
+  peerIdOfPublicKey,
+} from '../../src/genesis/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const PASSPHRASE = 'e2e-test';
@@ -19,6 +24,8 @@ export interface TestNet {
   genesisPath: string;
   genesis: Genesis;
   keyPaths: string[];
+  /** Keystores of the observers listed in genesis (named observer-<i>). */
+  observerKeyPaths: string[];
   /** Funded accounts (not validators). */
   senders: Uint8Array[];
 }
@@ -27,13 +34,19 @@ export async function createTestNet(
   validators: number,
   senders: number,
   params: Partial<GenesisParams> = {},
+  options: { observers?: number } = {},
 ): Promise<TestNet> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-e2e-'));
   const funded = Array.from({ length: senders }, () => generateSecretKey());
+  const observerSecrets = Array.from({ length: options.observers ?? 0 }, () => generateSecretKey());
   const { json, genesis, secrets } = createGenesis({
     validators,
     chainId: 4343n,
     alloc: funded.map((s) => ({ address: addressOf(s), balance: 10n ** 24n })),
+    observers: observerSecrets.map((s, i) => ({
+      name: `observer-${i}`,
+      peerId: peerIdOfPublicKey(publicKeyOf(s, true)),
+    })),
     params: { baseRoundTimeoutMs: 400, ...params },
   });
   const genesisPath = join(dir, 'genesis.json');
@@ -45,7 +58,13 @@ export async function createTestNet(
     await writeKeystoreFile(path, secret, PASSPHRASE, { scryptN: 16 });
     keyPaths.push(path);
   }
-  return { dir, genesisPath, genesis, keyPaths, senders: funded };
+  const observerKeyPaths: string[] = [];
+  for (const [i, secret] of observerSecrets.entries()) {
+    const path = join(dir, 'keys', `observer-${i}.json`);
+    await writeKeystoreFile(path, secret, PASSPHRASE, { scryptN: 16 });
+    observerKeyPaths.push(path);
+  }
+  return { dir, genesisPath, genesis, keyPaths, observerKeyPaths, senders: funded };
 }
 
 /** `count` distinct free TCP ports on 127.0.0.1 (bound to port 0, then released). */
@@ -70,6 +89,11 @@ export interface NodeProcess {
   index: number;
   child: ChildProcess;
   apiUrl: string;
+  apiPort: number;
+  /** The `ledger node` arguments, for a restart with the same identity and data. */
+  args: string[];
+  /** Its libp2p address with /p2p/<peer id> (set by spawnValidators / spawnObserver). */
+  p2pAddress?: string;
   output: string[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -90,7 +114,27 @@ export function spawnNode(index: number, args: string[], apiPort: number): NodeP
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
     child.once('exit', (code, signal) => ok({ code, signal })),
   );
-  return { index, child, apiUrl: `http://127.0.0.1:${apiPort}`, output, exit };
+  return { index, child, apiUrl: `http://127.0.0.1:${apiPort}`, apiPort, args, output, exit };
+}
+
+/** Starts the node again with the same arguments (same key, data directory and ports). */
+export function respawnNode(node: NodeProcess): NodeProcess {
+  return { ...spawnNode(node.index, node.args, node.apiPort), p2pAddress: node.p2pAddress };
+}
+
+/** Kills with SIGKILL (if still running) and waits for the exit. */
+export async function killNode(node: NodeProcess): Promise<void> {
+  if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
+  await node.exit;
+}
+
+/** The last lines a node printed, for failure messages. */
+export function tailOf(node: NodeProcess, lines = 15): string {
+  const state =
+    node.child.exitCode === null && node.child.signalCode === null
+      ? 'running'
+      : `exited ${node.child.exitCode ?? node.child.signalCode}`;
+  return `[node ${node.index}: ${state}; last output:]\n${node.output.join('').split('\n').slice(-lines).join('\n')}`;
 }
 
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
@@ -121,6 +165,10 @@ export async function waitUntil<T>(
 export interface ApiBody {
   peers?: number;
   height?: number;
+  headHash?: string;
+  round?: number;
+  syncing?: boolean;
+  role?: string;
   index?: number;
   status?: string;
   hash?: string;
@@ -129,9 +177,9 @@ export interface ApiBody {
   results?: Array<{ hash?: string; error?: string }>;
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: ApiBody }> {
+export async function getJson<T = ApiBody>(url: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-  return { status: res.status, body: (await res.json()) as ApiBody };
+  return { status: res.status, body: (await res.json()) as T };
 }
 
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: ApiBody }> {
@@ -152,8 +200,9 @@ export async function spawnValidators(net: TestNet, logLevel = 'info'): Promise<
   const n = net.genesis.validators.length;
   const ports = await freePorts(2 * n);
   const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-  return net.genesis.validators.map((_, i) =>
-    spawnNode(
+  return net.genesis.validators.map((v, i) => ({
+    p2pAddress: `${p2p(i)}/p2p/${v.peerId}`,
+    ...spawnNode(
       i,
       [
         '--genesis',
@@ -174,5 +223,36 @@ export async function spawnValidators(net: TestNet, logLevel = 'info'): Promise<
       ],
       ports[n + i],
     ),
+  }));
+}
+
+/** Spawns the observer `i` of `net`, bootstrapping from `peers` (their p2pAddress). */
+export async function spawnObserver(
+  net: TestNet,
+  i: number,
+  peers: readonly NodeProcess[],
+  logLevel = 'info',
+): Promise<NodeProcess> {
+  const [p2pPort, apiPort] = await freePorts(2);
+  const peerId = net.genesis.observers[i].peerId;
+  const node = spawnNode(
+    100 + i,
+    [
+      '--genesis',
+      net.genesisPath,
+      '--key',
+      net.observerKeyPaths[i],
+      '--data',
+      join(net.dir, `observer-${i}`),
+      '--listen',
+      `/ip4/127.0.0.1/tcp/${p2pPort}`,
+      ...peers.flatMap((p) => (p.p2pAddress ? ['--bootstrap', p.p2pAddress] : [])),
+      '--api-port',
+      String(apiPort),
+      '--log-level',
+      logLevel,
+    ],
+    apiPort,
   );
+  return { ...node, p2pAddress: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}` };
 }
