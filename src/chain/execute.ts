@@ -4,8 +4,15 @@
  * result is an overlay, so a validator can execute a proposal speculatively on top of
  * uncommitted ancestors and hand the very same result to the store when it commits.
  */
-import { accountKey, type TreeReader, type TreeUpdate, updateTree } from '../commitment/index.js';
-import { encodeAccount } from '../state/accounts.js';
+import {
+  accountKeys,
+  overlayTree,
+  type TreeChange,
+  type TreeReader,
+  type TreeUpdate,
+  updateTree,
+} from '../commitment/index.js';
+import { ACCOUNT_BYTES, writeAccount } from '../state/accounts.js';
 import {
   type AccountChange,
   AccountState,
@@ -14,6 +21,9 @@ import {
   type Receipt,
   type StateParams,
 } from '../state/index.js';
+
+/** A TreeReader that sees a TreeUpdate applied over another reader (src/commitment/overlay.ts). */
+export { overlayTree };
 
 /** State and tree as of one block: what the next block executes on. */
 export interface LedgerView {
@@ -30,33 +40,20 @@ export interface ExecutedBlock extends LedgerView {
   treeUpdate: TreeUpdate;
 }
 
-function nodeId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
-/** A TreeReader that sees `update` applied over `base` without writing anything. */
-export function overlayTree(base: TreeReader, update: TreeUpdate): TreeReader {
-  const puts = new Map<string, Uint8Array>();
-  for (const [key, value] of update.puts) puts.set(nodeId(key), value);
-  const deleted = new Set(update.deletes.map(nodeId));
-  return {
-    getNode(key: Uint8Array): Uint8Array | undefined {
-      const id = nodeId(key);
-      const put = puts.get(id);
-      if (put) return put;
-      return deleted.has(id) ? undefined : base.getNode(key);
-    },
-  };
-}
-
 /** Executes `block` on `parent`; throws StateTransitionError when a transaction is invalid. */
 export function executeBlock(parent: LedgerView, block: ExecutableBlock, params: StateParams): ExecutedBlock {
   const outcome = applyBlock(parent.state, block, params);
   const accountChanges = [...outcome.state.ownChanges().values()];
-  const treeUpdate = updateTree(
-    parent.tree,
-    accountChanges.map((c) => ({ keyHash: accountKey(c.address), value: encodeAccount(c.account) })),
-  );
+  // Keys and values of the changed accounts, packed into one buffer each.
+  const keyHashes = accountKeys(accountChanges.map((c) => c.address));
+  const values = new Uint8Array(ACCOUNT_BYTES * accountChanges.length);
+  const valueView = new DataView(values.buffer);
+  const changes = accountChanges.map((c, i): TreeChange => {
+    const at = i * ACCOUNT_BYTES;
+    writeAccount(valueView, at, c.account);
+    return { keyHash: keyHashes[i], value: values.subarray(at, at + ACCOUNT_BYTES) };
+  });
+  const treeUpdate = updateTree(parent.tree, changes);
   return {
     state: outcome.state,
     tree: overlayTree(parent.tree, treeUpdate),

@@ -5,5 +5,6 @@
 export { CommitmentError, type CommitmentErrorCode } from './errors.js';
 export type { TreeChange, TreeProof, TreeReader, TreeUpdate } from './interface.js';
 export { MemoryTreeStore } from './memory.js';
+export { overlayTree } from './overlay.js';
 export { decodeProof, encodeProof, MAX_PROOF_SIBLINGS, proveKey, verifyProof } from './proof.js';
-export { accountKey, EMPTY_ROOT, rootOf, updateTree } from './tree.js';
+export { accountKey, accountKeys, EMPTY_ROOT, rootOf, updateTree } from './tree.js';

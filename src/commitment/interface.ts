@@ -8,6 +8,12 @@ export interface TreeReader {
    * past the `updateTree`/`proveKey`/`rootOf` call that asked for it.
    */
   getNode(nodeKey: Uint8Array): Uint8Array | undefined;
+  /**
+   * Optional fast path, same answer as `getNode`: `id` is the node key as a latin1 string
+   * (one character per byte), the form the tree works with, so a reader that keys nodes by
+   * string (an overlay) needs no conversion. Implement it only when it is cheaper.
+   */
+  getNodeById?(id: string): Uint8Array | undefined;
 }
 
 /** One change to the map; `value: null` deletes the key (a no-op when it is absent). */

@@ -73,6 +73,12 @@ export interface InternalNode {
 /** An internal node as decoded, with the bytes and masks it was decoded from. */
 export interface StoredInternalNode extends InternalNode {
   encoded: Uint8Array;
+  /**
+   * Held by a reader that hands the same object to every caller (an overlay, overlay.ts):
+   * an update copies its arrays before changing them. A node only this caller holds
+   * (just decoded from bytes) is updated in place.
+   */
+  shared: boolean;
 }
 
 /** The mask of the child slots under each position 1..15. */
@@ -128,25 +134,38 @@ export const ROOT_ID: string = nodeId(ZERO_DIGEST, 0);
 const keyScratch = new Uint8Array(33);
 const keyViews: Uint8Array[] = Array.from({ length: 34 }, (_, n) => keyScratch.subarray(0, n));
 
-/** Reads the node with id `id`, if stored. */
+/** Reads the node with id `id`, if stored (through the reader's string fast path if it has one). */
 export function getNodeById(reader: TreeReader, id: string): Uint8Array | undefined {
+  if (reader.getNodeById !== undefined) return reader.getNodeById(id);
   writeLatin1(keyScratch, 0, id);
   return reader.getNode(keyViews[id.length]);
 }
 
-/** Reads a node that its parent says exists; throws MISSING_TREE_NODE when it does not. */
-export function readNode(reader: TreeReader, id: string): Uint8Array {
+/** The method of a reader that hands back decoded nodes (the overlays of overlay.ts). */
+export const READ_DECODED: unique symbol = Symbol('readDecoded');
+
+export interface DecodingReader extends TreeReader {
+  /** The decoded node at `id`, or undefined when there is none. */
+  [READ_DECODED](id: string): TreeNode | undefined;
+}
+
+/** The decoded node at `id`, or undefined: from a decoding reader as is, else read and decoded. */
+export function getDecoded(reader: TreeReader, id: string): TreeNode | undefined {
+  if (READ_DECODED in reader) return (reader as DecodingReader)[READ_DECODED](id);
   const bytes = getNodeById(reader, id);
-  if (bytes === undefined)
-    throw new CommitmentError('MISSING_TREE_NODE', `tree node ${hexOf(id)} is missing`);
-  return bytes;
+  return bytes === undefined ? undefined : decodeNode(bytes, id);
 }
 
 /** Reads the internal node at `id` (not the root: only the root may be a leaf). */
 export function readInternal(reader: TreeReader, id: string): StoredInternalNode {
-  const node = decodeNode(readNode(reader, id), id);
+  const node = getDecoded(reader, id);
+  if (node === undefined) throw missingNode(id);
   if (node.kind !== INTERNAL_TAG) throw kindMismatch(id);
   return node;
+}
+
+function missingNode(id: string): CommitmentError {
+  return new CommitmentError('MISSING_TREE_NODE', `tree node ${hexOf(id)} is missing`);
 }
 
 export function encodeLeaf(keyHash: Digest, valueHash: Digest): Uint8Array {
@@ -157,35 +176,63 @@ export function encodeLeaf(keyHash: Digest, valueHash: Digest): Uint8Array {
   return out;
 }
 
+/** The encoded size of an internal node with these masks. */
+export function internalSize(childMask: number, leafMask: number): number {
+  return (
+    INTERNAL_HEADER_BYTES +
+    32 * (popcount16(childMask) + popcount16(leafMask) + hashedPositions(childMask, leafMask))
+  );
+}
+
 /** Encodes an internal node; `inner` must hold the current digest of every hashed position. */
 export function encodeInternal(node: Omit<InternalNode, 'kind'>): Uint8Array {
+  const out = new Uint8Array(internalSize(node.childMask, node.leafMask));
+  encodeInternalInto(out, node);
+  return out;
+}
+
+/** Encodes an internal node into `out`, which has exactly `internalSize` bytes. */
+export function encodeInternalInto(out: Uint8Array, node: Omit<InternalNode, 'kind'>): void {
   const { childMask, leafMask, hashes, keyHashes, valueHashes, inner } = node;
-  let joined = '';
-  for (let n = 0; n < 16; n++) {
-    const bit = 1 << n;
-    if (leafMask & bit) joined += keyHashes[n]! + valueHashes[n]!;
-    else if (childMask & bit) joined += hashes[n]!;
-  }
-  for (let pos = 2; pos < 16; pos++) if (isHashed(childMask, leafMask, pos)) joined += inner[pos]!;
-  const out = new Uint8Array(INTERNAL_HEADER_BYTES + joined.length);
   out[0] = INTERNAL_TAG;
   out[1] = childMask >> 8;
   out[2] = childMask & 0xff;
   out[3] = leafMask >> 8;
   out[4] = leafMask & 0xff;
-  Buffer.from(out.buffer, 0, out.length).write(joined, INTERNAL_HEADER_BYTES, 'latin1');
-  return out;
+  let offset = INTERNAL_HEADER_BYTES;
+  for (let n = 0; n < 16; n++) {
+    const bit = 1 << n;
+    if (leafMask & bit) {
+      writeLatin1(out, offset, keyHashes[n]!);
+      writeLatin1(out, offset + 32, valueHashes[n]!);
+      offset += 64;
+    } else if (childMask & bit) {
+      writeLatin1(out, offset, hashes[n]!);
+      offset += 32;
+    }
+  }
+  for (let pos = 2; pos < 16; pos++) {
+    if (isHashed(childMask, leafMask, pos)) {
+      writeLatin1(out, offset, inner[pos]!);
+      offset += 32;
+    }
+  }
 }
 
 /**
- * Re-encodes `stored` after the children in `changed` changed, when no child appeared,
- * disappeared or changed kind (same masks, so the same layout): a copy of the old bytes
- * with the changed children and the inner digests above them overwritten. The arrays of
- * `stored` must hold the new children and digests (positionDigest writes the digests).
+ * Encodes `node` into `out` when only the children in `changed` changed since `base` (its
+ * old bytes) and none appeared, disappeared or changed kind (same masks, so the same
+ * layout): a copy of `base` with the changed children and the inner digests above them
+ * overwritten. `node` must hold the new children and digests (positionDigest writes them).
  */
-export function encodeInternalPatch(stored: StoredInternalNode, changed: number): Uint8Array {
-  const { childMask, leafMask, hashes, keyHashes, valueHashes, inner } = stored;
-  const out = stored.encoded.slice();
+export function encodeInternalPatchInto(
+  out: Uint8Array,
+  base: Uint8Array,
+  node: Omit<InternalNode, 'kind'>,
+  changed: number,
+): void {
+  const { childMask, leafMask, hashes, keyHashes, valueHashes, inner } = node;
+  out.set(base);
   let offset = INTERNAL_HEADER_BYTES;
   for (let n = 0; n < 16; n++) {
     const bit = 1 << n;
@@ -206,7 +253,6 @@ export function encodeInternalPatch(stored: StoredInternalNode, changed: number)
       offset += 32;
     }
   }
-  return out;
 }
 
 /** Decodes a stored node; `id` only names the node in the error. */
@@ -262,6 +308,7 @@ export function decodeNode(bytes: Uint8Array, id: string): TreeNode {
         valueHashes,
         inner,
         encoded: bytes,
+        shared: false,
       };
     }
   }

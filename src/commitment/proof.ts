@@ -32,8 +32,7 @@ import {
 } from './hashing.js';
 import type { TreeProof, TreeReader } from './interface.js';
 import {
-  decodeNode,
-  getNodeById,
+  getDecoded,
   INTERNAL_TAG,
   nibbleAt,
   nodeId,
@@ -61,9 +60,9 @@ export function proveKey(reader: TreeReader, keyHash: Uint8Array): TreeProof {
         : { keyHash: bytesOf(leafKey), valueHash: bytesOf(leafValue) },
     siblings: siblings.map(bytesOf),
   });
-  const rootBytes = getNodeById(reader, ROOT_ID);
-  if (rootBytes === undefined) return done(undefined, undefined);
-  let node = decodeNode(rootBytes, ROOT_ID);
+  const root = getDecoded(reader, ROOT_ID);
+  if (root === undefined) return done(undefined, undefined);
+  let node = root;
   if (node.kind !== INTERNAL_TAG) return done(node.keyHash, node.valueHash);
   for (let depth = 0; ; depth++) {
     // Walk the four binary levels inside the node towards slot n (positions: nodes.ts).

@@ -42,7 +42,7 @@
  * taken from the node that held it: an update never needs the value of a leaf it does not
  * change.
  */
-import { sha256 } from '../crypto/hash.js';
+import { hash } from 'node:crypto';
 import { CommitmentError } from './errors.js';
 import {
   bytesOf,
@@ -51,18 +51,20 @@ import {
   leafDigest,
   packLatin1,
   valueDigest,
+  writeLatin1,
   ZERO_DIGEST,
 } from './hashing.js';
 import type { TreeChange, TreeReader, TreeUpdate } from './interface.js';
 import {
   childId,
-  decodeNode,
-  encodeInternal,
-  encodeInternalPatch,
+  encodeInternalInto,
+  encodeInternalPatchInto,
   encodeLeaf,
-  getNodeById,
+  getDecoded,
   INTERNAL_TAG,
   type InternalNode,
+  internalSize,
+  LEAF_TAG,
   nibbleAt,
   nodeId,
   popcount16,
@@ -72,20 +74,32 @@ import {
   type StoredInternalNode,
   type TreeNode,
 } from './nodes.js';
+import { attachNodes, keepsDecoded, type OverlayEntry } from './overlay.js';
 
 /** The root of the empty map: 32 zero bytes. */
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(32);
 
 /** The tree key of an account: sha256 of its 20-byte address. */
 export function accountKey(address: Uint8Array): Uint8Array {
-  return sha256(address);
+  const digest = hash('sha256', address, 'buffer');
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+}
+
+/** accountKey of each address, as views into one shared buffer. */
+export function accountKeys(addresses: ReadonlyArray<Uint8Array>): Uint8Array[] {
+  const slab = new Uint8Array(32 * addresses.length);
+  return addresses.map((address, i) => {
+    const at = 32 * i;
+    writeLatin1(slab, at, valueDigest(address)); // sha256(address)
+    return slab.subarray(at, at + 32);
+  });
 }
 
 /** The root hash of the map held by `reader`. */
 export function rootOf(reader: TreeReader): Uint8Array {
-  const bytes = getNodeById(reader, ROOT_ID);
-  if (bytes === undefined) return new Uint8Array(32);
-  return bytesOf(nodeDigest(decodeNode(bytes, ROOT_ID)));
+  const node = getDecoded(reader, ROOT_ID);
+  if (node === undefined) return new Uint8Array(32);
+  return bytesOf(nodeDigest(node));
 }
 
 /**
@@ -98,12 +112,11 @@ export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange
   if (ids.length === 0) return { root: rootOf(reader), puts: [], deletes: [] };
   const ctx: Context = { reader, ids, valueHashes, puts: new Map(), stale: new Set() };
 
-  const rootBytes = getNodeById(reader, ROOT_ID);
+  const node = getDecoded(reader, ROOT_ID);
   let result: Sub | undefined;
-  if (rootBytes === undefined) {
+  if (node === undefined) {
     result = insert(ctx, 0, 0, ids.length);
   } else {
-    const node = decodeNode(rootBytes, ROOT_ID);
     result =
       node.kind === INTERNAL_TAG
         ? updateInternal(ctx, 0, node, ROOT_ID, 0, ids.length)
@@ -111,14 +124,46 @@ export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange
   }
   if (result === undefined) return { root: rootOf(reader), puts: [], deletes: [] };
   // Internal roots are written by updateInternal/build; a leaf is stored only here.
-  if (result.kind === LEAF) ctx.puts.set(ROOT_ID, encodeLeaf(result.keyHash, result.valueHash));
+  let rootLeaf: Uint8Array | undefined;
+  if (result.kind === LEAF) rootLeaf = encodeLeaf(result.keyHash, result.valueHash);
   else if (result.kind === EMPTY) ctx.stale.add(ROOT_ID);
 
   const putIds = [...ctx.puts.keys()];
-  const deleteIds = [...ctx.stale].filter((id) => !ctx.puts.has(id));
+  if (rootLeaf !== undefined) putIds.push(ROOT_ID);
+  const deleteIds = [...ctx.stale].filter(
+    (id) => !ctx.puts.has(id) && (rootLeaf === undefined || id !== ROOT_ID),
+  );
   const keys = packLatin1([...putIds, ...deleteIds]);
-  const puts: Array<[Uint8Array, Uint8Array]> = putIds.map((id, i) => [keys[i], ctx.puts.get(id)!]);
-  return { root: bytesOf(subDigest(result)), puts, deletes: keys.slice(putIds.length) };
+  // All node values in one buffer: one allocation per update instead of one per node.
+  let total = 0;
+  for (const pending of ctx.puts.values()) total += pending.size;
+  const slab = new Uint8Array(total);
+  const puts: Array<[Uint8Array, Uint8Array]> = [];
+  // The same nodes by id, decoded, for overlays of this update (overlay.ts).
+  const nodes = new Map<string, OverlayEntry>();
+  let offset = 0;
+  let i = 0;
+  for (const [id, { node, base, changed, size }] of ctx.puts) {
+    const out = slab.subarray(offset, offset + size);
+    if (base === undefined) encodeInternalInto(out, node);
+    else encodeInternalPatchInto(out, base, node, changed);
+    const decoded = keepsDecoded(id)
+      ? { kind: INTERNAL_TAG, ...node, encoded: out, shared: true }
+      : undefined;
+    nodes.set(id, { bytes: out, node: decoded as TreeNode | undefined });
+    puts.push([keys[i++], out]);
+    offset += size;
+  }
+  if (result.kind === LEAF && rootLeaf !== undefined) {
+    const node: TreeNode = { kind: LEAF_TAG, keyHash: result.keyHash, valueHash: result.valueHash };
+    nodes.set(ROOT_ID, { bytes: rootLeaf, node });
+    puts.push([keys[i++], rootLeaf]);
+  }
+  const deletes = keys.slice(putIds.length);
+  for (const id of deleteIds) nodes.set(id, null);
+  const update: TreeUpdate = { root: bytesOf(subDigest(result)), puts, deletes };
+  attachNodes(update, nodes);
+  return update;
 }
 
 // --- internals -------------------------------------------------------------------------
@@ -146,10 +191,20 @@ interface Context {
   /** Sorted, distinct key hashes (latin1) and the sha256 of their new values (null = delete). */
   ids: Digest[];
   valueHashes: Array<Digest | null>;
-  /** Node id -> new node bytes. */
-  puts: Map<string, Uint8Array>;
+  /** Node id -> the new internal node, encoded once the update is done. */
+  puts: Map<string, PendingNode>;
   /** Ids of internal nodes that were removed (or a root leaf); those also in `puts` are not deleted. */
   stale: Set<string>;
+}
+
+/** An internal node to write: its new content, and its old bytes when the layout is unchanged. */
+interface PendingNode {
+  node: Omit<InternalNode, 'kind'>;
+  /** The old bytes to patch (same masks), or undefined to encode from scratch. */
+  base: Uint8Array | undefined;
+  /** The child slots that changed (for the patch). */
+  changed: number;
+  size: number;
 }
 
 function nodeDigest(node: TreeNode): Digest {
@@ -252,7 +307,10 @@ function updateInternal(
   hi: number,
 ): Sub | undefined {
   let { childMask, leafMask } = node;
-  const { hashes, keyHashes, valueHashes } = node;
+  // A node an overlay shares is copied before it changes; a freshly decoded one is ours.
+  const hashes = node.shared ? node.hashes.slice() : node.hashes;
+  const keyHashes = node.shared ? node.keyHashes.slice() : node.keyHashes;
+  const valueHashes = node.shared ? node.valueHashes.slice() : node.valueHashes;
   let changedMask = 0;
   let i = lo;
   while (i < hi) {
@@ -308,11 +366,16 @@ function updateInternal(
     hashes,
     keyHashes,
     valueHashes,
-    inner: node.inner,
+    inner: node.shared ? node.inner.slice() : node.inner,
   };
   const hash = positionDigest(next, 1, changedMask); // rehashes only above changed slots
   const sameLayout = childMask === node.childMask && leafMask === node.leafMask;
-  ctx.puts.set(id, sameLayout ? encodeInternalPatch(node, changedMask) : encodeInternal(next));
+  ctx.puts.set(id, {
+    node: next,
+    base: sameLayout ? node.encoded : undefined,
+    changed: changedMask,
+    size: sameLayout ? node.encoded.length : internalSize(childMask, leafMask),
+  });
   return { kind: INTERNAL, hash };
 }
 
@@ -345,6 +408,11 @@ function build(ctx: Context, depth: number, items: Leaf[], lo: number, hi: numbe
     i = j;
   }
   const hash = positionDigest(node, 1, 0xffff);
-  ctx.puts.set(nodeId(items[lo].keyHash, depth), encodeInternal(node));
+  ctx.puts.set(nodeId(items[lo].keyHash, depth), {
+    node,
+    base: undefined,
+    changed: 0xffff,
+    size: internalSize(node.childMask, node.leafMask),
+  });
   return { kind: INTERNAL, hash };
 }

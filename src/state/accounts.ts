@@ -26,6 +26,14 @@ export interface AccountChange {
   account: Account;
 }
 
+/**
+ * The key of an address in the maps of AccountState: its 20 bytes as a latin1 string
+ * (cheaper to build and hash than hex; never shown to anyone).
+ */
+export function stateKey(address: Address): string {
+  return Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString('latin1');
+}
+
 export class AccountState implements AccountReader {
   private constructor(
     private readonly parent: AccountReader,
@@ -40,15 +48,23 @@ export class AccountState implements AccountReader {
   /** A state whose accounts are exactly `accounts` (tests, genesis). */
   static fromEntries(accounts: Iterable<[Address, Account]>): AccountState {
     const map = new Map<string, AccountChange>();
-    for (const [address, account] of accounts) map.set(addressKey(address), { address, account });
+    for (const [address, account] of accounts) map.set(stateKey(address), { address, account });
     return new AccountState({ getAccount: () => undefined }, map);
   }
 
   getAccount(address: Address): Account | undefined {
-    return this.changes.get(addressKey(address))?.account ?? this.parent.getAccount(address);
+    return this.getByKey(stateKey(address), address);
   }
 
-  /** Accounts changed by the step that produced this state (not its ancestors). */
+  /** `getAccount` when the caller already has `key` = stateKey(address): no key per layer. */
+  getByKey(key: string, address: Address): Account | undefined {
+    const own = this.changes.get(key);
+    if (own !== undefined) return own.account;
+    const parent = this.parent;
+    return parent instanceof AccountState ? parent.getByKey(key, address) : parent.getAccount(address);
+  }
+
+  /** Accounts changed by the step that produced this state (not its ancestors), by stateKey. */
   ownChanges(): ReadonlyMap<string, AccountChange> {
     return this.changes;
   }
@@ -64,12 +80,16 @@ export const ACCOUNT_BYTES = 40;
 const MAX_NONCE = (1n << 64n) - 1n;
 
 export function encodeAccount(account: Account): Uint8Array {
-  if (account.nonce > MAX_NONCE) throw new InvalidInputError('INTEGER_TOO_LARGE', 'nonce exceeds 2^64-1');
   const out = new Uint8Array(ACCOUNT_BYTES);
-  const view = new DataView(out.buffer);
-  writeUintBE(view, 0, account.balance, 4);
-  view.setBigUint64(32, account.nonce);
+  writeAccount(new DataView(out.buffer), 0, account);
   return out;
+}
+
+/** Writes the canonical bytes of `account` at `offset` of `view` (ACCOUNT_BYTES of room). */
+export function writeAccount(view: DataView, offset: number, account: Account): void {
+  if (account.nonce > MAX_NONCE) throw new InvalidInputError('INTEGER_TOO_LARGE', 'nonce exceeds 2^64-1');
+  writeUintBE(view, offset, account.balance, 4);
+  view.setBigUint64(offset + 32, account.nonce);
 }
 
 export function decodeAccount(bytes: Uint8Array): Account {

@@ -7,6 +7,7 @@ export {
   decodeAccount,
   EMPTY_ACCOUNT,
   encodeAccount,
+  writeAccount,
 } from './accounts.js';
 export { type StateErrorCode, StateTransitionError } from './errors.js';
 export {

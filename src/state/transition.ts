@@ -14,7 +14,7 @@
  */
 import type { Address } from '../crypto/keys.js';
 import type { VerifiedTransfer } from '../tx/types.js';
-import { type AccountChange, type AccountState, addressKey, EMPTY_ACCOUNT } from './accounts.js';
+import { type AccountChange, type AccountState, EMPTY_ACCOUNT, stateKey } from './accounts.js';
 import { StateTransitionError } from './errors.js';
 import { type Account, type Receipt, type StateParams, TRANSFER_GAS } from './types.js';
 
@@ -96,26 +96,28 @@ export function effectiveGasPrice(tx: VerifiedTransfer, baseFeePerGas: bigint): 
 /** Applies a block to `state`; throws StateTransitionError (with txIndex) when any tx is invalid. */
 export function applyBlock(state: AccountState, block: ExecutableBlock, params: StateParams): BlockOutcome {
   const changes = new Map<string, AccountChange>();
-  const read = (address: Address): Account =>
-    changes.get(addressKey(address))?.account ?? state.getAccount(address) ?? EMPTY_ACCOUNT;
-  const write = (address: Address, account: Account): void => {
-    changes.set(addressKey(address), { address, account });
+  const read = (key: string, address: Address): Account =>
+    changes.get(key)?.account ?? state.getByKey(key, address) ?? EMPTY_ACCOUNT;
+  const write = (key: string, address: Address, account: Account): void => {
+    changes.set(key, { address, account });
   };
 
   const receipts: Receipt[] = [];
   let burned = 0n;
   let tips = 0n;
+  const burn = TRANSFER_GAS * params.baseFeePerGas;
   block.transactions.forEach((tx, index) => {
-    const sender = read(tx.from);
+    const fromKey = stateKey(tx.from);
+    const sender = read(fromKey, tx.from);
     const error = checkTransfer(tx, sender, params, index);
     if (error) throw error;
     const price = effectiveGasPrice(tx, params.baseFeePerGas);
     const fee = TRANSFER_GAS * price;
-    const burn = TRANSFER_GAS * params.baseFeePerGas;
-    write(tx.from, { balance: sender.balance - tx.value - fee, nonce: sender.nonce + 1n });
+    write(fromKey, tx.from, { balance: sender.balance - tx.value - fee, nonce: sender.nonce + 1n });
     // Read the recipient after the sender's write: a self-transfer sees its own debit.
-    const recipient = read(tx.to);
-    write(tx.to, { balance: recipient.balance + tx.value, nonce: recipient.nonce });
+    const toKey = stateKey(tx.to);
+    const recipient = read(toKey, tx.to);
+    write(toKey, tx.to, { balance: recipient.balance + tx.value, nonce: recipient.nonce });
     burned += burn;
     tips += fee - burn;
     receipts.push({
@@ -129,8 +131,9 @@ export function applyBlock(state: AccountState, block: ExecutableBlock, params: 
     });
   });
   if (tips > 0n) {
-    const proposer = read(block.proposer);
-    write(block.proposer, { balance: proposer.balance + tips, nonce: proposer.nonce });
+    const proposerKey = stateKey(block.proposer);
+    const proposer = read(proposerKey, block.proposer);
+    write(proposerKey, block.proposer, { balance: proposer.balance + tips, nonce: proposer.nonce });
   }
   return { state: state.withChanges(changes), receipts, burned };
 }

@@ -3,8 +3,9 @@
  * so lmdb's byte order is numeric order; account history keys invert height and index so
  * a forward scan yields newest first.
  */
-import { readUintBE, writeUintBE } from '../crypto/bytes.js';
-import type { Receipt } from '../state/types.js';
+import { equalBytes, readUintBE, writeUintBE } from '../crypto/bytes.js';
+import { ACCOUNT_BYTES, writeAccount } from '../state/accounts.js';
+import type { Account, Receipt } from '../state/types.js';
 import { StoreError } from './errors.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -20,13 +21,20 @@ export function readHeight(bytes: Uint8Array, offset = 0): number {
   return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset));
 }
 
+export const TX_LOCATION_BYTES = 12;
+export const HISTORY_KEY_BYTES = 32;
+
 /** Where a transaction sits: 8-byte height || 4-byte index. */
 export function encodeTxLocation(height: number, index: number): Uint8Array {
-  const out = new Uint8Array(12);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(height));
-  view.setUint32(8, index);
+  const out = new Uint8Array(TX_LOCATION_BYTES);
+  writeTxLocation(new DataView(out.buffer), 0, height, index);
   return out;
+}
+
+function writeTxLocation(view: DataView, at: number, height: number, index: number): void {
+  view.setUint32(at, Math.floor(height / 0x100000000));
+  view.setUint32(at + 4, height >>> 0);
+  view.setUint32(at + 8, index);
 }
 
 export function decodeTxLocation(bytes: Uint8Array): { height: number; index: number } {
@@ -37,12 +45,58 @@ export function decodeTxLocation(bytes: Uint8Array): { height: number; index: nu
 
 /** address(20) || (2^64-1-height)(8) || (2^32-1-index)(4): newest first under a forward scan. */
 export function historyKey(address: Uint8Array, height: number, index: number): Uint8Array {
-  const out = new Uint8Array(32);
-  out.set(address, 0);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(20, U64_MAX - BigInt(height));
-  view.setUint32(28, U32_MAX - index);
+  const out = new Uint8Array(HISTORY_KEY_BYTES);
+  writeHistoryKey(out, new DataView(out.buffer), 0, address, height, index);
   return out;
+}
+
+function writeHistoryKey(
+  out: Uint8Array,
+  view: DataView,
+  at: number,
+  address: Uint8Array,
+  height: number,
+  index: number,
+): void {
+  out.set(address, at);
+  // ~height as two u32 words (heights are safe integers, below 2^53).
+  view.setUint32(at + 20, ~Math.floor(height / 0x100000000) >>> 0);
+  view.setUint32(at + 24, ~(height >>> 0) >>> 0);
+  view.setUint32(at + 28, ~index >>> 0);
+}
+
+/**
+ * The small records of one block commit, packed into one buffer in write order: for each
+ * receipt its tx location, the sender's history key and (unless a self-transfer) the
+ * recipient's; then each changed account's value. One allocation for the whole block.
+ */
+export class BlockRecords {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private at = 0;
+
+  constructor(txCount: number, accountCount: number) {
+    this.bytes = new Uint8Array(
+      txCount * (TX_LOCATION_BYTES + 2 * HISTORY_KEY_BYTES) + accountCount * ACCOUNT_BYTES,
+    );
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  addTx(receipt: Receipt, height: number, index: number): void {
+    writeTxLocation(this.view, this.at, height, index);
+    this.at += TX_LOCATION_BYTES;
+    writeHistoryKey(this.bytes, this.view, this.at, receipt.from, height, index);
+    this.at += HISTORY_KEY_BYTES;
+    if (!equalBytes(receipt.from, receipt.to)) {
+      writeHistoryKey(this.bytes, this.view, this.at, receipt.to, height, index);
+      this.at += HISTORY_KEY_BYTES;
+    }
+  }
+
+  addAccount(account: Account): void {
+    writeAccount(this.view, this.at, account);
+    this.at += ACCOUNT_BYTES;
+  }
 }
 
 export function decodeHistoryKey(key: Uint8Array): { height: number; index: number } {

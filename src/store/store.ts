@@ -22,16 +22,17 @@ import type { Block } from '../chain/types.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
 import type { Account, AccountChange, AccountReader, Receipt } from '../state/index.js';
-import { decodeAccount, encodeAccount } from '../state/index.js';
+import { ACCOUNT_BYTES, decodeAccount } from '../state/index.js';
 import {
+  BlockRecords,
   decodeHistoryKey,
   decodeReceipts,
   decodeTxLocation,
   encodeReceipts,
-  encodeTxLocation,
+  HISTORY_KEY_BYTES,
   heightKey,
-  historyKey,
   readHeight,
+  TX_LOCATION_BYTES,
 } from './codec.js';
 import { StoreError } from './errors.js';
 
@@ -64,7 +65,11 @@ export interface HistoryPage {
   nextCursor?: string;
 }
 
-type Bin = Database<Buffer, Buffer>;
+/**
+ * A bucket: binary keys and values. Writes take plain Uint8Arrays (lmdb-js copies them
+ * inside the call); reads return Buffers.
+ */
+type Bin = Database<Uint8Array, Uint8Array>;
 
 const META_GENESIS = Buffer.from('genesisHash');
 const META_HEAD = Buffer.from('head');
@@ -204,25 +209,46 @@ export class LedgerStore implements AccountReader {
   private async transact(commit: BlockCommit, isGenesis: boolean): Promise<void> {
     const { block, hash, receipts } = commit;
     const height = block.header.height;
-    const hk = buf(heightKey(height));
-    const headValue = Buffer.concat([hk, buf(hash)]);
+    const hk = heightKey(height);
+    const headValue = new Uint8Array(40);
+    headValue.set(hk, 0);
+    headValue.set(hash, 8);
+    const blockBytes = encodeBlock(block);
+    const receiptBytes = encodeReceipts(receipts);
+    const accounts = Array.isArray(commit.accounts)
+      ? (commit.accounts as AccountChange[])
+      : [...commit.accounts];
+    // Every small key and value of the block in one buffer: one allocation instead of one per
+    // record, and lmdb-js resolves the address of one ArrayBuffer instead of thousands.
+    const records = new BlockRecords(receipts.length, accounts.length);
+    for (let index = 0; index < receipts.length; index++) records.addTx(receipts[index], height, index);
+    for (const { account } of accounts) records.addAccount(account);
     await this.env.transaction(() => {
-      if (isGenesis) this.meta.put(META_GENESIS, buf(hash));
-      this.blocks.put(hk, buf(encodeBlock(block)));
-      this.blockIds.put(buf(hash), hk);
-      if (commit.commitQc) this.commitQcs.put(hk, buf(commit.commitQc));
-      this.receipts.put(hk, buf(encodeReceipts(receipts)));
-      receipts.forEach((r, index) => {
-        this.txs.put(buf(r.txHash), buf(encodeTxLocation(height, index)));
-        const txHash = buf(r.txHash);
-        this.history.put(buf(historyKey(r.from, height, index)), txHash);
-        if (!equalBytes(r.from, r.to)) this.history.put(buf(historyKey(r.to, height, index)), txHash);
-      });
-      for (const { address, account } of commit.accounts) {
-        this.accounts.put(buf(address), buf(encodeAccount(account)));
+      if (isGenesis) this.meta.put(META_GENESIS, hash);
+      this.blocks.put(hk, blockBytes);
+      this.blockIds.put(hash, hk);
+      if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
+      this.receipts.put(hk, receiptBytes);
+      const { bytes } = records;
+      let at = 0;
+      for (let index = 0; index < receipts.length; index++) {
+        const r = receipts[index];
+        this.txs.put(r.txHash, bytes.subarray(at, at + TX_LOCATION_BYTES));
+        at += TX_LOCATION_BYTES;
+        this.history.put(bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash);
+        at += HISTORY_KEY_BYTES;
+        if (!equalBytes(r.from, r.to)) {
+          this.history.put(bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash);
+          at += HISTORY_KEY_BYTES;
+        }
       }
-      for (const key of commit.tree.deletes) this.tree.remove(buf(key));
-      for (const [key, node] of commit.tree.puts) this.tree.put(buf(key), buf(node));
+      for (const { address } of accounts) {
+        this.accounts.put(address, bytes.subarray(at, at + ACCOUNT_BYTES));
+        at += ACCOUNT_BYTES;
+      }
+      const { puts, deletes } = commit.tree;
+      for (let i = 0; i < deletes.length; i++) this.tree.remove(deletes[i]);
+      for (let i = 0; i < puts.length; i++) this.tree.put(puts[i][0], puts[i][1]);
       this.meta.put(META_HEAD, headValue);
     });
     await this.env.flushed;
@@ -276,8 +302,9 @@ export class LedgerStore implements AccountReader {
   }
 
   getAccount(address: Address): Account | undefined {
-    const v = this.accounts.getBinary(buf(address));
-    return v && decodeAccount(u8(v));
+    // getBinaryFast: a view of lmdb-js's shared buffer, decoded before the next read.
+    const v = this.accounts.getBinaryFast(address);
+    return v && decodeAccount(v);
   }
 
   /** Tree nodes for src/commitment (synchronous reads). */
@@ -310,16 +337,16 @@ export class LedgerStore implements AccountReader {
     }
     const end = Buffer.concat([Buffer.from(address), Buffer.alloc(12, 0xff), Buffer.from([0])]);
     const items: HistoryPage['items'] = [];
-    let lastKey: Buffer | undefined;
+    let lastKey: Uint8Array | undefined;
     let more = false;
     for (const { key, value } of this.history.getRange({ start, end, limit: limit + 1 })) {
       if (items.length === limit) {
         more = true;
         break;
       }
-      items.push({ ...decodeHistoryKey(u8(key)), txHash: u8(value).slice() });
+      items.push({ ...decodeHistoryKey(key), txHash: value.slice() });
       lastKey = key;
     }
-    return more && lastKey ? { items, nextCursor: lastKey.toString('hex') } : { items };
+    return more && lastKey ? { items, nextCursor: buf(lastKey).toString('hex') } : { items };
   }
 }
