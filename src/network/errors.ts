@@ -47,6 +47,8 @@ export type GateErrorCode =
   | 'FUTURE_ROUND'
   /** an empty transaction batch or one with more transactions than a batch may hold */
   | 'BAD_BATCH'
+  /** a batched transaction that can never be valid (forged signature, ...): mempool admission */
+  | 'INVALID_TX'
   /** the bounded inbound queue is full (overload) */
   | 'QUEUE_FULL'
   /** a bug or unexpected error in validation: ignored, never penalised */

@@ -9,7 +9,9 @@
  *
  * Checks run cheapest first: size, decoding, chain id, signer, round window, then
  * signatures and certificates. Transaction signatures are NOT checked here: the mempool
- * recovers each sender once on admission (DESIGN.md principle 5).
+ * recovers each sender once on admission (DESIGN.md principle 5), which network.ts runs
+ * as the last step of a batch's gate, so a batch holding a transaction that can never be
+ * valid (forged signature, high s, ...) is rejected (INVALID_TX) and costs its sender.
  */
 import { decodeBlock, hashHeader } from '../chain/codec.js';
 import type { Block } from '../chain/types.js';

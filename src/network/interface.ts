@@ -22,8 +22,13 @@ export interface NetworkComponents {
   secretKey: Uint8Array;
   /** Accepted consensus messages; `from` is the signer (gossip) or the sending validator (direct). */
   onConsensusMessage(from: number, message: ConsensusMessage): void;
-  /** Accepted transaction batches (raw EIP-1559 bytes, structurally checked only). */
-  onTransactions(txs: Uint8Array[], fromPeer: string): void;
+  /**
+   * Structurally valid transaction batches (raw EIP-1559 bytes), for admission. Returns
+   * why the first transaction that can never be valid (e.g. a forged signature) failed,
+   * or undefined: such a batch is rejected (not forwarded, the sender scored down), since
+   * an honest node gossips only transactions it admitted. Valid ones are admitted anyway.
+   */
+  onTransactions(txs: Uint8Array[], fromPeer: string): string | undefined | void;
   /** The consensus core's current round, for the gate's round window; default: no window. */
   currentRound?: () => number;
   logger?: NetworkLogger;

@@ -18,7 +18,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { ConsensusMessage, Transport } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { DirectMessenger } from './direct.js';
-import { NetworkError } from './errors.js';
+import { NetworkError, reject } from './errors.js';
 import { Gate, type GateContext, messageLimits, validateGossipConsensus, validateTxBatch } from './gate.js';
 import { gossipInternals } from './gossip-internals.js';
 import type {
@@ -280,9 +280,14 @@ class LedgerNetwork implements Network {
 
   private handleGossip(job: InboundJob): void {
     if (job.kind === 'transactions') {
-      const result = this.gate.run('transactions', job.peer, () => validateTxBatch(this.ctx, job.data));
+      // admission (signature recovery, once per tx per node) is the last check of the gate
+      const result = this.gate.run('transactions', job.peer, () => {
+        const txs = validateTxBatch(this.ctx, job.data);
+        const invalid = this.components.onTransactions(txs, job.peer);
+        if (invalid) throw reject('INVALID_TX', `a batched transaction can never be valid: ${invalid}`);
+        return txs;
+      });
       this.report(job.msgId, job.peer, verdictResult(result.verdict));
-      if (result.verdict === 'accept') this.components.onTransactions(result.value, job.peer);
       return;
     }
     const kind = job.kind;

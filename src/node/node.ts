@@ -453,15 +453,24 @@ export class LedgerNode {
 
   // ---------------------------------------------------------------- transactions and API
 
-  private onGossipTransactions(txs: Uint8Array[]): void {
+  /**
+   * Admits gossiped transactions. Returns why the first one that can never be valid
+   * (a forged signature, ...) failed: the network then rejects the batch and scores its
+   * sender down. Refusals that depend on this node's state (nonce, balance, room) are not
+   * the sender's fault.
+   */
+  private onGossipTransactions(txs: Uint8Array[]): string | undefined {
+    let invalid: string | undefined;
     for (const raw of txs) {
       try {
         this.mempool.add(raw);
       } catch (err) {
         if (!(err instanceof MempoolError))
           this.log.warn({ err: (err as Error).message }, 'gossiped tx failed');
+        else if (err.invalid) invalid ??= `${err.code}: ${err.message}`;
       }
     }
+    return invalid;
   }
 
   /** Admits transactions from the API and gossips the admitted ones. */

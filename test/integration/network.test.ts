@@ -10,6 +10,7 @@ import type { Genesis } from '../../src/genesis/index.js';
 import { gossipInternals } from '../../src/network/gossip-internals.js';
 import {
   createNetwork,
+  encodeTxBatch,
   type Network,
   type NetworkLogger,
   type NetworkOptions,
@@ -31,6 +32,8 @@ interface TestNode {
   consensus: Array<{ from: number; message: ConsensusMessage }>;
   txBatches: Uint8Array[][];
   warnings: string[];
+  /** Plays mempool admission: a batch holding a transaction this calls invalid is refused. */
+  invalidTx?: (tx: Uint8Array) => boolean;
 }
 
 const running: TestNode[] = [];
@@ -66,7 +69,10 @@ async function startNode(
       verifier: verifierOf(f),
       secretKey: secret,
       onConsensusMessage: (from, message) => node.consensus.push({ from, message }),
-      onTransactions: (txs) => node.txBatches.push(txs),
+      onTransactions: (txs) => {
+        node.txBatches.push(txs);
+        return node.invalidTx && txs.some(node.invalidTx) ? 'BAD_SIGNATURE: forged' : undefined;
+      },
       currentRound: () => 1,
       logger,
     },
@@ -212,6 +218,35 @@ describe('network: rejected messages stop at the first honest node', () => {
     assert.deepEqual(atC.transactions, { accepted: 0, ignored: 0, rejected: 0 });
     assert.equal(c.consensus.length, 1);
     assert.ok(b.net.peerScore(a.net.peerId) >= 0);
+  });
+});
+
+describe('network: transactions that admission refuses', () => {
+  const f = fixture(3, 1);
+  it('a batch with a forged transaction is rejected by B, never reaches C, and costs R score', async () => {
+    const [b, c] = await Promise.all(f.secrets.slice(0, 2).map((s) => startNode(f, s)));
+    const r = await startNode(f, f.observerSecrets[0]);
+    connect(c, b);
+    connect(r, b);
+    const topics = topicsFor(f.validatorSet.genesisId);
+    await waitFor('B meshes with C and R', () => meshHas(b, topics.transactions, [c, r]));
+    const [honest, forged, alsoHonest] = transfers(3, f.genesis.chainId);
+    b.invalidTx = (tx) => tx === forged || Buffer.compare(tx, forged) === 0;
+
+    // control: an honest batch from R crosses B to C
+    await r.net.libp2p.services.pubsub.publish(topics.transactions, encodeTxBatch([honest]));
+    await waitFor('the honest batch at C', () => c.txBatches.length === 1);
+    await r.net.libp2p.services.pubsub.publish(topics.transactions, encodeTxBatch([alsoHonest, forged]));
+    await waitFor('B rejects the forged batch', () => b.net.metrics().verdicts.transactions.rejected === 1);
+    assert.equal(b.net.metrics().gateErrors.INVALID_TX, 1);
+    // admission still saw the valid transaction of the rejected batch
+    assert.deepEqual(
+      b.txBatches.at(-1)?.map((tx) => Buffer.from(tx).toString('hex')),
+      [alsoHonest, forged].map((tx) => Buffer.from(tx).toString('hex')),
+    );
+    await waitFor('R score below zero at B', () => b.net.peerScore(r.net.peerId) < 0);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(c.txBatches.length, 1, 'C received the rejected batch');
   });
 });
 
