@@ -28,7 +28,7 @@ export interface NetworkComponents {
    * or undefined: such a batch is rejected (not forwarded, the sender scored down), since
    * an honest node gossips only transactions it admitted. Valid ones are admitted anyway.
    */
-  onTransactions(txs: Uint8Array[], fromPeer: string): string | undefined | void;
+  onTransactions(txs: Uint8Array[], fromPeer: string): string | undefined;
   /** The consensus core's current round, for the gate's round window; default: no window. */
   currentRound?: () => number;
   logger?: NetworkLogger;

@@ -236,7 +236,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
         secretKey: advSecret.slice(),
         // the adversary takes no part in consensus: it only listens and misbehaves
         onConsensusMessage: () => {},
-        onTransactions: () => {},
+        onTransactions: () => undefined,
       },
     );
     await adversary.start();
