@@ -37,7 +37,7 @@ import {
 } from '../consensus/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import { LedgerError } from '../errors.js';
-import { decodeTransfer, MAX_TX_BYTES, TxError } from '../tx/index.js';
+import { checkTransferEncoding, MAX_TX_BYTES, TxError } from '../tx/index.js';
 import { decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
@@ -258,7 +258,7 @@ export function validateBlockResponse(ctx: GateContext, body: Uint8Array): Block
 
 /**
  * A batch of raw transactions: structure and chain id only. Every transaction must decode
- * (decodeTransfer: type, canonical RLP, chain id, no data, low-s): the node that batched it
+ * (checkTransferEncoding: type, canonical RLP, chain id, no data, low-s): the node that batched it
  * admitted it with the same deterministic decoder, so a failure is never honest.
  */
 export function validateTxBatch(ctx: GateContext, data: Uint8Array): Uint8Array[] {
@@ -269,7 +269,8 @@ export function validateTxBatch(ctx: GateContext, data: Uint8Array): Uint8Array[
     throw reject('BAD_BATCH', `batch of ${txs.length} transactions`);
   for (const raw of txs) {
     try {
-      decodeTransfer(raw, ctx.validatorSet.chainId);
+      // structure only: admission decodes, hashes and recovers each transaction once
+      checkTransferEncoding(raw, ctx.validatorSet.chainId);
     } catch (e) {
       // [chainId] / [decode] each transaction is a canonical EIP-1559 transfer of this chain
       if (e instanceof TxError && e.code === 'WRONG_CHAIN_ID') throw reject('WRONG_CHAIN', e.message);

@@ -314,7 +314,7 @@ export class LedgerApplication implements BlockApplication {
     const id = hashHeader(h);
     const known = this.byId.get(toHex(id));
     if (known) return known;
-    validateBlockAgainstParent(block, parent.header, this.c.limits);
+    const hashes = validateBlockAgainstParent(block, parent.header, this.c.limits);
     if (h.timestampMs > this.c.now() + this.c.maxClockSkewMs)
       throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
     const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
@@ -327,7 +327,7 @@ export class LedgerApplication implements BlockApplication {
       parentView = this.run(parent, h.parentHash, this.committed).view;
     }
     if (!parentView) throw new Error(`parent ${toHex(h.parentHash)} has not been executed here`);
-    return this.run(block, id, parentView);
+    return this.run(block, id, parentView, hashes);
   }
 
   private executeOnCommitted(block: Block, id: Uint8Array): Executed {
@@ -336,9 +336,10 @@ export class LedgerApplication implements BlockApplication {
     return this.run(block, id, this.committed);
   }
 
-  private run(block: Block, id: Uint8Array, parentView: LedgerView): Executed {
+  /** `hashes`: the transactions' hashes when the caller has them (no keccak twice). */
+  private run(block: Block, id: Uint8Array, parentView: LedgerView, hashes?: Uint8Array[]): Executed {
     const h = block.header;
-    const txs = block.transactions.map((raw) => this.verified(raw));
+    const txs = block.transactions.map((raw, i) => this.verified(raw, hashes?.[i]));
     const executed = executeBlock(parentView, { proposer: h.proposer, transactions: txs }, this.c.params);
     if (!equalBytes(executed.stateRoot, h.stateRoot)) throw new Error('state root does not match');
     const entry = this.remember(
@@ -352,8 +353,9 @@ export class LedgerApplication implements BlockApplication {
     return entry;
   }
 
-  private verified(raw: Uint8Array): VerifiedTransfer {
-    return this.c.mempool.lookupVerified(raw) ?? recoverSender(decodeTransfer(raw, this.c.params.chainId));
+  private verified(raw: Uint8Array, hash?: Uint8Array): VerifiedTransfer {
+    const pending = hash ? this.c.mempool.get(hash) : this.c.mempool.lookupVerified(raw);
+    return pending ?? recoverSender(decodeTransfer(raw, this.c.params.chainId));
   }
 
   private remember(

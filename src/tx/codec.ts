@@ -97,6 +97,31 @@ function rlpList(body: Uint8Array): Nested[] {
  * the canonical encoding of what was decoded.
  */
 export function decodeTransfer(raw: Uint8Array, expectedChainId: bigint): SignedTransfer {
+  const { fields, items } = parseTransfer(raw, expectedChainId);
+  return {
+    ...fields,
+    // A copy: the caller's buffer may be a view into a larger message that gets reused.
+    raw: raw.slice(),
+    hash: keccak256(raw),
+    signingHash: keccak256(concatBytes(TYPE_PREFIX, RLP.encode(items.slice(0, 9)))),
+  };
+}
+
+/**
+ * Every check of `decodeTransfer` (same order, same TxErrors) without building the result
+ * or hashing: for a gate that only needs to know the bytes are a transfer of this chain
+ * and leaves the decoding proper to admission.
+ */
+export function checkTransferEncoding(raw: Uint8Array, expectedChainId: bigint): void {
+  parseTransfer(raw, expectedChainId);
+}
+
+type TransferFieldsOf = Omit<SignedTransfer, 'raw' | 'hash' | 'signingHash'>;
+
+function parseTransfer(
+  raw: Uint8Array,
+  expectedChainId: bigint,
+): { fields: TransferFieldsOf; items: Nested[] } {
   // Size first: no decoding work on oversize input.
   if (raw.length > MAX_TX_BYTES)
     throw new TxError('OVERSIZE', `a transaction is at most ${MAX_TX_BYTES} bytes, got ${raw.length}`);
@@ -142,19 +167,18 @@ export function decodeTransfer(raw: Uint8Array, expectedChainId: bigint): Signed
   if (!equalBytes(concatBytes(TYPE_PREFIX, RLP.encode(items)), raw))
     throw new TxError('NON_CANONICAL_INTEGER', 'the transaction is not canonically encoded');
   return {
-    chainId,
-    nonce,
-    maxPriorityFeePerGas,
-    maxFeePerGas,
-    gasLimit,
-    to,
-    value,
-    yParity: v === 1n ? 1 : 0,
-    r,
-    s,
-    // A copy: the caller's buffer may be a view into a larger message that gets reused.
-    raw: raw.slice(),
-    hash: keccak256(raw),
-    signingHash: keccak256(concatBytes(TYPE_PREFIX, RLP.encode(items.slice(0, 9)))),
+    fields: {
+      chainId,
+      nonce,
+      maxPriorityFeePerGas,
+      maxFeePerGas,
+      gasLimit,
+      to,
+      value,
+      yParity: v === 1n ? 1 : 0,
+      r,
+      s,
+    },
+    items,
   };
 }

@@ -1,4 +1,11 @@
-export { decodeTransfer, encodeTransfer, MAX_TX_BYTES, signingHashOf, TX_TYPE } from './codec.js';
+export {
+  checkTransferEncoding,
+  decodeTransfer,
+  encodeTransfer,
+  MAX_TX_BYTES,
+  signingHashOf,
+  TX_TYPE,
+} from './codec.js';
 export { TxError, type TxErrorCode } from './errors.js';
 export { recoverSender, signTransfer } from './sign.js';
 export type { SignedTransfer, TransferFields, VerifiedTransfer } from './types.js';

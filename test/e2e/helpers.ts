@@ -99,7 +99,10 @@ export interface NodeProcess {
 }
 
 export function spawnNode(index: number, args: string[], apiPort: number): NodeProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/ledger.js'), 'node', ...args], {
+  // BENCH_NODE_EXEC_ARGV: extra node flags for the node processes, e.g. "--cpu-prof
+  // --cpu-prof-dir=/tmp/prof" to profile a benchmark (node refuses those in NODE_OPTIONS)
+  const execArgv = (process.env.BENCH_NODE_EXEC_ARGV ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...execArgv, join(ROOT, 'bin/ledger.js'), 'node', ...args], {
     cwd: ROOT,
     env: { ...process.env, LEDGER_PASSPHRASE: PASSPHRASE },
     stdio: ['ignore', 'pipe', 'pipe'],

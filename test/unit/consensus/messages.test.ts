@@ -29,8 +29,9 @@ import {
   verifyTimeoutCertificate,
   voteDigest,
 } from '../../../src/consensus/index.js';
-import { bigintToBytes } from '../../../src/crypto/bytes.js';
-import { publicKeyOf } from '../../../src/crypto/keys.js';
+import { bigintToBytes, bigintToFixed, bytesToBigint } from '../../../src/crypto/bytes.js';
+import { publicKeyOf, SECP256K1_N } from '../../../src/crypto/keys.js';
+import { loadNativeBackend, nobleBackend } from '../../../src/crypto/verifier.js';
 import { CHAIN_ID, genesis, validatorSet } from './helpers.js';
 
 const n = 4;
@@ -176,17 +177,30 @@ describe('certificate verification', () => {
     assert.equal(verifyTimeoutCertificate(tcBy([1, 2], 5, [3, 1], qc), vs, scheme.verifier), false);
   });
 
-  it('secp256k1 signer and verifier agree and reject the wrong key', () => {
-    const secrets = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
-    const verifier = secp256k1Verifier(secrets.map((s) => publicKeyOf(s, true)));
-    const digest = voteDigest(CHAIN_ID, 1, blockId);
-    const sig = secp256k1Signer(secrets[0]).sign(digest);
-    assert.equal(sig.length, 65);
-    assert.equal(verifier.verify(digest, sig, 0), true);
-    assert.equal(verifier.verify(digest, sig, 1), false);
-    assert.equal(verifier.verify(voteDigest(CHAIN_ID, 2, blockId), sig, 0), false);
-    assert.equal(verifier.verify(digest, sig.subarray(0, 64), 0), false);
-  });
+  for (const backend of [nobleBackend(), loadNativeBackend()]) {
+    it(`secp256k1 signer and verifier agree and reject the wrong key, high s and flipped parity (${backend?.name})`, () => {
+      assert.ok(backend, 'the native secp256k1 binding loads on this machine');
+      const secrets = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+      const verifier = secp256k1Verifier(
+        secrets.map((s) => publicKeyOf(s, true)),
+        backend,
+      );
+      const digest = voteDigest(CHAIN_ID, 1, blockId);
+      const sig = secp256k1Signer(secrets[0]).sign(digest);
+      assert.equal(sig.length, 65);
+      assert.equal(verifier.verify(digest, sig, 0), true);
+      assert.equal(verifier.verify(digest, sig, 1), false);
+      assert.equal(verifier.verify(voteDigest(CHAIN_ID, 2, blockId), sig, 0), false);
+      assert.equal(verifier.verify(digest, sig.subarray(0, 64), 0), false);
+      const flipped = sig.slice();
+      flipped[64] ^= 1;
+      assert.equal(verifier.verify(digest, flipped, 0), false, 'the other yParity');
+      const highS = sig.slice();
+      highS.set(bigintToFixed(SECP256K1_N - bytesToBigint(sig.subarray(32, 64)), 32), 32);
+      highS[64] ^= 1; // the high-s twin of a signature has the other parity
+      assert.equal(verifier.verify(digest, highS, 0), false, 'the high-s twin');
+    });
+  }
 
   it('the HMAC test scheme rejects a tag made with another validator key', () => {
     const d = voteDigest(CHAIN_ID, 1, blockId);

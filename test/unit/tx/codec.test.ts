@@ -15,6 +15,7 @@ import {
 import { loadNativeBackend, nobleBackend } from '../../../src/crypto/verifier.js';
 import { LedgerError } from '../../../src/errors.js';
 import {
+  checkTransferEncoding,
   decodeTransfer,
   encodeTransfer,
   MAX_TX_BYTES,
@@ -77,14 +78,24 @@ const ALL_CODES = Object.keys({
   HIGH_S: 1,
 } satisfies Record<TxErrorCode, 1>);
 
+/** decodeTransfer's verdict; checkTransferEncoding (the gossip gate's check) must agree. */
 function codeOf(raw: Uint8Array, chainId = CHAIN_ID): string {
-  try {
-    decodeTransfer(raw, chainId);
-  } catch (e) {
-    assert.ok(e instanceof TxError && e instanceof LedgerError, `not a TxError: ${e}`);
-    return e.code;
-  }
-  return 'accepted';
+  const verdict = (check: () => unknown) => {
+    try {
+      check();
+    } catch (e) {
+      assert.ok(e instanceof TxError && e instanceof LedgerError, `not a TxError: ${e}`);
+      return e.code;
+    }
+    return 'accepted';
+  };
+  const code = verdict(() => decodeTransfer(raw, chainId));
+  assert.equal(
+    verdict(() => checkTransferEncoding(raw, chainId)),
+    code,
+    'checkTransferEncoding disagrees',
+  );
+  return code;
 }
 
 describe('transfer codec', () => {
