@@ -21,12 +21,11 @@ export function gossipInternals(pubsub: GossipSub): GossipsubInternals {
   return pubsub as unknown as GossipsubInternals;
 }
 
-/** The largest number of unsent bytes queued on any peer's gossip stream. */
-export function gossipBacklogBytes(pubsub: GossipSub): number {
-  let max = 0;
+/** How many peers' gossip streams hold more than `bytes` unsent bytes. */
+export function peersWithBacklogOver(pubsub: GossipSub, bytes: number): number {
+  let count = 0;
   for (const stream of gossipInternals(pubsub).streamsOutbound.values()) {
-    const n = stream.rawStream.writeBufferLength;
-    if (n > max) max = n;
+    if (stream.rawStream.writeBufferLength > bytes) count++;
   }
-  return max;
+  return count;
 }

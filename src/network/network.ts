@@ -17,6 +17,7 @@ import type { PrivateKey } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { ConsensusMessage, Transport } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
+import { faultTolerance } from '../genesis/index.js';
 import { DirectMessenger } from './direct.js';
 import { NetworkError, reject } from './errors.js';
 import { Gate, type GateContext, messageLimits, validateGossipConsensus, validateTxBatch } from './gate.js';
@@ -140,7 +141,14 @@ class LedgerNetwork implements Network {
     const inboundQueue = () =>
       new BoundedQueue<InboundJob>(options.inboundQueueMaxMessages, Number.MAX_SAFE_INTEGER, () => 0);
     this.inbound = { proposal: inboundQueue(), timeout: inboundQueue(), transactions: inboundQueue() };
-    this.publisher = new GossipPublisher(libp2p.services.pubsub, topics, options, metrics, this.logger);
+    this.publisher = new GossipPublisher(
+      libp2p.services.pubsub,
+      topics,
+      options,
+      metrics,
+      this.logger,
+      faultTolerance(components.genesis.validators.length),
+    );
     this.direct = new DirectMessenger({
       libp2p,
       protocol: directProtocolFor(components.validatorSet.genesisId),

@@ -15,7 +15,7 @@ export interface NetworkOptions {
   outboundQueueMaxBytes: number;
   /**
    * gossipsub's own queue is unbounded (FACTS.md): this node stops handing it messages
-   * while any peer's gossip stream holds more than this many unsent bytes.
+   * while more than f peers' gossip streams hold more than this many unsent bytes.
    */
   gossipBacklogMaxBytes: number;
   /** Hard cap on a peer's gossip stream buffer; past it libp2p resets the stream. */

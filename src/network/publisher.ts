@@ -2,9 +2,13 @@
  * Outbound gossip with flow control. gossipsub's `publish` resolves once the message is
  * queued and its queue has no bound (FACTS.md), so this node never publishes straight
  * into it: each topic has a BoundedQueue (oldest dropped and counted when full), and one
- * pump hands messages to gossipsub, proposals first, only while every peer's gossip
- * stream holds fewer than gossipBacklogMaxBytes unsent bytes. Over the bound it pauses
- * and looks again after backlogPollMs.
+ * pump hands messages to gossipsub, proposals first, while at most `maxLaggingPeers` peers'
+ * gossip streams hold more than gossipBacklogMaxBytes unsent bytes. Beyond that it pauses
+ * and looks again after backlogPollMs. Tolerating f lagging peers matters: a peer that is
+ * frozen (SIGSTOP, a partition that keeps the TCP connection) never drains, and pausing
+ * for it would stop every proposal and timeout of this node, i.e. one faulty peer could
+ * halt consensus. A lagging peer's stream is bounded anyway (gossipStreamBufferMaxBytes,
+ * past which libp2p resets it) and it catches up by block sync.
  *
  * Transactions are batched (many per message, DESIGN.md): a batch goes out at
  * txBatchMaxTxs transactions, txBatchMaxBytes bytes or txBatchMaxDelayMs after its first
@@ -13,7 +17,7 @@
  */
 import type { GossipSub } from '@libp2p/gossipsub';
 import { encodeTxBatch } from './encoding.js';
-import { gossipBacklogBytes } from './gossip-internals.js';
+import { peersWithBacklogOver } from './gossip-internals.js';
 import type { NetworkLogger, NetworkMetrics } from './interface.js';
 import type { NetworkOptions } from './options.js';
 import { BoundedQueue } from './queues.js';
@@ -54,6 +58,8 @@ export class GossipPublisher {
     private readonly opts: PublisherOptions,
     private readonly metrics: NetworkMetrics,
     private readonly logger: NetworkLogger,
+    /** Peers that may lag without pausing this node's gossip: f of the validator set. */
+    private readonly maxLaggingPeers: number,
   ) {
     const make = () =>
       new BoundedQueue<Outgoing>(
@@ -139,7 +145,7 @@ export class GossipPublisher {
       if (this.stopped) return;
       const kind = TOPIC_KINDS.find((k) => this.queues[k].length > 0);
       if (kind === undefined) return;
-      if (gossipBacklogBytes(this.pubsub) > this.opts.gossipBacklogMaxBytes) {
+      if (peersWithBacklogOver(this.pubsub, this.opts.gossipBacklogMaxBytes) > this.maxLaggingPeers) {
         this.metrics.backpressurePauses++;
         this.pollTimer = setTimeout(() => {
           this.pollTimer = undefined;
