@@ -59,6 +59,8 @@ export const REPLACEMENT_BUMP_PERCENT = 10n;
  * prefixes of the outer list and of the transaction list, at most 5 bytes each below 4 GiB.
  */
 export const BLOCK_FRAMING_BYTES = 10;
+/** Senders remembered by tx hash: a few blocks of full-rate traffic (about 3 MB). */
+const RECOVERED_SENDERS_CACHE = 32_768;
 
 /** Bytes a raw tx takes inside the block's RLP list: itself plus its string prefix. */
 function rlpItemBytes(length: number): number {
@@ -113,6 +115,8 @@ export class Mempool {
   private readonly recentCommitted = new Set<string>();
   private totalBytes = 0;
 
+  /** tx hash (0x-hex) -> recovered sender, bounded (see `recover`). */
+  private readonly recoveredSenders = new Map<string, Address>();
   private readonly counters = {
     admitted: 0,
     replaced: 0,
@@ -145,16 +149,40 @@ export class Mempool {
         throw asMempoolError(e);
       }
       // Dedupe before recovery: a re-gossiped tx costs a keccak, not a signature check.
-      this.checkUnknown(toHex(signed.hash));
+      const key = toHex(signed.hash);
+      this.checkUnknown(key);
       let tx: VerifiedTransfer;
-      this.counters.recoveries++;
       try {
-        tx = recoverSender(signed, this.backend);
+        tx = this.recoverKeyed(signed, key);
       } catch (e) {
         throw asMempoolError(e);
       }
       return this.admit(tx);
     });
+  }
+
+  /**
+   * The sender of a decoded transaction, recovered at most once per node: the sender is a
+   * function of the transaction's bytes, so it is remembered by hash (bounded). Block
+   * execution calls this too: a transaction that reaches a validator in a proposal before
+   * its gossip batch is recovered there, and the batch then costs no second recovery.
+   * Throws TxError BAD_SIGNATURE when no sender can be recovered.
+   */
+  recover(signed: SignedTransfer): VerifiedTransfer {
+    return this.recoverKeyed(signed, toHex(signed.hash));
+  }
+
+  private recoverKeyed(signed: SignedTransfer, key: string): VerifiedTransfer {
+    const from = this.recoveredSenders.get(key);
+    if (from !== undefined) return { ...signed, from };
+    this.counters.recoveries++;
+    const tx = recoverSender(signed, this.backend);
+    if (this.recoveredSenders.size >= RECOVERED_SENDERS_CACHE) {
+      // insertion order: drop the oldest
+      this.recoveredSenders.delete(this.recoveredSenders.keys().next().value!);
+    }
+    this.recoveredSenders.set(key, tx.from);
+    return tx;
   }
 
   /**

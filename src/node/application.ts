@@ -35,7 +35,7 @@ import type { Mempool } from '../mempool/index.js';
 import type { AccountReader, StateParams } from '../state/index.js';
 import type { LedgerStore } from '../store/index.js';
 import type { SyncBase, VerifiedBlock } from '../sync/index.js';
-import { decodeTransfer, recoverSender, type VerifiedTransfer } from '../tx/index.js';
+import { decodeTransfer, type VerifiedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
 import type { NodeLogger } from './logger.js';
 
@@ -355,7 +355,7 @@ export class LedgerApplication implements BlockApplication {
 
   private verified(raw: Uint8Array, hash?: Uint8Array): VerifiedTransfer {
     const pending = hash ? this.c.mempool.get(hash) : this.c.mempool.lookupVerified(raw);
-    return pending ?? recoverSender(decodeTransfer(raw, this.c.params.chainId));
+    return pending ?? this.c.mempool.recover(decodeTransfer(raw, this.c.params.chainId));
   }
 
   private remember(

@@ -4,6 +4,7 @@ import { nobleBackend } from '../../../src/crypto/verifier.js';
 import { LedgerError } from '../../../src/errors.js';
 import { MempoolError, type MempoolErrorCode } from '../../../src/mempool/index.js';
 import {
+  decodeTransfer,
   encodeTransfer,
   MAX_TX_BYTES,
   recoverSender,
@@ -267,6 +268,24 @@ describe('Mempool: the signature is checked once per admitted transaction', () =
     mempool.selectForBlock();
     assert.equal(backend.calls, txs.length);
     assert.equal(mempool.metrics().recoveries, txs.length);
+  });
+
+  it('a sender recovered for a proposal is not recovered again when its gossip batch arrives', () => {
+    const backend = countingBackend();
+    const mempool = pool(funded(2), {}, backend);
+    const early = transfer(1);
+    // a validator executes a proposal holding a tx it has not received by gossip yet
+    const fromProposal = mempool.recover(decodeTransfer(early.raw, CHAIN_ID));
+    assert.deepEqual(fromProposal.from, address(1));
+    assert.equal(backend.calls, 1);
+    assert.deepEqual(mempool.recover(decodeTransfer(early.raw, CHAIN_ID)).from, address(1));
+    assert.equal(mempool.add(early.raw).kind, 'added');
+    assert.equal(backend.calls, 1, 'the batch reuses the sender recovered for the proposal');
+    assert.equal(mempool.metrics().recoveries, 1);
+    // a forged signature still fails, and is not remembered as a sender
+    const forged = transfer(2, { nonce: 0n });
+    const bad = { ...decodeTransfer(forged.raw, CHAIN_ID), r: 0n };
+    assert.throws(() => mempool.recover(bad), /BAD_SIGNATURE|recovered/);
   });
 
   it('addVerified admits a transaction verified elsewhere without recovering it again', () => {
