@@ -8,6 +8,7 @@
  *   GET  /api/v1/txs/:hash       {hash, status: pending | committed (height, index) | unknown}
  *   GET  /api/v1/peers           {peers: PeerView[]}      connected peers and their scores
  *   GET  /api/v1/evidence        {evidence: EvidenceView[]} equivocations this node has seen
+ *   GET  /api/v1/metrics         {mempool, network}       counters, drops under overload
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { NodeApi, RejectionKind, SubmitOutcome } from './reader.js';
@@ -47,6 +48,10 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
 
   app.get('/api/v1/evidence', (_req, res) => {
     res.json({ evidence: api.evidence() });
+  });
+
+  app.get('/api/v1/metrics', (_req, res) => {
+    res.json(api.metrics());
   });
 
   app.post(

@@ -4,6 +4,7 @@ export type {
   ChainReader,
   EvidenceView,
   NodeApi,
+  NodeMetrics,
   NodeStatus,
   PeerView,
   RejectionKind,

@@ -58,8 +58,18 @@ export interface EvidenceView {
   recordedAtMs: number;
 }
 
+/** Counters for operators: what was admitted, rejected and dropped (JSON numbers). */
+export interface NodeMetrics {
+  /** Admissions, rejections by code, recoveries, size (src/mempool MempoolMetrics). */
+  mempool: object;
+  /** Gate verdicts per message kind, rejections by code, drops under overload, redials
+   * (src/network NetworkMetrics); null before the network has started. */
+  network: object | null;
+}
+
 export interface ChainReader {
   status(): NodeStatus;
+  metrics(): NodeMetrics;
   peers(): PeerView[];
   evidence(): EvidenceView[];
   /** The status of a transaction by its 32-byte hash. */

@@ -554,6 +554,10 @@ export class LedgerNode {
     return {
       status: () => this.status(),
       peers: () => this.peers(),
+      metrics: () => ({
+        mempool: this.mempool.metrics(),
+        network: this.network ? this.network.metrics() : null,
+      }),
       evidence: () => this.evidence(),
       transactionStatus: (hash) => this.transactionStatus(hash),
       submitTransactions: (raws) => this.submitTransactions(raws),

@@ -442,6 +442,11 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
         10_000,
       );
       t.diagnostic(`node ${node.index}: adversary's score after forged transactions only: ${score}`);
+      // and the operator sees it in the node's counters
+      const { body } = await getJson<{ network: { gateErrors: Record<string, number> } }>(
+        `${node.apiUrl}/api/v1/metrics`,
+      );
+      assert.ok((body.network.gateErrors.INVALID_TX ?? 0) >= 1, JSON.stringify(body.network.gateErrors));
     }
   });
 

@@ -42,6 +42,7 @@ function fakeApi(submitted: Uint8Array[][]): NodeApi {
       peerId: 'p',
     }),
     peers: () => [PEER],
+    metrics: () => ({ mempool: { admitted: 3 }, network: null }),
     evidence: () => [EVIDENCE],
     transactionStatus: (hash) => {
       const hex = `0x${Buffer.from(hash).toString('hex')}`;
@@ -99,13 +100,15 @@ describe('HTTP API gate', () => {
       assert.ok(k in body, k);
   });
 
-  it('serves peers with their scores and the evidence held', async () => {
+  it('serves peers with their scores, the evidence held and the metrics', async () => {
     const peers = await fetch(`${base}/api/v1/peers`);
     assert.equal(peers.status, 200);
     assert.deepEqual(await peers.json(), { peers: [PEER] });
     const evidence = await fetch(`${base}/api/v1/evidence`);
     assert.equal(evidence.status, 200);
     assert.deepEqual(await evidence.json(), { evidence: [EVIDENCE] });
+    const metrics = await fetch(`${base}/api/v1/metrics`);
+    assert.deepEqual(await metrics.json(), { mempool: { admitted: 3 }, network: null });
   });
 
   it('accepts a raw tx as a JSON string or text/plain, and a batch', async () => {
