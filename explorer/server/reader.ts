@@ -38,7 +38,7 @@ export type TxStatus =
 /** A connected libp2p peer, as this node sees it. */
 export interface PeerView {
   peerId: string;
-  /** What genesis says the peer is; 'unknown' cannot happen (the gater refuses others). */
+  /** What genesis says the peer is; 'unknown' only for a connection the gater is closing. */
   role: 'validator' | 'observer' | 'unknown';
   /** Validator index (validators only). */
   validator?: number;

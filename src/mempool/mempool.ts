@@ -59,7 +59,7 @@ export const REPLACEMENT_BUMP_PERCENT = 10n;
  * prefixes of the outer list and of the transaction list, at most 5 bytes each below 4 GiB.
  */
 export const BLOCK_FRAMING_BYTES = 10;
-/** Senders remembered by tx hash: a few blocks of full-rate traffic (about 3 MB). */
+/** Senders remembered by tx hash: a few blocks of full-rate traffic (about 6-8 MB). */
 const RECOVERED_SENDERS_CACHE = 32_768;
 
 /** Bytes a raw tx takes inside the block's RLP list: itself plus its string prefix. */

@@ -130,6 +130,7 @@ export class DirectMessenger {
       while (box.queue.length > 0 && !this.stopped) {
         const stream = box.stream ?? (await this.open(peer, box));
         if (!stream) {
+          if (this.stopped) return;
           const delay = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** box.failures);
           box.failures++;
           box.retry = setTimeout(() => {

@@ -21,11 +21,15 @@ export function gossipInternals(pubsub: GossipSub): GossipsubInternals {
   return pubsub as unknown as GossipsubInternals;
 }
 
-/** How many peers' gossip streams hold more than `bytes` unsent bytes. */
-export function peersWithBacklogOver(pubsub: GossipSub, bytes: number): number {
+/** How many of the peers that `counts` selects hold more than `bytes` unsent gossip bytes. */
+export function peersWithBacklogOver(
+  pubsub: GossipSub,
+  bytes: number,
+  counts: (peerId: string) => boolean,
+): number {
   let count = 0;
-  for (const stream of gossipInternals(pubsub).streamsOutbound.values()) {
-    if (stream.rawStream.writeBufferLength > bytes) count++;
+  for (const [peer, stream] of gossipInternals(pubsub).streamsOutbound) {
+    if (stream.rawStream.writeBufferLength > bytes && counts(peer)) count++;
   }
   return count;
 }

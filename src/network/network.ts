@@ -148,6 +148,7 @@ class LedgerNetwork implements Network {
       metrics,
       this.logger,
       faultTolerance(components.genesis.validators.length),
+      (peer) => registry.validatorIndexOf(peer) !== undefined,
     );
     this.direct = new DirectMessenger({
       libp2p,

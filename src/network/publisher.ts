@@ -2,8 +2,9 @@
  * Outbound gossip with flow control. gossipsub's `publish` resolves once the message is
  * queued and its queue has no bound (FACTS.md), so this node never publishes straight
  * into it: each topic has a BoundedQueue (oldest dropped and counted when full), and one
- * pump hands messages to gossipsub, proposals first, while at most `maxLaggingPeers` peers'
- * gossip streams hold more than gossipBacklogMaxBytes unsent bytes. Beyond that it pauses
+ * pump hands messages to gossipsub, proposals first, while at most `maxLaggingPeers`
+ * validators' gossip streams hold more than gossipBacklogMaxBytes unsent bytes (observers
+ * never pause it: they follow by block sync). Beyond that it pauses
  * and looks again after backlogPollMs. Tolerating f lagging peers matters: a peer that is
  * frozen (SIGSTOP, a partition that keeps the TCP connection) never drains, and pausing
  * for it would stop every proposal and timeout of this node, i.e. one faulty peer could
@@ -58,8 +59,9 @@ export class GossipPublisher {
     private readonly opts: PublisherOptions,
     private readonly metrics: NetworkMetrics,
     private readonly logger: NetworkLogger,
-    /** Peers that may lag without pausing this node's gossip: f of the validator set. */
+    /** Validators that may lag without pausing this node's gossip: f. */
     private readonly maxLaggingPeers: number,
+    private readonly isValidatorPeer: (peerId: string) => boolean,
   ) {
     const make = () =>
       new BoundedQueue<Outgoing>(
@@ -145,7 +147,12 @@ export class GossipPublisher {
       if (this.stopped) return;
       const kind = TOPIC_KINDS.find((k) => this.queues[k].length > 0);
       if (kind === undefined) return;
-      if (peersWithBacklogOver(this.pubsub, this.opts.gossipBacklogMaxBytes) > this.maxLaggingPeers) {
+      const lagging = peersWithBacklogOver(
+        this.pubsub,
+        this.opts.gossipBacklogMaxBytes,
+        this.isValidatorPeer,
+      );
+      if (lagging > this.maxLaggingPeers) {
         this.metrics.backpressurePauses++;
         this.pollTimer = setTimeout(() => {
           this.pollTimer = undefined;

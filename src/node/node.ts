@@ -38,9 +38,10 @@ import {
   type ValidatorSet,
 } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
-import { keccak256 } from '../crypto/hash.js';
+import { keccak256, keccakBackend } from '../crypto/hash.js';
 import { addressOf, publicKeyOf, toChecksumAddress } from '../crypto/keys.js';
 import { readKeystoreFile } from '../crypto/keystore.js';
+import { defaultBackend } from '../crypto/verifier.js';
 import { type Genesis, genesisDocumentHash, loadGenesisFile, peerIdOfPublicKey } from '../genesis/index.js';
 import { Mempool, MempoolError } from '../mempool/index.js';
 import {
@@ -263,6 +264,8 @@ export class LedgerNode {
         height: this.store.head().height,
         api: `http://${this.options.apiHost}:${this.apiPort}`,
         p2p: this.network.getMultiaddrs(),
+        // a silent fallback to the pure-JS backends would cost most of the throughput
+        crypto: { signatures: defaultBackend().name, keccak: keccakBackend },
       },
       'node started',
     );

@@ -28,6 +28,9 @@ import { NodeError } from './errors.js';
 const GENESIS_KEY = 'genesisHash';
 const SAFETY_KEY = 'safety';
 const EVIDENCE_PREFIX = 'evidence:';
+/** The first key after every evidence key (';' follows ':'). */
+const EVIDENCE_END = 'evidence;';
+const MAX_EVIDENCE_RECORDS = 1000;
 
 /** Equivocation evidence as stored and served: the two signed messages, 0x-hex encoded. */
 export interface EvidenceRecord {
@@ -47,6 +50,8 @@ export class LmdbSafetyStore implements SafetyStore {
   private closed = false;
   /** Evidence keys written in this process (their puts may still be in flight). */
   private readonly evidenceKeys = new Set<string>();
+  /** Evidence records held (counted on first use). */
+  private evidenceCount: number | undefined;
 
   private constructor(
     private readonly env: RootDatabase<Buffer, string>,
@@ -97,10 +102,17 @@ export class LmdbSafetyStore implements SafetyStore {
     });
   }
 
-  /** Keeps equivocation evidence (once per kind, round and validator). */
+  /**
+   * Keeps equivocation evidence (once per kind, round and validator, at most
+   * MAX_EVIDENCE_RECORDS: a byzantine leader could equivocate in every round it leads, and
+   * the first records already prove it). A failed write is a storage failure like any other.
+   */
   recordEvidence(e: Evidence, nowMs: number): void {
     const key = `${EVIDENCE_PREFIX}${e.kind}:${e.round}:${e.validator}`;
     if (this.closed || this.evidenceKeys.has(key) || this.env.get(key) !== undefined) return;
+    this.evidenceCount ??= this.evidenceKeysOnDisk();
+    if (this.evidenceCount >= MAX_EVIDENCE_RECORDS) return;
+    this.evidenceCount++;
     this.evidenceKeys.add(key);
     const [first, second] =
       e.kind === 'proposal'
@@ -116,17 +128,31 @@ export class LmdbSafetyStore implements SafetyStore {
     };
     this.tail = this.tail.then(async () => {
       if (this.failure || this.closed) return;
-      await this.env.put(key, Buffer.from(JSON.stringify(record)));
+      try {
+        await this.env.put(key, Buffer.from(JSON.stringify(record)));
+      } catch (err) {
+        // never leave the chain rejected: safety writes queued behind must still run or fail
+        this.failure = err as Error;
+        this.onFailure(this.failure);
+      }
     });
   }
 
-  /** Every piece of evidence recorded, oldest round first per kind. */
+  private evidenceKeysOnDisk(): number {
+    return this.env.getKeysCount({ start: EVIDENCE_PREFIX, end: EVIDENCE_END });
+  }
+
+  /** Every piece of evidence recorded, by kind, then round, then validator. */
   evidence(): EvidenceRecord[] {
     const out: EvidenceRecord[] = [];
-    for (const { value } of this.env.getRange({ start: EVIDENCE_PREFIX, end: 'evidence;' })) {
-      out.push(JSON.parse(Buffer.from(value).toString('utf8')) as EvidenceRecord);
+    for (const { value } of this.env.getRange({ start: EVIDENCE_PREFIX, end: EVIDENCE_END })) {
+      try {
+        out.push(JSON.parse(Buffer.from(value).toString('utf8')) as EvidenceRecord);
+      } catch {
+        // a damaged record is skipped, not a reason to hide the others
+      }
     }
-    return out.sort((a, b) => a.round - b.round || a.validator - b.validator);
+    return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.round - b.round || a.validator - b.validator);
   }
 
   /** Resolves when every persist issued so far has landed (or failed). */

@@ -29,7 +29,7 @@ function fakePubsub(backlogs: number[]) {
   return { pubsub, published, streamsOutbound };
 }
 
-function publisherOver(pubsub: GossipSub, maxLaggingPeers: number) {
+function publisherOver(pubsub: GossipSub, maxLaggingPeers: number, observers: string[] = []) {
   const metrics = emptyMetrics();
   const publisher = new GossipPublisher(
     pubsub,
@@ -38,6 +38,7 @@ function publisherOver(pubsub: GossipSub, maxLaggingPeers: number) {
     metrics,
     { info() {}, warn() {}, debug() {} },
     maxLaggingPeers,
+    (peer) => !observers.includes(peer),
   );
   publisher.start();
   return { publisher, metrics };
@@ -49,6 +50,15 @@ describe('gossip publisher flow control', () => {
     const { publisher, metrics } = publisherOver(pubsub, 1);
     for (let i = 0; i < 5; i++) publisher.enqueue('proposal', Uint8Array.of(i));
     await waitFor('5 published despite one frozen peer', () => published.length === 5);
+    assert.equal(metrics.backpressurePauses, 0);
+    publisher.stop();
+  });
+
+  it('never pauses for observers, however backed up', async () => {
+    const { pubsub, published } = fakePubsub([10 * BOUND, 10 * BOUND, 0]);
+    const { publisher, metrics } = publisherOver(pubsub, 1, ['peer-0']);
+    for (let i = 0; i < 5; i++) publisher.enqueue('proposal', Uint8Array.of(i));
+    await waitFor('5 published: one validator and one observer lag', () => published.length === 5);
     assert.equal(metrics.backpressurePauses, 0);
     publisher.stop();
   });
