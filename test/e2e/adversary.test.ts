@@ -55,7 +55,10 @@ import {
   PASSPHRASE,
   postJson,
   spawnNode,
+  stopCleanly,
   type TestNet,
+  tailOf,
+  validatorArgs,
   waitUntil,
 } from './helpers.js';
 
@@ -100,14 +103,6 @@ interface Honest extends NodeProcess {
   logs: LogLine[];
 }
 
-function tail(node: NodeProcess): string {
-  const state =
-    node.child.exitCode === null && node.child.signalCode === null
-      ? 'running'
-      : `exited ${node.child.exitCode ?? node.child.signalCode}`;
-  return `[node ${node.index}: ${state}; last output:]\n${node.output.join('').split('\n').slice(-15).join('\n')}`;
-}
-
 /** Spawns validator `index` as a process and keeps its parsed log lines (all of them). */
 function spawnHonest(
   net: TestNet,
@@ -117,28 +112,7 @@ function spawnHonest(
   level: string,
 ): Honest {
   const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${p2pPorts[i]}`;
-  const node = spawnNode(
-    index,
-    [
-      '--genesis',
-      net.genesisPath,
-      '--key',
-      net.keyPaths[index],
-      '--data',
-      join(net.dir, `data-${index}`),
-      '--listen',
-      p2p(index),
-      // every other validator, the adversary's address included: it is listed in genesis
-      ...net.genesis.validators.flatMap((v, j) =>
-        j === index ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
-      ),
-      '--api-port',
-      String(apiPort),
-      '--log-level',
-      level,
-    ],
-    apiPort,
-  );
+  const node = spawnNode(index, validatorArgs(net, index, p2pPorts, apiPort, level), apiPort);
   const logs: LogLine[] = [];
   let partial = '';
   node.child.stdout?.on('data', (chunk: Buffer) => {
@@ -244,9 +218,9 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
 
     for (const node of honest) {
       await waitUntil(
-        `node ${node.index} to serve status with the 2 other honest peers and height >= 1\n${tail(node)}`,
+        `node ${node.index} to serve status with the 2 other honest peers and height >= 1\n${tailOf(node)}`,
         async () => {
-          if (node.child.exitCode !== null) throw new Error(`node ${node.index} exited\n${tail(node)}`);
+          if (node.child.exitCode !== null) throw new Error(`node ${node.index} exited\n${tailOf(node)}`);
           const s = await status(node);
           return s.peers >= 2 && s.height >= 1 ? s : undefined;
         },
@@ -266,7 +240,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     );
     for (const node of honest) {
       await waitUntil(
-        `node ${node.index} to list the adversary (validator ${ADVERSARY}) among its peers\n${tail(node)}`,
+        `node ${node.index} to list the adversary (validator ${ADVERSARY}) among its peers\n${tailOf(node)}`,
         async () =>
           (await peersOf(node)).some((p) => p.peerId === adversary!.peerId && p.validator === ADVERSARY)
             ? true
@@ -351,7 +325,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       aId = a.peerId.toString();
       for (let attempt = 1; attempt <= 5; attempt++) await dialOnce(a, attempt);
       await waitUntil(
-        `validator ${target.index} to log "${REFUSED_MSG}" for ${aId}\n${tail(target)}`,
+        `validator ${target.index} to log "${REFUSED_MSG}" for ${aId}\n${tailOf(target)}`,
         async () => (refusalsOf(aId).length > 0 ? true : undefined),
         10_000,
       );
@@ -361,7 +335,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       bId = b.peerId.toString();
       await dialOnce(b, 1);
       await waitUntil(
-        `validator ${target.index} to log "${REFUSED_MSG}" for ${bId}\n${tail(target)}`,
+        `validator ${target.index} to log "${REFUSED_MSG}" for ${bId}\n${tailOf(target)}`,
         async () => (refusalsOf(bId).length > 0 ? true : undefined),
         10_000,
       );
@@ -421,7 +395,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     await publishBatch('the valid sentinel transfer', sentinel.raw);
     for (const node of honest) {
       await waitUntil(
-        `the adversary's valid transfer to be pending or committed on node ${node.index}\n${tail(node)}`,
+        `the adversary's valid transfer to be pending or committed on node ${node.index}\n${tailOf(node)}`,
         async () => {
           const s = await txStatus(node, toHex(sentinel.hash));
           return s === 'pending' || s === 'committed' ? s : undefined;
@@ -474,7 +448,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       const before = rejectedAt(kind, code);
       await send();
       await waitUntil(
-        `node 0 to reject ${what} from the adversary (${kind} ${code})\n${tail(gatekeeper)}`,
+        `node 0 to reject ${what} from the adversary (${kind} ${code})\n${tailOf(gatekeeper)}`,
         async () => (rejectedAt(kind, code) > before ? true : undefined),
         10_000,
         25,
@@ -589,7 +563,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     const scores: string[] = [];
     for (const node of honest) {
       const score = await waitUntil(
-        `node ${node.index} to score the adversary below 0 (GET /api/v1/peers: ${scores.join(', ')})\n${tail(node)}`,
+        `node ${node.index} to score the adversary below 0 (GET /api/v1/peers: ${scores.join(', ')})\n${tailOf(node)}`,
         async () => {
           const p = (await peersOf(node)).find((x) => x.peerId === advId);
           if (p) scores[node.index] = `node ${node.index}: ${p.score}`;
@@ -602,7 +576,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     // node 0's gate rejected all of the above: past the graylist threshold (scores are
     // cached for a heartbeat, so the last penalties show a little later)
     const s0 = await waitUntil(
-      `node 0 to score the adversary below the graylist threshold ${GRAYLIST}\n${tail(gatekeeper)}`,
+      `node 0 to score the adversary below the graylist threshold ${GRAYLIST}\n${tailOf(gatekeeper)}`,
       async () => {
         const p = (await peersOf(gatekeeper)).find((x) => x.peerId === advId);
         return p && p.score < GRAYLIST ? p.score : undefined;
@@ -614,7 +588,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     // the honest validators kept committing all along
     for (const [i, node] of honest.entries()) {
       await waitUntil(
-        `node ${node.index} to commit 3 more blocks after the attack (from ${heightsBefore[i]})\n${tail(node)}`,
+        `node ${node.index} to commit 3 more blocks after the attack (from ${heightsBefore[i]})\n${tailOf(node)}`,
         async () => ((await status(node)).height >= heightsBefore[i] + 3 ? true : undefined),
         20_000,
       );
@@ -632,7 +606,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     for (const node of honest) {
       for (const [hash, what] of valid) {
         await waitUntil(
-          `${what} (${hash}) committed on node ${node.index}\n${tail(node)}`,
+          `${what} (${hash}) committed on node ${node.index}\n${tailOf(node)}`,
           async () => ((await txStatus(node, hash)) === 'committed' ? true : undefined),
           20_000,
         );
@@ -644,19 +618,9 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
     // stop everyone, then read the stores: the same blocks at every common height
     await adversary!.stop();
     adversary = undefined;
-    for (const node of honest) node.child.kill('SIGTERM');
-    const exits = await Promise.all(
-      honest.map((n) =>
-        Promise.race([
-          n.exit,
-          new Promise<never>((_, fail) =>
-            setTimeout(() => fail(new Error(`node ${n.index} did not stop\n${tail(n)}`)), 10_000),
-          ),
-        ]),
-      ),
-    );
+    const exits = await stopCleanly(honest);
     for (const [i, e] of exits.entries())
-      assert.deepEqual(e, { code: 0, signal: null }, `node ${honest[i].index} exit\n${tail(honest[i])}`);
+      assert.deepEqual(e, { code: 0, signal: null }, `node ${honest[i].index} exit\n${tailOf(honest[i])}`);
 
     const genesisHash = genesisBlockOf(net.genesis).hash;
     const stores = honest.map((n) =>

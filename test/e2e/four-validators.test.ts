@@ -19,6 +19,7 @@ import {
   type NodeProcess,
   postJson,
   spawnValidators,
+  stopCleanly,
   type TestNet,
   tailOf,
   waitUntil,
@@ -116,17 +117,7 @@ describe('four validators as processes', { timeout: 180_000 }, () => {
     assert.equal(unknown.body.status, 'unknown');
 
     // 4. clean shutdown on SIGTERM
-    for (const node of nodes) node.child.kill('SIGTERM');
-    const exits = await Promise.all(
-      nodes.map((n) =>
-        Promise.race([
-          n.exit,
-          new Promise<never>((_, fail) =>
-            setTimeout(() => fail(new Error(`node ${n.index} did not stop\n${tailOf(n)}`)), 10_000),
-          ),
-        ]),
-      ),
-    );
+    const exits = await stopCleanly(nodes);
     for (const [i, e] of exits.entries())
       assert.deepEqual(e, { code: 0, signal: null }, `node ${i} exit\n${tailOf(nodes[i])}`);
 

@@ -202,31 +202,59 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
 export async function spawnValidators(net: TestNet, logLevel = 'info'): Promise<NodeProcess[]> {
   const n = net.genesis.validators.length;
   const ports = await freePorts(2 * n);
-  const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
   return net.genesis.validators.map((v, i) => ({
-    p2pAddress: `${p2p(i)}/p2p/${v.peerId}`,
-    ...spawnNode(
-      i,
-      [
-        '--genesis',
-        net.genesisPath,
-        '--key',
-        net.keyPaths[i],
-        '--data',
-        join(net.dir, `data-${i}`),
-        '--listen',
-        p2p(i),
-        ...net.genesis.validators.flatMap((v, j) =>
-          j === i ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
-        ),
-        '--api-port',
-        String(ports[n + i]),
-        '--log-level',
-        logLevel,
-      ],
-      ports[n + i],
-    ),
+    p2pAddress: `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${v.peerId}`,
+    ...spawnNode(i, validatorArgs(net, i, ports.slice(0, n), ports[n + i], logLevel), ports[n + i]),
   }));
+}
+
+/**
+ * `ledger node` arguments for validator `i` of `net`: its key and data directory, listening
+ * on 127.0.0.1:p2pPorts[i] and bootstrapping from every other validator's port.
+ */
+export function validatorArgs(
+  net: TestNet,
+  i: number,
+  p2pPorts: readonly number[],
+  apiPort: number,
+  logLevel: string,
+): string[] {
+  const p2p = (j: number) => `/ip4/127.0.0.1/tcp/${p2pPorts[j]}`;
+  return [
+    '--genesis',
+    net.genesisPath,
+    '--key',
+    net.keyPaths[i],
+    '--data',
+    join(net.dir, `data-${i}`),
+    '--listen',
+    p2p(i),
+    ...net.genesis.validators.flatMap((v, j) =>
+      j === i ? [] : ['--bootstrap', `${p2p(j)}/p2p/${v.peerId}`],
+    ),
+    '--api-port',
+    String(apiPort),
+    '--log-level',
+    logLevel,
+  ];
+}
+
+/** SIGTERM to every node; resolves with their exits, or fails naming a node that hangs. */
+export async function stopCleanly(
+  nodes: readonly NodeProcess[],
+  timeoutMs = 10_000,
+): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>> {
+  for (const node of nodes) node.child.kill('SIGTERM');
+  return Promise.all(
+    nodes.map((n) =>
+      Promise.race([
+        n.exit,
+        new Promise<never>((_, fail) =>
+          setTimeout(() => fail(new Error(`node ${n.index} did not stop\n${tailOf(n)}`)), timeoutMs),
+        ),
+      ]),
+    ),
+  );
 }
 
 /** Spawns the observer `i` of `net`, bootstrapping from `peers` (their p2pAddress). */
