@@ -117,6 +117,7 @@ try {
   let submitted = 0;
   let doneUpTo = 0;
   const satStart = performance.now();
+  const satCpu = process.cpuUsage();
   let target = 0;
   const submitBatch = async (txs: SignedTransfer[]) => {
     const node = nodes[target++ % N];
@@ -146,6 +147,9 @@ try {
   );
   const satEnd = Math.max(...queue.map((t) => committedAt.get(hexOf.get(t)!)!));
   const satBlocks = blockTxs.slice(satBlocksFrom).filter((n) => n > 0);
+  // the generator shares the 2 cores with the nodes: how much of them it took
+  const genCpu = process.cpuUsage(satCpu);
+  const generatorCores = (genCpu.user + genCpu.system) / 1000 / (satEnd - satStart);
   const saturationTps = queue.length / ((satEnd - satStart) / 1000);
   console.error(`saturation: ${queue.length} txs in ${((satEnd - satStart) / 1000).toFixed(1)} s`);
 
@@ -202,6 +206,7 @@ try {
       saturationBlocksWithTxs: satBlocks.length,
       saturationTxsPerBlockP50: percentile(satBlocks, 50),
       saturationTxsPerBlockMax: Math.max(...satBlocks),
+      generatorCpuCores: Number(generatorCores.toFixed(2)),
       latencyRateTxPerSec: Math.round(rate),
       latencyTxs: count,
       latencyP50Ms: Math.round(percentile(latencies, 50)),
