@@ -65,6 +65,9 @@ export interface NodeMetrics {
   /** Gate verdicts per message kind, rejections by code, drops under overload, redials
    * (src/network NetworkMetrics); null before the network has started. */
   network: object | null;
+  /** A validator's round, highest QC/TC rounds, last voted and timeout rounds, blocks in
+   * its tree (src/consensus CoreStatus); null on an observer. */
+  consensus: object | null;
 }
 
 export interface ChainReader {

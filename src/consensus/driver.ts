@@ -76,6 +76,46 @@ export interface DriverPorts {
   safetyStore: SafetyStore;
   app: BlockApplication;
   onEvidence?: (evidence: Evidence) => void;
+  /**
+   * Sees every event the core steps on and every action it returns, in order: an
+   * operator's window into a stalled round (the node logs these at debug level).
+   */
+  trace?: (step: TraceRecord) => void;
+}
+
+/** One line of the consensus trace: small, with rounds and peers, never signatures. */
+export type TraceRecord = { dir: 'in' | 'out'; type: string; round?: number; peer?: number; repeat?: true };
+
+function traceIn(e: ConsensusEvent): TraceRecord {
+  switch (e.type) {
+    case 'proposal':
+      return { dir: 'in', type: e.type, peer: e.from, round: e.proposal.block.header.round };
+    case 'vote':
+      return { dir: 'in', type: e.type, peer: e.from, round: e.vote.round };
+    case 'timeout':
+      return { dir: 'in', type: e.type, peer: e.from, round: e.timeout.round };
+    case 'payloadReady':
+      return { dir: 'in', type: e.type, round: e.round };
+    default:
+      return { dir: 'in', type: e.type };
+  }
+}
+
+function traceOut(a: ConsensusAction): TraceRecord {
+  switch (a.type) {
+    case 'broadcastProposal':
+      return { dir: 'out', type: a.type, round: a.proposal.block.header.round };
+    case 'sendVote':
+      return { dir: 'out', type: a.type, peer: a.to, round: a.vote.round };
+    case 'broadcastTimeout':
+      return { dir: 'out', type: a.type, round: a.timeout.round, ...(a.repeat ? { repeat: true } : {}) };
+    case 'requestPayload':
+      return { dir: 'out', type: a.type, round: a.round };
+    case 'fetchBlock':
+      return { dir: 'out', type: a.type, peer: a.from };
+    default:
+      return { dir: 'out', type: a.type };
+  }
 }
 
 export class ConsensusDriver {
@@ -126,7 +166,12 @@ export class ConsensusDriver {
     try {
       while (this.queue.length > 0 && !this.stopped) {
         const next = this.queue.shift()!;
-        for (const action of this.core.step(this.ports.clock.now(), next)) this.dispatch(action);
+        const trace = this.ports.trace;
+        if (trace) trace(traceIn(next));
+        for (const action of this.core.step(this.ports.clock.now(), next)) {
+          if (trace) trace(traceOut(action));
+          this.dispatch(action);
+        }
       }
     } finally {
       this.draining = false;

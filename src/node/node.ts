@@ -304,6 +304,9 @@ export class LedgerNode {
       clock: this.clock,
       safetyStore: this.safety,
       app: this.app,
+      trace: this.options.traceConsensus
+        ? (record) => this.log.debug({ ...record, r: this.core?.status().round }, 'consensus')
+        : undefined,
       onEvidence: (e) => {
         this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence');
         this.safety.recordEvidence(e, Date.now());
@@ -552,6 +555,13 @@ export class LedgerNode {
     }));
   }
 
+  /** Where this validator's consensus stands: the first thing to read when rounds stall. */
+  private consensusMetrics() {
+    if (!this.core) return null;
+    const { committedId, ...figures } = this.core.status();
+    return { ...figures, running: this.driver !== undefined };
+  }
+
   /** The narrow interface the HTTP API reads. */
   api(): NodeApi {
     return {
@@ -559,6 +569,7 @@ export class LedgerNode {
       peers: () => this.peers(),
       metrics: () => ({
         mempool: this.mempool.metrics(),
+        consensus: this.consensusMetrics(),
         network: this.network ? this.network.metrics() : null,
       }),
       evidence: () => this.evidence(),

@@ -25,6 +25,8 @@ export interface NodeOptions {
   maxTimeoutExponent?: number;
   /** After an empty block, wait up to this long for transactions (default min(250, base/4)). */
   emptyBlockDelayMs?: number;
+  /** Log every consensus event and action (`--log-level trace`): for diagnosing a stalled round. */
+  traceConsensus?: boolean;
 }
 
 export const DEFAULT_API_PORT = 8080;

@@ -30,12 +30,29 @@ export class SyncPolicy {
   private readonly failedAt = new Map<number, string>();
   private nextId = 1;
   private targetHeight = 0;
+  private certifiedHeight = 0;
 
   constructor(private readonly o: SyncOptions) {}
 
-  /** The highest height seen certified (or served) on the network. */
+  /** The highest height seen certified (or served) on the network: how far to fetch. */
   get target(): number {
     return this.targetHeight;
+  }
+
+  /** The highest height proven certified by a verified QC (proposals seen). */
+  get certified(): number {
+    return this.certifiedHeight;
+  }
+
+  /**
+   * The highest committed head a peer has shown it can serve: what sync can fetch. A
+   * certified block need not be committed anywhere (2-chain commits need consecutive
+   * rounds), so this, not `certified`, decides whether a validator is behind.
+   */
+  get networkHead(): number {
+    let max = 0;
+    for (const p of this.peers.values()) if (p.head !== undefined && p.head > max) max = p.head;
+    return max;
   }
 
   addPeer(peer: string): void {
@@ -54,12 +71,18 @@ export class SyncPolicy {
     for (const id of peers) this.addPeer(id);
   }
 
-  /** A height the network has certified (e.g. a proposal's parent). */
+  /** A height to fetch up to. */
   observeTarget(height: number): void {
     if (height > this.targetHeight) this.targetHeight = height;
   }
 
-  /** A peer reported its committed head (in a response). */
+  /** A height proven certified (a verified proposal at height h certifies h - 1). */
+  observeCertified(height: number): void {
+    if (height > this.certifiedHeight) this.certifiedHeight = height;
+    this.observeTarget(height);
+  }
+
+  /** A peer's committed head, as far as its response showed it (see BlockSync.onResponse). */
   observePeerHead(peer: string, head: number, nowMs: number): void {
     this.addPeer(peer);
     const p = this.peers.get(peer)!;
@@ -68,14 +91,44 @@ export class SyncPolicy {
     this.observeTarget(head);
   }
 
-  /** Far enough behind to leave consensus and sync. */
+  /** Far enough behind what peers can serve to leave consensus and sync. */
   isBehind(head: number): boolean {
-    return this.targetHeight - head > this.o.lagThresholdBlocks;
+    return this.networkHead - head > this.o.lagThresholdBlocks;
   }
 
-  /** Close enough to the network to (re)join consensus. */
+  /** Close enough to what peers can serve to (re)join consensus. */
   isCaughtUp(head: number): boolean {
-    return this.targetHeight - head <= this.o.joinSlackBlocks;
+    return this.networkHead - head <= this.o.joinSlackBlocks;
+  }
+
+  /** Certified blocks far above the head: ask peers how far they have committed. */
+  shouldProbe(head: number): boolean {
+    return this.certifiedHeight - head > this.o.lagThresholdBlocks;
+  }
+
+  /**
+   * One-block requests above the head to each peer whose head is unknown or older than
+   * peerHeadTtlMs (not backing off, nothing in flight), within the in-flight bound: the
+   * answers tell a validator still in consensus whether it is behind.
+   */
+  planProbes(head: number, nowMs: number): PlannedRequest[] {
+    const out: PlannedRequest[] = [];
+    for (const [peer, p] of this.peers) {
+      if (this.inFlight.size >= this.o.maxInFlightRequests) break;
+      if (p.backoffUntilMs > nowMs || p.inFlight > 0) continue;
+      if (p.head !== undefined && nowMs - p.headAtMs < this.o.peerHeadTtlMs) continue;
+      const req: PlannedRequest = {
+        id: this.nextId++,
+        peer,
+        fromHeight: head + 1,
+        count: 1,
+        deadlineMs: nowMs + this.o.requestTimeoutMs,
+      };
+      this.inFlight.set(req.id, req);
+      p.inFlight++;
+      out.push(req);
+    }
+    return out;
   }
 
   inFlightCount(): number {

@@ -1,15 +1,25 @@
 /**
  * BlockSync: the client side of block sync. It learns how far the network is (heights of
- * certified blocks seen in proposals, heads reported in responses), asks peers for ranges
- * (SyncPolicy), checks each response on arrival (QCs, links), buffers it, and applies the
- * blocks that a contiguous run from the local head proves committed (verifyRange): each
- * is executed, its state root checked and handed to the chain with its verified QC.
+ * certified blocks seen in proposals, committed heads shown in responses), asks peers for
+ * ranges (SyncPolicy), checks each response on arrival (QCs, links), buffers it, and
+ * applies the blocks that a contiguous run from the local head proves committed
+ * (verifyRange): each is executed, its state root checked and handed to the chain with
+ * its verified QC.
  *
  * Modes. An observer follows the chain by sync only: it fetches whenever the network is
  * ahead. A validator runs consensus and fetches only while syncing. Both report `syncing`
- * from more than lagThresholdBlocks behind until within joinSlackBlocks (hysteresis, so
- * the normal lag of a follower does not flap); `onSyncingChange` tells a validator's node
- * to stop consensus (true) and to rebuild it on the new head (false).
+ * from more than lagThresholdBlocks behind the committed head peers have shown until
+ * within joinSlackBlocks of it (hysteresis, so the normal lag of a follower does not
+ * flap); `onSyncingChange` tells a validator's node to stop consensus (true) and to
+ * rebuild it on the new head (false).
+ *
+ * Certified is not committed. A proposal at height h proves h - 1 certified, not
+ * committed: while rounds fail in a pattern that certifies blocks but never two in
+ * consecutive rounds, the certified chain runs ahead of every node's commits. Leaving
+ * consensus then would be wrong (there is nothing to fetch, and a validator out of
+ * consensus cannot help commit it): an e2e run lost two of three live validators that way
+ * for good. So certified heights far ahead only make a validator probe its peers (one
+ * block each); it syncs when a peer shows committed blocks it lacks.
  *
  * Bad data: a response that fails a check is dropped whole, its peer penalised (typed
  * SyncError with a peer-fault code) and backed off, and the range is asked of another peer.
@@ -94,8 +104,7 @@ export class BlockSync {
 
   /** A certified height seen on the network (a verified proposal at height h certifies h - 1). */
   observeCertified(height: number): void {
-    this.policy.observeTarget(height);
-    if (this.running) this.updateSyncing();
+    this.policy.observeCertified(height);
   }
 
   /** One step of the loop: expire late requests, update the mode, issue new requests. */
@@ -108,9 +117,12 @@ export class BlockSync {
       this.log.debug({ peer: late.peer, from: late.fromHeight }, 'sync request timed out');
     }
     this.updateSyncing();
-    if (!this.fetching()) return;
     const head = this.c.chain.tip().header.height;
-    for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h))) void this.run(req);
+    if (this.fetching()) {
+      for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h))) void this.run(req);
+    } else if (this.c.mode === 'validator' && this.policy.shouldProbe(head)) {
+      for (const req of this.policy.planProbes(head, now)) void this.run(req);
+    }
   }
 
   private fetching(): boolean {
@@ -171,7 +183,15 @@ export class BlockSync {
     }
     // a late answer (already expired and re-planned) is still good data
     this.policy.complete(req.id);
-    this.policy.observePeerHead(req.peer, headHeight, now);
+    // A peer's head counts only as far as it served: one that claims more than it sends
+    // (an honest server sends every block it has, up to the count) is taken at what it
+    // sent, so a false claim cannot keep a validator out of consensus.
+    const expected = Math.max(0, Math.min(req.count, headHeight - req.fromHeight + 1));
+    const shown = items.length >= expected ? headHeight : req.fromHeight - 1 + items.length;
+    this.policy.observePeerHead(req.peer, shown, now);
+    this.updateSyncing();
+    // a validator in consensus only probes: consensus, not sync, commits its blocks
+    if (!this.fetching()) return;
     const head = this.c.chain.tip().header.height;
     for (const item of items) {
       const h = item.block.header.height;

@@ -3,8 +3,8 @@
  * - one validator is killed with SIGKILL; the other three keep committing; restarted on
  *   its data directory it catches up and takes part again, and no validator holds
  *   evidence of it (or anyone) signing two different votes or proposals for one round;
- * (The SIGSTOP / SIGCONT scenario lives in test/repro/sigstop-stall.test.ts, outside the
- * CI list while an open liveness bug makes it fail in about 1 of 5 runs.)
+ * - one validator is frozen with SIGSTOP (a partition as the others see it: connections
+ *   open, nothing answers) and resumed with SIGCONT; it catches up and takes part again;
  * - every transaction submitted is committed exactly once, on one chain everywhere.
  * Transactions go to the two validators that are never faulted, so none is lost with a
  * killed node's mempool.
@@ -24,6 +24,7 @@ import {
   createTestNet,
   getJson,
   killNode,
+  metricsOf,
   type NodeProcess,
   postJson,
   respawnNode,
@@ -51,13 +52,22 @@ describe('validators as processes under faults', { timeout: 300_000 }, () => {
   const height = async (node: NodeProcess) =>
     (await getJson(`${node.apiUrl}/api/v1/status`)).body.height ?? 0;
 
-  /** Resolves once `node`'s API reports at least `target` committed blocks. */
-  const reach = (node: NodeProcess, target: number, what: string, timeoutMs = 60_000) =>
-    waitUntil(
-      `${what} (node ${node.index} to reach height ${target})\n${tailOf(node)}`,
-      async () => ((await height(node)) >= target ? true : undefined),
-      timeoutMs,
-    );
+  /**
+   * Resolves once `node`'s API reports at least `target` committed blocks. On a timeout
+   * the error also holds where every running node's consensus stood (round, highest QC
+   * and TC, whether its driver runs) and its network counters: what a stall needs.
+   */
+  const reach = async (node: NodeProcess, target: number, what: string, timeoutMs = 60_000) => {
+    try {
+      await waitUntil(
+        `${what} (node ${node.index} to reach height ${target})\n${tailOf(node)}`,
+        async () => ((await height(node)) >= target ? true : undefined),
+        timeoutMs,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${await metricsOf(nodes)}`);
+    }
+  };
 
   /** Resolves once a block above `above` was proposed by validator `v` or certified with its vote. */
   const takesPart = (v: number, above: number) =>
@@ -148,6 +158,22 @@ describe('validators as processes under faults', { timeout: 300_000 }, () => {
       assert.equal(status, 200);
       assert.deepEqual(body.evidence, [], `evidence held by node ${node.index}`);
     }
+  });
+
+  it('SIGSTOP / SIGCONT: a frozen validator rejoins, catches up and takes part again', async () => {
+    const victim = 2;
+    const pid = nodes[victim].child.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const atStop = await height(nodes[0]);
+      await reach(nodes[0], atStop + BLOCKS_WHILE_DOWN, 'three validators to keep committing');
+      await reach(nodes[3], atStop + BLOCKS_WHILE_DOWN, 'three validators to keep committing');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const atResume = await height(nodes[0]);
+    await reach(nodes[victim], atResume, 'the resumed validator to catch up');
+    await takesPart(victim, atResume);
   });
 
   it('every transaction submitted is committed exactly once, on one chain everywhere', async () => {

@@ -3,6 +3,7 @@
  * scrypt, funded senders), free ports, and `ledger node` child processes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -108,7 +109,11 @@ export function spawnNode(index: number, args: string[], apiPort: number): NodeP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  // E2E_LOG_DIR: keep every node's whole output there too (node-<index>.log, appended
+  // across restarts), e.g. with E2E_LOG_LEVEL=trace for the consensus trace of a stall
+  const logFile = process.env.E2E_LOG_DIR ? join(process.env.E2E_LOG_DIR, `node-${index}.log`) : undefined;
   const keep = (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     output.push(chunk.toString('utf8'));
     if (output.length > 2000) output.splice(0, 1000);
   };
@@ -138,6 +143,21 @@ export function tailOf(node: NodeProcess, lines = 15): string {
       ? 'running'
       : `exited ${node.child.exitCode ?? node.child.signalCode}`;
   return `[node ${node.index}: ${state}; last output:]\n${node.output.join('').split('\n').slice(-lines).join('\n')}`;
+}
+
+/** `GET /api/v1/metrics` of every node still running, one line each (for failure messages). */
+export async function metricsOf(nodes: readonly NodeProcess[]): Promise<string> {
+  const lines: string[] = [];
+  for (const node of nodes) {
+    if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
+    try {
+      const { body } = await getJson<object>(`${node.apiUrl}/api/v1/metrics`);
+      lines.push(`[node ${node.index} metrics] ${JSON.stringify(body)}`);
+    } catch (err) {
+      lines.push(`[node ${node.index} metrics] unavailable: ${(err as Error).message}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
@@ -199,7 +219,10 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
  * Spawns one `ledger node` per validator of `net` on free ports of 127.0.0.1, each
  * bootstrapping from all the others.
  */
-export async function spawnValidators(net: TestNet, logLevel = 'info'): Promise<NodeProcess[]> {
+export async function spawnValidators(
+  net: TestNet,
+  logLevel = process.env.E2E_LOG_LEVEL ?? 'info',
+): Promise<NodeProcess[]> {
   const n = net.genesis.validators.length;
   const ports = await freePorts(2 * n);
   return net.genesis.validators.map((v, i) => ({

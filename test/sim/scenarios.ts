@@ -13,6 +13,7 @@ export const SCENARIOS = [
   'crash',
   'leaderCrash',
   'isolatedLeader',
+  'slowReturn',
   'equivocator',
   'doubleVoter',
   'withholder',
@@ -106,6 +107,29 @@ export function scenarioConfig(scenario: string, seed: number, nOverride?: numbe
       // 410 at n = 10 stalling past a 4 s warm-up; ~30 s measured, 40 s allowed.
       cfg.gstMs = 1000 + (n >= 10 ? 40_000 : 4000);
       break;
+    case 'slowReturn': {
+      // Reputation learns a wrong set of live validators: one is down long enough to be
+      // left out, comes back too slow to make any QC (so it stays out), then f of the
+      // validators reputation counts as up crash. A leader rule that only learns from
+      // commits never commits again here (a period of live, live, dead at n = 4); the
+      // round-robin fallback of [L2] must restore commits within the liveness bound.
+      const slow = rng.int(n);
+      const others = faultyIndexes(n, n, rng).filter((i) => i !== slow);
+      const downAtMs = rng.range(200, 500);
+      const upAtMs = downAtMs + rng.range(6000, 7000);
+      cfg.slowReturn = { index: slow, downAtMs, upAtMs, voteDelayMs: 80 };
+      // no probation round lets it back in before the crash (the simulator has no block
+      // sync: catching up block by block takes it a few seconds)
+      cfg.probationPeriodRounds = 1_000_000;
+      cfg.permanentCrashes = others.slice(0, f);
+      cfg.permanentCrashAtMs = upAtMs + rng.range(3000, 3500);
+      // Liveness is judged after a warm-up: reputation then relearns from the fallback's
+      // commits, and from n = 7 the f crashes alone make commits come in bursts for a
+      // while (the leaderCrash warm-up, docs/PROTOCOL.md "Limits"). Without the fallback
+      // n = 4 never commits again, so any warm-up catches it.
+      cfg.gstMs = cfg.permanentCrashAtMs + (n >= 10 ? 40_000 : 12_000);
+      break;
+    }
     case 'isolatedLeader': {
       // A leader that has just formed a QC is cut off before its proposal leaves; the
       // rest time out twice and extend the older QC. Safe for 2-chain, fatal for 1-chain.

@@ -86,6 +86,32 @@ describe('simulator: the checkers catch broken cores', () => {
 });
 
 describe('simulator: leader reputation', () => {
+  it('commits again when reputation counts a crashed validator as up and a live one as down [L2]', () => {
+    // slowReturn: validator `slow` was down long enough to be left out and is back, too
+    // slow to make any QC; then f validators reputation counts as up crash. At n = 4 the
+    // learned schedule is live, live, dead forever: without the staleness fallback nothing
+    // commits again (the liveness checker must catch it), with it commits resume.
+    for (const seed of [0, 1, 6]) {
+      const run = (staleAfterRounds?: number) => {
+        const cfg = scenarioConfig('slowReturn', seed, 4);
+        cfg.staleAfterRounds = staleAfterRounds;
+        cfg.durationMs = cfg.gstMs + 2 * cfg.livenessBoundMs;
+        return { cfg, r: new Simulation(cfg).run() };
+      };
+      const { cfg, r } = run();
+      assert.ok(
+        r.leadersAtCrash && !r.leadersAtCrash.includes(cfg.slowReturn!.index),
+        `seed ${seed}: reputation had not left the slow validator out (leaders ${r.leadersAtCrash})`,
+      );
+      assert.deepEqual(r.violations, [], report(r));
+      const without = run(Number.POSITIVE_INFINITY).r;
+      assert.ok(
+        without.violations.some((v) => v.startsWith('LIVENESS')),
+        `seed ${seed}: no stall without the fallback: ${without.violations.join('; ')}`,
+      );
+    }
+  });
+
   it('loses under 5% of 1,000 rounds with one validator of 4 down from the start', () => {
     // The figure in docs/PROTOCOL.md (scripts/sim-figures.ts): round robin alone loses 50%.
     const cfg = scenarioConfig('happy', 7001, 4);

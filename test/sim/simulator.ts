@@ -13,6 +13,7 @@ import {
   ConsensusCore,
   ConsensusDriver,
   type ConsensusMessage,
+  defaultReputation,
   type Evidence,
   encodeProposal,
   encodeQc,
@@ -87,6 +88,17 @@ export interface SimConfig {
   /** At this time, crash for good the leader of (current round + 1): the node that is
    * collecting the votes of the round in progress (figures: time to the next commit). */
   crashNextLeaderAtMs?: number;
+  /**
+   * Targeted schedule for leader reputation [L2]: validator `index` is down from downAtMs
+   * to upAtMs (long enough for reputation to leave it out), then back but slow: its votes
+   * take voteDelayMs more, so they never make the first 2f + 1 of a QC and it stays out.
+   * `permanentCrashes` then crash validators that reputation counts as up.
+   */
+  slowReturn?: { index: number; downAtMs: number; upAtMs: number; voteDelayMs: number };
+  /** Leader reputation's probation period (default 100 rounds). */
+  probationPeriodRounds?: number;
+  /** Leader reputation's staleness fallback [L2] (default: the node's); Infinity turns it off. */
+  staleAfterRounds?: number;
 }
 
 export interface SimResult {
@@ -113,6 +125,10 @@ export interface SimResult {
   }>;
   /** The validator crashed by `crashNextLeaderAtMs`, if any. */
   crashedLeader?: number;
+  /** Leaders of the 6 rounds after the current one, as the most advanced honest node saw
+   * them when the permanent crashes happened (what reputation had learned by then; further
+   * ahead the staleness fallback [L2] would already apply, as no later commit is known). */
+  leadersAtCrash?: number[];
 }
 
 interface Scheduled {
@@ -226,6 +242,7 @@ export class Simulation {
     { round: number; proposedAtMs: number; firstCommitAtMs: number; lastCommitAtMs: number }
   >();
   private crashedLeader: number | undefined;
+  private leadersAtCrash: number[] | undefined;
   private messages = 0;
   private evidence = 0;
   private maxRound = 0;
@@ -332,11 +349,14 @@ export class Simulation {
         baseRoundTimeoutMs: this.cfg.baseRoundTimeoutMs,
         maxTimeoutExponent: this.cfg.maxTimeoutExponent,
         fetchRetryMs: this.cfg.baseRoundTimeoutMs / 2,
+        // the node's rule (src/consensus/leader.ts defaults), with the scenario's switches
         reputation: {
+          ...defaultReputation(this.cfg.n),
           enabled: this.cfg.reputation,
-          windowBlocks: 10,
-          lagRounds: 20,
-          probationPeriodRounds: 100,
+          ...(this.cfg.probationPeriodRounds
+            ? { probationPeriodRounds: this.cfg.probationPeriodRounds }
+            : {}),
+          ...(this.cfg.staleAfterRounds ? { staleAfterRounds: this.cfg.staleAfterRounds } : {}),
         },
         testOnly: this.isHonest(node) ? this.cfg.testOnly : undefined,
       },
@@ -514,8 +534,13 @@ export class Simulation {
       if (this.netRng.chance(this.cfg.preGst.lossRate)) return;
     }
     const copies = pre && this.netRng.chance(this.cfg.preGst.dupRate) ? 2 : 1;
+    const slow = this.cfg.slowReturn;
+    const extra =
+      slow && msg.kind === 'vote' && from.index === slow.index && this.now >= slow.upAtMs
+        ? slow.voteDelayMs
+        : 0;
     for (let c = 0; c < copies; c++) {
-      this.schedule(this.now + this.linkDelay(from.id, to.id), () => {
+      this.schedule(this.now + this.linkDelay(from.id, to.id) + extra, () => {
         if (!to.up || !to.driver) return;
         if (to.behaviour && to.seen.length < 200 && msg.kind !== 'blockResponse') to.seen.push(msg);
         to.driver.onMessage(from.index, msg);
@@ -739,6 +764,33 @@ export class Simulation {
         for (const node of this.nodes) if (node.index === leader) this.crash(node);
       });
     }
+    const slow = cfg.slowReturn;
+    if (slow) {
+      for (const node of this.nodes) {
+        if (node.index !== slow.index) continue;
+        this.schedule(slow.downAtMs, () => this.crash(node));
+        this.schedule(slow.upAtMs, () => {
+          if (!node.up) this.boot(node);
+        });
+      }
+    }
+    if (cfg.permanentCrashes.length > 0) {
+      this.schedule(cfg.permanentCrashAtMs, () => {
+        // the most advanced honest node's view (one still catching up sees old history)
+        let core: ConsensusCore | undefined;
+        for (const x of this.nodes)
+          if (
+            x.up &&
+            this.isHonest(x) &&
+            x.core &&
+            (!core || x.core.status().committedHeight > core.status().committedHeight)
+          )
+            core = x.core;
+        if (!core) return;
+        const round = core.status().round;
+        this.leadersAtCrash = Array.from({ length: 6 }, (_, k) => core!.leaderOf(round + 1 + k));
+      });
+    }
     for (const i of cfg.permanentCrashes) {
       for (const node of this.nodes)
         if (node.index === i) this.schedule(cfg.permanentCrashAtMs, () => this.crash(node));
@@ -805,6 +857,7 @@ export class Simulation {
       replay: `npx tsx scripts/sim.ts --seed ${this.cfg.seed} --scenario ${this.cfg.scenario}`,
       chain,
       crashedLeader: this.crashedLeader,
+      leadersAtCrash: this.leadersAtCrash,
     };
   }
 }

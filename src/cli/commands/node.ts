@@ -67,6 +67,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     apiPort,
     apiHost: options.apiHost ?? env.LEDGER_API_HOST ?? DEFAULT_API_HOST,
     logLevel,
+    traceConsensus: logLevel === 'trace',
   };
 }
 

@@ -83,7 +83,13 @@ export function makeConfig(
     baseRoundTimeoutMs: 1000,
     maxTimeoutExponent: 4,
     fetchRetryMs: 500,
-    reputation: { enabled: false, windowBlocks: 10, lagRounds: 20, probationPeriodRounds: 100 },
+    reputation: {
+      enabled: false,
+      windowBlocks: 10,
+      lagRounds: 20,
+      probationPeriodRounds: 100,
+      staleAfterRounds: 10,
+    },
     ...extra,
   } satisfies CoreConfig;
 }

@@ -212,7 +212,20 @@ describe('certificate verification', () => {
 });
 
 describe('leader choice', () => {
-  const cfg = { enabled: true, windowBlocks: 10, lagRounds: 5, probationPeriodRounds: 50 };
+  const cfg = {
+    enabled: true,
+    windowBlocks: 10,
+    lagRounds: 5,
+    probationPeriodRounds: 50,
+    staleAfterRounds: 10,
+  };
+  /** Committed blocks of rounds 1..rounds, proposed and certified by `members` only. */
+  const historyOf = (rounds: number, members: number[]) =>
+    Array.from({ length: rounds }, (_, i) => ({
+      round: i + 1,
+      proposer: members[i % members.length],
+      signers: members,
+    }));
 
   it('is round-robin without reputation or history', () => {
     assert.deepEqual(
@@ -223,12 +236,8 @@ describe('leader choice', () => {
   });
 
   it('skips a validator absent from the last window of committed blocks, except on probation rounds', () => {
-    // validator 2 neither proposed nor signed in rounds 1..30
-    const history = Array.from({ length: 30 }, (_, i) => ({
-      round: i + 1,
-      proposer: [0, 1, 3][i % 3],
-      signers: [0, 1, 3],
-    }));
+    // validator 2 neither proposed nor signed in rounds 1..80
+    const history = historyOf(80, [0, 1, 3]);
     const leaders = Array.from({ length: 40 }, (_, k) => leaderForRound(36 + k, 4, history, cfg));
     assert.equal(leaders.filter((l) => l === 2).length, 1, 'only on the probation round 50');
     assert.equal(leaderForRound(50, 4, history, cfg), 2);
@@ -236,20 +245,35 @@ describe('leader choice', () => {
   });
 
   it('never excludes more than f validators', () => {
-    const history = Array.from({ length: 30 }, (_, i) => ({
-      round: i + 1,
-      proposer: i % 2,
-      signers: [0, 1],
-    }));
+    const history = historyOf(40, [0, 1]);
     assert.equal(leaderForRound(42, 4, history, cfg), 42 % 4);
+    assert.equal(leaderForRound(43, 4, history, cfg), 43 % 4);
+  });
+
+  it('falls back to round-robin once nothing was committed for staleAfterRounds rounds [L2]', () => {
+    // Reputation learned {0, 2, 3}; then 2 crashed while 1 is up. Commits stop after round
+    // 30: the learned schedule repeats 0, 2, 3 with 2 dead, never three live leaders in a
+    // row, so it would never commit again. The fallback starts once the newest commit is
+    // more than staleAfterRounds rounds old.
+    const history = historyOf(30, [0, 2, 3]);
+    const lastLearned = 30 + cfg.staleAfterRounds;
+    const learned = Array.from({ length: 6 }, (_, k) => leaderForRound(lastLearned - 5 + k, 4, history, cfg));
+    assert.ok(!learned.includes(1), `learned schedule ${learned}`);
+    const after = Array.from({ length: 8 }, (_, k) => leaderForRound(lastLearned + 1 + k, 4, history, cfg));
+    assert.deepEqual(
+      after,
+      after.map((_, k) => (lastLearned + 1 + k) % 4),
+    );
+    // with 2 dead, round-robin has three live leaders in a row (3, 0, 1)
+    const live = after.map((l) => l !== 2);
+    assert.ok(live.some((_, k) => live[k] && live[k + 1] && live[k + 2]));
+    // one new commit ends the fallback: the learned schedule is back for the next rounds
+    const resumed = [...history, { round: lastLearned + 2, proposer: 3, signers: [0, 1, 3] }];
+    assert.equal(leaderForRound(lastLearned + 3, 4, resumed, cfg), [0, 2, 3][(lastLearned + 3) % 3]);
   });
 
   it('depends only on history at or below round - lag', () => {
-    const history = Array.from({ length: 30 }, (_, i) => ({
-      round: i + 1,
-      proposer: [0, 1, 3][i % 3],
-      signers: [0, 1, 3],
-    }));
+    const history = historyOf(30, [0, 1, 3]);
     const extra = [...history, { round: 31, proposer: 2, signers: [0, 1, 2] }];
     assert.equal(leaderForRound(35, 4, history, cfg), leaderForRound(35, 4, extra, cfg));
   });

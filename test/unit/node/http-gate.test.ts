@@ -42,7 +42,7 @@ function fakeApi(submitted: Uint8Array[][]): NodeApi {
       peerId: 'p',
     }),
     peers: () => [PEER],
-    metrics: () => ({ mempool: { admitted: 3 }, network: null }),
+    metrics: () => ({ mempool: { admitted: 3 }, network: null, consensus: null }),
     evidence: () => [EVIDENCE],
     transactionStatus: (hash) => {
       const hex = `0x${Buffer.from(hash).toString('hex')}`;
@@ -108,7 +108,7 @@ describe('HTTP API gate', () => {
     assert.equal(evidence.status, 200);
     assert.deepEqual(await evidence.json(), { evidence: [EVIDENCE] });
     const metrics = await fetch(`${base}/api/v1/metrics`);
-    assert.deepEqual(await metrics.json(), { mempool: { admitted: 3 }, network: null });
+    assert.deepEqual(await metrics.json(), { mempool: { admitted: 3 }, network: null, consensus: null });
   });
 
   it('accepts a raw tx as a JSON string or text/plain, and a batch', async () => {

@@ -124,12 +124,41 @@ describe('SyncPolicy', () => {
     );
   });
 
-  it('is behind past the lag threshold and caught up within the slack', () => {
+  it('is behind past the lag threshold and caught up within the slack of what peers serve', () => {
     const p = policy();
-    p.observeTarget(20);
+    p.observePeerHead('a', 12, 0);
+    p.observePeerHead('b', 20, 0);
     assert.equal(p.isBehind(11), true);
     assert.equal(p.isBehind(12), false);
     assert.equal(p.isCaughtUp(17), false);
     assert.equal(p.isCaughtUp(18), true);
+  });
+
+  it('is not behind for certified blocks that no peer has committed; it probes instead', () => {
+    const p = policy();
+    p.observeCertified(40);
+    assert.equal(p.isBehind(10), false, 'certified is not committed');
+    assert.equal(p.shouldProbe(10), true);
+    assert.equal(p.shouldProbe(32), false);
+    const probes = p.planProbes(10, 0);
+    assert.deepEqual(
+      probes.map((r) => [r.peer, r.fromHeight, r.count]),
+      [
+        ['a', 11, 1],
+        ['b', 11, 1],
+        ['c', 11, 1],
+      ],
+    );
+    assert.deepEqual(p.planProbes(10, 0), [], 'one probe per peer in flight');
+    for (const r of probes) p.complete(r.id);
+    p.observePeerHead('a', 10, 0);
+    p.observePeerHead('b', 10, 0);
+    p.observePeerHead('c', 10, 0);
+    assert.equal(p.isBehind(10), false);
+    assert.equal(p.isCaughtUp(10), true);
+    assert.deepEqual(p.planProbes(10, OPTS.peerHeadTtlMs - 1), [], 'fresh heads are not probed again');
+    assert.equal(p.planProbes(10, OPTS.peerHeadTtlMs).length, 3, 'stale heads are');
+    p.observePeerHead('b', 30, OPTS.peerHeadTtlMs);
+    assert.equal(p.isBehind(10), true, 'a peer shows committed blocks far ahead');
   });
 });

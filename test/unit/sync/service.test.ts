@@ -93,7 +93,6 @@ describe('BlockSync', () => {
     );
     sync.start();
     sync.observeCertified(LENGTH);
-    assert.equal(sync.syncing, true);
     for (let i = 0; i < 20 && chain.tip().header.height < LENGTH - 1; i++) {
       t.now += 100;
       sync.tick();
@@ -140,7 +139,14 @@ describe('BlockSync', () => {
     await settle();
     assert.equal(asked.length, 0, 'a validator in consensus does not fetch');
     sync.observeCertified(LENGTH);
-    assert.equal(sync.syncing, true);
+    assert.equal(sync.syncing, false, 'certified far ahead: it asks first whether that is committed');
+    // one probe in flight at a time: the forger and the silent peer fail theirs first
+    for (let i = 0; i < 10 && changes.length === 0; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    assert.equal(changes[0], true, 'a peer showed committed blocks far ahead');
     for (let i = 0; i < 40 && chain.tip().header.height < LENGTH - 1; i++) {
       t.now += 100;
       sync.tick();
@@ -153,6 +159,83 @@ describe('BlockSync', () => {
     assert.ok(penalized.length >= 1 && penalized.every((p) => p === 'a_forger'), `penalized ${penalized}`);
     assert.ok(sync.metrics.badResponses >= 1);
     assert.deepEqual(changes, [true, false]);
+    sync.stop();
+  });
+
+  it('a validator stays in consensus when blocks are certified far ahead but no peer has committed them', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const t = { now: 0 };
+    const changes: boolean[] = [];
+    const asked: Array<{ from: number; count: number }> = [];
+    // every peer's committed head is the client's (genesis): the certified chain above
+    // it is not committed anywhere, e.g. rounds that certify but never in a row
+    const sync = new BlockSync(
+      {
+        mode: 'validator',
+        chain,
+        network: {
+          peers: () => ['p1', 'p2', 'p3'],
+          penalize: () => assert.fail('nobody misbehaved'),
+          async request(_peer, bytes) {
+            const req = decodeSyncRequest(bytes);
+            asked.push({ from: req.fromHeight, count: req.count });
+            return [encodeSyncStatus(0)];
+          },
+        },
+        clock: clockAt(t),
+        ctx: CTX,
+        onSyncingChange: (s) => changes.push(s),
+      },
+      { lagThresholdBlocks: 8, joinSlackBlocks: 2, peerHeadTtlMs: 500 },
+    );
+    sync.start();
+    sync.observeCertified(LENGTH);
+    for (let i = 0; i < 20; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    assert.equal(sync.syncing, false);
+    assert.deepEqual(changes, [], 'never left consensus');
+    assert.ok(asked.length >= 3, `probed ${asked.length} times`);
+    assert.ok(
+      asked.every((a) => a.from === 1 && a.count === 1),
+      'probes ask for one block',
+    );
+    // 2 s with a 500 ms head TTL: each of 3 peers is probed about every 500 ms, not every tick
+    assert.ok(asked.length <= 3 * 5, `probed ${asked.length} times in 2 s`);
+    sync.stop();
+  });
+
+  it('a peer that claims a head it does not serve is taken at what it served', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const changes: boolean[] = [];
+    const t = { now: 0 };
+    const sync = new BlockSync(
+      {
+        mode: 'validator',
+        chain,
+        network: {
+          peers: () => ['liar'],
+          penalize: () => {},
+          request: async () => [encodeSyncStatus(1000)],
+        },
+        clock: clockAt(t),
+        ctx: CTX,
+        onSyncingChange: (s) => changes.push(s),
+      },
+      { lagThresholdBlocks: 8, joinSlackBlocks: 2 },
+    );
+    sync.start();
+    sync.observeCertified(LENGTH);
+    for (let i = 0; i < 10; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    assert.deepEqual(changes, [], 'a claim with no blocks behind it does not take it out of consensus');
     sync.stop();
   });
 
