@@ -9,8 +9,8 @@
 import { createRequire } from 'node:module';
 import * as secp from '@noble/secp256k1';
 import type * as NativeSecp256k1 from 'secp256k1';
-import { bigintToFixed, equalBytes } from './bytes.js';
-import { type RecoverableSignature, SECP256K1_HALF_N, SECP256K1_N } from './keys.js';
+import { bigintToFixed, bytesToBigint, equalBytes } from './bytes.js';
+import { type RecoverableSignature, SECP256K1_HALF_N, SECP256K1_N, signDigest } from './keys.js';
 
 export interface SignatureBackend {
   readonly name: 'noble' | 'native';
@@ -26,6 +26,11 @@ export interface SignatureBackend {
    * then has exactly one valid form per signature, so signature bytes are not malleable.
    */
   verify(digest: Uint8Array, sig: RecoverableSignature, publicKey: Uint8Array): boolean;
+  /**
+   * Signs a 32-byte digest: RFC 6979 deterministic nonce, low-s, the recovery id of R. Both
+   * backends produce the same bytes (tested), so a signer's choice of backend is invisible.
+   */
+  sign(digest: Uint8Array, secret: Uint8Array): RecoverableSignature;
 }
 
 /**
@@ -71,6 +76,7 @@ function samePublicKey(recovered: Uint8Array, publicKey: Uint8Array): boolean {
 function makeBackend(
   name: SignatureBackend['name'],
   recoverRaw: (digest: Uint8Array, sig: RecoverableSignature) => Uint8Array,
+  sign: SignatureBackend['sign'],
 ): SignatureBackend {
   const recoverPublicKey = (digest: Uint8Array, sig: RecoverableSignature): Uint8Array | null => {
     if (!isCanonical(digest, sig)) return null;
@@ -85,6 +91,7 @@ function makeBackend(
   return {
     name,
     recoverPublicKey,
+    sign,
     verify(digest, sig, publicKey) {
       const recovered = recoverPublicKey(digest, sig);
       return recovered !== null && samePublicKey(recovered, publicKey);
@@ -94,13 +101,17 @@ function makeBackend(
 
 /** @noble/secp256k1: pure JS, always available. The digest is already keccak: no prehash. */
 export function nobleBackend(): SignatureBackend {
-  return makeBackend('noble', (digest, sig) => {
-    // noble's 'recovered' format puts the recovery byte first.
-    const bytes = new Uint8Array(65);
-    bytes[0] = sig.yParity;
-    bytes.set(compact(sig), 1);
-    return secp.recoverPublicKey(bytes, digest, { prehash: false, isCompressed: false });
-  });
+  return makeBackend(
+    'noble',
+    (digest, sig) => {
+      // noble's 'recovered' format puts the recovery byte first.
+      const bytes = new Uint8Array(65);
+      bytes[0] = sig.yParity;
+      bytes.set(compact(sig), 1);
+      return secp.recoverPublicKey(bytes, digest, { prehash: false, isCompressed: false });
+    },
+    signDigest,
+  );
 }
 
 type NativeApi = typeof NativeSecp256k1;
@@ -124,8 +135,18 @@ function loadBinding(): NativeApi | null {
 export function loadNativeBackend(): SignatureBackend | null {
   const native = loadBinding();
   if (native === null) return null;
-  return makeBackend('native', (digest, sig) =>
-    native.ecdsaRecover(compact(sig), sig.yParity, digest, false),
+  return makeBackend(
+    'native',
+    (digest, sig) => native.ecdsaRecover(compact(sig), sig.yParity, digest, false),
+    (digest, secret) => {
+      // libsecp256k1 signs with RFC 6979 and normalises to low-s, as noble does
+      const { signature, recid } = native.ecdsaSign(digest, secret);
+      return {
+        r: bytesToBigint(signature.subarray(0, 32)),
+        s: bytesToBigint(signature.subarray(32, 64)),
+        yParity: recid as 0 | 1,
+      };
+    },
   );
 }
 

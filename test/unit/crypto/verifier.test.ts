@@ -83,6 +83,21 @@ describe('signature backends', () => {
     );
   });
 
+  it('signs with identical bytes (RFC 6979, low-s, recovery id), which both verify', () => {
+    fc.assert(
+      fc.property(secretArb, bytes32, (secret, digest) => {
+        const a = noble.sign(digest, secret);
+        const b = nativeBackend().sign(digest, secret);
+        assert.deepEqual(b, a);
+        assert.ok(a.s <= SECP256K1_HALF_N, 'low-s');
+        const key = publicKeyOf(secret, false);
+        assert.equal(verifyBoth(digest, a, key), true);
+        assert.deepEqual(recoverBoth(digest, b), key);
+      }),
+      { seed: SEED + 5, numRuns: 200 },
+    );
+  });
+
   it('agrees on random signatures, digests and junk public keys', () => {
     fc.assert(
       fc.property(

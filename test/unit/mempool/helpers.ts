@@ -88,6 +88,7 @@ export function countingBackend(inner: SignatureBackend = defaultBackend()): Sig
       backend.calls++;
       return inner.verify(digest, sig, publicKey);
     },
+    sign: (digest: Uint8Array, secret: Uint8Array) => inner.sign(digest, secret),
   };
   return backend;
 }
