@@ -305,7 +305,7 @@ export class LedgerNode {
       safetyStore: this.safety,
       app: this.app,
       trace: this.options.traceConsensus
-        ? (record) => this.log.debug({ ...record, r: this.core?.status().round }, 'consensus')
+        ? (record) => this.log.debug({ ...record, atRound: this.core?.status().round }, 'consensus')
         : undefined,
       onEvidence: (e) => {
         this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence');
