@@ -84,6 +84,26 @@ function u8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Byte order of the keys (what lmdb sorts by); random keys differ in the first bytes. */
+function byKey(a: readonly [Uint8Array, Uint8Array], b: readonly [Uint8Array, Uint8Array]): number {
+  const x = a[0];
+  const y = b[0];
+  const n = x.length < y.length ? x.length : y.length;
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/**
+ * Queues the puts of one bucket in key order: lmdb's writer thread then walks the B-tree
+ * left to right, so consecutive puts land on pages it has just copied and still has in
+ * cache (random order: writer thread 62 -> 48-51 µs/tx per block of 1,000 transfers,
+ * phase harness). Sorts `records` in place.
+ */
+function putSorted(db: Bin, records: Array<[Uint8Array, Uint8Array]>): void {
+  records.sort(byKey);
+  for (let i = 0; i < records.length; i++) db.put(records[i][0], records[i][1]);
+}
+
 export class LedgerStore implements AccountReader {
   private readonly meta: Bin;
   private readonly blocks: Bin;
@@ -245,25 +265,31 @@ export class LedgerStore implements AccountReader {
       if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
       this.receipts.put(hk, receiptBytes);
       const { bytes } = records;
+      const txs: Array<[Uint8Array, Uint8Array]> = [];
+      const history: Array<[Uint8Array, Uint8Array]> = [];
       let at = 0;
       for (let index = 0; index < receipts.length; index++) {
         const r = receipts[index];
-        this.txs.put(r.txHash, bytes.subarray(at, at + TX_LOCATION_BYTES));
+        txs.push([r.txHash, bytes.subarray(at, at + TX_LOCATION_BYTES)]);
         at += TX_LOCATION_BYTES;
-        this.history.put(bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash);
+        history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
         at += HISTORY_KEY_BYTES;
         if (!equalBytes(r.from, r.to)) {
-          this.history.put(bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash);
+          history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
           at += HISTORY_KEY_BYTES;
         }
       }
+      const accountRecords: Array<[Uint8Array, Uint8Array]> = [];
       for (const { address } of accounts) {
-        this.accounts.put(address, bytes.subarray(at, at + ACCOUNT_BYTES));
+        accountRecords.push([address, bytes.subarray(at, at + ACCOUNT_BYTES)]);
         at += ACCOUNT_BYTES;
       }
+      putSorted(this.txs, txs);
+      putSorted(this.history, history);
+      putSorted(this.accounts, accountRecords);
       const { puts, deletes } = commit.tree;
       for (let i = 0; i < deletes.length; i++) this.tree.remove(deletes[i]);
-      for (let i = 0; i < puts.length; i++) this.tree.put(puts[i][0], puts[i][1]);
+      putSorted(this.tree, puts.slice() as Array<[Uint8Array, Uint8Array]>); // the caller's array stays as is
       this.meta.put(META_HEAD, headValue);
     });
     await this.env.flushed;
