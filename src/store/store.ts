@@ -94,13 +94,12 @@ function byKey(a: readonly [Uint8Array, Uint8Array], b: readonly [Uint8Array, Ui
 }
 
 /**
- * Queues the puts of one bucket in key order: lmdb's writer thread then walks the B-tree
- * left to right, so consecutive puts land on pages it has just copied and still has in
- * cache (random order: writer thread 62 -> 48-51 µs/tx per block of 1,000 transfers,
- * phase harness). Sorts `records` in place.
+ * A commit queues the puts of each bucket sorted by key (byKey): lmdb's writer thread then
+ * walks the B-tree left to right, so consecutive puts land on pages it has just copied and
+ * still has in cache (random order: other threads 62 -> 48-51 µs/tx per block of 1,000
+ * transfers, phase harness).
  */
-function putSorted(db: Bin, records: Array<[Uint8Array, Uint8Array]>): void {
-  records.sort(byKey);
+function putAll(db: Bin, records: ReadonlyArray<readonly [Uint8Array, Uint8Array]>): void {
   for (let i = 0; i < records.length; i++) db.put(records[i][0], records[i][1]);
 }
 
@@ -253,43 +252,46 @@ export class LedgerStore implements AccountReader {
     const records = new BlockRecords(receipts.length, accounts.length);
     for (let index = 0; index < receipts.length; index++) records.addTx(receipts[index], height, index);
     for (const { account } of accounts) records.addAccount(account);
+    const { bytes } = records;
+    const txs: Array<[Uint8Array, Uint8Array]> = [];
+    const history: Array<[Uint8Array, Uint8Array]> = [];
+    let at = 0;
+    for (let index = 0; index < receipts.length; index++) {
+      const r = receipts[index];
+      txs.push([r.txHash, bytes.subarray(at, at + TX_LOCATION_BYTES)]);
+      at += TX_LOCATION_BYTES;
+      history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
+      at += HISTORY_KEY_BYTES;
+      if (!equalBytes(r.from, r.to)) {
+        history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
+        at += HISTORY_KEY_BYTES;
+      }
+    }
+    const accountRecords: Array<[Uint8Array, Uint8Array]> = [];
+    for (const { address } of accounts) {
+      accountRecords.push([address, bytes.subarray(at, at + ACCOUNT_BYTES)]);
+      at += ACCOUNT_BYTES;
+    }
+    const { deletes } = commit.tree;
+    const treePuts = commit.tree.puts.slice() as Array<[Uint8Array, Uint8Array]>; // the caller's stays as is
+    for (const list of [txs, history, accountRecords, treePuts]) list.sort(byKey);
     // One lmdb batch: the puts are queued as instructions that lmdb's writer thread applies
     // in a single transaction (the batch is atomic), so the B-tree work of about 7,600
     // records per 1,000-tx block runs beside the next block's execution instead of on the
     // main thread (a `transaction` callback runs its puts on the main thread). The writer
     // reads the values after this call returns: every value here is fresh or never mutated.
+    // Everything that can fail is computed above, so the callback only queues puts.
     await this.env.batch(() => {
       if (isGenesis) this.meta.put(META_GENESIS, hash);
       this.blocks.put(hk, blockBytes);
       this.blockIds.put(hash, hk);
       if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
       this.receipts.put(hk, receiptBytes);
-      const { bytes } = records;
-      const txs: Array<[Uint8Array, Uint8Array]> = [];
-      const history: Array<[Uint8Array, Uint8Array]> = [];
-      let at = 0;
-      for (let index = 0; index < receipts.length; index++) {
-        const r = receipts[index];
-        txs.push([r.txHash, bytes.subarray(at, at + TX_LOCATION_BYTES)]);
-        at += TX_LOCATION_BYTES;
-        history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
-        at += HISTORY_KEY_BYTES;
-        if (!equalBytes(r.from, r.to)) {
-          history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
-          at += HISTORY_KEY_BYTES;
-        }
-      }
-      const accountRecords: Array<[Uint8Array, Uint8Array]> = [];
-      for (const { address } of accounts) {
-        accountRecords.push([address, bytes.subarray(at, at + ACCOUNT_BYTES)]);
-        at += ACCOUNT_BYTES;
-      }
-      putSorted(this.txs, txs);
-      putSorted(this.history, history);
-      putSorted(this.accounts, accountRecords);
-      const { puts, deletes } = commit.tree;
+      putAll(this.txs, txs);
+      putAll(this.history, history);
+      putAll(this.accounts, accountRecords);
       for (let i = 0; i < deletes.length; i++) this.tree.remove(deletes[i]);
-      putSorted(this.tree, puts.slice() as Array<[Uint8Array, Uint8Array]>); // the caller's array stays as is
+      putAll(this.tree, treePuts);
       this.meta.put(META_HEAD, headValue);
     });
     await this.env.flushed;
