@@ -352,7 +352,8 @@ export class LedgerStore implements AccountReader {
 
   /** Tree nodes for src/commitment (synchronous reads). */
   getNode(nodeKey: Uint8Array): Uint8Array | undefined {
-    // getBinary returns a fresh copy; the tree never keeps it past the call anyway.
+    // getBinary returns a fresh copy: the tree reads a node's digests lazily, after later
+    // reads, so getBinaryFast's shared buffer would not do here.
     const v = this.tree.getBinary(buf(nodeKey));
     return v && u8(v);
   }
