@@ -8,6 +8,7 @@
  * The 0x00/0x01 prefixes keep a leaf from being passed off as an inner node.
  */
 
+import { hash } from 'node:crypto';
 import { equalBytes } from '../crypto/bytes.js';
 import { sha256, sha256Parts } from '../crypto/hash.js';
 
@@ -40,7 +41,36 @@ function rootOfLeaves(leaves: Uint8Array[], from: number, to: number): Uint8Arra
 
 export function merkleRoot(items: readonly Uint8Array[]): Uint8Array {
   if (items.length === 0) return EMPTY_MERKLE_ROOT;
-  return rootOfLeaves(items.map(leafHash), 0, items.length);
+  const root = rootOfDigests(items.map(leafDigest), 0, items.length);
+  return new Uint8Array(Buffer.from(root, 'latin1'));
+}
+
+// merkleRoot runs once per block over every transaction (2n - 1 hashes): one-shot hash()
+// over a scratch buffer with 32-character latin1 digests (as src/commitment/hashing.ts
+// does) instead of a createHash object per hash, whose native objects the GC must
+// finalize. Same sha256 and the same tree as leafHash / nodeHash below (tests compare).
+const scratch = Buffer.alloc(65);
+const scratchViews: Buffer[] = Array.from({ length: 66 }, (_, n) => scratch.subarray(0, n));
+
+function leafDigest(item: Uint8Array): string {
+  if (item.length > 64) return hash('sha256', Buffer.concat([LEAF, item]), 'binary');
+  scratch[0] = 0;
+  scratch.set(item, 1);
+  return hash('sha256', scratchViews[item.length + 1], 'binary');
+}
+
+function nodeDigest(left: string, right: string): string {
+  scratch[0] = 1;
+  for (let i = 0; i < 32; i++) scratch[1 + i] = left.charCodeAt(i);
+  for (let i = 0; i < 32; i++) scratch[33 + i] = right.charCodeAt(i);
+  return hash('sha256', scratch, 'binary');
+}
+
+function rootOfDigests(leaves: string[], from: number, to: number): string {
+  const n = to - from;
+  if (n === 1) return leaves[from];
+  const k = splitPoint(n);
+  return nodeDigest(rootOfDigests(leaves, from, from + k), rootOfDigests(leaves, from + k, to));
 }
 
 /** Inclusion proof of item `index` among `total`: sibling hashes from the leaf up. */

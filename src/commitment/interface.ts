@@ -5,7 +5,9 @@ export interface TreeReader {
   /**
    * The stored value of `nodeKey`, or undefined. `nodeKey` is only valid during the call
    * (the tree reuses its buffer): copy it to keep it. The result is only read, never kept
-   * past the `updateTree`/`proveKey`/`rootOf` call that asked for it.
+   * past the `updateTree`/`proveKey`/`rootOf` call that asked for it, but it must stay
+   * unchanged until that call returns (nodes decode lazily, nodes.ts): never a buffer the
+   * reader reuses for its next read.
    */
   getNode(nodeKey: Uint8Array): Uint8Array | undefined;
   /**

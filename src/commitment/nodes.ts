@@ -53,32 +53,149 @@ export interface LeafNode {
   valueHash: Digest;
 }
 
-/** The arrays are indexed by nibble (16 slots); entries of empty slots are undefined. */
+/**
+ * An internal node, read lazily from its encoding. Decoding a node only reads its masks:
+ * the digests of a slot or position are read from `base` when asked for, and an update
+ * holds only what it changed (`held`, slots of `dirty`). A block touches about 3,000 nodes
+ * and reads a few digests of each, so it allocates a few strings per node instead of all
+ * of them (about 40 strings and four arrays per node, most of a block's young-generation
+ * garbage, alive until the update ends and so copied by the scavenger).
+ */
 export interface InternalNode {
   kind: typeof INTERNAL_TAG;
   childMask: number;
   leafMask: number;
+  /** The encoding that clean slots and positions are read from (undefined: a new node, all dirty). */
+  base: Uint8Array | undefined;
+  /** The masks of `base` (they give its layout). */
+  baseChildMask: number;
+  baseLeafMask: number;
   /**
-   * The child's hash. For a leaf child it is derived on demand and may be undefined
-   * (`slotDigest` fills it in).
+   * Slots whose entries are in `held`, not in `base` (set by an update or a build). A
+   * position is dirty when a dirty slot is under it; its digest is then in `held` once
+   * `positionDigest` has recomputed it.
    */
-  hashes: Array<Digest | undefined>;
-  /** keyHash and valueHash of each leaf child. */
-  keyHashes: Array<Digest | undefined>;
-  valueHashes: Array<Digest | undefined>;
-  /** Inner digests by position (2..15); only those that `isHashed` are meaningful. */
-  inner: Array<Digest | undefined>;
+  dirty: number;
+  /**
+   * Allocated on the first write. [n] the hash of slot n (for a leaf slot, derived on
+   * demand and kept, also when the slot is clean), [16 + n] the keyHash and [32 + n] the
+   * valueHash of a dirty leaf slot, [48 + pos] the digest of a dirty position (2..15).
+   */
+  held: Array<Digest | undefined> | undefined;
 }
 
-/** An internal node as decoded, with the bytes and masks it was decoded from. */
-export interface StoredInternalNode extends InternalNode {
-  encoded: Uint8Array;
-  /**
-   * Held by a reader that hands the same object to every caller (an overlay, overlay.ts):
-   * an update copies its arrays before changing them. A node only this caller holds
-   * (just decoded from bytes) is updated in place.
-   */
-  shared: boolean;
+const HELD_KEY = 16;
+const HELD_VALUE = 32;
+const HELD_INNER = 48;
+
+/** A new internal node with no children (for an update to fill; all of it dirty). */
+export function newInternal(): InternalNode {
+  return {
+    kind: INTERNAL_TAG,
+    childMask: 0,
+    leafMask: 0,
+    base: undefined,
+    baseChildMask: 0,
+    baseLeafMask: 0,
+    dirty: 0xffff,
+    held: new Array<Digest | undefined>(64),
+  };
+}
+
+function heldOf(node: InternalNode): Array<Digest | undefined> {
+  if (node.held === undefined) node.held = new Array<Digest | undefined>(64);
+  return node.held;
+}
+
+/** Sets child slot `n` to a leaf (its hash may be undefined: derived when needed). */
+export function setLeafSlot(
+  node: InternalNode,
+  n: number,
+  keyHash: Digest,
+  valueHash: Digest,
+  hash: Digest | undefined,
+): void {
+  const bit = 1 << n;
+  node.childMask |= bit;
+  node.leafMask |= bit;
+  node.dirty |= bit;
+  const held = heldOf(node);
+  held[n] = hash;
+  held[HELD_KEY + n] = keyHash;
+  held[HELD_VALUE + n] = valueHash;
+}
+
+/** Sets child slot `n` to an internal child with hash `hash`. */
+export function setInternalSlot(node: InternalNode, n: number, hash: Digest): void {
+  const bit = 1 << n;
+  node.childMask |= bit;
+  node.leafMask &= ~bit;
+  node.dirty |= bit;
+  const held = heldOf(node);
+  held[n] = hash;
+  held[HELD_KEY + n] = held[HELD_VALUE + n] = undefined;
+}
+
+/** Empties child slot `n`. */
+export function clearSlot(node: InternalNode, n: number): void {
+  const bit = 1 << n;
+  node.childMask &= ~bit;
+  node.leafMask &= ~bit;
+  node.dirty |= bit;
+  const held = heldOf(node);
+  held[n] = held[HELD_KEY + n] = held[HELD_VALUE + n] = undefined;
+}
+
+// Digests read from node bytes: latin1Slice works on any Uint8Array, not only Buffers.
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
+function readDigest(bytes: Uint8Array, offset: number): Digest {
+  return latin1Slice.call(bytes, offset, offset + 32);
+}
+
+/** Offset in `base` of slot n's entry (a leaf's keyHash || valueHash, or a child's hash). */
+function baseSlotOffset(node: InternalNode, n: number): number {
+  const below = (1 << n) - 1;
+  return (
+    INTERNAL_HEADER_BYTES +
+    32 * (popcount16(node.baseChildMask & below) + popcount16(node.baseLeafMask & below))
+  );
+}
+
+/** Offset in `base` of the digest of position `pos` (2..15, hashed under the base masks). */
+function baseInnerOffset(node: InternalNode, pos: number): number {
+  const c = node.baseChildMask;
+  const l = node.baseLeafMask;
+  let offset = INTERNAL_HEADER_BYTES + 32 * (popcount16(c) + popcount16(l));
+  for (let p = 2; p < pos; p++) if (isHashed(c, l, p)) offset += 32;
+  return offset;
+}
+
+/** keyHash of leaf slot `n`. */
+export function leafKeyHash(node: InternalNode, n: number): Digest {
+  if (node.dirty & (1 << n)) return node.held![HELD_KEY + n]!;
+  return readDigest(node.base!, baseSlotOffset(node, n));
+}
+
+/** valueHash of leaf slot `n`. */
+export function leafValueHash(node: InternalNode, n: number): Digest {
+  if (node.dirty & (1 << n)) return node.held![HELD_VALUE + n]!;
+  return readDigest(node.base!, baseSlotOffset(node, n) + 32);
+}
+
+/** The known hash of slot n without deriving a leaf's: undefined for a leaf not hashed yet. */
+export function knownSlotHash(node: InternalNode, n: number): Digest | undefined {
+  const bit = 1 << n;
+  if ((node.childMask & bit) === 0) return undefined;
+  const held = node.held?.[n];
+  if (held !== undefined || node.dirty & bit || node.leafMask & bit) return held;
+  return readDigest(node.base!, baseSlotOffset(node, n));
+}
+
+/** The digest of dirty-free position `pos` (2..15), or of a dirty one already recomputed. */
+function innerDigest(node: InternalNode, pos: number): Digest {
+  if (node.dirty & POS_RANGE[pos]) return node.held![HELD_INNER + pos]!;
+  return readDigest(node.base!, baseInnerOffset(node, pos));
 }
 
 /** The mask of the child slots under each position 1..15. */
@@ -102,7 +219,7 @@ function hashedPositions(childMask: number, leafMask: number): number {
   return count;
 }
 
-export type TreeNode = LeafNode | StoredInternalNode;
+export type TreeNode = LeafNode | InternalNode;
 
 /** The nibble of a key hash at nibble depth `depth` (0..63). */
 export function nibbleAt(keyHash: Digest, depth: number): number {
@@ -141,23 +258,14 @@ export function getNodeById(reader: TreeReader, id: string): Uint8Array | undefi
   return reader.getNode(keyViews[id.length]);
 }
 
-/** The method of a reader that hands back decoded nodes (the overlays of overlay.ts). */
-export const READ_DECODED: unique symbol = Symbol('readDecoded');
-
-export interface DecodingReader extends TreeReader {
-  /** The decoded node at `id`, or undefined when there is none. */
-  [READ_DECODED](id: string): TreeNode | undefined;
-}
-
-/** The decoded node at `id`, or undefined: from a decoding reader as is, else read and decoded. */
+/** The node at `id`, decoded, or undefined when there is none. */
 export function getDecoded(reader: TreeReader, id: string): TreeNode | undefined {
-  if (READ_DECODED in reader) return (reader as DecodingReader)[READ_DECODED](id);
   const bytes = getNodeById(reader, id);
   return bytes === undefined ? undefined : decodeNode(bytes, id);
 }
 
 /** Reads the internal node at `id` (not the root: only the root may be a leaf). */
-export function readInternal(reader: TreeReader, id: string): StoredInternalNode {
+export function readInternal(reader: TreeReader, id: string): InternalNode {
   const node = getDecoded(reader, id);
   if (node === undefined) throw missingNode(id);
   if (node.kind !== INTERNAL_TAG) throw kindMismatch(id);
@@ -184,16 +292,51 @@ export function internalSize(childMask: number, leafMask: number): number {
   );
 }
 
-/** Encodes an internal node; `inner` must hold the current digest of every hashed position. */
-export function encodeInternal(node: Omit<InternalNode, 'kind'>): Uint8Array {
+/** Encodes an internal node; every dirty position must have been recomputed (positionDigest). */
+export function encodeInternal(node: InternalNode): Uint8Array {
   const out = new Uint8Array(internalSize(node.childMask, node.leafMask));
   encodeInternalInto(out, node);
   return out;
 }
 
-/** Encodes an internal node into `out`, which has exactly `internalSize` bytes. */
-export function encodeInternalInto(out: Uint8Array, node: Omit<InternalNode, 'kind'>): void {
-  const { childMask, leafMask, hashes, keyHashes, valueHashes, inner } = node;
+function copyBytes(out: Uint8Array, at: number, from: Uint8Array, start: number, length: number): void {
+  for (let i = 0; i < length; i++) out[at + i] = from[start + i];
+}
+
+/**
+ * Encodes an internal node into `out`, which has exactly `internalSize` bytes. Clean
+ * entries are copied from `base` (all of it at once when the layout is unchanged), dirty
+ * ones written from `held`. Every dirty position must have been recomputed (positionDigest).
+ */
+export function encodeInternalInto(out: Uint8Array, node: InternalNode): void {
+  const { childMask, leafMask, base, dirty } = node;
+  const held = node.held;
+  if (base !== undefined && childMask === node.baseChildMask && leafMask === node.baseLeafMask) {
+    // Same layout: a copy of the old bytes with the dirty entries overwritten.
+    out.set(base);
+    if (dirty === 0) return;
+    let offset = INTERNAL_HEADER_BYTES;
+    for (let n = 0; n < 16; n++) {
+      const bit = 1 << n;
+      if (leafMask & bit) {
+        if (dirty & bit) {
+          writeLatin1(out, offset, held![HELD_KEY + n]!);
+          writeLatin1(out, offset + 32, held![HELD_VALUE + n]!);
+        }
+        offset += 64;
+      } else if (childMask & bit) {
+        if (dirty & bit) writeLatin1(out, offset, held![n]!);
+        offset += 32;
+      }
+    }
+    for (let pos = 2; pos < 16; pos++) {
+      if (isHashed(childMask, leafMask, pos)) {
+        if (dirty & POS_RANGE[pos]) writeLatin1(out, offset, held![HELD_INNER + pos]!);
+        offset += 32;
+      }
+    }
+    return;
+  }
   out[0] = INTERNAL_TAG;
   out[1] = childMask >> 8;
   out[2] = childMask & 0xff;
@@ -202,68 +345,31 @@ export function encodeInternalInto(out: Uint8Array, node: Omit<InternalNode, 'ki
   let offset = INTERNAL_HEADER_BYTES;
   for (let n = 0; n < 16; n++) {
     const bit = 1 << n;
-    if (leafMask & bit) {
-      writeLatin1(out, offset, keyHashes[n]!);
-      writeLatin1(out, offset + 32, valueHashes[n]!);
-      offset += 64;
-    } else if (childMask & bit) {
-      writeLatin1(out, offset, hashes[n]!);
-      offset += 32;
+    if ((childMask & bit) === 0) continue;
+    const width = leafMask & bit ? 64 : 32;
+    if ((dirty & bit) === 0) {
+      copyBytes(out, offset, base!, baseSlotOffset(node, n), width);
+    } else if (width === 64) {
+      writeLatin1(out, offset, held![HELD_KEY + n]!);
+      writeLatin1(out, offset + 32, held![HELD_VALUE + n]!);
+    } else {
+      writeLatin1(out, offset, held![n]!);
     }
+    offset += width;
   }
+  // A clean position has the same slots under it as in `base`, so it is stored there too.
   for (let pos = 2; pos < 16; pos++) {
-    if (isHashed(childMask, leafMask, pos)) {
-      writeLatin1(out, offset, inner[pos]!);
-      offset += 32;
-    }
+    if (!isHashed(childMask, leafMask, pos)) continue;
+    if (dirty & POS_RANGE[pos]) writeLatin1(out, offset, held![HELD_INNER + pos]!);
+    else copyBytes(out, offset, base!, baseInnerOffset(node, pos), 32);
+    offset += 32;
   }
 }
 
-/**
- * Encodes `node` into `out` when only the children in `changed` changed since `base` (its
- * old bytes) and none appeared, disappeared or changed kind (same masks, so the same
- * layout): a copy of `base` with the changed children and the inner digests above them
- * overwritten. `node` must hold the new children and digests (positionDigest writes them).
- */
-export function encodeInternalPatchInto(
-  out: Uint8Array,
-  base: Uint8Array,
-  node: Omit<InternalNode, 'kind'>,
-  changed: number,
-): void {
-  const { childMask, leafMask, hashes, keyHashes, valueHashes, inner } = node;
-  out.set(base);
-  let offset = INTERNAL_HEADER_BYTES;
-  for (let n = 0; n < 16; n++) {
-    const bit = 1 << n;
-    if (leafMask & bit) {
-      if (changed & bit) {
-        writeLatin1(out, offset, keyHashes[n]!);
-        writeLatin1(out, offset + 32, valueHashes[n]!);
-      }
-      offset += 64;
-    } else if (childMask & bit) {
-      if (changed & bit) writeLatin1(out, offset, hashes[n]!);
-      offset += 32;
-    }
-  }
-  for (let pos = 2; pos < 16; pos++) {
-    if (isHashed(childMask, leafMask, pos)) {
-      if (changed & POS_RANGE[pos]) writeLatin1(out, offset, inner[pos]!);
-      offset += 32;
-    }
-  }
-}
-
-/** Decodes a stored node; `id` only names the node in the error. */
+/** Decodes a stored node (an internal node lazily: masks only); `id` only names the node in the error. */
 export function decodeNode(bytes: Uint8Array, id: string): TreeNode {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length === LEAF_BYTES && bytes[0] === LEAF_TAG) {
-    return {
-      kind: LEAF_TAG,
-      keyHash: view.toString('latin1', 1, 33),
-      valueHash: view.toString('latin1', 33, LEAF_BYTES),
-    };
+    return { kind: LEAF_TAG, keyHash: readDigest(bytes, 1), valueHash: readDigest(bytes, 33) };
   }
   if (bytes.length >= INTERNAL_HEADER_BYTES && bytes[0] === INTERNAL_TAG) {
     const childMask = (bytes[1] << 8) | bytes[2];
@@ -275,40 +381,15 @@ export function decodeNode(bytes: Uint8Array, id: string): TreeNode {
       bytes.length ===
         INTERNAL_HEADER_BYTES + 32 * (count + popcount16(leafMask) + hashedPositions(childMask, leafMask));
     if (valid) {
-      // One string for all the digests, sliced: much cheaper than a toString each.
-      const all = view.toString('latin1', INTERNAL_HEADER_BYTES);
-      const hashes = new Array<Digest | undefined>(16);
-      const keyHashes = new Array<Digest | undefined>(16);
-      const valueHashes = new Array<Digest | undefined>(16);
-      const inner = new Array<Digest | undefined>(16);
-      let offset = 0;
-      for (let n = 0; n < 16; n++) {
-        const bit = 1 << n;
-        if (leafMask & bit) {
-          keyHashes[n] = all.slice(offset, offset + 32);
-          valueHashes[n] = all.slice(offset + 32, offset + 64);
-          offset += 64;
-        } else if (childMask & bit) {
-          hashes[n] = all.slice(offset, offset + 32);
-          offset += 32;
-        }
-      }
-      for (let pos = 2; pos < 16; pos++) {
-        if (isHashed(childMask, leafMask, pos)) {
-          inner[pos] = all.slice(offset, offset + 32);
-          offset += 32;
-        }
-      }
       return {
         kind: INTERNAL_TAG,
         childMask,
         leafMask,
-        hashes,
-        keyHashes,
-        valueHashes,
-        inner,
-        encoded: bytes,
-        shared: false,
+        base: bytes,
+        baseChildMask: childMask,
+        baseLeafMask: leafMask,
+        dirty: 0,
+        held: undefined,
       };
     }
   }
@@ -324,12 +405,12 @@ export function kindMismatch(id: string): CommitmentError {
 }
 
 /** The hash of child slot `n`: ZERO_DIGEST when empty; a leaf's is derived once and kept. */
-export function slotDigest(node: Omit<InternalNode, 'kind'>, n: number): Digest {
-  const known = node.hashes[n];
+export function slotDigest(node: InternalNode, n: number): Digest {
+  const known = knownSlotHash(node, n);
   if (known !== undefined) return known;
   if ((node.leafMask & (1 << n)) === 0) return ZERO_DIGEST;
-  const digest = leafDigest(node.keyHashes[n]!, node.valueHashes[n]!);
-  node.hashes[n] = digest;
+  const digest = leafDigest(leafKeyHash(node, n), leafValueHash(node, n));
+  heldOf(node)[n] = digest;
   return digest;
 }
 
@@ -337,10 +418,11 @@ export function slotDigest(node: Omit<InternalNode, 'kind'>, n: number): Digest 
  * The digest of position `pos` of an internal node (1 = the node's own hash), under the
  * logical rules: empty -> ZERO_DIGEST; a single leaf -> that leaf's hash (collapsed); a
  * single slot -> its child's hash; otherwise sha256(0x01 || left || right). Positions
- * that no slot of `changed` falls under are read from `node.inner`; the others are
- * recomputed and written back to `node.inner`, ready for `encodeInternal`.
+ * that no slot of `changed` falls under are read from the node; the others are
+ * recomputed and kept in `held`, ready for `encodeInternal`. `changed` must include every
+ * dirty slot of the node.
  */
-export function positionDigest(node: Omit<InternalNode, 'kind'>, pos: number, changed: number): Digest {
+export function positionDigest(node: InternalNode, pos: number, changed: number): Digest {
   if (pos >= 16) return slotDigest(node, pos - 16);
   const range = POS_RANGE[pos];
   const present = node.childMask & range;
@@ -348,12 +430,12 @@ export function positionDigest(node: Omit<InternalNode, 'kind'>, pos: number, ch
   if ((present & (present - 1)) === 0 && (node.leafMask & present) !== 0) {
     return slotDigest(node, 31 - Math.clz32(present));
   }
-  if (pos > 1 && (changed & range) === 0) return node.inner[pos]!;
+  if (pos > 1 && (changed & range) === 0) return innerDigest(node, pos);
   const digest = internalDigest(
     positionDigest(node, 2 * pos, changed),
     positionDigest(node, 2 * pos + 1, changed),
   );
-  node.inner[pos] = digest;
+  heldOf(node)[HELD_INNER + pos] = digest;
   return digest;
 }
 

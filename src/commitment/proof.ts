@@ -34,6 +34,8 @@ import type { TreeProof, TreeReader } from './interface.js';
 import {
   getDecoded,
   INTERNAL_TAG,
+  leafKeyHash,
+  leafValueHash,
   nibbleAt,
   nodeId,
   positionDigest,
@@ -73,7 +75,7 @@ export function proveKey(reader: TreeReader, keyHash: Uint8Array): TreeProof {
       if ((present & (present - 1)) === 0 && (node.leafMask & present) !== 0) {
         // A single leaf, collapsed up to here; the node holds its hashes.
         const m = 31 - Math.clz32(present);
-        return done(node.keyHashes[m], node.valueHashes[m]);
+        return done(leafKeyHash(node, m), leafValueHash(node, m));
       }
       if (pos >= 16) break; // an internal child at slot n: descend
       const right = 2 * pos + 1;

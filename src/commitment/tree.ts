@@ -57,24 +57,28 @@ import {
 import type { TreeChange, TreeReader, TreeUpdate } from './interface.js';
 import {
   childId,
+  clearSlot,
   encodeInternalInto,
-  encodeInternalPatchInto,
   encodeLeaf,
   getDecoded,
   INTERNAL_TAG,
   type InternalNode,
   internalSize,
-  LEAF_TAG,
+  knownSlotHash,
+  leafKeyHash,
+  leafValueHash,
+  newInternal,
   nibbleAt,
   nodeId,
   popcount16,
   positionDigest,
   ROOT_ID,
   readInternal,
-  type StoredInternalNode,
+  setInternalSlot,
+  setLeafSlot,
   type TreeNode,
 } from './nodes.js';
-import { attachNodes, keepsDecoded, type OverlayEntry } from './overlay.js';
+import { attachNodes } from './overlay.js';
 
 /** The root of the empty map: 32 zero bytes. */
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(32);
@@ -135,28 +139,28 @@ export function updateTree(reader: TreeReader, changes: ReadonlyArray<TreeChange
   );
   const keys = packLatin1([...putIds, ...deleteIds]);
   // All node values in one buffer: one allocation per update instead of one per node.
+  const sizes: number[] = [];
   let total = 0;
-  for (const pending of ctx.puts.values()) total += pending.size;
+  for (const node of ctx.puts.values()) {
+    const size = internalSize(node.childMask, node.leafMask);
+    sizes.push(size);
+    total += size;
+  }
   const slab = new Uint8Array(total);
   const puts: Array<[Uint8Array, Uint8Array]> = [];
-  // The same nodes by id, decoded, for overlays of this update (overlay.ts).
-  const nodes = new Map<string, OverlayEntry>();
+  // The same nodes by id, for overlays of this update (overlay.ts).
+  const nodes = new Map<string, Uint8Array | null>();
   let offset = 0;
   let i = 0;
-  for (const [id, { node, base, changed, size }] of ctx.puts) {
-    const out = slab.subarray(offset, offset + size);
-    if (base === undefined) encodeInternalInto(out, node);
-    else encodeInternalPatchInto(out, base, node, changed);
-    const decoded = keepsDecoded(id)
-      ? { kind: INTERNAL_TAG, ...node, encoded: out, shared: true }
-      : undefined;
-    nodes.set(id, { bytes: out, node: decoded as TreeNode | undefined });
+  for (const [id, node] of ctx.puts) {
+    const out = slab.subarray(offset, offset + sizes[i]);
+    encodeInternalInto(out, node);
+    nodes.set(id, out);
+    offset += sizes[i];
     puts.push([keys[i++], out]);
-    offset += size;
   }
-  if (result.kind === LEAF && rootLeaf !== undefined) {
-    const node: TreeNode = { kind: LEAF_TAG, keyHash: result.keyHash, valueHash: result.valueHash };
-    nodes.set(ROOT_ID, { bytes: rootLeaf, node });
+  if (rootLeaf !== undefined) {
+    nodes.set(ROOT_ID, rootLeaf);
     puts.push([keys[i++], rootLeaf]);
   }
   const deletes = keys.slice(putIds.length);
@@ -191,20 +195,10 @@ interface Context {
   /** Sorted, distinct key hashes (latin1) and the sha256 of their new values (null = delete). */
   ids: Digest[];
   valueHashes: Array<Digest | null>;
-  /** Node id -> the new internal node, encoded once the update is done. */
-  puts: Map<string, PendingNode>;
+  /** Node id -> the new internal node (its dirty positions recomputed), encoded once the update is done. */
+  puts: Map<string, InternalNode>;
   /** Ids of internal nodes that were removed (or a root leaf); those also in `puts` are not deleted. */
   stale: Set<string>;
-}
-
-/** An internal node to write: its new content, and its old bytes when the layout is unchanged. */
-interface PendingNode {
-  node: Omit<InternalNode, 'kind'>;
-  /** The old bytes to patch (same masks), or undefined to encode from scratch. */
-  base: Uint8Array | undefined;
-  /** The child slots that changed (for the patch). */
-  changed: number;
-  size: number;
 }
 
 function nodeDigest(node: TreeNode): Digest {
@@ -301,17 +295,12 @@ function updateLeaf(ctx: Context, depth: number, existing: Leaf, lo: number, hi:
 function updateInternal(
   ctx: Context,
   depth: number,
-  node: StoredInternalNode,
+  node: InternalNode,
   id: string,
   lo: number,
   hi: number,
 ): Sub | undefined {
-  let { childMask, leafMask } = node;
-  // A node an overlay shares is copied before it changes; a freshly decoded one is ours.
-  const hashes = node.shared ? node.hashes.slice() : node.hashes;
-  const keyHashes = node.shared ? node.keyHashes.slice() : node.keyHashes;
-  const valueHashes = node.shared ? node.valueHashes.slice() : node.valueHashes;
-  let changedMask = 0;
+  // `node` was just decoded for this update (overlays hand out bytes): changed in place.
   let i = lo;
   while (i < hi) {
     const n = nibbleAt(ctx.ids[i], depth);
@@ -319,37 +308,24 @@ function updateInternal(
     while (j < hi && nibbleAt(ctx.ids[j], depth) === n) j++;
     const bit = 1 << n;
     let sub: Sub | undefined;
-    if ((childMask & bit) === 0) {
+    if ((node.childMask & bit) === 0) {
       sub = insert(ctx, depth + 1, i, j);
-    } else if (leafMask & bit) {
-      const existing = storedLeaf(keyHashes[n]!, valueHashes[n]!, hashes[n]);
+    } else if (node.leafMask & bit) {
+      const existing = storedLeaf(leafKeyHash(node, n), leafValueHash(node, n), knownSlotHash(node, n));
       sub = updateLeaf(ctx, depth + 1, existing, i, j);
     } else {
       const childNodeId = childId(ctx.ids[i], depth, n);
       sub = updateInternal(ctx, depth + 1, readInternal(ctx.reader, childNodeId), childNodeId, i, j);
     }
     if (sub !== undefined) {
-      changedMask |= bit;
-      if (sub.kind === EMPTY) {
-        childMask &= ~bit;
-        leafMask &= ~bit;
-        hashes[n] = keyHashes[n] = valueHashes[n] = undefined;
-      } else if (sub.kind === LEAF) {
-        childMask |= bit;
-        leafMask |= bit;
-        hashes[n] = sub.hash;
-        keyHashes[n] = sub.keyHash;
-        valueHashes[n] = sub.valueHash;
-      } else {
-        childMask |= bit;
-        leafMask &= ~bit;
-        hashes[n] = sub.hash;
-        keyHashes[n] = valueHashes[n] = undefined;
-      }
+      if (sub.kind === EMPTY) clearSlot(node, n);
+      else if (sub.kind === LEAF) setLeafSlot(node, n, sub.keyHash, sub.valueHash, sub.hash);
+      else setInternalSlot(node, n, sub.hash);
     }
     i = j;
   }
-  if (changedMask === 0) return undefined;
+  const { childMask, leafMask, dirty } = node;
+  if (dirty === 0) return undefined;
   if (childMask === 0) {
     ctx.stale.add(id);
     return EMPTY_SUB;
@@ -358,61 +334,28 @@ function updateInternal(
     // One leaf left: this node disappears and the leaf moves up into the caller's node.
     ctx.stale.add(id);
     const n = 31 - Math.clz32(childMask);
-    return storedLeaf(keyHashes[n]!, valueHashes[n]!, hashes[n]);
+    return storedLeaf(leafKeyHash(node, n), leafValueHash(node, n), knownSlotHash(node, n));
   }
-  const next: Omit<InternalNode, 'kind'> = {
-    childMask,
-    leafMask,
-    hashes,
-    keyHashes,
-    valueHashes,
-    inner: node.shared ? node.inner.slice() : node.inner,
-  };
-  const hash = positionDigest(next, 1, changedMask); // rehashes only above changed slots
-  const sameLayout = childMask === node.childMask && leafMask === node.leafMask;
-  ctx.puts.set(id, {
-    node: next,
-    base: sameLayout ? node.encoded : undefined,
-    changed: changedMask,
-    size: sameLayout ? node.encoded.length : internalSize(childMask, leafMask),
-  });
+  const hash = positionDigest(node, 1, dirty); // rehashes only above changed slots
+  ctx.puts.set(id, node);
   return { kind: INTERNAL, hash };
 }
 
 /** Builds the subtree of `items` [lo, hi) (sorted, distinct, sharing `depth` nibbles). */
 function build(ctx: Context, depth: number, items: Leaf[], lo: number, hi: number): Sub {
   if (hi - lo === 1) return items[lo];
-  const node: Omit<InternalNode, 'kind'> = {
-    childMask: 0,
-    leafMask: 0,
-    hashes: new Array<Digest | undefined>(16),
-    keyHashes: new Array<Digest | undefined>(16),
-    valueHashes: new Array<Digest | undefined>(16),
-    inner: new Array<Digest | undefined>(16),
-  };
+  const node = newInternal();
   let i = lo;
   while (i < hi) {
     const n = nibbleAt(items[i].keyHash, depth);
     let j = i + 1;
     while (j < hi && nibbleAt(items[j].keyHash, depth) === n) j++;
     const child = build(ctx, depth + 1, items, i, j);
-    node.childMask |= 1 << n;
-    if (child.kind === LEAF) {
-      node.leafMask |= 1 << n;
-      node.hashes[n] = child.hash;
-      node.keyHashes[n] = child.keyHash;
-      node.valueHashes[n] = child.valueHash;
-    } else {
-      node.hashes[n] = subDigest(child);
-    }
+    if (child.kind === LEAF) setLeafSlot(node, n, child.keyHash, child.valueHash, child.hash);
+    else setInternalSlot(node, n, subDigest(child));
     i = j;
   }
   const hash = positionDigest(node, 1, 0xffff);
-  ctx.puts.set(nodeId(items[lo].keyHash, depth), {
-    node,
-    base: undefined,
-    changed: 0xffff,
-    size: internalSize(node.childMask, node.leafMask),
-  });
+  ctx.puts.set(nodeId(items[lo].keyHash, depth), node);
   return { kind: INTERNAL, hash };
 }
