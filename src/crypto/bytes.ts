@@ -65,7 +65,12 @@ export function bigintToFixed(value: bigint, width: number): Uint8Array {
 }
 
 export function bytesToBigint(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
+  // Up to 6 bytes fit a double exactly: nonces, chain ids and fees skip the hex string.
+  if (bytes.length <= 6) {
+    let n = 0;
+    for (let i = 0; i < bytes.length; i++) n = n * 256 + bytes[i];
+    return BigInt(n);
+  }
   return BigInt(toHex(bytes));
 }
 

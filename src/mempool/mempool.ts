@@ -36,6 +36,7 @@ import {
   type SignedTransfer,
   TxError,
   type VerifiedTransfer,
+  withSender,
 } from '../tx/index.js';
 import { MempoolError, type MempoolErrorCode, STATE_CODE } from './errors.js';
 import { Heap } from './heap.js';
@@ -141,13 +142,30 @@ export class Mempool {
    * (once), then the state rules, replacement and bounds. Throws MempoolError on refusal.
    */
   add(raw: Uint8Array): AddResult {
+    return this.addDecoded(this.decode(raw));
+  }
+
+  /**
+   * The first step of `add` alone, for callers that need the hash before admission (the
+   * API names each outcome by it): decodeTransfer with this chain id; a refusal is
+   * counted and thrown as a MempoolError.
+   */
+  decode(raw: Uint8Array): SignedTransfer {
+    try {
+      return decodeTransfer(raw, this.params.chainId);
+    } catch (e) {
+      const error = asMempoolError(e);
+      this.countRejected(error);
+      throw error;
+    }
+  }
+
+  /**
+   * `add` for a transaction the caller already decoded with decodeTransfer and this chain
+   * id (the gossip gate and the API decode each transaction once, for their own checks).
+   */
+  addDecoded(signed: SignedTransfer): AddResult {
     return this.gate(() => {
-      let signed: SignedTransfer;
-      try {
-        signed = decodeTransfer(raw, this.params.chainId);
-      } catch (e) {
-        throw asMempoolError(e);
-      }
       // Dedupe before recovery: a re-gossiped tx costs a keccak, not a signature check.
       const key = toHex(signed.hash);
       this.checkUnknown(key);
@@ -174,7 +192,7 @@ export class Mempool {
 
   private recoverKeyed(signed: SignedTransfer, key: string): VerifiedTransfer {
     const from = this.recoveredSenders.get(key);
-    if (from !== undefined) return { ...signed, from };
+    if (from !== undefined) return withSender(signed, from);
     this.counters.recoveries++;
     const tx = recoverSender(signed, this.backend);
     if (this.recoveredSenders.size >= RECOVERED_SENDERS_CACHE) {
@@ -207,10 +225,13 @@ export class Mempool {
       if (result.kind === 'replaced') this.counters.replaced++;
       return result;
     } catch (e) {
-      if (e instanceof MempoolError)
-        this.counters.rejected.set(e.code, (this.counters.rejected.get(e.code) ?? 0) + 1);
+      if (e instanceof MempoolError) this.countRejected(e);
       throw e;
     }
+  }
+
+  private countRejected(e: MempoolError): void {
+    this.counters.rejected.set(e.code, (this.counters.rejected.get(e.code) ?? 0) + 1);
   }
 
   private checkUnknown(key: string): void {

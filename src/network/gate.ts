@@ -37,7 +37,7 @@ import {
 } from '../consensus/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import { LedgerError } from '../errors.js';
-import { checkTransferEncoding, MAX_TX_BYTES, TxError } from '../tx/index.js';
+import { decodeTransfer, MAX_TX_BYTES, type SignedTransfer, TxError } from '../tx/index.js';
 import { decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
@@ -257,27 +257,27 @@ export function validateBlockResponse(ctx: GateContext, body: Uint8Array): Block
 }
 
 /**
- * A batch of raw transactions: structure and chain id only. Every transaction must decode
- * (checkTransferEncoding: type, canonical RLP, chain id, no data, low-s): the node that batched it
- * admitted it with the same deterministic decoder, so a failure is never honest.
+ * A batch of transactions: structure and chain id. Every transaction must decode
+ * (decodeTransfer: type, canonical RLP, chain id, no data, low-s): the node that batched it
+ * admitted it with the same deterministic decoder, so a failure is never honest. The
+ * decoded transfers (hashed, sender not yet recovered) go on to admission, so each
+ * transaction is decoded once per node.
  */
-export function validateTxBatch(ctx: GateContext, data: Uint8Array): Uint8Array[] {
+export function validateTxBatch(ctx: GateContext, data: Uint8Array): SignedTransfer[] {
   checkSize(data, ctx.limits.batchBytes, 'transaction batch');
-  const txs = decodeTxBatch(data);
+  const raws = decodeTxBatch(data);
   // [batch] 1..batchMaxTxs transactions
-  if (txs.length === 0 || txs.length > ctx.limits.batchMaxTxs)
-    throw reject('BAD_BATCH', `batch of ${txs.length} transactions`);
-  for (const raw of txs) {
+  if (raws.length === 0 || raws.length > ctx.limits.batchMaxTxs)
+    throw reject('BAD_BATCH', `batch of ${raws.length} transactions`);
+  return raws.map((raw) => {
     try {
-      // structure only: admission decodes, hashes and recovers each transaction once
-      checkTransferEncoding(raw, ctx.validatorSet.chainId);
+      return decodeTransfer(raw, ctx.validatorSet.chainId);
     } catch (e) {
       // [chainId] / [decode] each transaction is a canonical EIP-1559 transfer of this chain
       if (e instanceof TxError && e.code === 'WRONG_CHAIN_ID') throw reject('WRONG_CHAIN', e.message);
       throw reject('MALFORMED', `batched transaction: ${(e as Error).message}`);
     }
-  }
-  return txs;
+  });
 }
 
 /** Validates a consensus message by topic kind; the common entry for gossip. */

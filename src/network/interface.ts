@@ -1,5 +1,6 @@
 import type { ConsensusMessage, Transport, ValidatorSet, Verifier } from '../consensus/index.js';
 import type { Genesis } from '../genesis/index.js';
+import type { SignedTransfer } from '../tx/index.js';
 import type { GateErrorCode } from './errors.js';
 import type { LedgerLibp2p } from './libp2p.js';
 import type { TopicKind } from './topics.js';
@@ -23,12 +24,12 @@ export interface NetworkComponents {
   /** Accepted consensus messages; `from` is the signer (gossip) or the sending validator (direct). */
   onConsensusMessage(from: number, message: ConsensusMessage): void;
   /**
-   * Structurally valid transaction batches (raw EIP-1559 bytes), for admission. Returns
+   * Structurally valid transaction batches (decoded, senders not recovered), for admission. Returns
    * why the first transaction that can never be valid (e.g. a forged signature) failed,
    * or undefined: such a batch is rejected (not forwarded, the sender scored down), since
    * an honest node gossips only transactions it admitted. Valid ones are admitted anyway.
    */
-  onTransactions(txs: Uint8Array[], fromPeer: string): string | undefined;
+  onTransactions(txs: SignedTransfer[], fromPeer: string): string | undefined;
   /** The consensus core's current round, for the gate's round window; default: no window. */
   currentRound?: () => number;
   logger?: NetworkLogger;

@@ -53,6 +53,7 @@ import {
 } from '../network/index.js';
 import { LedgerStore, StoreError } from '../store/index.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
+import type { SignedTransfer } from '../tx/index.js';
 import { LedgerApplication } from './application.js';
 import { type RealClock, realClock } from './clock.js';
 import { NodeError } from './errors.js';
@@ -465,11 +466,11 @@ export class LedgerNode {
    * sender down. Refusals that depend on this node's state (nonce, balance, room) are not
    * the sender's fault.
    */
-  private onGossipTransactions(txs: Uint8Array[]): string | undefined {
+  private onGossipTransactions(txs: SignedTransfer[]): string | undefined {
     let invalid: string | undefined;
-    for (const raw of txs) {
+    for (const tx of txs) {
       try {
-        this.mempool.add(raw);
+        this.mempool.addDecoded(tx);
       } catch (err) {
         if (!(err instanceof MempoolError))
           this.log.warn({ err: (err as Error).message }, 'gossiped tx failed');
@@ -483,15 +484,18 @@ export class LedgerNode {
   submitTransactions(raws: readonly Uint8Array[]): SubmitOutcome[] {
     const admitted: Uint8Array[] = [];
     const outcomes = raws.map((raw): SubmitOutcome => {
-      const hash = toHex(keccak256(raw));
+      let hash: string | undefined;
       try {
-        this.mempool.add(raw);
+        // decoded once: its hash names the outcome, and admission takes the decoded form
+        const signed = this.mempool.decode(raw);
+        hash = toHex(signed.hash);
+        this.mempool.addDecoded(signed);
         admitted.push(raw);
         return { hash };
       } catch (err) {
         if (!(err instanceof MempoolError)) throw err;
         const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';
-        return { error: err.code, message: err.message, kind, hash };
+        return { error: err.code, message: err.message, kind, hash: hash ?? toHex(keccak256(raw)) };
       }
     });
     if (admitted.length > 0 && this.network) this.network.publishTransactions(admitted);

@@ -97,14 +97,56 @@ function rlpList(body: Uint8Array): Nested[] {
  * the canonical encoding of what was decoded.
  */
 export function decodeTransfer(raw: Uint8Array, expectedChainId: bigint): SignedTransfer {
-  const { fields, items } = parseTransfer(raw, expectedChainId);
+  const { fields: f, items } = parseTransfer(raw, expectedChainId);
+  // A fixed-shape literal rather than a spread: this runs for every transaction on every node.
   return {
-    ...fields,
+    chainId: f.chainId,
+    nonce: f.nonce,
+    maxPriorityFeePerGas: f.maxPriorityFeePerGas,
+    maxFeePerGas: f.maxFeePerGas,
+    gasLimit: f.gasLimit,
+    to: f.to,
+    value: f.value,
+    yParity: f.yParity,
+    r: f.r,
+    s: f.s,
     // A copy: the caller's buffer may be a view into a larger message that gets reused.
     raw: raw.slice(),
     hash: keccak256(raw),
-    signingHash: keccak256(concatBytes(TYPE_PREFIX, RLP.encode(items.slice(0, 9)))),
+    signingHash: keccak256(signingPreimage(raw, items)),
   };
+}
+
+/** Bytes the RLP encoding of a byte string takes (the items here are shorter than 56 bytes). */
+function encodedItemBytes(item: Nested): number {
+  const b = item as Uint8Array;
+  if (b.length === 1 && b[0] < 0x80) return 1;
+  if (b.length < 56) return 1 + b.length;
+  throw new TxError('MALFORMED_RLP', 'unexpected long signature field'); // excluded by intItem
+}
+
+/**
+ * 0x02 || rlp(first nine fields), cut from the canonical raw bytes instead of re-encoding
+ * the fields: the nine items' encodings are the list body minus the last three items
+ * (yParity, r, s), under a new list prefix. A test holds it to the re-encoding.
+ */
+function signingPreimage(raw: Uint8Array, items: Nested[]): Uint8Array {
+  const prefix = raw[1];
+  const headerBytes = prefix <= 0xf7 ? 1 : 1 + (prefix - 0xf7);
+  const tail = encodedItemBytes(items[9]) + encodedItemBytes(items[10]) + encodedItemBytes(items[11]);
+  const body = raw.subarray(1 + headerBytes, raw.length - tail);
+  const n = body.length;
+  const lengthBytes = n < 56 ? 0 : n < 0x100 ? 1 : 2; // raw <= 512 bytes
+  const out = new Uint8Array(2 + lengthBytes + n);
+  out[0] = TX_TYPE;
+  if (lengthBytes === 0) out[1] = 0xc0 + n;
+  else {
+    out[1] = 0xf7 + lengthBytes;
+    if (lengthBytes === 2) out[2] = n >> 8;
+    out[1 + lengthBytes] = n & 0xff;
+  }
+  out.set(body, 2 + lengthBytes);
+  return out;
 }
 
 /**

@@ -7,5 +7,5 @@ export {
   TX_TYPE,
 } from './codec.js';
 export { TxError, type TxErrorCode } from './errors.js';
-export { recoverSender, signTransfer } from './sign.js';
+export { recoverSender, signTransfer, withSender } from './sign.js';
 export type { SignedTransfer, TransferFields, VerifiedTransfer } from './types.js';

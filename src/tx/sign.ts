@@ -4,7 +4,7 @@
  * backend available, and its result travels with the transaction as `from`.
  */
 import { keccak256 } from '../crypto/hash.js';
-import { signDigest } from '../crypto/keys.js';
+import { type Address, signDigest } from '../crypto/keys.js';
 import { defaultBackend, type SignatureBackend } from '../crypto/verifier.js';
 import { decodeTransfer, encodeTransfer, signingHashOf } from './codec.js';
 import { TxError } from './errors.js';
@@ -28,5 +28,28 @@ export function recoverSender(
   const publicKey = backend.recoverPublicKey(tx.signingHash, tx);
   if (publicKey === null) throw new TxError('BAD_SIGNATURE', 'no sender can be recovered from the signature');
   // Address = last 20 bytes of keccak(x || y); the key is already uncompressed.
-  return { ...tx, from: keccak256(publicKey.subarray(1)).subarray(12) };
+  return withSender(tx, keccak256(publicKey.subarray(1)).subarray(12));
+}
+
+/**
+ * `tx` with its recovered sender, as a fixed-shape literal (not a spread: it runs for every
+ * transaction on every node). Only for a sender recovered from this very transaction.
+ */
+export function withSender(tx: SignedTransfer, from: Address): VerifiedTransfer {
+  return {
+    chainId: tx.chainId,
+    nonce: tx.nonce,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    maxFeePerGas: tx.maxFeePerGas,
+    gasLimit: tx.gasLimit,
+    to: tx.to,
+    value: tx.value,
+    yParity: tx.yParity,
+    r: tx.r,
+    s: tx.s,
+    raw: tx.raw,
+    hash: tx.hash,
+    signingHash: tx.signingHash,
+    from,
+  };
 }

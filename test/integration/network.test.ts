@@ -69,7 +69,8 @@ async function startNode(
       verifier: verifierOf(f),
       secretKey: secret,
       onConsensusMessage: (from, message) => node.consensus.push({ from, message }),
-      onTransactions: (txs) => {
+      onTransactions: (decoded) => {
+        const txs = decoded.map((t) => t.raw);
         node.txBatches.push(txs);
         return node.invalidTx && txs.some(node.invalidTx) ? 'BAD_SIGNATURE: forged' : undefined;
       },

@@ -10,6 +10,7 @@ import {
   proposalDigest,
   secp256k1Signer,
 } from '../../../src/consensus/index.js';
+import { keccak256 } from '../../../src/crypto/hash.js';
 import { generateSecretKey } from '../../../src/crypto/keys.js';
 import { Gate } from '../../../src/network/gate.js';
 import {
@@ -57,7 +58,13 @@ describe('gossip gate: validation functions', () => {
     assert.equal(accepted.from, 1);
     assert.equal(validateTimeout(ctx(1), encodeTimeout(timeout(f, 2))).from, 2);
     assert.equal(validateVote(ctx(1), encodeVote(vote(f, 3, hashHeader(p.block.header))), 3).from, 3);
-    assert.equal(validateTxBatch(ctx(), encodeTxBatch(transfers(3))).length, 3);
+    const raws = transfers(3);
+    const decoded = validateTxBatch(ctx(), encodeTxBatch(raws));
+    // decoded once here, for admission: the same bytes and their keccak hashes
+    assert.deepEqual(
+      decoded.map((t) => [t.raw, t.hash]),
+      raws.map((raw) => [raw, keccak256(raw)]),
+    );
   });
 
   it('rejects garbage, forgeries and messages of another chain', () => {
