@@ -4,7 +4,14 @@
  * and timeout, and only the latest value matters.
  *
  *   meta  'genesisHash' -> the chain's genesis block hash (refuses another chain's data)
- *         'safety'      -> encodeSafetyData(latest durable safety data)
+ *         'safety'      -> encodeSafetyData(latest durable safety data, without its blocks)
+ *         'block:<id>'  -> encodeBlock(block): exactly the blocks of the latest safety data.
+ *                          Each is written once, when it first enters the safety data, and
+ *                          removed in the write that leaves it out: a block stays in the
+ *                          safety data for two or three votes, and at 500 transactions a
+ *                          block re-encoding every block on every vote cost more than 1%
+ *                          of a node's CPU. (Data written with the blocks inline in
+ *                          'safety', before, still loads.)
  *         'evidence:<kind>:<round>:<validator>' -> JSON EvidenceRecord (equivocation proofs
  *                          this node saw: both signed messages, so anyone can check them)
  *
@@ -13,6 +20,8 @@
  * its safety data is on disk.
  */
 import { open, type RootDatabase } from 'lmdb';
+import { decodeBlock, encodeBlock, hashHeader } from '../chain/index.js';
+import type { Block } from '../chain/types.js';
 import {
   decodeSafetyData,
   type Evidence,
@@ -27,6 +36,9 @@ import { NodeError } from './errors.js';
 
 const GENESIS_KEY = 'genesisHash';
 const SAFETY_KEY = 'safety';
+const BLOCK_PREFIX = 'block:';
+/** The first key after every block key (';' follows ':'). */
+const BLOCK_END = 'block;';
 const EVIDENCE_PREFIX = 'evidence:';
 /** The first key after every evidence key (';' follows ':'). */
 const EVIDENCE_END = 'evidence;';
@@ -52,11 +64,15 @@ export class LmdbSafetyStore implements SafetyStore {
   private readonly evidenceKeys = new Set<string>();
   /** Evidence records held (counted on first use). */
   private evidenceCount: number | undefined;
+  /** Keys of the blocks on disk once every queued write has landed. */
+  private blockKeys: Set<string>;
 
   private constructor(
     private readonly env: RootDatabase<Buffer, string>,
     private readonly onFailure: (err: Error) => void,
-  ) {}
+  ) {
+    this.blockKeys = new Set(env.getKeys({ start: BLOCK_PREFIX, end: BLOCK_END }));
+  }
 
   /** Opens (or creates) the safety store at `path` for the chain of `genesisHash`. */
   static async open(
@@ -83,15 +99,36 @@ export class LmdbSafetyStore implements SafetyStore {
   /** The last durable safety data, if any. */
   load(): SafetyData | undefined {
     const v = this.env.getBinary(SAFETY_KEY);
-    return v ? decodeSafetyData(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) : undefined;
+    if (!v) return undefined;
+    const data = decodeSafetyData(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    if (data.blocks && data.blocks.length > 0) return data; // the earlier, inline format
+    const blocks: Block[] = [];
+    for (const { value } of this.env.getRange({ start: BLOCK_PREFIX, end: BLOCK_END }))
+      blocks.push(decodeBlock(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)));
+    blocks.sort((a, b) => a.header.height - b.header.height);
+    return { ...data, blocks };
   }
 
   persist(data: SafetyData, durable: () => void): void {
-    const bytes = Buffer.from(encodeSafetyData(data));
+    const record = Buffer.from(encodeSafetyData({ ...data, blocks: undefined }));
+    const keys = new Set<string>();
+    const added: [string, Buffer][] = [];
+    for (const block of data.blocks ?? []) {
+      const key = `${BLOCK_PREFIX}${toHex(hashHeader(block.header))}`;
+      keys.add(key);
+      if (!this.blockKeys.has(key)) added.push([key, Buffer.from(encodeBlock(block))]);
+    }
+    const removed = [...this.blockKeys].filter((key) => !keys.has(key));
+    this.blockKeys = keys;
     this.tail = this.tail.then(async () => {
       if (this.failure || this.closed) return; // never acknowledge what is not on disk
       try {
-        await this.env.put(SAFETY_KEY, bytes);
+        // one batch: the record and its blocks land together or not at all
+        await this.env.batch(() => {
+          this.env.put(SAFETY_KEY, record);
+          for (const [key, bytes] of added) this.env.put(key, bytes);
+          for (const key of removed) this.env.remove(key);
+        });
         await this.env.flushed;
       } catch (err) {
         this.failure = err as Error;

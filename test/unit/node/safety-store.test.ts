@@ -4,7 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeVote, genesisQc, type SafetyData, type Vote } from '../../../src/consensus/index.js';
+import { open } from 'lmdb';
+import type { Block } from '../../../src/chain/types.js';
+import {
+  decodeVote,
+  encodeSafetyData,
+  genesisQc,
+  type SafetyData,
+  type Vote,
+} from '../../../src/consensus/index.js';
 import { LmdbSafetyStore, NodeError } from '../../../src/node/index.js';
 
 const G1 = new Uint8Array(32).fill(1);
@@ -15,7 +23,65 @@ const data = (round: number): SafetyData => ({
   highQc: genesisQc(G1),
 });
 
+/** A block at `height` with `txs` one-byte-distinct transactions (only its bytes matter here). */
+const block = (height: number, txs = 2): Block => ({
+  header: {
+    chainId: 7n,
+    height,
+    round: height + 1,
+    parentHash: new Uint8Array(32).fill(height),
+    proposer: new Uint8Array(20).fill(9),
+    timestampMs: 1_000 + height,
+    txRoot: new Uint8Array(32).fill(3),
+    stateRoot: new Uint8Array(32).fill(4),
+    parentQc: new Uint8Array(10).fill(height),
+  },
+  transactions: Array.from({ length: txs }, (_, i) => Uint8Array.of(2, height, i)),
+});
+
 describe('LmdbSafetyStore', () => {
+  it('keeps exactly the blocks of the latest safety data, each written once, across a reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safety-'));
+    try {
+      const path = join(dir, 'safety');
+      const store = await LmdbSafetyStore.open(path, G1);
+      store.persist({ ...data(3), blocks: [block(1), block(2)] }, () => {});
+      store.persist({ ...data(4), blocks: [block(2), block(3)] }, () => {});
+      store.persist({ ...data(5), blocks: [block(3), block(4, 0)] }, () => {});
+      await store.drained();
+      assert.deepEqual(store.load()?.blocks, [block(3), block(4, 0)]);
+      await store.close();
+      const reopened = await LmdbSafetyStore.open(path, G1);
+      const loaded = reopened.load();
+      assert.equal(loaded?.lastVotedRound, 5);
+      assert.deepEqual(loaded?.blocks, [block(3), block(4, 0)]);
+      // a later write after the reopen still removes what it leaves out
+      reopened.persist({ ...data(6), blocks: [block(4, 0)] }, () => {});
+      await reopened.close();
+      const env = open<Buffer, string>({ path, encoding: 'binary' });
+      assert.equal([...env.getKeys({ start: 'block:', end: 'block;' })].length, 1, 'one block key left');
+      await env.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads safety data written with its blocks inline (the earlier format)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safety-'));
+    try {
+      const path = join(dir, 'safety');
+      await (await LmdbSafetyStore.open(path, G1)).close();
+      const env = open<Buffer, string>({ path, encoding: 'binary' });
+      await env.put('safety', Buffer.from(encodeSafetyData({ ...data(9), blocks: [block(7), block(8)] })));
+      await env.close();
+      const store = await LmdbSafetyStore.open(path, G1);
+      assert.deepEqual(store.load()?.blocks, [block(7), block(8)]);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps equivocation evidence once per kind, round and validator, across a reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'safety-'));
     try {
