@@ -118,6 +118,9 @@ class LedgerNetwork implements Network {
   private readonly inbound: Record<TopicKind, BoundedQueue<InboundJob>>;
   private drainScheduled = false;
   private started = false;
+  private readonly forwardDelayMs: number;
+  /** Accepted messages whose forwarding is held back (report). */
+  private readonly forwardTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     readonly libp2p: LedgerLibp2p,
@@ -130,6 +133,7 @@ class LedgerNetwork implements Network {
     metrics: NetworkMetrics,
   ) {
     this.metricsData = metrics;
+    this.forwardDelayMs = options.forwardDelayMs;
     this.penalties = penalties;
     this.logger = components.logger ?? SILENT;
     this.registry = registry;
@@ -198,6 +202,8 @@ class LedgerNetwork implements Network {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    for (const timer of this.forwardTimers) clearTimeout(timer);
+    this.forwardTimers.clear();
     this.redialer.stop();
     this.publisher.stop();
     this.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onGossip);
@@ -311,7 +317,20 @@ class LedgerNetwork implements Network {
   }
 
   private report(msgId: string, peer: string, result: TopicValidatorResult): void {
-    gossipInternals(this.libp2p.services.pubsub).reportMessageValidationResult(msgId, peer, result);
+    const delayMs = this.forwardDelayMs;
+    if (result !== TopicValidatorResult.Accept || delayMs <= 0) {
+      gossipInternals(this.libp2p.services.pubsub).reportMessageValidationResult(msgId, peer, result);
+      return;
+    }
+    // Accepting is what makes gossipsub forward the message to its mesh. Held back a little,
+    // so that the peers that already got it from its origin have told this node so (their
+    // IDONTWANT, or their own copy) and are skipped: see forwardDelayMs.
+    const timer = setTimeout(() => {
+      this.forwardTimers.delete(timer);
+      if (this.started)
+        gossipInternals(this.libp2p.services.pubsub).reportMessageValidationResult(msgId, peer, result);
+    }, delayMs);
+    this.forwardTimers.add(timer);
   }
 
   private deliver(from: number, message: ConsensusMessage): void {

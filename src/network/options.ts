@@ -33,6 +33,17 @@ export interface NetworkOptions {
   txBatchMaxBytes: number;
   txBatchMaxDelayMs: number;
 
+  /**
+   * An accepted gossip message is forwarded this long after validation, not at once. In a
+   * fully connected network every peer gets the message from its origin and forwards are
+   * pure duplicates; gossipsub skips peers that sent it an IDONTWANT or their own copy, but
+   * a node that validates quickly forwards before those arrive. In the node benchmark
+   * (BENCHMARKS.md) a node received 10.5 MB of gossip with no delay, 6.8 MB with 20 ms and
+   * 5.7 MB with 60 ms, where 4.6 MB is each message once. Relays through a partial mesh
+   * are this much later per hop; consensus timeouts are seconds.
+   */
+  forwardDelayMs: number;
+
   /** Consensus messages more than this many rounds below the local round are ignored. */
   maxPastRounds: number;
   /**
@@ -60,6 +71,7 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   txBatchMaxTxs: 256,
   txBatchMaxBytes: 64 * 1024,
   txBatchMaxDelayMs: 20,
+  forwardDelayMs: 60,
   maxPastRounds: 4,
   maxFutureRounds: 100,
   verifiedSignatureCacheSize: 50_000,

@@ -29,7 +29,7 @@ import {
 
 interface TestNode {
   net: Network & { outboundQueued(kind: 'proposal' | 'timeout' | 'transactions'): number };
-  consensus: Array<{ from: number; message: ConsensusMessage }>;
+  consensus: Array<{ from: number; message: ConsensusMessage; atMs: number }>;
   txBatches: Uint8Array[][];
   warnings: string[];
   /** Plays mempool admission: a batch holding a transaction this calls invalid is refused. */
@@ -68,7 +68,7 @@ async function startNode(
       validatorSet: f.validatorSet,
       verifier: verifierOf(f),
       secretKey: secret,
-      onConsensusMessage: (from, message) => node.consensus.push({ from, message }),
+      onConsensusMessage: (from, message) => node.consensus.push({ from, message, atMs: performance.now() }),
       onTransactions: (decoded) => {
         const txs = decoded.map((t) => t.raw);
         node.txBatches.push(txs);
@@ -219,6 +219,28 @@ describe('network: rejected messages stop at the first honest node', () => {
     assert.deepEqual(atC.transactions, { accepted: 0, ignored: 0, rejected: 0 });
     assert.equal(c.consensus.length, 1);
     assert.ok(b.net.peerScore(a.net.peerId) >= 0);
+  });
+});
+
+describe('network: forwarding is held back', () => {
+  // A - B - C in a line: C hears A only through B's forward.
+  const f = fixture(3);
+  it('B delivers at once and forwards forwardDelayMs later', async () => {
+    const delayMs = 400;
+    const [a, b, c] = await Promise.all(
+      f.secrets.map((s, i) => startNode(f, s, i === 1 ? { forwardDelayMs: delayMs } : {})),
+    );
+    connect(a, b);
+    connect(c, b);
+    const topics = topicsFor(f.validatorSet.genesisId);
+    await waitFor('B meshes with A and C', () => meshHas(b, topics.proposal, [a, c]));
+    await waitFor('C meshes with B', () => meshHas(c, topics.proposal, [b]));
+    a.net.transport.broadcast({ kind: 'proposal', proposal: proposal(f, 0) });
+    await waitFor('the proposal at C', () => c.consensus.length === 1);
+    assert.equal(b.consensus.length, 1);
+    const held = c.consensus[0].atMs - b.consensus[0].atMs;
+    // a timer may fire up to a millisecond early; the upper side is not asserted (load)
+    assert.ok(held >= delayMs - 2, `C got it ${held.toFixed(0)} ms after B, expected >= ${delayMs}`);
   });
 });
 
