@@ -9,7 +9,12 @@
  * readers in other processes) every 10 ms, so latency = first sight of the block that
  * holds the tx minus the tx's submission time. Prints one line of JSON last.
  *
- *   npm run bench [-- --senders 400 --per-sender 40 --window 3000 --latency-seconds 10]
+ * Before anything is measured, a warm-up phase runs the saturation load on `--warmup`
+ * txs per sender: the nodes sit idle while this script signs, and without it V8 was still
+ * compiling the hot paths during the measurement (perf: TurboFan threads took 13% of the
+ * machine in the saturation phase, BENCHMARKS.md).
+ *
+ *   npm run bench [-- --senders 400 --per-sender 40 --warmup 10 --window 3000 --latency-seconds 10]
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -34,6 +39,7 @@ const { values } = parseArgs({
   options: {
     senders: { type: 'string', default: '400' },
     'per-sender': { type: 'string', default: '40' },
+    warmup: { type: 'string', default: '10' },
     window: { type: 'string', default: '3000' },
     batch: { type: 'string', default: '100' },
     'latency-seconds': { type: 'string', default: '10' },
@@ -41,6 +47,7 @@ const { values } = parseArgs({
 });
 const SENDERS = Number(values.senders);
 const PER_SENDER = Number(values['per-sender']);
+const WARMUP = Number(values.warmup);
 const WINDOW = Number(values.window);
 const BATCH = Number(values.batch);
 const LATENCY_SECONDS = Number(values['latency-seconds']);
@@ -56,11 +63,12 @@ const net = await createTestNet(N, SENDERS, { maxBlockTxs: 1000 });
 const nodes: NodeProcess[] = await spawnValidators(net, 'warn');
 
 try {
-  // Pre-sign everything: two phases' worth of nonces per sender.
+  // Pre-sign everything: three phases' worth of nonces per sender (warm-up, saturation, latency).
   const latencyPerSender = PER_SENDER;
-  console.error(`signing ${SENDERS * (PER_SENDER + latencyPerSender)} transfers`);
+  const perSender = WARMUP + PER_SENDER + latencyPerSender;
+  console.error(`signing ${SENDERS * perSender} transfers`);
   const signed: SignedTransfer[][] = net.senders.map((secret, s) =>
-    Array.from({ length: PER_SENDER + latencyPerSender }, (_, nonce) =>
+    Array.from({ length: perSender }, (_, nonce) =>
       signTransfer(
         {
           chainId: net.genesis.chainId,
@@ -106,18 +114,11 @@ try {
   };
   const observer = setInterval(observe, 10);
 
-  // Phase 1: saturation, closed loop with `WINDOW` txs in flight, batches round-robin over the nodes.
-  const queue = signed.flatMap((txs) => txs.slice(0, PER_SENDER));
-  // Interleave senders so each batch carries many senders' lowest nonces first.
-  queue.sort((a, b) => Number(a.nonce - b.nonce));
+  // Closed loop with `WINDOW` txs in flight, batches round-robin over the nodes.
   // Hex hashes computed once: the generator must not spend the CPU the nodes need (an
   // earlier version re-hexed every submitted hash on each 5 ms poll).
   const hexOf = new Map(signed.flat().map((t) => [t, toHex(t.hash)]));
   const isCommitted = (t: SignedTransfer) => committedAt.has(hexOf.get(t)!);
-  let submitted = 0;
-  let doneUpTo = 0;
-  const satStart = performance.now();
-  const satCpu = process.cpuUsage();
   let target = 0;
   const submitBatch = async (txs: SignedTransfer[]) => {
     const node = nodes[target++ % N];
@@ -127,24 +128,45 @@ try {
     );
     if (status !== 200) throw new Error(`batch refused with HTTP ${status}`);
   };
-  const satBlocksFrom = blockTxs.length;
-  while (submitted < queue.length) {
-    // in flight ~ submitted minus the committed prefix (commits arrive roughly in order)
-    while (doneUpTo < submitted && isCommitted(queue[doneUpTo])) doneUpTo++;
-    if (submitted - doneUpTo >= WINDOW) {
-      await new Promise((r) => setTimeout(r, 5));
-      continue;
+  /** Nonces [from, to) of every sender, senders interleaved so each batch carries many senders' lowest nonces first. */
+  const phaseTxs = (from: number, to: number) =>
+    signed.flatMap((txs) => txs.slice(from, to)).sort((a, b) => Number(a.nonce - b.nonce));
+  const closedLoop = async (queue: SignedTransfer[], what: string) => {
+    let submitted = 0;
+    let doneUpTo = 0;
+    while (submitted < queue.length) {
+      // in flight ~ submitted minus the committed prefix (commits arrive roughly in order)
+      while (doneUpTo < submitted && isCommitted(queue[doneUpTo])) doneUpTo++;
+      if (submitted - doneUpTo >= WINDOW) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const batch = queue.slice(submitted, submitted + BATCH);
+      submitted += batch.length;
+      await submitBatch(batch);
     }
-    const batch = queue.slice(submitted, submitted + BATCH);
-    submitted += batch.length;
-    await submitBatch(batch);
+    await waitUntil(
+      `every ${what} tx committed`,
+      async () => (queue.every(isCommitted) ? true : undefined),
+      120_000,
+      50,
+    );
+  };
+
+  // Phase 0: warm-up (see the header), not measured.
+  if (WARMUP > 0) {
+    const warm = phaseTxs(0, WARMUP);
+    const t0 = performance.now();
+    await closedLoop(warm, 'warm-up');
+    console.error(`warm-up: ${warm.length} txs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-  await waitUntil(
-    'every saturation tx committed',
-    async () => (queue.every(isCommitted) ? true : undefined),
-    120_000,
-    50,
-  );
+
+  // Phase 1: saturation.
+  const queue = phaseTxs(WARMUP, WARMUP + PER_SENDER);
+  const satStart = performance.now();
+  const satCpu = process.cpuUsage();
+  const satBlocksFrom = blockTxs.length;
+  await closedLoop(queue, 'saturation');
   const satEnd = Math.max(...queue.map((t) => committedAt.get(hexOf.get(t)!)!));
   const satBlocks = blockTxs.slice(satBlocksFrom).filter((n) => n > 0);
   // the generator shares the 2 cores with the nodes: how much of them it took
@@ -155,7 +177,7 @@ try {
 
   // Phase 2: open loop at half the saturation rate; latency of every tx.
   const rate = saturationTps / 2;
-  const latencyTxs = signed.flatMap((txs) => txs.slice(PER_SENDER)).sort((a, b) => Number(a.nonce - b.nonce));
+  const latencyTxs = phaseTxs(WARMUP + PER_SENDER, perSender);
   const count = Math.min(latencyTxs.length, Math.floor(rate * LATENCY_SECONDS));
   const submittedAt = new Map<string, number>();
   const tickMs = 50;
@@ -201,6 +223,7 @@ try {
       cpu: cpus()[0]?.model,
       cores: cpus().length,
       validators: N,
+      warmupTxs: SENDERS * WARMUP,
       saturationTxs: queue.length,
       saturationTxPerSec: Math.round(saturationTps),
       saturationBlocksWithTxs: satBlocks.length,
