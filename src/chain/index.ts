@@ -5,7 +5,14 @@ export {
   proveAccount,
   verifyAccountProof,
 } from './account-proof.js';
-export { decodeBlock, decodeHeader, encodeBlock, encodeHeader, hashHeader } from './codec.js';
+export {
+  decodeBlock,
+  decodeHeader,
+  encodeBlock,
+  encodedBlockSize,
+  encodeHeader,
+  hashHeader,
+} from './codec.js';
 export { ChainError, type ChainErrorCode } from './errors.js';
 export {
   committedView,

@@ -4,7 +4,7 @@
  */
 import { equalBytes } from '../crypto/bytes.js';
 import { keccak256 } from '../crypto/hash.js';
-import { encodeBlock, hashHeader } from './codec.js';
+import { encodedBlockSize, hashHeader } from './codec.js';
 import { ChainError } from './errors.js';
 import { merkleRoot } from './merkle.js';
 import type { Block, BlockHeader } from './types.js';
@@ -48,7 +48,7 @@ export function validateBlockAgainstParent(
       `${block.transactions.length} transactions > limit ${limits.maxBlockTxs}`,
     );
   }
-  const size = encodeBlock(block).length;
+  const size = encodedBlockSize(block);
   if (size > limits.maxBlockBytes)
     throw new ChainError('BLOCK_TOO_LARGE', `${size} bytes > limit ${limits.maxBlockBytes}`);
   const hashes = txHashes(block);

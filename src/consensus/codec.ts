@@ -245,17 +245,21 @@ export function decodeTimeout(input: Uint8Array): TimeoutMessage {
 }
 
 export function decodeProposal(input: Uint8Array): Proposal {
+  let blockBytes: Uint8Array = EMPTY;
   return decodeCanonical(
     input,
     (n) => {
       const [block, sig, tc] = list(n, 'proposal', 3);
+      blockBytes = bytes(block, 'block');
       return {
-        block: decodeBlock(bytes(block, 'block')),
+        block: decodeBlock(blockBytes),
         signature: signature(sig, 'signature'),
         tc: optionalTc(tc),
       };
     },
-    encodeProposal,
+    // decodeBlock already held the block's bytes to its canonical encoding: re-encode the
+    // proposal around those bytes rather than encode the whole block a second time
+    (p) => RLP.encode([blockBytes, p.signature, p.tc ? tcFields(p.tc) : EMPTY]),
   );
 }
 

@@ -6,6 +6,7 @@ import {
   decodeBlock,
   decodeHeader,
   encodeBlock,
+  encodedBlockSize,
   encodeHeader,
   hashHeader,
 } from '../../../src/chain/codec.js';
@@ -37,6 +38,30 @@ describe('block codec', () => {
     assert.deepEqual(decodeBlock(encodeBlock(block)), block);
     assert.deepEqual(decodeHeader(encodeHeader(block.header)), block.header);
     assert.deepEqual(hashHeader(block.header), sha256(encodeHeader(block.header)));
+  });
+
+  it('computes the encoded size of a block without encoding it (property)', () => {
+    // tx sizes around every RLP boundary (single byte < 0x80, 55/56, 255/256) and blocks
+    // whose payload needs one, two and three length bytes
+    const tx = fc.oneof(
+      fc.uint8Array({ minLength: 0, maxLength: 2 }),
+      fc.uint8Array({ minLength: 54, maxLength: 57 }),
+      fc.uint8Array({ minLength: 100, maxLength: 300 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(tx, { maxLength: 40 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (txs, copies, parentQc) => {
+          const block = sampleBlock(0);
+          block.header.parentQc = parentQc;
+          block.transactions = [...txs, ...Array.from({ length: copies }, () => new Uint8Array(150).fill(2))];
+          assert.equal(encodedBlockSize(block), encodeBlock(block).length);
+        },
+      ),
+      { seed: 21, numRuns: 300 },
+    );
   });
 
   it('rejects malformed and non-canonical encodings with typed errors', () => {
