@@ -9,6 +9,9 @@
  * readers in other processes) every 10 ms, so latency = first sight of the block that
  * holds the tx minus the tx's submission time. Prints one line of JSON last.
  *
+ * `lostRounds` counts the rounds of the measured phases that committed no block (each a
+ * round timeout the load waited for).
+ *
  * Before anything is measured, a warm-up phase runs the saturation load on `--warmup`
  * txs per sender: the nodes sit idle while this script signs, and without it V8 was still
  * compiling the hot paths during the measurement (perf: TurboFan threads took 13% of the
@@ -98,8 +101,9 @@ try {
   // Commit observer over node 0's store.
   const store = LedgerStore.open(join(net.dir, 'data-0', 'chain'), genesisBlockOf(net.genesis).hash);
   const committedAt = new Map<string, number>();
-  /** Transactions per committed block, in height order. */
+  /** Transactions and round of each committed block, in height order. */
   const blockTxs: number[] = [];
+  const blockRounds: number[] = [];
   let seenHeight = store.head().height;
   const observe = () => {
     // lmdb readers see new commits after a fresh read transaction; resetReadTxn is implicit per get.
@@ -110,6 +114,7 @@ try {
       const now = performance.now();
       for (const r of receipts) committedAt.set(toHex(r.txHash), now);
       blockTxs.push(receipts.length);
+      blockRounds.push(store.getBlock(seenHeight)!.header.round);
     }
   };
   const observer = setInterval(observe, 10);
@@ -200,6 +205,10 @@ try {
     50,
   );
   clearInterval(observer);
+  // Rounds of the measured phases that committed no block (timeouts, or blocks never
+  // certified): each costs the load a round timeout.
+  const measured = blockRounds.slice(satBlocksFrom);
+  const lostRounds = measured.length === 0 ? 0 : measured.at(-1)! - measured[0] + 1 - measured.length;
   const latencies = latencySet.map((t) => committedAt.get(hexOf.get(t)!)! - submittedAt.get(hexOf.get(t)!)!);
 
   const rssMb = nodes.map((n) => {
@@ -227,6 +236,7 @@ try {
       saturationTxs: queue.length,
       saturationTxPerSec: Math.round(saturationTps),
       saturationBlocksWithTxs: satBlocks.length,
+      lostRounds,
       saturationTxsPerBlockP50: percentile(satBlocks, 50),
       saturationTxsPerBlockMax: Math.max(...satBlocks),
       generatorCpuCores: Number(generatorCores.toFixed(2)),
