@@ -43,6 +43,8 @@ interface Executed {
   id: string;
   parentId: string;
   height: number;
+  /** The block's header, once the block is known by id (a payload built here has none yet). */
+  header?: BlockHeader;
   executed: ExecutedBlock;
   /** The executed block's state as of this block, re-layered as ancestors become durable. */
   view: LedgerView;
@@ -134,7 +136,10 @@ export class LedgerApplication implements BlockApplication {
 
   buildPayload(request: PayloadRequest, ready: (payload: Payload) => void): void {
     if (this.failed) return;
-    this.awaitingParent = undefined; // a newer request supersedes it
+    // A newer request supersedes any older one, waiting or polling.
+    this.awaitingParent = undefined;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
     // An idle chain does not spin: after an empty block, wait a little for transactions.
     const delayMs = this.c.emptyBlockDelayMs ?? 0;
     if (delayMs > 0 && request.parent.transactions.length === 0 && this.c.mempool.size() === 0) {
@@ -145,7 +150,6 @@ export class LedgerApplication implements BlockApplication {
         if (this.c.mempool.size() > 0 || this.c.now() >= deadline) this.build(request, ready);
         else this.pollTimer = setTimeout(poll, 10);
       };
-      if (this.pollTimer) clearTimeout(this.pollTimer);
       poll();
       return;
     }
@@ -153,7 +157,9 @@ export class LedgerApplication implements BlockApplication {
   }
 
   private build(request: PayloadRequest, ready: (payload: Payload) => void): void {
-    const parentView = this.viewOf(request.parentId, request.parent);
+    const parentView =
+      this.viewOf(request.parentId, request.parent) ??
+      this.executeCertified(request.parent, request.parentId);
     if (!parentView) {
       this.c.logger.debug(
         { round: request.round, parent: toHex(request.parentId) },
@@ -207,10 +213,40 @@ export class LedgerApplication implements BlockApplication {
     }
   }
 
-  /** Builds the waiting payload request once its parent has a view. */
+  /**
+   * Executes a certified block whose parent this node has executed (or committed), when
+   * the core asks to build on it before asking to validate it: e.g. the block arrived as
+   * the answer to a fetch, or from the safety store after a restart. Undefined when its
+   * parent is unknown here too, or when it does not execute (it cannot be built on).
+   */
+  private executeCertified(block: Block, id: Uint8Array): LedgerView | undefined {
+    const parentId = toHex(block.header.parentHash);
+    const parentHeader =
+      parentId === this.committedId ? this.committedHeader : this.byId.get(parentId)?.header;
+    const parentView = this.viewOf(block.header.parentHash);
+    if (!parentHeader || !parentView) return undefined;
+    try {
+      const hashes = validateBlockAgainstParent(block, parentHeader, this.c.limits);
+      return this.run(block, id, parentView, hashes).view;
+    } catch (err) {
+      this.c.logger.warn(
+        { height: block.header.height, err: (err as Error).message },
+        'certified block does not execute',
+      );
+      return undefined;
+    }
+  }
+
+  /** Builds the waiting payload request once its parent has a view (dropped once stale). */
   private buildAwaitingPayload(): void {
     const waiting = this.awaitingParent;
-    if (!waiting || this.stopped || !this.viewOf(waiting.request.parentId, waiting.request.parent)) return;
+    if (!waiting || this.stopped) return;
+    if (waiting.request.height <= this.committedHeight) {
+      this.awaitingParent = undefined; // its height is taken: the round is long over
+      return;
+    }
+    const { parentId, parent } = waiting.request;
+    if (!this.viewOf(parentId, parent) && !this.executeCertified(parent, parentId)) return;
     this.awaitingParent = undefined;
     this.build(waiting.request, waiting.ready);
   }
@@ -298,6 +334,7 @@ export class LedgerApplication implements BlockApplication {
       h.height,
       v.executed,
       this.committed,
+      h,
     );
     this.commitEntry(v.block, v.id, entry, v.commitQc);
     this.prune();
@@ -329,7 +366,7 @@ export class LedgerApplication implements BlockApplication {
     if (known || !block) return known;
     const h = block.header;
     const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
-    return built && this.adopt(built, id);
+    return built && this.adopt(built, id, h);
   }
 
   /** Validates and executes `block` on `parent`'s view; throws on any invalidity. */
@@ -342,7 +379,7 @@ export class LedgerApplication implements BlockApplication {
     if (h.timestampMs > this.c.now() + this.c.maxClockSkewMs)
       throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
     const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
-    if (built) return this.adopt(built, id);
+    if (built) return this.adopt(built, id, h);
     let parentView = this.viewOf(h.parentHash, parent);
     if (!parentView && toHex(parent.header.parentHash) === this.committedId) {
       // The parent was fetched by consensus, not proposed to this node (it was behind, e.g.
@@ -366,15 +403,15 @@ export class LedgerApplication implements BlockApplication {
     const txs = block.transactions.map((raw, i) => this.verified(raw, hashes?.[i]));
     const executed = executeBlock(parentView, { proposer: h.proposer, transactions: txs }, this.c.params);
     if (!equalBytes(executed.stateRoot, h.stateRoot)) throw new Error('state root does not match');
-    const entry = this.remember(
+    return this.remember(
       payloadKey(h.parentHash, h.txRoot, h.stateRoot),
       id,
       h.parentHash,
       h.height,
       executed,
       parentView,
+      h,
     );
-    return entry;
   }
 
   private verified(raw: Uint8Array, hash?: Uint8Array): VerifiedTransfer {
@@ -389,11 +426,13 @@ export class LedgerApplication implements BlockApplication {
     height: number,
     executed: ExecutedBlock,
     parentView: LedgerView,
+    header?: BlockHeader,
   ): Executed {
     const entry: Executed = {
       id: id ? toHex(id) : '',
       parentId: toHex(parentId),
       height,
+      header,
       executed,
       view: parentView === executed ? executed : { state: executed.state, tree: executed.tree },
     };
@@ -403,8 +442,8 @@ export class LedgerApplication implements BlockApplication {
   }
 
   /** A payload this node built, now known under its block id. */
-  private adopt(built: Executed, id: Uint8Array): Executed {
-    const entry = { ...built, id: toHex(id) };
+  private adopt(built: Executed, id: Uint8Array, header: BlockHeader): Executed {
+    const entry = { ...built, id: toHex(id), header };
     this.byId.set(entry.id, entry);
     return entry;
   }

@@ -11,7 +11,9 @@
  *                          safety data for two or three votes, and at 500 transactions a
  *                          block re-encoding every block on every vote cost more than 1%
  *                          of a node's CPU. (Data written with the blocks inline in
- *                          'safety', before, still loads.)
+ *                          'safety', before, still loads. An older binary reading this
+ *                          format sees the rounds but no blocks: safe, but it may have to
+ *                          wait for a round whose certified block it lost.)
  *         'evidence:<kind>:<round>:<validator>' -> JSON EvidenceRecord (equivocation proofs
  *                          this node saw: both signed messages, so anyone can check them)
  *

@@ -163,6 +163,21 @@ describe('Mempool.add: admission', () => {
     assert.throws(() => mempool.add(raw(1, { gasLimit: 1n })));
     assert.deepEqual(mempool.metrics().rejected, { ALREADY_KNOWN: 2, INTRINSIC_GAS_TOO_LOW: 1 });
   });
+
+  it('counts a refusal once whether the caller decodes first (decode + addDecoded) or not (add)', () => {
+    const mempool = pool(funded(1));
+    rejects(() => mempool.add(Uint8Array.of(2, 0xc0)), 'WRONG_FIELD_COUNT', true);
+    rejects(() => mempool.decode(Uint8Array.of(1, 2, 3)), 'WRONG_TX_TYPE', true);
+    const tx = raw(1);
+    assert.equal(mempool.addDecoded(mempool.decode(tx)).kind, 'added');
+    rejects(() => mempool.addDecoded(mempool.decode(tx)), 'ALREADY_KNOWN', false);
+    assert.deepEqual(mempool.metrics().rejected, {
+      WRONG_FIELD_COUNT: 1,
+      WRONG_TX_TYPE: 1,
+      ALREADY_KNOWN: 1,
+    });
+    assert.equal(mempool.metrics().admitted, 1);
+  });
 });
 
 describe('Mempool: replacement', () => {

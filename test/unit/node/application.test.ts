@@ -1,71 +1,146 @@
-/** The node's BlockApplication: payload building when the parent's QC outruns the parent. */
+/** The node's BlockApplication: payload requests on certified blocks it has not executed yet. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { committedView, hashHeader } from '../../../src/chain/index.js';
-import type { Payload } from '../../../src/consensus/index.js';
+import { committedView } from '../../../src/chain/index.js';
+import { decodeQc, type Payload } from '../../../src/consensus/index.js';
 import { addressOf } from '../../../src/crypto/keys.js';
 import { Mempool } from '../../../src/mempool/index.js';
 import { LedgerApplication } from '../../../src/node/application.js';
 import { PARAMS } from '../../support/ledger-fixture.js';
-import { childBlock, GENESIS, openGenesisStore, SENDERS, VALIDATOR_SECRETS } from '../sync/helpers.js';
+import {
+  childBlock,
+  GENESIS,
+  openGenesisStore,
+  signQc,
+  type TestStore,
+  VALIDATOR_SECRETS,
+} from '../sync/helpers.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-describe('LedgerApplication', () => {
-  it('builds on a certified parent it has not executed yet once that parent is validated', async () => {
-    const t = await openGenesisStore();
-    try {
-      let app: LedgerApplication | undefined;
-      const mempool = new Mempool({
-        accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
-        params: PARAMS,
-        blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-      });
-      app = new LedgerApplication({
-        store: t.store,
-        mempool,
-        params: PARAMS,
-        limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-        proposer: addressOf(VALIDATOR_SECRETS[1]),
-        headerReserveBytes: 1024,
-        maxClockSkewMs: Number.MAX_SAFE_INTEGER,
-        now: () => GENESIS.block.header.timestampMs + 5000,
-        logger: quiet as never,
-        onFatal: (err) => assert.fail(err),
-      });
-      // Block 1, proposed by another validator, with a transfer from SENDERS[0].
-      const parent = childBlock(GENESIS.block.header, committedView(t.store), { txCount: 1 });
-      // A pending transfer that can only follow block 1's (nonce 1).
-      const next = parent.view.state.getAccount(addressOf(SENDERS[0]))?.nonce;
-      assert.equal(next, 1n);
+function appOn(t: TestStore): LedgerApplication {
+  let app: LedgerApplication | undefined;
+  const mempool = new Mempool({
+    accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
+    params: PARAMS,
+    blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
+  });
+  app = new LedgerApplication({
+    store: t.store,
+    mempool,
+    params: PARAMS,
+    limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
+    proposer: addressOf(VALIDATOR_SECRETS[1]),
+    headerReserveBytes: 1024,
+    maxClockSkewMs: Number.MAX_SAFE_INTEGER,
+    now: () => GENESIS.block.header.timestampMs + 60_000,
+    logger: quiet as never,
+    onFatal: (err) => assert.fail(err),
+  });
+  return app;
+}
 
-      // The QC of block 1 reached this leader before block 1 did: the core asks for a
-      // payload on it first and for its validation right after (one step of the core).
+/** Blocks 1..3 on genesis by other validators, each with a transfer. */
+function chain(t: TestStore) {
+  const b1 = childBlock(GENESIS.block.header, committedView(t.store), { txCount: 1 });
+  const b2 = childBlock(b1.block.header, b1.view, { txCount: 1 });
+  const b3 = childBlock(b2.block.header, b2.view, { txCount: 1 });
+  return [b1, b2, b3];
+}
+
+describe('LedgerApplication payload requests', () => {
+  it('executes a certified parent whose own parent it knows, and builds at once', async () => {
+    const t = await openGenesisStore();
+    const app = appOn(t);
+    try {
+      // The QC of block 1 and block 1 itself (a fetch answer) reached this leader before
+      // any request to validate block 1.
+      const [b1] = chain(t);
       const built: Payload[] = [];
-      app.buildPayload({ round: 2, parentId: parent.id, parent: parent.block, height: 2 }, (p) =>
-        built.push(p),
-      );
-      assert.equal(built.length, 0, 'no payload before the parent is executed');
+      app.buildPayload({ round: 2, parentId: b1.id, parent: b1.block, height: 2 }, (p) => built.push(p));
+      assert.equal(built.length, 1);
+      assert.deepEqual(built[0].parentId, b1.id);
       let valid: boolean | undefined;
-      app.validatePayload(parent.block, GENESIS.block, (v) => {
+      app.validatePayload(b1.block, GENESIS.block, (v) => {
         valid = v;
       });
-      assert.equal(valid, true);
-      assert.equal(built.length, 1, 'the waiting request is built once the parent is executed');
-      assert.deepEqual(built[0].parentId, parent.id);
-      assert.deepEqual(hashHeader(parent.block.header), parent.id);
+      assert.equal(valid, true, 'the block executed for the payload still validates');
+      assert.equal(built.length, 1);
+    } finally {
+      app.stop();
+      await t.close();
+    }
+  });
 
-      // A request superseded by a newer one is not built as well.
-      const grand = childBlock(parent.block.header, parent.view, { txCount: 1 });
+  it('waits when the parent is two blocks ahead, and builds once the gap is executed', async () => {
+    const t = await openGenesisStore();
+    const app = appOn(t);
+    try {
+      const [b1, b2] = chain(t);
+      const built: Payload[] = [];
+      app.buildPayload({ round: 3, parentId: b2.id, parent: b2.block, height: 3 }, (p) => built.push(p));
+      assert.equal(built.length, 0, 'block 1 is unknown here: nothing to build on yet');
+      app.validatePayload(b1.block, GENESIS.block, () => {});
+      assert.equal(built.length, 1, 'built once block 1 executed (block 2 then executes too)');
+      assert.deepEqual(built[0].parentId, b2.id);
+    } finally {
+      app.stop();
+      await t.close();
+    }
+  });
+
+  it('builds only the newest waiting request, and none after stop', async () => {
+    const t = await openGenesisStore();
+    const app = appOn(t);
+    try {
+      const [b1, b2, b3] = chain(t);
       const rounds: number[] = [];
       for (const round of [3, 4])
-        app.buildPayload({ round, parentId: grand.id, parent: grand.block, height: 3 }, () =>
-          rounds.push(round),
-        );
-      app.validatePayload(grand.block, parent.block, () => {});
+        app.buildPayload({ round, parentId: b2.id, parent: b2.block, height: 3 }, () => rounds.push(round));
+      app.validatePayload(b1.block, GENESIS.block, () => {});
       assert.deepEqual(rounds, [4], 'only the newest waiting request is built');
-      app.stop();
+
+      app.buildPayload({ round: 5, parentId: b3.id, parent: b3.block, height: 4 }, () => rounds.push(5));
+      assert.deepEqual(rounds, [4, 5], 'block 2 is known now: block 3 executes at once');
+      const other = appOn(t);
+      other.buildPayload({ round: 6, parentId: b3.id, parent: b3.block, height: 4 }, () => rounds.push(6));
+      other.stop();
+      other.validatePayload(b1.block, GENESIS.block, () => {});
+      other.validatePayload(b2.block, b1.block, () => {});
+      assert.deepEqual(rounds, [4, 5], 'a stopped application builds nothing');
     } finally {
+      app.stop();
+      await t.close();
+    }
+  });
+
+  it('a commit can complete the wait, and a request whose height is committed is dropped', async () => {
+    const t = await openGenesisStore();
+    const app = appOn(t);
+    try {
+      const [b1, b2, b3] = chain(t);
+      const qcOf = (b: (typeof b1)[]) => decodeQc(signQc(b.at(-1)!.block.header.round, b.at(-1)!.id));
+      const rounds: number[] = [];
+      app.buildPayload({ round: 3, parentId: b2.id, parent: b2.block, height: 3 }, () => rounds.push(3));
+      app.commit([{ id: b1.id, block: b1.block }], qcOf([b1]));
+      assert.deepEqual(rounds, [3], 'block 1 committed: block 2 executes on it and the payload is built');
+
+      app.buildPayload({ round: 4, parentId: b3.id, parent: b3.block, height: 4 }, () => rounds.push(4));
+      assert.deepEqual(rounds, [3, 4]);
+      // waiting on a block two ahead again, then that height is committed by others
+      const b4 = childBlock(b3.block.header, b3.view, { txCount: 1 });
+      const b5 = childBlock(b4.block.header, b4.view, { txCount: 1 });
+      app.buildPayload({ round: 6, parentId: b5.id, parent: b5.block, height: 6 }, () => rounds.push(6));
+      const rest = [b2, b3, b4, b5, childBlock(b5.block.header, b5.view, { txCount: 1 })];
+      app.commit(
+        rest.map((b) => ({ id: b.id, block: b.block })),
+        qcOf(rest),
+      );
+      assert.deepEqual(rounds, [3, 4], 'height 6 is committed: the waiting request is dropped');
+      await app.drained();
+      assert.equal(t.store.head().height, 6);
+    } finally {
+      app.stop();
       await t.close();
     }
   });

@@ -155,6 +155,22 @@ describe('transfer codec', () => {
     );
   });
 
+  it('cuts the signing preimage right when the signed list is shorter than 56 bytes', () => {
+    // Real signatures make r and s 32 bytes; tiny ones (valid ranges, no sender behind
+    // them) give the short list form the decoder must also handle.
+    const fields = { ...FIELDS, nonce: 0n, maxPriorityFeePerGas: 1n, maxFeePerGas: 2n, value: 0n };
+    for (const [r, s, yParity] of [
+      [1n, 1n, 0],
+      [0x7fn, 0x80n, 1],
+      [300n, 2n, 1],
+    ] as const) {
+      const raw = encodeTransfer(fields, { r, s, yParity });
+      assert.ok(raw[1] < 0xf8, `short list form (${raw.length} bytes)`);
+      const decoded = decodeTransfer(raw, CHAIN_ID);
+      assert.deepEqual(decoded.signingHash, signingHashOf(fields));
+    }
+  });
+
   it('produces every error code from a hand-crafted bad input', () => {
     const valid = signTransfer(FIELDS, SECRET);
     const twin = { r: valid.r, s: SECP256K1_N - valid.s, yParity: (1 - valid.yParity) as 0 | 1 };
