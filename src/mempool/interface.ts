@@ -50,6 +50,8 @@ export interface SelectOptions {
 export interface CommittedTx {
   hash: Uint8Array;
   from: Address;
+  /** toHex(hash), when the caller has it already (saves hexing every committed hash twice). */
+  key?: string;
 }
 
 export interface CommitOutcome {

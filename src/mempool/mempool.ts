@@ -175,7 +175,7 @@ export class Mempool {
       } catch (e) {
         throw asMempoolError(e);
       }
-      return this.admit(tx);
+      return this.admit(tx, key);
     });
   }
 
@@ -212,8 +212,9 @@ export class Mempool {
     return this.gate(() => {
       if (tx.raw.length > MAX_TX_BYTES)
         throw new MempoolError('OVERSIZE', `a transaction is at most ${MAX_TX_BYTES} bytes`);
-      this.checkUnknown(toHex(tx.hash));
-      return this.admit(tx);
+      const key = toHex(tx.hash);
+      this.checkUnknown(key);
+      return this.admit(tx, key);
     });
   }
 
@@ -240,12 +241,13 @@ export class Mempool {
       throw new MempoolError('ALREADY_KNOWN', `transaction ${key} is already committed`);
   }
 
-  private admit(tx: VerifiedTransfer): AddResult {
+  /** `key`: toHex(tx.hash), which the caller has already computed for its dedupe check. */
+  private admit(tx: VerifiedTransfer, key: string): AddResult {
     const account = this.accounts.getAccount(tx.from) ?? EMPTY_ACCOUNT;
     const sender = addressKey(tx.from);
     const queue = this.senders.get(sender);
     const old = queue?.get(tx.nonce);
-    const entry = this.entryOf(tx, sender);
+    const entry = this.entryOf(tx, sender, key);
 
     // src/state's rules (chain id, intrinsic gas, base fee, priority fee, then funds), as if
     // the sender's other queued txs ran first at their maximum cost. The nonce is checked
@@ -314,11 +316,11 @@ export class Mempool {
     return replaced ? { kind: 'replaced', tx, replaced: replaced.tx } : { kind: 'added', tx };
   }
 
-  private entryOf(tx: VerifiedTransfer, sender: string): PoolEntry {
+  private entryOf(tx: VerifiedTransfer, sender: string, key: string): PoolEntry {
     const price = effectiveGasPrice(tx, this.params.baseFeePerGas);
     return {
       tx,
-      key: toHex(tx.hash),
+      key,
       sender,
       size: tx.raw.length,
       blockBytes: rlpItemBytes(tx.raw.length),
@@ -450,15 +452,15 @@ export class Mempool {
     let included = 0;
     const touched = new Set<string>();
     for (const tx of committed) {
-      const key = toHex(tx.hash);
+      const key = tx.key ?? toHex(tx.hash);
       this.rememberCommitted(key);
       const entry = this.byHash.get(key);
       if (entry) {
         this.senders.get(entry.sender)?.remove(entry);
         this.forget(entry);
         included++;
-      }
-      touched.add(addressKey(tx.from));
+        touched.add(entry.sender); // the sender's key, without hexing its address again
+      } else touched.add(addressKey(tx.from));
     }
     this.counters.included += included;
     const evicted: VerifiedTransfer[] = [];
@@ -508,7 +510,7 @@ export class Mempool {
   private rememberCommitted(key: string): void {
     const limit = this.options.maxRecentCommitted;
     if (limit === 0) return;
-    this.recentCommitted.delete(key);
+    // A transaction commits once: no need to move an existing key to the newest end.
     this.recentCommitted.add(key);
     if (this.recentCommitted.size > limit) {
       const oldest = this.recentCommitted.values().next().value as string;

@@ -298,13 +298,12 @@ export class LedgerApplication implements BlockApplication {
       (err) =>
         this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
     );
-    executed.receipts.forEach((r, index) => {
-      this.committingTxs.set(toHex(r.txHash), { height, index });
+    const committed = executed.receipts.map((r, index) => {
+      const key = toHex(r.txHash);
+      this.committingTxs.set(key, { height, index });
+      return { hash: r.txHash, from: r.from, key };
     });
-    this.c.mempool.onCommit(
-      executed.receipts.map((r) => ({ hash: r.txHash, from: r.from })),
-      this.committedAccounts,
-    );
+    this.c.mempool.onCommit(committed, this.committedAccounts);
     this.c.onCommitted?.(block, id);
   }
 
