@@ -48,11 +48,21 @@ function chain(t: TestStore) {
   return [b1, b2, b3];
 }
 
+/** Runs `body` with a fresh application on a genesis store, stopping and cleaning up after. */
+async function withApp(body: (t: TestStore, app: LedgerApplication) => void | Promise<void>): Promise<void> {
+  const t = await openGenesisStore();
+  const app = appOn(t);
+  try {
+    await body(t, app);
+  } finally {
+    app.stop();
+    await t.close();
+  }
+}
+
 describe('LedgerApplication payload requests', () => {
-  it('executes a certified parent whose own parent it knows, and builds at once', async () => {
-    const t = await openGenesisStore();
-    const app = appOn(t);
-    try {
+  it('executes a certified parent whose own parent it knows, and builds at once', () =>
+    withApp(async (t, app) => {
       // The QC of block 1 and block 1 itself (a fetch answer) reached this leader before
       // any request to validate block 1.
       const [b1] = chain(t);
@@ -66,16 +76,10 @@ describe('LedgerApplication payload requests', () => {
       });
       assert.equal(valid, true, 'the block executed for the payload still validates');
       assert.equal(built.length, 1);
-    } finally {
-      app.stop();
-      await t.close();
-    }
-  });
+    }));
 
-  it('waits when the parent is two blocks ahead, and builds once the gap is executed', async () => {
-    const t = await openGenesisStore();
-    const app = appOn(t);
-    try {
+  it('waits when the parent is two blocks ahead, and builds once the gap is executed', () =>
+    withApp(async (t, app) => {
       const [b1, b2] = chain(t);
       const built: Payload[] = [];
       app.buildPayload({ round: 3, parentId: b2.id, parent: b2.block, height: 3 }, (p) => built.push(p));
@@ -83,16 +87,10 @@ describe('LedgerApplication payload requests', () => {
       app.validatePayload(b1.block, GENESIS.block, () => {});
       assert.equal(built.length, 1, 'built once block 1 executed (block 2 then executes too)');
       assert.deepEqual(built[0].parentId, b2.id);
-    } finally {
-      app.stop();
-      await t.close();
-    }
-  });
+    }));
 
-  it('builds only the newest waiting request, and none after stop', async () => {
-    const t = await openGenesisStore();
-    const app = appOn(t);
-    try {
+  it('builds only the newest waiting request, and none after stop', () =>
+    withApp(async (t, app) => {
       const [b1, b2, b3] = chain(t);
       const rounds: number[] = [];
       for (const round of [3, 4])
@@ -108,16 +106,10 @@ describe('LedgerApplication payload requests', () => {
       other.validatePayload(b1.block, GENESIS.block, () => {});
       other.validatePayload(b2.block, b1.block, () => {});
       assert.deepEqual(rounds, [4, 5], 'a stopped application builds nothing');
-    } finally {
-      app.stop();
-      await t.close();
-    }
-  });
+    }));
 
-  it('a commit can complete the wait, and a request whose height is committed is dropped', async () => {
-    const t = await openGenesisStore();
-    const app = appOn(t);
-    try {
+  it('a commit can complete the wait, and a request whose height is committed is dropped', () =>
+    withApp(async (t, app) => {
       const [b1, b2, b3] = chain(t);
       const qcOf = (b: (typeof b1)[]) => decodeQc(signQc(b.at(-1)!.block.header.round, b.at(-1)!.id));
       const rounds: number[] = [];
@@ -139,9 +131,5 @@ describe('LedgerApplication payload requests', () => {
       assert.deepEqual(rounds, [3, 4], 'height 6 is committed: the waiting request is dropped');
       await app.drained();
       assert.equal(t.store.head().height, 6);
-    } finally {
-      app.stop();
-      await t.close();
-    }
-  });
+    }));
 });
