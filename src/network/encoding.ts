@@ -2,15 +2,21 @@
  * Byte formats owned by the network (docs/PROTOCOL.md, "Network"):
  *
  *   transactions topic:  rlp([tx, ...])         raw EIP-1559 transactions, 1..maxTxs
- *   proposal topic:      proposal encoding       (src/consensus/codec.ts)
+ *   proposal topic:      rlp([header encoding, [tx hash, ...], sig, tc encoding | ""])
+ *                        a compact proposal: the transactions by their keccak hashes; the
+ *                        receiver takes the bodies from its mempool (assembly.ts)
  *   timeout topic:       timeout encoding
  *   direct frame:        u32be(length) || kind || body
  *     kind 1 vote:           vote encoding
  *     kind 2 blockRequest:   32-byte block id
  *     kind 3 blockResponse:  block encoding      (src/chain/codec.ts)
- *     kind 4 proposal, 5 timeout: as on their topics (a Transport.send of those kinds)
+ *     kind 4 proposal:       proposal encoding   (src/consensus/codec.ts), bodies included
+ *     kind 5 timeout:        as on its topic
  */
 import { RLP } from '@ethereumjs/rlp';
+import { decodeHeader, encodeHeader } from '../chain/codec.js';
+import type { BlockHeader } from '../chain/types.js';
+import { decodeTc, encodeTc, type Proposal, type TimeoutCertificate } from '../consensus/index.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { reject } from './errors.js';
 
@@ -40,6 +46,60 @@ export function decodeTxBatch(data: Uint8Array): Uint8Array[] {
   const txs = decoded as Uint8Array[];
   if (!equalBytes(RLP.encode(txs), data)) throw reject('MALFORMED', 'transaction batch is not canonical');
   return txs;
+}
+
+/** A proposal as gossiped: its block's header and the keccak hashes of its transactions. */
+export interface CompactProposal {
+  header: BlockHeader;
+  hashes: Uint8Array[];
+  signature: Uint8Array;
+  tc?: TimeoutCertificate;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** `hashes`: keccak256 of each of the block's transactions, in block order. */
+export function encodeCompactProposal(p: Proposal, hashes: readonly Uint8Array[]): Uint8Array {
+  return RLP.encode([
+    encodeHeader(p.block.header),
+    hashes as Uint8Array[],
+    p.signature,
+    p.tc ? encodeTc(p.tc) : EMPTY,
+  ]);
+}
+
+/** The one encoding of a compact proposal; throws a REJECT GateError on anything else. */
+export function decodeCompactProposal(data: Uint8Array): CompactProposal {
+  let decoded: unknown;
+  try {
+    decoded = RLP.decode(data);
+  } catch {
+    throw reject('MALFORMED', 'proposal is not RLP');
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 4) throw reject('MALFORMED', 'a proposal is a list of 4');
+  const [headerBytes, hashes, signature, tcBytes] = decoded as unknown[];
+  if (
+    !(headerBytes instanceof Uint8Array) ||
+    !(signature instanceof Uint8Array) ||
+    !(tcBytes instanceof Uint8Array)
+  )
+    throw reject('MALFORMED', 'proposal fields must be byte strings');
+  if (!Array.isArray(hashes) || !hashes.every((h) => h instanceof Uint8Array && h.length === 32))
+    throw reject('MALFORMED', 'a proposal lists 32-byte transaction hashes');
+  if (signature.length === 0 || signature.length > 96) throw reject('MALFORMED', 'proposal signature length');
+  let header: BlockHeader;
+  let tc: TimeoutCertificate | undefined;
+  try {
+    header = decodeHeader(headerBytes);
+    tc = tcBytes.length === 0 ? undefined : decodeTc(tcBytes);
+  } catch (e) {
+    throw reject('MALFORMED', `proposal: ${(e as Error).message}`);
+  }
+  const p: CompactProposal = { header, hashes: hashes as Uint8Array[], signature };
+  if (tc) p.tc = tc;
+  if (!equalBytes(RLP.encode([headerBytes, hashes as Uint8Array[], signature, tcBytes]), data))
+    throw reject('MALFORMED', 'proposal is not canonical');
+  return p;
 }
 
 /** One direct message: kind byte || body (the length prefix is added by the stream writer). */

@@ -14,7 +14,7 @@
  * valid (forged signature, high s, ...) is rejected (INVALID_TX) and costs its sender.
  */
 import { decodeBlock, hashHeader } from '../chain/codec.js';
-import type { Block } from '../chain/types.js';
+import type { Block, BlockHeader } from '../chain/types.js';
 import {
   type ConsensusMessage,
   decodeProposal,
@@ -38,7 +38,7 @@ import {
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import { LedgerError } from '../errors.js';
 import { decodeTransfer, MAX_TX_BYTES, type SignedTransfer, TxError } from '../tx/index.js';
-import { decodeTxBatch } from './encoding.js';
+import { type CompactProposal, decodeCompactProposal, decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
 
@@ -163,15 +163,36 @@ function checkSignature(
 export function validateProposal(ctx: GateContext, data: Uint8Array): Accepted<Proposal> {
   checkSize(data, ctx.limits.proposalBytes, 'proposal');
   const p = decodeWith(decodeProposal, data, 'proposal');
-  const h = p.block.header;
+  const from = checkProposal(ctx, p.block.header, p.block.transactions.length, p.signature, p.tc);
+  return { from, message: p };
+}
+
+/**
+ * A gossiped proposal (transactions by hash, encoding.ts): the same checks as a full one.
+ * That the hashes match the header's txRoot is checked once the bodies are assembled
+ * (assembly.ts), like the rest of the block's contents, by executing it.
+ */
+export function validateCompactProposal(ctx: GateContext, data: Uint8Array): Accepted<CompactProposal> {
+  checkSize(data, ctx.limits.proposalBytes, 'proposal');
+  const p = decodeCompactProposal(data);
+  return { from: checkProposal(ctx, p.header, p.hashes.length, p.signature, p.tc), message: p };
+}
+
+/** The checks of a proposal that need no transaction bodies; returns the proposer. */
+function checkProposal(
+  ctx: GateContext,
+  h: BlockHeader,
+  txCount: number,
+  signature: Uint8Array,
+  tc: TimeoutCertificate | undefined,
+): number {
   // [chainId] a block of another network
   if (h.chainId !== ctx.validatorSet.chainId) throw reject('WRONG_CHAIN', `proposal for chain ${h.chainId}`);
   // [V3] the proposer is a validator
   const proposer = ctx.addressIndex.get(toHex(h.proposer));
   if (proposer === undefined) throw reject('UNKNOWN_SIGNER', 'proposer is not a validator');
   // [size] at most maxBlockTxs transactions (genesis params)
-  if (p.block.transactions.length > ctx.limits.maxBlockTxs)
-    throw reject('OVERSIZE', `block with ${p.block.transactions.length} transactions`);
+  if (txCount > ctx.limits.maxBlockTxs) throw reject('OVERSIZE', `block with ${txCount} transactions`);
   // [round] round 0 is genesis only
   if (!Number.isSafeInteger(h.round) || h.round < 1) throw reject('BAD_ROUND', `proposal round ${h.round}`);
   const qc = decodeWith(decodeQc, h.parentQc, 'proposal header QC');
@@ -179,20 +200,14 @@ export function validateProposal(ctx: GateContext, data: Uint8Array): Accepted<P
   if (!equalBytes(qc.blockId, h.parentHash) || qc.round >= h.round)
     throw reject('BAD_CERTIFICATE', 'header QC does not certify the parent');
   // [V2] round r is justified by QC(r-1), or by TC(r-1) carried in the proposal
-  if (p.tc ? p.tc.round + 1 !== h.round : qc.round + 1 !== h.round)
+  if (tc ? tc.round + 1 !== h.round : qc.round + 1 !== h.round)
     throw reject('BAD_CERTIFICATE', `round ${h.round} is not justified by its certificates`);
   checkRoundWindow(ctx, h.round, h.round - 1);
   const id = hashHeader(h);
-  checkSignature(
-    ctx,
-    proposalDigest(ctx.validatorSet.chainId, h.round, id),
-    p.signature,
-    proposer,
-    'proposal',
-  );
+  checkSignature(ctx, proposalDigest(ctx.validatorSet.chainId, h.round, id), signature, proposer, 'proposal');
   checkQc(ctx, qc, 'proposal');
-  if (p.tc) checkTc(ctx, p.tc, 'proposal');
-  return { from: proposer, message: p };
+  if (tc) checkTc(ctx, tc, 'proposal');
+  return proposer;
 }
 
 export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<TimeoutMessage> {
@@ -280,16 +295,8 @@ export function validateTxBatch(ctx: GateContext, data: Uint8Array): SignedTrans
   });
 }
 
-/** Validates a consensus message by topic kind; the common entry for gossip. */
-export function validateGossipConsensus(
-  ctx: GateContext,
-  kind: 'proposal' | 'timeout',
-  data: Uint8Array,
-): Accepted<ConsensusMessage> {
-  if (kind === 'proposal') {
-    const { from, message } = validateProposal(ctx, data);
-    return { from, message: { kind: 'proposal', proposal: message } };
-  }
+/** Validates a gossiped timeout (proposals go through validateCompactProposal and assembly). */
+export function validateGossipTimeout(ctx: GateContext, data: Uint8Array): Accepted<ConsensusMessage> {
   const { from, message } = validateTimeout(ctx, data);
   return { from, message: { kind: 'timeout', timeout: message } };
 }

@@ -1,13 +1,21 @@
 /** Public surface of the network subsystem (libp2p, topics, the gossip gate, the Transport). */
 import './polyfill.js';
 
-export { encodeTxBatch, FrameReader, frame } from './encoding.js';
+export {
+  type CompactProposal,
+  decodeCompactProposal,
+  encodeCompactProposal,
+  encodeTxBatch,
+  FrameReader,
+  frame,
+} from './encoding.js';
 export { GateError, type GateErrorCode, NetworkError, type NetworkErrorCode } from './errors.js';
 export {
   type GateContext,
   type MessageLimits,
   messageLimits,
   validateBlockResponse,
+  validateCompactProposal,
   validateProposal,
   validateTimeout,
   validateTxBatch,

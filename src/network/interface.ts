@@ -30,6 +30,12 @@ export interface NetworkComponents {
    * an honest node gossips only transactions it admitted. Valid ones are admitted anyway.
    */
   onTransactions(txs: SignedTransfer[], fromPeer: string): string | undefined;
+  /**
+   * The raw bytes of a pending transaction by its keccak hash (the mempool's): gossiped
+   * proposals name their transactions by hash. Default: none known (every proposal's
+   * block is then fetched from its proposer).
+   */
+  lookupTx?: (hash: Uint8Array) => Uint8Array | undefined;
   /** The consensus core's current round, for the gate's round window; default: no window. */
   currentRound?: () => number;
   logger?: NetworkLogger;

@@ -18,9 +18,18 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { ConsensusMessage, Transport } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { faultTolerance } from '../genesis/index.js';
+import { ProposalAssembler } from './assembly.js';
 import { DirectMessenger } from './direct.js';
+import { encodeDirect } from './encoding.js';
 import { NetworkError, reject } from './errors.js';
-import { Gate, type GateContext, messageLimits, validateGossipConsensus, validateTxBatch } from './gate.js';
+import {
+  Gate,
+  type GateContext,
+  messageLimits,
+  validateCompactProposal,
+  validateGossipTimeout,
+  validateTxBatch,
+} from './gate.js';
 import { gossipInternals } from './gossip-internals.js';
 import type {
   Network,
@@ -38,6 +47,9 @@ import { Redialer } from './redial.js';
 import { DIRECT_PENALTY, PenaltyBook, SCORE_THRESHOLDS, scoreParams } from './scoring.js';
 import { directProtocolFor, TOPIC_KINDS, type TopicKind, type Topics, topicsFor } from './topics.js';
 import { networkTransport } from './transport.js';
+
+/** How often proposals waiting for transaction bodies look again. */
+const ASSEMBLY_RETRY_MS = 10;
 
 /** Inbound gossip messages validated per event-loop turn. */
 const VALIDATIONS_PER_TURN = 16;
@@ -121,6 +133,9 @@ class LedgerNetwork implements Network {
   private readonly forwardDelayMs: number;
   /** Accepted messages whose forwarding is held back (report). */
   private readonly forwardTimers = new Set<NodeJS.Timeout>();
+  /** Gossiped proposals name their transactions by hash: bodies come from the mempool. */
+  private readonly assembler: ProposalAssembler;
+  private assemblyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly libp2p: LedgerLibp2p,
@@ -164,8 +179,18 @@ class LedgerNetwork implements Network {
       maxFrameBytes: ctx.limits.proposalBytes + 1,
       metrics,
       logger: this.logger,
-      deliver: (from, m) => this.deliver(from, m),
+      deliver: (from, m) => {
+        // a block fetched for a waiting proposal completes it (consensus may want it too)
+        if (m.kind === 'blockResponse') this.assembler.onBlock(m.block);
+        this.deliver(from, m);
+      },
       penalize: (peer) => this.penalties.add(peer, DIRECT_PENALTY),
+    });
+    this.assembler = new ProposalAssembler({
+      lookupTx: components.lookupTx ?? (() => undefined),
+      requestBlock: (from, id) => this.direct.send(from, encodeDirect('blockRequest', id)),
+      deliver: (from, proposal) => this.deliver(from, { kind: 'proposal', proposal }),
+      now: () => Date.now(),
     });
     this.transport = networkTransport(
       this.publisher,
@@ -204,6 +229,9 @@ class LedgerNetwork implements Network {
     this.started = false;
     for (const timer of this.forwardTimers) clearTimeout(timer);
     this.forwardTimers.clear();
+    if (this.assemblyTimer) clearTimeout(this.assemblyTimer);
+    this.assemblyTimer = undefined;
+    this.assembler.clear();
     this.redialer.stop();
     this.publisher.stop();
     this.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onGossip);
@@ -308,12 +336,33 @@ class LedgerNetwork implements Network {
         return txs;
       });
       this.report(job.msgId, job.peer, verdictResult(result.verdict));
+      if (this.assembler.pending() > 0) this.assembler.retry(); // the batch may hold the missing bodies
       return;
     }
-    const kind = job.kind;
-    const result = this.gate.run(kind, job.peer, () => validateGossipConsensus(this.ctx, kind, job.data));
+    if (job.kind === 'proposal') {
+      const result = this.gate.run('proposal', job.peer, () => validateCompactProposal(this.ctx, job.data));
+      this.report(job.msgId, job.peer, verdictResult(result.verdict));
+      // observers too: a proposal is how block sync learns which heights are certified
+      if (result.verdict === 'accept') {
+        this.assembler.add(result.value.from, result.value.message);
+        this.scheduleAssembly();
+      }
+      return;
+    }
+    const result = this.gate.run('timeout', job.peer, () => validateGossipTimeout(this.ctx, job.data));
     this.report(job.msgId, job.peer, verdictResult(result.verdict));
     if (result.verdict === 'accept') this.deliver(result.value.from, result.value.message);
+  }
+
+  /** Retries waiting proposals every few ms while any wait (and after admitted batches). */
+  private scheduleAssembly(): void {
+    if (this.assemblyTimer || this.assembler.pending() === 0) return;
+    this.assemblyTimer = setTimeout(() => {
+      this.assemblyTimer = undefined;
+      if (!this.started) return;
+      this.assembler.retry();
+      this.scheduleAssembly();
+    }, ASSEMBLY_RETRY_MS);
   }
 
   private report(msgId: string, peer: string, result: TopicValidatorResult): void {

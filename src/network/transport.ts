@@ -1,6 +1,7 @@
 /**
  * The consensus driver's Transport over libp2p (src/consensus/driver.ts):
- * - broadcast(proposal | timeout): gossip on the proposal / timeout topic; a repeat of an
+ * - broadcast(proposal | timeout): gossip on the proposal / timeout topic (a proposal in
+ *   its compact form, transactions by hash, after this node's pending tx batch); a repeat of an
  *   earlier broadcast goes direct to every validator instead, because gossipsub's seen
  *   cache drops identical bytes and the repeat exists for peers that missed the first;
  * - send(to, vote | blockRequest | blockResponse): the direct protocol to validator `to`
@@ -18,8 +19,9 @@ import {
   encodeVote,
   type Transport,
 } from '../consensus/index.js';
+import { keccak256 } from '../crypto/hash.js';
 import type { DirectMessenger } from './direct.js';
-import { encodeDirect } from './encoding.js';
+import { encodeCompactProposal, encodeDirect } from './encoding.js';
 import type { GossipPublisher } from './publisher.js';
 
 function directPayload(m: ConsensusMessage): Uint8Array {
@@ -51,7 +53,13 @@ export function networkTransport(
         for (let i = 0; i < validatorCount; i++) if (i !== self) direct.send(i, payload);
         return;
       }
-      if (m.kind === 'proposal') return publisher.enqueue('proposal', encodeProposal(m.proposal));
+      if (m.kind === 'proposal') {
+        // The transactions this node admitted but has not gossiped yet go first, so that
+        // peers hold every body the proposal names (they see the same stream in order).
+        publisher.flushBatch();
+        const hashes = m.proposal.block.transactions.map(keccak256);
+        return publisher.enqueue('proposal', encodeCompactProposal(m.proposal, hashes));
+      }
       if (m.kind === 'timeout') return publisher.enqueue('timeout', encodeTimeout(m.timeout));
       const payload = directPayload(m);
       for (let i = 0; i < validatorCount; i++) if (i !== self) direct.send(i, payload);

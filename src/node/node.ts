@@ -239,6 +239,7 @@ export class LedgerNode {
           this.driver?.onMessage(from, message);
         },
         onTransactions: (txs) => this.onGossipTransactions(txs),
+        lookupTx: (hash) => this.mempool.get(hash)?.raw,
         currentRound: this.core ? () => this.core!.status().round : undefined,
         logger: childLogger(this.log, { module: 'network' }),
       },

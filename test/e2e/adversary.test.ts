@@ -19,7 +19,6 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { type Block, hashHeader } from '../../src/chain/index.js';
 import {
   type ConsensusMessage,
-  encodeProposal,
   encodeQc,
   encodeTimeout,
   genesisQc,
@@ -35,7 +34,7 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { keccak256 } from '../../src/crypto/hash.js';
 import { addressOf, generateSecretKey } from '../../src/crypto/keys.js';
 import { readKeystoreFile } from '../../src/crypto/keystore.js';
-import { encodeTxBatch } from '../../src/network/encoding.js';
+import { encodeCompactProposal, encodeTxBatch } from '../../src/network/encoding.js';
 import { gossipInternals } from '../../src/network/gossip-internals.js';
 import { createNetwork, type Network, topicsFor } from '../../src/network/index.js';
 import { createLedgerLibp2p, type LedgerLibp2p } from '../../src/network/libp2p.js';
@@ -514,7 +513,8 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
         transactions: [],
       };
       const signature = signer.sign(proposalDigest(chainId, round, hashHeader(block.header)));
-      return encodeProposal({ block, signature });
+      // in the gossip form (transactions by hash; this block has none)
+      return encodeCompactProposal({ block, signature }, []);
     };
     const proposalBytes = await forgedProposal(await liveRound());
     await expectReject(

@@ -5,11 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { hashHeader } from '../../src/chain/codec.js';
-import { type ConsensusMessage, encodeProposal } from '../../src/consensus/index.js';
+import type { ConsensusMessage } from '../../src/consensus/index.js';
+import { toHex } from '../../src/crypto/bytes.js';
+import { keccak256 } from '../../src/crypto/hash.js';
 import type { Genesis } from '../../src/genesis/index.js';
 import { gossipInternals } from '../../src/network/gossip-internals.js';
 import {
   createNetwork,
+  encodeCompactProposal,
   encodeTxBatch,
   type Network,
   type NetworkLogger,
@@ -34,6 +37,8 @@ interface TestNode {
   warnings: string[];
   /** Plays mempool admission: a batch holding a transaction this calls invalid is refused. */
   invalidTx?: (tx: Uint8Array) => boolean;
+  /** Plays the mempool for proposal assembly: transaction bodies by 0x-hex keccak hash. */
+  known: Map<string, Uint8Array>;
 }
 
 const running: TestNode[] = [];
@@ -55,7 +60,12 @@ async function startNode(
   options: Partial<NetworkOptions> = {},
   genesis: Genesis = f.genesis,
 ): Promise<TestNode> {
-  const node: TestNode = { consensus: [], txBatches: [], warnings: [] } as unknown as TestNode;
+  const node: TestNode = {
+    consensus: [],
+    txBatches: [],
+    warnings: [],
+    known: new Map(),
+  } as unknown as TestNode;
   const logger: NetworkLogger = {
     info() {},
     debug() {},
@@ -74,6 +84,7 @@ async function startNode(
         node.txBatches.push(txs);
         return node.invalidTx && txs.some(node.invalidTx) ? 'BAD_SIGNATURE: forged' : undefined;
       },
+      lookupTx: (hash) => node.known.get(toHex(hash)),
       currentRound: () => 1,
       logger,
     },
@@ -205,7 +216,7 @@ describe('network: rejected messages stop at the first honest node', () => {
     const pubsub = r.net.libp2p.services.pubsub;
     await pubsub.publish(topics.proposal, new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
     const forged = proposal(f, 1, { signerSecret: f.observerSecrets[0], timestampMs: 2 });
-    await pubsub.publish(topics.proposal, encodeProposal(forged));
+    await pubsub.publish(topics.proposal, encodeCompactProposal(forged, []));
     await pubsub.publish(topics.transactions, new Uint8Array([0xc1, 0x05]));
     await waitFor('B rejects all three', () => {
       const m = b.net.metrics();
@@ -275,7 +286,9 @@ describe('network: transactions that admission refuses', () => {
 
 describe('network: backpressure from gossipsub', () => {
   it('pauses while a peer stream is backed up and still delivers everything', async () => {
-    const f = fixture(2);
+    // Proposals gossip in their compact form (32 bytes per transaction): 20,000 transactions
+    // make each about 660 kB, so twelve of them back the stream up.
+    const f = fixture(2, 0, { maxBlockTxs: 20_000, maxBlockBytes: 4 * 1024 * 1024 });
     const [a, b] = await Promise.all([
       startNode(f, f.secrets[0], { gossipBacklogMaxBytes: 64 * 1024 }),
       startNode(f, f.secrets[1]),
@@ -283,7 +296,10 @@ describe('network: backpressure from gossipsub', () => {
     connect(a, b);
     const topics = topicsFor(f.validatorSet.genesisId);
     await waitFor('mesh', () => meshHas(a, topics.proposal, [b]));
-    const big = Array.from({ length: 600 }, (_, i) => new Uint8Array(500).fill(i % 256));
+    const big = Array.from({ length: 20_000 }, (_, i) =>
+      Uint8Array.of(2, i >> 16, (i >> 8) & 0xff, i & 0xff),
+    );
+    for (const tx of big) b.known.set(toHex(keccak256(tx)), tx);
     for (let i = 0; i < 12; i++) {
       a.net.transport.broadcast({
         kind: 'proposal',
@@ -291,6 +307,9 @@ describe('network: backpressure from gossipsub', () => {
       });
     }
     await waitFor('all 12 delivered', () => b.consensus.length === 12, 10_000);
+    // each assembled from B's own copies of the bodies (the gossiped form names them by hash)
+    for (const { message } of b.consensus)
+      assert.deepEqual(message.kind === 'proposal' && message.proposal.block.transactions, big);
     const m = a.net.metrics();
     assert.ok(m.backpressurePauses > 0, 'the pump paused at least once');
     assert.equal(m.dropped.outbound.proposal, 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
-import { hashHeader } from '../../../src/chain/codec.js';
+import { encodeHeader, hashHeader } from '../../../src/chain/codec.js';
 import {
   encodeProposal,
   encodeTimeout,
@@ -14,10 +14,12 @@ import { keccak256 } from '../../../src/crypto/hash.js';
 import { generateSecretKey } from '../../../src/crypto/keys.js';
 import { Gate } from '../../../src/network/gate.js';
 import {
+  encodeCompactProposal,
   encodeTxBatch,
   type GateContext,
   GateError,
   messageLimits,
+  validateCompactProposal,
   validateProposal,
   validateTimeout,
   validateTxBatch,
@@ -232,6 +234,42 @@ describe('redial backoff', () => {
     assert.deepEqual(
       [1, 2, 5].map((k) => low.delayMs(k)),
       [50, 100, 500],
+    );
+  });
+});
+
+describe('gate: gossiped proposals (transactions by hash)', () => {
+  const c = ctx(1);
+  const txs = [Uint8Array.of(2, 1), Uint8Array.of(2, 2)];
+
+  it('accepts a compact proposal and returns its header and hashes', () => {
+    const p = proposal(f, 1, { transactions: txs });
+    const accepted = validateCompactProposal(c, encodeCompactProposal(p, txs.map(keccak256)));
+    assert.equal(accepted.from, 1);
+    assert.deepEqual(accepted.message.header, p.block.header);
+    assert.deepEqual(accepted.message.hashes, txs.map(keccak256));
+  });
+
+  it('rejects a forged signature, a full encoding and malformed hash lists', () => {
+    const forged = proposal(f, 1, { signerSecret: f.secrets[2] });
+    assert.equal(
+      verdictOf(() => validateCompactProposal(c, encodeCompactProposal(forged, []))),
+      'reject:BAD_SIGNATURE',
+    );
+    const p = proposal(f, 1);
+    assert.equal(
+      verdictOf(() => validateCompactProposal(c, encodeProposal(p))),
+      'reject:MALFORMED',
+    );
+    const short = RLP.encode([
+      encodeHeader(p.block.header),
+      [new Uint8Array(31)],
+      p.signature,
+      new Uint8Array(0),
+    ]);
+    assert.equal(
+      verdictOf(() => validateCompactProposal(c, short)),
+      'reject:MALFORMED',
     );
   });
 });

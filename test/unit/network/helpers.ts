@@ -16,7 +16,12 @@ import {
 } from '../../../src/consensus/index.js';
 import { sha256 } from '../../../src/crypto/hash.js';
 import { generateSecretKey, publicKeyOf } from '../../../src/crypto/keys.js';
-import { createGenesis, type Genesis, peerIdOfPublicKey } from '../../../src/genesis/index.js';
+import {
+  createGenesis,
+  type Genesis,
+  type GenesisParams,
+  peerIdOfPublicKey,
+} from '../../../src/genesis/index.js';
 import { signTransfer } from '../../../src/tx/index.js';
 
 export const CHAIN_ID = 4242n;
@@ -28,12 +33,13 @@ export interface Fixture {
   validatorSet: ValidatorSet;
 }
 
-export function fixture(validators: number, observers = 0): Fixture {
+export function fixture(validators: number, observers = 0, params: Partial<GenesisParams> = {}): Fixture {
   const observerSecrets = Array.from({ length: observers }, () => generateSecretKey());
   const { genesis, secrets } = createGenesis({
     validators,
     chainId: CHAIN_ID,
     genesisTimeMs: 0,
+    params,
     observers: observerSecrets.map((s, i) => ({
       name: `o${i}`,
       peerId: peerIdOfPublicKey(publicKeyOf(s, true)),
