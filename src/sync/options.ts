@@ -14,6 +14,15 @@ export interface SyncOptions {
   peerBackoffMs: number;
   /** A peer's reported head is trusted this long, then it may be asked again for more. */
   peerHeadTtlMs: number;
+  /**
+   * A peer's claimed head counts as a fetch target this long after its last answer; a
+   * claim that is not refreshed (the peer went silent) stops holding anyone in sync.
+   */
+  peerClaimTtlMs: number;
+  /** Blocks asked below a claimed head to get its proof of commit (a block and its certified child). */
+  proofSpanBlocks: number;
+  /** A validator whose sync commits nothing for this long returns to consensus. */
+  syncStallMs: number;
   /** How often the sync loop looks for work (timeouts, new ranges). */
   tickMs: number;
   /** Inbound sync requests served at once per connection. */
@@ -28,6 +37,9 @@ export const DEFAULT_SYNC_OPTIONS: Readonly<SyncOptions> = Object.freeze({
   joinSlackBlocks: 3,
   peerBackoffMs: 500,
   peerHeadTtlMs: 500,
+  peerClaimTtlMs: 10_000,
+  proofSpanBlocks: 8,
+  syncStallMs: 10_000,
   tickMs: 200,
   maxInboundStreams: 4,
 } satisfies SyncOptions);

@@ -1,8 +1,14 @@
 /**
  * The catch-up policy, pure: no I/O, no timers; time is an input. Given the local head,
- * what the network has certified and what each peer reported, it decides which height
- * ranges to ask whom, bounds the requests in flight, expires them, and backs off failed
- * peers so a range is retried on another peer.
+ * what the network has certified, what each peer claimed and what was proven, it decides
+ * which height ranges to ask whom, bounds the requests in flight, expires them, and backs
+ * off failed peers so a range is retried on another peer.
+ *
+ * Claims and proofs (docs/PROTOCOL.md, "Threats"). A peer's committed head is a claim: it
+ * is at most a fetch target, it is lowered to what the peer actually serves, it is dropped
+ * when the peer fails a request, and it expires. Leaving consensus needs more: a proof of
+ * commit for a height well above the local head (a certified block and its certified child
+ * one round later), which verifies itself, so any single peer may relay it.
  */
 import type { SyncOptions } from './options.js';
 
@@ -15,9 +21,11 @@ export interface PlannedRequest {
 }
 
 interface PeerInfo {
-  /** The committed head the peer last reported, and when. */
+  /** The committed head the peer last claimed (lowered to what it served), and when. */
   head?: number;
   headAtMs: number;
+  /** When the peer was last asked to prove its claim (at most once per peerHeadTtlMs). */
+  proofAskedAtMs: number;
   failures: number;
   backoffUntilMs: number;
   inFlight: number;
@@ -29,14 +37,14 @@ export class SyncPolicy {
   /** The last peer that failed a range starting at a height (tried last next time). */
   private readonly failedAt = new Map<number, string>();
   private nextId = 1;
-  private targetHeight = 0;
   private certifiedHeight = 0;
+  private provenHeight = 0;
 
   constructor(private readonly o: SyncOptions) {}
 
-  /** The highest height seen certified (or served) on the network: how far to fetch. */
-  get target(): number {
-    return this.targetHeight;
+  /** How far to fetch: the highest height proven committed, claimed (fresh) or certified. */
+  target(nowMs: number): number {
+    return Math.max(this.provenHeight, this.claimedHead(nowMs), this.certifiedHeight);
   }
 
   /** The highest height proven certified by a verified QC (proposals seen). */
@@ -44,20 +52,33 @@ export class SyncPolicy {
     return this.certifiedHeight;
   }
 
+  /** The highest height proven committed by a proof of commit some peer served. */
+  get proven(): number {
+    return this.provenHeight;
+  }
+
   /**
-   * The highest committed head a peer has shown it can serve: what sync can fetch. A
-   * certified block need not be committed anywhere (2-chain commits need consecutive
-   * rounds), so this, not `certified`, decides whether a validator is behind.
+   * The highest committed head a peer claims, among claims younger than peerClaimTtlMs: a
+   * fetch target only. A certified block need not be committed anywhere (2-chain commits
+   * need consecutive rounds), and a claim proves nothing, so neither decides alone that a
+   * validator is behind.
    */
-  get networkHead(): number {
+  claimedHead(nowMs: number): number {
     let max = 0;
-    for (const p of this.peers.values()) if (p.head !== undefined && p.head > max) max = p.head;
+    for (const p of this.peers.values())
+      if (p.head !== undefined && p.head > max && nowMs - p.headAtMs < this.o.peerClaimTtlMs) max = p.head;
     return max;
   }
 
   addPeer(peer: string): void {
     if (!this.peers.has(peer))
-      this.peers.set(peer, { headAtMs: 0, failures: 0, backoffUntilMs: 0, inFlight: 0 });
+      this.peers.set(peer, {
+        headAtMs: 0,
+        proofAskedAtMs: -Infinity,
+        failures: 0,
+        backoffUntilMs: 0,
+        inFlight: 0,
+      });
   }
 
   removePeer(peer: string): void {
@@ -71,15 +92,14 @@ export class SyncPolicy {
     for (const id of peers) this.addPeer(id);
   }
 
-  /** A height to fetch up to. */
-  observeTarget(height: number): void {
-    if (height > this.targetHeight) this.targetHeight = height;
-  }
-
   /** A height proven certified (a verified proposal at height h certifies h - 1). */
   observeCertified(height: number): void {
     if (height > this.certifiedHeight) this.certifiedHeight = height;
-    this.observeTarget(height);
+  }
+
+  /** A height proven committed: the caller verified a block, its child one round later and both QCs. */
+  observeProven(height: number): void {
+    if (height > this.provenHeight) this.provenHeight = height;
   }
 
   /** A peer's committed head, as far as its response showed it (see BlockSync.onResponse). */
@@ -88,17 +108,32 @@ export class SyncPolicy {
     const p = this.peers.get(peer)!;
     p.head = head;
     p.headAtMs = nowMs;
-    this.observeTarget(head);
   }
 
-  /** Far enough behind what peers can serve to leave consensus and sync. */
-  isBehind(head: number): boolean {
-    return this.networkHead - head > this.o.lagThresholdBlocks;
+  /**
+   * Far enough behind a proven commit to leave consensus and sync. A validator never lets
+   * claims decide this: a lying peer could otherwise hold every honest validator out of
+   * consensus. An observer, which is never in consensus, may count fresh claims, so its
+   * `syncing` status shows a lag before a fetched range proves it.
+   */
+  isBehind(head: number, nowMs: number, countClaims = false): boolean {
+    const ahead = countClaims ? Math.max(this.provenHeight, this.claimedHead(nowMs)) : this.provenHeight;
+    return ahead - head > this.o.lagThresholdBlocks;
   }
 
-  /** Close enough to what peers can serve to (re)join consensus. */
-  isCaughtUp(head: number): boolean {
-    return this.networkHead - head <= this.o.joinSlackBlocks;
+  /** Close enough to what is proven and what peers (freshly) claim to (re)join consensus. */
+  isCaughtUp(head: number, nowMs: number): boolean {
+    return Math.max(this.provenHeight, this.claimedHead(nowMs)) - head <= this.o.joinSlackBlocks;
+  }
+
+  /**
+   * Forgets what sync was chasing: every claim and the proven height above `head`. Used
+   * when sync made no progress, so that only new answers can start it again.
+   */
+  forgetClaims(head: number): void {
+    this.provenHeight = Math.min(this.provenHeight, head);
+    this.certifiedHeight = Math.min(this.certifiedHeight, head);
+    for (const p of this.peers.values()) p.head = undefined;
   }
 
   /** Certified blocks far above the head: ask peers how far they have committed. */
@@ -107,21 +142,34 @@ export class SyncPolicy {
   }
 
   /**
-   * One-block requests above the head to each peer whose head is unknown or older than
-   * peerHeadTtlMs (not backing off, nothing in flight), within the in-flight bound: the
-   * answers tell a validator still in consensus whether it is behind.
+   * Probes for a validator still in consensus, within the in-flight bound, one per peer that
+   * is not backing off and has nothing in flight: to a peer whose claim is unknown or older
+   * than peerHeadTtlMs, one block above the head (the answer carries its claimed head); to a
+   * peer whose fresh claim is far ahead of the head and of what is proven, the
+   * proofSpanBlocks blocks below that claim, whose answer proves it (or lowers the claim).
    */
   planProbes(head: number, nowMs: number): PlannedRequest[] {
     const out: PlannedRequest[] = [];
     for (const [peer, p] of this.peers) {
       if (this.inFlight.size >= this.o.maxInFlightRequests) break;
       if (p.backoffUntilMs > nowMs || p.inFlight > 0) continue;
-      if (p.head !== undefined && nowMs - p.headAtMs < this.o.peerHeadTtlMs) continue;
+      const fresh = p.head !== undefined && nowMs - p.headAtMs < this.o.peerHeadTtlMs;
+      let fromHeight = head + 1;
+      let count = 1;
+      if (fresh) {
+        const claim = p.head!;
+        if (claim - head <= this.o.lagThresholdBlocks || claim <= this.provenHeight + 1) continue;
+        if (nowMs - p.proofAskedAtMs < this.o.peerHeadTtlMs) continue;
+        p.proofAskedAtMs = nowMs;
+        const span = Math.min(this.o.proofSpanBlocks, this.o.maxBlocksPerRequest);
+        fromHeight = Math.max(head + 1, claim - span + 1);
+        count = claim - fromHeight + 1;
+      }
       const req: PlannedRequest = {
         id: this.nextId++,
         peer,
-        fromHeight: head + 1,
-        count: 1,
+        fromHeight,
+        count,
         deadlineMs: nowMs + this.o.requestTimeoutMs,
       };
       this.inFlight.set(req.id, req);
@@ -142,7 +190,10 @@ export class SyncPolicy {
    */
   plan(head: number, nowMs: number, have: (height: number) => boolean = () => false): PlannedRequest[] {
     const out: PlannedRequest[] = [];
-    const limit = Math.min(this.targetHeight, head + this.o.maxInFlightRequests * this.o.maxBlocksPerRequest);
+    const limit = Math.min(
+      this.target(nowMs),
+      head + this.o.maxInFlightRequests * this.o.maxBlocksPerRequest,
+    );
     let h = head + 1;
     while (h <= limit && this.inFlight.size < this.o.maxInFlightRequests) {
       const busy = this.coveringRequest(h);
@@ -190,12 +241,13 @@ export class SyncPolicy {
     return req;
   }
 
-  /** A request failed (bad data, broken stream, timeout): the peer backs off. */
+  /** A request failed (bad data, broken stream, timeout): the peer backs off and loses its claim. */
   fail(id: number, nowMs: number): PlannedRequest | undefined {
     const req = this.release(id);
     if (!req) return undefined;
     const p = this.peers.get(req.peer);
     if (p) {
+      p.head = undefined;
       p.failures++;
       p.backoffUntilMs = nowMs + this.o.peerBackoffMs * 2 ** Math.min(p.failures - 1, 5);
     }

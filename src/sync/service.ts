@@ -7,11 +7,16 @@
  * its verified QC.
  *
  * Modes. An observer follows the chain by sync only: it fetches whenever the network is
- * ahead. A validator runs consensus and fetches only while syncing. Both report `syncing`
- * from more than lagThresholdBlocks behind the committed head peers have shown until
- * within joinSlackBlocks of it (hysteresis, so the normal lag of a follower does not
- * flap); `onSyncingChange` tells a validator's node to stop consensus (true) and to
- * rebuild it on the new head (false).
+ * ahead. A validator runs consensus and fetches only while syncing. A validator reports
+ * `syncing` (an observer also counts fresh claims, as it is never in consensus)
+ * from more than lagThresholdBlocks behind a height PROVEN committed (a block and its
+ * certified child one round later, as served by any peer: the proof verifies itself) until
+ * within joinSlackBlocks of what is proven and what peers freshly claim (hysteresis, so
+ * the normal lag of a follower does not flap); `onSyncingChange` tells a validator's node
+ * to stop consensus (true) and to rebuild it on the new head (false). A claimed head is
+ * only a fetch target: it shrinks to what the peer serves, is lost when the peer fails a
+ * request, and expires. A validator whose sync commits nothing for syncStallMs returns to
+ * consensus and forgets what it was chasing (docs/PROTOCOL.md, "Threats").
  *
  * Certified is not committed. A proposal at height h proves h - 1 certified, not
  * committed: while rounds fail in a pattern that certifies blocks but never two in
@@ -29,7 +34,7 @@ import { SyncError } from './errors.js';
 import type { SyncChain, SyncClock, SyncLogger, SyncNetwork } from './interface.js';
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from './options.js';
 import { type PlannedRequest, SyncPolicy } from './policy.js';
-import { type VerifyContext, verifyRange, verifyResponseItems } from './verify.js';
+import { lastCommittedIndex, type VerifyContext, verifyRange, verifyResponseItems } from './verify.js';
 
 export type SyncMode = 'validator' | 'observer';
 
@@ -68,6 +73,9 @@ export class BlockSync {
   private cancelTick: (() => void) | undefined;
   private running = false;
   private syncingNow = false;
+  /** The head when sync last committed a block (or started), and when: stall detection. */
+  private progressHead = 0;
+  private progressAtMs = 0;
   readonly metrics: SyncMetrics = { requests: 0, failedRequests: 0, badResponses: 0, appliedBlocks: 0 };
 
   constructor(
@@ -84,9 +92,14 @@ export class BlockSync {
     return this.syncingNow;
   }
 
-  /** The highest height known certified on the network. */
+  /** How far sync would fetch now: the highest height proven, freshly claimed or certified. */
   get target(): number {
-    return this.policy.target;
+    return this.policy.target(this.c.clock.now());
+  }
+
+  /** The highest height proven committed by a proof some peer served. */
+  get proven(): number {
+    return this.policy.proven;
   }
 
   start(): void {
@@ -127,21 +140,35 @@ export class BlockSync {
 
   private fetching(): boolean {
     return this.c.mode === 'observer'
-      ? this.policy.target > this.c.chain.tip().header.height
+      ? this.policy.target(this.c.clock.now()) > this.c.chain.tip().header.height
       : this.syncingNow;
   }
 
   private updateSyncing(): void {
     const head = this.c.chain.tip().header.height;
+    const now = this.c.clock.now();
+    if (head > this.progressHead || !this.syncingNow) {
+      this.progressHead = head;
+      this.progressAtMs = now;
+    }
     let next = this.syncingNow;
-    if (!this.syncingNow && this.policy.isBehind(head)) next = true;
-    else if (this.syncingNow && this.policy.isCaughtUp(head)) next = false;
+    let reason = 'sync caught up';
+    if (!this.syncingNow && this.policy.isBehind(head, now, this.c.mode === 'observer')) {
+      next = true;
+      reason = 'sync started';
+    } else if (this.syncingNow && this.policy.isCaughtUp(head, now)) {
+      next = false;
+    } else if (this.syncingNow && now - this.progressAtMs >= this.o.syncStallMs) {
+      // No peer serves what was proven or claimed: stop chasing it. Consensus, or a new
+      // proof from an honest peer, takes it from here.
+      next = false;
+      reason = 'sync made no progress: back to consensus';
+      this.policy.forgetClaims(head);
+    }
     if (next === this.syncingNow) return;
+    const target = this.policy.target(now);
     this.syncingNow = next;
-    this.log.info(
-      { syncing: next, head, target: this.policy.target },
-      next ? 'sync started' : 'sync caught up',
-    );
+    this.log.info({ syncing: next, head, target, proven: this.policy.proven }, reason);
     this.c.onSyncingChange?.(next);
   }
 
@@ -183,6 +210,10 @@ export class BlockSync {
     }
     // a late answer (already expired and re-planned) is still good data
     this.policy.complete(req.id);
+    // [proof of commit] a block whose certified child is one round later is committed (the
+    // 2-chain rule); both QCs and the link were just verified, so this holds whoever sent it
+    const proofAt = lastCommittedIndex(items);
+    if (proofAt >= 0) this.policy.observeProven(items[proofAt].block.header.height);
     // A peer's head counts only as far as it served: one that claims more than it sends
     // (an honest server sends every block it has, up to the count) is taken at what it
     // sent, so a false claim cannot keep a validator out of consensus.
@@ -238,7 +269,7 @@ export class BlockSync {
     }
     if (verified.length > 0) {
       this.log.debug(
-        { from: head + 1, to: head + verified.length, target: this.policy.target },
+        { from: head + 1, to: head + verified.length, target: this.policy.target(this.c.clock.now()) },
         'applied synced blocks',
       );
       this.updateSyncing();

@@ -22,13 +22,13 @@ function policy(peers: string[] = ['a', 'b', 'c']): SyncPolicy {
 describe('SyncPolicy', () => {
   it('asks nothing when the target is not above the head', () => {
     const p = policy();
-    p.observeTarget(5);
+    p.observeCertified(5);
     assert.deepEqual(p.plan(5, 0), []);
   });
 
   it('splits the missing heights into ranges, one per peer, bounded in flight', () => {
     const p = policy();
-    p.observeTarget(100);
+    p.observeCertified(100);
     const reqs = p.plan(0, 0);
     assert.deepEqual(
       reqs.map((r) => [r.peer, r.fromHeight, r.count]),
@@ -51,7 +51,7 @@ describe('SyncPolicy', () => {
 
   it('stops a range at the target and skips heights already fetched', () => {
     const p = policy(['a']);
-    p.observeTarget(14);
+    p.observeCertified(14);
     const reqs = p.plan(0, 0, (h) => h >= 3 && h <= 5);
     assert.deepEqual(
       reqs.map((r) => [r.fromHeight, r.count]),
@@ -64,7 +64,7 @@ describe('SyncPolicy', () => {
 
   it('retries a failed range on another peer and backs the failed one off', () => {
     const p = policy(['a', 'b']);
-    p.observeTarget(5);
+    p.observeCertified(5);
     const [first] = p.plan(0, 0);
     assert.equal(first.peer, 'a');
     p.fail(first.id, 100);
@@ -79,7 +79,7 @@ describe('SyncPolicy', () => {
 
   it('expires requests at their deadline', () => {
     const p = policy(['a', 'b']);
-    p.observeTarget(5);
+    p.observeCertified(5);
     const [req] = p.plan(0, 0);
     assert.deepEqual(p.expire(999), []);
     assert.deepEqual(
@@ -94,7 +94,7 @@ describe('SyncPolicy', () => {
     const p = policy(['a', 'b']);
     p.observePeerHead('a', 3, 0);
     p.observePeerHead('b', 50, 0);
-    p.observeTarget(60);
+    p.observeCertified(60);
     const reqs = p.plan(0, 10);
     assert.deepEqual(
       reqs.map((r) => [r.peer, r.fromHeight]),
@@ -116,7 +116,7 @@ describe('SyncPolicy', () => {
 
   it('forgets peers that are gone', () => {
     const p = policy(['a', 'b']);
-    p.observeTarget(5);
+    p.observeCertified(5);
     p.setPeers(['b', 'c']);
     assert.deepEqual(
       p.plan(0, 0).map((r) => r.peer),
@@ -124,20 +124,60 @@ describe('SyncPolicy', () => {
     );
   });
 
-  it('is behind past the lag threshold and caught up within the slack of what peers serve', () => {
+  it('is behind past the lag threshold of a proven commit, and caught up within the slack of proofs and fresh claims', () => {
     const p = policy();
-    p.observePeerHead('a', 12, 0);
-    p.observePeerHead('b', 20, 0);
-    assert.equal(p.isBehind(11), true);
-    assert.equal(p.isBehind(12), false);
-    assert.equal(p.isCaughtUp(17), false);
-    assert.equal(p.isCaughtUp(18), true);
+    p.observeProven(20);
+    assert.equal(p.isBehind(11, 0), true);
+    assert.equal(p.isBehind(12, 0), false);
+    assert.equal(p.isCaughtUp(17, 0), false);
+    assert.equal(p.isCaughtUp(18, 0), true);
+    p.observePeerHead('b', 30, 0);
+    assert.equal(p.isBehind(12, 0), false, 'a claim alone never makes a validator leave consensus');
+    assert.equal(p.isBehind(12, 0, true), true, 'an observer counts it in its status');
+    assert.equal(p.isCaughtUp(18, 0), false, 'a fresh claim is a fetch target');
+    assert.equal(p.isCaughtUp(18, OPTS.peerClaimTtlMs), true, 'claims expire');
+  });
+
+  it('a peer that fails a request loses its claim', () => {
+    const p = policy(['a']);
+    p.observePeerHead('a', 1000, 0);
+    assert.equal(p.claimedHead(0), 1000);
+    const [req] = p.plan(0, 0);
+    p.fail(req.id, 1);
+    assert.equal(p.claimedHead(1), 0);
+    assert.equal(p.target(1), 0);
+  });
+
+  it('asks a peer whose fresh claim is far ahead for the blocks below it, at most once per head TTL', () => {
+    const p = policy(['a']);
+    p.observeCertified(40);
+    p.observePeerHead('a', 100, 0);
+    const [proof] = p.planProbes(10, 1);
+    assert.deepEqual([proof.fromHeight, proof.count], [93, OPTS.proofSpanBlocks]);
+    p.complete(proof.id);
+    p.observePeerHead('a', 100, 2);
+    assert.deepEqual(p.planProbes(10, 3), [], 'not again before the head TTL');
+    p.observeProven(99);
+    p.addPeer('b');
+    p.observePeerHead('b', 100, 3);
+    assert.deepEqual(p.planProbes(10, 4), [], 'nothing left to prove below the claim');
+  });
+
+  it('forgets claims, proofs and certified heights above the head when told to', () => {
+    const p = policy(['a']);
+    p.observeCertified(500);
+    p.observeProven(400);
+    p.observePeerHead('a', 450, 0);
+    p.forgetClaims(10);
+    assert.equal(p.target(0), 10);
+    assert.equal(p.isBehind(10, 0), false);
+    assert.equal(p.shouldProbe(10), false);
   });
 
   it('is not behind for certified blocks that no peer has committed; it probes instead', () => {
     const p = policy();
     p.observeCertified(40);
-    assert.equal(p.isBehind(10), false, 'certified is not committed');
+    assert.equal(p.isBehind(10, 0), false, 'certified is not committed');
     assert.equal(p.shouldProbe(10), true);
     assert.equal(p.shouldProbe(32), false);
     const probes = p.planProbes(10, 0);
@@ -154,11 +194,23 @@ describe('SyncPolicy', () => {
     p.observePeerHead('a', 10, 0);
     p.observePeerHead('b', 10, 0);
     p.observePeerHead('c', 10, 0);
-    assert.equal(p.isBehind(10), false);
-    assert.equal(p.isCaughtUp(10), true);
+    assert.equal(p.isBehind(10, 0), false);
+    assert.equal(p.isCaughtUp(10, 0), true);
     assert.deepEqual(p.planProbes(10, OPTS.peerHeadTtlMs - 1), [], 'fresh heads are not probed again');
-    assert.equal(p.planProbes(10, OPTS.peerHeadTtlMs).length, 3, 'stale heads are');
+    const stale = p.planProbes(10, OPTS.peerHeadTtlMs);
+    assert.equal(stale.length, 3, 'stale heads are');
+    for (const r of stale) p.complete(r.id);
     p.observePeerHead('b', 30, OPTS.peerHeadTtlMs);
-    assert.equal(p.isBehind(10), true, 'a peer shows committed blocks far ahead');
+    assert.equal(p.isBehind(10, 0), false, 'a peer claims committed blocks far ahead: not yet proven');
+    assert.deepEqual(
+      p
+        .planProbes(10, OPTS.peerHeadTtlMs + 1)
+        .filter((r) => r.peer === 'b')
+        .map((r) => [r.fromHeight, r.count]),
+      [[23, 8]],
+      'the claim is asked to prove itself',
+    );
+    p.observeProven(29);
+    assert.equal(p.isBehind(10, 0), true, 'a proof of commit far ahead');
   });
 });

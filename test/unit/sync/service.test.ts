@@ -269,4 +269,138 @@ describe('BlockSync', () => {
     assert.equal(sync.metrics.appliedBlocks, 0);
     sync.stop();
   });
+
+  describe('a Byzantine sync server (docs/PROTOCOL.md, Threats: halt through block sync)', () => {
+    const FAR = 2 ** 40;
+
+    /** Answers probes with a far head and one genuine certified block `times` times, then nothing. */
+    function liar(times: number) {
+      let answered = 0;
+      return async (bytes: Uint8Array) => {
+        if (answered++ >= times) throw new Error('stream reset');
+        const req = decodeSyncRequest(bytes);
+        const block = server.store.getBlock(Math.min(req.fromHeight, LENGTH));
+        if (!block) return [encodeSyncStatus(FAR)];
+        return [
+          encodeSyncStatus(FAR),
+          encodeSyncItem(encodeBlock(block), server.store.getCommitQc(block.header.height)!),
+        ];
+      };
+    }
+
+    async function runFor(sync: BlockSync, t: { now: number }, ms: number, until = () => false) {
+      for (let spent = 0; spent < ms && !until(); spent += 100) {
+        t.now += 100;
+        sync.tick();
+        await settle();
+      }
+    }
+
+    it('a claimed head far ahead, backed by one genuine block, never takes a validator out of consensus', async () => {
+      const c = await client();
+      const chain = chainOf(c.store);
+      const changes: boolean[] = [];
+      const t = { now: 0 };
+      const lie = liar(5);
+      const sync = new BlockSync(
+        {
+          mode: 'validator',
+          chain,
+          network: {
+            peers: () => ['byzantine', 'honest1', 'honest2'],
+            penalize: () => {},
+            // the honest peers are where this validator is: nothing is committed above it
+            request: async (peer, bytes) => (peer === 'byzantine' ? lie(bytes) : [encodeSyncStatus(0)]),
+          },
+          clock: clockAt(t),
+          ctx: CTX,
+          onSyncingChange: (s) => changes.push(s),
+        },
+        { lagThresholdBlocks: 8, joinSlackBlocks: 2 },
+      );
+      sync.start();
+      // what an unbounded gate let through: a signed proposal at height 2^40
+      sync.observeCertified(FAR - 1);
+      await runFor(sync, t, 30_000);
+      assert.deepEqual(changes, [], 'never left consensus');
+      assert.equal(sync.proven, 0);
+      assert.ok(sync.target < FAR, 'the lie is no longer a target once the liar fails to serve it');
+      sync.stop();
+    });
+
+    it('a validator behind a proven commit syncs from an honest peer past a liar, then rejoins consensus', async () => {
+      const c = await client();
+      const chain = chainOf(c.store);
+      const changes: boolean[] = [];
+      const t = { now: 0 };
+      const honest = network({ honest: 'good' }, [], []);
+      const lie = liar(Number.POSITIVE_INFINITY);
+      const sync = new BlockSync(
+        {
+          mode: 'validator',
+          chain,
+          network: {
+            peers: () => ['byzantine', 'honest'],
+            penalize: () => {},
+            request: async (peer, bytes, ms) =>
+              peer === 'byzantine' ? lie(bytes) : honest.request(peer, bytes, ms),
+          },
+          clock: clockAt(t),
+          ctx: CTX,
+          onSyncingChange: (s) => changes.push(s),
+        },
+        { lagThresholdBlocks: 8, joinSlackBlocks: 2 },
+      );
+      sync.start();
+      sync.observeCertified(LENGTH);
+      await runFor(sync, t, 20_000, () => changes.length >= 2);
+      await Promise.all(chain.writes);
+      assert.deepEqual(changes, [true, false], 'left consensus on a proof, came back once caught up');
+      assert.equal(c.store.head().height, LENGTH - 1);
+      sync.stop();
+    });
+
+    it('a validator whose sync makes no progress returns to consensus and forgets the chase', async () => {
+      const c = await client();
+      const chain = chainOf(c.store);
+      const changes: boolean[] = [];
+      const t = { now: 0 };
+      // a genuine proof of commit far ahead, then silence: nobody serves the blocks
+      let served = 0;
+      const source = sourceOf(server.store);
+      const sync = new BlockSync(
+        {
+          mode: 'validator',
+          chain,
+          network: {
+            peers: () => ['withholder'],
+            penalize: () => {},
+            async request(_peer, bytes) {
+              const req = decodeSyncRequest(bytes);
+              if (req.fromHeight < 20 || served++ > 0) throw new Error('stream reset');
+              return serveSyncRequest(source, bytes);
+            },
+          },
+          clock: clockAt(t),
+          ctx: CTX,
+          onSyncingChange: (s) => changes.push(s),
+        },
+        { lagThresholdBlocks: 8, joinSlackBlocks: 2, syncStallMs: 3_000, peerBackoffMs: 100 },
+      );
+      sync.start();
+      sync.observeCertified(LENGTH);
+      // the withholder claims its head only through a proof request: seed its claim
+      sync.onResponse({ id: 0, peer: 'withholder', fromHeight: 1, count: 0, deadlineMs: 0 }, [
+        encodeSyncStatus(LENGTH),
+      ]);
+      await runFor(sync, t, 2_000, () => changes.length >= 1);
+      assert.deepEqual(changes, [true], 'a genuine proof far ahead starts sync');
+      const left = t.now;
+      await runFor(sync, t, 10_000, () => changes.length >= 2);
+      assert.deepEqual(changes, [true, false]);
+      assert.ok(t.now - left >= 3_000 && t.now - left <= 3_500, `back in consensus after ${t.now - left} ms`);
+      assert.equal(sync.proven, 0, 'the proof it could not follow is forgotten');
+      sync.stop();
+    });
+  });
 });
