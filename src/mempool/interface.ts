@@ -18,13 +18,24 @@ export interface MempoolComponents {
   blockLimits: MempoolBlockLimits;
   /** Sender recovery; defaultBackend() when absent. */
   backend?: SignatureBackend;
+  /**
+   * Milliseconds on any clock that only moves forward (the node passes wall time): the age
+   * of queued transactions. Without one, time stands still and queued transactions leave
+   * only when displaced, promoted or made invalid.
+   */
+  now?: () => number;
 }
 
-/** A successful admission. Refusals throw MempoolError. */
+/**
+ * A successful admission. Refusals throw MempoolError. `queued`: the nonce leaves a gap
+ * after the sender's next executable nonce, so the tx waits for the missing ones and is
+ * dropped if they do not come within queuedLifetimeMs (or when a better-paying tx needs
+ * its room); otherwise it is pending (executable once its predecessors are).
+ */
 export type AddResult =
-  | { kind: 'added'; tx: VerifiedTransfer }
+  | { kind: 'added'; tx: VerifiedTransfer; queued: boolean }
   /** `tx` took the nonce slot of `replaced`, which left the pool. */
-  | { kind: 'replaced'; tx: VerifiedTransfer; replaced: VerifiedTransfer };
+  | { kind: 'replaced'; tx: VerifiedTransfer; replaced: VerifiedTransfer; queued: boolean };
 
 export interface SelectOptions {
   /** Defaults to blockLimits.maxBlockTxs. */
@@ -59,6 +70,8 @@ export interface CommitOutcome {
   included: number;
   /** Pending transactions dropped because their nonce is used or their sender can no longer pay. */
   evicted: VerifiedTransfer[];
+  /** Queued transactions whose lifetime ran out (see expireQueued). */
+  expired: VerifiedTransfer[];
 }
 
 /** Counters since construction, and current sizes. */
@@ -70,7 +83,13 @@ export interface MempoolMetrics {
   rejected: Partial<Record<MempoolErrorCode, number>>;
   /** Sender recoveries performed (one per `add` that reached the signature check). */
   recoveries: number;
+  /** Queued (gapped) transactions dropped at the end of their lifetime. */
+  expired: number;
+  /** Queued transactions dropped to make room for a pending or better-paying queued one. */
+  displaced: number;
   size: number;
+  /** How many of `size` are queued (gapped). */
+  queued: number;
   bytes: number;
   senders: number;
 }

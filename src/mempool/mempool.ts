@@ -2,13 +2,21 @@
  * The mempool: one validation gate for transactions (`add` / `addVerified`), per-sender
  * nonce-ordered queues with bounds, and block filling for the leader (`selectForBlock`).
  *
- * Pure and deterministic: the committed state, the signature backend and the bounds are
- * injected; there are no timers, no I/O and no clock. The same calls in the same order give
- * the same pool, and `selectForBlock` is a function of the pool's contents alone.
+ * Pure and deterministic: the committed state, the signature backend, the clock and the
+ * bounds are injected; there are no timers and no I/O. The same calls at the same clock
+ * readings give the same pool, and `selectForBlock` is a function of the pool's contents.
+ *
+ * Pending and queued, as in geth's and Besu's pools: a sender's transactions with
+ * consecutive nonces from its committed nonce are pending (selectable); those behind a gap
+ * are queued. Queued ones have their own small share of the pool, in total and per sender,
+ * a lifetime, and give way to pending ones and to better-paying queued ones, so senders
+ * that never send their next nonce cannot fill the pool.
  *
  * Invariants, kept by every method:
- * - each sender has at most one pending transaction per nonce, all with
+ * - each sender has at most one transaction per nonce, all with
  *   committed nonce <= nonce < committed nonce + maxNonceAhead;
+ * - at most maxQueuedTxs queued in total and maxQueuedPerSender per sender; a queued
+ *   transaction is never older than queuedLifetimeMs after an expiry pass;
  * - the sum of value + gasLimit x maxFeePerGas over a sender's queue never exceeds its
  *   committed balance (checked on admission, restored on commit), so every prefix of the
  *   queue can pay;
@@ -115,6 +123,13 @@ export class Mempool {
   /** Hashes of recently committed txs, oldest first (a Set keeps insertion order). */
   private readonly recentCommitted = new Set<string>();
   private totalBytes = 0;
+  /** Queued entries in the pool (sum of the queues' countedQueued). */
+  private queuedTotal = 0;
+  /** Senders with at least one queued entry: where expiry and displacement look. */
+  private readonly gappedSenders = new Set<string>();
+  /** No queued entry expires before this (a lower bound: a pass before it finds nothing). */
+  private nextExpiryMs = Number.POSITIVE_INFINITY;
+  private readonly now: () => number;
 
   /** tx hash (0x-hex) -> recovered sender, bounded (see `recover`). */
   private readonly recoveredSenders = new Map<string, Address>();
@@ -124,6 +139,8 @@ export class Mempool {
     included: 0,
     evicted: 0,
     recoveries: 0,
+    expired: 0,
+    displaced: 0,
     rejected: new Map<MempoolErrorCode, number>(),
   };
 
@@ -132,6 +149,7 @@ export class Mempool {
     this.params = components.params;
     this.blockLimits = components.blockLimits;
     this.backend = components.backend ?? defaultBackend();
+    this.now = components.now ?? (() => 0);
     this.options = Object.freeze(resolveOptions(options));
   }
 
@@ -243,6 +261,8 @@ export class Mempool {
 
   /** `key`: toHex(tx.hash), which the caller has already computed for its dedupe check. */
   private admit(tx: VerifiedTransfer, key: string): AddResult {
+    // first, so that nothing read below is removed by an expiry before the tx is placed
+    this.expireQueued();
     const account = this.accounts.getAccount(tx.from) ?? EMPTY_ACCOUNT;
     const sender = addressKey(tx.from);
     const queue = this.senders.get(sender);
@@ -281,6 +301,10 @@ export class Mempool {
       );
     }
 
+    // Queued: the nonce is past the sender's run of consecutive nonces from its committed one.
+    const run = queue ? queue.contiguousFrom(account.nonce) : 0;
+    const queued = tx.nonce > account.nonce + BigInt(run);
+
     // Bounds: a replacement takes its predecessor's slot and bytes.
     const addCount = old ? 0 : 1;
     const addBytes = entry.size - (old?.size ?? 0);
@@ -294,13 +318,16 @@ export class Mempool {
         `a sender holds at most ${o.maxPerSender} transactions and ${o.maxBytesPerSender} bytes`,
       );
     }
-    if (this.byHash.size + addCount > o.maxTxs || this.totalBytes + addBytes > o.maxBytes) {
+    if (queued && addCount > 0 && (queue?.length ?? 0) - run >= o.maxQueuedPerSender) {
       throw new MempoolError(
-        'MEMPOOL_FULL',
-        `the pool holds at most ${o.maxTxs} transactions and ${o.maxBytes} bytes`,
+        'SENDER_FULL',
+        `a sender holds at most ${o.maxQueuedPerSender} transactions behind a nonce gap (next executable nonce ${account.nonce + BigInt(run)})`,
       );
     }
+    const victims = this.makeRoom(entry, queued, addCount, addBytes);
 
+    for (const victim of victims) this.dropQueued(victim);
+    this.counters.displaced += victims.length;
     let target = queue;
     if (!target) {
       target = new SenderQueue(tx.from);
@@ -313,7 +340,120 @@ export class Mempool {
     }
     this.byHash.set(entry.key, entry);
     this.totalBytes += entry.size;
-    return replaced ? { kind: 'replaced', tx, replaced: replaced.tx } : { kind: 'added', tx };
+    target.classify(account.nonce);
+    this.settle(target, sender);
+    return replaced ? { kind: 'replaced', tx, replaced: replaced.tx, queued } : { kind: 'added', tx, queued };
+  }
+
+  /**
+   * The queued entries to drop so that `entry` fits: none when it fits as is. A pending
+   * entry may displace any queued one (an executable tx is worth more than a gapped one,
+   * whatever the fee); a queued one only a queued one with a lower tip. Never the sender's
+   * own entries. Throws MEMPOOL_FULL when no such choice makes room.
+   */
+  private makeRoom(entry: PoolEntry, queued: boolean, addCount: number, addBytes: number): PoolEntry[] {
+    const o = this.options;
+    const overQueued = () => (queued && addCount > 0 ? this.queuedTotal + 1 - o.maxQueuedTxs : 0);
+    const fits = (count: number, bytes: number, queuedFreed: number) =>
+      this.byHash.size + addCount - count <= o.maxTxs &&
+      this.totalBytes + addBytes - bytes <= o.maxBytes &&
+      overQueued() - queuedFreed <= 0;
+    if (fits(0, 0, 0)) return [];
+
+    const victims: PoolEntry[] = [];
+    let bytes = 0;
+    const chosen = new Set<PoolEntry>();
+    while (!fits(victims.length, bytes, victims.length)) {
+      const victim = this.cheapestQueued(entry.sender, chosen);
+      if (victim === undefined || (queued && victim.tip >= entry.tip)) {
+        const share = queued ? `, ${o.maxQueuedTxs} of them behind a nonce gap` : '';
+        throw new MempoolError(
+          'MEMPOOL_FULL',
+          `the pool holds at most ${o.maxTxs} transactions and ${o.maxBytes} bytes${share}`,
+        );
+      }
+      chosen.add(victim);
+      victims.push(victim);
+      bytes += victim.size;
+    }
+    return victims;
+  }
+
+  /**
+   * The queued entry to displace first: lowest tip, then the latest admitted, then the
+   * highest hash (deterministic). A linear pass over the queued share, which is small and
+   * bounded by maxQueuedTxs.
+   */
+  private cheapestQueued(exceptSender: string, except: ReadonlySet<PoolEntry>): PoolEntry | undefined {
+    let best: PoolEntry | undefined;
+    for (const sender of this.gappedSenders) {
+      if (sender === exceptSender) continue;
+      const queue = this.senders.get(sender)!;
+      for (let i = queue.executable; i < queue.length; i++) {
+        const e = queue.entries[i];
+        if (except.has(e)) continue;
+        if (
+          best === undefined ||
+          e.tip < best.tip ||
+          (e.tip === best.tip &&
+            (e.admittedAtMs > best.admittedAtMs ||
+              (e.admittedAtMs === best.admittedAtMs && e.key > best.key)))
+        )
+          best = e;
+      }
+    }
+    return best;
+  }
+
+  /** Removes a queued entry (displaced or expired): the sender's pending ones stay as they are. */
+  private dropQueued(entry: PoolEntry): void {
+    const queue = this.senders.get(entry.sender)!;
+    queue.remove(entry);
+    this.settle(queue, entry.sender);
+    this.forget(entry);
+  }
+
+  /**
+   * Brings the queued total, the gapped senders and the next expiry up to date with
+   * `queue`'s classification (`sender`: its key).
+   */
+  private settle(queue: SenderQueue, sender: string): void {
+    const delta = queue.settle();
+    this.queuedTotal += delta;
+    if (queue.queued > 0) this.gappedSenders.add(sender);
+    else this.gappedSenders.delete(sender);
+    if (delta > 0) {
+      for (let i = queue.executable; i < queue.length; i++)
+        this.nextExpiryMs = Math.min(
+          this.nextExpiryMs,
+          queue.entries[i].admittedAtMs + this.options.queuedLifetimeMs,
+        );
+    }
+  }
+
+  /**
+   * Drops every queued transaction admitted queuedLifetimeMs or longer ago (by the injected
+   * clock) and returns them. Runs on every commit and when the pool is full; callers may
+   * run it more often. Costs a pass over the queued share.
+   */
+  expireQueued(): VerifiedTransfer[] {
+    const now = this.now();
+    if (this.queuedTotal === 0 || now < this.nextExpiryMs) return [];
+    const lifetime = this.options.queuedLifetimeMs;
+    const expired: PoolEntry[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const sender of this.gappedSenders) {
+      const queue = this.senders.get(sender)!;
+      for (let i = queue.executable; i < queue.length; i++) {
+        const due = queue.entries[i].admittedAtMs + lifetime;
+        if (due <= now) expired.push(queue.entries[i]);
+        else next = Math.min(next, due);
+      }
+    }
+    this.nextExpiryMs = next;
+    for (const entry of expired) this.dropQueued(entry);
+    this.counters.expired += expired.length;
+    return expired.map((entry) => entry.tx);
   }
 
   private entryOf(tx: VerifiedTransfer, sender: string, key: string): PoolEntry {
@@ -327,6 +467,7 @@ export class Mempool {
       maxCost: tx.value + tx.gasLimit * tx.maxFeePerGas,
       debit: tx.value + TRANSFER_GAS * price,
       tip: price - this.params.baseFeePerGas,
+      admittedAtMs: this.now(),
     };
   }
 
@@ -372,8 +513,11 @@ export class Mempool {
       included: c.included,
       evicted: c.evicted,
       recoveries: c.recoveries,
+      expired: c.expired,
+      displaced: c.displaced,
       rejected: Object.fromEntries(c.rejected),
       size: this.byHash.size,
+      queued: this.queuedTotal,
       bytes: this.totalBytes,
       senders: this.senders.size,
     };
@@ -465,7 +609,7 @@ export class Mempool {
     this.counters.included += included;
     const evicted: VerifiedTransfer[] = [];
     for (const sender of touched) evicted.push(...this.recheck(sender));
-    return { included, evicted };
+    return { included, evicted, expired: this.expireQueued() };
   }
 
   /**
@@ -494,6 +638,8 @@ export class Mempool {
       }
     }
     dropped.push(...queue.removeFrom(cut));
+    queue.classify(account.nonce);
+    this.settle(queue, sender);
     for (const entry of dropped) this.forget(entry);
     this.counters.evicted += dropped.length;
     return dropped.map((entry) => entry.tx);
@@ -504,7 +650,14 @@ export class Mempool {
     this.byHash.delete(entry.key);
     this.totalBytes -= entry.size;
     const queue = this.senders.get(entry.sender);
-    if (queue && queue.length === 0) this.senders.delete(entry.sender);
+    if (queue && queue.length === 0) {
+      // an emptied queue holds nothing queued, whatever it last counted
+      this.queuedTotal -= queue.countedQueued;
+      queue.countedQueued = 0;
+      queue.executable = 0;
+      this.gappedSenders.delete(entry.sender);
+      this.senders.delete(entry.sender);
+    }
   }
 
   private rememberCommitted(key: string): void {

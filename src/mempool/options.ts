@@ -15,6 +15,24 @@ export interface MempoolOptions {
    * inside that window and nowhere else.
    */
   maxNonceAhead: number;
+  /**
+   * Gapped ("queued") transactions: a nonce above the sender's next executable nonce, so it
+   * cannot be selected until the missing nonces arrive. They get a share of the pool apart
+   * from the executable ("pending") ones, as geth's txpool does (core/txpool/legacypool
+   * Config: AccountQueue 64, GlobalQueue 1024, Lifetime 3h, against GlobalSlots 5120):
+   * without it, funded senders that never send their next nonce fill the pool for free.
+   * Queued transactions held in total (they never displace pending ones).
+   */
+  maxQueuedTxs: number;
+  /** Queued transactions held per sender. */
+  maxQueuedPerSender: number;
+  /**
+   * A queued transaction is dropped this long after its admission unless its gap closed.
+   * Shorter than geth's 3 h: blocks here take a fraction of a second, so a gap left by
+   * reordered gossip closes within seconds, and a wallet that lost a transaction resends it
+   * within minutes.
+   */
+  queuedLifetimeMs: number;
   /** Hashes of committed transactions remembered to refuse re-gossiped copies early. */
   maxRecentCommitted: number;
   /**
@@ -32,6 +50,10 @@ export const DEFAULT_MEMPOOL_OPTIONS: Readonly<MempoolOptions> = Object.freeze({
   maxPerSender: 64,
   maxBytesPerSender: 16 * 1024,
   maxNonceAhead: 64,
+  // an eighth of maxTxs, about geth's GlobalQueue share of its pool
+  maxQueuedTxs: 1024,
+  maxQueuedPerSender: 16,
+  queuedLifetimeMs: 10 * 60_000,
   maxRecentCommitted: 8192,
   headerReserveBytes: 1024,
 });

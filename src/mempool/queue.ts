@@ -22,6 +22,8 @@ export interface PoolEntry {
   debit: bigint;
   /** Effective tip per gas at the fixed base fee: the proposer's income, the selection order. */
   tip: bigint;
+  /** The pool's clock at admission: a queued entry's age. */
+  admittedAtMs: number;
 }
 
 export class SenderQueue {
@@ -29,11 +31,37 @@ export class SenderQueue {
   bytes = 0;
   /** Sum of maxCost over entries; admission keeps it <= the committed balance. */
   cost = 0n;
+  /**
+   * Entries [0, executable) are pending: consecutive nonces from the committed nonce. The
+   * rest are queued behind a gap. Set by `classify`, after every change of the entries or
+   * of the committed nonce.
+   */
+  executable = 0;
+  /** The queued count as the pool's total last counted it (see `settle`). */
+  countedQueued = 0;
 
   constructor(readonly address: Address) {}
 
   get length(): number {
     return this.entries.length;
+  }
+
+  /** Entries behind a gap (after `classify`). */
+  get queued(): number {
+    return this.entries.length - this.executable;
+  }
+
+  /** Recomputes which entries are pending against the committed nonce `nonce`. */
+  classify(nonce: bigint): void {
+    this.executable =
+      this.entries.length > 0 && this.entries[0].tx.nonce === nonce ? this.contiguousFrom(nonce) : 0;
+  }
+
+  /** The change in `queued` since the last call: what the pool's total must add. */
+  settle(): number {
+    const delta = this.queued - this.countedQueued;
+    this.countedQueued = this.queued;
+    return delta;
   }
 
   /** Index of the first entry with nonce >= `nonce` (entries.length when none). */

@@ -97,6 +97,18 @@ export function pool(
   accounts: AccountState,
   options: Partial<MempoolOptions> = {},
   backend: SignatureBackend = defaultBackend(),
+  now?: () => number,
 ): Mempool {
-  return new Mempool({ accounts, params: PARAMS, blockLimits: BLOCK_LIMITS, backend }, options);
+  return new Mempool({ accounts, params: PARAMS, blockLimits: BLOCK_LIMITS, backend, now }, options);
+}
+
+/** A hand-driven clock for the mempool's `now` component. */
+export function manualClock(startMs = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = startMs;
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
