@@ -58,8 +58,23 @@ export interface CoreConfig {
   /** Re-request a missing block after this long. */
   fetchRetryMs: number;
   reputation: ReputationConfig;
+  /**
+   * Votes and timeouts more than this many rounds above the local round (after their
+   * certificates are applied) are dropped, so the per-round maps stay bounded even if the
+   * gate's window is not in force. Default DEFAULT_MAX_FUTURE_ROUNDS.
+   */
+  maxFutureRounds?: number;
+  /**
+   * [S3] After a (re)start, sign nothing for this many rounds (entered through certificates
+   * or spent waiting for one) while watching the certificates seen for this validator's own
+   * signatures; 0 (the default) turns the guard off. See `checkOwnSignatures`.
+   */
+  doubleSignCheckRounds?: number;
   testOnly?: TestOnlyBreakage;
 }
+
+/** The core's bound on future-round state when the config names none. */
+export const DEFAULT_MAX_FUTURE_ROUNDS = 100;
 
 export interface CoreInit {
   /** The last committed block (the genesis block on first start) and its certificate. */
@@ -111,6 +126,20 @@ export interface CoreStatus {
   committedRound: number;
   committedId: Uint8Array;
   blocksInTree: number;
+  /** Rounds left before the double-sign guard lets this validator sign ([S3]); 0 once it signs. */
+  doubleSignGuardRoundsLeft: number;
+  /** Entries of the maps a peer's messages can grow: bounded by the round windows. */
+  retained: RetainedCounts;
+}
+
+export interface RetainedCounts {
+  timeoutRounds: number;
+  voteSets: number;
+  seenVotes: number;
+  seenProposals: number;
+  verifiedQcs: number;
+  pendingProposals: number;
+  missingBlocks: number;
 }
 
 const key = (id: Uint8Array): string => toHex(id);
@@ -158,8 +187,14 @@ export class ConsensusCore {
   private roundDeadlineMs = Number.POSITIVE_INFINITY;
   private lastTimerMs = Number.NaN;
   private lastTimeout: TimeoutMessage | undefined;
+  /** lastTimeout's safety data is durable (it was broadcast): only then may it be repeated [S2]. */
+  private lastTimeoutDurable = false;
   private lastVotedKey: string | undefined;
   private started = false;
+  /** [S3] rounds to watch before signing; the core stops for good (halt) on a double sign. */
+  private guardRoundsLeft: number;
+  private halted = false;
+  private readonly maxFutureRounds: number;
 
   // leader state for the current round
   private payloadRequestedRound = -1;
@@ -194,6 +229,8 @@ export class ConsensusCore {
       throw new ConsensusError('INVALID_CONFIG', `validator index ${cfg.self} is not in a set of ${this.n}`);
     }
     this.quorum = quorumSize(this.n);
+    this.guardRoundsLeft = Math.max(0, cfg.doubleSignCheckRounds ?? 0);
+    this.maxFutureRounds = cfg.maxFutureRounds ?? DEFAULT_MAX_FUTURE_ROUNDS;
     cfg.validatorSet.validators.forEach((v, i) => {
       this.addressIndex.set(key(v.address), i);
     });
@@ -218,6 +255,7 @@ export class ConsensusCore {
   // ---------------------------------------------------------------- public surface
 
   step(nowMs: number, event: ConsensusEvent): ConsensusAction[] {
+    if (this.halted) return [];
     this.now = Math.max(this.now, nowMs);
     this.out = [];
     switch (event.type) {
@@ -249,7 +287,7 @@ export class ConsensusCore {
         this.onPersisted(event.seq);
         break;
     }
-    if (this.started) this.armTimer();
+    if (this.started && !this.halted) this.armTimer();
     const out = this.out;
     this.out = [];
     return out;
@@ -271,6 +309,16 @@ export class ConsensusCore {
     return l;
   }
 
+  /** The round this core is in (the gate's round window reads it per message). */
+  currentRound(): number {
+    return this.round;
+  }
+
+  /** Rounds of the highest QC and TC this core holds (what a piggybacked certificate must beat). */
+  highestCertified(): { qcRound: number; tcRound: number } {
+    return { qcRound: this.highQc.round, tcRound: this.highTc?.round ?? 0 };
+  }
+
   status(): CoreStatus {
     return {
       round: this.round,
@@ -282,6 +330,16 @@ export class ConsensusCore {
       committedRound: this.tip.round,
       committedId: this.tip.id,
       blocksInTree: this.blocks.size,
+      doubleSignGuardRoundsLeft: this.guardRoundsLeft,
+      retained: {
+        timeoutRounds: this.timeoutSets.size,
+        voteSets: this.voteSets.size,
+        seenVotes: this.seenVotes.size,
+        seenProposals: this.seenProposals.size,
+        verifiedQcs: this.verifiedQcs.size,
+        pendingProposals: this.pending.size,
+        missingBlocks: this.missing.size,
+      },
     };
   }
 
@@ -408,9 +466,11 @@ export class ConsensusCore {
   private advanceRound(newRound: number, force = false): void {
     if (!this.started) return;
     if (newRound <= this.round && !force) return;
+    if (newRound > this.round && !force && this.guardRoundsLeft > 0) this.guardRoundsLeft--;
     this.round = Math.max(this.round, newRound);
     this.roundDeadlineMs = this.now + this.timeoutDurationMs();
     this.lastTimeout = undefined;
+    this.lastTimeoutDurable = false;
     this.pruneRoundState();
     this.tryPropose();
     for (const p of this.pending.values()) {
@@ -429,14 +489,51 @@ export class ConsensusCore {
         this.out.push({ type: 'fetchBlock', blockId: m.id, from: (m.hint + m.attempts - 1) % this.n });
       }
     }
-    if (this.started && this.now >= this.roundDeadlineMs) this.localTimeout();
+    if (this.started && this.now >= this.roundDeadlineMs) {
+      if (this.guardRoundsLeft > 0) this.watchedRoundExpired();
+      else this.localTimeout();
+    }
+  }
+
+  /**
+   * [S3] A round spent watching ran out without a certificate: it counts as watched, so a
+   * network whose validators all restarted together still starts signing after N rounds.
+   */
+  private watchedRoundExpired(): void {
+    this.roundDeadlineMs = this.now + this.timeoutDurationMs();
+    this.guardRoundsLeft--;
+    if (this.guardRoundsLeft > 0) return;
+    this.tryPropose();
+    for (const p of this.pending.values()) if (p.entry.round === this.round) this.tryVote(p);
+  }
+
+  /**
+   * [S3] A certificate (or a message) carries this validator's signature for a round above
+   * what its durable safety data says it signed: another process signs with this key, or
+   * this data directory was restored from an old backup. Signing now could double-sign.
+   */
+  private checkOwnSignatures(kind: 'vote' | 'timeout', round: number, signers: readonly number[]): void {
+    if (this.cfg.doubleSignCheckRounds === undefined || this.cfg.doubleSignCheckRounds <= 0) return;
+    const signedUpTo = kind === 'vote' ? this.lastVotedRound : this.highestTimeoutRound;
+    if (round <= signedUpTo || !signers.includes(this.cfg.self)) return;
+    this.halted = true;
+    this.started = false;
+    this.out.push({
+      type: 'halt',
+      error: new ConsensusError(
+        'DOUBLE_SIGN_RISK',
+        `validator ${this.cfg.self} signed a ${kind} in round ${round} that its safety data (last ${kind} round ${signedUpTo}) does not record: another process uses this key, or the data directory is an old copy`,
+      ),
+    });
   }
 
   /** [P3] Time out the current round: sign, persist, then broadcast; re-send on expiry. */
   private localTimeout(): void {
     this.roundDeadlineMs = this.now + this.timeoutDurationMs();
     if (this.lastTimeout && this.lastTimeout.round === this.round) {
-      this.out.push({ type: 'broadcastTimeout', timeout: this.lastTimeout, repeat: true });
+      // [S2] the first broadcast waits for its persist ack; a repeat must not overtake it
+      if (this.lastTimeoutDurable)
+        this.out.push({ type: 'broadcastTimeout', timeout: this.lastTimeout, repeat: true });
       return;
     }
     // After a restart in a round it already timed out in, the node signs again: the lost
@@ -450,17 +547,26 @@ export class ConsensusCore {
     };
     if (this.highTc) timeout.highTc = this.highTc;
     this.lastTimeout = timeout;
+    this.lastTimeoutDurable = false;
     this.highestTimeoutRound = Math.max(this.highestTimeoutRound, this.round);
-    this.persistThen([{ type: 'broadcastTimeout', timeout }], [() => this.acceptTimeout(timeout)]);
+    const durable = () => {
+      if (this.lastTimeout === timeout) this.lastTimeoutDurable = true;
+      this.acceptTimeout(timeout);
+    };
+    this.persistThen([{ type: 'broadcastTimeout', timeout }], [durable]);
   }
 
   private onTimeoutMessage(t: TimeoutMessage): void {
     if (!Number.isSafeInteger(t.round) || t.round < 1 || t.signer < 0 || t.signer >= this.n) return;
     if (t.highQc.round >= t.round) return;
     if (!this.processSync({ highQc: t.highQc, highTc: t.highTc })) return;
-    if (t.round < this.round) return;
+    if (t.round < this.round || this.halted) return;
+    // [window] certificates applied, a round still far ahead is unjustified: keep nothing of it
+    if (t.round > this.round + this.maxFutureRounds) return;
     const digest = timeoutDigest(this.cfg.validatorSet.chainId, t.round, t.highQc.round);
     if (!this.cfg.verifier.verify(digest, t.signature, t.signer)) return;
+    this.checkOwnSignatures('timeout', t.round, [t.signer]);
+    if (this.halted) return;
     this.acceptTimeout(t);
   }
 
@@ -474,7 +580,8 @@ export class ConsensusCore {
     }
     if (set.has(t.signer)) return;
     set.set(t.signer, t);
-    if (t.round === this.round && set.size >= maxFaulty(this.n) + 1 && !this.lastTimeout) {
+    const mayTimeOut = this.guardRoundsLeft === 0;
+    if (t.round === this.round && set.size >= maxFaulty(this.n) + 1 && !this.lastTimeout && mayTimeOut) {
       this.localTimeout();
     }
     if (set.size === this.quorum && (this.highTc?.round ?? 0) < t.round) {
@@ -497,7 +604,9 @@ export class ConsensusCore {
 
   /** Verifies and applies the certificates a message carries; false if any is invalid. */
   private processSync(sync: SyncInfo): boolean {
-    const qcUseful = sync.highQc.round >= this.highQc.round;
+    // Only a certificate that raises this node's own is verified and applied (a re-sent
+    // message with old certificates costs no verification).
+    const qcUseful = sync.highQc.round > this.highQc.round;
     if (qcUseful && !this.verifyQc(sync.highQc)) return false;
     const tc = sync.highTc;
     if (tc && tc.round > (this.highTc?.round ?? 0)) {
@@ -509,6 +618,8 @@ export class ConsensusCore {
   }
 
   private processTc(tc: TimeoutCertificate): void {
+    this.checkOwnSignatures('timeout', tc.round, tc.signers);
+    if (this.halted) return;
     if (tc.round > (this.highTc?.round ?? 0)) this.highTc = tc;
     this.processQc(tc.highQc);
     this.advanceRound(tc.round + 1);
@@ -516,6 +627,8 @@ export class ConsensusCore {
 
   /** [C1] A new certified block: raise highQc, check the 2-chain commit, advance the round. */
   private processQc(qc: QuorumCertificate): void {
+    this.checkOwnSignatures('vote', qc.round, qc.signers);
+    if (this.halted) return;
     this.remember(qc);
     if (qc.round > this.highQc.round) this.highQc = qc;
     this.checkCommit(qc);
@@ -668,9 +781,12 @@ export class ConsensusCore {
     const id = hashHeader(h);
     const digest = proposalDigest(this.cfg.validatorSet.chainId, h.round, id);
     if (!this.cfg.verifier.verify(digest, p.signature, proposer)) return;
+    // [V4] proposing is voting: a proposal of this validator's it does not remember is a double sign
+    this.checkOwnSignatures('vote', h.round, [proposer]);
     // The certificates are genuine whoever sent them: catch up first [P5].
     this.processQc(qc);
     if (p.tc) this.processTc(p.tc);
+    if (this.halted) return;
     const seenKey = `${h.round}:${proposer}`;
     const prev = this.seenProposals.get(seenKey);
     if (prev) {
@@ -741,6 +857,7 @@ export class ConsensusCore {
 
   private tryVote(p: PendingProposal): void {
     const e = p.entry;
+    if (this.guardRoundsLeft > 0 || this.halted) return; // [S3] watching before signing
     if (e.round !== this.round || this.validation.get(e.key) !== true) return;
     if (!this.blocks.has(e.parentKey)) return;
     const qcRound = this.parentQcRound(e);
@@ -772,9 +889,13 @@ export class ConsensusCore {
   private onVote(v: Vote): void {
     if (!Number.isSafeInteger(v.round) || v.round < 1 || v.signer < 0 || v.signer >= this.n) return;
     if (!this.processSync(v.sync)) return;
-    if (v.round <= this.tip.round) return;
+    if (v.round <= this.tip.round || this.halted) return;
+    // [window] certificates applied, a round still far ahead is unjustified: keep nothing of it
+    if (v.round > this.round + this.maxFutureRounds) return;
     const digest = voteDigest(this.cfg.validatorSet.chainId, v.round, v.blockId);
     if (!this.cfg.verifier.verify(digest, v.signature, v.signer)) return;
+    this.checkOwnSignatures('vote', v.round, [v.signer]);
+    if (this.halted) return;
     this.acceptVote(v);
   }
 
@@ -814,6 +935,7 @@ export class ConsensusCore {
   // ---------------------------------------------------------------- proposing [P6]
 
   private tryPropose(): void {
+    if (this.guardRoundsLeft > 0 || this.halted) return; // [S3] watching before signing
     if (!this.started || this.leaderOf(this.round) !== this.cfg.self || this.proposedRound === this.round)
       return;
     const viaQc = this.highQc.round + 1 === this.round;
@@ -838,6 +960,7 @@ export class ConsensusCore {
   private onPayloadReady(round: number, payload: Payload): void {
     if (round !== this.round || this.proposedRound === round || this.leaderOf(round) !== this.cfg.self)
       return;
+    if (this.guardRoundsLeft > 0 || this.halted) return; // [S3]
     const parent = this.blocks.get(key(this.highQc.blockId));
     if (!parent) return;
     if (!equalBytes(payload.parentId, parent.id)) {

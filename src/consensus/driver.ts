@@ -6,6 +6,7 @@
  */
 import type { Block } from '../chain/types.js';
 import type { ConsensusCore } from './core.js';
+import type { ConsensusError } from './errors.js';
 import type {
   CommittedBlock,
   ConsensusAction,
@@ -76,6 +77,8 @@ export interface DriverPorts {
   safetyStore: SafetyStore;
   app: BlockApplication;
   onEvidence?: (evidence: Evidence) => void;
+  /** The core stopped for good (e.g. DOUBLE_SIGN_RISK): the node must stop, not carry on. */
+  onHalt?: (error: ConsensusError) => void;
   /**
    * Sees every event the core steps on and every action it returns, in order: an
    * operator's window into a stalled round (the node logs these at debug level).
@@ -206,6 +209,9 @@ export class ConsensusDriver {
         return clock.setTimer(a.atMs, () => this.submit({ type: 'tick' }));
       case 'evidence':
         return this.ports.onEvidence?.(a.evidence);
+      case 'halt':
+        this.stop();
+        return this.ports.onHalt?.(a.error);
     }
   }
 }

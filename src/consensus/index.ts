@@ -27,7 +27,9 @@ export {
   type CoreConfig,
   type CoreInit,
   type CoreStatus,
+  DEFAULT_MAX_FUTURE_ROUNDS,
   historyEntry,
+  type RetainedCounts,
   type TestOnlyBreakage,
 } from './core.js';
 export {

@@ -4,6 +4,7 @@
  */
 import type { Block } from '../chain/types.js';
 import type { Address } from '../crypto/keys.js';
+import type { ConsensusError } from './errors.js';
 
 export interface ValidatorInfo {
   address: Address;
@@ -135,7 +136,9 @@ export type ConsensusAction =
   | { type: 'requestPayload'; round: number; parentId: Uint8Array; parent: Block; height: number }
   | { type: 'validatePayload'; blockId: Uint8Array; block: Block; parent: Block }
   | { type: 'setTimer'; atMs: number }
-  | { type: 'evidence'; evidence: Evidence };
+  | { type: 'evidence'; evidence: Evidence }
+  /** [S3] The core stopped for good: signing again could double-sign (DOUBLE_SIGN_RISK). */
+  | { type: 'halt'; error: ConsensusError };
 
 // Quorum arithmetic has one definition, next to the validator set it is computed for.
 export { faultTolerance as maxFaulty, quorumSize } from '../genesis/quorum.js';
