@@ -9,11 +9,18 @@
  * that speaks (its libp2p key is its validator key), so a vote must be signed by the
  * validator whose connection carries it. Rejected frames add to the sender's penalty,
  * which gossipsub counts into its peer score.
+ *
+ * What one peer may cost is bounded (budget.ts): bytes read and handling time per second
+ * (over budget, its stream is paused and yamux's window holds it back), block requests
+ * per second and block bytes sent back per second (over budget, requests are ignored), a
+ * started frame must complete in time, and a connection has few direct streams. Committed
+ * blocks are answered from their stored encoding, not decoded and encoded again.
  */
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ConsensusMessage } from '../consensus/index.js';
-import { type DirectKind, directKindOf, FrameReader, frame } from './encoding.js';
+import type { PeerBudgets } from './budget.js';
+import { DIRECT_KIND, type DirectKind, directKindOf, FrameReader, frame, frameDirect } from './encoding.js';
 import { GateError } from './errors.js';
 import {
   type Gate,
@@ -36,10 +43,29 @@ export interface DirectDeps {
   ctx: GateContext;
   maxQueuedPerPeer: number;
   maxFrameBytes: number;
+  /** Direct streams one connection may open to this node at once. */
+  maxInboundStreams: number;
+  /** A started frame must complete within this time. */
+  frameTimeoutMs: number;
+  budgets: DirectBudgets;
+  /** The stored encoding of a committed block by id (answers without decode + encode). */
+  committedBlockBytes?: (blockId: Uint8Array) => Uint8Array | undefined;
   metrics: NetworkMetrics;
   logger: NetworkLogger;
   deliver(from: number, message: ConsensusMessage): void;
   penalize(peerId: string): void;
+}
+
+/** Per-peer budgets of the direct protocol (options.ts names the rates). */
+export interface DirectBudgets {
+  /** Bytes read from the peer's streams. */
+  readBytes: PeerBudgets;
+  /** Milliseconds spent validating and handling the peer's frames. */
+  cpuMs: PeerBudgets;
+  /** Block requests served. */
+  blockRequests: PeerBudgets;
+  /** Block bytes sent to the peer in answer. */
+  servedBytes: PeerBudgets;
 }
 
 /** Time allowed to open a stream (dial included) before the attempt counts as failed. */
@@ -81,8 +107,11 @@ export class DirectMessenger {
   async start(): Promise<void> {
     this.stopped = false;
     this.deps.libp2p.addEventListener('peer:connect', this.onConnect);
-    await this.deps.libp2p.handle(this.deps.protocol, (stream, connection) =>
-      this.receive(stream, connection.remotePeer.toString()),
+    await this.deps.libp2p.handle(
+      this.deps.protocol,
+      (stream, connection) => this.receive(stream, connection.remotePeer.toString()),
+      // one stream per sender is all the protocol uses; a few spare for a reopened one
+      { maxInboundStreams: this.deps.maxInboundStreams },
     );
   }
 
@@ -100,12 +129,19 @@ export class DirectMessenger {
 
   /** Queues `payload` (kind byte || body) for validator `to`. */
   send(to: number, payload: Uint8Array): void {
+    this.enqueue(to, frame(payload));
+  }
+
+  /** Queues an already framed message (frameDirect) for validator `to`. */
+  private enqueue(to: number, framed: Uint8Array): void {
     if (this.stopped) return;
     const peer = this.deps.registry.peerIdOfValidator(to);
     if (peer === undefined) {
       this.deps.metrics.dropped.direct++;
       return;
     }
+    // [budget] block bytes sent to a peer count against what it may request next
+    if (framed[4] === DIRECT_KIND.blockResponse) this.deps.budgets.servedBytes.of(peer).charge(framed.length);
     let box = this.outboxes.get(peer);
     if (!box) {
       box = {
@@ -119,7 +155,7 @@ export class DirectMessenger {
       };
       this.outboxes.set(peer, box);
     }
-    this.deps.metrics.dropped.direct += box.queue.push(frame(payload)).length;
+    this.deps.metrics.dropped.direct += box.queue.push(framed).length;
     void this.flush(peer, box);
   }
 
@@ -172,7 +208,7 @@ export class DirectMessenger {
   }
 
   private async receive(stream: Stream, peer: string): Promise<void> {
-    const { gate, registry } = this.deps;
+    const { gate, registry, budgets, metrics } = this.deps;
     const sender = registry.validatorIndexOf(peer);
     if (sender === undefined) {
       // [direct] only validators send consensus messages to one validator
@@ -181,10 +217,46 @@ export class DirectMessenger {
       return;
     }
     const reader = new FrameReader(this.deps.maxFrameBytes);
+    const readBytes = budgets.readBytes.of(peer);
+    const cpuMs = budgets.cpuMs.of(peer);
+    // [frame time] a started frame must complete by this time (pauses this node imposes
+    // are added to it): no peer holds a frame open by dripping it a byte at a time
+    let frameDeadline: number | undefined;
+    let frameTimer: NodeJS.Timeout | undefined;
+    const checkFrameDeadline = () => {
+      frameTimer = undefined;
+      if (frameDeadline === undefined) return;
+      const leftMs = frameDeadline - performance.now();
+      if (leftMs > 0) {
+        frameTimer = setTimeout(checkFrameDeadline, leftMs);
+        return;
+      }
+      metrics.throttled.slowFrames++;
+      stream.abort(new Error('direct frame not completed in time'));
+    };
     try {
       for await (const chunk of stream) {
         const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray();
-        for (const payload of reader.push(bytes)) this.onFrame(peer, sender, payload);
+        readBytes.charge(bytes.length);
+        const frames = reader.push(bytes);
+        const started = performance.now();
+        for (const payload of frames) this.onFrame(peer, sender, payload);
+        if (frames.length > 0) cpuMs.charge(performance.now() - started);
+        if (!reader.partial) frameDeadline = undefined;
+        else if (frameDeadline === undefined || frames.length > 0)
+          frameDeadline = performance.now() + this.deps.frameTimeoutMs;
+        // [budget] a peer over its byte or CPU budget is not read until it is back under:
+        // paused, the stream sends no window updates and yamux holds the sender back
+        const waitMs = Math.max(readBytes.waitMs(), cpuMs.waitMs());
+        if (waitMs > 0 && !this.stopped) {
+          metrics.throttled.directReadPauses++;
+          if (frameDeadline !== undefined) frameDeadline += waitMs;
+          pauseStream(stream);
+          await delay(waitMs);
+          if (this.stopped) return;
+          resumeStream(stream);
+        }
+        if (frameDeadline !== undefined && frameTimer === undefined) checkFrameDeadline();
       }
     } catch (err) {
       if (err instanceof GateError) {
@@ -194,6 +266,9 @@ export class DirectMessenger {
         stream.abort(err);
       }
       // other errors: the stream was reset or the connection closed
+    } finally {
+      frameDeadline = undefined;
+      clearTimeout(frameTimer);
     }
   }
 
@@ -207,8 +282,32 @@ export class DirectMessenger {
     }
     const body = payload.subarray(1);
     const result = this.deps.gate.run(kind, peer, () => this.validate(kind, body, sender));
-    if (result.verdict === 'accept') this.deps.deliver(result.value.from, result.value.message);
-    else if (result.verdict === 'reject') this.deps.penalize(peer);
+    if (result.verdict === 'reject') this.deps.penalize(peer);
+    if (result.verdict !== 'accept') return;
+    const { from, message } = result.value;
+    if (message.kind === 'blockRequest') this.serveBlock(peer, from, message.blockId);
+    else this.deps.deliver(from, message);
+  }
+
+  /**
+   * A block request within the peer's budgets: answered here from the stored encoding
+   * when the block is committed, else by consensus (a block not yet committed).
+   */
+  private serveBlock(peer: string, from: number, blockId: Uint8Array): void {
+    const { budgets, metrics } = this.deps;
+    // [budget] requests per second, and block bytes already sent: over either, ignored
+    // (the requester's fetch times out and asks another validator)
+    if (budgets.servedBytes.of(peer).available() <= 0 || !budgets.blockRequests.of(peer).take(1)) {
+      metrics.throttled.blockRequests++;
+      return;
+    }
+    const stored = this.deps.committedBlockBytes?.(blockId);
+    if (stored) {
+      metrics.throttled.blocksServedStored++;
+      this.enqueue(from, frameDirect('blockResponse', stored));
+      return;
+    }
+    this.deps.deliver(from, { kind: 'blockRequest', blockId });
   }
 
   private validate(
@@ -233,5 +332,23 @@ export class DirectMessenger {
         return { from: t.from, message: { kind: 'timeout', timeout: t.message } };
       }
     }
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function pauseStream(stream: Stream): void {
+  try {
+    stream.pause();
+  } catch {
+    // closing already: nothing more will be read
+  }
+}
+
+function resumeStream(stream: Stream): void {
+  try {
+    stream.resume();
+  } catch {
+    // closed while paused
   }
 }

@@ -115,6 +115,15 @@ export function directKindOf(payload: Uint8Array): DirectKind | undefined {
   return payload.length > 0 ? KIND_BY_CODE.get(payload[0]) : undefined;
 }
 
+/** A whole direct frame, u32be(1 + body length) || kind || body, in one copy of `body`. */
+export function frameDirect(kind: DirectKind, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + body.length);
+  new DataView(out.buffer).setUint32(0, 1 + body.length);
+  out[4] = DIRECT_KIND[kind];
+  out.set(body, 5);
+  return out;
+}
+
 /** u32be length prefix. */
 export function frame(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + payload.length);
@@ -127,31 +136,70 @@ export function frame(payload: Uint8Array): Uint8Array {
  * Splits a byte stream into length-prefixed frames without buffering more than one frame
  * (at most `maxFrameBytes` + a chunk). A frame above the bound throws a REJECT GateError
  * before its body is buffered.
+ *
+ * Chunks are kept as they arrive and copied out once, when the frame they belong to is
+ * complete: each byte is copied once whatever the chunk sizes, so a peer dripping a large
+ * frame a few bytes at a time costs work in proportion to its bytes, not to their square.
  */
 export class FrameReader {
-  private buffer: Uint8Array = new Uint8Array(0);
+  private chunks: Uint8Array[] = [];
+  /** Index of the first chunk not yet consumed. */
+  private first = 0;
+  /** Bytes held in `chunks` from `first` on. */
+  private buffered = 0;
+  /** The body length of the frame being read, once its prefix is in. */
+  private bodyBytes: number | undefined;
 
   constructor(private readonly maxFrameBytes: number) {}
 
+  /** True while a frame has started but is not complete. */
+  get partial(): boolean {
+    return this.buffered > 0 || this.bodyBytes !== undefined;
+  }
+
   /** Appends a chunk and returns the frames it completes. */
   push(chunk: Uint8Array): Uint8Array[] {
-    this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
     const frames: Uint8Array[] = [];
     for (;;) {
-      if (this.buffer.length < 4) break;
-      const length = new DataView(this.buffer.buffer, this.buffer.byteOffset, 4).getUint32(0);
-      if (length > this.maxFrameBytes) throw reject('OVERSIZE', `direct frame of ${length} bytes`);
-      if (this.buffer.length < 4 + length) break;
-      frames.push(this.buffer.slice(4, 4 + length));
-      this.buffer = this.buffer.subarray(4 + length);
+      if (this.bodyBytes === undefined) {
+        if (this.buffered < 4) break;
+        const prefix = this.take(4);
+        const length = new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0);
+        if (length > this.maxFrameBytes) throw reject('OVERSIZE', `direct frame of ${length} bytes`);
+        this.bodyBytes = length;
+      }
+      if (this.buffered < this.bodyBytes) break;
+      frames.push(this.take(this.bodyBytes));
+      this.bodyBytes = undefined;
     }
     return frames;
   }
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  /** The next `n` buffered bytes (n <= buffered), copied into one array. */
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[this.first];
+      const part = Math.min(head.length, n - filled);
+      out.set(part === head.length ? head : head.subarray(0, part), filled);
+      filled += part;
+      if (part === head.length) this.first++;
+      else this.chunks[this.first] = head.subarray(part);
+    }
+    this.buffered -= n;
+    if (this.first === this.chunks.length) {
+      this.chunks = [];
+      this.first = 0;
+    } else if (this.first > 64) {
+      // drop consumed chunks, so they do not stay referenced (amortised: at most once per 64)
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
+    return out;
+  }
 }

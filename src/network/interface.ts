@@ -36,6 +36,11 @@ export interface NetworkComponents {
    * block is then fetched from its proposer).
    */
   lookupTx?: (hash: Uint8Array) => Uint8Array | undefined;
+  /**
+   * The stored (canonical) encoding of a committed block by its id, so block requests are
+   * answered without a decode and an encode; default: every request goes to consensus.
+   */
+  committedBlockBytes?: (blockId: Uint8Array) => Uint8Array | undefined;
   /** The consensus core's current round, for the gate's round window; default: no window. */
   currentRound?: () => number;
   logger?: NetworkLogger;
@@ -66,6 +71,17 @@ export interface NetworkMetrics {
     inbound: number;
   };
   published: Record<TopicKind, number>;
+  /** Work refused or deferred because a peer was over one of its budgets (budget.ts). */
+  throttled: {
+    /** Block requests ignored: the peer asked too often or was sent too many bytes. */
+    blockRequests: number;
+    /** Block requests answered from the stored encoding (no decode, no encode). */
+    blocksServedStored: number;
+    /** Times a peer's direct stream was paused until its byte or CPU budget recovered. */
+    directReadPauses: number;
+    /** Direct streams closed because a started frame did not complete in time. */
+    slowFrames: number;
+  };
   /** Times the outbound queues paused because gossipsub's backlog was over its bound. */
   backpressurePauses: number;
   /** Distinct peers refused by the connection gater, and refusals in total. */

@@ -7,8 +7,10 @@
  *
  * Inbound gossip: gossipsub runs with asyncValidation, so it forwards nothing until this
  * node reports a verdict. Messages wait for validation in a bounded queue per topic (a
- * full queue means ignore, counted); the queue is drained a few messages per event-loop
- * turn so signature checks never starve the sockets.
+ * full queue, by count or by bytes, drops its oldest message: ignored, counted); the
+ * queues are drained a few messages per event-loop turn so signature checks never starve
+ * the sockets, each topic getting turns in proportion to its weight (inboundWeights), so
+ * a flood of valid messages on one topic slows the others but never stops them.
  */
 import './polyfill.js';
 import { privateKeyFromRaw } from '@libp2p/crypto/keys';
@@ -19,7 +21,8 @@ import type { ConsensusMessage, Transport } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { faultTolerance } from '../genesis/index.js';
 import { ProposalAssembler } from './assembly.js';
-import { DirectMessenger } from './direct.js';
+import { PeerBudgets } from './budget.js';
+import { type DirectBudgets, DirectMessenger } from './direct.js';
 import { encodeDirect } from './encoding.js';
 import { NetworkError, reject } from './errors.js';
 import {
@@ -42,7 +45,7 @@ import { createLedgerLibp2p, type LedgerLibp2p } from './libp2p.js';
 import { DEFAULT_NETWORK_OPTIONS, type NetworkOptions } from './options.js';
 import { PeerRegistry } from './peers.js';
 import { GossipPublisher } from './publisher.js';
-import { BoundedQueue } from './queues.js';
+import { BoundedQueue, WeightedTurns } from './queues.js';
 import { Redialer } from './redial.js';
 import { DIRECT_PENALTY, PenaltyBook, SCORE_THRESHOLDS, scoreParams } from './scoring.js';
 import { directProtocolFor, TOPIC_KINDS, type TopicKind, type Topics, topicsFor } from './topics.js';
@@ -53,6 +56,9 @@ const ASSEMBLY_RETRY_MS = 10;
 
 /** Inbound gossip messages validated per event-loop turn. */
 const VALIDATIONS_PER_TURN = 16;
+
+/** Bytes an inbound job counts for beyond its data (the job record, ids). */
+const INBOUND_JOB_OVERHEAD_BYTES = 128;
 
 const SILENT: NetworkLogger = { info() {}, warn() {}, debug() {} };
 
@@ -76,6 +82,7 @@ export function emptyMetrics(): NetworkMetrics {
       inbound: 0,
     },
     published: { proposal: 0, timeout: 0, transactions: 0 },
+    throttled: { blockRequests: 0, blocksServedStored: 0, directReadPauses: 0, slowFrames: 0 },
     backpressurePauses: 0,
     refusedPeers: 0,
     refusedConnections: 0,
@@ -128,6 +135,7 @@ class LedgerNetwork implements Network {
   private readonly direct: DirectMessenger;
   private readonly redialer: Redialer;
   private readonly inbound: Record<TopicKind, BoundedQueue<InboundJob>>;
+  private readonly inboundTurns: WeightedTurns<TopicKind>;
   private drainScheduled = false;
   private started = false;
   private readonly forwardDelayMs: number;
@@ -158,8 +166,17 @@ class LedgerNetwork implements Network {
     this.gate = new Gate(metrics, this.logger);
     for (const kind of TOPIC_KINDS) this.topicKinds.set(topics[kind], kind);
     const inboundQueue = () =>
-      new BoundedQueue<InboundJob>(options.inboundQueueMaxMessages, Number.MAX_SAFE_INTEGER, () => 0);
+      new BoundedQueue<InboundJob>(
+        options.inboundQueueMaxMessages,
+        options.inboundQueueMaxBytes,
+        (job) => job.data.length + INBOUND_JOB_OVERHEAD_BYTES,
+      );
     this.inbound = { proposal: inboundQueue(), timeout: inboundQueue(), transactions: inboundQueue() };
+    this.inboundTurns = new WeightedTurns<TopicKind>({
+      proposal: options.inboundWeights.proposal,
+      timeout: options.inboundWeights.timeout,
+      transactions: options.inboundWeights.transactions,
+    });
     this.publisher = new GossipPublisher(
       libp2p.services.pubsub,
       topics,
@@ -177,6 +194,10 @@ class LedgerNetwork implements Network {
       ctx,
       maxQueuedPerPeer: options.directQueueMaxMessages,
       maxFrameBytes: ctx.limits.proposalBytes + 1,
+      maxInboundStreams: options.directInboundStreamsMax,
+      frameTimeoutMs: options.directFrameTimeoutMs,
+      budgets: directBudgets(options),
+      committedBlockBytes: components.committedBlockBytes,
       metrics,
       logger: this.logger,
       deliver: (from, m) => {
@@ -318,8 +339,8 @@ class LedgerNetwork implements Network {
   private drainInbound(): void {
     if (!this.started) return;
     for (let i = 0; i < VALIDATIONS_PER_TURN; i++) {
-      // consensus first: a proposal or timeout is worth more than a batch of transactions
-      const kind = TOPIC_KINDS.find((k) => this.inbound[k].length > 0);
+      // [fair drain] weighted turns: consensus topics get more, transactions always some
+      const kind = this.inboundTurns.next((k) => this.inbound[k].length > 0);
       if (kind === undefined) return;
       this.handleGossip(this.inbound[kind].shift()!);
     }
@@ -389,6 +410,25 @@ class LedgerNetwork implements Network {
       this.logger.warn({ from, kind: message.kind, err: (err as Error).message }, 'consensus handler threw');
     }
   }
+}
+
+function directBudgets(o: NetworkOptions): DirectBudgets {
+  const now = () => performance.now();
+  return {
+    readBytes: new PeerBudgets(
+      { ratePerSecond: o.directReadBytesPerSecond, burst: o.directReadBurstBytes },
+      now,
+    ),
+    cpuMs: new PeerBudgets({ ratePerSecond: o.directCpuMsPerSecond, burst: o.directCpuBurstMs }, now),
+    blockRequests: new PeerBudgets(
+      { ratePerSecond: o.blockRequestsPerSecond, burst: o.blockRequestsBurst },
+      now,
+    ),
+    servedBytes: new PeerBudgets(
+      { ratePerSecond: o.blockServeBytesPerSecond, burst: o.blockServeBurstBytes },
+      now,
+    ),
+  };
 }
 
 function verdictResult(verdict: 'accept' | 'ignore' | 'reject'): TopicValidatorResult {

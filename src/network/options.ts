@@ -25,8 +25,40 @@ export interface NetworkOptions {
 
   /** Inbound gossip messages waiting for validation, per topic; more are ignored. */
   inboundQueueMaxMessages: number;
+  /** The same queues bounded by the bytes they hold (a proposal may be a megabyte). */
+  inboundQueueMaxBytes: number;
+  /**
+   * Shares of the validation turns each topic gets while several have messages waiting
+   * (weighted fair queueing): a flood on one topic slows the others, never stops them.
+   */
+  inboundWeights: Readonly<Record<'proposal' | 'timeout' | 'transactions', number>>;
   /** Direct messages (votes, block fetches) waiting per destination peer. */
   directQueueMaxMessages: number;
+  /** Direct-protocol streams one connection may open to this node at once. */
+  directInboundStreamsMax: number;
+  /**
+   * A direct frame that has started must be complete within this time, or the stream is
+   * closed (the sender opens a new one): a peer cannot hold a frame open byte by byte.
+   */
+  directFrameTimeoutMs: number;
+  /**
+   * What one peer's direct frames may cost: bytes read and milliseconds spent validating
+   * and handling them, per second, with a burst. A peer over budget is not read until it
+   * is back under (its muxer window then holds it back); it is never disconnected for it.
+   */
+  directReadBytesPerSecond: number;
+  directReadBurstBytes: number;
+  directCpuMsPerSecond: number;
+  directCpuBurstMs: number;
+  /**
+   * Block requests one peer may make per second (with a burst), and block bytes this node
+   * sends it per second in answer (with a burst). Requests over either budget are ignored
+   * and counted; the fetching side asks another validator after its timeout.
+   */
+  blockRequestsPerSecond: number;
+  blockRequestsBurst: number;
+  blockServeBytesPerSecond: number;
+  blockServeBurstBytes: number;
 
   /** Transaction batching: a batch is published at this many txs, bytes, or ms. */
   txBatchMaxTxs: number;
@@ -67,7 +99,19 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   gossipStreamBufferMaxBytes: 32 * 1024 * 1024,
   backlogPollMs: 5,
   inboundQueueMaxMessages: 1024,
+  inboundQueueMaxBytes: 16 * 1024 * 1024,
+  inboundWeights: Object.freeze({ proposal: 4, timeout: 2, transactions: 2 }),
   directQueueMaxMessages: 64,
+  directInboundStreamsMax: 4,
+  directFrameTimeoutMs: 10_000,
+  directReadBytesPerSecond: 16 * 1024 * 1024,
+  directReadBurstBytes: 8 * 1024 * 1024,
+  directCpuMsPerSecond: 250,
+  directCpuBurstMs: 1_000,
+  blockRequestsPerSecond: 20,
+  blockRequestsBurst: 40,
+  blockServeBytesPerSecond: 8 * 1024 * 1024,
+  blockServeBurstBytes: 16 * 1024 * 1024,
   txBatchMaxTxs: 256,
   txBatchMaxBytes: 64 * 1024,
   txBatchMaxDelayMs: 20,

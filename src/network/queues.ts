@@ -59,3 +59,39 @@ export class BoundedQueue<T> {
     return rest;
   }
 }
+
+/**
+ * Chooses which of several queues to serve next: every queue with work gets turns in
+ * proportion to its weight (stride scheduling), so a flood on one queue slows the others
+ * but never stops them. A queue that was empty starts level with the others instead of
+ * spending turns it banked while it had nothing to do. Ties go to the first key listed.
+ */
+export class WeightedTurns<K extends string> {
+  private readonly keys: K[];
+  private readonly pass = new Map<K, number>();
+  private virtualTime = 0;
+
+  constructor(private readonly weights: Readonly<Record<K, number>>) {
+    this.keys = Object.keys(weights) as K[];
+    for (const k of this.keys)
+      if (!(weights[k] > 0)) throw new RangeError(`weight of ${k} must be positive, got ${weights[k]}`);
+  }
+
+  /** The key to serve next among those `hasWork` says have work; undefined when none has. */
+  next(hasWork: (key: K) => boolean): K | undefined {
+    let best: K | undefined;
+    let bestPass = Number.POSITIVE_INFINITY;
+    for (const k of this.keys) {
+      if (!hasWork(k)) continue;
+      const p = Math.max(this.pass.get(k) ?? 0, this.virtualTime);
+      if (p < bestPass) {
+        best = k;
+        bestPass = p;
+      }
+    }
+    if (best === undefined) return undefined;
+    this.virtualTime = bestPass;
+    this.pass.set(best, bestPass + 1 / this.weights[best]);
+    return best;
+  }
+}
