@@ -45,6 +45,10 @@ export type GateErrorCode =
   | 'STALE_ROUND'
   /** too far above this node's round and not justified by the message's certificates */
   | 'FUTURE_ROUND'
+  /** a proposal from a validator that does not lead its round (as this node computes it) */
+  | 'NOT_LEADER'
+  /** a proposal height no block at its round can have (below 1, or above committed + rounds) */
+  | 'BAD_HEIGHT'
   /** an empty transaction batch or one with more transactions than a batch may hold */
   | 'BAD_BATCH'
   /** a batched transaction that can never be valid (forged signature, ...): mempool admission */
