@@ -11,6 +11,10 @@
  * an answer counts only if its header is the proposal's and its transactions hash to the
  * header's txRoot. After `giveUpMs` the proposal is dropped: consensus then fetches the
  * block itself if a QC shows it matters, or the round times out.
+ *
+ * What waits is bounded per proposer as well as in total, and when the total is full the
+ * proposer holding the most gives way: a validator spraying proposals with made-up hashes
+ * (each validly signed) pushes out only its own, never the round leader's one proposal.
  */
 import { hashHeader, merkleRoot } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
@@ -24,14 +28,17 @@ export interface AssemblyOptions {
   fetchAfterMs: number;
   /** Drop a proposal still incomplete after this long. */
   giveUpMs: number;
-  /** Proposals waiting at once; the oldest is dropped beyond. */
+  /** Proposals waiting at once; beyond, the oldest of the proposer holding the most is dropped. */
   maxPending: number;
+  /** Proposals one proposer may have waiting; its oldest is dropped beyond. Default 2. */
+  maxPendingPerProposer?: number;
 }
 
 export const DEFAULT_ASSEMBLY_OPTIONS: Readonly<AssemblyOptions> = Object.freeze({
   fetchAfterMs: 50,
   giveUpMs: 2_000,
   maxPending: 16,
+  maxPendingPerProposer: 2,
 });
 
 export interface AssemblyPorts {
@@ -93,12 +100,40 @@ export class ProposalAssembler {
       this.metrics.immediate++;
       return;
     }
-    if (this.waiting.size >= this.options.maxPending) {
-      const oldest = this.waiting.keys().next().value!;
-      this.waiting.delete(oldest);
-      this.metrics.dropped++;
-    }
+    const perProposer = this.options.maxPendingPerProposer ?? DEFAULT_ASSEMBLY_OPTIONS.maxPendingPerProposer!;
+    if (this.countOf(from) >= perProposer) this.dropOldestOf(from);
+    if (this.waiting.size >= this.options.maxPending) this.dropOldestOf(this.busiestProposer());
     this.waiting.set(key, w);
+  }
+
+  private countOf(from: number): number {
+    let count = 0;
+    for (const w of this.waiting.values()) if (w.from === from) count++;
+    return count;
+  }
+
+  private busiestProposer(): number {
+    const counts = new Map<number, number>();
+    let busiest = -1;
+    let most = 0;
+    for (const w of this.waiting.values()) {
+      const c = (counts.get(w.from) ?? 0) + 1;
+      counts.set(w.from, c);
+      if (c > most) {
+        most = c;
+        busiest = w.from;
+      }
+    }
+    return busiest;
+  }
+
+  private dropOldestOf(from: number): void {
+    for (const [key, w] of this.waiting) {
+      if (w.from !== from) continue;
+      this.waiting.delete(key);
+      this.metrics.dropped++;
+      return;
+    }
   }
 
   /** Looks for the missing bodies again; asks for blocks and gives up as time says. */

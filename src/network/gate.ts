@@ -7,8 +7,11 @@
  * 3. `Gate.run`, the single place that turns a thrown error into the verdict accept /
  *    ignore / reject and counts it. Errors that are not GateErrors become ignore.
  *
- * Checks run cheapest first: size, decoding, chain id, signer, round window, then
- * signatures and certificates. Transaction signatures are NOT checked here: the mempool
+ * Checks run cheapest first: size, decoding, chain id, signer, round window, leader and
+ * height, then signatures and certificates. Certificates that ride along on votes and
+ * timeouts outside their signature are verified only when they would raise this node's
+ * own highest QC/TC, and verdicts are remembered per certificate digest, so a message
+ * re-sent with other (genuine, old) certificates costs no new verification. Transaction signatures are NOT checked here: the mempool
  * recovers each sender once on admission (DESIGN.md principle 5), which network.ts runs
  * as the last step of a batch's gate, so a batch holding a transaction that can never be
  * valid (forged signature, high s, ...) is rejected (INVALID_TX) and costs its sender.
@@ -21,6 +24,8 @@ import {
   decodeQc,
   decodeTimeout,
   decodeVote,
+  encodeQc,
+  encodeTc,
   type Proposal,
   proposalDigest,
   type QuorumCertificate,
@@ -36,11 +41,13 @@ import {
   voteDigest,
 } from '../consensus/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
 import { LedgerError } from '../errors.js';
 import { decodeTransfer, MAX_TX_BYTES, type SignedTransfer, TxError } from '../tx/index.js';
 import { type CompactProposal, decodeCompactProposal, decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
+import type { CertificateVerdicts } from './verifier-cache.js';
 
 /** Size bounds: no honest node sends a message larger than these. */
 export interface MessageLimits {
@@ -59,9 +66,21 @@ export interface GateContext {
   /** 0x-hex address -> validator index. */
   addressIndex: ReadonlyMap<string, number>;
   limits: MessageLimits;
+  /** This node's round (the core's, or the committed tip's while consensus is stopped). */
   currentRound?: () => number;
   maxPastRounds: number;
   maxFutureRounds: number;
+  /**
+   * The leader of a round as this node computes it, or undefined when it cannot tell (no
+   * running consensus): a proposal from anyone else is ignored.
+   */
+  leaderOf?: (round: number) => number | undefined;
+  /** The committed tip's height and round: bounds a proposal's height. */
+  committed?: () => { height: number; round: number };
+  /** Rounds of this node's highest QC and TC: a piggybacked certificate must beat them. */
+  highestCertified?: () => { qcRound: number; tcRound: number } | undefined;
+  /** Positive verdicts per certificate digest (verifier-cache.ts). */
+  certificates?: CertificateVerdicts;
 }
 
 /** Bounds derived from genesis: a block may be as large as maxBlockBytes, plus its certificates. */
@@ -125,13 +144,23 @@ function checkRoundWindow(ctx: GateContext, round: number, justified: number): v
     throw ignore('FUTURE_ROUND', `round ${round} is far above ${local}`);
 }
 
+/** A digest of a certificate's whole encoding: two certificates share it only if equal. */
+const certificateDigest = (tag: string, encoded: Uint8Array): string =>
+  `${tag}:${Buffer.from(sha256(encoded)).toString('base64')}`;
+
 function checkQc(ctx: GateContext, qc: QuorumCertificate, what: string): void {
+  if (qc.round === 0 && verifyQuorumCertificate(qc, ctx.validatorSet, ctx.verifier)) return;
+  const digest = ctx.certificates && certificateDigest('qc', encodeQc(qc));
+  if (digest !== undefined && ctx.certificates!.has(digest)) return;
   // [certificate] q distinct validators' vote signatures, or the genesis QC
   if (!verifyQuorumCertificate(qc, ctx.validatorSet, ctx.verifier))
     throw reject('BAD_CERTIFICATE', `${what}: QC of round ${qc.round} does not verify`);
+  if (digest !== undefined) ctx.certificates!.add(digest);
 }
 
 function checkTc(ctx: GateContext, tc: TimeoutCertificate, what: string): void {
+  const digest = ctx.certificates && certificateDigest('tc', encodeTc(tc));
+  if (digest !== undefined && ctx.certificates!.has(digest)) return;
   // [certificate] q distinct validators' timeout signatures and a valid high QC
   const verifyQc = (qc: QuorumCertificate): boolean => {
     checkQc(ctx, qc, what);
@@ -139,11 +168,24 @@ function checkTc(ctx: GateContext, tc: TimeoutCertificate, what: string): void {
   };
   if (!verifyTimeoutCertificate(tc, ctx.validatorSet, ctx.verifier, verifyQc))
     throw reject('BAD_CERTIFICATE', `${what}: TC of round ${tc.round} does not verify`);
+  if (digest !== undefined) ctx.certificates!.add(digest);
+}
+
+/**
+ * [piggyback] Certificates outside a message's signature prove themselves, but only one
+ * that raises this node's highest QC/TC changes anything here (the core applies no other):
+ * the rest are not verified, so re-sending one signed message with many genuine old
+ * certificates costs nothing. Without the core's figures (no consensus), all are verified.
+ */
+function raises(ctx: GateContext, cert: 'qc' | 'tc', round: number): boolean {
+  const high = ctx.highestCertified?.();
+  if (high === undefined) return true;
+  return round > (cert === 'qc' ? high.qcRound : high.tcRound);
 }
 
 function checkSync(ctx: GateContext, sync: SyncInfo, what: string): void {
-  checkQc(ctx, sync.highQc, what);
-  if (sync.highTc) checkTc(ctx, sync.highTc, what);
+  if (raises(ctx, 'qc', sync.highQc.round)) checkQc(ctx, sync.highQc, what);
+  if (sync.highTc && raises(ctx, 'tc', sync.highTc.round)) checkTc(ctx, sync.highTc, what);
 }
 
 function checkSignature(
@@ -203,11 +245,39 @@ function checkProposal(
   if (tc ? tc.round + 1 !== h.round : qc.round + 1 !== h.round)
     throw reject('BAD_CERTIFICATE', `round ${h.round} is not justified by its certificates`);
   checkRoundWindow(ctx, h.round, h.round - 1);
+  checkHeight(ctx, h);
+  // [L1] only the round's leader proposes. A lagging node may compute another leader (its
+  // reputation window differs), so this is ignored, never punished.
+  const leader = ctx.leaderOf?.(h.round);
+  if (leader !== undefined && leader !== proposer)
+    throw ignore('NOT_LEADER', `validator ${proposer} does not lead round ${h.round} (${leader} does)`);
   const id = hashHeader(h);
   checkSignature(ctx, proposalDigest(ctx.validatorSet.chainId, h.round, id), signature, proposer, 'proposal');
   checkQc(ctx, qc, 'proposal');
   if (tc) checkTc(ctx, tc, 'proposal');
   return proposer;
+}
+
+/**
+ * [height] A block extends the committed block (height hc, round rc), and every block's round
+ * is above its parent's while its height is one more: so height <= hc + (round - rc). A
+ * block at or below the committed round can never be committed. A node with an older
+ * committed tip has a looser bound and may forward what this one drops: ignore, not reject.
+ */
+function checkHeight(ctx: GateContext, h: BlockHeader): void {
+  // [height] genesis is height 0 and has no proposal
+  if (!Number.isSafeInteger(h.height) || h.height < 1)
+    throw reject('BAD_HEIGHT', `proposal height ${h.height}`);
+  const c = ctx.committed?.();
+  if (c === undefined) return;
+  if (h.round <= c.round)
+    throw ignore('STALE_ROUND', `round ${h.round} is not above the committed ${c.round}`);
+  const max = c.height + (h.round - c.round);
+  if (h.height > max)
+    throw ignore(
+      'BAD_HEIGHT',
+      `height ${h.height} at round ${h.round} exceeds ${max} (committed ${c.height})`,
+    );
 }
 
 export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<TimeoutMessage> {
@@ -226,8 +296,10 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
     t.signer,
     'timeout',
   );
+  // the high QC's round is signed and a TC this node forms takes its high QC from one of
+  // these: always verified (remembered per digest); the high TC only when it raises ours
   checkQc(ctx, t.highQc, 'timeout');
-  if (t.highTc) checkTc(ctx, t.highTc, 'timeout');
+  if (t.highTc && raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
   return { from: t.signer, message: t };
 }
 

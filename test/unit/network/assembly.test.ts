@@ -98,4 +98,34 @@ describe('ProposalAssembler', () => {
     assert.equal(assembler.metrics.dropped, 3);
     assert.equal(state.delivered.length, 0);
   });
+
+  it("a proposer spraying proposals with made-up hashes never pushes out another's (issue 10 item 7)", () => {
+    const mempool = new Map<string, Uint8Array>();
+    const delivered: number[] = [];
+    const assembler = new ProposalAssembler(
+      {
+        lookupTx: (h) => mempool.get(toHex(h)),
+        requestBlock: () => {},
+        deliver: (from) => delivered.push(from),
+        now: () => 0,
+      },
+      { fetchAfterMs: 50, giveUpMs: 2000, maxPending: 4, maxPendingPerProposer: 2 },
+    );
+    const honest = compactOf().compact;
+    assembler.add(1, honest);
+    // validator 3 (validly signed in the real node; the assembler trusts the gate) sprays
+    for (let i = 0; i < 50; i++) {
+      const fake = {
+        ...honest,
+        header: { ...honest.header, timestampMs: 100 + i },
+        hashes: [keccak256(Uint8Array.of(9, i))],
+      };
+      assembler.add(3, fake);
+    }
+    assert.equal(assembler.pending(), 3, "the honest one and two of the sprayer's");
+    // the honest proposal's bodies arrive: it is still there to complete
+    for (let i = 0; i < txs.length; i++) mempool.set(toHex(hashes[i]), txs[i]);
+    assembler.retry();
+    assert.deepEqual(delivered, [1]);
+  });
 });

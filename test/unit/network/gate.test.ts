@@ -9,6 +9,8 @@ import {
   genesisQc,
   proposalDigest,
   secp256k1Signer,
+  timeoutDigest,
+  voteDigest,
 } from '../../../src/consensus/index.js';
 import { keccak256 } from '../../../src/crypto/hash.js';
 import { generateSecretKey } from '../../../src/crypto/keys.js';
@@ -27,7 +29,7 @@ import {
 } from '../../../src/network/index.js';
 import { emptyMetrics } from '../../../src/network/network.js';
 import { BoundedQueue } from '../../../src/network/queues.js';
-import { cachingVerifier } from '../../../src/network/verifier-cache.js';
+import { cachingVerifier, certificateVerdicts } from '../../../src/network/verifier-cache.js';
 import { CHAIN_ID, fixture, proposal, timeout, transfers, verifierOf, vote } from './helpers.js';
 
 const f = fixture(4);
@@ -270,6 +272,146 @@ describe('gate: gossiped proposals (transactions by hash)', () => {
     assert.equal(
       verdictOf(() => validateCompactProposal(c, short)),
       'reject:MALFORMED',
+    );
+  });
+});
+
+describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
+  const resign = (p: ReturnType<typeof proposal>, signer: number) => {
+    p.signature = secp256k1Signer(f.secrets[signer]).sign(
+      proposalDigest(CHAIN_ID, p.block.header.round, hashHeader(p.block.header)),
+    );
+    return p;
+  };
+
+  it('ignores a proposal whose signer does not lead its round (item 7)', () => {
+    const p = proposal(f, 1);
+    const leadBy = (leader: number | undefined): GateContext => ({ ...ctx(1), leaderOf: () => leader });
+    assert.equal(
+      verdictOf(() => validateCompactProposal(leadBy(2), encodeCompactProposal(p, []))),
+      'ignore:NOT_LEADER',
+    );
+    assert.equal(
+      verdictOf(() => validateCompactProposal(leadBy(1), encodeCompactProposal(p, []))),
+      'accept',
+    );
+    // no running consensus, no opinion on the leader
+    assert.equal(
+      verdictOf(() => validateCompactProposal(leadBy(undefined), encodeCompactProposal(p, []))),
+      'accept',
+    );
+  });
+
+  it('bounds a proposal height by the committed height and round (item 1)', () => {
+    const at = (height: number, round: number): GateContext => ({
+      ...ctx(1),
+      committed: () => ({ height, round }),
+    });
+    const p = proposal(f, 1);
+    assert.equal(
+      verdictOf(() => validateProposal(at(0, 0), encodeProposal(p))),
+      'accept',
+    );
+    // a validly signed proposal with a genuine parent QC and height 2^40
+    const tall = proposal(f, 1);
+    tall.block.header.height = 2 ** 40;
+    resign(tall, 1);
+    assert.equal(
+      verdictOf(() => validateCompactProposal(at(0, 0), encodeCompactProposal(tall, []))),
+      'ignore:BAD_HEIGHT',
+    );
+    const zero = proposal(f, 1);
+    zero.block.header.height = 0;
+    resign(zero, 1);
+    assert.equal(
+      verdictOf(() => validateCompactProposal(at(0, 0), encodeCompactProposal(zero, []))),
+      'reject:BAD_HEIGHT',
+    );
+    // a round already committed can never be committed again
+    assert.equal(
+      verdictOf(() => validateCompactProposal(at(1, 1), encodeCompactProposal(p, []))),
+      'ignore:STALE_ROUND',
+    );
+  });
+
+  /** A genuine QC of validators 0..2 for a made-up block of `round`. */
+  const qcOf = (round: number) => {
+    const blockId = new Uint8Array(32).fill(round);
+    const signers = [0, 1, 2];
+    return {
+      round,
+      blockId,
+      signers,
+      signatures: signers.map((s) =>
+        secp256k1Signer(f.secrets[s]).sign(voteDigest(CHAIN_ID, round, blockId)),
+      ),
+    };
+  };
+  const tcOf = (round: number) => {
+    const signers = [0, 1, 2];
+    return {
+      round,
+      highQc: genesisQc(f.validatorSet.genesisId),
+      signers,
+      highQcRounds: [0, 0, 0],
+      signatures: signers.map((s) => secp256k1Signer(f.secrets[s]).sign(timeoutDigest(CHAIN_ID, round, 0))),
+    };
+  };
+
+  it('verifies piggybacked certificates only when they raise the local ones, once per digest (item 5)', () => {
+    let calls = 0;
+    const inner = verifierOf(f);
+    const counting = {
+      verify: (d: Uint8Array, s: Uint8Array, i: number) => {
+        calls++;
+        return inner.verify(d, s, i);
+      },
+    };
+    const c: GateContext = {
+      ...ctx(30),
+      verifier: counting,
+      highestCertified: () => ({ qcRound: 20, tcRound: 20 }),
+      certificates: certificateVerdicts(64),
+    };
+    const blockId = new Uint8Array(32).fill(9);
+    const signed = {
+      round: 30,
+      blockId,
+      signer: 3,
+      signature: secp256k1Signer(f.secrets[3]).sign(voteDigest(CHAIN_ID, 30, blockId)),
+    };
+    // one signed vote re-sent with ten genuine old QCs and TCs
+    for (let r = 1; r <= 10; r++) {
+      const v = { ...signed, sync: { highQc: qcOf(r), highTc: tcOf(r + 1) } };
+      assert.equal(
+        verdictOf(() => validateVote(c, encodeVote(v), 3)),
+        'accept',
+      );
+    }
+    assert.equal(calls, 10, 'the vote signature only, each time (no signature cache here)');
+    // a QC that raises the local one is verified, and only once across re-sends
+    calls = 0;
+    const raising = { ...signed, sync: { highQc: qcOf(25) } };
+    for (let k = 0; k < 5; k++)
+      assert.equal(
+        verdictOf(() => validateVote(c, encodeVote(raising), 3)),
+        'accept',
+      );
+    assert.equal(calls, 5 + 3);
+    // a timeout's old high TC is not verified either; a forged raising one is rejected
+    calls = 0;
+    const t = timeout(f, 3, 30);
+    for (let r = 1; r <= 5; r++)
+      assert.equal(
+        verdictOf(() => validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(r) }))),
+        'accept',
+      );
+    assert.equal(calls, 5);
+    const forged = tcOf(25);
+    forged.signatures[2] = forged.signatures[0];
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout({ ...t, highTc: forged }))),
+      'reject:BAD_CERTIFICATE',
     );
   });
 });
