@@ -8,6 +8,13 @@ export type NodeErrorCode =
   | 'PORT_IN_USE'
   /** The data directory belongs to another chain (its genesis hash differs). */
   | 'DATA_DIR_MISMATCH'
+  /** Another live process holds the data directory's lock (`<data>/LOCK`). */
+  | 'DATA_DIR_LOCKED'
+  /**
+   * A validator's chain store exists but its safety store does not: starting would forget
+   * its last voted round and could sign twice. Refused unless the operator resets it.
+   */
+  | 'SAFETY_DATA_MISSING'
   | 'INVALID_OPTION'
   /** Durable state could not be written: the node stops rather than continue unsafely. */
   | 'STORAGE_FAILURE'

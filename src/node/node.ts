@@ -56,6 +56,7 @@ import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/inde
 import type { SignedTransfer } from '../tx/index.js';
 import { LedgerApplication } from './application.js';
 import { type RealClock, realClock } from './clock.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { NodeError } from './errors.js';
 import { childLogger, type NodeLogger } from './logger.js';
 import { DEFAULT_MAX_TIMEOUT_EXPONENT, MAX_CLOCK_SKEW_MS, type NodeOptions } from './options.js';
@@ -109,10 +110,12 @@ export class LedgerNode {
   readonly done: Promise<Error | undefined>;
   private readonly log: NodeLogger;
   private readonly selfName: string;
+  /** Held from init until the stores are closed. */
+  private dataDirLock: DataDirLock | undefined;
   readonly peerId: string;
 
   private constructor(
-    private readonly options: NodeOptions,
+    private readonly options: Omit<NodeOptions, 'passphrase'>,
     readonly genesis: Genesis,
     readonly role: NodeRole,
     private readonly secret: Uint8Array,
@@ -161,45 +164,88 @@ export class LedgerNode {
     this.app = app;
   }
 
-  /** Loads and checks genesis, key and data directory; opens the stores. Starts nothing. */
+  /**
+   * Loads and checks genesis, key and data directory; locks the data directory and opens
+   * the stores. Starts nothing. The passphrase is not kept: the node holds `options`
+   * without it.
+   */
   static async init(options: NodeOptions): Promise<LedgerNode> {
+    const { passphrase, ...kept } = options;
     const genesis = await loadGenesisFile(resolve(options.genesisPath));
-    const secret = await readKeystoreFile(resolve(options.keyPath), options.passphrase);
+    const secret = await readKeystoreFile(resolve(options.keyPath), passphrase);
+    try {
+      return await LedgerNode.open(kept, genesis, secret);
+    } catch (err) {
+      secret.fill(0);
+      throw err;
+    }
+  }
+
+  private static async open(
+    options: Omit<NodeOptions, 'passphrase'>,
+    genesis: Genesis,
+    secret: Uint8Array,
+  ): Promise<LedgerNode> {
     const role = roleOf(genesis, secret);
     const gb = genesisBlockOf(genesis);
     const dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    let store: LedgerStore;
+    // before any store opens: two processes on one data directory could each sign
+    const lock = await DataDirLock.acquire(dataDir);
+    let store: LedgerStore | undefined;
     try {
-      store = LedgerStore.open(join(dataDir, 'chain'), gb.hash);
-    } catch (err) {
-      if (err instanceof StoreError && err.code === 'GENESIS_MISMATCH')
-        throw new NodeError('DATA_DIR_MISMATCH', err.message, { cause: err });
-      throw err;
-    }
-    try {
-      if (!store.isInitialised()) {
-        await store.initialise({
-          block: gb.block,
-          hash: gb.hash,
-          receipts: [],
-          accounts: gb.accountChanges,
-          tree: gb.treeUpdate,
-        });
+      try {
+        store = LedgerStore.open(join(dataDir, 'chain'), gb.hash);
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'GENESIS_MISMATCH')
+          throw new NodeError('DATA_DIR_MISMATCH', err.message, { cause: err });
+        throw err;
       }
+      // The safety store is created with the chain store; a validator whose chain store
+      // exists without it would restart at last voted round 0 and could sign twice.
+      const safetyMustExist = role.kind === 'validator' && store.isInitialised() && !options.resetSafetyData;
       let node: LedgerNode | undefined;
-      const safety = await LmdbSafetyStore.open(join(dataDir, 'safety'), gb.hash, (err) =>
-        node?.fatal(new NodeError('STORAGE_FAILURE', `safety data could not be written: ${err.message}`)),
-      );
+      const safetyPath = join(dataDir, 'safety');
+      const safety = await LmdbSafetyStore.open(safetyPath, gb.hash, {
+        create: !safetyMustExist,
+        evidenceBytesPerValidator: options.evidenceBytesPerValidator,
+        onFailure: (err) =>
+          node?.fatal(new NodeError('STORAGE_FAILURE', `safety data could not be written: ${err.message}`)),
+      }).catch((err: unknown) => {
+        if (err instanceof NodeError && err.code === 'SAFETY_DATA_MISSING')
+          throw new NodeError(
+            'SAFETY_DATA_MISSING',
+            `${err.message}, next to this validator's chain store at ${join(dataDir, 'chain')}: starting without it forgets the last voted round and could sign twice. Restore it, or start with --reset-safety-data only if this validator's key has not signed since (e.g. it is stopped everywhere for longer than the network's rounds it could have voted in)`,
+          );
+        throw err;
+      });
+      if (safety.created && role.kind === 'validator' && options.resetSafetyData && store.isInitialised())
+        options.logger.warn({ path: safetyPath }, 'safety data reset: starting with last voted round 0');
+      try {
+        if (!store.isInitialised()) {
+          await store.initialise({
+            block: gb.block,
+            hash: gb.hash,
+            receipts: [],
+            accounts: gb.accountChanges,
+            tree: gb.treeUpdate,
+          });
+        }
+      } catch (err) {
+        await safety.close();
+        throw err;
+      }
       const validatorSet: ValidatorSet = {
         chainId: genesis.chainId,
         genesisId: gb.hash,
         validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
       };
       node = new LedgerNode(options, genesis, role, secret, store, safety, validatorSet);
+      node.dataDirLock = lock;
       return node;
     } catch (err) {
-      await store.close();
+      await store?.close();
+      await lock.release();
       throw err;
     }
   }
@@ -449,6 +495,7 @@ export class LedgerNode {
       await this.app.drained();
       await this.safety.close();
       await this.store.close();
+      await this.dataDirLock?.release();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'error during shutdown');
       reason ??= err as Error;

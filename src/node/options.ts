@@ -27,6 +27,13 @@ export interface NodeOptions {
   emptyBlockDelayMs?: number;
   /** Log every consensus event and action (`--log-level trace`): for diagnosing a stalled round. */
   traceConsensus?: boolean;
+  /**
+   * Start a validator whose safety store is missing next to its chain store, with last
+   * voted round 0 (`--reset-safety-data`). Refused without it: it could sign twice.
+   */
+  resetSafetyData?: boolean;
+  /** Equivocation evidence kept per validator, in stored bytes (the first records prove it). */
+  evidenceBytesPerValidator?: number;
 }
 
 export const DEFAULT_API_PORT = 8080;
@@ -35,3 +42,8 @@ export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/7000';
 export const DEFAULT_MAX_TIMEOUT_EXPONENT = 4;
 /** Proposals whose timestamp is further ahead of local time are invalid. */
 export const MAX_CLOCK_SKEW_MS = 10_000;
+/**
+ * Evidence kept per validator: a few dozen compact proposal records (two signed headers
+ * each), enough to prove equivocation; a validator equivocating every round costs no more.
+ */
+export const DEFAULT_EVIDENCE_BYTES_PER_VALIDATOR = 64 * 1024;

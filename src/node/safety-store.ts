@@ -15,26 +15,44 @@
  *                          format sees the rounds but no blocks: safe, but it may have to
  *                          wait for a round whose certified block it lost.)
  *         'evidence:<kind>:<round>:<validator>' -> JSON EvidenceRecord (equivocation proofs
- *                          this node saw: both signed messages, so anyone can check them)
+ *                          this node saw, in their compact form: see below)
  *
  * `persist` calls `durable` only after the write is flushed to disk, in call order; the
  * driver holds the vote / timeout / proposal back until then, so a vote leaves only after
  * its safety data is on disk.
+ *
+ * Evidence is compact and bounded in bytes per validator. A byzantine validator can sign
+ * two different maximal proposals in every round; keeping them whole let it fill the disk
+ * and memory, made every read of the evidence re-serialise megabytes, and queued votes'
+ * safety writes behind megabytes of evidence. What proves an equivocation is two signed
+ * statements for one round, and a proposal's signature covers only its header's hash, so
+ * each side is kept as
+ *   proposal: rlp([header encoding, signature])   (blockId = sha256(header encoding))
+ *   vote:     rlp([round, blockId, signer, signature])
+ * and checks against proposalDigest / voteDigest with the validator's key. A validator's
+ * records stop at `evidenceBytesPerValidator` (its first record is always kept): the first
+ * ones already prove it. Evidence has its own write queue: a persist never waits for it.
+ * Records written whole by an earlier version are compacted when the store opens.
  */
+
+import { RLP } from '@ethereumjs/rlp';
 import { open, type RootDatabase } from 'lmdb';
-import { decodeBlock, encodeBlock, hashHeader } from '../chain/index.js';
+import { decodeBlock, encodeBlock, encodeHeader, hashHeader } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import {
+  decodeProposal,
   decodeSafetyData,
+  decodeVote,
   type Evidence,
-  encodeProposal,
   encodeSafetyData,
-  encodeVote,
+  type Proposal,
   type SafetyData,
   type SafetyStore,
+  type Vote,
 } from '../consensus/index.js';
-import { equalBytes, toHex } from '../crypto/bytes.js';
+import { bigintToBytes, equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { NodeError } from './errors.js';
+import { DEFAULT_EVIDENCE_BYTES_PER_VALIDATOR } from './options.js';
 
 const GENESIS_KEY = 'genesisHash';
 const SAFETY_KEY = 'safety';
@@ -44,34 +62,83 @@ const BLOCK_END = 'block;';
 const EVIDENCE_PREFIX = 'evidence:';
 /** The first key after every evidence key (';' follows ':'). */
 const EVIDENCE_END = 'evidence;';
-const MAX_EVIDENCE_RECORDS = 1000;
 
-/** Equivocation evidence as stored and served: the two signed messages, 0x-hex encoded. */
+/** Equivocation evidence as stored and served: the two signed statements, 0x-hex encoded. */
 export interface EvidenceRecord {
   kind: Evidence['kind'];
   round: number;
   validator: number;
-  /** The two contradicting messages in their wire encoding (proposal or vote encoding). */
+  /** The two contradicting statements in their compact encoding (see the file's header). */
   first: string;
   second: string;
   /** When this node recorded it (ms since epoch). */
   recordedAtMs: number;
 }
 
+export interface SafetyStoreOptions {
+  /** Called once when a write fails: the node must stop rather than run without durability. */
+  onFailure: (err: Error) => void;
+  /** Evidence kept per validator, counted in stored bytes. */
+  evidenceBytesPerValidator: number;
+  /** false: refuse (SAFETY_DATA_MISSING) rather than create a store that is not there. */
+  create: boolean;
+}
+
+type Nested = Uint8Array | Nested[];
+
+/** The signed part of a proposal: its header (whose hash it signs) and the signature. */
+export function compactProposal(p: Proposal): Uint8Array {
+  return RLP.encode([encodeHeader(p.block.header), p.signature]);
+}
+
+/** The signed part of a vote: round, block id, signer and signature (not its sync info). */
+export function compactVote(v: Vote): Uint8Array {
+  return RLP.encode([
+    bigintToBytes(BigInt(v.round)),
+    v.blockId,
+    bigintToBytes(BigInt(v.signer)),
+    v.signature,
+  ]);
+}
+
+/**
+ * The compact form of one side of a record written by any version: an earlier version
+ * kept the whole proposal (3 items) or vote (5 items) encoding.
+ */
+function compactSide(kind: Evidence['kind'], hex: string): string {
+  const bytes = fromHex(hex);
+  const items = RLP.decode(bytes) as Nested;
+  if (!Array.isArray(items)) throw new Error('evidence side is not a list');
+  if (kind === 'proposal' && items.length === 3) return toHex(compactProposal(decodeProposal(bytes)));
+  if (kind === 'vote' && items.length === 5) return toHex(compactVote(decodeVote(bytes)));
+  return hex;
+}
+
+const recordKey = (r: { kind: string; round: number; validator: number }) =>
+  `${EVIDENCE_PREFIX}${r.kind}:${r.round}:${r.validator}`;
+
 export class LmdbSafetyStore implements SafetyStore {
   private tail: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
-  /** Evidence keys written in this process (their puts may still be in flight). */
-  private readonly evidenceKeys = new Set<string>();
-  /** Evidence records held (counted on first use). */
-  private evidenceCount: number | undefined;
+  /** Evidence writes, queued apart from the safety data's so a persist never waits for them. */
+  private evidenceTail: Promise<void> = Promise.resolve();
+  /** Every evidence record held, by key (what is on disk once the evidence queue drains). */
+  private readonly evidenceRecords = new Map<string, EvidenceRecord>();
+  /** Stored bytes of evidence per validator index. */
+  private readonly evidenceBytes = new Map<number, number>();
+  /** evidence() answer, rebuilt after a record is added. */
+  private evidenceSorted: EvidenceRecord[] | undefined;
+  /** Records refused because their validator's evidence budget was spent. */
+  evidenceDropped = 0;
   /** Keys of the blocks on disk once every queued write has landed. */
   private blockKeys: Set<string>;
 
   private constructor(
     private readonly env: RootDatabase<Buffer, string>,
-    private readonly onFailure: (err: Error) => void,
+    private readonly options: SafetyStoreOptions,
+    /** True when this open created the store: no earlier process kept safety data here. */
+    readonly created: boolean,
   ) {
     this.blockKeys = new Set(env.getKeys({ start: BLOCK_PREFIX, end: BLOCK_END }));
   }
@@ -80,7 +147,7 @@ export class LmdbSafetyStore implements SafetyStore {
   static async open(
     path: string,
     genesisHash: Uint8Array,
-    onFailure: (err: Error) => void = () => {},
+    options: Partial<SafetyStoreOptions> = {},
   ): Promise<LmdbSafetyStore> {
     const env = open<Buffer, string>({ path, encoding: 'binary' });
     const stored = env.getBinary(GENESIS_KEY);
@@ -91,11 +158,69 @@ export class LmdbSafetyStore implements SafetyStore {
         `safety data at ${path} belongs to the chain with genesis ${toHex(stored)}, not ${toHex(genesisHash)}`,
       );
     }
+    if (!stored && options.create === false) {
+      await env.close();
+      throw new NodeError('SAFETY_DATA_MISSING', `no safety data at ${path}`);
+    }
     if (!stored) {
       await env.put(GENESIS_KEY, Buffer.from(genesisHash));
       await env.flushed;
     }
-    return new LmdbSafetyStore(env, onFailure);
+    const store = new LmdbSafetyStore(
+      env,
+      {
+        onFailure: options.onFailure ?? (() => {}),
+        evidenceBytesPerValidator: options.evidenceBytesPerValidator ?? DEFAULT_EVIDENCE_BYTES_PER_VALIDATOR,
+        create: options.create ?? true,
+      },
+      !stored,
+    );
+    await store.loadEvidence();
+    return store;
+  }
+
+  /**
+   * Reads the evidence on disk into memory, compacting records an earlier version wrote
+   * whole and dropping those over their validator's budget (lowest rounds kept).
+   */
+  private async loadEvidence(): Promise<void> {
+    const rewrite: [string, EvidenceRecord | undefined][] = [];
+    for (const { key, value } of this.env.getRange({ start: EVIDENCE_PREFIX, end: EVIDENCE_END })) {
+      let record: EvidenceRecord;
+      try {
+        const stored = JSON.parse(Buffer.from(value).toString('utf8')) as EvidenceRecord;
+        record = {
+          ...stored,
+          first: compactSide(stored.kind, stored.first),
+          second: compactSide(stored.kind, stored.second),
+        };
+        if (record.first !== stored.first || record.second !== stored.second) rewrite.push([key, record]);
+      } catch {
+        continue; // a damaged record is skipped, not a reason to hide the others
+      }
+      if (!this.admitEvidence(key, record)) rewrite.push([key, undefined]);
+    }
+    if (rewrite.length === 0) return;
+    await this.env.batch(() => {
+      for (const [key, record] of rewrite) {
+        if (record && this.evidenceRecords.has(key)) this.env.put(key, Buffer.from(JSON.stringify(record)));
+        else this.env.remove(key);
+      }
+    });
+  }
+
+  /** Holds the record in memory if its validator's budget has room; false if refused. */
+  private admitEvidence(key: string, record: EvidenceRecord): boolean {
+    const used = this.evidenceBytes.get(record.validator) ?? 0;
+    const size = Buffer.byteLength(JSON.stringify(record));
+    if (used > 0 && used + size > this.options.evidenceBytesPerValidator) {
+      this.evidenceDropped++;
+      return false;
+    }
+    this.evidenceBytes.set(record.validator, used + size);
+    this.evidenceRecords.set(key, record);
+    this.evidenceSorted = undefined;
+    return true;
   }
 
   /** The last durable safety data, if any. */
@@ -133,8 +258,7 @@ export class LmdbSafetyStore implements SafetyStore {
         });
         await this.env.flushed;
       } catch (err) {
-        this.failure = err as Error;
-        this.onFailure(this.failure);
+        this.fail(err as Error);
         return;
       }
       durable();
@@ -142,21 +266,16 @@ export class LmdbSafetyStore implements SafetyStore {
   }
 
   /**
-   * Keeps equivocation evidence (once per kind, round and validator, at most
-   * MAX_EVIDENCE_RECORDS: a byzantine leader could equivocate in every round it leads, and
-   * the first records already prove it). A failed write is a storage failure like any other.
+   * Keeps equivocation evidence, compact, once per kind, round and validator, within the
+   * validator's byte budget. Written on the evidence queue: never ahead of a persist.
    */
   recordEvidence(e: Evidence, nowMs: number): void {
-    const key = `${EVIDENCE_PREFIX}${e.kind}:${e.round}:${e.validator}`;
-    if (this.closed || this.evidenceKeys.has(key) || this.env.get(key) !== undefined) return;
-    this.evidenceCount ??= this.evidenceKeysOnDisk();
-    if (this.evidenceCount >= MAX_EVIDENCE_RECORDS) return;
-    this.evidenceCount++;
-    this.evidenceKeys.add(key);
+    const key = recordKey(e);
+    if (this.closed || this.evidenceRecords.has(key)) return;
     const [first, second] =
       e.kind === 'proposal'
-        ? [encodeProposal(e.first), encodeProposal(e.second)]
-        : [encodeVote(e.first), encodeVote(e.second)];
+        ? [compactProposal(e.first), compactProposal(e.second)]
+        : [compactVote(e.first), compactVote(e.second)];
     const record: EvidenceRecord = {
       kind: e.kind,
       round: e.round,
@@ -165,43 +284,40 @@ export class LmdbSafetyStore implements SafetyStore {
       second: toHex(second),
       recordedAtMs: nowMs,
     };
-    this.tail = this.tail.then(async () => {
+    if (!this.admitEvidence(key, record)) return;
+    const bytes = Buffer.from(JSON.stringify(record));
+    this.evidenceTail = this.evidenceTail.then(async () => {
       if (this.failure || this.closed) return;
       try {
-        await this.env.put(key, Buffer.from(JSON.stringify(record)));
+        await this.env.put(key, bytes);
       } catch (err) {
-        // never leave the chain rejected: safety writes queued behind must still run or fail
-        this.failure = err as Error;
-        this.onFailure(this.failure);
+        this.fail(err as Error);
       }
     });
   }
 
-  private evidenceKeysOnDisk(): number {
-    return this.env.getKeysCount({ start: EVIDENCE_PREFIX, end: EVIDENCE_END });
-  }
-
-  /** Every piece of evidence recorded, by kind, then round, then validator. */
+  /** Every piece of evidence held, by kind, then round, then validator. */
   evidence(): EvidenceRecord[] {
-    const out: EvidenceRecord[] = [];
-    for (const { value } of this.env.getRange({ start: EVIDENCE_PREFIX, end: EVIDENCE_END })) {
-      try {
-        out.push(JSON.parse(Buffer.from(value).toString('utf8')) as EvidenceRecord);
-      } catch {
-        // a damaged record is skipped, not a reason to hide the others
-      }
-    }
-    return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.round - b.round || a.validator - b.validator);
+    this.evidenceSorted ??= [...this.evidenceRecords.values()].sort(
+      (a, b) => a.kind.localeCompare(b.kind) || a.round - b.round || a.validator - b.validator,
+    );
+    return this.evidenceSorted.slice();
   }
 
-  /** Resolves when every persist issued so far has landed (or failed). */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.options.onFailure(err);
+  }
+
+  /** Resolves when every persist and evidence write issued so far has landed (or failed). */
   async drained(): Promise<void> {
-    await this.tail;
+    await Promise.all([this.tail, this.evidenceTail]);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.tail;
+    await this.drained();
     this.closed = true;
     await this.env.flushed;
     await this.env.close();

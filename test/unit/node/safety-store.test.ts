@@ -4,15 +4,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { RLP } from '@ethereumjs/rlp';
 import { open } from 'lmdb';
+import { encodeHeader } from '../../../src/chain/index.js';
 import type { Block } from '../../../src/chain/types.js';
 import {
-  decodeVote,
+  encodeProposal,
   encodeSafetyData,
   genesisQc,
+  type Proposal,
   type SafetyData,
   type Vote,
 } from '../../../src/consensus/index.js';
+import { fromHex, toHex } from '../../../src/crypto/bytes.js';
 import { LmdbSafetyStore, NodeError } from '../../../src/node/index.js';
 
 const G1 = new Uint8Array(32).fill(1);
@@ -103,11 +107,58 @@ describe('LmdbSafetyStore', () => {
       const held = reopened.evidence();
       assert.equal(held.length, 1);
       assert.equal(held[0].recordedAtMs, 1000);
-      assert.deepEqual(
-        decodeVote(new Uint8Array(Buffer.from(held[0].second.slice(2), 'hex'))).blockId,
-        vote(2).blockId,
-      );
+      // compact: rlp([round, blockId, signer, signature]), without the vote's sync info
+      const [, blockId, , signature] = RLP.decode(fromHex(held[0].second)) as Uint8Array[];
+      assert.deepEqual(blockId, vote(2).blockId);
+      assert.deepEqual(signature, vote(2).signature);
       await reopened.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compacts evidence an earlier version stored whole, and trims it to the byte budget', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safety-'));
+    try {
+      const path = join(dir, 'safety');
+      await (await LmdbSafetyStore.open(path, G1)).close();
+      const proposal = (round: number, fill: number): Proposal => ({
+        block: {
+          ...block(round, 40),
+          transactions: Array.from({ length: 40 }, () => new Uint8Array(1000).fill(fill)),
+        },
+        signature: new Uint8Array(65).fill(fill),
+      });
+      const env = open<Buffer, string>({ path, encoding: 'binary' });
+      for (let round = 1; round <= 50; round++) {
+        const record = {
+          kind: 'proposal',
+          round,
+          validator: 0,
+          first: toHex(encodeProposal(proposal(round, 1))),
+          second: toHex(encodeProposal(proposal(round, 2))),
+          recordedAtMs: round,
+        };
+        await env.put(`evidence:proposal:${round}:0`, Buffer.from(JSON.stringify(record)));
+      }
+      await env.close();
+      const store = await LmdbSafetyStore.open(path, G1, { evidenceBytesPerValidator: 4096 });
+      const held = store.evidence();
+      await store.close();
+      assert.ok(held.length >= 1 && held.length < 50, `${held.length} records kept`);
+      assert.ok(JSON.stringify(held).length <= 4096, 'within the budget');
+      const [header, signature] = RLP.decode(fromHex(held[0].first)) as Uint8Array[];
+      assert.deepEqual(header, encodeHeader(proposal(held[0].round, 1).block.header));
+      assert.deepEqual(signature, new Uint8Array(65).fill(1));
+      // what was trimmed or compacted is rewritten on disk, so it is done once
+      const reread = open<Buffer, string>({ path, encoding: 'binary' });
+      const onDisk = [...reread.getRange({ start: 'evidence:', end: 'evidence;' })];
+      await reread.close();
+      assert.equal(onDisk.length, held.length);
+      assert.ok(
+        onDisk.every(({ value }) => value.length < 1024),
+        'each record compact on disk',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,148 @@
+/**
+ * Adversary (issue 10, item 10 b, c): the data directory is the validator's memory of what
+ * it signed. Two processes on one data directory, or a validator whose safety store is
+ * gone next to its chain store, could each sign a second vote for a round already voted.
+ * LedgerNode.init takes an exclusive lock on the directory (a stale lock of a killed
+ * process is replaced) and refuses a missing safety store unless the operator resets it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { generateSecretKey, publicKeyOf } from '../../../src/crypto/keys.js';
+import { writeKeystoreFile } from '../../../src/crypto/keystore.js';
+import { createGenesis, peerIdOfPublicKey } from '../../../src/genesis/index.js';
+import { LedgerNode, NodeError, type NodeOptions, silentLogger } from '../../../src/node/index.js';
+import { createTestNet, PASSPHRASE, ROOT, type TestNet } from '../../e2e/helpers.js';
+
+const refusedWith = (code: string) => (e: unknown) => {
+  assert.ok(e instanceof NodeError, `expected a NodeError, got ${String(e)}`);
+  assert.equal(e.code, code, e.message);
+  return true;
+};
+
+describe('data directory: one process, and the safety data with the chain', () => {
+  let net: TestNet;
+  const options = (dataDir: string, extra: Partial<NodeOptions> = {}): NodeOptions => ({
+    genesisPath: net.genesisPath,
+    keyPath: net.keyPaths[0],
+    passphrase: PASSPHRASE,
+    dataDir: join(net.dir, dataDir),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [],
+    apiPort: 0,
+    apiHost: '127.0.0.1',
+    logger: silentLogger,
+    ...extra,
+  });
+
+  before(async () => {
+    net = await createTestNet(1, 0);
+  });
+  after(() => rm(net.dir, { recursive: true, force: true }));
+
+  it('a second init of the same data directory in one process is refused until the first stops', async () => {
+    const first = await LedgerNode.init(options('same'));
+    await assert.rejects(LedgerNode.init(options('same')), refusedWith('DATA_DIR_LOCKED'));
+    await first.stop();
+    const again = await LedgerNode.init(options('same'));
+    await again.stop();
+  });
+
+  it('a running node process holds the lock; after kill -9 its stale lock is replaced', async () => {
+    const dataDir = join(net.dir, 'proc');
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/ledger.js'),
+        'node',
+        '--genesis',
+        net.genesisPath,
+        '--key',
+        net.keyPaths[0],
+        '--data',
+        dataDir,
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0',
+        '--api-port',
+        '0',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LEDGER_PASSPHRASE: PASSPHRASE },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise((ok) => child.once('exit', ok));
+    try {
+      let output = '';
+      await new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`the node did not start in 20 s:\n${output}`)), 20_000);
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (output.includes('"node started"')) {
+            clearTimeout(timer);
+            ok();
+          }
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', () => fail(new Error(`the node exited:\n${output}`)));
+      });
+      const lock = JSON.parse(await readFile(join(dataDir, 'LOCK'), 'utf8')) as { pid: number };
+      assert.equal(lock.pid, child.pid, 'the lock names the running node');
+      await assert.rejects(LedgerNode.init(options('proc')), refusedWith('DATA_DIR_LOCKED'));
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // the killed process left its lock behind: it is stale, not a reason to refuse forever
+    const node = await LedgerNode.init(options('proc'));
+    await node.stop();
+  });
+
+  it('an unreadable or foreign-pid lock left behind does not block a start', async () => {
+    const first = await LedgerNode.init(options('stale'));
+    await first.stop();
+    // a pid that is not running (pids are below 2^22 on Linux)
+    await writeFile(join(net.dir, 'stale', 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 17 }));
+    const second = await LedgerNode.init(options('stale'));
+    await second.stop();
+    await writeFile(join(net.dir, 'stale', 'LOCK'), '');
+    const third = await LedgerNode.init(options('stale'));
+    await third.stop();
+  });
+
+  it('a validator whose safety store is missing next to its chain store is refused unless reset', async () => {
+    const first = await LedgerNode.init(options('lost'));
+    await first.stop();
+    await rm(join(net.dir, 'lost', 'safety'), { recursive: true });
+    await assert.rejects(LedgerNode.init(options('lost')), refusedWith('SAFETY_DATA_MISSING'));
+    // the refusal leaves nothing behind that would let the next attempt through
+    await assert.rejects(LedgerNode.init(options('lost')), refusedWith('SAFETY_DATA_MISSING'));
+    const reset = await LedgerNode.init(options('lost', { resetSafetyData: true }));
+    await reset.stop();
+    const after = await LedgerNode.init(options('lost'));
+    await after.stop();
+  });
+
+  it('an observer has no safety data to lose: a missing safety store is recreated', async () => {
+    const secret = generateSecretKey();
+    const { json } = createGenesis({
+      validators: 1,
+      chainId: 9n,
+      observers: [{ name: 'obs', peerId: peerIdOfPublicKey(publicKeyOf(secret, true)) }],
+    });
+    const genesisPath = join(net.dir, 'observer-genesis.json');
+    await writeFile(genesisPath, JSON.stringify(json));
+    const keyPath = join(net.dir, 'observer.json');
+    await writeKeystoreFile(keyPath, secret, PASSPHRASE, { scryptN: 16 });
+    const observer = { genesisPath, keyPath };
+    const first = await LedgerNode.init(options('obs', observer));
+    await first.stop();
+    await rm(join(net.dir, 'obs', 'safety'), { recursive: true });
+    const second = await LedgerNode.init(options('obs', observer));
+    await second.stop();
+  });
+});
