@@ -3,21 +3,29 @@
  * nothing of the node's internals; every input passes the gate in validation.ts.
  *
  *   GET  /api/v1/status          NodeStatus
- *   POST /api/v1/txs             raw tx -> 202 {hash} | 4xx/503 {error, message}
+ *   POST /api/v1/txs             application/json only: "0x.." -> 202 {hash} | 4xx/503 {error, message}
  *                                [raw, ...] -> 200 {results: [{hash} | {error, message}, ...]}
  *   GET  /api/v1/txs/:hash       {hash, status: pending | committed (height, index) | unknown}
  *   GET  /api/v1/peers           {peers: PeerView[]}      connected peers and their scores
  *   GET  /api/v1/evidence        {evidence: EvidenceView[]} equivocations this node has seen
  *   GET  /api/v1/metrics         {mempool, network}       counters, drops under overload
+ *
+ * Every request first passes the per-client limits (429 + Retry-After) and the Host
+ * allow-list (403); every refusal, whatever its cause, is a 4xx `{error, message}`.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { HostAllowList } from './hosts.js';
+import { ClientLimiter, clientKey } from './limits.js';
+import { type ApiServerOptions, apiServerOptions } from './options.js';
 import type { NodeApi, RejectionKind, SubmitOutcome } from './reader.js';
 import {
   fromBodyParserError,
+  fromRequestError,
   HTTP_LIMITS,
   HttpError,
   parseHashParam,
   parseTxSubmission,
+  requireJsonBody,
 } from './validation.js';
 
 /** HTTP status of a refused transaction. */
@@ -30,6 +38,12 @@ export function rejectionStatus(kind: RejectionKind, code: string): number {
 export interface ExplorerAppOptions {
   /** Logs unexpected errors (never shown to the client). */
   onError?: (err: unknown) => void;
+  /** Per-client limits and the Host allow-list (defaults in options.ts). */
+  server?: Partial<ApiServerOptions>;
+  /** The host the API is bound to: a name it is known by (hosts.ts). */
+  boundHost?: string;
+  /** The clock of the per-client token buckets (tests inject one). */
+  nowMs?: () => number;
 }
 
 export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}): express.Express {
@@ -37,6 +51,29 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const limit = HTTP_LIMITS.bodyBytes;
+  const settings = apiServerOptions(options.server);
+  const limiter = new ClientLimiter(settings, options.nowMs ?? (() => performance.now()));
+  const hosts = new HostAllowList(options.boundHost, settings.allowedHosts);
+
+  // Limits first, so that every request a client sends counts, refused ones included;
+  // nothing of the body is read before a request is admitted.
+  app.use((req, res, next) => {
+    const admission = limiter.admit(clientKey(req.socket.remoteAddress));
+    if (!admission.admitted) {
+      res.setHeader('Retry-After', String(admission.retryAfterSeconds));
+      throw new HttpError(
+        429,
+        'RATE_LIMITED',
+        admission.reason === 'rate'
+          ? `more than ${settings.requestsPerSecond} requests per second from this client`
+          : `more than ${settings.maxConcurrentRequestsPerClient} requests in progress from this client`,
+      );
+    }
+    res.once('close', admission.release);
+    if (!hosts.allows(req.headers.host))
+      throw new HttpError(403, 'HOST_NOT_ALLOWED', 'this API does not answer to that Host name');
+    next();
+  });
 
   app.get('/api/v1/status', (_req, res) => {
     res.json(api.status());
@@ -56,8 +93,10 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
 
   app.post(
     '/api/v1/txs',
-    express.json({ strict: false, limit }),
-    express.text({ type: ['text/plain', 'application/octet-stream'], limit }),
+    // only application/json: any other type makes the POST a CORS-simple request that a
+    // web page on another origin may send; compressed bodies are refused, not inflated
+    requireJsonBody,
+    express.json({ strict: false, limit, inflate: false }),
     (req: Request, res: Response) => {
       const { raws, batch } = parseTxSubmission(req.body);
       const outcomes = api.submitTransactions(raws);
@@ -78,13 +117,16 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
     res.json(api.transactionStatus(parseHashParam(req.params.hash)));
   });
 
-  app.use('/api', (_req, res) => {
+  app.use((_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'no such API route' });
   });
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof HttpError ? err : fromBodyParserError(err);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = err instanceof HttpError ? err : (fromBodyParserError(err) ?? fromRequestError(err));
     if (known) {
+      // a refused request's unread body is not worth reading: close the connection after
+      // the answer instead of draining it
+      if (!req.complete) res.setHeader('Connection', 'close');
       res.status(known.status).json({ error: known.code, message: known.message });
       return;
     }

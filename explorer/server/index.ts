@@ -1,5 +1,8 @@
 /** Public surface of the explorer server. */
 export { createExplorerApp, type ExplorerAppOptions, rejectionStatus } from './app.js';
+export { HostAllowList } from './hosts.js';
+export { ClientLimiter, clientKey } from './limits.js';
+export { type ApiServerOptions, apiServerOptions, DEFAULT_API_SERVER_OPTIONS } from './options.js';
 export type {
   ChainReader,
   EvidenceView,
@@ -12,4 +15,5 @@ export type {
   TxStatus,
   TxSubmitter,
 } from './reader.js';
+export { createApiServer } from './server.js';
 export { HTTP_LIMITS, HttpError, parseHashParam, parseTxSubmission } from './validation.js';

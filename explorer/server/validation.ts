@@ -1,8 +1,9 @@
 /**
  * The one validation gate for HTTP input (DESIGN.md principle 3): every route parameter
  * and body is parsed here, and every failure is an HttpError that the error handler turns
- * into `400 {error, message}`. Routes only see parsed, typed values.
+ * into `4xx {error, message}`. Routes only see parsed, typed values.
  */
+import type { NextFunction, Request, Response } from 'express';
 import { LedgerError } from '../../src/errors.js';
 
 /** Bounds on what one request may carry. */
@@ -53,15 +54,23 @@ export interface TxSubmission {
   batch: boolean;
 }
 
+/** Refuses a body that is not `application/json` (any charset body-parser knows). */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  next();
+}
+
 /**
- * The body of POST /api/v1/txs: a 0x-hex raw transaction (as text/plain, or a JSON
- * string), or a JSON array of them (a batch of 1..batchMaxTxs).
+ * The body of POST /api/v1/txs: a 0x-hex raw transaction as a JSON string, or a JSON
+ * array of them (a batch of 1..batchMaxTxs).
  */
 export function parseTxSubmission(body: unknown): TxSubmission {
   if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body)))
     throw badRequest(
       'INVALID_BODY',
-      'send a 0x-hex raw transaction (text/plain or a JSON string) or a JSON array of them',
+      'send a 0x-hex raw transaction as a JSON string, or a JSON array of them',
     );
   if (Array.isArray(body)) {
     if (body.length === 0) throw badRequest('EMPTY_BATCH', 'the batch holds no transactions');
@@ -77,10 +86,28 @@ export function fromBodyParserError(err: unknown): HttpError | undefined {
   const type = (err as { type?: unknown })?.type;
   if (type === 'entity.parse.failed') return badRequest('MALFORMED_JSON', 'the body is not valid JSON');
   if (type === 'entity.too.large')
-    return badRequest('BODY_TOO_LARGE', `the body is larger than ${HTTP_LIMITS.bodyBytes} bytes`);
+    return new HttpError(413, 'BODY_TOO_LARGE', `the body is larger than ${HTTP_LIMITS.bodyBytes} bytes`);
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
-    return badRequest('UNSUPPORTED_ENCODING', 'unsupported body encoding or charset');
+    return new HttpError(
+      415,
+      'UNSUPPORTED_ENCODING',
+      'send the body uncompressed (no Content-Encoding) in utf-8, utf-16 or utf-32',
+    );
   if (typeof type === 'string' && type.startsWith('request.'))
     return badRequest('MALFORMED_REQUEST', 'the request body could not be read');
+  return undefined;
+}
+
+/**
+ * Other errors that express raises for a bad request: a path parameter that is not valid
+ * percent-encoded UTF-8 (a URIError from the router's decoding), and any client error that
+ * a middleware marks with a 4xx status. They are the client's fault, so never a 500.
+ */
+export function fromRequestError(err: unknown): HttpError | undefined {
+  if (err instanceof URIError)
+    return badRequest('INVALID_PATH_ENCODING', 'a path segment is not valid percent-encoded UTF-8');
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500)
+    return new HttpError(status, 'BAD_REQUEST', 'the request could not be read');
   return undefined;
 }

@@ -12,11 +12,11 @@
  * reverse and waits for in-flight writes.
  */
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
-  createExplorerApp,
+  createApiServer,
   type EvidenceView,
   type NodeApi,
   type NodeStatus,
@@ -437,10 +437,12 @@ export class LedgerNode {
   }
 
   private async listenApi(): Promise<void> {
-    const app = createExplorerApp(this.api(), {
+    // per-client limits, Host allow-list, timeouts and connection caps: explorer/server
+    const server = createApiServer(this.api(), {
       onError: (err) => this.log.error({ err: (err as Error)?.message }, 'API handler failed'),
+      server: this.options.api,
+      boundHost: this.options.apiHost,
     });
-    const server = createServer(app);
     await new Promise<void>((ok, fail) => {
       const onError = (err: NodeJS.ErrnoException) => {
         server.off('listening', onListening);

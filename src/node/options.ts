@@ -1,3 +1,4 @@
+import type { ApiServerOptions } from '../../explorer/server/index.js';
 import type { NetworkOptions } from '../network/index.js';
 import type { SyncOptions } from '../sync/index.js';
 import type { NodeLogger } from './logger.js';
@@ -16,6 +17,8 @@ export interface NodeOptions {
   /** HTTP API port (0: any free port); default 8080. */
   apiPort: number;
   apiHost: string;
+  /** Overrides of the HTTP API's bounds: per-client limits, Host names, timeouts. */
+  api?: Partial<ApiServerOptions>;
   logger: NodeLogger;
   /** Overrides of the network's tunables (tests). */
   network?: Partial<NetworkOptions>;

@@ -1,22 +1,25 @@
 /**
  * ledger node --genesis FILE --key KEYSTORE --data DIR [--listen MULTIADDR...]
  *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST]
+ *            [--api-allowed-hosts NAME,...] [--api-requests-per-second N]
+ *            [--api-max-concurrent-requests N] [--api-max-connections N]
  *            [--passphrase-file F] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
  * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists,
- * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_LOG_LEVEL; the passphrase from
+ * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_API_ALLOWED_HOSTS, LEDGER_LOG_LEVEL; the passphrase from
  * LEDGER_PASSPHRASE). Logs are pino JSON lines on stdout. SIGINT / SIGTERM stop the node
  * cleanly (exit 0); a node that cannot start prints `error CODE: message` and exits 1.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { DEFAULT_API_SERVER_OPTIONS } from '../../../explorer/server/index.js';
 import { LedgerError } from '../../errors.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_LISTEN, LedgerNode } from '../../node/index.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { parseNonNegativeInt } from '../options.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { resolvePassphrase } from '../passphrase.js';
 import type { CliCommand } from './command.js';
 
@@ -30,6 +33,10 @@ interface NodeCliOptions {
   bootstrap?: string[];
   apiPort?: number;
   apiHost?: string;
+  apiAllowedHosts?: string;
+  apiRequestsPerSecond?: number;
+  apiMaxConcurrentRequests?: number;
+  apiMaxConnections?: number;
   passphraseFile?: string;
   logLevel?: string;
 }
@@ -66,6 +73,14 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     bootstrap: options.bootstrap ?? list(env.LEDGER_BOOTSTRAP) ?? [],
     apiPort,
     apiHost: options.apiHost ?? env.LEDGER_API_HOST ?? DEFAULT_API_HOST,
+    api: {
+      allowedHosts: list(options.apiAllowedHosts ?? env.LEDGER_API_ALLOWED_HOSTS),
+      requestsPerSecond: options.apiRequestsPerSecond,
+      burstRequests:
+        options.apiRequestsPerSecond === undefined ? undefined : 2 * options.apiRequestsPerSecond,
+      maxConcurrentRequestsPerClient: options.apiMaxConcurrentRequests,
+      maxConnections: options.apiMaxConnections,
+    },
     logLevel,
     traceConsensus: logLevel === 'trace',
   };
@@ -123,6 +138,25 @@ export const nodeCommand: CliCommand = {
       .option('--bootstrap <multiaddr...>', 'peer(s) to dial, each ending in /p2p/<peer id>')
       .option('--api-port <n>', `HTTP API port (default ${DEFAULT_API_PORT})`, parseNonNegativeInt)
       .option('--api-host <host>', `HTTP API host (default ${DEFAULT_API_HOST})`)
+      .option(
+        '--api-allowed-hosts <names>',
+        "comma-separated Host names the API answers to, besides localhost, IP literals and --api-host; '*' for any (env LEDGER_API_ALLOWED_HOSTS)",
+      )
+      .option(
+        '--api-requests-per-second <n>',
+        `requests per second one client address may send, bursts of twice that (default ${DEFAULT_API_SERVER_OPTIONS.requestsPerSecond})`,
+        parsePositiveInt,
+      )
+      .option(
+        '--api-max-concurrent-requests <n>',
+        `requests in progress per client address (default ${DEFAULT_API_SERVER_OPTIONS.maxConcurrentRequestsPerClient})`,
+        parsePositiveInt,
+      )
+      .option(
+        '--api-max-connections <n>',
+        `open API connections in all (default ${DEFAULT_API_SERVER_OPTIONS.maxConnections})`,
+        parsePositiveInt,
+      )
       .option('--passphrase-file <file>', 'file holding the passphrase (default: $LEDGER_PASSPHRASE)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
       .action((options: NodeCliOptions) => run(options, io));

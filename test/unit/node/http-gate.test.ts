@@ -1,5 +1,5 @@
 /**
- * The HTTP API's validation gate (explorer/server): every malformed input is a 400
+ * The HTTP API's validation gate (explorer/server): every malformed input is a 4xx
  * {error, message}; mempool refusals keep their code with a status by kind. The app runs
  * on port 0 over a fake NodeApi; requests go through fetch.
  */
@@ -111,9 +111,8 @@ describe('HTTP API gate', () => {
     assert.deepEqual(await metrics.json(), { mempool: { admitted: 3 }, network: null, consensus: null });
   });
 
-  it('accepts a raw tx as a JSON string or text/plain, and a batch', async () => {
+  it('accepts a raw tx as a JSON string, and a batch', async () => {
     assert.deepEqual(await post('"0x0102"'), { status: 202, body: { hash: HASH } });
-    assert.deepEqual(await post('0x0102', 'text/plain'), { status: 202, body: { hash: HASH } });
     const batch = await post('["0x01", "0xee01"]');
     assert.equal(batch.status, 200);
     assert.deepEqual(batch.body.results, [
@@ -144,9 +143,20 @@ describe('HTTP API gate', () => {
     await expect400('["0x01", 5]', 'INVALID_TX');
     await expect400(JSON.stringify(Array(HTTP_LIMITS.batchMaxTxs + 1).fill('0x01')), 'BATCH_TOO_LARGE');
     await expect400(JSON.stringify(`0x${'ab'.repeat(600)}`), 'TX_TOO_LARGE');
-    await expect400('0x01', 'INVALID_BODY', 'application/xml');
-    await expect400(JSON.stringify('x'.repeat(HTTP_LIMITS.bodyBytes + 10)), 'BODY_TOO_LARGE');
     assert.equal(submitted.length, before, 'nothing malformed reached the node');
+  });
+
+  it('refuses a body that is not JSON with 415, and one over the limit with 413', async () => {
+    const before = submitted.length;
+    for (const type of ['text/plain', 'application/xml', 'application/octet-stream']) {
+      const res = await post('0x01', type);
+      assert.equal(res.status, 415, type);
+      assert.equal(res.body.error, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    const big = await post(JSON.stringify('x'.repeat(HTTP_LIMITS.bodyBytes + 10)));
+    assert.equal(big.status, 413);
+    assert.equal(big.body.error, 'BODY_TOO_LARGE');
+    assert.equal(submitted.length, before, 'nothing refused reached the node');
   });
 
   it('validates the hash parameter', async () => {

@@ -1,0 +1,59 @@
+/**
+ * Tunables of the HTTP API server, with units in names. Every bound on what one client
+ * may cost the node is here; `ledger node` exposes the ones an operator needs as flags.
+ */
+export interface ApiServerOptions {
+  /**
+   * Token bucket per client address (an IPv6 client is its /64): sustained requests per
+   * second, and the burst it may send at once. Requests over it get 429 with Retry-After.
+   */
+  requestsPerSecond: number;
+  burstRequests: number;
+  /** Requests of one client being read or answered at once; more get 429. */
+  maxConcurrentRequestsPerClient: number;
+  /** Open connections of one client; more are closed on arrival. */
+  maxConnectionsPerClient: number;
+  /** Clients whose buckets are remembered; the least recently seen idle one is forgotten. */
+  maxTrackedClients: number;
+  /**
+   * Host header names this API answers to, besides `localhost`, any IP literal and the
+   * host it is bound to (DNS rebinding: a browser sends the attacker's name there). '*'
+   * answers any Host.
+   */
+  allowedHosts: string[];
+  /** Open connections in all (server.maxConnections); more are closed on arrival. */
+  maxConnections: number;
+  /** Time to receive a request's headers, and the whole request with its body. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** How often the server checks connections against the two timeouts above. */
+  connectionsCheckingIntervalMs: number;
+}
+
+/**
+ * Defaults sized well above what `npm run bench` and a wallet send to one node from
+ * 127.0.0.1, so that those are never refused, while one client still cannot hold more
+ * than a small share of the server's connections and requests in progress.
+ */
+export const DEFAULT_API_SERVER_OPTIONS: ApiServerOptions = {
+  requestsPerSecond: 1000,
+  burstRequests: 2000,
+  maxConcurrentRequestsPerClient: 32,
+  maxConnectionsPerClient: 64,
+  maxTrackedClients: 10_000,
+  allowedHosts: [],
+  maxConnections: 512,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckingIntervalMs: 1_000,
+};
+
+export function apiServerOptions(overrides: Partial<ApiServerOptions> = {}): ApiServerOptions {
+  const options = { ...DEFAULT_API_SERVER_OPTIONS };
+  for (const [key, value] of Object.entries(overrides))
+    if (value !== undefined) (options as Record<string, unknown>)[key] = value;
+  return options;
+}
