@@ -21,6 +21,9 @@ export interface NodeStatus {
   /** This node's validator index (validators only). */
   validator?: number;
   peerId: string;
+  /** True before the genesis time: consensus starts at `startsAtMs` (ms since the epoch). */
+  waitingForGenesis?: boolean;
+  startsAtMs?: number;
 }
 
 /** Why a transaction was refused: never valid, not valid now, or no room. */

@@ -105,6 +105,8 @@ export class LedgerNode {
   private syncEpoch = 0;
   private started = false;
   private stopping: Promise<void> | undefined;
+  /** Set while consensus waits for a genesis time in the future. */
+  private genesisTimer: NodeJS.Timeout | undefined;
   private resolveDone!: (err: Error | undefined) => void;
   /** Resolves when the node has stopped: undefined after stop(), the error after a fatal one. */
   readonly done: Promise<Error | undefined>;
@@ -303,7 +305,7 @@ export class LedgerNode {
       throw err;
     }
     await this.startSync(verifier);
-    this.driver?.start();
+    this.startConsensusAtGenesis();
     this.log.info(
       {
         chainId: this.genesis.chainId.toString(),
@@ -316,6 +318,31 @@ export class LedgerNode {
         crypto: { signatures: defaultBackend().name, keccak: keccakBackend },
       },
       'node started',
+    );
+  }
+
+  /**
+   * Starts consensus at genesis time. Operators set it ahead to start together; a block
+   * built before it would be timestamped before the genesis block, which no validator or
+   * syncing node accepts.
+   */
+  private startConsensusAtGenesis(): void {
+    const { genesisTimeMs } = this.genesis;
+    const waitMs = genesisTimeMs - Date.now();
+    if (waitMs <= 0) {
+      if (this.genesisTimer !== undefined) this.log.info({ genesisTimeMs }, 'genesis time reached');
+      this.genesisTimer = undefined;
+      this.driver?.start();
+      return;
+    }
+    if (this.genesisTimer === undefined)
+      this.log.info({ genesisTimeMs, waitMs }, 'waiting for genesis time before starting consensus');
+    // setTimeout holds at most 2^31 - 1 ms: a genesis further ahead re-arms
+    this.genesisTimer = setTimeout(
+      () => {
+        if (!this.stopping) this.startConsensusAtGenesis();
+      },
+      Math.min(waitMs, 2 ** 31 - 1),
     );
   }
 
@@ -486,6 +513,7 @@ export class LedgerNode {
 
   private async shutdown(reason: Error | undefined): Promise<void> {
     this.log.info({}, 'stopping');
+    clearTimeout(this.genesisTimer);
     this.driver?.stop();
     this.clock.cancel();
     this.sync?.stop();
@@ -585,8 +613,18 @@ export class LedgerNode {
       role: this.role.kind,
       ...(this.role.kind === 'validator' ? { validator: this.role.index } : {}),
       peerId: this.peerId,
+      ...this.genesisWait(),
     };
   }
+
+  /** Before genesis time nothing can be committed: the status says when it starts. */
+  private genesisWait(): Pick<NodeStatus, 'waitingForGenesis' | 'startsAtMs'> {
+    const { genesisTimeMs } = this.genesis;
+    return Date.now() < genesisTimeMs
+      ? { waitingForGenesis: true, startsAtMs: genesisTimeMs }
+      : { waitingForGenesis: false };
+  }
+
 
   /** Connected peers with what genesis says they are and their gossip score. */
   peers(): PeerView[] {
