@@ -32,6 +32,8 @@ export interface SyncNetwork {
 export interface SyncClock {
   now(): number;
   setInterval(fire: () => void, everyMs: number): () => void;
+  /** Runs `fire` on a later turn of the event loop (without it, the next tick continues). */
+  defer?(fire: () => void): void;
 }
 
 export interface SyncLogger {

@@ -23,6 +23,14 @@ export interface SyncOptions {
   proofSpanBlocks: number;
   /** A validator whose sync commits nothing for this long returns to consensus. */
   syncStallMs: number;
+  /**
+   * Transactions verified and executed in one synchronous slice of applying fetched blocks;
+   * the rest waits for the next turn of the event loop, so the API and the network keep
+   * answering while a long range is applied.
+   */
+  applySliceTxs: number;
+  /** Encoded bytes of fetched blocks held while they wait for their parent or proof. */
+  maxBufferedBytes: number;
   /** How often the sync loop looks for work (timeouts, new ranges). */
   tickMs: number;
   /** Inbound sync requests served at once per connection. */
@@ -40,6 +48,8 @@ export const DEFAULT_SYNC_OPTIONS: Readonly<SyncOptions> = Object.freeze({
   peerClaimTtlMs: 10_000,
   proofSpanBlocks: 8,
   syncStallMs: 10_000,
+  applySliceTxs: 2_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
   tickMs: 200,
   maxInboundStreams: 4,
 } satisfies SyncOptions);

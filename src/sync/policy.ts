@@ -184,14 +184,20 @@ export class SyncPolicy {
   }
 
   /**
-   * New requests for heights above `head` up to the target that are neither in flight
-   * nor `have` (already fetched), within the in-flight bound and a window of
+   * New requests for heights above `head` up to the target (and `ceiling`) that are neither
+   * in flight nor `have` (already fetched), within the in-flight bound and a window of
    * maxInFlightRequests * maxBlocksPerRequest blocks above the head.
    */
-  plan(head: number, nowMs: number, have: (height: number) => boolean = () => false): PlannedRequest[] {
+  plan(
+    head: number,
+    nowMs: number,
+    have: (height: number) => boolean = () => false,
+    ceiling = Number.POSITIVE_INFINITY,
+  ): PlannedRequest[] {
     const out: PlannedRequest[] = [];
     const limit = Math.min(
       this.target(nowMs),
+      ceiling,
       head + this.o.maxInFlightRequests * this.o.maxBlocksPerRequest,
     );
     let h = head + 1;

@@ -60,6 +60,7 @@ interface Buffered {
   item: SyncItem;
   peer: string;
   requestId: number;
+  bytes: number;
 }
 
 const SILENT: SyncLogger = { info() {}, warn() {}, debug() {} };
@@ -70,6 +71,9 @@ export class BlockSync {
   private readonly log: SyncLogger;
   /** Fetched, checked blocks above the head, waiting for a commit proof or their parent. */
   private readonly buffer = new Map<number, Buffered>();
+  private bufferedBytes = 0;
+  /** Blocks proven committed remain after a slice (applied on a later turn, or the next tick). */
+  private applyPending = false;
   private cancelTick: (() => void) | undefined;
   private running = false;
   private syncingNow = false;
@@ -112,7 +116,25 @@ export class BlockSync {
     this.running = false;
     this.cancelTick?.();
     this.cancelTick = undefined;
+    this.clearBuffer();
+  }
+
+  private unbuffer(height: number): void {
+    const b = this.buffer.get(height);
+    if (!b) return;
+    this.bufferedBytes -= b.bytes;
+    this.buffer.delete(height);
+  }
+
+  private lowestBuffered(): number {
+    let low = Number.POSITIVE_INFINITY;
+    for (const h of this.buffer.keys()) if (h < low) low = h;
+    return low;
+  }
+
+  private clearBuffer(): void {
     this.buffer.clear();
+    this.bufferedBytes = 0;
   }
 
   /** A certified height seen on the network (a verified proposal at height h certifies h - 1). */
@@ -132,7 +154,10 @@ export class BlockSync {
     this.updateSyncing();
     const head = this.c.chain.tip().header.height;
     if (this.fetching()) {
-      for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h))) void this.run(req);
+      if (this.applyPending && !this.c.clock.defer) this.apply();
+      // a full buffer asks only for the gaps below what it holds, which let it drain
+      const ceiling = this.bufferedBytes >= this.o.maxBufferedBytes ? this.lowestBuffered() - 1 : undefined;
+      for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling)) void this.run(req);
     } else if (this.c.mode === 'validator' && this.policy.shouldProbe(head)) {
       for (const req of this.policy.planProbes(head, now)) void this.run(req);
     }
@@ -224,19 +249,28 @@ export class BlockSync {
     // a validator in consensus only probes: consensus, not sync, commits its blocks
     if (!this.fetching()) return;
     const head = this.c.chain.tip().header.height;
-    for (const item of items) {
+    items.forEach((item, i) => {
       const h = item.block.header.height;
-      if (h > head && !this.buffer.has(h)) this.buffer.set(h, { item, peer: req.peer, requestId: req.id });
-    }
+      if (h <= head || this.buffer.has(h)) return;
+      // frames[0] is the status; frames[i + 1] is this item's encoding
+      const bytes = frames[i + 1].length;
+      this.buffer.set(h, { item, peer: req.peer, requestId: req.id, bytes });
+      this.bufferedBytes += bytes;
+    });
     this.apply();
     this.tick();
   }
 
-  /** Applies the committed prefix of the contiguous run of buffered blocks above the head. */
+  /**
+   * Applies the committed prefix of the contiguous run of buffered blocks above the head,
+   * one slice of at most applySliceTxs transactions per turn of the event loop.
+   */
   private apply(): void {
+    this.applyPending = false;
+    if (!this.running) return;
     const tip = this.c.chain.tip();
     const head = tip.header.height;
-    for (const h of this.buffer.keys()) if (h <= head) this.buffer.delete(h);
+    for (const h of this.buffer.keys()) if (h <= head) this.unbuffer(h);
     const run: Buffered[] = [];
     for (let h = head + 1; this.buffer.has(h); h++) run.push(this.buffer.get(h)!);
     if (run.length < 2) return;
@@ -246,6 +280,7 @@ export class BlockSync {
         tip,
         run.map((b) => b.item),
         this.c.ctx,
+        this.o.applySliceTxs,
       );
     } catch (err) {
       const at = err instanceof SyncError && err.height !== undefined ? err.height : head + 1;
@@ -257,14 +292,14 @@ export class BlockSync {
         !(err instanceof SyncError && err.code === 'WRONG_PARENT') ||
         at === head + 1 ||
         before?.requestId === culprit?.requestId;
-      this.buffer.clear();
+      this.clearBuffer();
       if (culprit && ownFault) this.reject(culprit.peer, err, at);
       else this.log.debug({ at, err: (err as Error).message }, 'dropped buffered sync blocks');
       return;
     }
     for (const v of verified) {
       this.c.chain.commit(v);
-      this.buffer.delete(v.block.header.height);
+      this.unbuffer(v.block.header.height);
       this.metrics.appliedBlocks++;
     }
     if (verified.length > 0) {
@@ -273,6 +308,11 @@ export class BlockSync {
         'applied synced blocks',
       );
       this.updateSyncing();
+    }
+    // more of the run may be proven committed: continue on a later turn of the event loop
+    if (verified.length > 0 && verified.length < run.length - 1) {
+      this.applyPending = true;
+      this.c.clock.defer?.(() => this.apply());
     }
   }
 

@@ -136,15 +136,24 @@ export function lastCommittedIndex(items: readonly SyncItem[]): number {
 
 /**
  * Verifies `items` (consecutive heights from base.height + 1) and executes the committed
- * prefix on `base.view`. Throws SyncError on the first bad block: nothing of a bad range
- * is applied, and the caller penalises the peer.
+ * prefix on `base.view`, stopping after the block that brings the transactions executed to
+ * `maxTxs` (always at least one block), so a caller can apply a long range in slices.
+ * Throws SyncError on the first bad block: nothing of a bad range is applied, and the
+ * caller penalises the peer.
  */
-export function verifyRange(base: SyncBase, items: readonly SyncItem[], ctx: VerifyContext): VerifiedBlock[] {
+export function verifyRange(
+  base: SyncBase,
+  items: readonly SyncItem[],
+  ctx: VerifyContext,
+  maxTxs = Number.POSITIVE_INFINITY,
+): VerifiedBlock[] {
   const ids = verifyCertifiedChain(base, items, ctx);
   const last = lastCommittedIndex(items);
   const out: VerifiedBlock[] = [];
   let view: LedgerView = base.view;
-  for (let i = 0; i <= last; i++) {
+  let txs = 0;
+  for (let i = 0; i <= last && txs < maxTxs; i++) {
+    txs += items[i].block.transactions.length;
     const { block, qc } = items[i];
     const h = block.header;
     let executed: ExecutedBlock;

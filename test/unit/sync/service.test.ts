@@ -6,6 +6,7 @@ import {
   BlockSync,
   decodeSyncRequest,
   encodeSyncItem,
+  encodeSyncRequest,
   encodeSyncStatus,
   type SyncNetwork,
   serveSyncRequest,
@@ -402,5 +403,95 @@ describe('BlockSync', () => {
       assert.equal(sync.proven, 0, 'the proof it could not follow is forgotten');
       sync.stop();
     });
+  });
+
+  it('applies a long fetched range in slices of applySliceTxs, one per turn of the event loop', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    // each network answer and each deferred call is one turn; count the blocks each commits
+    let turn = 0;
+    const perTurn = new Map<number, number>();
+    const commit = chain.commit.bind(chain);
+    chain.commit = (v) => {
+      perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+      commit(v);
+    };
+    const good = network({ p1: 'good' }, [], []);
+    const deferred: Array<() => void> = [];
+    const sync = new BlockSync(
+      {
+        mode: 'observer',
+        chain,
+        network: {
+          ...good,
+          request: async (peer, bytes, ms) => {
+            const frames = await good.request(peer, bytes, ms);
+            turn++;
+            return frames;
+          },
+        },
+        clock: { now: () => 0, setInterval: () => () => {}, defer: (fire) => deferred.push(fire) },
+        ctx: CTX,
+      },
+      { maxBlocksPerRequest: 32, maxInFlightRequests: 1, applySliceTxs: 3 },
+    );
+    sync.start();
+    sync.observeCertified(LENGTH);
+    sync.tick();
+    for (let i = 0; i < 100 && chain.tip().header.height < LENGTH - 1; i++) {
+      await settle();
+      const next = deferred.shift();
+      turn++;
+      next?.();
+    }
+    await Promise.all(chain.writes);
+    assert.equal(c.store.head().height, LENGTH - 1, 'everything proven is applied in the end');
+    // one transaction every other block: a slice of 3 transactions is at most 6 blocks
+    const sizes = [...perTurn.values()];
+    assert.ok(sizes.length >= 6, `applied in ${sizes.length} turns: ${sizes}`);
+    assert.ok(
+      sizes.every((n) => n <= 6),
+      `blocks per turn: ${sizes}`,
+    );
+    sync.stop();
+  });
+
+  it('with more than maxBufferedBytes held, asks only for the gap below what it holds', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const good = network({ p1: 'good', p2: 'good' }, [], []);
+    const asked: number[] = [];
+    const options = { maxBlocksPerRequest: 4, maxInFlightRequests: 4, requestTimeoutMs: 60_000 };
+    const run = (maxBufferedBytes: number) => {
+      const sync = new BlockSync(
+        {
+          mode: 'observer',
+          chain,
+          network: {
+            ...good,
+            request: (_peer, bytes) => {
+              asked.push(decodeSyncRequest(bytes).fromHeight);
+              return new Promise(() => {});
+            },
+          },
+          clock: clockAt({ now: 0 }),
+          ctx: CTX,
+        },
+        { ...options, maxBufferedBytes },
+      );
+      sync.start();
+      sync.observeCertified(LENGTH);
+      // heights 5..8 arrive first (as from a request whose earlier range is still missing)
+      const bytes = encodeSyncRequest({ fromHeight: 5, count: 4 });
+      sync.onResponse(
+        { id: 0, peer: 'p1', fromHeight: 5, count: 4, deadlineMs: 0 },
+        serveSyncRequest(sourceOf(server.store), bytes),
+      );
+      sync.stop();
+      return asked.splice(0);
+    };
+    assert.deepEqual(run(1), [1], 'only the gap that lets the buffer drain');
+    assert.deepEqual(run(1 << 30), [1, 9, 13], 'room left: the whole window of 16 above the head');
+    assert.equal(chain.tip().header.height, 0);
   });
 });
