@@ -3,7 +3,7 @@
  * nothing of the node's internals; every input passes the gate in validation.ts.
  *
  *   GET  /api/v1/status          NodeStatus
- *   POST /api/v1/txs             application/json only: "0x.." -> 202 {hash} | 4xx/503 {error, message}
+ *   POST /api/v1/txs             application/json only: "0x.." -> 202 {hash, queued?} | 4xx/503 {error, message}
  *                                [raw, ...] -> 200 {results: [{hash} | {error, message}, ...]}
  *   GET  /api/v1/txs/:hash       {hash, status: pending | committed (height, index) | unknown}
  *   GET  /api/v1/peers           {peers: PeerView[]}      connected peers and their scores
@@ -97,9 +97,9 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
     // web page on another origin may send; compressed bodies are refused, not inflated
     requireJsonBody,
     express.json({ strict: false, limit, inflate: false }),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const { raws, batch } = parseTxSubmission(req.body);
-      const outcomes = api.submitTransactions(raws);
+      const outcomes = await api.submitTransactions(raws);
       if (batch) {
         res.status(200).json({ results: outcomes.map(publicOutcome) });
         return;
@@ -109,7 +109,7 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
         res.status(rejectionStatus(outcome.kind, outcome.error)).json(publicOutcome(outcome));
         return;
       }
-      res.status(202).json(outcome);
+      res.status(202).json(publicOutcome(outcome));
     },
   );
 
@@ -139,5 +139,5 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
 function publicOutcome(o: SubmitOutcome) {
   return 'error' in o
     ? { error: o.error, message: o.message, ...(o.hash ? { hash: o.hash } : {}) }
-    : { hash: o.hash };
+    : { hash: o.hash, ...(o.queued ? { queued: true } : {}) };
 }

@@ -30,11 +30,17 @@ export interface NodeStatus {
 export type RejectionKind = 'invalid' | 'state' | 'capacity';
 
 export type SubmitOutcome =
-  | { hash: string }
+  /**
+   * Admitted (HTTP 202) and journaled: it survives a crash of this node. `queued`: its
+   * nonce leaves a gap after the sender's next executable nonce, so it waits for the
+   * missing ones and is dropped if they do not come in time (the mempool's lifetime).
+   */
+  | { hash: string; queued?: true }
   | { error: string; message: string; kind: RejectionKind; hash?: string };
 
 export type TxStatus =
-  | { hash: string; status: 'pending' }
+  /** `queued`: behind a nonce gap (see SubmitOutcome). */
+  | { hash: string; status: 'pending'; queued?: true }
   | { hash: string; status: 'committed'; height: number; index: number }
   | { hash: string; status: 'unknown' };
 
@@ -83,8 +89,11 @@ export interface ChainReader {
 }
 
 export interface TxSubmitter {
-  /** Admits raw signed transactions, in order; one outcome each. */
-  submitTransactions(raws: readonly Uint8Array[]): SubmitOutcome[];
+  /**
+   * Admits raw signed transactions, in order; one outcome each. Resolves once the admitted
+   * ones are durable; a large batch is admitted in slices that yield to the event loop.
+   */
+  submitTransactions(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]>;
 }
 
 /** Everything the HTTP API needs from a node. */

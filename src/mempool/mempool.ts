@@ -479,6 +479,14 @@ export class Mempool {
     return this.byHash.get(key)?.tx;
   }
 
+  /** True when the pending transaction with this hash waits behind a nonce gap (queued). */
+  isQueued(hash: Uint8Array | string): boolean {
+    const entry = this.byHash.get(typeof hash === 'string' ? hash.toLowerCase() : toHex(hash));
+    if (entry === undefined) return false;
+    const queue = this.senders.get(entry.sender)!;
+    return queue.lowerBound(entry.tx.nonce) >= queue.executable;
+  }
+
   /**
    * The admitted form of a raw transaction from a proposed block, or undefined when it is
    * not pending (the caller then decodes and recovers it itself). Costs one keccak.

@@ -12,3 +12,4 @@ export {
   type NodeOptions,
 } from './options.js';
 export { LmdbSafetyStore } from './safety-store.js';
+export { type JournalTx, TxJournal } from './tx-journal.js';

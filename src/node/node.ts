@@ -59,8 +59,15 @@ import { type RealClock, realClock } from './clock.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { NodeError } from './errors.js';
 import { childLogger, type NodeLogger } from './logger.js';
-import { DEFAULT_MAX_TIMEOUT_EXPONENT, MAX_CLOCK_SKEW_MS, type NodeOptions } from './options.js';
+import {
+  DEFAULT_MAX_TIMEOUT_EXPONENT,
+  DEFAULT_SUBMIT_SLICE_TXS,
+  DEFAULT_TX_JOURNAL_PRUNE_MS,
+  MAX_CLOCK_SKEW_MS,
+  type NodeOptions,
+} from './options.js';
 import { LmdbSafetyStore } from './safety-store.js';
+import { type JournalTx, TxJournal } from './tx-journal.js';
 
 const CAPACITY_CODES = new Set(['MEMPOOL_FULL', 'SENDER_FULL']);
 
@@ -97,6 +104,8 @@ export class LedgerNode {
   private readonly clock: RealClock = realClock();
   private readonly app: LedgerApplication;
   private readonly mempool: Mempool;
+  /** The API's admitted transactions, durable until committed or dropped (opened by start). */
+  private txJournal: TxJournal | undefined;
   private server: Server | undefined;
   /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
   private sync: BlockSync | undefined;
@@ -138,6 +147,7 @@ export class LedgerNode {
       accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
       params,
       blockLimits: limits,
+      now: Date.now,
     });
     app = new LedgerApplication({
       store,
@@ -264,6 +274,7 @@ export class LedgerNode {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    await this.openTxJournal();
     await this.listenApi();
     const verifier = cachingVerifier(
       secp256k1Verifier(this.genesis.validators.map((v) => v.publicKey)),
@@ -523,6 +534,7 @@ export class LedgerNode {
       await this.syncNet?.stop();
       if (this.started) await this.network?.stop();
       await this.app.drained();
+      await this.txJournal?.close();
       await this.safety.close();
       await this.store.close();
       await this.dataDirLock?.release();
@@ -558,31 +570,107 @@ export class LedgerNode {
     return invalid;
   }
 
-  /** Admits transactions from the API and gossips the admitted ones. */
-  submitTransactions(raws: readonly Uint8Array[]): SubmitOutcome[] {
-    const admitted: Uint8Array[] = [];
-    const outcomes = raws.map((raw): SubmitOutcome => {
-      let hash: string | undefined;
+  /**
+   * Admits transactions from the API, gossips the admitted ones and journals them: the
+   * promise resolves once they are on disk (tx-journal.ts), so an accepted transaction
+   * survives a crash of this node. Decoding and sender recovery run in slices of
+   * submitSliceTxs transactions that yield to the event loop in between: a 1 MiB batch
+   * holds about a thousand recoveries, and consensus must not wait for all of them.
+   */
+  async submitTransactions(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]> {
+    const slice = this.options.submitSliceTxs ?? DEFAULT_SUBMIT_SLICE_TXS;
+    const outcomes: SubmitOutcome[] = [];
+    const admitted: Array<JournalTx & { index: number }> = [];
+    for (let start = 0; start < raws.length; start += slice) {
+      if (start > 0) await new Promise<void>((resume) => setImmediate(resume));
+      const fresh: Uint8Array[] = [];
+      for (const raw of raws.slice(start, start + slice)) {
+        const outcome = this.admitSubmitted(raw);
+        if (!('error' in outcome)) {
+          fresh.push(raw);
+          admitted.push({ key: outcome.hash, raw, index: outcomes.length });
+        }
+        outcomes.push(outcome);
+      }
+      if (fresh.length > 0 && this.network) this.network.publishTransactions(fresh);
+    }
+    if (admitted.length > 0 && this.txJournal) {
       try {
-        // decoded once: its hash names the outcome, and admission takes the decoded form
-        const signed = this.mempool.decode(raw);
-        hash = toHex(signed.hash);
-        this.mempool.addDecoded(signed);
-        admitted.push(raw);
-        return { hash };
+        await this.txJournal.append(admitted);
       } catch (err) {
-        if (!(err instanceof MempoolError)) throw err;
-        const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';
-        return { error: err.code, message: err.message, kind, hash: hash ?? toHex(keccak256(raw)) };
+        // not durable, so not accepted (the node stops on a failed write: onFailure)
+        const message = `the transaction could not be journaled: ${(err as Error).message}`;
+        for (const { key, index } of admitted)
+          outcomes[index] = { error: 'STORAGE_FAILURE', message, kind: 'capacity', hash: key };
+      }
+    }
+    return outcomes;
+  }
+
+  private admitSubmitted(raw: Uint8Array): SubmitOutcome {
+    let hash: string | undefined;
+    try {
+      // decoded once: its hash names the outcome, and admission takes the decoded form
+      const signed = this.mempool.decode(raw);
+      hash = toHex(signed.hash);
+      return this.mempool.addDecoded(signed).queued ? { hash, queued: true } : { hash };
+    } catch (err) {
+      if (!(err instanceof MempoolError)) throw err;
+      const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';
+      return { error: err.code, message: err.message, kind, hash: hash ?? toHex(keccak256(raw)) };
+    }
+  }
+
+  /**
+   * Opens the journal of API transactions and re-admits what it holds: transactions
+   * answered 202 before a crash. Those the mempool refuses now (committed meanwhile, or no
+   * longer valid) leave the journal; the others are gossiped again once a peer is
+   * connected, since their first gossip may have died with the process.
+   */
+  private async openTxJournal(): Promise<void> {
+    const journal = await TxJournal.open(join(resolve(this.options.dataDir), 'txjournal'), (err) =>
+      this.fatal(new NodeError('STORAGE_FAILURE', err.message, { cause: err })),
+    );
+    this.txJournal = journal;
+    const replayed: Uint8Array[] = [];
+    const kept = await journal.replay((raw) => {
+      try {
+        const key = toHex(this.mempool.add(raw).tx.hash);
+        replayed.push(raw);
+        return key;
+      } catch (err) {
+        if (err instanceof MempoolError) return undefined;
+        throw err;
       }
     });
-    if (admitted.length > 0 && this.network) this.network.publishTransactions(admitted);
-    return outcomes;
+    if (kept > 0) this.log.info({ transactions: kept }, 're-admitted journaled transactions');
+    journal.startPruning(
+      (key) => this.mempool.get(key) !== undefined,
+      this.options.txJournalPruneMs ?? DEFAULT_TX_JOURNAL_PRUNE_MS,
+    );
+    if (replayed.length > 0) this.regossipWhenConnected(replayed);
+  }
+
+  /** Publishes `raws` still pending once the network has a peer (bounded wait). */
+  private regossipWhenConnected(raws: Uint8Array[], attempts = 120): void {
+    const timer = setTimeout(() => {
+      if (this.stopping) return;
+      if (!this.network || this.network.connectedPeers().length === 0) {
+        if (attempts > 1) this.regossipWhenConnected(raws, attempts - 1);
+        return;
+      }
+      const pending = raws.filter((raw) => this.mempool.lookupVerified(raw) !== undefined);
+      if (pending.length > 0) this.network.publishTransactions(pending);
+    }, 250);
+    timer.unref();
   }
 
   transactionStatus(hash: Uint8Array): TxStatus {
     const hex = toHex(hash);
-    if (this.mempool.get(hash)) return { hash: hex, status: 'pending' };
+    if (this.mempool.get(hash))
+      return this.mempool.isQueued(hash)
+        ? { hash: hex, status: 'pending', queued: true }
+        : { hash: hex, status: 'pending' };
     const loc = this.app.txLocation(hash);
     if (loc) return { hash: hex, status: 'committed', height: loc.height, index: loc.index };
     return { hash: hex, status: 'unknown' };

@@ -30,6 +30,10 @@ export interface NodeOptions {
   emptyBlockDelayMs?: number;
   /** Log every consensus event and action (`--log-level trace`): for diagnosing a stalled round. */
   traceConsensus?: boolean;
+  /** API transactions decoded and recovered per turn of the event loop (default below). */
+  submitSliceTxs?: number;
+  /** How often the journal of API transactions drops those committed or dropped. */
+  txJournalPruneMs?: number;
   /**
    * Start a validator whose safety store is missing next to its chain store, with last
    * voted round 0 (`--reset-safety-data`). Refused without it: it could sign twice.
@@ -45,6 +49,13 @@ export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/7000';
 export const DEFAULT_MAX_TIMEOUT_EXPONENT = 4;
 /** Proposals whose timestamp is further ahead of local time are invalid. */
 export const MAX_CLOCK_SKEW_MS = 10_000;
+/**
+ * API transactions admitted per turn of the event loop: a slice costs a few milliseconds of
+ * signature recovery, so consensus messages wait at most that long behind a large POST.
+ */
+export const DEFAULT_SUBMIT_SLICE_TXS = 32;
+/** The journal holds committed or dropped transactions at most this long. */
+export const DEFAULT_TX_JOURNAL_PRUNE_MS = 1000;
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers
  * each), enough to prove equivocation; a validator equivocating every round costs no more.

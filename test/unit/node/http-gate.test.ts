@@ -50,7 +50,7 @@ function fakeApi(submitted: Uint8Array[][]): NodeApi {
         ? { hash: hex, status: 'committed', height: 2, index: 0 }
         : { hash: hex, status: 'unknown' };
     },
-    submitTransactions: (raws) => {
+    submitTransactions: async (raws) => {
       submitted.push([...raws]);
       return raws.map((raw): SubmitOutcome => {
         if (raw[0] === 0xee) return { error: 'NONCE_TOO_LOW', message: 'nonce', kind: 'state', hash: HASH };
