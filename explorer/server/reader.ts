@@ -29,12 +29,13 @@ export interface NodeStatus {
 /** Why a transaction was refused: never valid, not valid now, or no room. */
 export type RejectionKind = 'invalid' | 'state' | 'capacity';
 
+/**
+ * One outcome per submitted transaction. Admitted (HTTP 202): journaled, so it survives a
+ * crash of this node; `queued` when its nonce leaves a gap after the sender's next
+ * executable nonce: it waits for the missing ones and is dropped if they do not come in
+ * time (the mempool's lifetime) or when a better-paying transaction needs its room.
+ */
 export type SubmitOutcome =
-  /**
-   * Admitted (HTTP 202) and journaled: it survives a crash of this node. `queued`: its
-   * nonce leaves a gap after the sender's next executable nonce, so it waits for the
-   * missing ones and is dropped if they do not come in time (the mempool's lifetime).
-   */
   | { hash: string; queued?: true }
   | { error: string; message: string; kind: RejectionKind; hash?: string };
 
