@@ -39,7 +39,7 @@ function fakeApi(submitted: Uint8Array[][]): NodeApi {
     metrics: () => ({ mempool: {}, network: null, consensus: null }),
     evidence: () => [],
     transactionStatus: (hash) => ({ hash: `0x${Buffer.from(hash).toString('hex')}`, status: 'unknown' }),
-    submitTransactions: (raws) => {
+    submitTransactions: async (raws) => {
       submitted.push([...raws]);
       return raws.map((): SubmitOutcome => ({ hash: HASH }));
     },
