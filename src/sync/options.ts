@@ -21,6 +21,12 @@ export interface SyncOptions {
   peerClaimTtlMs: number;
   /** Blocks asked below a claimed head to get its proof of commit (a block and its certified child). */
   proofSpanBlocks: number;
+  /**
+   * A validator in consensus probes its peers' heads this often even when nothing it hears
+   * says it is behind: a validator far behind may ignore every consensus message as too far
+   * ahead of its own round, and must still find out.
+   */
+  probeIntervalMs: number;
   /** A validator whose sync commits nothing for this long returns to consensus. */
   syncStallMs: number;
   /**
@@ -47,6 +53,7 @@ export const DEFAULT_SYNC_OPTIONS: Readonly<SyncOptions> = Object.freeze({
   peerHeadTtlMs: 500,
   peerClaimTtlMs: 10_000,
   proofSpanBlocks: 8,
+  probeIntervalMs: 2_000,
   syncStallMs: 10_000,
   applySliceTxs: 2_000,
   maxBufferedBytes: 64 * 1024 * 1024,

@@ -80,6 +80,7 @@ export class BlockSync {
   /** The head when sync last committed a block (or started), and when: stall detection. */
   private progressHead = 0;
   private progressAtMs = 0;
+  private lastProbeAtMs = Number.NEGATIVE_INFINITY;
   readonly metrics: SyncMetrics = { requests: 0, failedRequests: 0, badResponses: 0, appliedBlocks: 0 };
 
   constructor(
@@ -158,8 +159,13 @@ export class BlockSync {
       // a full buffer asks only for the gaps below what it holds, which let it drain
       const ceiling = this.bufferedBytes >= this.o.maxBufferedBytes ? this.lowestBuffered() - 1 : undefined;
       for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling)) void this.run(req);
-    } else if (this.c.mode === 'validator' && this.policy.shouldProbe(head)) {
-      for (const req of this.policy.planProbes(head, now)) void this.run(req);
+    } else if (
+      this.c.mode === 'validator' &&
+      (this.policy.shouldProbe(head) || now - this.lastProbeAtMs >= this.o.probeIntervalMs)
+    ) {
+      const probes = this.policy.planProbes(head, now);
+      if (probes.length > 0) this.lastProbeAtMs = now;
+      for (const req of probes) void this.run(req);
     }
   }
 

@@ -138,7 +138,8 @@ describe('BlockSync', () => {
     assert.equal(sync.syncing, false, 'a few blocks behind: consensus catches up by itself');
     sync.tick();
     await settle();
-    assert.equal(asked.length, 0, 'a validator in consensus does not fetch');
+    assert.equal(chain.tip().header.height, 0, 'a validator in consensus does not fetch, it only probes');
+    assert.ok(asked.length <= 1, `one probe in flight: ${asked}`);
     sync.observeCertified(LENGTH);
     assert.equal(sync.syncing, false, 'certified far ahead: it asks first whether that is committed');
     // one probe in flight at a time: the forger and the silent peer fail theirs first
@@ -493,5 +494,34 @@ describe('BlockSync', () => {
     assert.deepEqual(run(1), [1], 'only the gap that lets the buffer drain');
     assert.deepEqual(run(1 << 30), [1, 9, 13], 'room left: the whole window of 16 above the head');
     assert.equal(chain.tip().header.height, 0);
+  });
+
+  it('a validator that hears of nothing ahead still probes every probeIntervalMs and finds out it is behind', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const t = { now: 0 };
+    const changes: boolean[] = [];
+    const asked: string[] = [];
+    const sync = new BlockSync(
+      {
+        mode: 'validator',
+        chain,
+        network: network({ p1: 'good' }, [], asked),
+        clock: clockAt(t),
+        ctx: CTX,
+        onSyncingChange: (s) => changes.push(s),
+      },
+      { probeIntervalMs: 1_000, peerHeadTtlMs: 300 },
+    );
+    sync.start();
+    // no observeCertified: every consensus message was too far ahead for the gate
+    for (let i = 0; i < 30 && changes.length === 0; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    assert.deepEqual(changes, [true]);
+    assert.ok(sync.proven >= LENGTH - 8, `proven ${sync.proven}`);
+    sync.stop();
   });
 });
