@@ -43,6 +43,12 @@ export interface NetworkComponents {
   committedBlockBytes?: (blockId: Uint8Array) => Uint8Array | undefined;
   /** The consensus core's current round, for the gate's round window; default: no window. */
   currentRound?: () => number;
+  /** The leader of a round as consensus computes it (undefined: unknown); default: no check. */
+  leaderOf?: (round: number) => number | undefined;
+  /** The committed tip's height and round, bounding proposal heights; default: no bound. */
+  committed?: () => { height: number; round: number };
+  /** Rounds of consensus's highest QC and TC; default: every piggybacked certificate is verified. */
+  highestCertified?: () => { qcRound: number; tcRound: number } | undefined;
   logger?: NetworkLogger;
 }
 
@@ -110,7 +116,10 @@ export interface Network {
   connectedPeers(): string[];
   /** Lowers a peer's score for a bad direct-protocol or sync answer (as a rejected direct frame). */
   penalize(peerId: string): void;
-  /** gossipsub score of a peer (includes this node's penalties for bad direct messages). */
+  /**
+   * gossipsub score a peer earned (includes this node's penalties for bad direct messages).
+   * gossipsub itself acts on no less than 0 for a genesis validator (scoring.ts).
+   */
   peerScore(peerId: string): number;
   metrics(): NetworkMetrics;
 }
