@@ -7,6 +7,7 @@ export { genesisBlockOf, LedgerNode, type NodeRole, roleOf } from './node.js';
 export {
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,
+  DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
   DEFAULT_LISTEN,
   MAX_CLOCK_SKEW_MS,
   type NodeOptions,

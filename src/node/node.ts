@@ -60,6 +60,7 @@ import { DataDirLock } from './data-dir-lock.js';
 import { NodeError } from './errors.js';
 import { childLogger, type NodeLogger } from './logger.js';
 import {
+  DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
   DEFAULT_MAX_TIMEOUT_EXPONENT,
   DEFAULT_SUBMIT_SLICE_TXS,
   DEFAULT_TX_JOURNAL_PRUNE_MS,
@@ -299,7 +300,15 @@ export class LedgerNode {
         },
         onTransactions: (txs) => this.onGossipTransactions(txs),
         lookupTx: (hash) => this.mempool.get(hash)?.raw,
-        currentRound: this.core ? () => this.core!.status().round : undefined,
+        // The gate reads consensus while it runs, and the committed tip otherwise (during
+        // sync, on observers): the core is created after the network, so read it late.
+        currentRound: () => Math.max(this.core?.currentRound() ?? 0, this.app.syncTip().header.round),
+        leaderOf: (round) => (this.driver ? this.core?.leaderOf(round) : undefined),
+        committed: () => {
+          const { height, round } = this.app.syncTip().header;
+          return { height, round };
+        },
+        highestCertified: () => (this.driver ? this.core?.highestCertified() : undefined),
         logger: childLogger(this.log, { module: 'network' }),
       },
     );
@@ -382,6 +391,8 @@ export class LedgerNode {
         maxTimeoutExponent: this.options.maxTimeoutExponent ?? DEFAULT_MAX_TIMEOUT_EXPONENT,
         fetchRetryMs: Math.max(50, Math.floor(base / 2)),
         reputation,
+        maxFutureRounds: this.options.network?.maxFutureRounds ?? DEFAULT_NETWORK_OPTIONS.maxFutureRounds,
+        doubleSignCheckRounds: this.options.doubleSignCheckRounds ?? DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
       },
       { root: { id: head.hash, block: rootBlock }, rootQc, history, safety: this.safety.load() },
     );
@@ -393,6 +404,7 @@ export class LedgerNode {
       trace: this.options.traceConsensus
         ? (record) => this.log.debug({ ...record, atRound: this.core?.status().round }, 'consensus')
         : undefined,
+      onHalt: (err) => this.fatal(err),
       onEvidence: (e) => {
         this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence');
         this.safety.recordEvidence(e, Date.now());

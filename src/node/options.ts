@@ -30,6 +30,12 @@ export interface NodeOptions {
   emptyBlockDelayMs?: number;
   /** Log every consensus event and action (`--log-level trace`): for diagnosing a stalled round. */
   traceConsensus?: boolean;
+  /**
+   * Double-sign guard: after consensus starts, sign nothing for this many rounds while
+   * watching certificates for this validator's own signatures; stop with DOUBLE_SIGN_RISK if
+   * one appears for a round the safety data does not record. 0 turns it off.
+   */
+  doubleSignCheckRounds?: number;
   /** API transactions decoded and recovered per turn of the event loop (default below). */
   submitSliceTxs?: number;
   /** How often the journal of API transactions drops those committed or dropped. */
@@ -49,6 +55,8 @@ export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/7000';
 export const DEFAULT_MAX_TIMEOUT_EXPONENT = 4;
 /** Proposals whose timestamp is further ahead of local time are invalid. */
 export const MAX_CLOCK_SKEW_MS = 10_000;
+/** Rounds a (re)started validator watches before signing (CometBFT's double_sign_check_height). */
+export const DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS = 2;
 /**
  * API transactions admitted per turn of the event loop: a slice costs a few milliseconds of
  * signature recovery, so consensus messages wait at most that long behind a large POST.

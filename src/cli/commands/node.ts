@@ -16,7 +16,13 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { DEFAULT_API_SERVER_OPTIONS } from '../../../explorer/server/index.js';
 import { LedgerError } from '../../errors.js';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_LISTEN, LedgerNode } from '../../node/index.js';
+import {
+  DEFAULT_API_HOST,
+  DEFAULT_API_PORT,
+  DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
+  DEFAULT_LISTEN,
+  LedgerNode,
+} from '../../node/index.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
@@ -39,6 +45,7 @@ interface NodeCliOptions {
   apiMaxConnections?: number;
   passphraseFile?: string;
   logLevel?: string;
+  doubleSignCheckRounds?: number;
 }
 
 const list = (text: string | undefined) =>
@@ -83,6 +90,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     },
     logLevel,
     traceConsensus: logLevel === 'trace',
+    doubleSignCheckRounds: options.doubleSignCheckRounds,
   };
 }
 
@@ -156,6 +164,11 @@ export const nodeCommand: CliCommand = {
         '--api-max-connections <n>',
         `open API connections in all (default ${DEFAULT_API_SERVER_OPTIONS.maxConnections})`,
         parsePositiveInt,
+      )
+      .option(
+        '--double-sign-check-rounds <n>',
+        `rounds a (re)started validator watches for its own signatures before signing; 0: off (default ${DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS})`,
+        parseNonNegativeInt,
       )
       .option('--passphrase-file <file>', 'file holding the passphrase (default: $LEDGER_PASSPHRASE)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
