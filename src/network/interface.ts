@@ -116,7 +116,10 @@ export interface Network {
   connectedPeers(): string[];
   /** Lowers a peer's score for a bad direct-protocol or sync answer (as a rejected direct frame). */
   penalize(peerId: string): void;
-  /** gossipsub score of a peer (includes this node's penalties for bad direct messages). */
+  /**
+   * gossipsub score a peer earned (includes this node's penalties for bad direct messages).
+   * gossipsub itself acts on no less than 0 for a genesis validator (scoring.ts).
+   */
   peerScore(peerId: string): number;
   metrics(): NetworkMetrics;
 }

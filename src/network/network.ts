@@ -47,7 +47,13 @@ import { PeerRegistry } from './peers.js';
 import { GossipPublisher } from './publisher.js';
 import { BoundedQueue, WeightedTurns } from './queues.js';
 import { Redialer } from './redial.js';
-import { DIRECT_PENALTY, PenaltyBook, SCORE_THRESHOLDS, scoreParams } from './scoring.js';
+import {
+  DIRECT_PENALTY,
+  floorValidatorScores,
+  PenaltyBook,
+  SCORE_THRESHOLDS,
+  scoreParams,
+} from './scoring.js';
 import { directProtocolFor, TOPIC_KINDS, type TopicKind, type Topics, topicsFor } from './topics.js';
 import { networkTransport } from './transport.js';
 import { certificateVerdicts } from './verifier-cache.js';
@@ -155,6 +161,7 @@ class LedgerNetwork implements Network {
     ctx: GateContext,
     penalties: PenaltyBook,
     metrics: NetworkMetrics,
+    private readonly earnedScore: (peerId: string) => number,
   ) {
     this.metricsData = metrics;
     this.forwardDelayMs = options.forwardDelayMs;
@@ -292,7 +299,8 @@ class LedgerNetwork implements Network {
   }
 
   peerScore(peerId: string): number {
-    return gossipInternals(this.libp2p.services.pubsub).getScore(peerId);
+    // what the peer earned: for a validator it may be below the floor gossipsub acts on
+    return this.earnedScore(peerId);
   }
 
   metrics(): NetworkMetrics {
@@ -489,9 +497,14 @@ export async function createNetwork(
     scoreThresholds: SCORE_THRESHOLDS,
     maxConnections: 2 * (n + genesis.observers.length) + 8,
   });
+  // [score] genesis validators are never graylisted on score alone (scoring.ts)
+  const earnedScore = floorValidatorScores(
+    libp2p.services.pubsub,
+    (peer) => registry.validatorIndexOf(peer) !== undefined,
+  );
   const selfId = libp2p.peerId.toString();
   if (!registry.isAllowed(selfId)) {
     throw new NetworkError('NOT_IN_GENESIS', `this node's peer id ${selfId} is not listed in genesis`);
   }
-  return new LedgerNetwork(libp2p, opts, components, registry, topics, ctx, penalties, metrics);
+  return new LedgerNetwork(libp2p, opts, components, registry, topics, ctx, penalties, metrics, earnedScore);
 }
