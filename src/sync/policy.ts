@@ -136,9 +136,21 @@ export class SyncPolicy {
     for (const p of this.peers.values()) p.head = undefined;
   }
 
-  /** Certified blocks far above the head: ask peers how far they have committed. */
-  shouldProbe(head: number): boolean {
-    return this.certifiedHeight - head > this.o.lagThresholdBlocks;
+  /**
+   * Certified blocks far above the head, or a fresh claim far above it that is not proven
+   * yet: ask peers how far they have committed, or the claimant for its proof.
+   */
+  shouldProbe(head: number, nowMs: number): boolean {
+    if (this.certifiedHeight - head > this.o.lagThresholdBlocks) return true;
+    for (const p of this.peers.values())
+      if (
+        p.head !== undefined &&
+        nowMs - p.headAtMs < this.o.peerHeadTtlMs &&
+        p.head - head > this.o.lagThresholdBlocks &&
+        p.head > this.provenHeight + 1
+      )
+        return true;
+    return false;
   }
 
   /**

@@ -161,7 +161,7 @@ export class BlockSync {
       for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling)) void this.run(req);
     } else if (
       this.c.mode === 'validator' &&
-      (this.policy.shouldProbe(head) || now - this.lastProbeAtMs >= this.o.probeIntervalMs)
+      (this.policy.shouldProbe(head, now) || now - this.lastProbeAtMs >= this.o.probeIntervalMs)
     ) {
       const probes = this.policy.planProbes(head, now);
       if (probes.length > 0) this.lastProbeAtMs = now;

@@ -171,15 +171,15 @@ describe('SyncPolicy', () => {
     p.forgetClaims(10);
     assert.equal(p.target(0), 10);
     assert.equal(p.isBehind(10, 0), false);
-    assert.equal(p.shouldProbe(10), false);
+    assert.equal(p.shouldProbe(10, 0), false);
   });
 
   it('is not behind for certified blocks that no peer has committed; it probes instead', () => {
     const p = policy();
     p.observeCertified(40);
     assert.equal(p.isBehind(10, 0), false, 'certified is not committed');
-    assert.equal(p.shouldProbe(10), true);
-    assert.equal(p.shouldProbe(32), false);
+    assert.equal(p.shouldProbe(10, 0), true);
+    assert.equal(p.shouldProbe(32, 0), false);
     const probes = p.planProbes(10, 0);
     assert.deepEqual(
       probes.map((r) => [r.peer, r.fromHeight, r.count]),
