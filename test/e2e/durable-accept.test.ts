@@ -70,6 +70,7 @@ describe('a 202 survives kill -9 of the node that gave it', { timeout: 60_000 },
     // SIGKILL the moment the answer is in: no orderly shutdown, no gossip flush
     await killNode(node);
     assert.equal(gapped.status, 202, JSON.stringify(gapped.body));
+    assert.equal((gapped.body as { queued?: boolean }).queued, true, 'a gapped tx is answered as queued');
     assert.equal(executable.status, 202, JSON.stringify(executable.body));
 
     node = respawnNode(node);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { BlockHeader } from '../../../src/chain/index.js';
 import { encodeBlock, encodeHeader } from '../../../src/chain/index.js';
 import { toHex } from '../../../src/crypto/bytes.js';
-import { BLOCK_FRAMING_BYTES, MempoolError } from '../../../src/mempool/index.js';
+import { BLOCK_FRAMING_BYTES, type Mempool, MempoolError } from '../../../src/mempool/index.js';
 import { AccountState, applyBlock } from '../../../src/state/index.js';
 import type { VerifiedTransfer } from '../../../src/tx/index.js';
 import {
@@ -201,6 +201,19 @@ describe('Mempool.onCommit', () => {
   });
 });
 
+/**
+ * The queued share as the pool counts it is exactly the held txs at or past their sender's
+ * pending nonce (behind a gap), and within its bounds.
+ */
+function checkQueued(mempool: Mempool, seen: readonly VerifiedTransfer[]): void {
+  const held = seen.filter((tx) => mempool.get(tx.hash) === tx);
+  const queued = held.filter((tx) => tx.nonce >= mempool.pendingNonce(tx.from));
+  for (const tx of held) assert.equal(mempool.isQueued(tx.hash), queued.includes(tx));
+  assert.equal(mempool.metrics().queued, queued.length);
+  assert.ok(queued.length <= mempool.options.maxQueuedTxs);
+  assert.equal(mempool.size(), held.length);
+}
+
 /** A random pool workload: a few senders with small balances, so funds, gaps and replacements all occur. */
 const workload = fc.record({
   accounts: fc.array(
@@ -238,13 +251,15 @@ describe('Mempool: property', () => {
     fc.assert(
       fc.property(workload, ({ accounts, txs, maxTxs, txBudget }) => {
         const committed = AccountState.fromEntries(accounts.map((a, k) => [address(k + 1), a]));
-        const mempool = pool(committed);
+        // small queued shares, so that gapped txs are displaced and refused too
+        const mempool = pool(committed, { maxTxs: 12, maxQueuedTxs: 3, maxQueuedPerSender: 2 });
+        const seen: VerifiedTransfer[] = [];
         for (const t of txs) {
           const tip = t.tip > t.maxFee ? t.maxFee : t.tip;
           const nonce = accounts[t.sender - 1].nonce + t.nonceOffset;
           if (nonce < 0n) continue;
           try {
-            mempool.add(
+            const result = mempool.add(
               raw(t.sender, {
                 nonce,
                 maxPriorityFeePerGas: tip * (GWEI / 2n),
@@ -253,10 +268,13 @@ describe('Mempool: property', () => {
                 to: t.to,
               }),
             );
+            seen.push(result.tx);
+            assert.equal(result.queued, mempool.isQueued(result.tx.hash));
           } catch (e) {
             if (!(e instanceof MempoolError)) throw e;
           }
         }
+        checkQueued(mempool, seen);
         const h = header(250);
         const reservedBytes = encodeHeader(h).length;
         const maxBytes = reservedBytes + BLOCK_FRAMING_BYTES + txBudget;
@@ -273,6 +291,7 @@ describe('Mempool: property', () => {
 
         // The parent commits: what is left still fills a valid block on the new state.
         mempool.onCommit(first, parent);
+        checkQueued(mempool, seen);
         const third = mempool.selectForBlock();
         applyBlock(parent, { proposer: PROPOSER, transactions: third }, PARAMS);
         // With no limits, the fresh selection is exactly what the speculative one was.
@@ -281,7 +300,11 @@ describe('Mempool: property', () => {
           second.map((tx) => toHex(tx.hash)),
         );
         const m = mempool.metrics();
-        assert.equal(mempool.size(), m.admitted - m.replaced - m.included - m.evicted);
+        assert.equal(
+          mempool.size(),
+          m.admitted - m.replaced - m.included - m.evicted - m.displaced - m.expired,
+        );
+        tally('displaced', m.displaced);
         tally('first', first.length);
         tally('second', second.length);
         for (const [code, n] of Object.entries(m.rejected)) tally(code, n ?? 0);
@@ -290,7 +313,7 @@ describe('Mempool: property', () => {
     );
     // The workload is not vacuous: blocks and their children carry transactions, and the
     // funds, nonce and replacement rules all refuse some.
-    assert.ok(stats.first > 100 && stats.second > 50, JSON.stringify(stats));
+    assert.ok(stats.first > 100 && stats.second > 50 && stats.displaced > 0, JSON.stringify(stats));
     for (const code of ['INSUFFICIENT_FUNDS', 'NONCE_TOO_LOW', 'REPLACEMENT_UNDERPRICED'])
       assert.ok(stats[code] > 0, `${code} never occurred: ${JSON.stringify(stats)}`);
   });
