@@ -8,6 +8,10 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Relative paths given on the command line are resolved against this. */
   cwd: string;
+  /** Standard input, read to its end (`--passphrase-file -`); absent: no stdin to read. */
+  stdin?: () => AsyncIterable<Uint8Array>;
+  /** Removes a variable from the environment (a secret, once read). */
+  unsetEnv?: (name: string) => void;
 }
 
 export function processIo(): CliIo {
@@ -16,5 +20,9 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    stdin: () => process.stdin,
+    unsetEnv: (name) => {
+      delete process.env[name];
+    },
   };
 }

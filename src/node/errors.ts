@@ -19,7 +19,9 @@ export type NodeErrorCode =
   /** Durable state could not be written: the node stops rather than continue unsafely. */
   | 'STORAGE_FAILURE'
   /** A committed block does not execute to its state root: this node's state diverged. */
-  | 'STATE_DIVERGED';
+  | 'STATE_DIVERGED'
+  /** An error nothing caught (a bug): the node stops in order rather than run on. */
+  | 'UNCAUGHT_ERROR';
 
 export class NodeError extends LedgerError {
   declare readonly code: NodeErrorCode;

@@ -529,6 +529,15 @@ export class LedgerNode {
     return this.stopping;
   }
 
+  /**
+   * Stops in order as after a fatal error of its own: `done` resolves with `err`. For an
+   * error the process caught nowhere else (the CLI's uncaughtException handler).
+   */
+  abort(err: Error): Promise<void> {
+    this.fatal(err);
+    return this.stopping ?? Promise.resolve();
+  }
+
   private fatal(err: Error): void {
     this.log.error({ code: (err as NodeError).code, err: err.message }, 'stopping after a fatal error');
     this.stopping ??= this.shutdown(err);

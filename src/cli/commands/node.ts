@@ -3,13 +3,20 @@
  *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST]
  *            [--api-allowed-hosts NAME,...] [--api-requests-per-second N]
  *            [--api-max-concurrent-requests N] [--api-max-connections N]
- *            [--passphrase-file F] [--log-level LEVEL]
+ *            [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
  * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists,
  * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_API_ALLOWED_HOSTS, LEDGER_LOG_LEVEL; the passphrase from
  * LEDGER_PASSPHRASE). Logs are pino JSON lines on stdout. SIGINT / SIGTERM stop the node
  * cleanly (exit 0); a node that cannot start prints `error CODE: message` and exits 1.
+ * An error nothing caught (in a timer or a promise) is logged and stops the node in order
+ * (its stores flushed and closed, the data directory unlocked), then exits 1.
+ *
+ * The passphrase: `--passphrase-file -` reads it from standard input. Once read,
+ * LEDGER_PASSPHRASE is removed from the process's environment and the node does not keep
+ * it; the initial environment stays readable in /proc/<pid>/environ all the same, so a
+ * file or stdin is the better source for a long-running node.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -22,11 +29,13 @@ import {
   DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
   DEFAULT_LISTEN,
   LedgerNode,
+  NodeError,
+  type NodeOptions,
 } from '../../node/index.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
-import { resolvePassphrase } from '../passphrase.js';
+import { PASSPHRASE_ENV, resolvePassphrase } from '../passphrase.js';
 import type { CliCommand } from './command.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -44,6 +53,7 @@ interface NodeCliOptions {
   apiMaxConcurrentRequests?: number;
   apiMaxConnections?: number;
   passphraseFile?: string;
+  resetSafetyData?: boolean;
   logLevel?: string;
   doubleSignCheckRounds?: number;
 }
@@ -94,19 +104,70 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
   };
 }
 
-async function run(options: NodeCliOptions, io: CliIo): Promise<void> {
-  const resolved = resolveNodeOptions(options, io.env);
+/** After an uncaught error, the orderly stop gets this long before the process exits anyway. */
+export const UNCAUGHT_STOP_TIMEOUT_MS = 15_000;
+
+/** The process-wide events of errors nothing caught (process, or a stand-in in tests). */
+export interface CrashSource {
+  on(event: 'uncaughtException' | 'unhandledRejection', listener: (err: unknown) => void): unknown;
+  off(event: 'uncaughtException' | 'unhandledRejection', listener: (err: unknown) => void): unknown;
+}
+
+/**
+ * Turns an error nothing caught into an orderly stop of `node` (which then ends with
+ * UNCAUGHT_ERROR) instead of a process killed mid-write. Returns the uninstaller.
+ */
+export function stopOnUncaughtErrors(
+  node: Pick<LedgerNode, 'abort'>,
+  logger: { fatal(fields: object, message: string): void },
+  source: CrashSource = process,
+  exitAfterMs: number | undefined = UNCAUGHT_STOP_TIMEOUT_MS,
+): () => void {
+  const onError = (origin: string) => (err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    logger.fatal({ origin, err: error.message, stack: error.stack }, 'uncaught error, stopping');
+    if (exitAfterMs !== undefined) {
+      // a stop that hangs must not leave a half-dead validator running
+      setTimeout(() => process.exit(1), exitAfterMs).unref();
+    }
+    void node.abort(new NodeError('UNCAUGHT_ERROR', `${origin}: ${error.message}`, { cause: error }));
+  };
+  const onException = onError('uncaughtException');
+  const onRejection = onError('unhandledRejection');
+  source.on('uncaughtException', onException);
+  source.on('unhandledRejection', onRejection);
+  return () => {
+    source.off('uncaughtException', onException);
+    source.off('unhandledRejection', onRejection);
+  };
+}
+
+/** Reads the passphrase and opens the node; the passphrase lives only in this call. */
+async function openNode(
+  options: NodeCliOptions,
+  resolved: ReturnType<typeof resolveNodeOptions>,
+  io: CliIo,
+  logger: NodeOptions['logger'],
+): Promise<LedgerNode> {
   const passphrase = await resolvePassphrase(options, io, 'open');
-  const logger = pino({ level: resolved.logLevel, base: undefined });
+  io.unsetEnv?.(PASSPHRASE_ENV);
   const at = (p: string) => resolve(io.cwd, p);
-  const node = await LedgerNode.init({
+  return LedgerNode.init({
     ...resolved,
     genesisPath: at(resolved.genesisPath),
     keyPath: at(resolved.keyPath),
     dataDir: at(resolved.dataDir),
+    resetSafetyData: options.resetSafetyData === true,
     passphrase,
     logger,
   });
+}
+
+async function run(options: NodeCliOptions, io: CliIo): Promise<void> {
+  const resolved = resolveNodeOptions(options, io.env);
+  const logger = pino({ level: resolved.logLevel, base: undefined });
+  const node = await openNode(options, resolved, io, logger);
+  const uninstall = stopOnUncaughtErrors(node, logger);
   // Kept installed until the node has stopped: a second signal must not kill a node that
   // is still flushing its stores.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -130,6 +191,7 @@ async function run(options: NodeCliOptions, io: CliIo): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    uninstall();
     logger.flush?.();
   }
 }
@@ -170,7 +232,14 @@ export const nodeCommand: CliCommand = {
         `rounds a (re)started validator watches for its own signatures before signing; 0: off (default ${DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS})`,
         parseNonNegativeInt,
       )
-      .option('--passphrase-file <file>', 'file holding the passphrase (default: $LEDGER_PASSPHRASE)')
+      .option(
+        '--passphrase-file <file>',
+        "file holding the passphrase, '-' for standard input (default: $LEDGER_PASSPHRASE)",
+      )
+      .option(
+        '--reset-safety-data',
+        'start a validator whose safety data is missing next to its chain data, from last voted round 0: only if this key has not signed since that data was lost (it could sign twice)',
+      )
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
       .action((options: NodeCliOptions) => run(options, io));
   },
