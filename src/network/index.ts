@@ -1,6 +1,7 @@
 /** Public surface of the network subsystem (libp2p, topics, the gossip gate, the Transport). */
 import './polyfill.js';
 
+export { type BudgetRate, PeerBudgets, TokenBucket } from './budget.js';
 export {
   type CompactProposal,
   decodeCompactProposal,

@@ -348,6 +348,15 @@ export class LedgerApplication implements BlockApplication {
     return this.c.store.getBlockByHash(id);
   }
 
+  /**
+   * The stored encoding of a committed, durable block by id: block requests are answered
+   * with these bytes as they are (a peer's request costs a read and a copy, not a decode
+   * and an encode). A block still being written is not found here; consensus serves it.
+   */
+  committedBlockBytes(id: Uint8Array): Uint8Array | undefined {
+    return this.c.store.getBlockBytesByHash(id);
+  }
+
   // ---------------------------------------------------------------- execution
 
   /** The view of block `id`: the committed tip, or a block this node has executed. */

@@ -308,6 +308,21 @@ export class LedgerStore implements AccountReader {
     return v && decodeBlock(u8(v));
   }
 
+  /**
+   * The stored canonical encoding of the committed block at `height` (as encodeBlock wrote
+   * it): what block requests and block sync send, with no decode and no encode.
+   */
+  getBlockBytes(height: number): Uint8Array | undefined {
+    const v = this.blocks.getBinary(buf(heightKey(height)));
+    return v && u8(v);
+  }
+
+  /** getBlockBytes by block id. */
+  getBlockBytesByHash(hash: Uint8Array): Uint8Array | undefined {
+    const height = this.getBlockHeight(hash);
+    return height === undefined ? undefined : this.getBlockBytes(height);
+  }
+
   getBlockHeight(hash: Uint8Array): number | undefined {
     const v = this.blockIds.getBinary(buf(hash));
     return v && readHeight(v);

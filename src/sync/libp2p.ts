@@ -1,15 +1,18 @@
 /**
  * Block sync over libp2p: one stream per request on `/bft-ledger/<fork>/sync/1`
  * (codec.ts). Open to every genesis peer, observers included (the connection gater
- * admits only genesis peers); each answer is bounded by the request's count.
+ * admits only genesis peers); each answer is bounded by the request's count, and what one
+ * peer's requests cost by its budgets (serve.ts, SyncServerOptions): a request must arrive
+ * in time, few are served at once, and blocks are read one at a time as the stream drains,
+ * from their stored encoding.
  */
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { FrameReader, frame } from '../network/index.js';
+import { FrameReader, frame, PeerBudgets } from '../network/index.js';
 import { MAX_BLOCKS_PER_REQUEST } from './codec.js';
 import { SyncError } from './errors.js';
 import type { SyncLogger, SyncNetwork, SyncSource } from './interface.js';
-import { serveSyncRequest } from './serve.js';
+import { DEFAULT_SYNC_SERVER_OPTIONS, type SyncServerOptions, syncResponseFrames } from './serve.js';
 
 export interface Libp2pSyncDeps {
   libp2p: Libp2p;
@@ -20,7 +23,20 @@ export interface Libp2pSyncDeps {
   peers(): string[];
   penalize(peer: string): void;
   maxInboundStreams: number;
+  /** Bounds on what serving costs (defaults: DEFAULT_SYNC_SERVER_OPTIONS). */
+  server?: Partial<SyncServerOptions>;
   logger: SyncLogger;
+}
+
+/** What the server refused or cut short, for tests and diagnostics. */
+export interface SyncServerStats {
+  served: number;
+  /** Answers that stopped before the count because the peer's byte budget was spent. */
+  cutShort: number;
+  /** Requests refused: over the peer's request budget, or too many served at once. */
+  refused: number;
+  /** Requests not received in time. */
+  readTimeouts: number;
 }
 
 /** Frames until the remote closes its end; more than `max` frames is a fault. */
@@ -36,7 +52,7 @@ async function readFrames(stream: Stream, reader: FrameReader, max: number): Pro
   return frames;
 }
 
-async function sendAll(stream: Stream, frames: readonly Uint8Array[], signal: AbortSignal): Promise<void> {
+async function sendAll(stream: Stream, frames: Iterable<Uint8Array>, signal: AbortSignal): Promise<void> {
   for (const f of frames) {
     if (stream.writableNeedsDrain) await stream.onDrain({ signal });
     stream.send(frame(f));
@@ -45,32 +61,95 @@ async function sendAll(stream: Stream, frames: readonly Uint8Array[], signal: Ab
 }
 
 export class Libp2pSyncNetwork implements SyncNetwork {
-  constructor(private readonly d: Libp2pSyncDeps) {}
+  private readonly server: SyncServerOptions;
+  private readonly requestBudgets: PeerBudgets;
+  private readonly byteBudgets: PeerBudgets;
+  private serving = 0;
+  private readonly stats: SyncServerStats = { served: 0, cutShort: 0, refused: 0, readTimeouts: 0 };
+
+  constructor(private readonly d: Libp2pSyncDeps) {
+    this.server = { ...DEFAULT_SYNC_SERVER_OPTIONS, ...d.server };
+    const now = () => performance.now();
+    this.requestBudgets = new PeerBudgets(
+      { ratePerSecond: this.server.requestsPerSecond, burst: this.server.requestsBurst },
+      now,
+    );
+    this.byteBudgets = new PeerBudgets(
+      { ratePerSecond: this.server.servedBytesPerSecond, burst: this.server.servedBurstBytes },
+      now,
+    );
+  }
 
   /** Starts answering requests from `source`. */
   async start(source: SyncSource, timeoutMs: number): Promise<void> {
     await this.d.libp2p.handle(
       this.d.protocol,
-      (stream) => {
-        void this.serve(stream, source, timeoutMs);
+      (stream, connection) => {
+        void this.serve(stream, connection.remotePeer.toString(), source, timeoutMs);
       },
       { maxInboundStreams: this.d.maxInboundStreams },
     );
+  }
+
+  serverStats(): SyncServerStats {
+    return { ...this.stats };
   }
 
   async stop(): Promise<void> {
     await this.d.libp2p.unhandle(this.d.protocol).catch(() => {});
   }
 
-  private async serve(stream: Stream, source: SyncSource, timeoutMs: number): Promise<void> {
+  private async serve(stream: Stream, peer: string, source: SyncSource, timeoutMs: number): Promise<void> {
+    // [concurrency] only so many answers at once over all peers: more are refused at once
+    if (this.serving >= this.server.maxConcurrentServes) {
+      this.stats.refused++;
+      stream.abort(new Error('sync server busy'));
+      return;
+    }
+    this.serving++;
     const signal = AbortSignal.timeout(timeoutMs);
+    const readTimer = setTimeout(() => {
+      this.stats.readTimeouts++;
+      stream.abort(new Error('sync request not received in time'));
+    }, this.server.requestReadTimeoutMs);
     try {
-      const [request] = await readFrames(stream, new FrameReader(64), 1);
+      // [read time] the request (a few bytes) must arrive, and its stream close, in time
+      let request: Uint8Array | undefined;
+      try {
+        [request] = await readFrames(stream, new FrameReader(64), 1);
+      } finally {
+        clearTimeout(readTimer);
+      }
       if (!request) throw new SyncError('MALFORMED', 'no request');
-      await sendAll(stream, serveSyncRequest(source, request), signal);
+      // [budget] requests per second per peer: over it, refused
+      if (!this.requestBudgets.of(peer).take(1)) {
+        this.stats.refused++;
+        stream.abort(new SyncError('UNAVAILABLE', 'too many sync requests'));
+        return;
+      }
+      // [budget] bytes per second per peer: the answer stops early once they are spent
+      const bytes = this.byteBudgets.of(peer);
+      let cutShort = false;
+      const mayContinue = () => {
+        if (bytes.available() > 0) return true;
+        cutShort = true;
+        return false;
+      };
+      const frames = syncResponseFrames(source, request, mayContinue);
+      const charged = (function* () {
+        for (const f of frames) {
+          bytes.charge(f.length);
+          yield f;
+        }
+      })();
+      await sendAll(stream, charged, signal);
+      this.stats.served++;
+      if (cutShort) this.stats.cutShort++;
     } catch (err) {
-      this.d.logger.debug({ err: (err as Error).message }, 'sync request not served');
+      this.d.logger.debug({ peer, err: (err as Error).message }, 'sync request not served');
       stream.abort(err as Error);
+    } finally {
+      this.serving--;
     }
   }
 
