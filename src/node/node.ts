@@ -24,7 +24,7 @@ import {
   type SubmitOutcome,
   type TxStatus,
 } from '../../explorer/server/index.js';
-import { buildGenesisBlock, encodeBlock, type GenesisBlock } from '../chain/index.js';
+import { buildGenesisBlock, type GenesisBlock } from '../chain/index.js';
 import {
   ConsensusCore,
   ConsensusDriver,
@@ -300,6 +300,8 @@ export class LedgerNode {
         },
         onTransactions: (txs) => this.onGossipTransactions(txs),
         lookupTx: (hash) => this.mempool.get(hash)?.raw,
+        // block requests for committed blocks are answered with the stored bytes as they are
+        committedBlockBytes: (id) => this.app.committedBlockBytes(id),
         // The gate reads consensus while it runs, and the committed tip otherwise (during
         // sync, on observers): the core is created after the network, so read it late.
         currentRound: () => Math.max(this.core?.currentRound() ?? 0, this.app.syncTip().header.round),
@@ -429,10 +431,7 @@ export class LedgerNode {
     await this.syncNet.start(
       {
         headHeight: () => this.store.head().height,
-        getBlockBytes: (h) => {
-          const block = this.store.getBlock(h);
-          return block && encodeBlock(block);
-        },
+        getBlockBytes: (h) => this.store.getBlockBytes(h),
         getCommitQc: (h) => this.store.getCommitQc(h),
       },
       options.requestTimeoutMs,
