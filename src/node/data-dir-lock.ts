@@ -11,7 +11,7 @@
  * DATA_DIR_LOCKED. The same process opening the directory twice is refused too.
  */
 import { readFileSync } from 'node:fs';
-import { link, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeError } from './errors.js';
 
@@ -78,7 +78,8 @@ export class DataDirLock {
 
   /** Takes the lock of `dataDir` (which must exist), or throws DATA_DIR_LOCKED. */
   static async acquire(dataDir: string): Promise<DataDirLock> {
-    const path = join(dataDir, LOCK_FILE);
+    // one name per directory, however it was reached (a symlink would defeat heldHere)
+    const path = join(await realpath(dataDir), LOCK_FILE);
     const owner: LockOwner = { pid: process.pid, startTicks: startTicksOf(process.pid) };
     // two attempts: the second after a stale lock was moved away
     for (let attempt = 0; attempt < 2; attempt++) {

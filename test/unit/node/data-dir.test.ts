@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateSecretKey, publicKeyOf } from '../../../src/crypto/keys.js';
@@ -45,6 +45,9 @@ describe('data directory: one process, and the safety data with the chain', () =
   it('a second init of the same data directory in one process is refused until the first stops', async () => {
     const first = await LedgerNode.init(options('same'));
     await assert.rejects(LedgerNode.init(options('same')), refusedWith('DATA_DIR_LOCKED'));
+    // the same directory by another name
+    await symlink(join(net.dir, 'same'), join(net.dir, 'same-link'));
+    await assert.rejects(LedgerNode.init(options('same-link')), refusedWith('DATA_DIR_LOCKED'));
     await first.stop();
     const again = await LedgerNode.init(options('same'));
     await again.stop();
