@@ -99,7 +99,18 @@ export interface SimConfig {
   probationPeriodRounds?: number;
   /** Leader reputation's staleness fallback [L2] (default: the node's); Infinity turns it off. */
   staleAfterRounds?: number;
+  /**
+   * The double-sign guard [S3] as the node runs it: every (re)booted honest node watches
+   * this many rounds before signing (default SIM_DOUBLE_SIGN_CHECK_ROUNDS; 0 turns it off).
+   * Faulty nodes run without it, unless `twinsRunGuard`: twins that both run it (one key
+   * started twice by mistake, what the guard is for) must halt instead of equivocating.
+   */
+  doubleSignCheckRounds?: number;
+  twinsRunGuard?: boolean;
 }
+
+/** The node's default (src/node/options.ts DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS). */
+export const SIM_DOUBLE_SIGN_CHECK_ROUNDS = 2;
 
 export interface SimResult {
   seed: number;
@@ -112,6 +123,8 @@ export interface SimResult {
   maxRound: number;
   messages: number;
   evidence: number;
+  /** Nodes whose double-sign guard stopped them [S3]. */
+  halts: number;
   virtualMs: number;
   replay: string;
   /** Per committed block (canonical chain): round, the time its proposal was sent, and
@@ -245,6 +258,7 @@ export class Simulation {
   private leadersAtCrash: number[] | undefined;
   private messages = 0;
   private evidence = 0;
+  private halts = 0;
   private maxRound = 0;
   private readonly faultyIndexes = new Set<number>();
   /** The node cut off by `isolateProposer`, once chosen, and until when. */
@@ -359,6 +373,10 @@ export class Simulation {
           ...(this.cfg.staleAfterRounds ? { staleAfterRounds: this.cfg.staleAfterRounds } : {}),
         },
         testOnly: this.isHonest(node) ? this.cfg.testOnly : undefined,
+        doubleSignCheckRounds:
+          this.isHonest(node) || (this.cfg.twinsRunGuard && this.cfg.twins.includes(node.index))
+            ? (this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS)
+            : 0,
       },
       { root: tip, rootQc: node.commitCert, history, safety: node.durable },
     );
@@ -389,6 +407,11 @@ export class Simulation {
       },
       app: this.appFor(node, alive),
       onEvidence: (e) => this.onEvidence(node, e),
+      // [S3] an honest node's durable safety data records all it signed: a halt is a false alarm
+      onHalt: (err) => {
+        this.halts++;
+        if (this.isHonest(node)) this.violation('FALSE_HALT', `honest node ${node.id}: ${err.message}`);
+      },
     });
     node.core = core;
     node.driver = driver;
@@ -853,6 +876,7 @@ export class Simulation {
       maxRound: this.maxRound,
       messages: this.messages,
       evidence: this.evidence,
+      halts: this.halts,
       virtualMs: this.now,
       replay: `npx tsx scripts/sim.ts --seed ${this.cfg.seed} --scenario ${this.cfg.scenario}`,
       chain,
