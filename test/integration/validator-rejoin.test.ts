@@ -1,0 +1,180 @@
+/**
+ * Issue 10 item 13 on real nodes in one process over 127.0.0.1: while validator 3 is down,
+ * an impostor holding its genuine key floods the three honest validators with garbage
+ * (gossip and direct frames) until they score its peer id far below graylist, and leaves.
+ * The real validator 3 then starts on a fresh data directory: it must catch up and take
+ * part in consensus (its signature in commit QCs) within seconds, whatever score its peer
+ * id earned under the impostor. Seen on real processes before the fix: it stayed out for
+ * minutes, graylisted (no proposals reached it, so it could not vote).
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { decodeQc, secp256k1Verifier, type ValidatorSet } from '../../src/consensus/index.js';
+import { writeKeystoreFile } from '../../src/crypto/keystore.js';
+import { createGenesis, type Genesis } from '../../src/genesis/index.js';
+import { frame } from '../../src/network/encoding.js';
+import { createNetwork, directProtocolFor, type Network, topicsFor } from '../../src/network/index.js';
+import { genesisBlockOf, LedgerNode, type NodeLogger, silentLogger } from '../../src/node/index.js';
+import type { LedgerStore } from '../../src/store/index.js';
+import { freePorts, waitUntil } from '../e2e/helpers.js';
+
+const PASSPHRASE = 'validator-rejoin';
+const V3 = 3;
+/** gossipsub drops every message of a peer scored below this (src/network/scoring.ts). */
+const GRAYLIST = -80;
+
+function storeOf(node: LedgerNode): LedgerStore {
+  return (node as unknown as { store: LedgerStore }).store;
+}
+
+describe('a validator whose key an impostor abused comes back (in-process nodes)', {
+  timeout: 90_000,
+}, () => {
+  const nodes: LedgerNode[] = [];
+  const logs: string[] = [];
+  let impostor: Network | undefined;
+  let genesis: Genesis;
+  let secrets: Uint8Array[];
+  let validatorSet: ValidatorSet;
+  let dir = '';
+  let start: (i: number) => Promise<LedgerNode>;
+  let p2p: (i: number) => string;
+  let bootstrap: (i: number) => string[];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'validator-rejoin-'));
+    const created = createGenesis({ validators: 4, chainId: 4444n, params: { baseRoundTimeoutMs: 200 } });
+    ({ genesis, secrets } = created);
+    await writeFile(join(dir, 'genesis.json'), JSON.stringify(created.json));
+    validatorSet = {
+      chainId: genesis.chainId,
+      genesisId: genesisBlockOf(genesis).hash,
+      validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
+    };
+    await mkdir(join(dir, 'keys'));
+    const ports = await freePorts(4);
+    p2p = (i) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
+    bootstrap = (i) => genesis.validators.flatMap((v, j) => (j === i ? [] : [`${p2p(j)}/p2p/${v.peerId}`]));
+    const logger = (name: string): NodeLogger => ({
+      ...silentLogger,
+      info: (o, msg) => {
+        if (/sync|rejoined/.test(msg)) logs.push(`${name}: ${msg} ${JSON.stringify(o)}`);
+      },
+      warn: (o, msg) => logs.push(`${name} WARN: ${msg} ${JSON.stringify(o)}`),
+    });
+    start = async (i) => {
+      const keyPath = join(dir, 'keys', `key-${i}.json`);
+      await writeKeystoreFile(keyPath, secrets[i], PASSPHRASE, { scryptN: 16 });
+      const node = await LedgerNode.init({
+        genesisPath: join(dir, 'genesis.json'),
+        keyPath,
+        passphrase: PASSPHRASE,
+        dataDir: join(dir, `data-${i}`),
+        listen: [p2p(i)],
+        bootstrap: bootstrap(i),
+        apiPort: 0,
+        apiHost: '127.0.0.1',
+        logger: logger(`v${i}`),
+        network: { heartbeatIntervalMs: 100, redialMinDelayMs: 50, redialMaxDelayMs: 400 },
+        sync: { tickMs: 50, peerHeadTtlMs: 200 },
+      });
+      nodes.push(node);
+      await node.start();
+      return node;
+    };
+    await Promise.all([0, 1, 2].map(start));
+  });
+
+  after(async () => {
+    await impostor?.stop();
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the real validator 3 votes within seconds after the impostor leaves', async (t) => {
+    const honest = nodes.slice(0, 3);
+    impostor = await createNetwork(
+      { listenAddresses: [p2p(V3)], bootstrapAddresses: bootstrap(V3), heartbeatIntervalMs: 100 },
+      {
+        genesis,
+        validatorSet,
+        verifier: secp256k1Verifier(genesis.validators.map((v) => v.publicKey)),
+        secretKey: secrets[V3].slice(),
+        onConsensusMessage() {},
+        onTransactions: () => undefined,
+      },
+    );
+    await impostor.start();
+    const v3PeerId = genesis.validators[V3].peerId;
+    const scoreOfV3 = (n: LedgerNode) => n.peers().find((p) => p.peerId === v3PeerId)?.score;
+    await waitUntil(
+      'the honest validators to commit 3 blocks and connect to the impostor',
+      async () =>
+        Math.min(...honest.map((n) => n.status().height)) >= 3 &&
+        honest.every((n) => scoreOfV3(n) !== undefined)
+          ? true
+          : undefined,
+      30_000,
+    );
+
+    // the flood: garbage on a gossip topic and garbage direct frames to every honest validator
+    const topic = topicsFor(validatorSet.genesisId).timeout;
+    for (let i = 0; i < 100; i++)
+      await impostor.libp2p.services.pubsub.publish(topic, new Uint8Array([0xba, 0xd0, i]));
+    for (const v of [0, 1, 2]) {
+      const stream = await impostor.libp2p.dialProtocol(
+        impostor.libp2p
+          .getConnections()
+          .find((c) => c.remotePeer.toString() === genesis.validators[v].peerId)!.remotePeer,
+        directProtocolFor(validatorSet.genesisId),
+      );
+      for (let i = 0; i < 100; i++) stream.send(frame(new Uint8Array([0x7f, i])));
+    }
+    await waitUntil(
+      'every honest validator to score the impostor below graylist',
+      async () => (honest.every((n) => (scoreOfV3(n) ?? 0) < GRAYLIST) ? true : undefined),
+      10_000,
+    );
+    t.diagnostic(
+      `scores of validator 3's peer id: ${honest.map((n) => scoreOfV3(n)?.toFixed(0)).join(', ')}`,
+    );
+    await impostor.stop();
+    impostor = undefined;
+    await waitUntil(
+      'the honest validators to see the impostor gone',
+      async () => (honest.every((n) => scoreOfV3(n) === undefined) ? true : undefined),
+      10_000,
+    );
+
+    // the real validator 3, on a fresh data directory
+    const startedAtHeight = Math.max(...honest.map((n) => n.status().height));
+    const startedMs = performance.now();
+    const real = await start(V3);
+    const store = storeOf(honest[0]);
+    const signedByV3 = (from: number) => {
+      for (let h = from; h <= store.head().height; h++) {
+        const qc = store.getCommitQc(h);
+        if (qc && decodeQc(qc).signers.includes(V3)) return h;
+      }
+      return undefined;
+    };
+    const votedAt = await waitUntil(
+      'a commit QC signed by the real validator 3',
+      async () => signedByV3(startedAtHeight + 1),
+      20_000,
+    ).catch((err) => {
+      throw new Error(
+        `${(err as Error).message}; v3 at height ${real.status().height} of ${store.head().height}, ` +
+          `its scores ${honest.map((n) => scoreOfV3(n)?.toFixed(0)).join(', ')}\n${logs.slice(-20).join('\n')}`,
+      );
+    });
+    t.diagnostic(
+      `validator 3 started at height ${startedAtHeight}; its signature is in the QC of height ${votedAt}, ` +
+        `${((performance.now() - startedMs) / 1000).toFixed(1)} s after its start`,
+    );
+    assert.ok(votedAt > startedAtHeight);
+  });
+});
