@@ -57,7 +57,11 @@ export interface PeerView {
   score: number;
 }
 
-/** Equivocation evidence this node holds: both signed messages, 0x-hex wire encodings. */
+/**
+ * Equivocation evidence this node holds: the two signed statements, 0x-hex, in their compact
+ * encodings (src/node/safety-store.ts): a proposal as rlp([header encoding, signature]), a
+ * vote as rlp([round, blockId, signer, signature]). Each checks against the validator's key.
+ */
 export interface EvidenceView {
   kind: 'proposal' | 'vote';
   round: number;
