@@ -130,7 +130,7 @@ export class LmdbSafetyStore implements SafetyStore {
   /** evidence() answer, rebuilt after a record is added. */
   private evidenceSorted: EvidenceRecord[] | undefined;
   /** Records refused because their validator's evidence budget was spent. */
-  evidenceDropped = 0;
+  private dropped = 0;
   /** Keys of the blocks on disk once every queued write has landed. */
   private blockKeys: Set<string>;
 
@@ -184,28 +184,36 @@ export class LmdbSafetyStore implements SafetyStore {
    * whole and dropping those over their validator's budget (lowest rounds kept).
    */
   private async loadEvidence(): Promise<void> {
-    const rewrite: [string, EvidenceRecord | undefined][] = [];
+    const loaded: { key: string; record: EvidenceRecord; compacted: boolean }[] = [];
     for (const { key, value } of this.env.getRange({ start: EVIDENCE_PREFIX, end: EVIDENCE_END })) {
-      let record: EvidenceRecord;
       try {
         const stored = JSON.parse(Buffer.from(value).toString('utf8')) as EvidenceRecord;
-        record = {
+        const record = {
           ...stored,
           first: compactSide(stored.kind, stored.first),
           second: compactSide(stored.kind, stored.second),
         };
-        if (record.first !== stored.first || record.second !== stored.second) rewrite.push([key, record]);
+        loaded.push({
+          key,
+          record,
+          compacted: record.first !== stored.first || record.second !== stored.second,
+        });
       } catch {
-        continue; // a damaged record is skipped, not a reason to hide the others
+        // a damaged record is skipped, not a reason to hide the others
       }
-      if (!this.admitEvidence(key, record)) rewrite.push([key, undefined]);
     }
-    if (rewrite.length === 0) return;
+    // keys sort as strings ('10' before '9'): the budget keeps the earliest rounds
+    loaded.sort((a, b) => a.record.round - b.record.round || a.key.localeCompare(b.key));
+    const puts: [string, EvidenceRecord][] = [];
+    const removals: string[] = [];
+    for (const { key, record, compacted } of loaded) {
+      if (!this.admitEvidence(key, record)) removals.push(key);
+      else if (compacted) puts.push([key, record]);
+    }
+    if (puts.length === 0 && removals.length === 0) return;
     await this.env.batch(() => {
-      for (const [key, record] of rewrite) {
-        if (record && this.evidenceRecords.has(key)) this.env.put(key, Buffer.from(JSON.stringify(record)));
-        else this.env.remove(key);
-      }
+      for (const [key, record] of puts) this.env.put(key, Buffer.from(JSON.stringify(record)));
+      for (const key of removals) this.env.remove(key);
     });
   }
 
@@ -214,7 +222,7 @@ export class LmdbSafetyStore implements SafetyStore {
     const used = this.evidenceBytes.get(record.validator) ?? 0;
     const size = Buffer.byteLength(JSON.stringify(record));
     if (used > 0 && used + size > this.options.evidenceBytesPerValidator) {
-      this.evidenceDropped++;
+      this.dropped++;
       return false;
     }
     this.evidenceBytes.set(record.validator, used + size);
@@ -294,6 +302,11 @@ export class LmdbSafetyStore implements SafetyStore {
         this.fail(err as Error);
       }
     });
+  }
+
+  /** Evidence records refused (their validator's budget was spent) since the store opened. */
+  get evidenceDropped(): number {
+    return this.dropped;
   }
 
   /** Every piece of evidence held, by kind, then round, then validator. */

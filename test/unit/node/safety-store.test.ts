@@ -146,6 +146,12 @@ describe('LmdbSafetyStore', () => {
       const held = store.evidence();
       await store.close();
       assert.ok(held.length >= 1 && held.length < 50, `${held.length} records kept`);
+      assert.deepEqual(
+        held.map((r) => r.round),
+        held.map((_, i) => i + 1),
+        'the earliest rounds are kept',
+      );
+      assert.equal(store.evidenceDropped, 50 - held.length);
       assert.ok(JSON.stringify(held).length <= 4096, 'within the budget');
       const [header, signature] = RLP.decode(fromHex(held[0].first)) as Uint8Array[];
       assert.deepEqual(header, encodeHeader(proposal(held[0].round, 1).block.header));
