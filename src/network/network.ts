@@ -7,10 +7,11 @@
  *
  * Inbound gossip: gossipsub runs with asyncValidation, so it forwards nothing until this
  * node reports a verdict. Messages wait for validation in a bounded queue per topic (a
- * full queue, by count or by bytes, drops its oldest message: ignored, counted); the
- * queues are drained a few messages per event-loop turn so signature checks never starve
- * the sockets, each topic getting turns in proportion to its weight (inboundWeights), so
- * a flood of valid messages on one topic slows the others but never stops them.
+ * full queue, by count or by bytes, drops the oldest message of the peer holding the most:
+ * ignored, counted); the queues are drained a few messages per event-loop turn so
+ * signature checks never starve the sockets, each topic getting turns in proportion to its
+ * weight (inboundWeights) and, within a topic, each peer in turn: a flood of valid messages
+ * from one peer on one topic slows the others but never stops them.
  */
 import './polyfill.js';
 import { privateKeyFromRaw } from '@libp2p/crypto/keys';
@@ -45,7 +46,7 @@ import { createLedgerLibp2p, type LedgerLibp2p } from './libp2p.js';
 import { DEFAULT_NETWORK_OPTIONS, type NetworkOptions } from './options.js';
 import { PeerRegistry } from './peers.js';
 import { GossipPublisher } from './publisher.js';
-import { BoundedQueue, WeightedTurns } from './queues.js';
+import { FairQueue, WeightedTurns } from './queues.js';
 import { Redialer } from './redial.js';
 import {
   DIRECT_PENALTY,
@@ -141,7 +142,7 @@ class LedgerNetwork implements Network {
   private readonly publisher: GossipPublisher;
   private readonly direct: DirectMessenger;
   private readonly redialer: Redialer;
-  private readonly inbound: Record<TopicKind, BoundedQueue<InboundJob>>;
+  private readonly inbound: Record<TopicKind, FairQueue<InboundJob>>;
   private readonly inboundTurns: WeightedTurns<TopicKind>;
   private drainScheduled = false;
   private started = false;
@@ -174,7 +175,7 @@ class LedgerNetwork implements Network {
     this.gate = new Gate(metrics, this.logger);
     for (const kind of TOPIC_KINDS) this.topicKinds.set(topics[kind], kind);
     const inboundQueue = () =>
-      new BoundedQueue<InboundJob>(
+      new FairQueue<InboundJob>(
         options.inboundQueueMaxMessages,
         options.inboundQueueMaxBytes,
         (job) => job.data.length + INBOUND_JOB_OVERHEAD_BYTES,
@@ -327,8 +328,9 @@ class LedgerNetwork implements Network {
       return;
     }
     const job: InboundJob = { kind, msgId, peer, data: msg.data };
-    // [overload] a full validation queue drops the oldest waiting message (ignored, counted)
-    for (const dropped of this.inbound[kind].push(job)) {
+    // [overload] a full validation queue drops the oldest waiting message of the peer that
+    // holds the most (ignored, counted); peers' messages are validated in turn (FairQueue)
+    for (const dropped of this.inbound[kind].push(peer, job)) {
       this.metricsData.dropped.inbound++;
       this.gate.count(dropped.kind, 'ignore', 'QUEUE_FULL');
       this.report(dropped.msgId, dropped.peer, TopicValidatorResult.Ignore);

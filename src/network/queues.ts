@@ -95,3 +95,103 @@ export class WeightedTurns<K extends string> {
     return best;
   }
 }
+
+/**
+ * Items from many sources (peers), bounded in count and bytes as a whole, served round
+ * robin by source: each source with items waiting gets one turn in turn, so a source's
+ * flood delays another source's item by at most one turn per source, not by the flood's
+ * length, and each source gets an equal share of the work spent on the queue. When full,
+ * the source holding the most bytes loses its oldest item: a flood evicts its own items,
+ * not the items of the sources it competes with.
+ */
+export class FairQueue<T> {
+  private readonly bySource = new Map<string, BoundedQueue<T>>();
+  /** Sources with items, in the order of their next turn. */
+  private turns: string[] = [];
+  private count = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxItems: number,
+    private readonly maxBytes: number,
+    private readonly sizeOf: (item: T) => number,
+  ) {
+    if (!(maxItems >= 1) || !(maxBytes >= 1)) throw new RangeError('queue bounds must be >= 1');
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  /** Appends `item` from `source`; returns what was dropped to make room (possibly `item`). */
+  push(source: string, item: T): T[] {
+    const size = this.sizeOf(item);
+    if (size > this.maxBytes) return [item];
+    const dropped: T[] = [];
+    while (this.count > 0 && (this.count + 1 > this.maxItems || this.bytes + size > this.maxBytes)) {
+      dropped.push(this.evictFromLargest());
+    }
+    let queue = this.bySource.get(source);
+    if (!queue) {
+      queue = new BoundedQueue<T>(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, this.sizeOf);
+      this.bySource.set(source, queue);
+    }
+    if (queue.length === 0) this.turns.push(source);
+    queue.push(item);
+    this.count++;
+    this.bytes += size;
+    return dropped;
+  }
+
+  /** The oldest item of the source whose turn it is. */
+  shift(): T | undefined {
+    while (this.turns.length > 0) {
+      const source = this.turns.shift()!;
+      const queue = this.bySource.get(source);
+      if (!queue || queue.length === 0) continue;
+      const item = queue.shift()!;
+      this.taken(item);
+      if (queue.length > 0) this.turns.push(source);
+      else this.bySource.delete(source);
+      return item;
+    }
+    return undefined;
+  }
+
+  clear(): T[] {
+    const rest: T[] = [];
+    for (const queue of this.bySource.values()) rest.push(...queue.clear());
+    this.bySource.clear();
+    this.turns = [];
+    this.count = 0;
+    this.bytes = 0;
+    return rest;
+  }
+
+  private evictFromLargest(): T {
+    let largest: BoundedQueue<T> | undefined;
+    let largestSource = '';
+    for (const [source, queue] of this.bySource) {
+      if (queue.length > 0 && (!largest || queue.byteLength > largest.byteLength)) {
+        largest = queue;
+        largestSource = source;
+      }
+    }
+    const item = largest!.shift()!;
+    this.taken(item);
+    if (largest!.length === 0) {
+      this.bySource.delete(largestSource);
+      this.turns = this.turns.filter((s) => s !== largestSource);
+    }
+    return item;
+  }
+
+  private taken(item: T): void {
+    this.count--;
+    this.bytes -= this.sizeOf(item);
+  }
+}
