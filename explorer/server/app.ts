@@ -19,6 +19,7 @@ import { ClientLimiter, clientKey } from './limits.js';
 import { type ApiServerOptions, apiServerOptions } from './options.js';
 import type { NodeApi, RejectionKind, SubmitOutcome } from './reader.js';
 import {
+  checkSubmissionShape,
   fromBodyParserError,
   fromRequestError,
   HTTP_LIMITS,
@@ -96,7 +97,12 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
     // only application/json: any other type makes the POST a CORS-simple request that a
     // web page on another origin may send; compressed bodies are refused, not inflated
     requireJsonBody,
-    express.json({ strict: false, limit, inflate: false }),
+    express.json({
+      strict: false,
+      limit,
+      inflate: false,
+      verify: (_req, _res, body) => checkSubmissionShape(body),
+    }),
     async (req: Request, res: Response) => {
       const { raws, batch } = parseTxSubmission(req.body);
       const outcomes = await api.submitTransactions(raws);

@@ -215,6 +215,47 @@ describe('HTTP API: bad requests are 4xx JSON', () => {
     assert.equal(jsonOf(junk.text).error, 'MALFORMED_REQUEST');
   });
 
+  it('a JSON body that is not a string or a flat array of at most batchMaxTxs is refused before it is parsed', async () => {
+    // each of these made JSON.parse build up to a million values (the deep ones blocked the
+    // event loop for most of a second per request) before the shape was checked
+    const bombs: [string, string, string][] = [
+      ['deep, unclosed', '['.repeat(HTTP_LIMITS.bodyBytes - 10), 'INVALID_BODY'],
+      [
+        'deep, closed',
+        `${'['.repeat(HTTP_LIMITS.bodyBytes / 2 - 10)}${']'.repeat(HTTP_LIMITS.bodyBytes / 2 - 10)}`,
+      ],
+      [
+        'deep objects',
+        `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`.slice(0, HTTP_LIMITS.bodyBytes - 10),
+      ],
+      [
+        'many numbers',
+        `[${Array(HTTP_LIMITS.bodyBytes / 2 - 1)
+          .fill('0')
+          .join(',')}]`,
+        'BATCH_TOO_LARGE',
+      ],
+    ].map(([what, body, code]) => [what, body, code ?? 'INVALID_BODY']);
+    for (const [what, body, code] of bombs) {
+      const t0 = performance.now();
+      const res = await send(api.port, 'POST', '/api/v1/txs', JSON_TYPE, body);
+      assertError(res, 400, code, what);
+      assert.ok(performance.now() - t0 < 1000, `${what}: answered after ${performance.now() - t0} ms`);
+    }
+    // brackets and braces inside strings are data, not structure
+    const quoted = await send(api.port, 'POST', '/api/v1/txs', JSON_TYPE, '["[[{", "0x01"]');
+    assertError(quoted, 400, 'INVALID_TX', 'quoted brackets');
+    const utf16 = await send(
+      api.port,
+      'POST',
+      '/api/v1/txs',
+      { 'content-type': 'application/json; charset=utf-16le' },
+      Buffer.from('"0x01"', 'utf16le'),
+    );
+    assertError(utf16, 415, 'UNSUPPORTED_ENCODING', 'utf-16');
+    assert.equal(api.submitted.length, 0);
+  });
+
   it('an unknown path or method is a JSON 404', async () => {
     assertError(await send(api.port, 'GET', '/nope'), 404, 'NOT_FOUND', '/nope');
     assertError(await send(api.port, 'PUT', '/api/v1/txs', JSON_TYPE, '"0x01"'), 404, 'NOT_FOUND', 'PUT');

@@ -133,7 +133,8 @@ describe('HTTP API gate', () => {
   it('refuses malformed bodies with 400 {error, message}', async () => {
     const before = submitted.length;
     await expect400('{"tx": "0x01"}', 'INVALID_BODY');
-    await expect400('{not json', 'MALFORMED_JSON');
+    await expect400('["0x01" not json', 'MALFORMED_JSON');
+    await expect400('{not json', 'INVALID_BODY');
     await expect400('12', 'INVALID_TX');
     await expect400('"0x123"', 'INVALID_TX');
     await expect400('"01ab"', 'INVALID_TX');
