@@ -733,7 +733,6 @@ export class LedgerNode {
       : { waitingForGenesis: false };
   }
 
-
   /** Connected peers with what genesis says they are and their gossip score. */
   peers(): PeerView[] {
     if (!this.network) return [];
