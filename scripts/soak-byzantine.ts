@@ -10,7 +10,7 @@
  * started" in its log). The last line printed is JSON.
  *
  *   npm run soak:byzantine [-- --seconds 600 --base-timeout-ms 400 --tx-rate 100 --attack-rate 50
- *                             --phase-seconds 30 --no-baseline]
+ *                             --phase-seconds 30 --phases a,b,... --no-baseline]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,23 +33,33 @@ import {
   validatorArgs,
   waitUntil,
 } from '../test/e2e/helpers.js';
-import { ATTACKS, type AttackerConfig } from './soak/attacker-config.js';
+import { ATTACKS, type AttackerConfig, type AttackName, PHASES } from './soak/attacker-config.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '600' },
+    /** Load runs (and the attacker stays silent) this long before anything is measured. */
+    'warmup-seconds': { type: 'string', default: '20' },
     'base-timeout-ms': { type: 'string', default: '400' },
     'tx-rate': { type: 'string', default: '100' },
     'attack-rate': { type: 'string', default: '50' },
     'phase-seconds': { type: 'string', default: '30' },
     'no-baseline': { type: 'boolean', default: false },
+    /** Comma-separated phases to run in turn (default: every attack); `idle` is the silent control. */
+    phases: { type: 'string', default: ATTACKS.join(',') },
   },
 });
 const SECONDS = Number(values.seconds);
+const WARMUP_SECONDS = Number(values['warmup-seconds']);
 const BASE_TIMEOUT_MS = Number(values['base-timeout-ms']);
 const TX_RATE = Number(values['tx-rate']);
 const ATTACK_RATE = Number(values['attack-rate']);
 const PHASE_SECONDS = Number(values['phase-seconds']);
+const PHASE_LIST = values.phases.split(',').map((name) => {
+  if (!(PHASES as readonly string[]).includes(name))
+    throw new Error(`unknown phase '${name}': one of ${PHASES.join(', ')}`);
+  return name as AttackName;
+});
 const N = 4;
 const ATTACKER = 3;
 const HONEST = [0, 1, 2];
@@ -146,6 +156,7 @@ async function run(kind: RunFigures['kind']): Promise<RunFigures> {
         },
         90_000,
       );
+    const measureFrom = Date.now() + WARMUP_SECONDS * 1000;
     if (kind === 'byzantine') {
       const p2p = (j: number) => `/ip4/127.0.0.1/tcp/${p2pPorts[j]}`;
       const config: AttackerConfig = {
@@ -158,8 +169,9 @@ async function run(kind: RunFigures['kind']): Promise<RunFigures> {
         senders: net.senders.slice(LOAD_SENDERS).map((s) => toHex(s)),
         rate: ATTACK_RATE,
         phaseSeconds: PHASE_SECONDS,
-        phases: [...ATTACKS],
+        phases: PHASE_LIST,
         seconds: SECONDS,
+        startAtMs: measureFrom,
       };
       attacker = spawnAttacker(config);
       attacker.child.stdout?.on('data', (chunk: Buffer) => {
@@ -170,12 +182,15 @@ async function run(kind: RunFigures['kind']): Promise<RunFigures> {
 
     // the client load: an open loop of TX_RATE transfers per second, in batches of 10,
     // round-robin over the honest nodes' APIs
-    const transfers = loadTransfers(net, Math.ceil((TX_RATE * (SECONDS + 30)) / LOAD_SENDERS));
+    const transfers = loadTransfers(
+      net,
+      Math.ceil((TX_RATE * (WARMUP_SECONDS + SECONDS + 30)) / LOAD_SENDERS),
+    );
     let submitted = 0;
     let target = 0;
-    const start = Date.now();
+    const loadStart = Date.now();
     const load = setInterval(() => {
-      const due = Math.min(transfers.length, Math.floor(((Date.now() - start) / 1000) * TX_RATE));
+      const due = Math.min(transfers.length, Math.floor(((Date.now() - loadStart) / 1000) * TX_RATE));
       if (due <= submitted) return;
       const batch = transfers.slice(submitted, due);
       submitted = due;
@@ -186,6 +201,8 @@ async function run(kind: RunFigures['kind']): Promise<RunFigures> {
       ).catch(() => undefined);
     }, 100);
 
+    await new Promise((r) => setTimeout(r, Math.max(0, measureFrom - Date.now())));
+    const start = Date.now();
     // commits: each honest node's height every SAMPLE_MS; RSS every RSS_EVERY_MS
     const lastChange = honest.map(() => Date.now());
     const lastHeight = honest.map(() => 0);
@@ -302,10 +319,12 @@ console.error(JSON.stringify(runs.at(-1)));
 const [baseline, byzantine] = runs.length === 2 ? runs : [undefined, runs[0]];
 const summary = {
   seconds: SECONDS,
+  warmupSeconds: WARMUP_SECONDS,
   baseRoundTimeoutMs: BASE_TIMEOUT_MS,
   txRate: TX_RATE,
   attackRate: ATTACK_RATE,
   phaseSeconds: PHASE_SECONDS,
+  phases: PHASE_LIST,
   honest: byzantine.nodes.map((n) => {
     const base = baseline?.nodes.find((b) => b.node === n.node);
     return {

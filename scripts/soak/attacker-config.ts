@@ -15,8 +15,11 @@ export interface AttackerConfig {
   /** Phases to run, in turn, repeated until `seconds` have passed. */
   phases: AttackName[];
   seconds: number;
+  /** Wall-clock time (ms) at which the first phase starts; until then it is connected and silent. */
+  startAtMs: number;
 }
 
+/** `idle`: connected and silent (a crashed validator that still holds its connections), the control. */
 export const ATTACKS = [
   'huge-height-proposals',
   'future-rounds',
@@ -29,4 +32,5 @@ export const ATTACKS = [
   'garbage',
   'http-junk',
 ] as const;
-export type AttackName = (typeof ATTACKS)[number];
+export const PHASES = [...ATTACKS, 'idle'] as const;
+export type AttackName = (typeof PHASES)[number];

@@ -146,6 +146,7 @@ async function main(config: AttackerConfig): Promise<void> {
   let gappedAt = 0;
 
   const attacks: Record<AttackName, () => void> = {
+    idle: () => undefined,
     'huge-height-proposals': () => {
       const p = latest();
       if (p) void publish(topics.proposal, proposal(p.block.header.round, FAR, p, []));
@@ -234,6 +235,8 @@ async function main(config: AttackerConfig): Promise<void> {
     },
   };
 
+  // the soak's warm-up: connected and silent until the measured run starts
+  await new Promise((r) => setTimeout(r, Math.max(0, config.startAtMs - Date.now())));
   const started = Date.now();
   const everyMs = 1000 / config.rate;
   let phaseIndex = 0;
