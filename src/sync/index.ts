@@ -12,10 +12,15 @@ export {
 } from './codec.js';
 export { SyncError, type SyncErrorCode } from './errors.js';
 export type { SyncChain, SyncClock, SyncLogger, SyncNetwork, SyncSource } from './interface.js';
-export { type Libp2pSyncDeps, Libp2pSyncNetwork } from './libp2p.js';
-export { DEFAULT_SYNC_OPTIONS, type SyncOptions } from './options.js';
+export { type Libp2pSyncDeps, Libp2pSyncNetwork, type SyncServerStats } from './libp2p.js';
+export {
+  DEFAULT_SYNC_OPTIONS,
+  DEFAULT_SYNC_SERVER_OPTIONS,
+  type SyncOptions,
+  type SyncServerOptions,
+} from './options.js';
 export { type PlannedRequest, SyncPolicy } from './policy.js';
-export { serveSyncRequest } from './serve.js';
+export { serveSyncRequest, syncResponseFrames } from './serve.js';
 export { BlockSync, type BlockSyncComponents, type SyncMetrics, type SyncMode } from './service.js';
 export {
   lastCommittedIndex,

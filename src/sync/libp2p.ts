@@ -2,7 +2,7 @@
  * Block sync over libp2p: one stream per request on `/bft-ledger/<fork>/sync/1`
  * (codec.ts). Open to every genesis peer, observers included (the connection gater
  * admits only genesis peers); each answer is bounded by the request's count, and what one
- * peer's requests cost by its budgets (serve.ts, SyncServerOptions): a request must arrive
+ * peer's requests cost by its budgets (options.ts, SyncServerOptions): a request must arrive
  * in time, few are served at once, and blocks are read one at a time as the stream drains,
  * from their stored encoding.
  */
@@ -12,7 +12,8 @@ import { FrameReader, frame, PeerBudgets } from '../network/index.js';
 import { MAX_BLOCKS_PER_REQUEST } from './codec.js';
 import { SyncError } from './errors.js';
 import type { SyncLogger, SyncNetwork, SyncSource } from './interface.js';
-import { DEFAULT_SYNC_SERVER_OPTIONS, type SyncServerOptions, syncResponseFrames } from './serve.js';
+import { DEFAULT_SYNC_SERVER_OPTIONS, type SyncServerOptions } from './options.js';
+import { syncResponseFrames } from './serve.js';
 
 export interface Libp2pSyncDeps {
   libp2p: Libp2p;

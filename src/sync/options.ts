@@ -60,3 +60,30 @@ export const DEFAULT_SYNC_OPTIONS: Readonly<SyncOptions> = Object.freeze({
   tickMs: 200,
   maxInboundStreams: 4,
 } satisfies SyncOptions);
+
+/**
+ * What the sync server lets requests cost. A 10-byte request may ask for 32 blocks, so
+ * each peer has a budget of requests and of bytes served per second (with a burst); an
+ * answer stops early (a shorter answer is valid: the client asks again, elsewhere or later)
+ * once the peer's bytes are spent, and a peer over its request budget is refused. Requests
+ * are read within a time limit, and only so many are served at once over all peers.
+ */
+export interface SyncServerOptions {
+  /** A request not fully received (its stream closed for writing) by then is dropped. */
+  requestReadTimeoutMs: number;
+  /** Requests served at once over all peers; more are refused at once. */
+  maxConcurrentServes: number;
+  requestsPerSecond: number;
+  requestsBurst: number;
+  servedBytesPerSecond: number;
+  servedBurstBytes: number;
+}
+
+export const DEFAULT_SYNC_SERVER_OPTIONS: Readonly<SyncServerOptions> = Object.freeze({
+  requestReadTimeoutMs: 2_000,
+  maxConcurrentServes: 8,
+  requestsPerSecond: 10,
+  requestsBurst: 20,
+  servedBytesPerSecond: 16 * 1024 * 1024,
+  servedBurstBytes: 32 * 1024 * 1024,
+} satisfies SyncServerOptions);
