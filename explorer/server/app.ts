@@ -8,7 +8,7 @@
  *   GET  /api/v1/txs/:hash       {hash, status: pending | committed (height, index) | unknown}
  *   GET  /api/v1/peers           {peers: PeerView[]}      connected peers and their scores
  *   GET  /api/v1/evidence        {evidence: EvidenceView[]} equivocations this node has seen
- *   GET  /api/v1/metrics         {mempool, network}       counters, drops under overload
+ *   GET  /api/v1/metrics         {mempool, network, consensus, http} counters, drops, refusals
  *
  * Every request first passes the per-client limits (429 + Retry-After) and the Host
  * allow-list (403); every refusal, whatever its cause, is a 4xx `{error, message}`.
@@ -16,6 +16,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HostAllowList } from './hosts.js';
 import { ClientLimiter, clientKey } from './limits.js';
+import { ApiMetrics } from './metrics.js';
 import { type ApiServerOptions, apiServerOptions } from './options.js';
 import type { NodeApi, RejectionKind, SubmitOutcome } from './reader.js';
 import {
@@ -45,6 +46,8 @@ export interface ExplorerAppOptions {
   boundHost?: string;
   /** The clock of the per-client token buckets (tests inject one). */
   nowMs?: () => number;
+  /** Where refusals are counted (createApiServer shares it with the connection level). */
+  metrics?: ApiMetrics;
 }
 
 export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}): express.Express {
@@ -55,6 +58,7 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
   const settings = apiServerOptions(options.server);
   const limiter = new ClientLimiter(settings, options.nowMs ?? (() => performance.now()));
   const hosts = new HostAllowList(options.boundHost, settings.allowedHosts);
+  const metrics = options.metrics ?? new ApiMetrics();
 
   // Limits first, so that every request a client sends counts, refused ones included;
   // nothing of the body is read before a request is admitted.
@@ -89,7 +93,7 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
   });
 
   app.get('/api/v1/metrics', (_req, res) => {
-    res.json(api.metrics());
+    res.json({ ...api.metrics(), http: metrics.snapshot() });
   });
 
   app.post(
@@ -133,6 +137,7 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
       // a refused request's unread body is not worth reading: close the connection after
       // the answer instead of draining it
       if (!req.complete) res.setHeader('Connection', 'close');
+      metrics.countRefusal(known.code);
       res.status(known.status).json({ error: known.code, message: known.message });
       return;
     }

@@ -2,6 +2,7 @@
 export { createExplorerApp, type ExplorerAppOptions, rejectionStatus } from './app.js';
 export { HostAllowList } from './hosts.js';
 export { ClientLimiter, clientKey } from './limits.js';
+export { ApiMetrics } from './metrics.js';
 export { type ApiServerOptions, apiServerOptions, DEFAULT_API_SERVER_OPTIONS } from './options.js';
 export type {
   ChainReader,

@@ -8,12 +8,14 @@ import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { createExplorerApp, type ExplorerAppOptions } from './app.js';
 import { clientKey } from './limits.js';
+import { ApiMetrics } from './metrics.js';
 import { apiServerOptions } from './options.js';
 import type { NodeApi } from './reader.js';
 
 /** An unlistened server for `api`; the caller listens and closes it. */
 export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}): Server {
   const settings = apiServerOptions(options.server);
+  const metrics = options.metrics ?? new ApiMetrics();
   const server = createServer(
     {
       headersTimeout: settings.headersTimeoutMs,
@@ -22,22 +24,29 @@ export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}):
       // the two timeouts above are only enforced when the server checks
       connectionsCheckingInterval: settings.connectionsCheckingIntervalMs,
     },
-    createExplorerApp(api, options),
+    createExplorerApp(api, { ...options, metrics }),
   );
   server.maxConnections = settings.maxConnections;
-  limitConnectionsPerClient(server, settings.maxConnectionsPerClient);
-  server.on('clientError', answerClientError);
+  server.on('drop', () => {
+    metrics.connectionsRefused++;
+  });
+  limitConnectionsPerClient(server, settings.maxConnectionsPerClient, metrics);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    metrics.unparsedRequests++;
+    answerClientError(err, socket);
+  });
   return server;
 }
 
 /** Closes a client's connections past `max`, so that one client cannot take them all. */
-function limitConnectionsPerClient(server: Server, max: number): void {
+function limitConnectionsPerClient(server: Server, max: number, metrics: ApiMetrics): void {
   // only clients with an open connection have an entry: at most maxConnections of them
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const key = clientKey(socket.remoteAddress);
     const count = (open.get(key) ?? 0) + 1;
     if (count > max) {
+      metrics.connectionsRefused++;
       socket.destroy();
       return;
     }

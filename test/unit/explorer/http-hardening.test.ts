@@ -213,6 +213,8 @@ describe('HTTP API: bad requests are 4xx JSON', () => {
     const junk = await raw(api.port, 'NOT HTTP AT ALL\r\n\r\n');
     assert.match(junk.text, /^HTTP\/1\.1 400 /);
     assert.equal(jsonOf(junk.text).error, 'MALFORMED_REQUEST');
+    const metrics = await send(api.port, 'GET', '/api/v1/metrics');
+    assert.equal((metrics.body.http as { unparsedRequests: number }).unparsedRequests, 3);
   });
 
   it('a JSON body that is not a string or a flat array of at most batchMaxTxs is refused before it is parsed', async () => {
@@ -357,6 +359,8 @@ describe('HTTP API: per-client limits', () => {
       assert.equal((await send(api.port, 'GET', '/api/v1/status')).status, 200);
       assert.equal((await send(api.port, 'GET', '/api/v1/status')).status, 200);
       assert.equal((await send(api.port, 'GET', '/api/v1/status')).status, 429);
+      const metrics = await send(api.port, 'GET', '/api/v1/metrics', {}, undefined, '127.0.0.2');
+      assert.deepEqual((metrics.body.http as { refused: object }).refused, { RATE_LIMITED: 3 });
     } finally {
       await api.close();
     }
@@ -402,6 +406,8 @@ describe('HTTP API: per-client limits', () => {
       assert.equal(fifth.text, '', 'the fifth connection is closed unanswered');
       const other = await send(api.port, 'GET', '/api/v1/status', {}, undefined, '127.0.0.2');
       assert.equal(other.status, 200, 'another client still connects');
+      const metrics = await send(api.port, 'GET', '/api/v1/metrics', {}, undefined, '127.0.0.2');
+      assert.equal((metrics.body.http as { connectionsRefused: number }).connectionsRefused, 1);
     } finally {
       for (const s of held) s.destroy();
       await api.close();
