@@ -78,8 +78,8 @@ const COMMA = 0x2c;
  * Checks a submission's raw UTF-8 bytes before JSON.parse sees them: a JSON string or a
  * flat array of at most batchMaxTxs values, nothing nested, no objects. Parsing first and
  * checking the shape after let one body within the size limit make JSON.parse build
- * hundreds of thousands of arrays or numbers (a deep nesting costs it most of a second),
- * all to be refused. One pass over the bytes, no allocation. (In UTF-8 the bytes of a
+ * hundreds of thousands of arrays or numbers, blocking the event loop, all to be
+ * refused. One pass over the bytes, no allocation. (In UTF-8 the bytes of a
  * multi-byte character are never ASCII, so no character is mistaken for structure.)
  */
 export function checkSubmissionShape(body: Uint8Array): void {

@@ -218,8 +218,8 @@ describe('HTTP API: bad requests are 4xx JSON', () => {
   });
 
   it('a JSON body that is not a string or a flat array of at most batchMaxTxs is refused before it is parsed', async () => {
-    // each of these made JSON.parse build up to a million values (the deep ones blocked the
-    // event loop for most of a second per request) before the shape was checked
+    // each of these made JSON.parse build up to a million values, blocking the event loop,
+    // before the shape was checked
     const bombs: [string, string, string][] = [
       ['deep, unclosed', '['.repeat(HTTP_LIMITS.bodyBytes - 10), 'INVALID_BODY'],
       [
