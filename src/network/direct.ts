@@ -42,6 +42,7 @@ export interface DirectDeps {
   gate: Gate;
   ctx: GateContext;
   maxQueuedPerPeer: number;
+  maxQueuedBytesPerPeer: number;
   maxFrameBytes: number;
   /** Direct streams one connection may open to this node at once. */
   maxInboundStreams: number;
@@ -147,7 +148,8 @@ export class DirectMessenger {
       box = {
         queue: new BoundedQueue<Uint8Array>(
           this.deps.maxQueuedPerPeer,
-          64 * this.deps.maxFrameBytes,
+          // never less than two of the largest frame, so one block answer always fits
+          Math.max(this.deps.maxQueuedBytesPerPeer, 2 * this.deps.maxFrameBytes),
           (f) => f.length,
         ),
         busy: false,

@@ -202,6 +202,7 @@ class LedgerNetwork implements Network {
       gate: this.gate,
       ctx,
       maxQueuedPerPeer: options.directQueueMaxMessages,
+      maxQueuedBytesPerPeer: options.directQueueMaxBytes,
       maxFrameBytes: ctx.limits.proposalBytes + 1,
       maxInboundStreams: options.directInboundStreamsMax,
       frameTimeoutMs: options.directFrameTimeoutMs,

@@ -34,6 +34,8 @@ export interface NetworkOptions {
   inboundWeights: Readonly<Record<'proposal' | 'timeout' | 'transactions', number>>;
   /** Direct messages (votes, block fetches) waiting per destination peer. */
   directQueueMaxMessages: number;
+  /** The same queues bounded by bytes (at least two of the largest frame). */
+  directQueueMaxBytes: number;
   /** Direct-protocol streams one connection may open to this node at once. */
   directInboundStreamsMax: number;
   /**
@@ -102,6 +104,7 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   inboundQueueMaxBytes: 16 * 1024 * 1024,
   inboundWeights: Object.freeze({ proposal: 4, timeout: 2, transactions: 2 }),
   directQueueMaxMessages: 64,
+  directQueueMaxBytes: 8 * 1024 * 1024,
   directInboundStreamsMax: 4,
   directFrameTimeoutMs: 10_000,
   directReadBytesPerSecond: 16 * 1024 * 1024,
