@@ -1,5 +1,9 @@
 /**
- * Issue 10 item 13 on real nodes in one process over 127.0.0.1: while validator 3 is down,
+ * Issue 10 items 3 and 13 on real nodes in one process over 127.0.0.1, with a process
+ * holding validator 3's genuine key as the adversary (an impostor: the real validator 3 is
+ * down). Item 3: the impostor floods every honest validator with block requests for a
+ * committed block; each serves its budget from the stored encoding, ignores the rest, and
+ * consensus goes on. Item 13: while validator 3 is down,
  * an impostor holding its genuine key floods the three honest validators with garbage
  * (gossip and direct frames) until they score its peer id far below graylist, and leaves.
  * The real validator 3 then starts on a fresh data directory: it must catch up and take
@@ -12,11 +16,18 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { hashHeader } from '../../src/chain/index.js';
 import { decodeQc, secp256k1Verifier, type ValidatorSet } from '../../src/consensus/index.js';
 import { writeKeystoreFile } from '../../src/crypto/keystore.js';
 import { createGenesis, type Genesis } from '../../src/genesis/index.js';
 import { frame } from '../../src/network/encoding.js';
-import { createNetwork, directProtocolFor, type Network, topicsFor } from '../../src/network/index.js';
+import {
+  createNetwork,
+  directProtocolFor,
+  type Network,
+  type NetworkMetrics,
+  topicsFor,
+} from '../../src/network/index.js';
 import { genesisBlockOf, LedgerNode, type NodeLogger, silentLogger } from '../../src/node/index.js';
 import type { LedgerStore } from '../../src/store/index.js';
 import { freePorts, waitUntil } from '../e2e/helpers.js';
@@ -94,10 +105,17 @@ describe('a validator whose key an impostor abused comes back (in-process nodes)
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('the real validator 3 votes within seconds after the impostor leaves', async (t) => {
+  const networkMetrics = (n: LedgerNode) => (n.api().metrics() as { network: NetworkMetrics }).network;
+
+  it('item 3: a block-request flood from a validator key is served within budget; consensus goes on', async (t) => {
     const honest = nodes.slice(0, 3);
     impostor = await createNetwork(
-      { listenAddresses: [p2p(V3)], bootstrapAddresses: bootstrap(V3), heartbeatIntervalMs: 100 },
+      {
+        listenAddresses: [p2p(V3)],
+        bootstrapAddresses: bootstrap(V3),
+        heartbeatIntervalMs: 100,
+        directQueueMaxMessages: 100_000,
+      },
       {
         genesis,
         validatorSet,
@@ -109,16 +127,59 @@ describe('a validator whose key an impostor abused comes back (in-process nodes)
     );
     await impostor.start();
     const v3PeerId = genesis.validators[V3].peerId;
-    const scoreOfV3 = (n: LedgerNode) => n.peers().find((p) => p.peerId === v3PeerId)?.score;
+    const connectedToV3 = (n: LedgerNode) => n.peers().some((p) => p.peerId === v3PeerId);
     await waitUntil(
       'the honest validators to commit 3 blocks and connect to the impostor',
       async () =>
-        Math.min(...honest.map((n) => n.status().height)) >= 3 &&
-        honest.every((n) => scoreOfV3(n) !== undefined)
+        Math.min(...honest.map((n) => n.status().height)) >= 3 && honest.every(connectedToV3)
           ? true
           : undefined,
       30_000,
     );
+    const blockId = hashHeader(storeOf(honest[0]).getBlock(2)!.header);
+    const heightsBefore = honest.map((n) => n.status().height);
+    const startedMs = performance.now();
+    let sent = 0;
+    // about 3,000 requests a second to each honest validator, for two seconds
+    while (performance.now() - startedMs < 2_000) {
+      for (const v of [0, 1, 2])
+        for (let k = 0; k < 30; k++) impostor.transport.send(v, { kind: 'blockRequest', blockId });
+      sent += 30;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitUntil(
+      'every honest validator to read the requests',
+      async () =>
+        honest.every((n) => networkMetrics(n).verdicts.blockRequest.accepted >= sent * 0.9)
+          ? true
+          : undefined,
+      10_000,
+    );
+    const elapsedS = (performance.now() - startedMs) / 1000;
+    const figures = honest.map((n) => networkMetrics(n).throttled);
+    t.diagnostic(
+      `${sent} requests to each in ${elapsedS.toFixed(1)} s; served from the stored encoding / ignored: ` +
+        `${figures.map((f) => `${f.blocksServedStored}/${f.blockRequests}`).join(', ')}; heights ` +
+        `${heightsBefore.join(', ')} -> ${honest.map((n) => n.status().height).join(', ')}`,
+    );
+    for (const f of figures) {
+      assert.ok(f.blocksServedStored > 0, 'committed blocks are answered from their stored encoding');
+      assert.ok(f.blocksServedStored <= 40 + 20 * elapsedS + 2, `served ${f.blocksServedStored}`);
+      assert.ok(f.blockRequests > 0);
+    }
+    // consensus went on during the flood
+    await waitUntil(
+      'every honest validator to commit 3 more blocks',
+      async () => (honest.every((n, i) => n.status().height >= heightsBefore[i] + 3) ? true : undefined),
+      10_000,
+    );
+  });
+
+  it('item 13: the real validator 3 votes within seconds after an impostor with its key floods garbage and leaves', async (t) => {
+    const honest = nodes.slice(0, 3);
+    assert.ok(impostor, 'the impostor of the test before');
+    const v3PeerId = genesis.validators[V3].peerId;
+    const scoreOfV3 = (n: LedgerNode) => n.peers().find((p) => p.peerId === v3PeerId)?.score;
 
     // the flood: garbage on a gossip topic and garbage direct frames to every honest validator
     const topic = topicsFor(validatorSet.genesisId).timeout;
