@@ -69,6 +69,8 @@ export interface DirectBudgets {
   servedBytes: PeerBudgets;
 }
 
+/** A peer's frames are handled for at most this long before the event loop gets a turn. */
+const DIRECT_SLICE_MS = 10;
 /** Time allowed to open a stream (dial included) before the attempt counts as failed. */
 const OPEN_TIMEOUT_MS = 5_000;
 /**
@@ -237,27 +239,40 @@ export class DirectMessenger {
       stream.abort(new Error('direct frame not completed in time'));
     };
     try {
+      // [budget] a peer over its byte or CPU budget is not read until it is back under:
+      // paused, the stream sends no window updates and yamux holds the sender back
+      const throttle = async (waitMs: number) => {
+        metrics.throttled.directReadPauses++;
+        if (frameDeadline !== undefined) frameDeadline += waitMs;
+        pauseStream(stream);
+        await delay(waitMs);
+        resumeStream(stream);
+      };
       for await (const chunk of stream) {
         const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray();
         readBytes.charge(bytes.length);
         const frames = reader.push(bytes);
-        const started = performance.now();
-        for (const payload of frames) this.onFrame(peer, sender, payload);
-        if (frames.length > 0) cpuMs.charge(performance.now() - started);
         if (!reader.partial) frameDeadline = undefined;
         else if (frameDeadline === undefined || frames.length > 0)
           frameDeadline = performance.now() + this.deps.frameTimeoutMs;
-        // [budget] a peer over its byte or CPU budget is not read until it is back under:
-        // paused, the stream sends no window updates and yamux holds the sender back
-        const waitMs = Math.max(readBytes.waitMs(), cpuMs.waitMs());
-        if (waitMs > 0 && !this.stopped) {
-          metrics.throttled.directReadPauses++;
-          if (frameDeadline !== undefined) frameDeadline += waitMs;
-          pauseStream(stream);
-          await delay(waitMs);
+        let sliceStartedMs = performance.now();
+        for (const payload of frames) {
+          const startedMs = performance.now();
+          this.onFrame(peer, sender, payload);
+          const doneMs = performance.now();
+          cpuMs.charge(doneMs - startedMs);
+          // [slice] one chunk may hold hundreds of frames: they are handled in slices that
+          // yield to the event loop, and no further than the peer's CPU budget allows
+          const waitMs = cpuMs.waitMs();
+          if (waitMs > 0) await throttle(waitMs);
+          else if (doneMs - sliceStartedMs >= DIRECT_SLICE_MS) await yieldTurn();
+          else continue;
           if (this.stopped) return;
-          resumeStream(stream);
+          sliceStartedMs = performance.now();
         }
+        const waitMs = readBytes.waitMs();
+        if (waitMs > 0) await throttle(waitMs);
+        if (this.stopped) return;
         if (frameDeadline !== undefined && frameTimer === undefined) checkFrameDeadline();
       }
     } catch (err) {
@@ -338,6 +353,7 @@ export class DirectMessenger {
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function pauseStream(stream: Stream): void {
   try {

@@ -110,7 +110,7 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   directReadBytesPerSecond: 16 * 1024 * 1024,
   directReadBurstBytes: 8 * 1024 * 1024,
   directCpuMsPerSecond: 250,
-  directCpuBurstMs: 1_000,
+  directCpuBurstMs: 200,
   blockRequestsPerSecond: 20,
   blockRequestsBurst: 40,
   blockServeBytesPerSecond: 8 * 1024 * 1024,

@@ -211,6 +211,42 @@ describe('network budgets: a Byzantine validator against validator 0', { timeout
     );
   });
 
+  it('item 8: costly direct frames are handled within the sender CPU budget, in slices', async (t) => {
+    // 600 validly signed votes sent straight to v0, each costing v0 a slow verification
+    const votes = Array.from({ length: 600 }, (_, i) =>
+      vote(f, 3, new Uint8Array(32).fill(i % 256).fill(i >> 8, 0, 1)),
+    );
+    const votesFrom = (from: number) =>
+      v0.consensus.filter((c) => c.message.kind === 'vote' && c.from === from).length;
+    const fromV3Before = votesFrom(3);
+    const pausesBefore = v0.net.metrics().throttled.directReadPauses;
+    extraVerifyMs = 4;
+    const latencies: number[] = [];
+    try {
+      for (const v of votes) v3.net.transport.send(0, { kind: 'vote', vote: v });
+      // v1 votes every 50 ms meanwhile; each must reach v0 promptly
+      for (let k = 0; k < 8; k++) {
+        const before = votesFrom(1);
+        const sentMs = performance.now();
+        v1.net.transport.send(0, { kind: 'vote', vote: vote(f, 1, new Uint8Array(32).fill(200 + k)) });
+        await waitFor('v1 vote at v0', () => votesFrom(1) > before, 10_000);
+        latencies.push(performance.now() - sentMs);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const handled = votesFrom(3) - fromV3Before;
+      const pauses = v0.net.metrics().throttled.directReadPauses - pausesBefore;
+      t.diagnostic(
+        `v1 vote latencies ${latencies.map((l) => l.toFixed(0)).join(', ')} ms while v0 worked through ` +
+          `v3's votes (${handled} of ${votes.length} handled so far, ${pauses} pauses)`,
+      );
+      assert.ok(pauses > 0, 'v3 was never held back');
+      assert.ok(Math.max(...latencies) < 1000, `v1 vote latencies ${latencies.join(', ')}`);
+    } finally {
+      extraVerifyMs = 0;
+    }
+    await waitFor('every v3 vote handled', () => votesFrom(3) - fromV3Before >= votes.length, 20_000);
+  });
+
   it('item 9: transaction batches and an honest peer timeouts get through a flood of valid timeouts', async (t) => {
     const floodSize = 600;
     const flood = Array.from({ length: floodSize }, (_, i) => encodeTimeout(timeout(f, 3, 2 + i)));
