@@ -220,7 +220,9 @@ describe('gate against a Byzantine validator with a genuine key (in-process node
   it('item 7: compact proposals sprayed by a non-leader are ignored as NOT_LEADER', async () => {
     const SPRAY = 40;
     const before = honest.map((n) => gateErrors(n, 'NOT_LEADER'));
-    for (let k = 0; k < SPRAY; k++) await publish('proposal', sibling({ tag: k }));
+    // signed first, then published back to back: all for the round the leader is in
+    const spray = Array.from({ length: SPRAY }, (_, k) => sibling({ tag: k }));
+    for (const data of spray) await publish('proposal', data);
     await waitUntil(
       'every honest node to ignore the spray as NOT_LEADER',
       async () =>
