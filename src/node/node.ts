@@ -447,6 +447,7 @@ export class LedgerNode {
             const timer = setInterval(fire, everyMs);
             return () => clearInterval(timer);
           },
+          defer: (fire) => setImmediate(fire),
         },
         ctx: {
           validatorSet: this.validatorSet,
