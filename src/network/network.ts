@@ -206,7 +206,7 @@ class LedgerNetwork implements Network {
       maxFrameBytes: ctx.limits.proposalBytes + 1,
       maxInboundStreams: options.directInboundStreamsMax,
       frameTimeoutMs: options.directFrameTimeoutMs,
-      budgets: directBudgets(options),
+      budgets: directBudgets(options, ctx.limits.proposalBytes + 1),
       committedBlockBytes: components.committedBlockBytes,
       metrics,
       logger: this.logger,
@@ -424,11 +424,20 @@ class LedgerNetwork implements Network {
   }
 }
 
-function directBudgets(o: NetworkOptions): DirectBudgets {
+/**
+ * The direct protocol's per-peer budgets. Byte budgets never fall below a few of the
+ * largest frames (a chain configured with large blocks must still fetch them), whatever
+ * the options say.
+ */
+function directBudgets(o: NetworkOptions, maxFrameBytes: number): DirectBudgets {
   const now = () => performance.now();
+  const atLeast = (bytes: number, frames: number) => Math.max(bytes, frames * maxFrameBytes);
   return {
     readBytes: new PeerBudgets(
-      { ratePerSecond: o.directReadBytesPerSecond, burst: o.directReadBurstBytes },
+      {
+        ratePerSecond: atLeast(o.directReadBytesPerSecond, 8),
+        burst: atLeast(o.directReadBurstBytes, 4),
+      },
       now,
     ),
     cpuMs: new PeerBudgets({ ratePerSecond: o.directCpuMsPerSecond, burst: o.directCpuBurstMs }, now),
@@ -437,7 +446,10 @@ function directBudgets(o: NetworkOptions): DirectBudgets {
       now,
     ),
     servedBytes: new PeerBudgets(
-      { ratePerSecond: o.blockServeBytesPerSecond, burst: o.blockServeBurstBytes },
+      {
+        ratePerSecond: atLeast(o.blockServeBytesPerSecond, 4),
+        burst: atLeast(o.blockServeBurstBytes, 8),
+      },
       now,
     ),
   };

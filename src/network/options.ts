@@ -47,6 +47,8 @@ export interface NetworkOptions {
    * What one peer's direct frames may cost: bytes read and milliseconds spent validating
    * and handling them, per second, with a burst. A peer over budget is not read until it
    * is back under (its muxer window then holds it back); it is never disconnected for it.
+   * Byte budgets here and below are raised to a few of the largest frames when the
+   * chain's blocks are larger.
    */
   directReadBytesPerSecond: number;
   directReadBurstBytes: number;
