@@ -77,6 +77,7 @@ interface Status {
   headHash: string;
   round: number;
   peers: number;
+  leader: { index: number } | null;
 }
 interface PeerView {
   peerId: string;
@@ -489,17 +490,19 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       publish(topics.transactions, encodeTxBatch([wrongChain.raw])),
     );
 
-    // a proposal in validator 0's name, signed with the adversary's key, on a made-up
-    // certificate of the previous round (the gate checks the signature before the QC)
-    const forgedProposal = async (round: number): Promise<Uint8Array> => {
+    // a proposal in the name of the round's leader, signed with the adversary's key, on a
+    // made-up certificate of the previous round (the gate checks the signature before the
+    // QC). It must name the leader: a proposal from anyone else is ignored as NOT_LEADER
+    // before its signature is checked.
+    const forgedProposal = async (round: number, proposer: number, height: number): Promise<Uint8Array> => {
       const parent = keccak256(junk(round));
       const block: Block = {
         header: {
           chainId,
-          height: (await status(gatekeeper)).height + 1,
+          height,
           round,
           parentHash: parent,
-          proposer: net.genesis.validators[0].address,
+          proposer: net.genesis.validators[proposer].address,
           timestampMs: Date.now(),
           txRoot: new Uint8Array(32),
           stateRoot: new Uint8Array(32),
@@ -516,12 +519,36 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       // in the gossip form (transactions by hash; this block has none)
       return encodeCompactProposal({ block, signature }, []);
     };
-    const proposalBytes = await forgedProposal(await liveRound());
-    await expectReject(
-      'a forged proposal',
-      'proposal',
-      'BAD_SIGNATURE',
-      publish(topics.proposal, proposalBytes),
+    /** The current round of node 0 and its leader, once that leader is an honest validator. */
+    const honestLeaderRound = () =>
+      waitUntil(
+        'node 0 to be in a round led by an honest validator',
+        async () => {
+          const s = await status(gatekeeper);
+          return s.leader && s.leader.index !== ADVERSARY ? s : undefined;
+        },
+        10_000,
+        10,
+      );
+    // the round may end (and commit) before the message arrives: a few tries, each a new round
+    const rejectedBefore = rejectedAt('proposal', 'BAD_SIGNATURE');
+    for (
+      let attempt = 0;
+      attempt < 5 && rejectedAt('proposal', 'BAD_SIGNATURE') === rejectedBefore;
+      attempt++
+    ) {
+      const s = await honestLeaderRound();
+      await publish(topics.proposal, await forgedProposal(s.round, s.leader!.index, s.height + 1))();
+      await waitUntil(
+        'node 0 to judge the forged proposal',
+        async () => (rejectedAt('proposal', 'BAD_SIGNATURE') > rejectedBefore ? true : undefined),
+        3_000,
+        25,
+      ).catch(() => undefined);
+    }
+    assert.ok(
+      rejectedAt('proposal', 'BAD_SIGNATURE') > rejectedBefore,
+      `node 0 never rejected a forged proposal in a leader's name\n${tailOf(gatekeeper)}`,
     );
 
     // Past the graylist threshold: the direct protocol still reaches node 0's gate.
