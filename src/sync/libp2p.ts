@@ -66,6 +66,8 @@ export class Libp2pSyncNetwork implements SyncNetwork {
   private readonly requestBudgets: PeerBudgets;
   private readonly byteBudgets: PeerBudgets;
   private serving = 0;
+  /** Answers in progress per peer (only peers with at least one: bounded by maxConcurrentServes). */
+  private readonly servingByPeer = new Map<string, number>();
   private readonly stats: SyncServerStats = { served: 0, cutShort: 0, refused: 0, readTimeouts: 0 };
 
   constructor(private readonly d: Libp2pSyncDeps) {
@@ -101,13 +103,24 @@ export class Libp2pSyncNetwork implements SyncNetwork {
   }
 
   private async serve(stream: Stream, peer: string, source: SyncSource, timeoutMs: number): Promise<void> {
-    // [concurrency] only so many answers at once over all peers: more are refused at once
-    if (this.serving >= this.server.maxConcurrentServes) {
+    // [budget] requests per second per peer, charged when the stream opens: a stream that
+    // never finishes its request costs its sender as much as one that does
+    if (!this.requestBudgets.of(peer).take(1)) {
+      this.stats.refused++;
+      stream.abort(new SyncError('UNAVAILABLE', 'too many sync requests'));
+      return;
+    }
+    // [concurrency] so many answers at once over all peers, and fewer for any one peer, so
+    // a peer holding its streams open (never reading) cannot take every slot: more are
+    // refused at once
+    const ofPeer = this.servingByPeer.get(peer) ?? 0;
+    if (this.serving >= this.server.maxConcurrentServes || ofPeer >= this.server.maxConcurrentServesPerPeer) {
       this.stats.refused++;
       stream.abort(new Error('sync server busy'));
       return;
     }
     this.serving++;
+    this.servingByPeer.set(peer, ofPeer + 1);
     const signal = AbortSignal.timeout(timeoutMs);
     const readTimer = setTimeout(() => {
       this.stats.readTimeouts++;
@@ -122,12 +135,6 @@ export class Libp2pSyncNetwork implements SyncNetwork {
         clearTimeout(readTimer);
       }
       if (!request) throw new SyncError('MALFORMED', 'no request');
-      // [budget] requests per second per peer: over it, refused
-      if (!this.requestBudgets.of(peer).take(1)) {
-        this.stats.refused++;
-        stream.abort(new SyncError('UNAVAILABLE', 'too many sync requests'));
-        return;
-      }
       // [budget] bytes per second per peer: the answer stops early once they are spent
       const bytes = this.byteBudgets.of(peer);
       let cutShort = false;
@@ -151,6 +158,9 @@ export class Libp2pSyncNetwork implements SyncNetwork {
       stream.abort(err as Error);
     } finally {
       this.serving--;
+      const left = (this.servingByPeer.get(peer) ?? 1) - 1;
+      if (left > 0) this.servingByPeer.set(peer, left);
+      else this.servingByPeer.delete(peer);
     }
   }
 

@@ -73,6 +73,11 @@ export interface SyncServerOptions {
   requestReadTimeoutMs: number;
   /** Requests served at once over all peers; more are refused at once. */
   maxConcurrentServes: number;
+  /**
+   * Requests served at once for one peer (over all its connections and streams), so a peer
+   * that opens streams and never reads the answers holds only this many of the slots.
+   */
+  maxConcurrentServesPerPeer: number;
   requestsPerSecond: number;
   requestsBurst: number;
   servedBytesPerSecond: number;
@@ -82,6 +87,7 @@ export interface SyncServerOptions {
 export const DEFAULT_SYNC_SERVER_OPTIONS: Readonly<SyncServerOptions> = Object.freeze({
   requestReadTimeoutMs: 2_000,
   maxConcurrentServes: 8,
+  maxConcurrentServesPerPeer: 2,
   requestsPerSecond: 10,
   requestsBurst: 20,
   servedBytesPerSecond: 16 * 1024 * 1024,

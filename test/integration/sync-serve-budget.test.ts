@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createNetwork, type Network, syncProtocolFor } from '../../src/network/index.js';
+import { createNetwork, frame, type Network, syncProtocolFor } from '../../src/network/index.js';
 import { encodeSyncRequest, MAX_BLOCKS_PER_REQUEST } from '../../src/sync/codec.js';
 import type { SyncSource } from '../../src/sync/interface.js';
 import { Libp2pSyncNetwork } from '../../src/sync/libp2p.js';
@@ -44,7 +44,7 @@ async function startPeer(index: number): Promise<{ net: Network; sync: Libp2pSyn
     peers: () => net.connectedPeers(),
     penalize() {},
     maxInboundStreams: 4,
-    server: { requestReadTimeoutMs: 300 },
+    server: { requestReadTimeoutMs: 300, maxConcurrentServes: 4 },
     logger: silent,
   });
   await sync.start(source, 5_000);
@@ -55,17 +55,55 @@ describe('sync server budgets: a Byzantine validator against the server', { time
   let server: Awaited<ReturnType<typeof startPeer>>;
   let attacker: Awaited<ReturnType<typeof startPeer>>;
   let honest: Awaited<ReturnType<typeof startPeer>>;
+  /** A second Byzantine key, whose request budget the first test leaves whole. */
+  let holder: Awaited<ReturnType<typeof startPeer>>;
 
   before(async () => {
-    [server, attacker, honest] = await Promise.all([startPeer(0), startPeer(3), startPeer(1)]);
-    for (const p of [attacker, honest]) p.net.addBootstrap(server.net.getMultiaddrs()[0]);
-    await waitFor('both connected to the server', () =>
-      [attacker, honest].every((p) => server.net.connectedPeers().includes(p.net.peerId)),
+    [server, attacker, honest, holder] = await Promise.all([
+      startPeer(0),
+      startPeer(3),
+      startPeer(1),
+      startPeer(2),
+    ]);
+    for (const p of [attacker, honest, holder]) p.net.addBootstrap(server.net.getMultiaddrs()[0]);
+    await waitFor('all connected to the server', () =>
+      [attacker, honest, holder].every((p) => server.net.connectedPeers().includes(p.net.peerId)),
     );
   });
 
   after(async () => {
-    await Promise.all([server, attacker, honest].filter(Boolean).map((p) => p.net.stop()));
+    await Promise.all([server, attacker, honest, holder].filter(Boolean).map((p) => p.net.stop()));
+  });
+
+  it('a peer that opens streams and never reads the answers holds at most its share of the serve slots', async () => {
+    const request = encodeSyncRequest({ fromHeight: 1, count: MAX_BLOCKS_PER_REQUEST });
+    const refusedBefore = server.sync.serverStats().refused;
+    // as many streams as the server has slots (4 here), each a full request whose answer
+    // (1 MiB) is never read: the server's writes wait for a window that never opens
+    const streams = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const stream = await holder.net.libp2p.dialProtocol(server.net.libp2p.peerId, protocol);
+        try {
+          stream.send(frame(request));
+          await stream.close();
+        } catch {
+          // the server may refuse (abort) the stream before the request is out
+        }
+        return stream;
+      }),
+    );
+    try {
+      await waitFor(
+        'the server to refuse the streams past the per-peer share',
+        () => server.sync.serverStats().refused >= refusedBefore + 2,
+        3_000,
+      );
+      // the honest validator is served while the holder keeps its streams open
+      const frames = await honest.sync.request(server.net.peerId, request, 3_000);
+      assert.equal(frames.length, 1 + MAX_BLOCKS_PER_REQUEST);
+    } finally {
+      for (const stream of streams) stream.abort(new Error('done'));
+    }
   });
 
   it('full-range requests as fast as the streams allow are served within the budgets', async (t) => {
