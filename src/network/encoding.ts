@@ -134,72 +134,74 @@ export function frame(payload: Uint8Array): Uint8Array {
 
 /**
  * Splits a byte stream into length-prefixed frames without buffering more than one frame
- * (at most `maxFrameBytes` + a chunk). A frame above the bound throws a REJECT GateError
- * before its body is buffered.
+ * (at most `maxFrameBytes`). A frame above the bound throws a REJECT GateError before its
+ * body is buffered.
  *
- * Chunks are kept as they arrive and copied out once, when the frame they belong to is
- * complete: each byte is copied once whatever the chunk sizes, so a peer dripping a large
- * frame a few bytes at a time costs work in proportion to its bytes, not to their square.
+ * Each byte is copied once, into the body of the frame it belongs to, as it arrives: a peer
+ * dripping a large frame a few bytes at a time costs work in proportion to its bytes, not
+ * to their square, and the reader keeps no reference to the chunks (a million one-byte
+ * chunks held until their frame completes are a hundred times their bytes in heap). The
+ * body grows by doubling as its bytes arrive, so a prefix that announces a large frame
+ * costs no memory the peer has not sent.
  */
+/** The first allocation of a frame's body; it doubles as the body arrives. */
+const INITIAL_BODY_BYTES = 64 * 1024;
+
 export class FrameReader {
-  private chunks: Uint8Array[] = [];
-  /** Index of the first chunk not yet consumed. */
-  private first = 0;
-  /** Bytes held in `chunks` from `first` on. */
-  private buffered = 0;
-  /** The body length of the frame being read, once its prefix is in. */
-  private bodyBytes: number | undefined;
+  private readonly prefix = new Uint8Array(4);
+  private prefixFilled = 0;
+  /** The body of the frame being read (allocated as its bytes arrive), and its length. */
+  private body: Uint8Array | undefined;
+  private bodyBytes = 0;
+  private bodyFilled = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
   /** True while a frame has started but is not complete. */
   get partial(): boolean {
-    return this.buffered > 0 || this.bodyBytes !== undefined;
+    return this.prefixFilled > 0 || this.body !== undefined;
   }
 
   /** Appends a chunk and returns the frames it completes. */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
     const frames: Uint8Array[] = [];
-    for (;;) {
-      if (this.bodyBytes === undefined) {
-        if (this.buffered < 4) break;
-        const prefix = this.take(4);
-        const length = new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0);
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.body === undefined) {
+        const part = Math.min(4 - this.prefixFilled, chunk.length - at);
+        this.prefix.set(chunk.subarray(at, at + part), this.prefixFilled);
+        this.prefixFilled += part;
+        at += part;
+        if (this.prefixFilled < 4) break;
+        this.prefixFilled = 0;
+        const length = new DataView(this.prefix.buffer).getUint32(0);
         if (length > this.maxFrameBytes) throw reject('OVERSIZE', `direct frame of ${length} bytes`);
         this.bodyBytes = length;
+        this.bodyFilled = 0;
+        this.body = new Uint8Array(Math.min(length, INITIAL_BODY_BYTES));
       }
-      if (this.buffered < this.bodyBytes) break;
-      frames.push(this.take(this.bodyBytes));
-      this.bodyBytes = undefined;
+      const part = Math.min(this.bodyBytes - this.bodyFilled, chunk.length - at);
+      this.reserve(this.bodyFilled + part);
+      this.body.set(chunk.subarray(at, at + part), this.bodyFilled);
+      this.bodyFilled += part;
+      at += part;
+      if (this.bodyFilled === this.bodyBytes) {
+        // the body never grows past the frame's length, so it is exactly the frame
+        frames.push(this.body);
+        this.body = undefined;
+      }
     }
     return frames;
   }
 
-  /** The next `n` buffered bytes (n <= buffered), copied into one array. */
-  private take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.chunks[this.first];
-      const part = Math.min(head.length, n - filled);
-      out.set(part === head.length ? head : head.subarray(0, part), filled);
-      filled += part;
-      if (part === head.length) this.first++;
-      else this.chunks[this.first] = head.subarray(part);
-    }
-    this.buffered -= n;
-    if (this.first === this.chunks.length) {
-      this.chunks = [];
-      this.first = 0;
-    } else if (this.first > 64) {
-      // drop consumed chunks, so they do not stay referenced (amortised: at most once per 64)
-      this.chunks = this.chunks.slice(this.first);
-      this.first = 0;
-    }
-    return out;
+  /** Grows the body (doubling, never past the frame's length) to hold `bytes`. */
+  private reserve(bytes: number): void {
+    const body = this.body!;
+    if (bytes <= body.length) return;
+    let size = body.length;
+    while (size < bytes) size *= 2;
+    const grown = new Uint8Array(Math.min(size, this.bodyBytes));
+    grown.set(body.subarray(0, this.bodyFilled));
+    this.body = grown;
   }
 }

@@ -84,4 +84,17 @@ describe('FrameReader', () => {
       `dripped frame took ${drippedMs.toFixed(0)} ms (one chunk: ${oneChunkMs.toFixed(1)} ms)`,
     );
   });
+
+  it('holds memory in proportion to the bytes received, not to the length a prefix announces', () => {
+    const reader = new FrameReader(4 << 20);
+    const f = frame(payload(3 << 20, 9));
+    const held = () => (reader as unknown as { body?: Uint8Array }).body?.length ?? 0;
+    reader.push(f.subarray(0, 4 + 10));
+    assert.ok(held() <= 64 * 1024, `a 3 MiB announcement holds ${held()} bytes after 10`);
+    // dripped in one-byte chunks for a while: the body grows by doubling, at most twice what came
+    for (let i = 14; i < 200_014; i++) reader.push(f.subarray(i, i + 1));
+    assert.ok(held() <= 2 * 200_000, `holds ${held()} bytes after 200,000`);
+    const [done] = reader.push(f.subarray(200_014));
+    assert.deepEqual(done, payload(3 << 20, 9));
+  });
 });
