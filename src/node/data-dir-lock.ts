@@ -9,9 +9,17 @@
  * running, or the pid is now another process (a different start time, e.g. after a
  * container restart reused the pid). A stale lock is replaced; a live one is refused with
  * DATA_DIR_LOCKED. The same process opening the directory twice is refused too.
+ *
+ * The lock file appears whole: its contents are written to a private file first and linked
+ * into place (link fails if the name exists), so no process ever reads a lock that its
+ * owner has created but not yet written. The owner's host name is recorded too: a lock
+ * written on another host (another container sharing the volume, whose pids say nothing
+ * here) is never judged stale, it is refused; so is one whose host cannot be told.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, open, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NodeError } from './errors.js';
 
@@ -21,6 +29,8 @@ interface LockOwner {
   pid: number;
   /** The owner's start time in clock ticks since boot (Linux), to tell a reused pid. */
   startTicks?: number;
+  /** The host the owner ran on: its pid means something only there. */
+  host?: string;
 }
 
 /** Lock paths this process holds: a pid check cannot tell them from a stale lock. */
@@ -56,6 +66,7 @@ function parseOwner(text: string): LockOwner | undefined {
     return {
       pid: v.pid as number,
       startTicks: Number.isSafeInteger(v.startTicks) ? v.startTicks : undefined,
+      host: typeof v.host === 'string' ? v.host : undefined,
     };
   } catch {
     return undefined;
@@ -64,6 +75,8 @@ function parseOwner(text: string): LockOwner | undefined {
 
 /** Whether the owner named in a lock file is still the process that wrote it. */
 function isLive(owner: LockOwner, path: string): boolean {
+  // another host's pid (or an unknown host's) cannot be checked from here: assume it lives
+  if (owner.host !== hostname()) return true;
   if (owner.pid === process.pid) return heldHere.has(path);
   if (!isRunning(owner.pid)) return false;
   if (owner.startTicks === undefined) return true;
@@ -80,17 +93,28 @@ export class DataDirLock {
   static async acquire(dataDir: string): Promise<DataDirLock> {
     // one name per directory, however it was reached (a symlink would defeat heldHere)
     const path = join(await realpath(dataDir), LOCK_FILE);
-    const owner: LockOwner = { pid: process.pid, startTicks: startTicksOf(process.pid) };
+    const owner: LockOwner = { pid: process.pid, startTicks: startTicksOf(process.pid), host: hostname() };
+    // written whole under a private name first, then linked into place: never seen empty
+    const draft = `${path}.${process.pid}-${randomBytes(6).toString('hex')}`;
+    const file = await open(draft, 'wx', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(owner)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    try {
+      return await DataDirLock.take(dataDir, path, draft);
+    } finally {
+      await rm(draft, { force: true });
+    }
+  }
+
+  private static async take(dataDir: string, path: string, draft: string): Promise<DataDirLock> {
     // two attempts: the second after a stale lock was moved away
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const file = await open(path, 'wx', 0o600);
-        try {
-          await file.writeFile(`${JSON.stringify(owner)}\n`);
-          await file.sync();
-        } finally {
-          await file.close();
-        }
+        await link(draft, path);
         heldHere.add(path);
         return new DataDirLock(path);
       } catch (err) {
@@ -98,7 +122,7 @@ export class DataDirLock {
       }
       const text = await readFile(path, 'utf8').catch(() => '');
       const current = parseOwner(text);
-      // an unreadable or empty lock: its writer died between create and write
+      // an unreadable lock (a torn write of an older version, or damage) is stale
       if (current && isLive(current, path)) {
         throw new NodeError(
           'DATA_DIR_LOCKED',

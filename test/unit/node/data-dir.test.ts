@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rm, symlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateSecretKey, publicKeyOf } from '../../../src/crypto/keys.js';
@@ -60,16 +61,20 @@ describe('data directory: one process, and the safety data with the chain', () =
     // as after kill -9: the pid of a process that has exited
     const dead = spawn(process.execPath, ['-e', '']);
     await new Promise((ok) => dead.once('exit', ok));
-    await writeFile(lockPath, JSON.stringify({ pid: dead.pid }));
+    const host = hostname();
+    await writeFile(lockPath, JSON.stringify({ pid: dead.pid, host }));
     await (await LedgerNode.init(options('stale'))).stop();
     // a live pid that is another process than the one that wrote the lock (another start time)
-    await writeFile(lockPath, JSON.stringify({ pid: process.ppid, startTicks: 1 }));
+    await writeFile(lockPath, JSON.stringify({ pid: process.ppid, startTicks: 1, host }));
     await (await LedgerNode.init(options('stale'))).stop();
-    // created but never written
+    // a torn write (an older version created the file before writing it)
     await writeFile(lockPath, '');
     await (await LedgerNode.init(options('stale'))).stop();
+    // a dead pid, but on another host (a container sharing the volume): it cannot be judged here
+    await writeFile(lockPath, JSON.stringify({ pid: dead.pid, host: `${host}-elsewhere` }));
+    await assert.rejects(LedgerNode.init(options('stale')), refusedWith('DATA_DIR_LOCKED'));
     // a live process that wrote it (ours, in another test's shoes: the parent, without start time)
-    await writeFile(lockPath, JSON.stringify({ pid: process.ppid }));
+    await writeFile(lockPath, JSON.stringify({ pid: process.ppid, host }));
     await assert.rejects(LedgerNode.init(options('stale')), refusedWith('DATA_DIR_LOCKED'));
   });
 
