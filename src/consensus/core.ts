@@ -70,6 +70,11 @@ export interface CoreConfig {
    * signatures; 0 (the default) turns the guard off. See `checkOwnSignatures`.
    */
   doubleSignCheckRounds?: number;
+  /**
+   * [S3] The core is rebuilt in a process that kept its safety data all along (after block
+   * sync): no rounds are watched before signing, but own signatures are still checked.
+   */
+  resumedInProcess?: boolean;
   testOnly?: TestOnlyBreakage;
 }
 
@@ -229,7 +234,7 @@ export class ConsensusCore {
       throw new ConsensusError('INVALID_CONFIG', `validator index ${cfg.self} is not in a set of ${this.n}`);
     }
     this.quorum = quorumSize(this.n);
-    this.guardRoundsLeft = Math.max(0, cfg.doubleSignCheckRounds ?? 0);
+    this.guardRoundsLeft = cfg.resumedInProcess ? 0 : Math.max(0, cfg.doubleSignCheckRounds ?? 0);
     this.maxFutureRounds = cfg.maxFutureRounds ?? DEFAULT_MAX_FUTURE_ROUNDS;
     cfg.validatorSet.validators.forEach((v, i) => {
       this.addressIndex.set(key(v.address), i);

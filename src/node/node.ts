@@ -368,7 +368,13 @@ export class LedgerNode {
     );
   }
 
-  private createConsensus(verifier: ReturnType<typeof cachingVerifier>): void {
+  /**
+   * Builds the consensus core on the durable head. `rejoining`: rebuilt after a sync in this
+   * process, whose safety data never left its hands (and the data directory is locked), so
+   * the double-sign guard watches no rounds before signing (they would only cost rounds);
+   * it still stops the node on a signature of its own that its safety data does not record.
+   */
+  private createConsensus(verifier: ReturnType<typeof cachingVerifier>, rejoining = false): void {
     if (this.role.kind !== 'validator') return;
     const head = this.store.head();
     const rootBlock = this.store.getBlock(head.height)!;
@@ -395,6 +401,7 @@ export class LedgerNode {
         reputation,
         maxFutureRounds: this.options.network?.maxFutureRounds ?? DEFAULT_NETWORK_OPTIONS.maxFutureRounds,
         doubleSignCheckRounds: this.options.doubleSignCheckRounds ?? DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
+        resumedInProcess: rejoining,
       },
       { root: { id: head.hash, block: rootBlock }, rootQc, history, safety: this.safety.load() },
     );
@@ -480,7 +487,7 @@ export class LedgerNode {
     // the consensus core is rebuilt on the durable head, so wait for the synced writes
     void this.app.drained().then(() => {
       if (epoch !== this.syncEpoch || this.stopping || this.driver) return;
-      this.createConsensus(verifier);
+      this.createConsensus(verifier, true);
       (this.driver as ConsensusDriver | undefined)?.start();
       this.log.info({ height: this.store.head().height }, 'rejoined consensus after sync');
     });

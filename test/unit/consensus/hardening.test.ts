@@ -181,6 +181,27 @@ describe('consensus core: double-sign guard (issue 10 item 10d)', () => {
     assert.deepEqual(committedHeights(net, 1).slice(0, 3), [1, 2, 3]);
   });
 
+  it('a core rebuilt in the same process (after sync) watches no rounds, and still checks its own signatures', () => {
+    const net = makeNet(4);
+    net.cores[0] = freshCore(net, 0, { doubleSignCheckRounds: 2, resumedInProcess: true });
+    startAll(net);
+    const votes = net.log[0].flatMap((a) => (a.type === 'sendVote' ? [a.vote.round] : []));
+    assert.equal(Math.min(...votes), 1, 'it votes from the first round');
+    const safety: SafetyData = {
+      lastVotedRound: 5,
+      highestTimeoutRound: 5,
+      highQc: genesisQc(net.vs.genesisId),
+    };
+    const resumed = freshCore(net, 0, { doubleSignCheckRounds: 2, resumedInProcess: true }, safety);
+    resumed.step(0, { type: 'start' });
+    const out = resumed.step(1, {
+      type: 'vote',
+      from: 1,
+      vote: signedVote(net, 1, 8, qcOf(net, 7, [0, 1, 2])),
+    });
+    assert.ok(kinds(out).includes('halt'), 'a signature of its own it does not remember still stops it');
+  });
+
   it('validators that all restart together start signing after N expired rounds', () => {
     const net = makeNet(4, { doubleSignCheckRounds: 2 });
     startAll(net);
