@@ -110,6 +110,12 @@ export class SyncPolicy {
     p.headAtMs = nowMs;
   }
 
+  /** A peer's claim refuted by its own answer: nothing is known of its head. */
+  forgetPeerHead(peer: string): void {
+    const p = this.peers.get(peer);
+    if (p) p.head = undefined;
+  }
+
   /**
    * Far enough behind a proven commit to leave consensus and sync. A validator never lets
    * claims decide this: a lying peer could otherwise hold every honest validator out of

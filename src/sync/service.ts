@@ -246,11 +246,14 @@ export class BlockSync {
     const proofAt = lastCommittedIndex(items);
     if (proofAt >= 0) this.policy.observeProven(items[proofAt].block.header.height);
     // A peer's head counts only as far as it served: one that claims more than it sends
-    // (an honest server sends every block it has, up to the count) is taken at what it
-    // sent, so a false claim cannot keep a validator out of consensus.
+    // (an honest server sends every block it has, up to the count, unless its byte budget
+    // for this peer runs out) is taken at the last block it sent, and one that sends none of
+    // the blocks its claim implies has refuted the claim: it is forgotten (a liar answering
+    // a request far up with nothing would otherwise lose only that request's count).
     const expected = Math.max(0, Math.min(req.count, headHeight - req.fromHeight + 1));
-    const shown = items.length >= expected ? headHeight : req.fromHeight - 1 + items.length;
-    this.policy.observePeerHead(req.peer, shown, now);
+    if (items.length >= expected) this.policy.observePeerHead(req.peer, headHeight, now);
+    else if (items.length > 0) this.policy.observePeerHead(req.peer, req.fromHeight - 1 + items.length, now);
+    else this.policy.forgetPeerHead(req.peer);
     this.updateSyncing();
     // a validator in consensus only probes: consensus, not sync, commits its blocks
     if (!this.fetching()) return;

@@ -330,6 +330,46 @@ describe('BlockSync', () => {
       sync.stop();
     });
 
+    it('a claim refuted by an empty answer is forgotten, and the liar is probed at the background pace', async () => {
+      const c = await client();
+      const chain = chainOf(c.store);
+      const changes: boolean[] = [];
+      const t = { now: 0 };
+      const asked: Array<{ from: number; count: number }> = [];
+      const sync = new BlockSync(
+        {
+          mode: 'validator',
+          chain,
+          network: {
+            peers: () => ['liar'],
+            penalize: () => {},
+            // a genuine block with every one-block probe, nothing when asked to prove the claim
+            async request(_peer, bytes) {
+              const req = decodeSyncRequest(bytes);
+              asked.push({ from: req.fromHeight, count: req.count });
+              if (req.count > 1) return [encodeSyncStatus(FAR)];
+              const block = server.store.getBlock(req.fromHeight)!;
+              return [
+                encodeSyncStatus(FAR),
+                encodeSyncItem(encodeBlock(block), server.store.getCommitQc(block.header.height)!),
+              ];
+            },
+          },
+          clock: clockAt(t),
+          ctx: CTX,
+          onSyncingChange: (s) => changes.push(s),
+        },
+        { lagThresholdBlocks: 8, probeIntervalMs: 2_000, peerHeadTtlMs: 500 },
+      );
+      sync.start();
+      await runFor(sync, t, 10_000);
+      assert.deepEqual(changes, []);
+      assert.equal(sync.target, 0, 'the refuted claim is not a target');
+      // each background probe (every 2 s) costs one probe and one proof request, no more
+      assert.ok(asked.length <= 2 * 6, `asked ${asked.length} times in 10 s: ${JSON.stringify(asked)}`);
+      sync.stop();
+    });
+
     it('a validator behind a proven commit syncs from an honest peer past a liar, then rejoins consensus', async () => {
       const c = await client();
       const chain = chainOf(c.store);
