@@ -257,10 +257,11 @@ export class DirectMessenger {
           frameDeadline = performance.now() + this.deps.frameTimeoutMs;
         let sliceStartedMs = performance.now();
         for (const payload of frames) {
-          const startedMs = performance.now();
-          this.onFrame(peer, sender, payload);
+          // the peer is charged for its message's validation, not for the consensus step an
+          // accepted message sets off (a vote that completes a QC makes the leader build a
+          // block: that is the leader's work, and charging it would pause honest validators)
+          cpuMs.charge(this.onFrame(peer, sender, payload));
           const doneMs = performance.now();
-          cpuMs.charge(doneMs - startedMs);
           // [slice] one chunk may hold hundreds of frames: they are handled in slices that
           // yield to the event loop, and no further than the peer's CPU budget allows
           const waitMs = cpuMs.waitMs();
@@ -289,21 +290,25 @@ export class DirectMessenger {
     }
   }
 
-  private onFrame(peer: string, sender: number, payload: Uint8Array): void {
+  /** Validates and delivers one frame; returns the milliseconds its validation took. */
+  private onFrame(peer: string, sender: number, payload: Uint8Array): number {
+    const startedMs = performance.now();
     const kind = directKindOf(payload);
     if (kind === undefined) {
       // [decode] unknown kind byte
       this.deps.gate.count('direct', 'reject', 'MALFORMED');
       this.deps.penalize(peer);
-      return;
+      return performance.now() - startedMs;
     }
     const body = payload.subarray(1);
     const result = this.deps.gate.run(kind, peer, () => this.validate(kind, body, sender));
+    const validationMs = performance.now() - startedMs;
     if (result.verdict === 'reject') this.deps.penalize(peer);
-    if (result.verdict !== 'accept') return;
+    if (result.verdict !== 'accept') return validationMs;
     const { from, message } = result.value;
     if (message.kind === 'blockRequest') this.serveBlock(peer, from, message.blockId);
     else this.deps.deliver(from, message);
+    return validationMs;
   }
 
   /**
