@@ -301,9 +301,18 @@ export class BlockSync {
         !(err instanceof SyncError && err.code === 'WRONG_PARENT') ||
         at === head + 1 ||
         before?.requestId === culprit?.requestId;
-      this.clearBuffer();
-      if (culprit && ownFault) this.reject(culprit.peer, err, at);
-      else this.log.debug({ at, err: (err as Error).message }, 'dropped buffered sync blocks');
+      if (culprit && ownFault) {
+        this.clearBuffer();
+        this.reject(culprit.peer, err, at);
+        return;
+      }
+      // Only the two sides of the break are dropped (one of them is on an abandoned
+      // branch; both are asked again, of other peers): the run below them still applies,
+      // so a peer serving an abandoned certified block cannot wipe everything fetched.
+      this.unbuffer(at - 1);
+      this.unbuffer(at);
+      this.log.debug({ at, err: (err as Error).message }, 'dropped buffered sync blocks at a broken link');
+      if (at - 2 > head + 1) this.apply();
       return;
     }
     for (const v of verified) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { encodeBlock } from '../../../src/chain/index.js';
+import { encodeBlock, hashHeader } from '../../../src/chain/index.js';
 import { toHex } from '../../../src/crypto/bytes.js';
 import {
   BlockSync,
@@ -18,6 +18,7 @@ import {
   chainOf,
   commitItems,
   openGenesisStore,
+  signQc,
   sourceOf,
   type TestStore,
 } from './helpers.js';
@@ -327,6 +328,43 @@ describe('BlockSync', () => {
       assert.deepEqual(changes, [], 'never left consensus');
       assert.equal(sync.proven, 0);
       assert.ok(sync.target < FAR, 'the lie is no longer a target once the liar fails to serve it');
+      sync.stop();
+    });
+
+    it('a certified block on an abandoned branch breaks the link between two responses: the run below still applies', async () => {
+      const c = await client();
+      const chain = chainOf(c.store);
+      const penalized: string[] = [];
+      const sync = new BlockSync(
+        {
+          mode: 'observer',
+          chain,
+          network: { peers: () => [], penalize: (p) => penalized.push(p), request: async () => [] },
+          clock: clockAt({ now: 0 }),
+          ctx: CTX,
+        },
+        { maxBlocksPerRequest: 32 },
+      );
+      sync.start();
+      sync.observeCertified(LENGTH);
+      const source = sourceOf(server.store);
+      const served = (from: number, count: number) =>
+        serveSyncRequest(source, encodeSyncRequest({ fromHeight: from, count }));
+      // block 20' : a sibling of block 20, certified in a later round, that nothing extends
+      const b19 = server.store.getBlock(19)!;
+      const abandoned = {
+        ...server.store.getBlock(20)!,
+        header: { ...server.store.getBlock(20)!.header, round: b19.header.round + 5 },
+      };
+      const abandonedId = hashHeader(abandoned.header);
+      const fromA = served(1, 20);
+      fromA[20] = encodeSyncItem(encodeBlock(abandoned), signQc(abandoned.header.round, abandonedId));
+      // the honest continuation 21..40 arrives first, then 1..19 with the abandoned 20'
+      sync.onResponse({ id: 1, peer: 'b', fromHeight: 21, count: 20, deadlineMs: 0 }, served(21, 20));
+      sync.onResponse({ id: 2, peer: 'a', fromHeight: 1, count: 20, deadlineMs: 0 }, fromA);
+      await Promise.all(chain.writes);
+      assert.ok(c.store.head().height >= 18, `applied up to ${c.store.head().height}`);
+      assert.deepEqual(penalized, [], 'nobody is blamed for a link broken between two responses');
       sync.stop();
     });
 
