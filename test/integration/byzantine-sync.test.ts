@@ -148,8 +148,8 @@ describe('block sync against a Byzantine validator with a genuine key (in-proces
     );
     const before = Math.min(...heights());
     await waitUntil(
-      'the honest validators to commit 10 more blocks while the liar keeps lying',
-      async () => (Math.min(...heights()) >= before + 10 ? true : undefined),
+      'the honest validators to commit 5 more blocks while the liar keeps lying',
+      async () => (Math.min(...heights()) >= before + 5 ? true : undefined),
       30_000,
     ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
