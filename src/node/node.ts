@@ -38,12 +38,12 @@ import {
   type ValidatorSet,
 } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
-import { keccak256, keccakBackend } from '../crypto/hash.js';
+import { keccakBackend } from '../crypto/hash.js';
 import { addressOf, publicKeyOf, toChecksumAddress } from '../crypto/keys.js';
 import { readKeystoreFile } from '../crypto/keystore.js';
 import { defaultBackend } from '../crypto/verifier.js';
 import { type Genesis, genesisDocumentHash, loadGenesisFile, peerIdOfPublicKey } from '../genesis/index.js';
-import { Mempool, MempoolError } from '../mempool/index.js';
+import { Mempool } from '../mempool/index.js';
 import {
   cachingVerifier,
   createNetwork,
@@ -53,7 +53,7 @@ import {
 } from '../network/index.js';
 import { LedgerStore, StoreError } from '../store/index.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
-import type { SignedTransfer } from '../tx/index.js';
+import { TransactionAdmission } from './admission.js';
 import { LedgerApplication } from './application.js';
 import { type RealClock, realClock } from './clock.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -68,9 +68,6 @@ import {
   type NodeOptions,
 } from './options.js';
 import { LmdbSafetyStore } from './safety-store.js';
-import { type JournalTx, TxJournal } from './tx-journal.js';
-
-const CAPACITY_CODES = new Set(['MEMPOOL_FULL', 'SENDER_FULL']);
 
 /** The role a key gives this node in the genesis. */
 export type NodeRole = { kind: 'validator'; index: number } | { kind: 'observer'; name: string };
@@ -105,8 +102,8 @@ export class LedgerNode {
   private readonly clock: RealClock = realClock();
   private readonly app: LedgerApplication;
   private readonly mempool: Mempool;
-  /** The API's admitted transactions, durable until committed or dropped (opened by start). */
-  private txJournal: TxJournal | undefined;
+  /** API and gossip admission, and the journal behind a 202 (opened by start). */
+  private readonly admission: TransactionAdmission;
   private server: Server | undefined;
   /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
   private sync: BlockSync | undefined;
@@ -175,6 +172,21 @@ export class LedgerNode {
       },
     });
     this.app = app;
+    this.admission = new TransactionAdmission(
+      {
+        mempool: this.mempool,
+        txLocation: (hash) => app!.txLocation(hash),
+        publish: (raws) => this.network?.publishTransactions(raws),
+        connectedPeers: () => (this.network ? this.network.connectedPeers().length : 0),
+        logger: this.log,
+        onFatal: (err) => this.fatal(err),
+      },
+      {
+        journalDir: join(resolve(options.dataDir), 'txjournal'),
+        submitSliceTxs: options.submitSliceTxs ?? DEFAULT_SUBMIT_SLICE_TXS,
+        txJournalPruneMs: options.txJournalPruneMs ?? DEFAULT_TX_JOURNAL_PRUNE_MS,
+      },
+    );
   }
 
   /**
@@ -275,7 +287,7 @@ export class LedgerNode {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.openTxJournal();
+    await this.admission.open();
     await this.listenApi();
     const verifier = cachingVerifier(
       secp256k1Verifier(this.genesis.validators.map((v) => v.publicKey)),
@@ -298,7 +310,7 @@ export class LedgerNode {
             this.sync?.observeCertified(message.proposal.block.header.height - 1);
           this.driver?.onMessage(from, message);
         },
-        onTransactions: (txs) => this.onGossipTransactions(txs),
+        onTransactions: (txs) => this.admission.onGossip(txs),
         lookupTx: (hash) => this.mempool.get(hash)?.raw,
         // block requests for committed blocks are answered with the stored bytes as they are
         committedBlockBytes: (id) => this.app.committedBlockBytes(id),
@@ -562,7 +574,7 @@ export class LedgerNode {
       await this.syncNet?.stop();
       if (this.started) await this.network?.stop();
       await this.app.drained();
-      await this.txJournal?.close();
+      await this.admission.close();
       await this.safety.close();
       await this.store.close();
       await this.dataDirLock?.release();
@@ -578,130 +590,13 @@ export class LedgerNode {
 
   // ---------------------------------------------------------------- transactions and API
 
-  /**
-   * Admits gossiped transactions. Returns why the first one that can never be valid
-   * (a forged signature, ...) failed: the network then rejects the batch and scores its
-   * sender down. Refusals that depend on this node's state (nonce, balance, room) are not
-   * the sender's fault.
-   */
-  private onGossipTransactions(txs: SignedTransfer[]): string | undefined {
-    let invalid: string | undefined;
-    for (const tx of txs) {
-      try {
-        this.mempool.addDecoded(tx);
-      } catch (err) {
-        if (!(err instanceof MempoolError))
-          this.log.warn({ err: (err as Error).message }, 'gossiped tx failed');
-        else if (err.invalid) invalid ??= `${err.code}: ${err.message}`;
-      }
-    }
-    return invalid;
-  }
-
-  /**
-   * Admits transactions from the API, gossips the admitted ones and journals them: the
-   * promise resolves once they are on disk (tx-journal.ts), so an accepted transaction
-   * survives a crash of this node. Decoding and sender recovery run in slices of
-   * submitSliceTxs transactions that yield to the event loop in between: a 1 MiB batch
-   * holds about a thousand recoveries, and consensus must not wait for all of them.
-   */
-  async submitTransactions(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]> {
-    const slice = this.options.submitSliceTxs ?? DEFAULT_SUBMIT_SLICE_TXS;
-    const outcomes: SubmitOutcome[] = [];
-    const admitted: Array<JournalTx & { index: number }> = [];
-    for (let start = 0; start < raws.length; start += slice) {
-      if (start > 0) await new Promise<void>((resume) => setImmediate(resume));
-      const fresh: Uint8Array[] = [];
-      for (const raw of raws.slice(start, start + slice)) {
-        const outcome = this.admitSubmitted(raw);
-        if (!('error' in outcome)) {
-          fresh.push(raw);
-          admitted.push({ key: outcome.hash, raw, index: outcomes.length });
-        }
-        outcomes.push(outcome);
-      }
-      if (fresh.length > 0 && this.network) this.network.publishTransactions(fresh);
-    }
-    if (admitted.length > 0 && this.txJournal) {
-      try {
-        await this.txJournal.append(admitted);
-      } catch (err) {
-        // not durable, so not accepted (the node stops on a failed write: onFailure)
-        const message = `the transaction could not be journaled: ${(err as Error).message}`;
-        for (const { key, index } of admitted)
-          outcomes[index] = { error: 'STORAGE_FAILURE', message, kind: 'capacity', hash: key };
-      }
-    }
-    return outcomes;
-  }
-
-  private admitSubmitted(raw: Uint8Array): SubmitOutcome {
-    let hash: string | undefined;
-    try {
-      // decoded once: its hash names the outcome, and admission takes the decoded form
-      const signed = this.mempool.decode(raw);
-      hash = toHex(signed.hash);
-      return this.mempool.addDecoded(signed).queued ? { hash, queued: true } : { hash };
-    } catch (err) {
-      if (!(err instanceof MempoolError)) throw err;
-      const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';
-      return { error: err.code, message: err.message, kind, hash: hash ?? toHex(keccak256(raw)) };
-    }
-  }
-
-  /**
-   * Opens the journal of API transactions and re-admits what it holds: transactions
-   * answered 202 before a crash. Those the mempool refuses now (committed meanwhile, or no
-   * longer valid) leave the journal; the others are gossiped again once a peer is
-   * connected, since their first gossip may have died with the process.
-   */
-  private async openTxJournal(): Promise<void> {
-    const journal = await TxJournal.open(join(resolve(this.options.dataDir), 'txjournal'), (err) =>
-      this.fatal(new NodeError('STORAGE_FAILURE', err.message, { cause: err })),
-    );
-    this.txJournal = journal;
-    const replayed: Uint8Array[] = [];
-    const kept = await journal.replay((raw) => {
-      try {
-        const key = toHex(this.mempool.add(raw).tx.hash);
-        replayed.push(raw);
-        return key;
-      } catch (err) {
-        if (err instanceof MempoolError) return undefined;
-        throw err;
-      }
-    });
-    if (kept > 0) this.log.info({ transactions: kept }, 're-admitted journaled transactions');
-    journal.startPruning(
-      (key) => this.mempool.get(key) !== undefined,
-      this.options.txJournalPruneMs ?? DEFAULT_TX_JOURNAL_PRUNE_MS,
-    );
-    if (replayed.length > 0) this.regossipWhenConnected(replayed);
-  }
-
-  /** Publishes `raws` still pending once the network has a peer (bounded wait). */
-  private regossipWhenConnected(raws: Uint8Array[], attempts = 120): void {
-    const timer = setTimeout(() => {
-      if (this.stopping) return;
-      if (!this.network || this.network.connectedPeers().length === 0) {
-        if (attempts > 1) this.regossipWhenConnected(raws, attempts - 1);
-        return;
-      }
-      const pending = raws.filter((raw) => this.mempool.lookupVerified(raw) !== undefined);
-      if (pending.length > 0) this.network.publishTransactions(pending);
-    }, 250);
-    timer.unref();
+  /** Admits transactions from the API (see admission.ts). */
+  submitTransactions(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]> {
+    return this.admission.submit(raws);
   }
 
   transactionStatus(hash: Uint8Array): TxStatus {
-    const hex = toHex(hash);
-    if (this.mempool.get(hash))
-      return this.mempool.isQueued(hash)
-        ? { hash: hex, status: 'pending', queued: true }
-        : { hash: hex, status: 'pending' };
-    const loc = this.app.txLocation(hash);
-    if (loc) return { hash: hex, status: 'committed', height: loc.height, index: loc.index };
-    return { hash: hex, status: 'unknown' };
+    return this.admission.status(hash);
   }
 
   status(): NodeStatus {

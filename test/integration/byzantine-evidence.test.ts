@@ -8,8 +8,7 @@
  * so `GET /api/v1/evidence` and the safety store stay small, and the chain keeps committing.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
@@ -21,18 +20,17 @@ import {
   type QuorumCertificate,
   secp256k1Signer,
   secp256k1Verifier,
-  type ValidatorSet,
   type Vote,
 } from '../../src/consensus/index.js';
 import { fromHex, toHex } from '../../src/crypto/bytes.js';
 import { keccak256 } from '../../src/crypto/hash.js';
-import { writeKeystoreFile } from '../../src/crypto/keystore.js';
-import { createGenesis, type Genesis } from '../../src/genesis/index.js';
-import { createNetwork, type Network } from '../../src/network/index.js';
-import { genesisBlockOf, LedgerNode, type NodeLogger, silentLogger } from '../../src/node/index.js';
-import { freePorts, waitUntil } from '../e2e/helpers.js';
+import type { Genesis } from '../../src/genesis/index.js';
+import type { Network } from '../../src/network/index.js';
+import type { LedgerNode } from '../../src/node/index.js';
+import { waitUntil } from '../e2e/helpers.js';
+import { type ByzantineNet, byzantineNet } from '../support/byzantine-net.js';
 
-const PASSPHRASE = 'byzantine-evidence';
+const _PASSPHRASE = 'byzantine-evidence';
 const ADVERSARY = 3;
 const TX_BYTES = 4_000;
 const TXS_PER_PROPOSAL = 250;
@@ -59,12 +57,11 @@ interface EvidenceBody {
 describe('evidence against a validator equivocating with two 1 MB proposals per round (in-process nodes)', {
   timeout: 90_000,
 }, () => {
-  const honest: LedgerNode[] = [];
-  const logs: string[] = [];
+  let net: ByzantineNet;
+  let honest: LedgerNode[] = [];
+  let logs: string[] = [];
   let adversary: Network;
   let genesis: Genesis;
-  let validatorSet: ValidatorSet;
-  let dir = '';
   /** Blocks the adversary saw proposed (by id), the ones it built, and votes sent to it. */
   const blocks = new Map<string, Block>();
   const built = new Map<string, Block>();
@@ -75,22 +72,10 @@ describe('evidence against a validator equivocating with two 1 MB proposals per 
   const heights = () => honest.map((n) => n.status().height);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'byzantine-evidence-'));
-    const created = createGenesis({ validators: 4, chainId: 4345n, params: { baseRoundTimeoutMs: 300 } });
-    await writeFile(join(dir, 'genesis.json'), JSON.stringify(created.json));
-    genesis = created.genesis;
-    const secrets = created.secrets;
-    validatorSet = {
-      chainId: genesis.chainId,
-      genesisId: genesisBlockOf(genesis).hash,
-      validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
-    };
-    const sign = secp256k1Signer(secrets[ADVERSARY]);
-    await mkdir(join(dir, 'keys'));
-    const ports = await freePorts(4);
-    const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-    const bootstrap = (i: number) =>
-      genesis.validators.flatMap((v, j) => (j === i ? [] : [`${p2p(j)}/p2p/${v.peerId}`]));
+    net = await byzantineNet({ chainId: 4345n, params: { baseRoundTimeoutMs: 300 } });
+    ({ genesis, logs } = net);
+    honest = net.nodes;
+    const sign = secp256k1Signer(net.secrets[ADVERSARY]);
 
     /** Two different signed proposals extending the block the votes certify. */
     const equivocate = (qc: QuorumCertificate, parent: Block) => {
@@ -119,80 +104,41 @@ describe('evidence against a validator equivocating with two 1 MB proposals per 
       equivocatedRounds.push(round);
     };
 
-    adversary = await createNetwork(
-      {
-        listenAddresses: [p2p(ADVERSARY)],
-        bootstrapAddresses: bootstrap(ADVERSARY),
-        heartbeatIntervalMs: 100,
+    adversary = await net.startAdversary(ADVERSARY, {
+      onConsensusMessage: (from, m) => {
+        if (m.kind === 'proposal') {
+          blocks.set(toHex(hashHeader(m.proposal.block.header)), m.proposal.block);
+          if (blocks.size > 64) blocks.delete(blocks.keys().next().value as string);
+        } else if (m.kind === 'blockRequest') {
+          const block = built.get(toHex(m.blockId));
+          if (block) adversary.transport.send(from, { kind: 'blockResponse', block });
+        } else if (m.kind === 'vote') {
+          // honest votes for round r go to the leader of r + 1: this is the adversary's round
+          const key = `${m.vote.round}:${toHex(m.vote.blockId)}`;
+          const set = votes.get(key) ?? [];
+          if (set.some((v) => v.signer === m.vote.signer)) return;
+          set.push(m.vote);
+          votes.set(key, set);
+          const parent = blocks.get(toHex(m.vote.blockId));
+          if (set.length !== 3 || !parent) return;
+          const sorted = [...set].sort((a, b) => a.signer - b.signer);
+          equivocate(
+            {
+              round: m.vote.round,
+              blockId: m.vote.blockId,
+              signers: sorted.map((v) => v.signer),
+              signatures: sorted.map((v) => v.signature),
+            },
+            parent,
+          );
+        }
       },
-      {
-        genesis,
-        validatorSet,
-        verifier: secp256k1Verifier(genesis.validators.map((v) => v.publicKey)),
-        secretKey: secrets[ADVERSARY].slice(),
-        onConsensusMessage: (from, m) => {
-          if (m.kind === 'proposal') {
-            blocks.set(toHex(hashHeader(m.proposal.block.header)), m.proposal.block);
-            if (blocks.size > 64) blocks.delete(blocks.keys().next().value as string);
-          } else if (m.kind === 'blockRequest') {
-            const block = built.get(toHex(m.blockId));
-            if (block) adversary.transport.send(from, { kind: 'blockResponse', block });
-          } else if (m.kind === 'vote') {
-            // honest votes for round r go to the leader of r + 1: this is the adversary's round
-            const key = `${m.vote.round}:${toHex(m.vote.blockId)}`;
-            const set = votes.get(key) ?? [];
-            if (set.some((v) => v.signer === m.vote.signer)) return;
-            set.push(m.vote);
-            votes.set(key, set);
-            const parent = blocks.get(toHex(m.vote.blockId));
-            if (set.length !== 3 || !parent) return;
-            const sorted = [...set].sort((a, b) => a.signer - b.signer);
-            equivocate(
-              {
-                round: m.vote.round,
-                blockId: m.vote.blockId,
-                signers: sorted.map((v) => v.signer),
-                signatures: sorted.map((v) => v.signature),
-              },
-              parent,
-            );
-          }
-        },
-        onTransactions: () => undefined,
-      },
-    );
-    await adversary.start();
-    const logger = (name: string): NodeLogger => ({
-      ...silentLogger,
-      warn: (o, msg) => logs.push(`${name} WARN: ${msg} ${JSON.stringify(o)}`),
-      error: (o, msg) => logs.push(`${name} ERROR: ${msg} ${JSON.stringify(o)}`),
     });
-    await Promise.all(
-      [0, 1, 2].map(async (i) => {
-        const keyPath = join(dir, 'keys', `key-${i}.json`);
-        await writeKeystoreFile(keyPath, secrets[i], PASSPHRASE, { scryptN: 16 });
-        const node = await LedgerNode.init({
-          genesisPath: join(dir, 'genesis.json'),
-          keyPath,
-          passphrase: PASSPHRASE,
-          dataDir: join(dir, `data-${i}`),
-          listen: [p2p(i)],
-          bootstrap: bootstrap(i),
-          apiPort: 0,
-          apiHost: '127.0.0.1',
-          logger: logger(`v${i}`),
-          network: { heartbeatIntervalMs: 100, redialMinDelayMs: 50, redialMaxDelayMs: 400 },
-        });
-        honest[i] = node;
-        await node.start();
-      }),
-    );
+    await Promise.all([0, 1, 2].map((i) => net.startNode(i)));
   });
 
   after(async () => {
-    await adversary?.stop();
-    await Promise.all(honest.map((n) => n.stop()));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await net?.stop();
   });
 
   it('every honest node keeps compact, verifiable evidence; the chain keeps committing', async () => {
@@ -214,9 +160,10 @@ describe('evidence against a validator equivocating with two 1 MB proposals per 
       );
     });
     const verify = secp256k1Verifier(genesis.validators.map((v) => v.publicKey));
-    for (const [i, n] of honest.entries()) {
+    for (const n of honest) {
+      const i = n.role.kind === 'validator' ? n.role.index : -1;
       const { bytes, body } = await fetchEvidence(n);
-      const disk = (await stat(join(dir, `data-${i}`, 'safety', 'data.mdb'))).size;
+      const disk = (await stat(join(net.dataDir(i), 'safety', 'data.mdb'))).size;
       console.log(
         `node ${i}: ${body.evidence.length} records of rounds ${body.evidence.map((e) => e.round)}, ${bytes} bytes served, safety store ${disk} bytes`,
       );

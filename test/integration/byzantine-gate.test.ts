@@ -6,9 +6,6 @@
  * well-formed messages that no honest validator would send. One network for the file.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashHeader } from '../../src/chain/index.js';
 import {
@@ -17,22 +14,20 @@ import {
   type Proposal,
   proposalDigest,
   secp256k1Signer,
-  secp256k1Verifier,
   type TimeoutMessage,
   timeoutDigest,
   type ValidatorSet,
   voteDigest,
 } from '../../src/consensus/index.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { writeKeystoreFile } from '../../src/crypto/keystore.js';
-import { createGenesis, type Genesis } from '../../src/genesis/index.js';
+import type { Genesis } from '../../src/genesis/index.js';
 import { encodeCompactProposal } from '../../src/network/encoding.js';
 import { gossipInternals } from '../../src/network/gossip-internals.js';
-import { createNetwork, type Network, type NetworkMetrics, topicsFor } from '../../src/network/index.js';
-import { genesisBlockOf, LedgerNode, type NodeLogger, silentLogger } from '../../src/node/index.js';
-import { freePorts, waitUntil } from '../e2e/helpers.js';
+import { type Network, type NetworkMetrics, topicsFor } from '../../src/network/index.js';
+import type { LedgerNode } from '../../src/node/index.js';
+import { waitUntil } from '../e2e/helpers.js';
+import { type ByzantineNet, byzantineNet } from '../support/byzantine-net.js';
 
-const PASSPHRASE = 'byzantine-gate';
 const ADVERSARY = 3;
 const MILLION = 1_000_000;
 
@@ -44,13 +39,13 @@ interface ConsensusFigures {
 describe('gate against a Byzantine validator with a genuine key (in-process nodes)', {
   timeout: 90_000,
 }, () => {
-  const honest: LedgerNode[] = [];
-  const logs: string[] = [];
+  let net: ByzantineNet;
+  let honest: LedgerNode[] = [];
+  let logs: string[] = [];
   let adversary: Network;
   let genesis: Genesis;
   let secrets: Uint8Array[];
   let validatorSet: ValidatorSet;
-  let dir = '';
   /** Proposals the adversary's node received (assembled), newest last. */
   const seen: Proposal[] = [];
 
@@ -61,69 +56,17 @@ describe('gate against a Byzantine validator with a genuine key (in-process node
   const heights = () => honest.map((n) => n.status().height);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'byzantine-gate-'));
-    ({ genesis, secrets } = await (async () => {
-      const created = createGenesis({ validators: 4, chainId: 4343n, params: { baseRoundTimeoutMs: 200 } });
-      await writeFile(join(dir, 'genesis.json'), JSON.stringify(created.json));
-      return created;
-    })());
-    validatorSet = {
-      chainId: genesis.chainId,
-      genesisId: genesisBlockOf(genesis).hash,
-      validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
-    };
-    await mkdir(join(dir, 'keys'));
-    const ports = await freePorts(4);
-    const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-    const bootstrap = (i: number) =>
-      genesis.validators.flatMap((v, j) => (j === i ? [] : [`${p2p(j)}/p2p/${v.peerId}`]));
-    const logger = (name: string): NodeLogger => ({
-      ...silentLogger,
-      info: (o, msg) => {
-        if (/sync/.test(msg)) logs.push(`${name}: ${msg} ${JSON.stringify(o)}`);
+    net = await byzantineNet({ chainId: 4343n, params: { baseRoundTimeoutMs: 200 } });
+    ({ genesis, secrets, validatorSet, logs } = net);
+    honest = net.nodes;
+    await Promise.all([0, 1, 2].map((i) => net.startNode(i)));
+    // it takes no part in consensus: it reads proposals (for genuine QCs) and misbehaves
+    adversary = await net.startAdversary(ADVERSARY, {
+      onConsensusMessage: (_from, m) => {
+        if (m.kind === 'proposal') seen.push(m.proposal);
+        if (seen.length > 64) seen.shift();
       },
-      warn: (o, msg) => logs.push(`${name} WARN: ${msg} ${JSON.stringify(o)}`),
-      error: (o, msg) => logs.push(`${name} ERROR: ${msg} ${JSON.stringify(o)}`),
     });
-    const start = async (i: number) => {
-      const keyPath = join(dir, 'keys', `key-${i}.json`);
-      await writeKeystoreFile(keyPath, secrets[i], PASSPHRASE, { scryptN: 16 });
-      const node = await LedgerNode.init({
-        genesisPath: join(dir, 'genesis.json'),
-        keyPath,
-        passphrase: PASSPHRASE,
-        dataDir: join(dir, `data-${i}`),
-        listen: [p2p(i)],
-        bootstrap: bootstrap(i),
-        apiPort: 0,
-        apiHost: '127.0.0.1',
-        logger: logger(`v${i}`),
-        network: { heartbeatIntervalMs: 100, redialMinDelayMs: 50, redialMaxDelayMs: 400 },
-      });
-      honest.push(node);
-      await node.start();
-    };
-    await Promise.all([0, 1, 2].map(start));
-    adversary = await createNetwork(
-      {
-        listenAddresses: [p2p(ADVERSARY)],
-        bootstrapAddresses: bootstrap(ADVERSARY),
-        heartbeatIntervalMs: 100,
-      },
-      {
-        genesis,
-        validatorSet,
-        verifier: secp256k1Verifier(genesis.validators.map((v) => v.publicKey)),
-        secretKey: secrets[ADVERSARY].slice(),
-        // it takes no part in consensus: it reads proposals (for genuine QCs) and misbehaves
-        onConsensusMessage: (_from, m) => {
-          if (m.kind === 'proposal') seen.push(m.proposal);
-          if (seen.length > 64) seen.shift();
-        },
-        onTransactions: () => undefined,
-      },
-    );
-    await adversary.start();
     const topics = topicsFor(validatorSet.genesisId);
     const pubsub = gossipInternals(adversary.libp2p.services.pubsub);
     await waitUntil(
@@ -141,9 +84,7 @@ describe('gate against a Byzantine validator with a genuine key (in-process node
   });
 
   after(async () => {
-    await adversary?.stop();
-    await Promise.all(honest.map((n) => n.stop()));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await net?.stop();
   });
 
   const publish = async (topic: 'proposal' | 'timeout', data: Uint8Array) => {

@@ -12,27 +12,17 @@
  * minutes, graylisted (no proposals reached it, so it could not vote).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashHeader } from '../../src/chain/index.js';
-import { decodeQc, secp256k1Verifier, type ValidatorSet } from '../../src/consensus/index.js';
-import { writeKeystoreFile } from '../../src/crypto/keystore.js';
-import { createGenesis, type Genesis } from '../../src/genesis/index.js';
+import { decodeQc, type ValidatorSet } from '../../src/consensus/index.js';
+import type { Genesis } from '../../src/genesis/index.js';
 import { frame } from '../../src/network/encoding.js';
-import {
-  createNetwork,
-  directProtocolFor,
-  type Network,
-  type NetworkMetrics,
-  topicsFor,
-} from '../../src/network/index.js';
-import { genesisBlockOf, LedgerNode, type NodeLogger, silentLogger } from '../../src/node/index.js';
+import { directProtocolFor, type Network, type NetworkMetrics, topicsFor } from '../../src/network/index.js';
+import type { LedgerNode } from '../../src/node/index.js';
 import type { LedgerStore } from '../../src/store/index.js';
-import { freePorts, waitUntil } from '../e2e/helpers.js';
+import { waitUntil } from '../e2e/helpers.js';
+import { type ByzantineNet, byzantineNet } from '../support/byzantine-net.js';
 
-const PASSPHRASE = 'validator-rejoin';
 const V3 = 3;
 /** gossipsub drops every message of a peer scored below this (src/network/scoring.ts). */
 const GRAYLIST = -80;
@@ -44,88 +34,37 @@ function storeOf(node: LedgerNode): LedgerStore {
 describe('a validator whose key an impostor abused comes back (in-process nodes)', {
   timeout: 90_000,
 }, () => {
-  const nodes: LedgerNode[] = [];
-  const logs: string[] = [];
+  let net: ByzantineNet;
+  let nodes: LedgerNode[] = [];
+  let logs: string[] = [];
   let impostor: Network | undefined;
   let genesis: Genesis;
-  let secrets: Uint8Array[];
   let validatorSet: ValidatorSet;
-  let dir = '';
   let start: (i: number) => Promise<LedgerNode>;
-  let p2p: (i: number) => string;
-  let bootstrap: (i: number) => string[];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'validator-rejoin-'));
-    const created = createGenesis({ validators: 4, chainId: 4444n, params: { baseRoundTimeoutMs: 200 } });
-    ({ genesis, secrets } = created);
-    await writeFile(join(dir, 'genesis.json'), JSON.stringify(created.json));
-    validatorSet = {
-      chainId: genesis.chainId,
-      genesisId: genesisBlockOf(genesis).hash,
-      validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
-    };
-    await mkdir(join(dir, 'keys'));
-    const ports = await freePorts(4);
-    p2p = (i) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-    bootstrap = (i) => genesis.validators.flatMap((v, j) => (j === i ? [] : [`${p2p(j)}/p2p/${v.peerId}`]));
-    const logger = (name: string): NodeLogger => ({
-      ...silentLogger,
-      info: (o, msg) => {
-        if (/sync|rejoined/.test(msg)) logs.push(`${name}: ${msg} ${JSON.stringify(o)}`);
-      },
-      warn: (o, msg) => logs.push(`${name} WARN: ${msg} ${JSON.stringify(o)}`),
+    net = await byzantineNet({
+      chainId: 4444n,
+      params: { baseRoundTimeoutMs: 200 },
+      infoPattern: /sync|rejoined/,
     });
-    start = async (i) => {
-      const keyPath = join(dir, 'keys', `key-${i}.json`);
-      await writeKeystoreFile(keyPath, secrets[i], PASSPHRASE, { scryptN: 16 });
-      const node = await LedgerNode.init({
-        genesisPath: join(dir, 'genesis.json'),
-        keyPath,
-        passphrase: PASSPHRASE,
-        dataDir: join(dir, `data-${i}`),
-        listen: [p2p(i)],
-        bootstrap: bootstrap(i),
-        apiPort: 0,
-        apiHost: '127.0.0.1',
-        logger: logger(`v${i}`),
-        network: { heartbeatIntervalMs: 100, redialMinDelayMs: 50, redialMaxDelayMs: 400 },
-        sync: { tickMs: 50, peerHeadTtlMs: 200 },
-      });
-      nodes.push(node);
-      await node.start();
-      return node;
-    };
+    ({ genesis, validatorSet } = net);
+    nodes = net.nodes;
+    logs = net.logs;
+    start = (i) => net.startNode(i, { sync: { tickMs: 50, peerHeadTtlMs: 200 } });
     await Promise.all([0, 1, 2].map(start));
   });
 
   after(async () => {
-    await impostor?.stop();
-    await Promise.all(nodes.map((n) => n.stop()));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await net?.stop();
   });
 
   const networkMetrics = (n: LedgerNode) => (n.api().metrics() as { network: NetworkMetrics }).network;
 
   it('item 3: a block-request flood from a validator key is served within budget; consensus goes on', async (t) => {
     const honest = nodes.slice(0, 3);
-    impostor = await createNetwork(
-      {
-        listenAddresses: [p2p(V3)],
-        bootstrapAddresses: bootstrap(V3),
-        heartbeatIntervalMs: 100,
-        directQueueMaxMessages: 100_000,
-      },
-      {
-        genesis,
-        validatorSet,
-        verifier: secp256k1Verifier(genesis.validators.map((v) => v.publicKey)),
-        secretKey: secrets[V3].slice(),
-        onConsensusMessage() {},
-        onTransactions: () => undefined,
-      },
-    );
-    await impostor.start();
+    const flooder = await net.startAdversary(V3, {}, { directQueueMaxMessages: 100_000 });
+    impostor = flooder;
     const v3PeerId = genesis.validators[V3].peerId;
     const connectedToV3 = (n: LedgerNode) => n.peers().some((p) => p.peerId === v3PeerId);
     await waitUntil(
@@ -143,7 +82,7 @@ describe('a validator whose key an impostor abused comes back (in-process nodes)
     // about 3,000 requests a second to each honest validator, for two seconds
     while (performance.now() - startedMs < 2_000) {
       for (const v of [0, 1, 2])
-        for (let k = 0; k < 30; k++) impostor.transport.send(v, { kind: 'blockRequest', blockId });
+        for (let k = 0; k < 30; k++) flooder.transport.send(v, { kind: 'blockRequest', blockId });
       sent += 30;
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -1,0 +1,174 @@
+/**
+ * Transaction admission for the node: the API's submissions and gossiped batches into the
+ * mempool, and the journal that makes an API answer of 202 durable (tx-journal.ts).
+ *
+ * - API submissions are decoded and their senders recovered in slices of submitSliceTxs
+ *   transactions that yield to the event loop in between: a 1 MiB batch holds about a
+ *   thousand recoveries, and consensus shares the loop. The admitted ones are gossiped
+ *   slice by slice and journaled; the promise resolves once they are on disk, so an
+ *   accepted transaction survives a crash of this node.
+ * - On start, the journal is replayed into the mempool: transactions answered 202 before
+ *   a crash. Those the mempool refuses now (committed meanwhile, no longer valid) leave
+ *   the journal; the others are gossiped again once a peer is connected, since their
+ *   first gossip may have died with the process.
+ * - A gossiped batch reports why its first transaction that can never be valid (a forged
+ *   signature, ...) failed: the network then rejects the batch and scores its sender
+ *   down. Refusals that depend on this node's state (nonce, balance, room) are not the
+ *   sender's fault.
+ */
+import type { SubmitOutcome, TxStatus } from '../../explorer/server/index.js';
+import { toHex } from '../crypto/bytes.js';
+import { keccak256 } from '../crypto/hash.js';
+import { type Mempool, MempoolError } from '../mempool/index.js';
+import type { SignedTransfer } from '../tx/index.js';
+import { NodeError } from './errors.js';
+import type { NodeLogger } from './logger.js';
+import { type JournalTx, TxJournal } from './tx-journal.js';
+
+const CAPACITY_CODES = new Set(['MEMPOOL_FULL', 'SENDER_FULL']);
+/** How often, and how many times, a replayed journal waits for a peer to gossip to. */
+const REGOSSIP_EVERY_MS = 250;
+const REGOSSIP_ATTEMPTS = 120;
+
+export interface TransactionAdmissionComponents {
+  mempool: Mempool;
+  /** Where a committed transaction is (the application's tx index). */
+  txLocation(hash: Uint8Array): { height: number; index: number } | undefined;
+  /** Gossips raw transactions (nothing before the network exists). */
+  publish(raws: Uint8Array[]): void;
+  connectedPeers(): number;
+  logger: NodeLogger;
+  /** A journal write failed: the node must stop. */
+  onFatal(err: Error): void;
+}
+
+export interface TransactionAdmissionOptions {
+  journalDir: string;
+  submitSliceTxs: number;
+  txJournalPruneMs: number;
+}
+
+export class TransactionAdmission {
+  private journal: TxJournal | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly c: TransactionAdmissionComponents,
+    private readonly o: TransactionAdmissionOptions,
+  ) {}
+
+  /** Opens the journal and re-admits what it holds. */
+  async open(): Promise<void> {
+    const { mempool } = this.c;
+    const journal = await TxJournal.open(this.o.journalDir, (err) =>
+      this.c.onFatal(new NodeError('STORAGE_FAILURE', err.message, { cause: err })),
+    );
+    this.journal = journal;
+    const replayed: Uint8Array[] = [];
+    const kept = await journal.replay((raw) => {
+      try {
+        const key = toHex(mempool.add(raw).tx.hash);
+        replayed.push(raw);
+        return key;
+      } catch (err) {
+        if (err instanceof MempoolError) return undefined;
+        throw err;
+      }
+    });
+    if (kept > 0) this.c.logger.info({ transactions: kept }, 're-admitted journaled transactions');
+    journal.startPruning((key) => mempool.get(key) !== undefined, this.o.txJournalPruneMs);
+    if (replayed.length > 0) this.regossipWhenConnected(replayed, REGOSSIP_ATTEMPTS);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.journal?.close();
+  }
+
+  /** Admits a gossiped batch; returns why its first never-valid transaction failed. */
+  onGossip(txs: SignedTransfer[]): string | undefined {
+    let invalid: string | undefined;
+    for (const tx of txs) {
+      try {
+        this.c.mempool.addDecoded(tx);
+      } catch (err) {
+        if (!(err instanceof MempoolError))
+          this.c.logger.warn({ err: (err as Error).message }, 'gossiped tx failed');
+        else if (err.invalid) invalid ??= `${err.code}: ${err.message}`;
+      }
+    }
+    return invalid;
+  }
+
+  /** Admits API transactions in slices, gossips and journals the admitted ones. */
+  async submit(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]> {
+    const slice = this.o.submitSliceTxs;
+    const outcomes: SubmitOutcome[] = [];
+    const admitted: Array<JournalTx & { index: number }> = [];
+    for (let start = 0; start < raws.length; start += slice) {
+      if (start > 0) await new Promise<void>((resume) => setImmediate(resume));
+      const fresh: Uint8Array[] = [];
+      for (const raw of raws.slice(start, start + slice)) {
+        const outcome = this.admitOne(raw);
+        if (!('error' in outcome)) {
+          fresh.push(raw);
+          admitted.push({ key: outcome.hash, raw, index: outcomes.length });
+        }
+        outcomes.push(outcome);
+      }
+      if (fresh.length > 0) this.c.publish(fresh);
+    }
+    if (admitted.length > 0 && this.journal) {
+      try {
+        await this.journal.append(admitted);
+      } catch (err) {
+        // not durable, so not accepted (the node stops on a failed write: onFatal)
+        const message = `the transaction could not be journaled: ${(err as Error).message}`;
+        for (const { key, index } of admitted)
+          outcomes[index] = { error: 'STORAGE_FAILURE', message, kind: 'capacity', hash: key };
+      }
+    }
+    return outcomes;
+  }
+
+  /** Pending (queued when a nonce gap holds it back), committed, or unknown. */
+  status(hash: Uint8Array): TxStatus {
+    const hex = toHex(hash);
+    const { mempool } = this.c;
+    if (mempool.get(hash))
+      return mempool.isQueued(hash)
+        ? { hash: hex, status: 'pending', queued: true }
+        : { hash: hex, status: 'pending' };
+    const loc = this.c.txLocation(hash);
+    if (loc) return { hash: hex, status: 'committed', height: loc.height, index: loc.index };
+    return { hash: hex, status: 'unknown' };
+  }
+
+  private admitOne(raw: Uint8Array): SubmitOutcome {
+    let hash: string | undefined;
+    try {
+      // decoded once: its hash names the outcome, and admission takes the decoded form
+      const signed = this.c.mempool.decode(raw);
+      hash = toHex(signed.hash);
+      return this.c.mempool.addDecoded(signed).queued ? { hash, queued: true } : { hash };
+    } catch (err) {
+      if (!(err instanceof MempoolError)) throw err;
+      const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';
+      return { error: err.code, message: err.message, kind, hash: hash ?? toHex(keccak256(raw)) };
+    }
+  }
+
+  /** Publishes `raws` still pending once the network has a peer (bounded wait). */
+  private regossipWhenConnected(raws: Uint8Array[], attempts: number): void {
+    const timer = setTimeout(() => {
+      if (this.closed) return;
+      if (this.c.connectedPeers() === 0) {
+        if (attempts > 1) this.regossipWhenConnected(raws, attempts - 1);
+        return;
+      }
+      const pending = raws.filter((raw) => this.c.mempool.lookupVerified(raw) !== undefined);
+      if (pending.length > 0) this.c.publish(pending);
+    }, REGOSSIP_EVERY_MS);
+    timer.unref();
+  }
+}
