@@ -21,7 +21,10 @@ export interface MempoolOptions {
    * from the executable ("pending") ones, as geth's txpool does (core/txpool/legacypool
    * Config: AccountQueue 64, GlobalQueue 1024, Lifetime 3h, against GlobalSlots 5120):
    * without it, funded senders that never send their next nonce fill the pool for free.
-   * Queued transactions held in total (they never displace pending ones).
+   * Queued transactions held in total (they never displace pending ones). Half the pool,
+   * more than geth's ratio: here large blocks follow each other within a second, so gossip
+   * reorders many nonces at once, and a smaller share refused honest transactions that
+   * were only early (the node benchmark's throughput fell with it, BENCHMARKS.md).
    */
   maxQueuedTxs: number;
   /** Queued transactions held per sender. */
@@ -51,8 +54,8 @@ export const DEFAULT_MEMPOOL_OPTIONS: Readonly<MempoolOptions> = Object.freeze({
   maxBytesPerSender: 16 * 1024,
   maxNonceAhead: 64,
   // an eighth of maxTxs, about geth's GlobalQueue share of its pool
-  maxQueuedTxs: 1024,
-  maxQueuedPerSender: 16,
+  maxQueuedTxs: 4096,
+  maxQueuedPerSender: 64,
   queuedLifetimeMs: 10 * 60_000,
   maxRecentCommitted: 8192,
   headerReserveBytes: 1024,
