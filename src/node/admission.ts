@@ -80,8 +80,10 @@ export class TransactionAdmission {
     if (replayed.length > 0) this.regossipWhenConnected(replayed, REGOSSIP_ATTEMPTS);
   }
 
+  /** Prunes once more (what committed since the last prune leaves now), then closes the journal. */
   async close(): Promise<void> {
     this.closed = true;
+    this.journal?.prune((key) => this.c.mempool.get(key) !== undefined);
     await this.journal?.close();
   }
 

@@ -146,7 +146,9 @@ describe('sync server budgets: a Byzantine validator against the server', { time
   });
 
   it('a request stream that never finishes its request is closed at the read deadline', async () => {
-    const stream = await attacker.net.libp2p.dialProtocol(server.net.libp2p.peerId, protocol);
+    // the holder: the attacker spent its request budget above, and a stream over budget is
+    // refused when it opens
+    const stream = await holder.net.libp2p.dialProtocol(server.net.libp2p.peerId, protocol);
     let closed = false;
     stream.addEventListener('close', () => {
       closed = true;

@@ -67,12 +67,11 @@ describe('a validator whose key an impostor abused comes back (in-process nodes)
     impostor = flooder;
     const v3PeerId = genesis.validators[V3].peerId;
     const connectedToV3 = (n: LedgerNode) => n.peers().some((p) => p.peerId === v3PeerId);
+    // the status moves with the committed tip; the store a little later (its writes land in order)
     await waitUntil(
-      'the honest validators to commit 3 blocks and connect to the impostor',
+      'the honest validators to store 3 blocks and connect to the impostor',
       async () =>
-        Math.min(...honest.map((n) => n.status().height)) >= 3 && honest.every(connectedToV3)
-          ? true
-          : undefined,
+        honest.every((n) => storeOf(n).head().height >= 3) && honest.every(connectedToV3) ? true : undefined,
       30_000,
     );
     const blockId = hashHeader(storeOf(honest[0]).getBlock(2)!.header);
