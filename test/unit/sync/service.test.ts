@@ -8,7 +8,9 @@ import {
   encodeSyncItem,
   encodeSyncRequest,
   encodeSyncStatus,
+  type SyncChain,
   type SyncNetwork,
+  type SyncOptions,
   serveSyncRequest,
 } from '../../../src/sync/index.js';
 import {
@@ -76,6 +78,27 @@ describe('BlockSync', () => {
     return { now: () => t.now, setInterval: () => () => {} };
   }
 
+  /** A validator's BlockSync on `chain` and `network`, its clock `t`, its mode changes in `changes`. */
+  function validatorSync(
+    chain: SyncChain,
+    network: SyncNetwork,
+    t: { now: number },
+    changes: boolean[],
+    options: Partial<SyncOptions>,
+  ): BlockSync {
+    return new BlockSync(
+      {
+        mode: 'validator',
+        chain,
+        network,
+        clock: clockAt(t),
+        ctx: CTX,
+        onSyncingChange: (s) => changes.push(s),
+      },
+      options,
+    );
+  }
+
   it('an observer follows the chain to the served head, then reports caught up', async () => {
     const c = await client();
     const chain = chainOf(c.store);
@@ -123,15 +146,11 @@ describe('BlockSync', () => {
     const asked: string[] = [];
     const t = { now: 0 };
     const changes: boolean[] = [];
-    const sync = new BlockSync(
-      {
-        mode: 'validator',
-        chain,
-        network: network({ a_forger: 'forger', b_silent: 'silent', c_good: 'good' }, penalized, asked),
-        clock: clockAt(t),
-        ctx: CTX,
-        onSyncingChange: (s) => changes.push(s),
-      },
+    const sync = validatorSync(
+      chain,
+      network({ a_forger: 'forger', b_silent: 'silent', c_good: 'good' }, penalized, asked),
+      t,
+      changes,
       { maxBlocksPerRequest: 16, maxInFlightRequests: 1, lagThresholdBlocks: 8, joinSlackBlocks: 2 },
     );
     sync.start();
@@ -173,23 +192,19 @@ describe('BlockSync', () => {
     const asked: Array<{ from: number; count: number }> = [];
     // every peer's committed head is the client's (genesis): the certified chain above
     // it is not committed anywhere, e.g. rounds that certify but never in a row
-    const sync = new BlockSync(
+    const sync = validatorSync(
+      chain,
       {
-        mode: 'validator',
-        chain,
-        network: {
-          peers: () => ['p1', 'p2', 'p3'],
-          penalize: () => assert.fail('nobody misbehaved'),
-          async request(_peer, bytes) {
-            const req = decodeSyncRequest(bytes);
-            asked.push({ from: req.fromHeight, count: req.count });
-            return [encodeSyncStatus(0)];
-          },
+        peers: () => ['p1', 'p2', 'p3'],
+        penalize: () => assert.fail('nobody misbehaved'),
+        async request(_peer, bytes) {
+          const req = decodeSyncRequest(bytes);
+          asked.push({ from: req.fromHeight, count: req.count });
+          return [encodeSyncStatus(0)];
         },
-        clock: clockAt(t),
-        ctx: CTX,
-        onSyncingChange: (s) => changes.push(s),
       },
+      t,
+      changes,
       { lagThresholdBlocks: 8, joinSlackBlocks: 2, peerHeadTtlMs: 500 },
     );
     sync.start();
@@ -216,19 +231,15 @@ describe('BlockSync', () => {
     const chain = chainOf(c.store);
     const changes: boolean[] = [];
     const t = { now: 0 };
-    const sync = new BlockSync(
+    const sync = validatorSync(
+      chain,
       {
-        mode: 'validator',
-        chain,
-        network: {
-          peers: () => ['liar'],
-          penalize: () => {},
-          request: async () => [encodeSyncStatus(1000)],
-        },
-        clock: clockAt(t),
-        ctx: CTX,
-        onSyncingChange: (s) => changes.push(s),
+        peers: () => ['liar'],
+        penalize: () => {},
+        request: async () => [encodeSyncStatus(1000)],
       },
+      t,
+      changes,
       { lagThresholdBlocks: 8, joinSlackBlocks: 2 },
     );
     sync.start();
@@ -305,20 +316,16 @@ describe('BlockSync', () => {
       const changes: boolean[] = [];
       const t = { now: 0 };
       const lie = liar(5);
-      const sync = new BlockSync(
+      const sync = validatorSync(
+        chain,
         {
-          mode: 'validator',
-          chain,
-          network: {
-            peers: () => ['byzantine', 'honest1', 'honest2'],
-            penalize: () => {},
-            // the honest peers are where this validator is: nothing is committed above it
-            request: async (peer, bytes) => (peer === 'byzantine' ? lie(bytes) : [encodeSyncStatus(0)]),
-          },
-          clock: clockAt(t),
-          ctx: CTX,
-          onSyncingChange: (s) => changes.push(s),
+          peers: () => ['byzantine', 'honest1', 'honest2'],
+          penalize: () => {},
+          // the honest peers are where this validator is: nothing is committed above it
+          request: async (peer, bytes) => (peer === 'byzantine' ? lie(bytes) : [encodeSyncStatus(0)]),
         },
+        t,
+        changes,
         { lagThresholdBlocks: 8, joinSlackBlocks: 2 },
       );
       sync.start();
@@ -374,29 +381,25 @@ describe('BlockSync', () => {
       const changes: boolean[] = [];
       const t = { now: 0 };
       const asked: Array<{ from: number; count: number }> = [];
-      const sync = new BlockSync(
+      const sync = validatorSync(
+        chain,
         {
-          mode: 'validator',
-          chain,
-          network: {
-            peers: () => ['liar'],
-            penalize: () => {},
-            // a genuine block with every one-block probe, nothing when asked to prove the claim
-            async request(_peer, bytes) {
-              const req = decodeSyncRequest(bytes);
-              asked.push({ from: req.fromHeight, count: req.count });
-              if (req.count > 1) return [encodeSyncStatus(FAR)];
-              const block = server.store.getBlock(req.fromHeight)!;
-              return [
-                encodeSyncStatus(FAR),
-                encodeSyncItem(encodeBlock(block), server.store.getCommitQc(block.header.height)!),
-              ];
-            },
+          peers: () => ['liar'],
+          penalize: () => {},
+          // a genuine block with every one-block probe, nothing when asked to prove the claim
+          async request(_peer, bytes) {
+            const req = decodeSyncRequest(bytes);
+            asked.push({ from: req.fromHeight, count: req.count });
+            if (req.count > 1) return [encodeSyncStatus(FAR)];
+            const block = server.store.getBlock(req.fromHeight)!;
+            return [
+              encodeSyncStatus(FAR),
+              encodeSyncItem(encodeBlock(block), server.store.getCommitQc(block.header.height)!),
+            ];
           },
-          clock: clockAt(t),
-          ctx: CTX,
-          onSyncingChange: (s) => changes.push(s),
         },
+        t,
+        changes,
         { lagThresholdBlocks: 8, probeIntervalMs: 2_000, peerHeadTtlMs: 500 },
       );
       sync.start();
@@ -415,20 +418,16 @@ describe('BlockSync', () => {
       const t = { now: 0 };
       const honest = network({ honest: 'good' }, [], []);
       const lie = liar(Number.POSITIVE_INFINITY);
-      const sync = new BlockSync(
+      const sync = validatorSync(
+        chain,
         {
-          mode: 'validator',
-          chain,
-          network: {
-            peers: () => ['byzantine', 'honest'],
-            penalize: () => {},
-            request: async (peer, bytes, ms) =>
-              peer === 'byzantine' ? lie(bytes) : honest.request(peer, bytes, ms),
-          },
-          clock: clockAt(t),
-          ctx: CTX,
-          onSyncingChange: (s) => changes.push(s),
+          peers: () => ['byzantine', 'honest'],
+          penalize: () => {},
+          request: async (peer, bytes, ms) =>
+            peer === 'byzantine' ? lie(bytes) : honest.request(peer, bytes, ms),
         },
+        t,
+        changes,
         { lagThresholdBlocks: 8, joinSlackBlocks: 2 },
       );
       sync.start();
@@ -448,23 +447,19 @@ describe('BlockSync', () => {
       // a genuine proof of commit far ahead, then silence: nobody serves the blocks
       let served = 0;
       const source = sourceOf(server.store);
-      const sync = new BlockSync(
+      const sync = validatorSync(
+        chain,
         {
-          mode: 'validator',
-          chain,
-          network: {
-            peers: () => ['withholder'],
-            penalize: () => {},
-            async request(_peer, bytes) {
-              const req = decodeSyncRequest(bytes);
-              if (req.fromHeight < 20 || served++ > 0) throw new Error('stream reset');
-              return serveSyncRequest(source, bytes);
-            },
+          peers: () => ['withholder'],
+          penalize: () => {},
+          async request(_peer, bytes) {
+            const req = decodeSyncRequest(bytes);
+            if (req.fromHeight < 20 || served++ > 0) throw new Error('stream reset');
+            return serveSyncRequest(source, bytes);
           },
-          clock: clockAt(t),
-          ctx: CTX,
-          onSyncingChange: (s) => changes.push(s),
         },
+        t,
+        changes,
         { lagThresholdBlocks: 8, joinSlackBlocks: 2, syncStallMs: 3_000, peerBackoffMs: 100 },
       );
       sync.start();
@@ -580,17 +575,10 @@ describe('BlockSync', () => {
     const t = { now: 0 };
     const changes: boolean[] = [];
     const asked: string[] = [];
-    const sync = new BlockSync(
-      {
-        mode: 'validator',
-        chain,
-        network: network({ p1: 'good' }, [], asked),
-        clock: clockAt(t),
-        ctx: CTX,
-        onSyncingChange: (s) => changes.push(s),
-      },
-      { probeIntervalMs: 1_000, peerHeadTtlMs: 300 },
-    );
+    const sync = validatorSync(chain, network({ p1: 'good' }, [], asked), t, changes, {
+      probeIntervalMs: 1_000,
+      peerHeadTtlMs: 300,
+    });
     sync.start();
     // no observeCertified: every consensus message was too far ahead for the gate
     for (let i = 0; i < 30 && changes.length === 0; i++) {
