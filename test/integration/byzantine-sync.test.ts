@@ -39,16 +39,18 @@ describe('block sync against a Byzantine validator with a genuine key (in-proces
     await Promise.all([0, 1, 2].map((i) => net.startNode(i, { sync })));
     const adversary = await net.startAdversary(ADVERSARY);
     // the lie: a head of 2^40; the first answers carry one genuine certified block, then nothing
-    const genuine = storeOf(net.nodes[0]);
+    // genuine blocks come from whichever honest store holds them, so that a validator a
+    // block behind the others is lied to, not only one behind node 0
+    const genuine = (h: number) => net.nodes.map(storeOf).find((s) => s.getBlock(h) !== undefined);
     const lyingSource: SyncSource = {
       headHeight: () => FAR,
       getBlockBytes: (h) => {
-        const block = liar.lied < 10 ? genuine.getBlock(h) : undefined;
+        const block = liar.lied < 10 ? genuine(h)?.getBlock(h) : undefined;
         if (block) liar.lied++;
         else liar.withheld++;
         return block && encodeBlock(block);
       },
-      getCommitQc: (h) => genuine.getCommitQc(h),
+      getCommitQc: (h) => genuine(h)?.getCommitQc(h),
     };
     liarServer = new Libp2pSyncNetwork({
       libp2p: adversary.libp2p,
@@ -76,8 +78,8 @@ describe('block sync against a Byzantine validator with a genuine key (in-proces
 
   it('a sync server that claims a head of 2^40 and then withholds never takes a validator out of consensus', async () => {
     await waitUntil(
-      'the liar to be asked, lie with genuine blocks, and then withhold',
-      async () => (liar.lied >= 3 && liar.withheld >= 3 ? true : undefined),
+      'the liar to be asked, lie with a genuine block, and withhold',
+      async () => (liar.lied >= 1 && liar.withheld >= 3 ? true : undefined),
       30_000,
     );
     const before = Math.min(...heights());
@@ -91,6 +93,6 @@ describe('block sync against a Byzantine validator with a genuine key (in-proces
     const started = net.logs.filter((l) => /sync started/.test(l));
     assert.deepEqual(started, [], 'no honest validator left consensus');
     for (const n of net.nodes) assert.equal(n.status().syncing, false);
-    assert.ok(liar.lied >= 3, `the liar answered ${liar.lied} requests with its lie`);
+    assert.ok(liar.lied >= 1, `the liar answered ${liar.lied} requests with its lie and a genuine block`);
   });
 });
