@@ -5,16 +5,35 @@ export { ClientLimiter, clientKey } from './limits.js';
 export { ApiMetrics } from './metrics.js';
 export { type ApiServerOptions, apiServerOptions, DEFAULT_API_SERVER_OPTIONS } from './options.js';
 export type {
+  AccountView,
+  BlockDetail,
+  BlockSummary,
   ChainReader,
+  CommittedTx,
   EvidenceView,
+  ExplorerListener,
+  ExplorerReader,
   NodeApi,
   NodeMetrics,
   NodeStatus,
+  Page,
+  PageRequest,
   PeerView,
+  PendingTx,
+  QcMember,
+  QcView,
   RejectionKind,
+  StatsView,
+  StatsWindow,
   SubmitOutcome,
+  TransferView,
+  TxDetail,
   TxStatus,
   TxSubmitter,
+  ValidatorActivity,
+  ValidatorRef,
+  ValidatorsView,
 } from './reader.js';
+export { CursorError, MAX_PAGE_LIMIT } from './reader.js';
 export { createApiServer } from './server.js';
 export { HTTP_LIMITS, HttpError, parseHashParam, parseTxSubmission } from './validation.js';

@@ -101,5 +101,203 @@ export interface TxSubmitter {
   submitTransactions(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]>;
 }
 
+// ------------------------------------------------------------------ the explorer's reads
+//
+// Committed data comes from the store through read-only lmdb transactions; indexes the
+// explorer needs (block summaries, per-transaction records, running totals) are written in
+// each block's one commit batch (src/store). Addresses and hashes are lowercase 0x-hex here
+// (the pages show addresses EIP-55); amounts are decimal strings of wei.
+
+/**
+ * A keyset page, newest first. `next` is an opaque cursor to pass back as `cursor`, or null
+ * on the last page; a page never repeats or skips an item when blocks are committed between
+ * two requests (cursors name positions in immutable orders, never offsets).
+ */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface PageRequest {
+  /** A `next` from an earlier page of the same list; malformed or foreign: CursorError. */
+  cursor?: string;
+  /** Items per page, already capped by the caller (1..MAX_PAGE_LIMIT). */
+  limit: number;
+}
+
+/** The largest `limit` a list accepts. */
+export const MAX_PAGE_LIMIT = 100;
+
+/** A cursor that is not one this list handed out (the API answers 400 INVALID_CURSOR). */
+export class CursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+}
+
+/** A genesis validator as lists show it. */
+export interface ValidatorRef {
+  index: number;
+  name: string;
+  address: string;
+}
+
+export interface BlockSummary {
+  height: number;
+  hash: string;
+  parentHash: string;
+  round: number;
+  timestampMs: number;
+  proposer: ValidatorRef;
+  txCount: number;
+  /** Bytes of the block's canonical encoding. */
+  sizeBytes: number;
+  gasUsed: string;
+  /** Fees its transactions paid: the burned base fee plus the proposer's tips. */
+  fees: string;
+  burned: string;
+}
+
+/** One genesis validator in a certificate's row: `signed` false is "not in this QC", never "missed". */
+export interface QcMember extends ValidatorRef {
+  power: number;
+  signed: boolean;
+}
+
+export interface QcView {
+  round: number;
+  blockHash: string;
+  /** Voting power a certificate needs (n - f), and what its signers hold. */
+  quorum: number;
+  votingPower: number;
+  /** Every genesis validator, in index order. */
+  members: QcMember[];
+}
+
+export interface BlockDetail extends BlockSummary {
+  chainId: string;
+  stateRoot: string;
+  txRoot: string;
+  /** The certificate in this block's header, certifying its parent; null for genesis. */
+  parentQc: QcView | null;
+  /** The certificate that certifies this block; null until its child's QC is stored. */
+  qc: QcView | null;
+}
+
+/** Transfer fields as signed (EIP-1559). */
+export interface TransferView {
+  hash: string;
+  from: string;
+  to: string;
+  value: string;
+  nonce: string;
+  gasLimit: string;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
+}
+
+export interface CommittedTx extends TransferView {
+  status: 'committed';
+  height: number;
+  index: number;
+  blockHash: string;
+  timestampMs: number;
+  receipt: { status: 1; gasUsed: string; effectiveGasPrice: string; fee: string };
+}
+
+export interface PendingTx extends TransferView {
+  status: 'pending';
+  /** Behind a nonce gap (see SubmitOutcome). */
+  queued?: true;
+  /** When this node admitted it (ms since the epoch). */
+  receivedAtMs: number;
+}
+
+/** `unknown`: neither committed (up to this node's head) nor in its mempool. */
+export type TxDetail = CommittedTx | PendingTx | { hash: string; status: 'unknown' };
+
+export interface AccountView {
+  address: string;
+  balance: string;
+  /** Next nonce as committed, and counting the mempool's pending transactions. */
+  nonce: string;
+  pendingNonce: string;
+  /** False for an address the chain has never credited or debited (balance and nonce 0). */
+  exists: boolean;
+}
+
+export interface ValidatorActivity extends ValidatorRef {
+  peerId: string;
+  power: number;
+  /** Over the window: blocks it proposed that committed, and rounds it led that committed nothing. */
+  proposals: { made: number; missed: number };
+  /** Share (0..1) of the window's certificates it signed: a healthy validator is often not in a QC. */
+  qcShare: number;
+  /**
+   * Share (0..1) of the chances to act that this node saw it take (a proposal in a round it
+   * led, a vote when this node collected votes, a timeout in a round that timed out); null
+   * when this node had no such chance to watch it.
+   */
+  uptime: number | null;
+  /** Equivocation evidence this node holds against it. */
+  evidence: number;
+}
+
+export interface ValidatorsView {
+  /** The window of committed blocks the figures cover. */
+  window: { fromHeight: number; toHeight: number; blocks: number };
+  quorum: number;
+  validators: ValidatorActivity[];
+}
+
+export interface StatsWindow {
+  /** Blocks the window covers (the newest ones) and the seconds between its first and last. */
+  blocks: number;
+  seconds: number;
+  txPerSecond: number;
+  meanBlockTimeMs: number;
+  roundsPerBlock: number;
+}
+
+export interface StatsView {
+  height: number;
+  totalTxs: number;
+  totalAccounts: number;
+  /** Recent windows, shortest first (e.g. the last 10 and 100 blocks). */
+  windows: StatsWindow[];
+  /** The newest blocks, oldest first, for charts. */
+  recent: Array<{ height: number; timestampMs: number; txCount: number; round: number }>;
+}
+
+/** What a live stream hears: the committed head moved, or a transaction entered the mempool. */
+export interface ExplorerListener {
+  onHead(height: number): void;
+  onPendingTx(tx: PendingTx): void;
+}
+
+/**
+ * The explorer's reads (src/node/explorer-reader.ts implements them over the store, the
+ * mempool and the node's view of consensus). Each call is a short synchronous read.
+ */
+export interface ExplorerReader {
+  /** The committed head. */
+  head(): { height: number; hash: string };
+  /** Committed blocks, newest first, from `before - 1` down when given (else the head). */
+  blocks(req: PageRequest & { before?: number }): Page<BlockSummary>;
+  block(id: { height: number } | { hash: Uint8Array }): BlockDetail | undefined;
+  /** A committed block's transactions, in block order; undefined for an unknown height. */
+  blockTxs(height: number, req: PageRequest): Page<CommittedTx> | undefined;
+  /** A transaction by hash: committed, pending or unknown. */
+  tx(hash: Uint8Array): TxDetail;
+  account(address: Uint8Array): AccountView;
+  /** Transactions that sent from or paid to `address`, newest first. */
+  accountTxs(address: Uint8Array, req: PageRequest): Page<CommittedTx>;
+  validators(): ValidatorsView;
+  /** Transactions waiting in the mempool, newest admitted first. */
+  mempool(req: PageRequest): Page<PendingTx>;
+  stats(): StatsView;
+  /** Live updates; returns the unsubscribe. Listeners must not throw or block. */
+  subscribe(listener: ExplorerListener): () => void;
+}
+
 /** Everything the HTTP API needs from a node. */
-export type NodeApi = ChainReader & TxSubmitter;
+// Optional only while issue 11 is being built: required once src/node/explorer-reader.ts lands.
+export type NodeApi = ChainReader & TxSubmitter & { explorer?: ExplorerReader };
