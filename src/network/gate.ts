@@ -108,6 +108,12 @@ export interface Accepted<T> {
   /** The validator the message is attributed to (its signer), when there is one. */
   from: number;
   message: T;
+  /**
+   * [forward] It carries a certificate this node neither verified nor knows (one that does
+   * not raise its own, [piggyback]): use it here, but do not forward it, since a peer whose
+   * certificate it would raise verifies it and would blame this node for a forgery.
+   */
+  unverified?: true;
 }
 
 // ---------------------------------------------------------------- shared checks
@@ -156,6 +162,11 @@ function checkQc(ctx: GateContext, qc: QuorumCertificate, what: string): void {
   if (!verifyQuorumCertificate(qc, ctx.validatorSet, ctx.verifier))
     throw reject('BAD_CERTIFICATE', `${what}: QC of round ${qc.round} does not verify`);
   if (digest !== undefined) ctx.certificates!.add(digest);
+}
+
+/** A TC this node verified before (only known with a verdict cache). */
+function isKnownTc(ctx: GateContext, tc: TimeoutCertificate): boolean {
+  return ctx.certificates?.has(certificateDigest('tc', encodeTc(tc))) === true;
 }
 
 function checkTc(ctx: GateContext, tc: TimeoutCertificate, what: string): void {
@@ -299,7 +310,9 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
   // the high QC's round is signed and a TC this node forms takes its high QC from one of
   // these: always verified (remembered per digest); the high TC only when it raises ours
   checkQc(ctx, t.highQc, 'timeout');
-  if (t.highTc && raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
+  if (t.highTc === undefined) return { from: t.signer, message: t };
+  if (raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
+  else if (!isKnownTc(ctx, t.highTc)) return { from: t.signer, message: t, unverified: true };
   return { from: t.signer, message: t };
 }
 
@@ -369,8 +382,8 @@ export function validateTxBatch(ctx: GateContext, data: Uint8Array): SignedTrans
 
 /** Validates a gossiped timeout (proposals go through validateCompactProposal and assembly). */
 export function validateGossipTimeout(ctx: GateContext, data: Uint8Array): Accepted<ConsensusMessage> {
-  const { from, message } = validateTimeout(ctx, data);
-  return { from, message: { kind: 'timeout', timeout: message } };
+  const { message, ...rest } = validateTimeout(ctx, data);
+  return { ...rest, message: { kind: 'timeout', timeout: message } };
 }
 
 // ---------------------------------------------------------------- verdicts

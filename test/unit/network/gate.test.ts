@@ -407,6 +407,18 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
         'accept',
       );
     assert.equal(calls, 5);
+    // ...so such a timeout is used but marked not to be forwarded: a peer whose TC it raises
+    // would verify it, and blame the forwarder if it were forged; a TC verified before is known
+    const oldForged = tcOf(5);
+    oldForged.signatures[2] = oldForged.signatures[0];
+    const notForwarded = validateTimeout(c, encodeTimeout({ ...t, highTc: oldForged }));
+    assert.equal(notForwarded.unverified, true);
+    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(5) })).unverified, true);
+    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(22) })).unverified, undefined);
+    const known: GateContext = { ...c, highestCertified: () => ({ qcRound: 20, tcRound: 30 }) };
+    assert.equal(validateTimeout(known, encodeTimeout({ ...t, highTc: tcOf(22) })).unverified, undefined);
+    assert.equal(validateTimeout(known, encodeTimeout({ ...t, highTc: tcOf(23) })).unverified, true);
+    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: undefined })).unverified, undefined);
     const forged = tcOf(25);
     forged.signatures[2] = forged.signatures[0];
     assert.equal(
