@@ -33,7 +33,7 @@ import {
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Mempool } from '../mempool/index.js';
 import type { AccountReader, StateParams } from '../state/index.js';
-import type { LedgerStore } from '../store/index.js';
+import { blockCommitOf, type LedgerStore } from '../store/index.js';
 import type { SyncBase, VerifiedBlock } from '../sync/index.js';
 import { decodeTransfer, type VerifiedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
@@ -46,6 +46,8 @@ interface Executed {
   /** The block's header, once the block is known by id (a payload built here has none yet). */
   header?: BlockHeader;
   executed: ExecutedBlock;
+  /** The transfers it executed, in block order (their fields go into the store's tx records). */
+  transfers: readonly VerifiedTransfer[];
   /** The executed block's state as of this block, re-layered as ancestors become durable. */
   view: LedgerView;
 }
@@ -186,7 +188,7 @@ export class LedgerApplication implements BlockApplication {
       undefined,
       request.parentId,
       height,
-      executed,
+      { executed, transfers: txs },
       parentView,
     );
     ready({
@@ -280,14 +282,17 @@ export class LedgerApplication implements BlockApplication {
   private commitEntry(block: Block, id: Uint8Array, entry: Executed, commitQc: Uint8Array): void {
     const idHex = toHex(id);
     const { executed } = entry;
-    const write = this.c.store.commitBlock({
-      block,
-      hash: id,
-      receipts: executed.receipts,
-      accounts: executed.accountChanges,
-      tree: executed.treeUpdate,
-      commitQc,
-    });
+    // the entry extends the committed tip: what the tip's state lacks, the block created
+    const write = this.c.store.commitBlock(
+      blockCommitOf({
+        block,
+        hash: id,
+        executed,
+        transfers: entry.transfers,
+        before: this.committed.state,
+        commitQc,
+      }),
+    );
     this.committed = entry.view;
     this.committedId = idHex;
     this.committedHeight = block.header.height;
@@ -331,7 +336,7 @@ export class LedgerApplication implements BlockApplication {
       v.id,
       h.parentHash,
       h.height,
-      v.executed,
+      { executed: v.executed, transfers: v.transfers },
       this.committed,
       h,
     );
@@ -416,7 +421,7 @@ export class LedgerApplication implements BlockApplication {
       id,
       h.parentHash,
       h.height,
-      executed,
+      { executed, transfers: txs },
       parentView,
       h,
     );
@@ -432,7 +437,7 @@ export class LedgerApplication implements BlockApplication {
     id: Uint8Array | undefined,
     parentId: Uint8Array,
     height: number,
-    executed: ExecutedBlock,
+    { executed, transfers }: { executed: ExecutedBlock; transfers: readonly VerifiedTransfer[] },
     parentView: LedgerView,
     header?: BlockHeader,
   ): Executed {
@@ -442,6 +447,7 @@ export class LedgerApplication implements BlockApplication {
       height,
       header,
       executed,
+      transfers,
       view: parentView === executed ? executed : { state: executed.state, tree: executed.tree },
     };
     this.byPayload.set(key, entry);

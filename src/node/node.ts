@@ -51,7 +51,7 @@ import {
   type Network,
   syncProtocolFor,
 } from '../network/index.js';
-import { LedgerStore, StoreError } from '../store/index.js';
+import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
 import { TransactionAdmission } from './admission.js';
 import { LedgerApplication } from './application.js';
@@ -248,13 +248,7 @@ export class LedgerNode {
         options.logger.warn({ path: safetyPath }, 'safety data reset: starting with last voted round 0');
       try {
         if (!store.isInitialised()) {
-          await store.initialise({
-            block: gb.block,
-            hash: gb.hash,
-            receipts: [],
-            accounts: gb.accountChanges,
-            tree: gb.treeUpdate,
-          });
+          await store.initialise(genesisCommitOf(gb));
         }
       } catch (err) {
         await safety.close();

@@ -6,6 +6,7 @@
 import { equalBytes, readUintBE, writeUintBE } from '../crypto/bytes.js';
 import { ACCOUNT_BYTES, writeAccount } from '../state/accounts.js';
 import type { Account, Receipt } from '../state/types.js';
+import type { TransferFields } from '../tx/types.js';
 import { StoreError } from './errors.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -38,7 +39,8 @@ function writeTxLocation(view: DataView, at: number, height: number, index: numb
 }
 
 export function decodeTxLocation(bytes: Uint8Array): { height: number; index: number } {
-  if (bytes.length !== 12) throw new StoreError('CORRUPT_STORE', 'tx location must be 12 bytes');
+  if (bytes.length !== TX_LOCATION_BYTES)
+    throw new StoreError('CORRUPT_STORE', 'tx location must be 12 bytes');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { height: Number(view.getBigUint64(0)), index: view.getUint32(8) };
 }
@@ -65,10 +67,145 @@ function writeHistoryKey(
   view.setUint32(at + 28, ~index >>> 0);
 }
 
+/** The signed fields of a transfer that its record keeps (the sender is the receipt's). */
+export type IndexedTransfer = Pick<
+  TransferFields,
+  'nonce' | 'value' | 'gasLimit' | 'maxFeePerGas' | 'maxPriorityFeePerGas'
+>;
+
+/**
+ * A committed transaction's record (bucket txRecords), 256 bytes:
+ * txHash(32) || from(20) || to(20) || value(32) || nonce(8) || gasLimit(8) ||
+ * maxFeePerGas(32) || maxPriorityFeePerGas(32) || gasUsed(8) || effectiveGasPrice(32) || fee(32).
+ * Everything a history or block page shows, so such a page never decodes a block.
+ */
+export const TX_RECORD_BYTES = 256;
+
+export interface TxRecord {
+  height: number;
+  index: number;
+  txHash: Uint8Array;
+  from: Uint8Array;
+  to: Uint8Array;
+  value: bigint;
+  nonce: bigint;
+  gasLimit: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  gasUsed: bigint;
+  effectiveGasPrice: bigint;
+  fee: bigint;
+}
+
+function writeTxRecord(
+  out: Uint8Array,
+  view: DataView,
+  at: number,
+  receipt: Receipt,
+  transfer: IndexedTransfer,
+): void {
+  out.set(receipt.txHash, at);
+  out.set(receipt.from, at + 32);
+  out.set(receipt.to, at + 52);
+  writeUintBE(view, at + 72, transfer.value, 4);
+  view.setBigUint64(at + 104, transfer.nonce);
+  view.setBigUint64(at + 112, transfer.gasLimit);
+  writeUintBE(view, at + 120, transfer.maxFeePerGas, 4);
+  writeUintBE(view, at + 152, transfer.maxPriorityFeePerGas, 4);
+  view.setBigUint64(at + 184, receipt.gasUsed);
+  writeUintBE(view, at + 192, receipt.effectiveGasPrice, 4);
+  writeUintBE(view, at + 224, receipt.fee, 4);
+}
+
+/** Decodes a txRecords entry: `key` its height(8) || index(4), `value` its 256 bytes. */
+export function decodeTxRecord(key: Uint8Array, value: Uint8Array): TxRecord {
+  if (value.length !== TX_RECORD_BYTES) throw new StoreError('CORRUPT_STORE', 'tx record has a bad length');
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  return {
+    ...decodeTxLocation(key),
+    txHash: value.slice(0, 32),
+    from: value.slice(32, 52),
+    to: value.slice(52, 72),
+    value: readUintBE(view, 72, 4),
+    nonce: view.getBigUint64(104),
+    gasLimit: view.getBigUint64(112),
+    maxFeePerGas: readUintBE(view, 120, 4),
+    maxPriorityFeePerGas: readUintBE(view, 152, 4),
+    gasUsed: view.getBigUint64(184),
+    effectiveGasPrice: readUintBE(view, 192, 4),
+    fee: readUintBE(view, 224, 4),
+  };
+}
+
+/**
+ * A block's summary (bucket summaries), 196 bytes: hash(32) || parentHash(32) || round(8) ||
+ * timestampMs(8) || proposer(20) || txCount(4) || sizeBytes(4) || gasUsed(8) || fees(32) ||
+ * burned(32) || totalTxs(8) || totalAccounts(8). The totals run from genesis up to and
+ * including this block, so /stats and block lists never decode a block.
+ */
+export const SUMMARY_BYTES = 196;
+
+export interface StoredSummary {
+  height: number;
+  hash: Uint8Array;
+  parentHash: Uint8Array;
+  round: number;
+  timestampMs: number;
+  proposer: Uint8Array;
+  txCount: number;
+  sizeBytes: number;
+  gasUsed: bigint;
+  fees: bigint;
+  burned: bigint;
+  /** Transactions committed up to and including this block. */
+  totalTxs: number;
+  /** Accounts ever created up to and including this block (genesis allocations count). */
+  totalAccounts: number;
+}
+
+export function encodeSummary(s: Omit<StoredSummary, 'height'>): Uint8Array {
+  const out = new Uint8Array(SUMMARY_BYTES);
+  const view = new DataView(out.buffer);
+  out.set(s.hash, 0);
+  out.set(s.parentHash, 32);
+  view.setBigUint64(64, BigInt(s.round));
+  view.setBigUint64(72, BigInt(s.timestampMs));
+  out.set(s.proposer, 80);
+  view.setUint32(100, s.txCount);
+  view.setUint32(104, s.sizeBytes);
+  view.setBigUint64(108, s.gasUsed);
+  writeUintBE(view, 116, s.fees, 4);
+  writeUintBE(view, 148, s.burned, 4);
+  view.setBigUint64(180, BigInt(s.totalTxs));
+  view.setBigUint64(188, BigInt(s.totalAccounts));
+  return out;
+}
+
+export function decodeSummary(height: number, bytes: Uint8Array): StoredSummary {
+  if (bytes.length !== SUMMARY_BYTES) throw new StoreError('CORRUPT_STORE', 'block summary has a bad length');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    height,
+    hash: bytes.slice(0, 32),
+    parentHash: bytes.slice(32, 64),
+    round: Number(view.getBigUint64(64)),
+    timestampMs: Number(view.getBigUint64(72)),
+    proposer: bytes.slice(80, 100),
+    txCount: view.getUint32(100),
+    sizeBytes: view.getUint32(104),
+    gasUsed: view.getBigUint64(108),
+    fees: readUintBE(view, 116, 4),
+    burned: readUintBE(view, 148, 4),
+    totalTxs: Number(view.getBigUint64(180)),
+    totalAccounts: Number(view.getBigUint64(188)),
+  };
+}
+
 /**
  * The small records of one block commit, packed into one buffer in write order: for each
  * receipt its tx location, the sender's history key and (unless a self-transfer) the
- * recipient's; then each changed account's value. One allocation for the whole block.
+ * recipient's, and its tx record; then each changed account's value. One allocation for
+ * the whole block. A tx location doubles as the key of the tx's record.
  */
 export class BlockRecords {
   readonly bytes: Uint8Array;
@@ -77,12 +214,12 @@ export class BlockRecords {
 
   constructor(txCount: number, accountCount: number) {
     this.bytes = new Uint8Array(
-      txCount * (TX_LOCATION_BYTES + 2 * HISTORY_KEY_BYTES) + accountCount * ACCOUNT_BYTES,
+      txCount * (TX_LOCATION_BYTES + 2 * HISTORY_KEY_BYTES + TX_RECORD_BYTES) + accountCount * ACCOUNT_BYTES,
     );
     this.view = new DataView(this.bytes.buffer);
   }
 
-  addTx(receipt: Receipt, height: number, index: number): void {
+  addTx(receipt: Receipt, transfer: IndexedTransfer, height: number, index: number): void {
     writeTxLocation(this.view, this.at, height, index);
     this.at += TX_LOCATION_BYTES;
     writeHistoryKey(this.bytes, this.view, this.at, receipt.from, height, index);
@@ -91,6 +228,8 @@ export class BlockRecords {
       writeHistoryKey(this.bytes, this.view, this.at, receipt.to, height, index);
       this.at += HISTORY_KEY_BYTES;
     }
+    writeTxRecord(this.bytes, this.view, this.at, receipt, transfer);
+    this.at += TX_RECORD_BYTES;
   }
 
   addAccount(account: Account): void {

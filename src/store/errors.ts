@@ -7,7 +7,8 @@ export type StoreErrorCode =
   | 'NOT_NEXT_BLOCK'
   | 'CORRUPT_STORE'
   | 'INVALID_CURSOR'
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  | 'UNSUPPORTED_FORMAT';
 
 export class StoreError extends LedgerError {
   declare readonly code: StoreErrorCode;

@@ -1,3 +1,10 @@
+export type { IndexedTransfer, StoredSummary, TxRecord } from './codec.js';
+export {
+  blockCommitOf,
+  countCreatedAccounts,
+  type ExecutedCommitInput,
+  genesisCommitOf,
+} from './commit.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export {
   type BlockCommit,
@@ -5,5 +12,6 @@ export {
   type HistoryPage,
   LedgerStore,
   MAX_HISTORY_PAGE,
+  STORE_FORMAT,
   type TxLocation,
 } from './store.js';

@@ -6,8 +6,10 @@
  * block whose commit returned, each whole, or nothing of it.
  *
  * Buckets (key -> value), docs/FORMATS.md:
- *   meta       utf8 name -> bytes        genesisHash, head (height(8) || hash(32))
+ *   meta       utf8 name -> bytes        genesisHash, head (height(8) || hash(32)), format (u32)
  *   blocks     height(8) -> canonical block encoding
+ *   summaries  height(8) -> block summary with running totals (codec.ts, 196 bytes)
+ *   txRecords  height(8) || index(4) -> tx record (codec.ts, 256 bytes)
  *   blockIds   hash(32) -> height(8)
  *   commitQcs  height(8) -> QC certifying the block (bytes from consensus)
  *   receipts   height(8) -> rlp list of the block's receipts
@@ -17,8 +19,8 @@
  *   tree       account-tree node key -> node (src/commitment)
  */
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { decodeBlock, encodeBlock } from '../chain/codec.js';
-import type { Block } from '../chain/types.js';
+import { decodeBlock, decodeHeader, encodeBlock } from '../chain/codec.js';
+import type { Block, BlockHeader } from '../chain/types.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
 import type { Account, AccountChange, AccountReader, Receipt } from '../state/index.js';
@@ -27,12 +29,21 @@ import {
   BlockRecords,
   decodeHistoryKey,
   decodeReceipts,
+  decodeSummary,
   decodeTxLocation,
+  decodeTxRecord,
   encodeReceipts,
+  encodeSummary,
+  encodeTxLocation,
   HISTORY_KEY_BYTES,
   heightKey,
+  historyKey,
+  type IndexedTransfer,
   readHeight,
+  type StoredSummary,
   TX_LOCATION_BYTES,
+  TX_RECORD_BYTES,
+  type TxRecord,
 } from './codec.js';
 import { StoreError } from './errors.js';
 
@@ -47,6 +58,21 @@ export interface BlockCommit {
   tree: { puts: ReadonlyArray<readonly [Uint8Array, Uint8Array]>; deletes: readonly Uint8Array[] };
   /** The quorum certificate that certifies this block, when known at commit time. */
   commitQc?: Uint8Array;
+  /**
+   * The block's transfers as executed, in block order (the VerifiedTransfers the executor
+   * already holds): their signed fields go into the tx records, with no decode at commit.
+   */
+  transfers: readonly IndexedTransfer[];
+  /** Base fees the block burned (ExecutedBlock.burned). */
+  burned: bigint;
+  /** Accounts the block created: changed accounts that did not exist before it. */
+  createdAccounts: number;
+}
+
+/** Running totals after a block, carried from one summary to the next. */
+interface Totals {
+  txs: number;
+  accounts: number;
 }
 
 export interface Head {
@@ -73,6 +99,19 @@ type Bin = Database<Uint8Array, Uint8Array>;
 
 const META_GENESIS = Buffer.from('genesisHash');
 const META_HEAD = Buffer.from('head');
+const META_FORMAT = Buffer.from('format');
+
+/**
+ * The layout version of the buckets. 1 (never written): before the summaries and tx
+ * records of the explorer. A store of another version is refused, never misread.
+ */
+export const STORE_FORMAT = 2;
+
+function formatValue(version: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, version);
+  return out;
+}
 
 export const MAX_HISTORY_PAGE = 100;
 
@@ -103,6 +142,17 @@ function putAll(db: Bin, records: ReadonlyArray<readonly [Uint8Array, Uint8Array
   for (let i = 0; i < records.length; i++) db.put(records[i][0], records[i][1]);
 }
 
+/** Where an RLP list's payload starts and how long it is (the block's outer list, its header). */
+function rlpListPrefix(bytes: Uint8Array, at: number): { payloadAt: number; payloadBytes: number } {
+  const b = bytes[at];
+  if (b === undefined || b < 0xc0) throw new StoreError('CORRUPT_STORE', 'stored block is not an RLP list');
+  if (b <= 0xf7) return { payloadAt: at + 1, payloadBytes: b - 0xc0 };
+  const lengthBytes = b - 0xf7;
+  let length = 0;
+  for (let i = 1; i <= lengthBytes; i++) length = length * 256 + bytes[at + i];
+  return { payloadAt: at + 1 + lengthBytes, payloadBytes: length };
+}
+
 export class LedgerStore implements AccountReader {
   private readonly meta: Bin;
   private readonly blocks: Bin;
@@ -113,6 +163,11 @@ export class LedgerStore implements AccountReader {
   private readonly history: Bin;
   private readonly accounts: Bin;
   private readonly tree: Bin;
+  private readonly summaries: Bin;
+  private readonly txRecords: Bin;
+  /** Running totals as of `tail` (the next summary adds to them). */
+  private tailTotals: Totals = { txs: 0, accounts: 0 };
+  private readonly headListeners = new Set<(head: Head) => void>();
   /** The durable head: the last block whose commit has returned. */
   private cachedHead: Head | undefined;
   /** The head once every queued commit lands; commits are checked against it, so they can pipeline. */
@@ -133,8 +188,24 @@ export class LedgerStore implements AccountReader {
     this.history = bucket('history');
     this.accounts = bucket('accounts');
     this.tree = bucket('tree');
+    this.summaries = bucket('summaries');
+    this.txRecords = bucket('txRecords');
     this.cachedHead = this.readHead();
     this.tail = this.cachedHead;
+  }
+
+  /** The stored format version; undefined in a store that never had one written. */
+  private formatVersion(): number | undefined {
+    const v = this.meta.getBinary(META_FORMAT);
+    return v && v.length === 4 ? v.readUInt32BE(0) : undefined;
+  }
+
+  private loadTotals(): void {
+    if (!this.cachedHead) return;
+    const summary = this.getSummary(this.cachedHead.height);
+    if (!summary)
+      throw new StoreError('CORRUPT_STORE', `the head block ${this.cachedHead.height} has no summary`);
+    this.tailTotals = { txs: summary.totalTxs, accounts: summary.totalAccounts };
   }
 
   /**
@@ -161,6 +232,20 @@ export class LedgerStore implements AccountReader {
         'GENESIS_MISMATCH',
         `data directory ${dir} belongs to the chain with genesis ${toHex(stored)}, not ${toHex(genesisHash)}; use another --data directory`,
       );
+    }
+    const format = store.formatVersion() ?? (stored ? 1 : undefined);
+    if (format !== undefined && format !== STORE_FORMAT) {
+      env.close();
+      throw new StoreError(
+        'UNSUPPORTED_FORMAT',
+        `data directory ${dir} holds store format ${format}, this node reads format ${STORE_FORMAT}: start from a fresh data directory (move or delete this one; the node syncs the chain from its peers)`,
+      );
+    }
+    try {
+      store.loadTotals();
+    } catch (err) {
+      env.close();
+      throw err;
     }
     return store;
   }
@@ -233,6 +318,17 @@ export class LedgerStore implements AccountReader {
       throw e;
     }
     this.cachedHead = head;
+    for (const listener of this.headListeners) listener(head);
+  }
+
+  /**
+   * Calls `listener` each time the durable head moves (after the commit's flush, so a
+   * reader that then asks for the new head's block finds it); returns the unsubscribe.
+   * Listeners run synchronously in the commit's continuation and must be cheap and not throw.
+   */
+  onHead(listener: (head: Head) => void): () => void {
+    this.headListeners.add(listener);
+    return () => this.headListeners.delete(listener);
   }
 
   private async transact(commit: BlockCommit, isGenesis: boolean): Promise<void> {
@@ -249,16 +345,32 @@ export class LedgerStore implements AccountReader {
       : [...commit.accounts];
     // Every small key and value of the block in one buffer: one allocation instead of one per
     // record, and lmdb-js resolves the address of one ArrayBuffer instead of thousands.
+    const { transfers } = commit;
+    if (transfers.length !== receipts.length)
+      throw new StoreError(
+        'CORRUPT_STORE',
+        `block ${height}: ${transfers.length} transfers for ${receipts.length} receipts`,
+      );
     const records = new BlockRecords(receipts.length, accounts.length);
-    for (let index = 0; index < receipts.length; index++) records.addTx(receipts[index], height, index);
+    let gasUsed = 0n;
+    let fees = 0n;
+    for (let index = 0; index < receipts.length; index++) {
+      const r = receipts[index];
+      records.addTx(r, transfers[index], height, index);
+      gasUsed += r.gasUsed;
+      fees += r.fee;
+    }
     for (const { account } of accounts) records.addAccount(account);
     const { bytes } = records;
     const txs: Array<[Uint8Array, Uint8Array]> = [];
     const history: Array<[Uint8Array, Uint8Array]> = [];
+    // Keys ascend with the index: lmdb appends them at the end of the bucket.
+    const txRecords: Array<[Uint8Array, Uint8Array]> = [];
     let at = 0;
     for (let index = 0; index < receipts.length; index++) {
       const r = receipts[index];
-      txs.push([r.txHash, bytes.subarray(at, at + TX_LOCATION_BYTES)]);
+      const location = bytes.subarray(at, at + TX_LOCATION_BYTES);
+      txs.push([r.txHash, location]);
       at += TX_LOCATION_BYTES;
       history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
       at += HISTORY_KEY_BYTES;
@@ -266,7 +378,29 @@ export class LedgerStore implements AccountReader {
         history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
         at += HISTORY_KEY_BYTES;
       }
+      txRecords.push([location, bytes.subarray(at, at + TX_RECORD_BYTES)]);
+      at += TX_RECORD_BYTES;
     }
+    const totals: Totals = {
+      txs: (isGenesis ? 0 : this.tailTotals.txs) + receipts.length,
+      accounts: (isGenesis ? 0 : this.tailTotals.accounts) + commit.createdAccounts,
+    };
+    const summary = encodeSummary({
+      hash,
+      parentHash: block.header.parentHash,
+      round: block.header.round,
+      timestampMs: block.header.timestampMs,
+      proposer: block.header.proposer,
+      txCount: receipts.length,
+      sizeBytes: blockBytes.length,
+      gasUsed,
+      fees,
+      burned: commit.burned,
+      totalTxs: totals.txs,
+      totalAccounts: totals.accounts,
+    });
+    // the next queued commit adds to these, before this one has landed
+    this.tailTotals = totals;
     const accountRecords: Array<[Uint8Array, Uint8Array]> = [];
     for (const { address } of accounts) {
       accountRecords.push([address, bytes.subarray(at, at + ACCOUNT_BYTES)]);
@@ -282,13 +416,18 @@ export class LedgerStore implements AccountReader {
     // reads the values after this call returns: every value here is fresh or never mutated.
     // Everything that can fail is computed above, so the callback only queues puts.
     await this.env.batch(() => {
-      if (isGenesis) this.meta.put(META_GENESIS, hash);
+      if (isGenesis) {
+        this.meta.put(META_GENESIS, hash);
+        this.meta.put(META_FORMAT, formatValue(STORE_FORMAT));
+      }
       this.blocks.put(hk, blockBytes);
+      this.summaries.put(hk, summary);
       this.blockIds.put(hash, hk);
       if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
       this.receipts.put(hk, receiptBytes);
       putAll(this.txs, txs);
       putAll(this.history, history);
+      putAll(this.txRecords, txRecords);
       putAll(this.accounts, accountRecords);
       for (let i = 0; i < deletes.length; i++) this.tree.remove(deletes[i]);
       putAll(this.tree, treePuts);
@@ -357,6 +496,82 @@ export class LedgerStore implements AccountReader {
     if (!block || !receipts)
       throw new StoreError('CORRUPT_STORE', `tx index points at missing block ${loc.height}`);
     return { ...loc, raw: block.transactions[loc.index], receipt: receipts[loc.index] };
+  }
+
+  // ---------------------------------------------------------------- explorer indexes
+
+  /** The summary of the committed block at `height` (codec.ts StoredSummary). */
+  getSummary(height: number): StoredSummary | undefined {
+    const v = this.summaries.getBinaryFast(heightKey(height));
+    return v && decodeSummary(height, v);
+  }
+
+  /** Up to `limit` summaries from `fromHeight` down (inclusive), newest first. */
+  getSummaries(fromHeight: number, limit: number): StoredSummary[] {
+    const out: StoredSummary[] = [];
+    for (let h = fromHeight; h >= 0 && out.length < limit; h--) {
+      const s = this.getSummary(h);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  /** The header of the committed block at `height`, decoded without its transactions. */
+  getHeader(height: number): BlockHeader | undefined {
+    const v = this.blocks.getBinaryFast(heightKey(height));
+    if (!v) return undefined;
+    // block = rlp([header, txs]): the header is the outer list's first item
+    const outer = rlpListPrefix(v, 0);
+    const header = rlpListPrefix(v, outer.payloadAt);
+    return decodeHeader(v.slice(outer.payloadAt, header.payloadAt + header.payloadBytes));
+  }
+
+  /** The record of the transaction at (`height`, `index`). */
+  getTxRecord(height: number, index: number): TxRecord | undefined {
+    const key = encodeTxLocation(height, index);
+    const v = this.txRecords.getBinaryFast(key);
+    return v && decodeTxRecord(key, v);
+  }
+
+  getTxRecordByHash(txHash: Uint8Array): TxRecord | undefined {
+    const loc = this.getTxLocation(txHash);
+    if (!loc) return undefined;
+    const record = this.getTxRecord(loc.height, loc.index);
+    if (!record)
+      throw new StoreError('CORRUPT_STORE', `tx index points at a missing record at ${loc.height}`);
+    return record;
+  }
+
+  /** Records of block `height`'s transactions from `fromIndex`, in block order, at most `limit`. */
+  getBlockTxRecords(height: number, fromIndex: number, limit: number): TxRecord[] {
+    const start = encodeTxLocation(height, fromIndex);
+    const end = encodeTxLocation(height + 1, 0);
+    const out: TxRecord[] = [];
+    for (const { key, value } of this.txRecords.getRange({ start, end, limit })) {
+      out.push(decodeTxRecord(key, value));
+    }
+    return out;
+  }
+
+  /**
+   * Records of the transactions that sent from or paid to `address`, newest first, starting
+   * strictly below `before` (a position in the chain) when given; at most `limit`.
+   */
+  getAccountTxRecords(address: Address, opts: { before?: TxLocation; limit: number }): TxRecord[] {
+    let start = Buffer.from(address);
+    if (opts.before) {
+      // history keys invert (height, index): the key of `before`, then the smallest key after it
+      start = Buffer.concat([historyKey(address, opts.before.height, opts.before.index), Buffer.from([0])]);
+    }
+    const end = Buffer.concat([Buffer.from(address), Buffer.alloc(12, 0xff), Buffer.from([0])]);
+    const out: TxRecord[] = [];
+    for (const { key } of this.history.getRange({ start, end, limit: opts.limit })) {
+      const { height, index } = decodeHistoryKey(key);
+      const record = this.getTxRecord(height, index);
+      if (!record) throw new StoreError('CORRUPT_STORE', `history points at a missing record at ${height}`);
+      out.push(record);
+    }
+    return out;
   }
 
   getAccount(address: Address): Account | undefined {

@@ -28,7 +28,7 @@ import {
 } from '../consensus/index.js';
 import { equalBytes } from '../crypto/bytes.js';
 import type { StateParams } from '../state/index.js';
-import { decodeTransfer, recoverSender } from '../tx/index.js';
+import { decodeTransfer, recoverSender, type VerifiedTransfer } from '../tx/index.js';
 import type { SyncItem } from './codec.js';
 import { SyncError } from './errors.js';
 
@@ -51,6 +51,8 @@ export interface VerifiedBlock {
   block: SyncItem['block'];
   id: Uint8Array;
   executed: ExecutedBlock;
+  /** Its transfers as executed, in block order (the store's tx records keep their fields). */
+  transfers: VerifiedTransfer[];
   /** The verified QC certifying `block` (stored as its commit QC). */
   commitQc: Uint8Array;
 }
@@ -157,9 +159,10 @@ export function verifyRange(
     const { block, qc } = items[i];
     const h = block.header;
     let executed: ExecutedBlock;
+    let transfers: VerifiedTransfer[];
     try {
-      const txs = block.transactions.map((raw) => recoverSender(decodeTransfer(raw, ctx.params.chainId)));
-      executed = executeBlock(view, { proposer: h.proposer, transactions: txs }, ctx.params);
+      transfers = block.transactions.map((raw) => recoverSender(decodeTransfer(raw, ctx.params.chainId)));
+      executed = executeBlock(view, { proposer: h.proposer, transactions: transfers }, ctx.params);
     } catch (err) {
       throw new SyncError('BAD_STATE_ROOT', `block ${h.height} does not execute: ${(err as Error).message}`, {
         cause: err,
@@ -171,7 +174,7 @@ export function verifyRange(
       throw new SyncError('BAD_STATE_ROOT', `block ${h.height} executes to another state root`, {
         height: h.height,
       });
-    out.push({ block, id: ids[i], executed, commitQc: qc });
+    out.push({ block, id: ids[i], executed, transfers, commitQc: qc });
     view = executed;
   }
   return out;

@@ -15,7 +15,7 @@ import type { Block, BlockHeader } from '../../src/chain/types.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { addressOf } from '../../src/crypto/keys.js';
 import type { StateParams } from '../../src/state/index.js';
-import type { LedgerStore } from '../../src/store/index.js';
+import { blockCommitOf, genesisCommitOf, type LedgerStore } from '../../src/store/index.js';
 import { recoverSender, signTransfer, type VerifiedTransfer } from '../../src/tx/index.js';
 
 export const CHAIN_ID = 1337n;
@@ -37,13 +37,7 @@ export function fixtureGenesis(secrets: Uint8Array[]): GenesisBlock {
 }
 
 export async function initialiseFixture(store: LedgerStore, genesis: GenesisBlock): Promise<void> {
-  await store.initialise({
-    block: genesis.block,
-    hash: genesis.hash,
-    receipts: [],
-    accounts: genesis.accountChanges,
-    tree: genesis.treeUpdate,
-  });
+  await store.initialise(genesisCommitOf(genesis));
 }
 
 /** A signed transfer with the fixture's fees, its sender recovered as admission would. */
@@ -108,12 +102,6 @@ export async function commitTransfers(
     transactions: txs.map((t) => t.raw),
   };
   const hash = hashHeader(block.header);
-  await store.commitBlock({
-    block,
-    hash,
-    receipts: executed.receipts,
-    accounts: executed.accountChanges,
-    tree: executed.treeUpdate,
-  });
+  await store.commitBlock(blockCommitOf({ block, hash, executed, transfers: txs, before: view.state }));
   return { block, hash };
 }

@@ -37,6 +37,9 @@ const commitOf = (block: Block) => ({
   receipts: [],
   accounts: [],
   tree: { puts: [], deletes: [] },
+  transfers: [],
+  burned: 0n,
+  createdAccounts: 0,
 });
 
 describe('LedgerStore block bytes', () => {

@@ -52,6 +52,15 @@ function commitFor(block: Block, transfers: Array<[Uint8Array, Uint8Array]>): Bl
       },
     ],
     tree: { puts: [[new Uint8Array([1, block.header.height]), new Uint8Array([7])]], deletes: [] },
+    transfers: block.transactions.map((_, i) => ({
+      nonce: BigInt(i),
+      value: 5n,
+      gasLimit: 21_000n,
+      maxFeePerGas: 3n,
+      maxPriorityFeePerGas: 1n,
+    })),
+    burned: 21_000n * BigInt(block.transactions.length),
+    createdAccounts: block.header.height === 0 ? 1 : 0,
   };
 }
 

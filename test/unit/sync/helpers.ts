@@ -26,7 +26,7 @@ import {
   voteDigest,
 } from '../../../src/consensus/index.js';
 import { addressOf, publicKeyOf } from '../../../src/crypto/keys.js';
-import { LedgerStore } from '../../../src/store/index.js';
+import { blockCommitOf, LedgerStore } from '../../../src/store/index.js';
 import type {
   SyncBase,
   SyncChain,
@@ -167,14 +167,16 @@ export async function commitItems(store: LedgerStore, items: readonly SyncItem[]
     const view = committedView(store);
     const txs = block.transactions.map((raw) => recoverSender(decodeTransfer(raw, CHAIN_ID)));
     const executed = executeBlock(view, { proposer: block.header.proposer, transactions: txs }, PARAMS);
-    await store.commitBlock({
-      block,
-      hash: hashHeader(block.header),
-      receipts: executed.receipts,
-      accounts: executed.accountChanges,
-      tree: executed.treeUpdate,
-      commitQc: qc,
-    });
+    await store.commitBlock(
+      blockCommitOf({
+        block,
+        hash: hashHeader(block.header),
+        executed,
+        transfers: txs,
+        before: view.state,
+        commitQc: qc,
+      }),
+    );
   }
 }
 
@@ -198,14 +200,16 @@ export function chainOf(store: LedgerStore): SyncChain & { writes: Promise<void>
     tip: () => tip,
     commit(v: VerifiedBlock) {
       writes.push(
-        store.commitBlock({
-          block: v.block,
-          hash: v.id,
-          receipts: v.executed.receipts,
-          accounts: v.executed.accountChanges,
-          tree: v.executed.treeUpdate,
-          commitQc: v.commitQc,
-        }),
+        store.commitBlock(
+          blockCommitOf({
+            block: v.block,
+            hash: v.id,
+            executed: v.executed,
+            transfers: v.transfers,
+            before: tip.view.state,
+            commitQc: v.commitQc,
+          }),
+        ),
       );
       tip = { header: v.block.header, id: v.id, view: v.executed };
     },

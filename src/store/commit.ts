@@ -1,0 +1,57 @@
+/**
+ * Building a BlockCommit from what the executor holds: the executed block, the transfers it
+ * ran (signed fields, senders recovered once) and the state it ran on, which tells which of
+ * the changed accounts the block created (the running total behind /stats).
+ */
+import type { ExecutedBlock, GenesisBlock } from '../chain/index.js';
+import type { Block } from '../chain/types.js';
+import type { AccountChange, AccountReader } from '../state/index.js';
+import type { IndexedTransfer } from './codec.js';
+import type { BlockCommit } from './store.js';
+
+/** Changed accounts that `before` (the state the block executed on) does not hold. */
+export function countCreatedAccounts(before: AccountReader, changes: readonly AccountChange[]): number {
+  let created = 0;
+  for (let i = 0; i < changes.length; i++) if (before.getAccount(changes[i].address) === undefined) created++;
+  return created;
+}
+
+export interface ExecutedCommitInput {
+  block: Block;
+  hash: Uint8Array;
+  executed: Pick<ExecutedBlock, 'receipts' | 'burned' | 'accountChanges' | 'treeUpdate'>;
+  /** The block's transfers in block order, as executed. */
+  transfers: readonly IndexedTransfer[];
+  /** The state the block executed on (its parent's). */
+  before: AccountReader;
+  commitQc?: Uint8Array;
+}
+
+export function blockCommitOf(input: ExecutedCommitInput): BlockCommit {
+  const { executed } = input;
+  return {
+    block: input.block,
+    hash: input.hash,
+    receipts: executed.receipts,
+    accounts: executed.accountChanges,
+    tree: executed.treeUpdate,
+    ...(input.commitQc ? { commitQc: input.commitQc } : {}),
+    transfers: input.transfers,
+    burned: executed.burned,
+    createdAccounts: countCreatedAccounts(input.before, executed.accountChanges),
+  };
+}
+
+/** The genesis block's commit: every allocation creates its account. */
+export function genesisCommitOf(genesis: GenesisBlock): BlockCommit {
+  return {
+    block: genesis.block,
+    hash: genesis.hash,
+    receipts: [],
+    accounts: genesis.accountChanges,
+    tree: genesis.treeUpdate,
+    transfers: [],
+    burned: 0n,
+    createdAccounts: genesis.accountChanges.length,
+  };
+}
