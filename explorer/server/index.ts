@@ -1,8 +1,10 @@
 /** Public surface of the explorer server. */
 export { createExplorerApp, type ExplorerAppOptions, rejectionStatus } from './app.js';
+export { type EventStreamCounters, type EventStreamOptions, EventStreams } from './events.js';
 export { HostAllowList } from './hosts.js';
 export { ClientLimiter, clientKey } from './limits.js';
 export { ApiMetrics } from './metrics.js';
+export { openApiDocument } from './openapi.js';
 export { type ApiServerOptions, apiServerOptions, DEFAULT_API_SERVER_OPTIONS } from './options.js';
 export type {
   AccountView,
@@ -35,5 +37,7 @@ export type {
   ValidatorsView,
 } from './reader.js';
 export { CursorError, MAX_PAGE_LIMIT } from './reader.js';
+export { API_PREFIX, ROUTES, type RouteSpec } from './routes.js';
+export { DEFAULT_PAGE_LIMIT } from './schemas.js';
 export { createApiServer } from './server.js';
 export { HTTP_LIMITS, HttpError, parseHashParam, parseTxSubmission } from './validation.js';

@@ -30,6 +30,23 @@ export interface ApiServerOptions {
   keepAliveTimeoutMs: number;
   /** How often the server checks connections against the two timeouts above. */
   connectionsCheckingIntervalMs: number;
+  /**
+   * Origins (`https://explorer.example.org`) whose web pages may read the API from a
+   * browser (CORS); '*' allows any. Empty (the default): CORS is off, and preflights are
+   * refused.
+   */
+  allowedOrigins: string[];
+  /** Live event streams (GET /api/v1/events): open in all, and from one client; 429 beyond. */
+  maxEventStreams: number;
+  maxEventStreamsPerClient: number;
+  /** How often a stream gets a comment line, so that proxies and clients see it alive. */
+  eventKeepAliveMs: number;
+  /** Most blocks a resuming stream is sent to catch up; further behind, it is told to reload. */
+  maxEventBacklogBlocks: number;
+  /** A stream whose client has not read its buffered events for this long is disconnected. */
+  stalledStreamTimeoutMs: number;
+  /** Transactions sent with each block event (the rest: GET /blocks/:height/txs). */
+  eventBlockTxs: number;
 }
 
 /**
@@ -49,6 +66,13 @@ export const DEFAULT_API_SERVER_OPTIONS: ApiServerOptions = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   connectionsCheckingIntervalMs: 1_000,
+  allowedOrigins: [],
+  maxEventStreams: 256,
+  maxEventStreamsPerClient: 8,
+  eventKeepAliveMs: 15_000,
+  maxEventBacklogBlocks: 500,
+  stalledStreamTimeoutMs: 30_000,
+  eventBlockTxs: 50,
 };
 
 export function apiServerOptions(overrides: Partial<ApiServerOptions> = {}): ApiServerOptions {

@@ -7,15 +7,21 @@
 import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { createExplorerApp, type ExplorerAppOptions } from './app.js';
+import { EventStreams } from './events.js';
 import { clientKey } from './limits.js';
 import { ApiMetrics } from './metrics.js';
 import { apiServerOptions } from './options.js';
 import type { NodeApi } from './reader.js';
 
-/** An unlistened server for `api`; the caller listens and closes it. */
+/**
+ * An unlistened server for `api`; the caller listens and closes it. Closing it first ends
+ * the live event streams (a stream never goes idle, so close() would otherwise wait on it
+ * for ever), so that their clients see the response end rather than a reset.
+ */
 export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}): Server {
   const settings = apiServerOptions(options.server);
   const metrics = options.metrics ?? new ApiMetrics();
+  const events = options.events ?? (api.explorer ? new EventStreams(api.explorer, settings) : undefined);
   const server = createServer(
     {
       headersTimeout: settings.headersTimeoutMs,
@@ -24,8 +30,15 @@ export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}):
       // the two timeouts above are only enforced when the server checks
       connectionsCheckingInterval: settings.connectionsCheckingIntervalMs,
     },
-    createExplorerApp(api, { ...options, metrics }),
+    createExplorerApp(api, { ...options, metrics, events }),
   );
+  if (events) {
+    const close = server.close.bind(server);
+    server.close = (callback?: (err?: Error) => void) => {
+      events.closeAll();
+      return close(callback);
+    };
+  }
   server.maxConnections = settings.maxConnections;
   server.on('drop', () => {
     metrics.connectionsRefused++;

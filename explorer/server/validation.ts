@@ -4,7 +4,9 @@
  * into `4xx {error, message}`. Routes only see parsed, typed values.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
 import { LedgerError } from '../../src/errors.js';
+import type { ParamTable } from './schemas.js';
 
 /** Bounds on what one request may carry. */
 export const HTTP_LIMITS = {
@@ -30,6 +32,60 @@ export const badRequest = (code: string, message: string) => new HttpError(400, 
 
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const HEX_RE = /^0x(?:[0-9a-fA-F]{2})+$/;
+
+/** Longest parameter name quoted back in an UNKNOWN_PARAMETER message. */
+const MAX_QUOTED_NAME_CHARS = 32;
+
+/** The parsed values of a ParamTable: each parameter's schema output. */
+export type ParsedParams<T extends ParamTable> = {
+  [K in keyof T]: T[K]['required'] extends true
+    ? z.output<T[K]['schema']>
+    : z.output<T[K]['schema']> | undefined;
+};
+
+const objectSchemas = new WeakMap<ParamTable, z.ZodType>();
+
+/** The zod object that parses a whole table: its parameters, and no others. */
+export function paramsObject(table: ParamTable): z.ZodType {
+  let schema = objectSchemas.get(table);
+  if (!schema) {
+    const shape: Record<string, z.ZodType> = {};
+    for (const [name, spec] of Object.entries(table))
+      shape[name] = spec.required ? spec.schema : spec.schema.optional();
+    schema = z.strictObject(shape);
+    objectSchemas.set(table, schema);
+  }
+  return schema;
+}
+
+/**
+ * Parses the path or query parameters of a request by their table: a parameter that
+ * fails is a 400 with its code and sentence; a repeated one (`?limit=1&limit=2`) or one the
+ * route does not take is refused rather than ignored, so that a typo never silently
+ * changes what a client is shown.
+ */
+export function parseParams<T extends ParamTable>(
+  table: T,
+  values: Record<string, unknown>,
+  where: 'path' | 'query' | 'header',
+): ParsedParams<T> {
+  for (const [name, value] of Object.entries(values))
+    if (Array.isArray(value) && Object.hasOwn(table, name))
+      throw badRequest('REPEATED_PARAMETER', `${name} is given more than once`);
+  const result = paramsObject(table).safeParse(values);
+  if (result.success) return result.data as ParsedParams<T>;
+  const issue = result.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    const name = issue.keys[0] ?? '';
+    const quoted = name.length > MAX_QUOTED_NAME_CHARS ? `${name.slice(0, MAX_QUOTED_NAME_CHARS)}...` : name;
+    throw badRequest('UNKNOWN_PARAMETER', `this route takes no ${where} parameter ${JSON.stringify(quoted)}`);
+  }
+  const spec = table[String(issue.path[0])];
+  if (!spec) throw badRequest('INVALID_PARAMETER', `a ${where} parameter is not valid`);
+  if (spec.required && values[String(issue.path[0])] === undefined)
+    throw badRequest(spec.code, `${String(issue.path[0])} is required: ${spec.message}`);
+  throw badRequest(spec.code, spec.message);
+}
 
 /** A 32-byte hash as a route parameter. */
 export function parseHashParam(value: unknown, name = 'hash'): Uint8Array {

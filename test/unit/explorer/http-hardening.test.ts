@@ -258,9 +258,12 @@ describe('HTTP API: bad requests are 4xx JSON', () => {
     assert.equal(api.submitted.length, 0);
   });
 
-  it('an unknown path or method is a JSON 404', async () => {
-    assertError(await send(api.port, 'GET', '/nope'), 404, 'NOT_FOUND', '/nope');
+  it('an unknown API path or method is a JSON 404; outside /api a plain one (the pages answer there)', async () => {
+    assertError(await send(api.port, 'GET', '/api/nope'), 404, 'NOT_FOUND', '/api/nope');
     assertError(await send(api.port, 'PUT', '/api/v1/txs', JSON_TYPE, '"0x01"'), 404, 'NOT_FOUND', 'PUT');
+    const outside = await send(api.port, 'GET', '/nope');
+    assert.equal(outside.status, 404);
+    assert.match(String(outside.headers['content-type']), /^text\/plain/);
   });
 });
 
