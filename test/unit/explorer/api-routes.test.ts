@@ -276,7 +276,6 @@ describe('explorer API: answers match the served OpenAPI document', () => {
         body: { error: 'X', message: '' },
       }),
     );
-    checker.checked.delete('GET /api/v1/stats');
   });
 
   it('every operation of the document was checked by the tests above', () => {
