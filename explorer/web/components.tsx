@@ -19,6 +19,7 @@ export const ASSETS = {
   css: '/assets/explorer.css',
   script: '/assets/explorer.js',
   uplotCss: '/assets/uplot/uPlot.min.css',
+  icon: '/assets/favicon.svg',
 } as const;
 
 interface LayoutProps {
@@ -38,6 +39,7 @@ export function Layout({ ctx, title, search, live, children }: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · BFT Ledger Explorer`}</title>
+        <link rel="icon" href={ASSETS.icon} type="image/svg+xml" />
         <link rel="stylesheet" href={ASSETS.css} />
         {live && <link rel="stylesheet" href={ASSETS.uplotCss} />}
         <script type="module" src={ASSETS.script} />

@@ -53,7 +53,7 @@ export function BlocksPage({
         }
       >
         <div class="table-scroll">
-          <table class="table">
+          <table class="table stack">
             <thead>
               <tr>
                 <th>Height</th>
@@ -69,22 +69,28 @@ export function BlocksPage({
             <tbody>
               {page.items.map((b) => (
                 <tr key={b.hash}>
-                  <td>
+                  <td data-label="Height">
                     <a href={blockHref(b.height)} class="strong">
                       {formatInteger(b.height)}
                     </a>
                   </td>
-                  <td>
+                  <td data-label="Hash">
                     <HashLink href={blockHref(b.height)} hash={b.hash} />
                   </td>
-                  <td>
+                  <td data-label="Age">
                     <Time ms={b.timestampMs} ctx={ctx} />
                   </td>
-                  <td>{b.proposer.name}</td>
-                  <td class="num">{formatInteger(b.round)}</td>
-                  <td class="num">{b.txCount}</td>
-                  <td class="num hide-narrow">{formatInteger(b.sizeBytes)} B</td>
-                  <td class="num hide-narrow">
+                  <td data-label="Proposer">{b.proposer.name}</td>
+                  <td class="num" data-label="Round">
+                    {formatInteger(b.round)}
+                  </td>
+                  <td class="num" data-label="Txs">
+                    {b.txCount}
+                  </td>
+                  <td class="num hide-narrow" data-label="Size">
+                    {formatInteger(b.sizeBytes)} B
+                  </td>
+                  <td class="num hide-narrow" data-label="Fees">
                     <Amount wei={b.fees} ctx={ctx} />
                   </td>
                 </tr>
@@ -221,7 +227,7 @@ export function TxTable({
 }) {
   return (
     <div class="table-scroll">
-      <table class="table">
+      <table class="table stack">
         <thead>
           <tr>
             <th>Hash</th>
@@ -237,36 +243,38 @@ export function TxTable({
         <tbody>
           {txs.map((tx) => (
             <tr key={tx.hash}>
-              <td>
+              <td data-label="Hash">
                 <HashLink href={txHref(tx.hash)} hash={tx.hash} />
               </td>
               {showBlock ? (
-                <td>
+                <td data-label="Block">
                   <a href={blockHref(tx.height)}>{formatInteger(tx.height)}</a>
                 </td>
               ) : (
-                <td class="num">{tx.index}</td>
+                <td class="num" data-label="#">
+                  {tx.index}
+                </td>
               )}
               {showBlock && (
-                <td class="hide-narrow">
+                <td class="hide-narrow" data-label="Age">
                   <Time ms={tx.timestampMs} ctx={ctx} />
                 </td>
               )}
-              <td>
+              <td data-label="From">
                 <AddressLink address={tx.from} />
               </td>
               {perspective !== undefined && (
-                <td>
+                <td class="direction">
                   <Direction tx={tx} address={perspective} />
                 </td>
               )}
-              <td>
+              <td data-label="To">
                 <AddressLink address={tx.to} />
               </td>
-              <td class="num">
+              <td class="num" data-label="Value">
                 <Amount wei={tx.value} ctx={ctx} />
               </td>
-              <td class="num hide-narrow">
+              <td class="num hide-narrow" data-label="Fee">
                 <Amount wei={tx.receipt.fee} ctx={ctx} />
               </td>
             </tr>

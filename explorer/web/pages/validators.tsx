@@ -28,7 +28,7 @@ export function ValidatorsPage({
       </p>
       <Card title={`${view.validators.length} validators`}>
         <div class="table-scroll">
-          <table class="table validators">
+          <table class="table validators stack">
             <thead>
               <tr>
                 <th>Validator</th>
@@ -43,7 +43,7 @@ export function ValidatorsPage({
             <tbody>
               {view.validators.map((v) => (
                 <tr key={v.index}>
-                  <td>
+                  <td data-label="Validator">
                     <div class="strong">
                       {v.index}. {v.name}
                     </div>
@@ -52,22 +52,26 @@ export function ValidatorsPage({
                       {shortHash(v.peerId, 10, 6)}
                     </div>
                   </td>
-                  <td class="num">{v.power}</td>
-                  <td>
+                  <td class="num" data-label="Power">
+                    {v.power}
+                  </td>
+                  <td data-label="Uptime">
                     <ShareBar share={v.uptime} label={v.uptime === null ? '' : formatPercent(v.uptime)} />
                   </td>
-                  <td class="num">{formatInteger(v.proposals.made)}</td>
-                  <td class="num">
+                  <td class="num" data-label="Proposed">
+                    {formatInteger(v.proposals.made)}
+                  </td>
+                  <td class="num" data-label="Missed">
                     {v.proposals.missed > 0 ? (
                       <span class="warn">{formatInteger(v.proposals.missed)}</span>
                     ) : (
                       '0'
                     )}
                   </td>
-                  <td>
+                  <td data-label="QC share">
                     <ShareBar share={v.qcShare} label={formatPercent(v.qcShare)} />
                   </td>
-                  <td class="num">
+                  <td class="num" data-label="Evidence">
                     {v.evidence > 0 ? <span class="badge badge-bad">{v.evidence}</span> : '0'}
                   </td>
                 </tr>

@@ -1,14 +1,19 @@
 /**
- * Serves the explorer's pages over a FakeExplorerReader on a port from the OS, for the
- * page tests (unit) and the browser test (e2e). `nodeStatus` is the home page's consensus
- * state, derived from the fake's head.
+ * Serves the explorer (the API with its event stream, and the pages) over a
+ * FakeExplorerReader on a port from the OS, as a node serves it: createApiServer with the
+ * pages mounted. For the page tests (unit) and the browser test (e2e).
  */
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import type { ExplorerReader, NodeStatus } from '../../../explorer/server/index.js';
+import {
+  createApiServer,
+  type ExplorerReader,
+  type NodeApi,
+  type NodeStatus,
+} from '../../../explorer/server/index.js';
 import { createExplorerPages, type ExplorerPagesOptions } from '../../../explorer/web/index.js';
 import { FAKE_VALIDATORS } from '../../support/fake-explorer-reader.js';
 
+/** The home page's consensus state, derived from the fake's head. */
 export function fakeNodeStatus(reader: ExplorerReader): NodeStatus {
   const head = reader.head();
   const leader = FAKE_VALIDATORS[(head.height + 1) % FAKE_VALIDATORS.length];
@@ -27,9 +32,34 @@ export function fakeNodeStatus(reader: ExplorerReader): NodeStatus {
   };
 }
 
+/** A NodeApi over the fake reader: reads only, every submission refused. */
+function fakeNodeApi(reader: ExplorerReader): NodeApi {
+  return {
+    explorer: reader,
+    status: () => fakeNodeStatus(reader),
+    metrics: () => ({ mempool: {}, network: null, consensus: null }),
+    peers: () => [],
+    evidence: () => [],
+    transactionStatus: (hash) => {
+      const tx = reader.tx(hash);
+      if (tx.status === 'committed')
+        return { hash: tx.hash, status: 'committed', height: tx.height, index: tx.index };
+      if (tx.status === 'pending')
+        return { hash: tx.hash, status: 'pending', ...(tx.queued ? { queued: true } : {}) };
+      return { hash: tx.hash, status: 'unknown' };
+    },
+    submitTransactions: async (raws) =>
+      raws.map(() => ({
+        error: 'READ_ONLY',
+        message: 'this test node takes no transactions',
+        kind: 'capacity' as const,
+      })),
+  };
+}
+
 export interface PagesServer {
   url: string;
-  /** Errors the pages reported as unexpected (a test expects none). */
+  /** Errors the server reported as unexpected (a test expects none). */
   errors: unknown[];
   close(): Promise<void>;
 }
@@ -39,17 +69,10 @@ export async function startPagesServer(
   options: Partial<ExplorerPagesOptions> = {},
 ): Promise<PagesServer> {
   const errors: unknown[] = [];
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  app.use(
-    createExplorerPages(reader, {
-      status: () => fakeNodeStatus(reader),
-      onError: (e) => errors.push(e),
-      ...options,
-    }),
-  );
-  const server = app.listen(0, '127.0.0.1');
+  const onError = (err: unknown) => errors.push(err);
+  const pages = createExplorerPages(reader, { status: () => fakeNodeStatus(reader), onError, ...options });
+  const server = createApiServer(fakeNodeApi(reader), { pages, onError });
+  server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
   return {
@@ -57,8 +80,8 @@ export async function startPagesServer(
     errors,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
+        server.closeAllConnections();
       }),
   };
 }

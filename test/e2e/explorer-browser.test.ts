@@ -1,0 +1,237 @@
+/**
+ * The explorer in a real browser (Debian's chromium through playwright-core) against the
+ * fake reader served as a node serves it (API, event stream and pages): a block arriving
+ * live on the home page, following a block, a transaction and an account, searching for
+ * each kind and for garbage, a <script> search shown and not run, a phone's width without
+ * horizontal scrolling. Screenshots of each page go to test-output/explorer (git-ignored).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { fromHex } from '../../src/crypto/bytes.js';
+import { toChecksumAddress } from '../../src/crypto/keys.js';
+import { FakeExplorerReader } from '../support/fake-explorer-reader.js';
+import { type PagesServer, startPagesServer } from './explorer/pages-server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../test-output/explorer/', import.meta.url));
+const WAIT_MS = 5000;
+const PHONE = { width: 390, height: 844 };
+
+// the head block was committed a few seconds ago, so the times read like a live chain
+const reader = new FakeExplorerReader({ genesisMs: Date.now() - 300_000 });
+let server: PagesServer;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+/** Console errors (a CSP refusal is one) and uncaught page errors: a test expects none. */
+const browserErrors: string[] = [];
+const dialogs: string[] = [];
+
+const checksum = (address: string) => toChecksumAddress(fromHex(address, 20));
+
+async function waitFor(selector: string, what: string): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout: WAIT_MS });
+  } catch {
+    assert.fail(`${what}: ${selector} did not appear within ${WAIT_MS} ms on ${page.url()}`);
+  }
+}
+
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function search(text: string): Promise<void> {
+  await page.fill('form.search input[name=q]', text);
+  await Promise.all([page.waitForLoadState('load'), page.press('form.search input[name=q]', 'Enter')]);
+  await page.waitForURL((url) => !url.pathname.startsWith('/search') || url.search === '' || true);
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM))
+    assert.fail(
+      `chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
+    );
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  server = await startPagesServer(reader);
+  userDataDir = await mkdtemp(path.join(tmpdir(), 'explorer-browser-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  // an error page's own status is logged as a failed load: only subresources count here
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      browserErrors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== 'document')
+      browserErrors.push(`${response.url()}: ${response.status()}`);
+  });
+  page.on('pageerror', (err) => browserErrors.push(`${page.url()}: ${err.message}`));
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+describe('the explorer in a browser', () => {
+  it('the home page shows a new block and a pending transaction as they arrive', async () => {
+    await page.goto(`${server.url}/`);
+    await waitFor('body[data-stream="open"]', 'the live stream opens');
+    await waitFor('.chart.drawn#chart-txs', 'uPlot draws the tx/s chart');
+    await waitFor('.chart.drawn#chart-block-time', 'uPlot draws the block-time chart');
+    const pending = reader.addPendingTx();
+    await waitFor(
+      `#latest-txs li[data-tx="${pending.hash}"] .badge-pending`,
+      'the pending transaction appears',
+    );
+    const block = reader.addBlock(2);
+    await waitFor(`#latest-blocks li[data-height="${block.height}"]`, 'the new block appears');
+    assert.equal(
+      await page.textContent('[data-head-height]'),
+      String(block.height),
+      'the head height follows',
+    );
+    // the pending row became the committed one
+    await waitFor(
+      `#latest-txs li[data-tx="${pending.hash}"] .badge-final`,
+      'the pending transaction turns final',
+    );
+    assert.equal(await page.locator(`#latest-txs li[data-tx="${pending.hash}"]`).count(), 1);
+    // a live row reads like a server-rendered one: EIP-55 addresses, amounts with their wei
+    const fromLink = page.locator(`#latest-txs li[data-tx="${pending.hash}"] a.addr`).first();
+    assert.equal(await fromLink.getAttribute('title'), checksum(pending.from));
+    assert.equal(await page.locator('#latest-blocks li').count(), 10, 'the list keeps its length');
+    await screenshot('home');
+  });
+
+  it('follows a block, one of its transactions and an account', async () => {
+    const height = reader.head().height;
+    await page.click(`#latest-blocks li[data-height="${height}"] a`);
+    await page.waitForURL(`${server.url}/blocks/${height}`);
+    assert.match((await page.textContent('h1')) ?? '', new RegExp(`#${height}`));
+    assert.ok(
+      (await page.locator('.qc-member.signed').count()) >= 3 ||
+        (await page.textContent('main'))?.includes('certificate'),
+    );
+    await screenshot('block');
+
+    const tx = reader.committedTx(height, 0)!;
+    await page.click(`a[href="/txs/${tx.hash}"]`);
+    await page.waitForURL(`${server.url}/txs/${tx.hash}`);
+    assert.match(
+      (await page.textContent('.banner')) ?? '',
+      new RegExp(`Final\\s*Committed in block\\s*#${height}`),
+    );
+    await screenshot('tx');
+
+    await page.click(`main a[href="/accounts/${checksum(tx.from)}"]`);
+    await page.waitForURL(`${server.url}/accounts/${checksum(tx.from)}`);
+    assert.equal(await page.textContent('p.lead'), checksum(tx.from));
+    assert.ok((await page.locator('main table tbody tr').count()) > 0, 'the history lists transactions');
+    await screenshot('account');
+
+    await page.goto(`${server.url}/blocks/100`);
+    await page.click('a[rel=next]');
+    await page.waitForURL(/\/blocks\/100\?cursor=/);
+    assert.ok(
+      await page.locator(`a[href="/txs/${reader.committedTx(100, 25)!.hash}"]`).count(),
+      'the next page of the big block',
+    );
+
+    await page.goto(`${server.url}/blocks`);
+    await screenshot('blocks');
+    await page.goto(`${server.url}/validators`);
+    await screenshot('validators');
+    await page.goto(`${server.url}/txs/${reader.addPendingTx().hash}`);
+    assert.match((await page.textContent('.banner')) ?? '', /Pending/);
+    await screenshot('tx-pending');
+  });
+
+  it('searches for a height, a block hash, a transaction hash and an address, and refuses garbage', async () => {
+    await page.goto(`${server.url}/blocks`);
+    const block = reader.block({ height: 42 })!;
+    const tx = reader.committedTx(42, 0)!;
+    const cases: Array<[string, string]> = [
+      ['42', '/blocks/42'],
+      [block.hash, `/blocks/${block.hash}`],
+      [tx.hash, `/txs/${tx.hash}`],
+      [tx.to, `/accounts/${checksum(tx.to)}`],
+    ];
+    for (const [text, target] of cases) {
+      await search(text);
+      assert.equal(new URL(page.url()).pathname, target, text);
+    }
+    await search('not a thing');
+    assert.equal(await page.textContent('.error-status'), '400');
+    await search(`0x${'ee'.repeat(32)}`);
+    assert.equal(await page.textContent('.error-status'), '404');
+    await screenshot('not-found');
+  });
+
+  it('a <script> in a search is shown as text and never runs', async () => {
+    const attack = '<script>window.__xss=1;alert(1)</script><img src=x onerror="window.__xss=2">';
+    await search(attack);
+    assert.equal(await page.textContent('.error-status'), '400');
+    assert.equal(await page.textContent('q.searched'), attack);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    assert.equal(await page.locator('main script, main img').count(), 0);
+    assert.deepEqual(dialogs, [], 'no dialog opened');
+    await screenshot('search-script');
+  });
+
+  it('fits a 390 px wide phone without horizontal scrolling', async () => {
+    await page.setViewportSize(PHONE);
+    const tx = reader.committedTx(150, 0)!;
+    const pages: Array<[string, string]> = [
+      ['home', '/'],
+      ['blocks', '/blocks'],
+      ['block', '/blocks/100'],
+      ['tx', `/txs/${tx.hash}`],
+      ['account', `/accounts/${tx.from}`],
+      ['validators', '/validators'],
+    ];
+    for (const [name, pathname] of pages) {
+      await page.goto(`${server.url}${pathname}`);
+      const [scrollWidth, clientWidth] = await page.evaluate(() => [
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+      ]);
+      assert.ok(
+        scrollWidth <= clientWidth,
+        `${name}: the page is ${scrollWidth} px wide in a ${clientWidth} px window`,
+      );
+      await screenshot(`phone-${name}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('loads nothing the Content-Security-Policy refuses and throws no error', () => {
+    assert.deepEqual(browserErrors, []);
+    assert.deepEqual(server.errors, []);
+  });
+});
