@@ -1,11 +1,13 @@
 export { MempoolError, type MempoolErrorCode } from './errors.js';
 export type {
   AddResult,
+  AdmissionListener,
   CommitOutcome,
   CommittedTx,
   MempoolBlockLimits,
   MempoolComponents,
   MempoolMetrics,
+  PoolTx,
   SelectOptions,
 } from './interface.js';
 export { BLOCK_FRAMING_BYTES, Mempool, outbids, REPLACEMENT_BUMP_PERCENT } from './mempool.js';

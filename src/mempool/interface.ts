@@ -93,3 +93,17 @@ export interface MempoolMetrics {
   bytes: number;
   senders: number;
 }
+
+/** A transaction in the pool, as listings show it. */
+export interface PoolTx {
+  tx: VerifiedTransfer;
+  /** Behind a nonce gap (see AddResult). */
+  queued: boolean;
+  /** The pool's clock at admission. */
+  admittedAtMs: number;
+  /** Admission order (from 1): pass as `beforeSeq` to list what was admitted earlier. */
+  seq: number;
+}
+
+/** Called after each admission, synchronously; must be cheap and must not throw. */
+export type AdmissionListener = (admitted: PoolTx) => void;

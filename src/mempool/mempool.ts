@@ -50,11 +50,13 @@ import { MempoolError, type MempoolErrorCode, STATE_CODE } from './errors.js';
 import { Heap } from './heap.js';
 import type {
   AddResult,
+  AdmissionListener,
   CommitOutcome,
   CommittedTx,
   MempoolBlockLimits,
   MempoolComponents,
   MempoolMetrics,
+  PoolTx,
   SelectOptions,
 } from './interface.js';
 import { type MempoolOptions, resolveOptions } from './options.js';
@@ -130,6 +132,15 @@ export class Mempool {
   /** No queued entry expires before this (a lower bound: a pass before it finds nothing). */
   private nextExpiryMs = Number.POSITIVE_INFINITY;
   private readonly now: () => number;
+  /**
+   * Entries in admission order (seq ascending), for the newest-first listing. Entries that
+   * left the pool stay until a compaction (when they are half of it), so removal is O(1)
+   * and the array holds at most twice the pool.
+   */
+  private byAdmission: PoolEntry[] = [];
+  private leftSinceCompaction = 0;
+  private nextSeq = 1;
+  private readonly admissionListeners = new Set<AdmissionListener>();
 
   /** tx hash (0x-hex) -> recovered sender, bounded (see `recover`). */
   private readonly recoveredSenders = new Map<string, Address>();
@@ -242,6 +253,11 @@ export class Mempool {
       const result = admit();
       this.counters.admitted++;
       if (result.kind === 'replaced') this.counters.replaced++;
+      if (this.admissionListeners.size > 0) {
+        const entry = this.byHash.get(toHex(result.tx.hash));
+        // an entry admitted queued may have been promoted already; report what admission said
+        if (entry) this.notifyAdmitted({ ...this.poolTxOf(entry), queued: result.queued });
+      }
       return result;
     } catch (e) {
       if (e instanceof MempoolError) this.countRejected(e);
@@ -338,7 +354,9 @@ export class Mempool {
       this.byHash.delete(replaced.key);
       this.totalBytes -= replaced.size;
     }
+    if (replaced) this.leftAdmissionOrder();
     this.byHash.set(entry.key, entry);
+    this.byAdmission.push(entry);
     this.totalBytes += entry.size;
     target.classify(account.nonce);
     this.settle(target, sender);
@@ -468,7 +486,73 @@ export class Mempool {
       debit: tx.value + TRANSFER_GAS * price,
       tip: price - this.params.baseFeePerGas,
       admittedAtMs: this.now(),
+      seq: this.nextSeq++,
     };
+  }
+
+  // ---- listings (the explorer) ----
+
+  /** Calls `listener` after each admission (API, gossip, journal replay); returns the unsubscribe. */
+  onAdmitted(listener: AdmissionListener): () => void {
+    this.admissionListeners.add(listener);
+    return () => this.admissionListeners.delete(listener);
+  }
+
+  private notifyAdmitted(admitted: PoolTx): void {
+    for (const listener of this.admissionListeners) listener(admitted);
+  }
+
+  /** The pool's view of one pending transaction (bytes or 0x-hex hash), or undefined. */
+  pooled(hash: Uint8Array | string): PoolTx | undefined {
+    const entry = this.byHash.get(typeof hash === 'string' ? hash.toLowerCase() : toHex(hash));
+    return entry && this.poolTxOf(entry);
+  }
+
+  private poolTxOf(entry: PoolEntry): PoolTx {
+    return {
+      tx: entry.tx,
+      queued: this.isQueued(entry.key),
+      admittedAtMs: entry.admittedAtMs,
+      seq: entry.seq,
+    };
+  }
+
+  /**
+   * Up to `limit` transactions in the pool, newest admitted first, from those admitted
+   * before `beforeSeq` when given (a keyset: a transaction that leaves the pool between two
+   * pages shifts nothing). Costs O(log pool + limit + entries that left since compaction).
+   */
+  listNewestFirst(opts: { beforeSeq?: number; limit: number }): PoolTx[] {
+    const list = this.byAdmission;
+    let i = list.length - 1;
+    if (opts.beforeSeq !== undefined) {
+      // the last position whose seq is below beforeSeq (seqs ascend)
+      let lo = 0;
+      let hi = list.length - 1;
+      i = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid].seq < opts.beforeSeq) {
+          i = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+    }
+    const out: PoolTx[] = [];
+    for (; i >= 0 && out.length < opts.limit; i--) {
+      const entry = list[i];
+      if (this.byHash.get(entry.key) === entry) out.push(this.poolTxOf(entry));
+    }
+    return out;
+  }
+
+  /** An entry left the pool: compact the admission order once half of it has left. */
+  private leftAdmissionOrder(): void {
+    this.leftSinceCompaction++;
+    if (this.leftSinceCompaction * 2 > this.byAdmission.length && this.byAdmission.length > 64) {
+      this.byAdmission = this.byAdmission.filter((e) => this.byHash.get(e.key) === e);
+      this.leftSinceCompaction = 0;
+    }
   }
 
   // ---- reads ----
@@ -656,6 +740,7 @@ export class Mempool {
   /** Drops `entry` from the indexes (its queue already let go of it). */
   private forget(entry: PoolEntry): void {
     this.byHash.delete(entry.key);
+    this.leftAdmissionOrder();
     this.totalBytes -= entry.size;
     const queue = this.senders.get(entry.sender);
     if (queue && queue.length === 0) {

@@ -24,6 +24,8 @@ export interface PoolEntry {
   tip: bigint;
   /** The pool's clock at admission: a queued entry's age. */
   admittedAtMs: number;
+  /** Admission order in this pool, from 1: the key of the newest-first listing. */
+  seq: number;
 }
 
 export class SenderQueue {

@@ -22,6 +22,13 @@ export function readHeight(bytes: Uint8Array, offset = 0): number {
   return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset));
 }
 
+/** A Uint8Array view of `bytes` (a Buffer's `slice` shares memory; a Uint8Array's copies). */
+function plain(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export const TX_LOCATION_BYTES = 12;
 export const HISTORY_KEY_BYTES = 32;
 
@@ -118,8 +125,10 @@ function writeTxRecord(
 }
 
 /** Decodes a txRecords entry: `key` its height(8) || index(4), `value` its 256 bytes. */
-export function decodeTxRecord(key: Uint8Array, value: Uint8Array): TxRecord {
-  if (value.length !== TX_RECORD_BYTES) throw new StoreError('CORRUPT_STORE', 'tx record has a bad length');
+export function decodeTxRecord(key: Uint8Array, stored: Uint8Array): TxRecord {
+  if (stored.length !== TX_RECORD_BYTES) throw new StoreError('CORRUPT_STORE', 'tx record has a bad length');
+  // a plain view: Buffer's slice would not copy, and lmdb-js reuses the buffer it read into
+  const value = plain(stored);
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
   return {
     ...decodeTxLocation(key),
@@ -181,8 +190,10 @@ export function encodeSummary(s: Omit<StoredSummary, 'height'>): Uint8Array {
   return out;
 }
 
-export function decodeSummary(height: number, bytes: Uint8Array): StoredSummary {
-  if (bytes.length !== SUMMARY_BYTES) throw new StoreError('CORRUPT_STORE', 'block summary has a bad length');
+export function decodeSummary(height: number, stored: Uint8Array): StoredSummary {
+  if (stored.length !== SUMMARY_BYTES)
+    throw new StoreError('CORRUPT_STORE', 'block summary has a bad length');
+  const bytes = plain(stored);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     height,

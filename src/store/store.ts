@@ -523,7 +523,8 @@ export class LedgerStore implements AccountReader {
     // block = rlp([header, txs]): the header is the outer list's first item
     const outer = rlpListPrefix(v, 0);
     const header = rlpListPrefix(v, outer.payloadAt);
-    return decodeHeader(v.slice(outer.payloadAt, header.payloadAt + header.payloadBytes));
+    // a copy (u8(v).slice): lmdb-js reuses the buffer of getBinaryFast on the next read
+    return decodeHeader(u8(v).slice(outer.payloadAt, header.payloadAt + header.payloadBytes));
   }
 
   /** The record of the transaction at (`height`, `index`). */
