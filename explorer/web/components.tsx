@@ -7,6 +7,7 @@ import type { ComponentChildren } from 'preact';
 import type { CommittedTx, PendingTx, QcView } from '../server/index.js';
 import { formatUnits, formatWei } from './currency.js';
 import { checksummed, formatInteger, isoTime, relativeTime, shortHash } from './format.js';
+import { MAX_SEARCH_CHARS } from './params.js';
 
 /** What every page renders with: the currency label and the time "now" is measured from. */
 export interface RenderContext {
@@ -83,7 +84,7 @@ export function SearchForm({ value, big }: { value?: string; big?: boolean }) {
         value={value ?? ''}
         placeholder="Height, block or tx hash, address"
         aria-label="Search by height, hash or address"
-        maxLength={100}
+        maxLength={MAX_SEARCH_CHARS}
         autocomplete="off"
         spellcheck={false}
       />

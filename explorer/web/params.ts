@@ -25,18 +25,20 @@ export const badInput = (code: string, message: string) => new PageError(400, co
 export const notFound = (code: string, message: string) => new PageError(404, code, 'Not found', message);
 
 /** Heights are safe integers written in plain decimal: no sign, exponent or leading zeros. */
-const HEIGHT_RE = /^(?:0|[1-9]\d{0,14})$/;
+const HEIGHT_RE = /^(?:0|[1-9]\d{0,15})$/;
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
-/** Cursors are opaque, but never longer than this nor outside URL-safe characters. */
-const CURSOR_RE = /^[A-Za-z0-9_.~:-]{1,200}$/;
-/** The longest search text worth reading: a hash is 66 characters. */
-export const MAX_SEARCH_CHARS = 100;
+/** Cursors are opaque, but never longer than the API reads nor outside base64url. */
+const CURSOR_RE = /^[A-Za-z0-9_-]{1,256}$/;
+/** The longest search text the API reads (a hash, the longest thing it names, is 66). */
+export const MAX_SEARCH_CHARS = 200;
+
+const isHeight = (text: string) => HEIGHT_RE.test(text) && Number.isSafeInteger(Number(text));
 
 export type BlockId = { height: number } | { hash: Uint8Array };
 
 export function parseBlockId(value: string): BlockId {
-  if (HEIGHT_RE.test(value)) return { height: Number(value) };
+  if (isHeight(value)) return { height: Number(value) };
   if (HASH_RE.test(value)) return { hash: parseHashParam(value) };
   throw badInput(
     'INVALID_BLOCK_ID',
@@ -83,8 +85,7 @@ export function parseCursor(query: Record<string, unknown>): string | undefined 
 export function parseBefore(query: Record<string, unknown>): number | undefined {
   const before = queryValue(query, 'before');
   if (before === undefined || before === '') return undefined;
-  if (!HEIGHT_RE.test(before))
-    throw badInput('INVALID_HEIGHT', 'before must be a block height (a whole number)');
+  if (!isHeight(before)) throw badInput('INVALID_HEIGHT', 'before must be a block height (a whole number)');
   return Number(before);
 }
 
@@ -107,7 +108,7 @@ export function parseSearch(query: Record<string, unknown>): SearchTarget {
       'SEARCH_TOO_LONG',
       `a search is at most ${MAX_SEARCH_CHARS} characters: nothing that long names a block, transaction or account`,
     );
-  if (HEIGHT_RE.test(text)) return { kind: 'height', height: Number(text) };
+  if (isHeight(text)) return { kind: 'height', height: Number(text) };
   if (HASH_RE.test(text)) return { kind: 'hash', hash: parseHashParam(text), text: text.toLowerCase() };
   if (ADDRESS_RE.test(text)) return { kind: 'address', address: parseAccountAddress(text) };
   throw badInput(

@@ -37,6 +37,7 @@ import { TxPage } from './pages/tx.js';
 import { ValidatorsPage } from './pages/validators.js';
 import {
   badInput,
+  MAX_SEARCH_CHARS,
   notFound,
   PageError,
   parseAccountAddress,
@@ -230,7 +231,9 @@ export function createExplorerPages(
     if (!known) pageOptions.onError?.(err);
     const status = known?.status ?? 500;
     const search =
-      req.path === '/search' && typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : undefined;
+      req.path === '/search' && typeof req.query.q === 'string'
+        ? req.query.q.slice(0, MAX_SEARCH_CHARS)
+        : undefined;
     render(
       res,
       <ErrorPage

@@ -47,10 +47,12 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Types `text` into the header's search box and waits for the page it leads to. */
 async function search(text: string): Promise<void> {
   await page.fill('form.search input[name=q]', text);
-  await Promise.all([page.waitForLoadState('load'), page.press('form.search input[name=q]', 'Enter')]);
-  await page.waitForURL((url) => !url.pathname.startsWith('/search') || url.search === '' || true);
+  const loaded = page.waitForEvent('load', { timeout: WAIT_MS });
+  await page.press('form.search input[name=q]', 'Enter');
+  await loaded;
 }
 
 before(async () => {
