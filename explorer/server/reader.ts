@@ -299,5 +299,4 @@ export interface ExplorerReader {
 }
 
 /** Everything the HTTP API needs from a node. */
-// Optional only while issue 11 is being built: required once src/node/explorer-reader.ts lands.
-export type NodeApi = ChainReader & TxSubmitter & { explorer?: ExplorerReader };
+export type NodeApi = ChainReader & TxSubmitter & { explorer: ExplorerReader };
