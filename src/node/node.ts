@@ -53,11 +53,13 @@ import {
 } from '../network/index.js';
 import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
+import { ActivityTracker } from './activity.js';
 import { TransactionAdmission } from './admission.js';
 import { LedgerApplication } from './application.js';
 import { type RealClock, realClock } from './clock.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { NodeError } from './errors.js';
+import { StoreExplorerReader } from './explorer-reader.js';
 import { childLogger, type NodeLogger } from './logger.js';
 import {
   DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
@@ -104,6 +106,10 @@ export class LedgerNode {
   private readonly mempool: Mempool;
   /** API and gossip admission, and the journal behind a 202 (opened by start). */
   private readonly admission: TransactionAdmission;
+  /** What this node saw validators do in recent rounds (the explorer's uptime). */
+  private readonly activity: ActivityTracker;
+  /** The explorer's reads (explorer-reader.ts), handed to the API. */
+  private readonly explorer: StoreExplorerReader;
   private server: Server | undefined;
   /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
   private sync: BlockSync | undefined;
@@ -187,6 +193,20 @@ export class LedgerNode {
         txJournalPruneMs: options.txJournalPruneMs ?? DEFAULT_TX_JOURNAL_PRUNE_MS,
       },
     );
+    this.activity = new ActivityTracker(genesis.validators.length, genesis.quorum);
+    this.explorer = new StoreExplorerReader({
+      store,
+      mempool: this.mempool,
+      chainId: genesis.chainId,
+      validators: genesis.validators,
+      quorum: genesis.quorum,
+      reputation: defaultReputation(genesis.validators.length),
+      evidence: () => this.safety.evidence(),
+      activity: this.activity,
+      self: role.kind === 'validator' ? role.index : undefined,
+      onListenerError: (err) =>
+        this.log.error({ err: (err as Error)?.message }, 'explorer subscriber failed; dropped'),
+    });
   }
 
   /**
@@ -302,6 +322,7 @@ export class LedgerNode {
           // a verified proposal at height h shows that h - 1 is certified
           if (message.kind === 'proposal')
             this.sync?.observeCertified(message.proposal.block.header.height - 1);
+          this.activity.observe(from, message);
           this.driver?.onMessage(from, message);
         },
         onTransactions: (txs) => this.admission.onGossip(txs),
@@ -411,8 +432,20 @@ export class LedgerNode {
       },
       { root: { id: head.hash, block: rootBlock }, rootQc, history, safety: this.safety.load() },
     );
+    const self = this.role.index;
+    const transport = this.network.transport;
     this.driver = new ConsensusDriver(this.core, {
-      transport: this.network.transport,
+      // this node's own proposals, votes and timeouts never come back through the gate
+      transport: {
+        broadcast: (message, options) => {
+          this.activity.observeOwn(self, message);
+          transport.broadcast(message, options);
+        },
+        send: (to, message) => {
+          this.activity.observeOwn(self, message);
+          transport.send(to, message);
+        },
+      },
       clock: this.clock,
       safetyStore: this.safety,
       app: this.app,
@@ -568,6 +601,7 @@ export class LedgerNode {
       await this.syncNet?.stop();
       if (this.started) await this.network?.stop();
       await this.app.drained();
+      this.explorer.close();
       await this.admission.close();
       await this.safety.close();
       await this.store.close();
@@ -671,6 +705,7 @@ export class LedgerNode {
       evidence: () => this.evidence(),
       transactionStatus: (hash) => this.transactionStatus(hash),
       submitTransactions: (raws) => this.submitTransactions(raws),
+      explorer: this.explorer,
     };
   }
 }
