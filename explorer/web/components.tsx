@@ -30,10 +30,12 @@ interface LayoutProps {
   search?: string;
   /** The home page opens the live stream and draws charts. */
   live?: boolean;
+  /** A pending transaction's page reloads once a block commits it. */
+  watchTx?: string;
   children: ComponentChildren;
 }
 
-export function Layout({ ctx, title, search, live, children }: LayoutProps) {
+export function Layout({ ctx, title, search, live, watchTx, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -45,7 +47,7 @@ export function Layout({ ctx, title, search, live, children }: LayoutProps) {
         {live && <link rel="stylesheet" href={ASSETS.uplotCss} />}
         <script type="module" src={ASSETS.script} />
       </head>
-      <body data-live={live ? 'true' : undefined} data-symbol={ctx.symbol}>
+      <body data-live={live ? 'true' : undefined} data-watch-tx={watchTx} data-symbol={ctx.symbol}>
         <header class="site-header">
           <div class="wrap header-row">
             <a class="brand" href="/">

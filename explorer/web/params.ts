@@ -42,25 +42,25 @@ export function parseBlockId(value: string): BlockId {
   if (HASH_RE.test(value)) return { hash: parseHashParam(value) };
   throw badInput(
     'INVALID_BLOCK_ID',
-    'a block is named by its height (a whole number) or its hash (0x + 64 hex digits)',
+    'A block is named by its height (a whole number) or its hash (0x + 64 hex digits).',
   );
 }
 
 export function parseTxHash(value: string): Uint8Array {
   if (!HASH_RE.test(value))
-    throw badInput('INVALID_HASH', 'a transaction hash is 0x followed by 64 hex digits');
+    throw badInput('INVALID_HASH', 'A transaction hash is 0x followed by 64 hex digits.');
   return parseHashParam(value);
 }
 
 export function parseAccountAddress(value: string): Uint8Array {
   if (!ADDRESS_RE.test(value))
-    throw badInput('INVALID_ADDRESS', 'an address is 0x followed by 40 hex digits');
+    throw badInput('INVALID_ADDRESS', 'An address is 0x followed by 40 hex digits.');
   try {
     return parseAddress(value);
   } catch {
     throw badInput(
       'BAD_ADDRESS_CHECKSUM',
-      'the address mixes upper and lower case but its EIP-55 checksum is wrong',
+      'The address mixes upper and lower case, but its EIP-55 checksum is wrong: check it for a typo.',
     );
   }
 }
@@ -69,7 +69,7 @@ export function parseAccountAddress(value: string): Uint8Array {
 function queryValue(query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw badInput('INVALID_QUERY', `give ${name} once, as text`);
+  if (typeof value !== 'string') throw badInput('INVALID_QUERY', `Give \`${name}\` once, as text.`);
   return value;
 }
 
@@ -77,7 +77,7 @@ export function parseCursor(query: Record<string, unknown>): string | undefined 
   const cursor = queryValue(query, 'cursor');
   if (cursor === undefined || cursor === '') return undefined;
   if (!CURSOR_RE.test(cursor))
-    throw badInput('INVALID_CURSOR', 'this page link is not one the explorer handed out');
+    throw badInput('INVALID_CURSOR', 'This page link is not one the explorer handed out.');
   return cursor;
 }
 
@@ -85,7 +85,8 @@ export function parseCursor(query: Record<string, unknown>): string | undefined 
 export function parseBefore(query: Record<string, unknown>): number | undefined {
   const before = queryValue(query, 'before');
   if (before === undefined || before === '') return undefined;
-  if (!isHeight(before)) throw badInput('INVALID_HEIGHT', 'before must be a block height (a whole number)');
+  if (!isHeight(before))
+    throw badInput('INVALID_HEIGHT', '`before` must be a block height (a whole number).');
   return Number(before);
 }
 
@@ -102,17 +103,17 @@ export function parseSearch(query: Record<string, unknown>): SearchTarget {
   const raw = queryValue(query, 'q');
   const text = (raw ?? '').trim();
   if (text === '')
-    throw badInput('EMPTY_SEARCH', 'type a block height, a block or transaction hash, or an address');
+    throw badInput('EMPTY_SEARCH', 'Type a block height, a block or transaction hash, or an address.');
   if (text.length > MAX_SEARCH_CHARS)
     throw badInput(
       'SEARCH_TOO_LONG',
-      `a search is at most ${MAX_SEARCH_CHARS} characters: nothing that long names a block, transaction or account`,
+      `A search is at most ${MAX_SEARCH_CHARS} characters: nothing that long names a block, transaction or account.`,
     );
   if (isHeight(text)) return { kind: 'height', height: Number(text) };
   if (HASH_RE.test(text)) return { kind: 'hash', hash: parseHashParam(text), text: text.toLowerCase() };
   if (ADDRESS_RE.test(text)) return { kind: 'address', address: parseAccountAddress(text) };
   throw badInput(
     'UNRECOGNISED_SEARCH',
-    'this is not a block height, a 0x hash of 64 hex digits or a 0x address of 40',
+    'This is not a block height, a block or transaction hash (0x and 64 hex digits) or an address (0x and 40).',
   );
 }

@@ -169,9 +169,18 @@ describe('the explorer in a browser', () => {
     await screenshot('blocks');
     await page.goto(`${server.url}/validators`);
     await screenshot('validators');
-    await page.goto(`${server.url}/txs/${reader.addPendingTx().hash}`);
+    const pending = reader.addPendingTx();
+    await page.goto(`${server.url}/txs/${pending.hash}`);
     assert.match((await page.textContent('.banner')) ?? '', /Pending/);
     await screenshot('tx-pending');
+    // the page follows the stream and shows the transaction final once a block commits it
+    await waitFor('body[data-stream="open"]', "the pending transaction's page opens the live stream");
+    const block = reader.addBlock();
+    await waitFor('.banner-final', 'the pending transaction turns final on its page');
+    assert.match(
+      (await page.textContent('.banner')) ?? '',
+      new RegExp(`Committed in block\\s*#${block.height}`),
+    );
   });
 
   it('searches for a height, a block hash, a transaction hash and an address, and refuses garbage', async () => {

@@ -24,7 +24,11 @@ export function TxPage({
   block?: BlockDetail;
 }) {
   return (
-    <Layout ctx={ctx} title={`Transaction ${tx.hash.slice(0, 10)}`}>
+    <Layout
+      ctx={ctx}
+      title={`Transaction ${tx.hash.slice(0, 10)}`}
+      watchTx={tx.status === 'pending' ? tx.hash : undefined}
+    >
       <div class="page-head">
         <h1>Transaction</h1>
       </div>

@@ -232,7 +232,29 @@ function followStream() {
   });
 }
 
+/** A pending transaction's page shows it final as soon as a block commits it. */
+function watchTransaction(hash) {
+  const stream = new EventSource('/api/v1/events');
+  stream.addEventListener('block', async (event) => {
+    const block = JSON.parse(event.data);
+    let committed = (block.txs ?? []).some((tx) => tx.hash === hash);
+    // a block event carries only its first transactions: ask about the rest
+    if (!committed && block.txCount > (block.txs ?? []).length) {
+      const answer = await fetch(`/api/v1/txs/${hash}`).then((res) => (res.ok ? res.json() : undefined));
+      committed = answer?.status === 'committed';
+    }
+    if (committed) {
+      stream.close();
+      location.reload();
+    }
+  });
+  stream.addEventListener('open', () => {
+    document.body.dataset.stream = 'open';
+  });
+}
+
 setInterval(refreshTimes, TIME_REFRESH_MS);
+if (document.body.dataset.watchTx) watchTransaction(document.body.dataset.watchTx);
 if (document.body.dataset.live === 'true') {
   followStream();
   drawCharts().catch(() => {
