@@ -50,7 +50,9 @@ const checksum = (address: string) => toChecksumAddress(fromHex(address, 20));
 /** Every `href` of the page's next-page link. */
 const nextLink = (html: string) => /<a href="([^"]+)" rel="next">/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 const blockHeights = (html: string) =>
-  [...html.matchAll(/<td data-label="Height"><a href="\/blocks\/(\d+)" class="strong">/g)].map((m) => Number(m[1]));
+  [...html.matchAll(/<td data-label="Height"><a href="\/blocks\/(\d+)" class="strong">/g)].map((m) =>
+    Number(m[1]),
+  );
 
 /** A page that answers an error: readable HTML, the status shown, no stack or path. */
 function assertErrorPage(page: { status: number; html: string; headers: Headers }, status: number) {
