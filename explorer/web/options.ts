@@ -22,6 +22,8 @@ export interface ExplorerPagesOptions {
   assetsMaxAgeSeconds: number;
   /** The wall clock for "12 s ago" (tests inject one). */
   nowMs: () => number;
+  /** Logs an unexpected error (the client sees a plain 500 page, never the error). */
+  onError?: (err: unknown) => void;
 }
 
 export const DEFAULT_EXPLORER_PAGES_OPTIONS: Omit<ExplorerPagesOptions, 'status'> = {

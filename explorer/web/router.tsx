@@ -75,8 +75,7 @@ export type { ExplorerPagesOptions };
 
 export function createExplorerPages(
   reader: ExplorerReader,
-  pageOptions: Partial<ExplorerPagesOptions> &
-    Pick<ExplorerPagesOptions, 'status'> & { onError?: (err: unknown) => void },
+  pageOptions: Partial<ExplorerPagesOptions> & Pick<ExplorerPagesOptions, 'status'>,
 ): express.Router {
   const options = explorerPagesOptions(pageOptions);
   const router = express.Router();
@@ -228,7 +227,7 @@ export function createExplorerPages(
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (req.path.startsWith('/api/')) return next(err);
     const known = asPageError(err);
-    if (!known) pageOptions.onError?.(err);
+    if (!known) options.onError?.(err);
     const status = known?.status ?? 500;
     const search =
       req.path === '/search' && typeof req.query.q === 'string'
