@@ -169,7 +169,9 @@ export class FakeExplorerReader implements ExplorerReader {
 
   blocks(req: PageRequest & { before?: number }): Page<BlockSummary> {
     let below = req.before === undefined ? this.chain.length : Math.min(req.before, this.chain.length);
-    if (req.cursor !== undefined) [below] = decodeCursor(req.cursor, 'blocks', 1);
+    // a forged cursor may name a height above the head
+    if (req.cursor !== undefined)
+      below = Math.min(decodeCursor(req.cursor, 'blocks', 1)[0], this.chain.length);
     const items: BlockSummary[] = [];
     for (let h = below - 1; h >= 0 && items.length < req.limit; h--) items.push(this.chain[h].summary);
     const last = items[items.length - 1];

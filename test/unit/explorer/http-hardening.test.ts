@@ -18,7 +18,6 @@ import {
   type NodeApi,
   type SubmitOutcome,
 } from '../../../explorer/server/index.js';
-import { FakeExplorerReader } from '../../support/fake-explorer-reader.js';
 
 const HASH = `0x${'11'.repeat(32)}`;
 
