@@ -284,6 +284,12 @@ export const ValidatorRefSchema = component(
   z.object({ index: Count, name: z.string(), address: Address }),
 );
 
+export const ProposerSchema = component(
+  'Proposer',
+  z.object({ index: z.number().int().min(-1), name: z.string(), address: Address }),
+  'The validator that proposed a block; index -1 (and no name) for genesis, which no validator proposed.',
+);
+
 export const BlockSummarySchema = component(
   'BlockSummary',
   z.object({
@@ -292,7 +298,7 @@ export const BlockSummarySchema = component(
     parentHash: Hash,
     round: Count,
     timestampMs: Ms,
-    proposer: ValidatorRefSchema,
+    proposer: ProposerSchema,
     txCount: Count,
     sizeBytes: Count,
     gasUsed: Decimal,
