@@ -1,7 +1,21 @@
 /** Public surface of the node: the composition root and its ports' real implementations. */
+export {
+  ActivityTracker,
+  type ActivityTrackerOptions,
+  DEFAULT_ACTIVITY_OPTIONS,
+  type RoundActivity,
+  tallyUptime,
+  type UptimeTally,
+} from './activity.js';
 export { type ApplicationComponents, LedgerApplication } from './application.js';
 export { type RealClock, realClock } from './clock.js';
 export { NodeError, type NodeErrorCode } from './errors.js';
+export {
+  DEFAULT_EXPLORER_READER_OPTIONS,
+  type ExplorerReaderComponents,
+  type ExplorerReaderOptions,
+  StoreExplorerReader,
+} from './explorer-reader.js';
 export { childLogger, type NodeLogger, silentLogger } from './logger.js';
 export { genesisBlockOf, LedgerNode, type NodeRole, roleOf } from './node.js';
 export {
