@@ -27,10 +27,9 @@ export function corsMiddleware(allowedOrigins: readonly string[]) {
     const isPreflight =
       req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     const permitted = origin !== undefined && (any || allowed.has(normalOrigin(origin)));
-    if (permitted) {
-      res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
-      if (!any) res.append('Vary', 'Origin');
-    }
+    // the answer depends on the Origin whenever some origins are listed, allowed or not
+    if (allowed.size > 0 && !any) res.append('Vary', 'Origin');
+    if (permitted) res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
     if (!isPreflight) {
       next();
       return;
