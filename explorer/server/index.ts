@@ -38,6 +38,16 @@ export type {
 } from './reader.js';
 export { CursorError, MAX_PAGE_LIMIT } from './reader.js';
 export { API_PREFIX, ROUTES, type RouteSpec } from './routes.js';
-export { DEFAULT_PAGE_LIMIT } from './schemas.js';
+export {
+  addressText,
+  blockIdText,
+  cursorText,
+  DEFAULT_PAGE_LIMIT,
+  hashText,
+  heightText,
+  MAX_SEARCH_CHARS,
+  type SearchTarget,
+  searchText,
+} from './schemas.js';
 export { createApiServer } from './server.js';
 export { HTTP_LIMITS, HttpError, parseHashParam, parseTxSubmission } from './validation.js';

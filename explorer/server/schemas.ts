@@ -6,6 +6,7 @@
  * its type in reader.ts (the `Same` assertions at the end), so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { parseAddress } from '../../src/crypto/keys.js';
 import type {
   AccountView,
   BlockDetail,
@@ -47,11 +48,28 @@ export const heightText = z
 
 const hexBytes = (text: string) => new Uint8Array(Buffer.from(text.slice(2), 'hex'));
 
+function hasValidChecksum(address: string): boolean {
+  try {
+    parseAddress(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A 32-byte hash as text, either case; parsed to its bytes. */
 export const hashText = z.string().max(66).regex(HASH_INPUT_RE).transform(hexBytes);
 
-/** A 20-byte address as text, either case (EIP-55 or not); parsed to its bytes. */
-export const addressText = z.string().max(42).regex(ADDRESS_INPUT_RE).transform(hexBytes);
+/**
+ * A 20-byte address as text: all lower or all upper case, or mixed case with a valid EIP-55
+ * checksum (a wrong one is a typo, refused as wallets refuse it); parsed to its bytes.
+ */
+export const addressText = z
+  .string()
+  .max(42)
+  .regex(ADDRESS_INPUT_RE)
+  .refine(hasValidChecksum, { message: 'wrong EIP-55 checksum' })
+  .transform(hexBytes);
 
 /** A block named by height or by hash. */
 export const blockIdText = z
@@ -70,7 +88,7 @@ const limitText = z
   .transform(Number)
   .pipe(z.number().int().min(1).max(MAX_PAGE_LIMIT));
 
-const cursorText = z.string().min(1).max(MAX_CURSOR_CHARS).regex(CURSOR_RE);
+export const cursorText = z.string().min(1).max(MAX_CURSOR_CHARS).regex(CURSOR_RE);
 
 export type SearchTarget =
   | { kind: 'height'; height: number }
@@ -86,7 +104,8 @@ export const searchText = z
     if (DECIMAL_RE.test(text) && text.length <= 16 && Number.isSafeInteger(Number(text)))
       return { kind: 'height', height: Number(text) };
     if (HASH_INPUT_RE.test(text)) return { kind: 'hash', hash: hexBytes(text) };
-    if (ADDRESS_INPUT_RE.test(text)) return { kind: 'address', address: hexBytes(text) };
+    if (ADDRESS_INPUT_RE.test(text) && hasValidChecksum(text))
+      return { kind: 'address', address: hexBytes(text) };
     ctx.addIssue({ code: 'custom', message: 'not a height, hash or address' });
     return z.NEVER;
   });
@@ -146,7 +165,7 @@ export const PARAMS = {
   address: {
     schema: addressText,
     code: 'INVALID_ADDRESS',
-    message: 'address must be 0x followed by 40 hex digits',
+    message: 'address must be 0x followed by 40 hex digits (mixed case only with a valid EIP-55 checksum)',
     required: true,
   },
   q: {

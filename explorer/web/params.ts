@@ -5,9 +5,19 @@
  * this node does not hold). The rules are the API's (explorer/server/validation.ts): the
  * same hash parser, addresses as 0x + 40 hex with EIP-55 checked when mixed case.
  */
-import { parseAddress } from '../../src/crypto/keys.js';
 import { LedgerError } from '../../src/errors.js';
-import { parseHashParam } from '../server/index.js';
+import {
+  addressText,
+  blockIdText,
+  cursorText,
+  hashText,
+  heightText,
+  MAX_SEARCH_CHARS,
+  type SearchTarget,
+  searchText,
+} from '../server/index.js';
+
+export { MAX_SEARCH_CHARS };
 
 export class PageError extends LedgerError {
   constructor(
@@ -24,22 +34,15 @@ export class PageError extends LedgerError {
 export const badInput = (code: string, message: string) => new PageError(400, code, 'Bad request', message);
 export const notFound = (code: string, message: string) => new PageError(404, code, 'Not found', message);
 
-/** Heights are safe integers written in plain decimal: no sign, exponent or leading zeros. */
-const HEIGHT_RE = /^(?:0|[1-9]\d{0,15})$/;
-const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
-/** Cursors are opaque, but never longer than the API reads nor outside base64url. */
-const CURSOR_RE = /^[A-Za-z0-9_-]{1,256}$/;
-/** The longest search text the API reads (a hash, the longest thing it names, is 66). */
-export const MAX_SEARCH_CHARS = 200;
-
-const isHeight = (text: string) => HEIGHT_RE.test(text) && Number.isSafeInteger(Number(text));
+/** The API's parsers (explorer/server/schemas.ts): one set of rules for what names what. */
+const parses = (schema: { safeParse(value: unknown): { success: boolean } }, value: string) =>
+  schema.safeParse(value).success;
 
 export type BlockId = { height: number } | { hash: Uint8Array };
 
 export function parseBlockId(value: string): BlockId {
-  if (isHeight(value)) return { height: Number(value) };
-  if (HASH_RE.test(value)) return { hash: parseHashParam(value) };
+  const id = blockIdText.safeParse(value);
+  if (id.success) return id.data;
   throw badInput(
     'INVALID_BLOCK_ID',
     'A block is named by its height (a whole number) or its hash (0x + 64 hex digits).',
@@ -47,22 +50,20 @@ export function parseBlockId(value: string): BlockId {
 }
 
 export function parseTxHash(value: string): Uint8Array {
-  if (!HASH_RE.test(value))
-    throw badInput('INVALID_HASH', 'A transaction hash is 0x followed by 64 hex digits.');
-  return parseHashParam(value);
+  const hash = hashText.safeParse(value);
+  if (hash.success) return hash.data;
+  throw badInput('INVALID_HASH', 'A transaction hash is 0x followed by 64 hex digits.');
 }
 
 export function parseAccountAddress(value: string): Uint8Array {
-  if (!ADDRESS_RE.test(value))
-    throw badInput('INVALID_ADDRESS', 'An address is 0x followed by 40 hex digits.');
-  try {
-    return parseAddress(value);
-  } catch {
+  const address = addressText.safeParse(value);
+  if (address.success) return address.data;
+  if (/^0x[0-9a-fA-F]{40}$/.test(value))
     throw badInput(
       'BAD_ADDRESS_CHECKSUM',
       'The address mixes upper and lower case, but its EIP-55 checksum is wrong: check it for a typo.',
     );
-  }
+  throw badInput('INVALID_ADDRESS', 'An address is 0x followed by 40 hex digits.');
 }
 
 /** An optional single query value; a repeated or nested one is refused. */
@@ -76,7 +77,7 @@ function queryValue(query: Record<string, unknown>, name: string): string | unde
 export function parseCursor(query: Record<string, unknown>): string | undefined {
   const cursor = queryValue(query, 'cursor');
   if (cursor === undefined || cursor === '') return undefined;
-  if (!CURSOR_RE.test(cursor))
+  if (!parses(cursorText, cursor))
     throw badInput('INVALID_CURSOR', 'This page link is not one the explorer handed out.');
   return cursor;
 }
@@ -85,15 +86,12 @@ export function parseCursor(query: Record<string, unknown>): string | undefined 
 export function parseBefore(query: Record<string, unknown>): number | undefined {
   const before = queryValue(query, 'before');
   if (before === undefined || before === '') return undefined;
-  if (!isHeight(before))
-    throw badInput('INVALID_HEIGHT', '`before` must be a block height (a whole number).');
-  return Number(before);
+  const height = heightText.safeParse(before);
+  if (!height.success) throw badInput('INVALID_HEIGHT', '`before` must be a block height (a whole number).');
+  return height.data;
 }
 
-export type SearchTarget =
-  | { kind: 'height'; height: number }
-  | { kind: 'hash'; hash: Uint8Array; text: string }
-  | { kind: 'address'; address: Uint8Array };
+export type { SearchTarget };
 
 /**
  * What a search box's text can name: a height, a 32-byte hash (a block or a transaction)
@@ -109,9 +107,10 @@ export function parseSearch(query: Record<string, unknown>): SearchTarget {
       'SEARCH_TOO_LONG',
       `A search is at most ${MAX_SEARCH_CHARS} characters: nothing that long names a block, transaction or account.`,
     );
-  if (isHeight(text)) return { kind: 'height', height: Number(text) };
-  if (HASH_RE.test(text)) return { kind: 'hash', hash: parseHashParam(text), text: text.toLowerCase() };
-  if (ADDRESS_RE.test(text)) return { kind: 'address', address: parseAccountAddress(text) };
+  const target = searchText.safeParse(text);
+  if (target.success) return target.data;
+  // a well-formed address whose only fault is its checksum gets the checksum's message
+  if (/^0x[0-9a-fA-F]{40}$/.test(text)) parseAccountAddress(text);
   throw badInput(
     'UNRECOGNISED_SEARCH',
     'This is not a block height, a block or transaction hash (0x and 64 hex digits) or an address (0x and 40).',

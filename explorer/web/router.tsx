@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { toHex } from '../../src/crypto/bytes.js';
 import {
   type BlockDetail,
   type CommittedTx,
@@ -210,8 +211,9 @@ export function createExplorerPages(
         );
       return res.redirect(302, `/blocks/${target.height}`);
     }
-    if (reader.block({ hash: target.hash })) return res.redirect(302, `/blocks/${target.text}`);
-    if (reader.tx(target.hash).status !== 'unknown') return res.redirect(302, `/txs/${target.text}`);
+    const hash = toHex(target.hash);
+    if (reader.block({ hash: target.hash })) return res.redirect(302, `/blocks/${hash}`);
+    if (reader.tx(target.hash).status !== 'unknown') return res.redirect(302, `/txs/${hash}`);
     throw notFound(
       'HASH_NOT_FOUND',
       'This hash names neither a block nor a transaction this node knows (committed up to its head, or pending in its mempool).',

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { MAX_PAGE_LIMIT } from '../../../explorer/server/index.js';
+import { fromHex } from '../../../src/crypto/bytes.js';
+import { toChecksumAddress } from '../../../src/crypto/keys.js';
 import {
   FAKE_ACCOUNTS,
   FAKE_UNTOUCHED_ADDRESS,
@@ -180,6 +182,14 @@ describe('explorer API: answers match the served OpenAPI document', () => {
     );
     for (const tx of history.items) assert.ok(tx.from === address || tx.to === address);
     assert.equal((await call('/api/v1/accounts/0x1234/txs')).status, 400);
+    // mixed case is an EIP-55 checksum: the right one is accepted, a typo in it is a 400
+    const checksummed = toChecksumAddress(fromHex(address));
+    assert.equal(body(await call(`/api/v1/accounts/${checksummed}`)).address, address);
+    const typo = checksummed.replace(/[a-f]/, (c) => c.toUpperCase());
+    const refused = await call(`/api/v1/accounts/${typo}`);
+    assert.equal(refused.status, 400);
+    assert.equal(body(refused).error, 'INVALID_ADDRESS');
+    assert.equal((await call(`/api/v1/search?q=${typo}`)).status, 400);
   });
 
   it('validators, mempool and stats', async () => {
