@@ -32,7 +32,7 @@ import {
 } from '../consensus/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Mempool } from '../mempool/index.js';
-import type { AccountReader, StateParams } from '../state/index.js';
+import type { AccountReader, Receipt, StateParams } from '../state/index.js';
 import { blockCommitOf, type LedgerStore } from '../store/index.js';
 import type { SyncBase, VerifiedBlock } from '../sync/index.js';
 import { decodeTransfer, type VerifiedTransfer } from '../tx/index.js';
@@ -73,6 +73,30 @@ export interface ApplicationComponents {
   onCommitted?: (block: Block, hash: Uint8Array) => void;
 }
 
+/** A block handed to the store whose write has not landed yet. */
+interface CommittingBlock {
+  hash: Uint8Array;
+  header: BlockHeader;
+  transfers: readonly VerifiedTransfer[];
+  receipts: readonly Receipt[];
+}
+
+interface CommittingTx {
+  height: number;
+  index: number;
+  block: CommittingBlock;
+}
+
+/** A committed transaction whose block's store write is in flight: what its record will hold. */
+export interface InFlightTx {
+  height: number;
+  index: number;
+  blockHash: Uint8Array;
+  timestampMs: number;
+  transfer: VerifiedTransfer;
+  receipt: Receipt;
+}
+
 /** Cache key of an execution result: what determines it (parent, txs, proposer via the root). */
 function payloadKey(parentId: Uint8Array, txRoot: Uint8Array, stateRoot: Uint8Array): string {
   return `${toHex(parentId)}:${toHex(txRoot)}:${toHex(stateRoot)}`;
@@ -91,7 +115,7 @@ export class LedgerApplication implements BlockApplication {
   private readonly byPayload = new Map<string, Executed>();
   private inFlight: Promise<void> = Promise.resolve();
   /** Transactions of committed blocks whose store write is still in flight. */
-  private readonly committingTxs = new Map<string, { height: number; index: number }>();
+  private readonly committingTxs = new Map<string, CommittingTx>();
   private failed = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -303,9 +327,15 @@ export class LedgerApplication implements BlockApplication {
       (err) =>
         this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
     );
+    const inFlight: CommittingBlock = {
+      hash: id,
+      header: block.header,
+      transfers: entry.transfers,
+      receipts: executed.receipts,
+    };
     const committed = executed.receipts.map((r, index) => {
       const key = toHex(r.txHash);
-      this.committingTxs.set(key, { height, index });
+      this.committingTxs.set(key, { height, index, block: inFlight });
       return { hash: r.txHash, from: r.from, key };
     });
     this.c.mempool.onCommit(committed, this.committedAccounts);
@@ -346,7 +376,26 @@ export class LedgerApplication implements BlockApplication {
 
   /** Location of a committed transaction, durable or still being written. */
   txLocation(hash: Uint8Array): { height: number; index: number } | undefined {
-    return this.committingTxs.get(toHex(hash)) ?? this.c.store.getTxLocation(hash);
+    const committing = this.committingTxs.get(toHex(hash));
+    if (committing) return { height: committing.height, index: committing.index };
+    return this.c.store.getTxLocation(hash);
+  }
+
+  /**
+   * A committed transaction whose block's store write is still in flight: it has left the
+   * mempool and its record is not in the store yet (the explorer shows it committed).
+   */
+  inFlightTx(hash: Uint8Array): InFlightTx | undefined {
+    const c = this.committingTxs.get(toHex(hash));
+    if (!c) return undefined;
+    return {
+      height: c.height,
+      index: c.index,
+      blockHash: c.block.hash,
+      timestampMs: c.block.header.timestampMs,
+      transfer: c.block.transfers[c.index],
+      receipt: c.block.receipts[c.index],
+    };
   }
 
   getCommittedBlock(id: Uint8Array): Block | undefined {

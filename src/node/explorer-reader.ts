@@ -43,6 +43,7 @@ import type { Mempool, PoolTx } from '../mempool/index.js';
 import type { LedgerStore, StoredSummary, TxRecord } from '../store/index.js';
 import type { VerifiedTransfer } from '../tx/index.js';
 import { type ActivityTracker, tallyUptime } from './activity.js';
+import type { InFlightTx } from './application.js';
 
 export interface ExplorerReaderOptions {
   /** Committed blocks the validator figures cover (the newest ones). */
@@ -79,6 +80,11 @@ export interface ExplorerReaderComponents {
   self?: number;
   /** A subscriber threw: it is not called again. */
   onListenerError?(err: unknown): void;
+  /**
+   * A committed transaction whose block's store write is in flight (the application's): it
+   * has left the mempool and is not in the store yet.
+   */
+  inFlightTx?(hash: Uint8Array): InFlightTx | undefined;
 }
 
 enum CursorKind {
@@ -87,6 +93,9 @@ enum CursorKind {
   AccountTxs = 3,
   Mempool = 4,
 }
+
+/** Leaders of past rounds remembered (the tracked rounds and a window's gaps fit). */
+const MAX_CACHED_LEADERS = 16_384;
 
 /** Longest cursor any list hands out (kind + address + height + index, base64url). */
 const MAX_CURSOR_CHARS = 64;
@@ -137,6 +146,8 @@ export class StoreExplorerReader implements ExplorerReader {
   private readonly addressIndex = new Map<string, number>();
   /** Leader-reputation entries of recent committed blocks, by height (immutable once committed). */
   private readonly historyCache = new Map<number, HistoryEntry>();
+  /** Leaders of past rounds, final once computed over a history past them. */
+  private readonly leaderCache = new Map<number, number>();
   private committedActivity:
     | {
         height: number;
@@ -271,6 +282,9 @@ export class StoreExplorerReader implements ExplorerReader {
       const summary = this.c.store.getSummary(record.height);
       if (summary) return this.committedView(record, summary);
     }
+    // between the application's commit and the store's: what the record will hold
+    const inFlight = this.c.inFlightTx?.(hash);
+    if (inFlight) return this.inFlightView(inFlight);
     return { hash: toHex(hash), status: 'unknown' };
   }
 
@@ -369,7 +383,8 @@ export class StoreExplorerReader implements ExplorerReader {
     const missed = new Array<number>(n).fill(0);
     const signed = new Array<number>(n).fill(0);
     const fromHeight = Math.max(1, head - this.options.activityWindowBlocks + 1);
-    const history = this.history(fromHeight, head);
+    // the leaders of the window's rounds were chosen from blocks up to lag + window rounds older
+    const history = this.history(fromHeight - this.reputationReach(), head);
     let scanned = 0;
     for (let h = fromHeight; h <= head; h++) {
       const entry = this.historyCache.get(h);
@@ -409,17 +424,9 @@ export class StoreExplorerReader implements ExplorerReader {
     const rounds = activity.snapshot();
     if (rounds.length === 0) return this.refs.map(() => null);
     const head = this.c.store.head().height;
-    // the history that decided the leaders of the tracked rounds
-    const oldestRound = rounds[0].round;
-    let from = head;
-    const reach = this.c.reputation.lagRounds + 2;
-    const depth = rounds.length + this.c.reputation.windowBlocks + reach;
-    while (from > 1 && head - from < depth) {
-      const entry = this.entryAt(from - 1);
-      if (!entry || entry.round < oldestRound - reach) break;
-      from--;
-    }
-    const history = this.history(Math.max(1, from - this.c.reputation.windowBlocks), head);
+    // the history that chose the leaders of the tracked rounds: at most one block per round
+    const span = rounds[rounds.length - 1].round - rounds[0].round + 1;
+    const history = this.history(head - span - this.reputationReach(), head);
     const tally = tallyUptime(rounds, this.refs.length, (r) => this.leaderOf(r, history), {
       self: this.c.self,
     });
@@ -432,6 +439,8 @@ export class StoreExplorerReader implements ExplorerReader {
    * r' + 1) forms, which starts round r' + 2: so the blocks of rounds up to round - 2.
    */
   private leaderOf(round: number, history: readonly HistoryEntry[]): number | undefined {
+    const cached = this.leaderCache.get(round);
+    if (cached !== undefined) return cached;
     let lo = 0;
     let hi = history.length;
     while (lo < hi) {
@@ -440,7 +449,18 @@ export class StoreExplorerReader implements ExplorerReader {
       else hi = mid;
     }
     if (lo === 0) return round % this.refs.length;
-    return leaderForRound(round, this.refs.length, history.slice(0, lo), this.c.reputation);
+    const leader = leaderForRound(round, this.refs.length, history.slice(0, lo), this.c.reputation);
+    // final once the history holds a block of a later round than those the rule reads
+    if (lo < history.length) {
+      if (this.leaderCache.size >= MAX_CACHED_LEADERS) this.leaderCache.clear();
+      this.leaderCache.set(round, leader);
+    }
+    return leader;
+  }
+
+  /** Blocks before a round that leader reputation reads: its lag and its window. */
+  private reputationReach(): number {
+    return this.c.reputation.lagRounds + this.c.reputation.windowBlocks + 2;
   }
 
   /** History entries of heights from..to (cached; heights below genesis + 1 skipped). */
@@ -571,6 +591,31 @@ export class StoreExplorerReader implements ExplorerReader {
       index: r.index,
       blockHash: toHex(block.hash),
       timestampMs: block.timestampMs,
+      receipt: {
+        status: 1,
+        gasUsed: r.gasUsed.toString(),
+        effectiveGasPrice: r.effectiveGasPrice.toString(),
+        fee: r.fee.toString(),
+      },
+    };
+  }
+
+  private inFlightView(f: InFlightTx): CommittedTx {
+    const { transfer: t, receipt: r } = f;
+    return {
+      hash: toHex(r.txHash),
+      from: toHex(r.from),
+      to: toHex(r.to),
+      value: t.value.toString(),
+      nonce: t.nonce.toString(),
+      gasLimit: t.gasLimit.toString(),
+      maxFeePerGas: t.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: t.maxPriorityFeePerGas.toString(),
+      status: 'committed',
+      height: f.height,
+      index: f.index,
+      blockHash: toHex(f.blockHash),
+      timestampMs: f.timestampMs,
       receipt: {
         status: 1,
         gasUsed: r.gasUsed.toString(),

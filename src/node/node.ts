@@ -204,6 +204,7 @@ export class LedgerNode {
       evidence: () => this.safety.evidence(),
       activity: this.activity,
       self: role.kind === 'validator' ? role.index : undefined,
+      inFlightTx: (hash) => this.app.inFlightTx(hash),
       onListenerError: (err) =>
         this.log.error({ err: (err as Error)?.message }, 'explorer subscriber failed; dropped'),
     });

@@ -6,8 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CursorError, type Page } from '../../explorer/server/index.js';
+import { defaultReputation } from '../../src/consensus/index.js';
 import { toHex } from '../../src/crypto/bytes.js';
+import { Mempool } from '../../src/mempool/index.js';
+import { StoreExplorerReader } from '../../src/node/index.js';
 import { createExplorerStore, type ExplorerStore } from '../support/explorer-store.js';
+import { CHAIN_ID, PARAMS } from '../support/ledger-fixture.js';
 
 /** Every item of a list, page by page; commits a block between pages when asked. */
 async function walk<T>(page: (cursor?: string) => Page<T>, between?: () => Promise<unknown>): Promise<T[]> {
@@ -123,6 +127,56 @@ describe('StoreExplorerReader over a store of 300 blocks', () => {
       hash: toHex(new Uint8Array(32).fill(9)),
       status: 'unknown',
     });
+  });
+
+  it('shows a transaction committed while its block is still being written as committed', () => {
+    const tx = fx.addPending(2, fx.addresses[3], 12n);
+    const head = fx.reader.head();
+    // a node whose application committed the tx (it left the mempool) before the store wrote it
+    const mempool = new Mempool({
+      accounts: fx.store,
+      params: PARAMS,
+      blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
+    });
+    const reader = new StoreExplorerReader({
+      store: fx.store,
+      mempool,
+      chainId: CHAIN_ID,
+      validators: fx.validators,
+      quorum: 3,
+      reputation: defaultReputation(4),
+      evidence: () => [],
+      inFlightTx: (hash) =>
+        toHex(hash) === toHex(tx.hash)
+          ? {
+              height: head.height + 1,
+              index: 0,
+              blockHash: new Uint8Array(32).fill(1),
+              timestampMs: 5,
+              transfer: tx,
+              receipt: {
+                txHash: tx.hash,
+                from: tx.from,
+                to: tx.to,
+                status: 1,
+                gasUsed: 21_000n,
+                effectiveGasPrice: 2n * 10n ** 9n,
+                fee: 42_000n * 10n ** 9n,
+              },
+            }
+          : undefined,
+    });
+    try {
+      const seen = reader.tx(tx.hash);
+      assert.equal(seen.status, 'committed');
+      if (seen.status === 'committed') {
+        assert.equal(seen.height, head.height + 1);
+        assert.equal(seen.value, '12');
+        assert.equal(seen.receipt.fee, String(42_000n * 10n ** 9n));
+      }
+    } finally {
+      reader.close();
+    }
   });
 
   it('shows an account with its pending nonce and pages its history newest first while blocks arrive', async () => {
