@@ -24,6 +24,7 @@ import {
   type SubmitOutcome,
   type TxStatus,
 } from '../../explorer/server/index.js';
+import { createExplorerPages } from '../../explorer/web/index.js';
 import { buildGenesisBlock, type GenesisBlock } from '../chain/index.js';
 import {
   ConsensusCore,
@@ -535,10 +536,20 @@ export class LedgerNode {
 
   private async listenApi(): Promise<void> {
     // per-client limits, Host allow-list, timeouts and connection caps: explorer/server
+    const onError = (err: unknown) => this.log.error({ err: (err as Error)?.message }, 'API handler failed');
+    const pages =
+      this.options.explorerPages === false
+        ? undefined
+        : createExplorerPages(this.explorer, {
+            status: () => this.status(),
+            evidence: () => this.evidence(),
+            onError,
+          });
     const server = createApiServer(this.api(), {
-      onError: (err) => this.log.error({ err: (err as Error)?.message }, 'API handler failed'),
+      onError,
       server: this.options.api,
       boundHost: this.options.apiHost,
+      pages,
     });
     await new Promise<void>((ok, fail) => {
       const onError = (err: NodeJS.ErrnoException) => {

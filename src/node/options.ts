@@ -19,6 +19,8 @@ export interface NodeOptions {
   apiHost: string;
   /** Overrides of the HTTP API's bounds: per-client limits, Host names, timeouts. */
   api?: Partial<ApiServerOptions>;
+  /** Serve the explorer's web pages beside the API (default true; `--no-explorer`: API only). */
+  explorerPages?: boolean;
   logger: NodeLogger;
   /** Overrides of the network's tunables (tests). */
   network?: Partial<NetworkOptions>;

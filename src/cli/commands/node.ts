@@ -3,6 +3,8 @@
  *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST]
  *            [--api-allowed-hosts NAME,...] [--api-requests-per-second N]
  *            [--api-max-concurrent-requests N] [--api-max-connections N]
+ *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
+ *            [--api-max-event-streams-per-client N] [--no-explorer]
  *            [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
@@ -52,6 +54,11 @@ interface NodeCliOptions {
   apiRequestsPerSecond?: number;
   apiMaxConcurrentRequests?: number;
   apiMaxConnections?: number;
+  apiCorsOrigins?: string;
+  apiMaxEventStreams?: number;
+  apiMaxEventStreamsPerClient?: number;
+  /** commander's `--no-explorer`: false when given. */
+  explorer?: boolean;
   passphraseFile?: string;
   resetSafetyData?: boolean;
   logLevel?: string;
@@ -97,7 +104,11 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
         options.apiRequestsPerSecond === undefined ? undefined : 2 * options.apiRequestsPerSecond,
       maxConcurrentRequestsPerClient: options.apiMaxConcurrentRequests,
       maxConnections: options.apiMaxConnections,
+      allowedOrigins: list(options.apiCorsOrigins ?? env.LEDGER_API_CORS_ORIGINS),
+      maxEventStreams: options.apiMaxEventStreams,
+      maxEventStreamsPerClient: options.apiMaxEventStreamsPerClient,
     },
+    explorerPages: options.explorer !== false,
     logLevel,
     traceConsensus: logLevel === 'trace',
     doubleSignCheckRounds: options.doubleSignCheckRounds,
@@ -227,6 +238,21 @@ export const nodeCommand: CliCommand = {
         `open API connections in all (default ${DEFAULT_API_SERVER_OPTIONS.maxConnections})`,
         parsePositiveInt,
       )
+      .option(
+        '--api-cors-origins <origins>',
+        "comma-separated origins whose web pages may read the API (CORS), '*' for any; default none (env LEDGER_API_CORS_ORIGINS)",
+      )
+      .option(
+        '--api-max-event-streams <n>',
+        `live event streams (/api/v1/events) open in all (default ${DEFAULT_API_SERVER_OPTIONS.maxEventStreams})`,
+        parsePositiveInt,
+      )
+      .option(
+        '--api-max-event-streams-per-client <n>',
+        `live event streams one client address may hold (default ${DEFAULT_API_SERVER_OPTIONS.maxEventStreamsPerClient})`,
+        parsePositiveInt,
+      )
+      .option('--no-explorer', 'serve the HTTP API without the explorer web pages')
       .option(
         '--double-sign-check-rounds <n>',
         `rounds a (re)started validator watches for its own signatures before signing; 0: off (default ${DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS})`,

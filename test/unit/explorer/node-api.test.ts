@@ -111,6 +111,19 @@ describe('LedgerNode API server', () => {
     assert.equal(json.body.hash, toHex(tx.hash));
   });
 
+  it('serves the explorer pages beside the API, reading this node through its explorer reader', async () => {
+    const page = await fetch(`http://127.0.0.1:${node.apiPort}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await page.text(), /Explore the ledger/);
+    const block = await fetch(`http://127.0.0.1:${node.apiPort}/blocks/0`);
+    assert.equal(block.status, 200, 'the genesis block page');
+    const blocks = (await (await fetch(`http://127.0.0.1:${node.apiPort}/api/v1/blocks?limit=1`)).json()) as {
+      items: Array<{ height: number }>;
+    };
+    assert.equal(blocks.items[0].height, node.status().height);
+  });
+
   it('cuts off a client that does not finish its headers within headersTimeoutMs', async () => {
     const t0 = performance.now();
     const text = await new Promise<string>((ok, fail) => {
@@ -154,9 +167,56 @@ describe('ledger node: HTTP flags', () => {
       burstRequests: 100,
       maxConcurrentRequestsPerClient: 4,
       maxConnections: 100,
+      allowedOrigins: undefined,
+      maxEventStreams: undefined,
+      maxEventStreamsPerClient: undefined,
     });
-    const fromEnv = resolveNodeOptions(base, { LEDGER_API_ALLOWED_HOSTS: 'c.example' });
+    assert.equal(resolved.explorerPages, true);
+    const fromEnv = resolveNodeOptions(base, {
+      LEDGER_API_ALLOWED_HOSTS: 'c.example',
+      LEDGER_API_CORS_ORIGINS: 'https://x.example',
+    });
     assert.deepEqual(fromEnv.api.allowedHosts, ['c.example']);
+    assert.deepEqual(fromEnv.api.allowedOrigins, ['https://x.example']);
+    const explorerFlags = resolveNodeOptions(
+      {
+        ...base,
+        apiCorsOrigins: 'https://a.example,https://b.example',
+        apiMaxEventStreams: 10,
+        apiMaxEventStreamsPerClient: 2,
+        explorer: false,
+      },
+      {},
+    );
+    assert.deepEqual(explorerFlags.api.allowedOrigins, ['https://a.example', 'https://b.example']);
+    assert.equal(explorerFlags.api.maxEventStreams, 10);
+    assert.equal(explorerFlags.api.maxEventStreamsPerClient, 2);
+    assert.equal(explorerFlags.explorerPages, false);
+  });
+
+  it('--no-explorer serves the API without the pages', async () => {
+    const net = await createTestNet(1, 1);
+    const apiOnly = await LedgerNode.init({
+      genesisPath: net.genesisPath,
+      keyPath: net.keyPaths[0],
+      passphrase: PASSPHRASE,
+      dataDir: join(net.dir, 'data'),
+      listen: [],
+      bootstrap: [],
+      apiPort: 0,
+      apiHost: '127.0.0.1',
+      explorerPages: false,
+      logger: silentLogger,
+    });
+    try {
+      await apiOnly.start();
+      const base = `http://127.0.0.1:${apiOnly.apiPort}`;
+      assert.equal((await fetch(`${base}/`)).status, 404);
+      assert.equal((await fetch(`${base}/api/v1/blocks?limit=1`)).status, 200);
+    } finally {
+      await apiOnly.stop();
+      await rm(net.dir, { recursive: true, force: true });
+    }
   });
 
   it('a malformed limit is a usage error (exit 2)', async () => {
