@@ -9,8 +9,12 @@
  * reader does not verify them): each block's header holds the QC of its parent signed by a
  * rotating quorum, and the store keeps the QC certifying each block. Every `skipRoundEvery`
  * blocks a round commits nothing (its leader "missed"), so validator figures are not flat.
+ *
+ * For the explorer benchmark: `dir` keeps the store in a directory and reuses it when it was
+ * built with the same options (a million transactions take minutes to build), and
+ * `hotAccountShare` makes account 0 take part in a given share of the transfers.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { committedView, executeBlock, hashHeader, merkleRoot } from '../../src/chain/index.js';
@@ -18,11 +22,19 @@ import type { Block, BlockHeader } from '../../src/chain/types.js';
 import { defaultReputation, encodeQc, type QuorumCertificate } from '../../src/consensus/index.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { addressOf, publicKeyOf } from '../../src/crypto/keys.js';
+import { defaultBackend } from '../../src/crypto/verifier.js';
 import { type GenesisValidator, peerIdOfPublicKey, quorumSize } from '../../src/genesis/index.js';
 import { Mempool } from '../../src/mempool/index.js';
 import { ActivityTracker, StoreExplorerReader } from '../../src/node/index.js';
 import { blockCommitOf, LedgerStore } from '../../src/store/index.js';
-import { signTransfer, type VerifiedTransfer, withSender } from '../../src/tx/index.js';
+import {
+  decodeTransfer,
+  encodeTransfer,
+  signingHashOf,
+  type TransferFields,
+  type VerifiedTransfer,
+  withSender,
+} from '../../src/tx/index.js';
 import { CHAIN_ID, fixtureGenesis, GWEI, initialiseFixture, PARAMS, testSecrets } from './ledger-fixture.js';
 
 export interface ExplorerStoreOptions {
@@ -40,6 +52,19 @@ export interface ExplorerStoreOptions {
   blockIntervalMs?: number;
   /** Seed of the account and validator keys (default 'explorer'). */
   seed?: string;
+  /**
+   * Keep the store in this directory instead of a temporary one, and leave it there on
+   * close. When it holds a store built with the same options, that store is reused as it
+   * is (its earlier heights then have empty `txHashes` entries); otherwise (other options,
+   * or blocks committed after the build) it is emptied and built anew.
+   */
+  dir?: string;
+  /**
+   * Share (0..1) of the new transfers in which account 0 takes part, alternately as sender
+   * and as receiver; the other transfers then never involve it. Default: no such account,
+   * every account in the rotation alike.
+   */
+  hotAccountShare?: number;
 }
 
 export interface ExplorerStore {
@@ -64,6 +89,8 @@ export interface ExplorerStore {
 }
 
 const GENESIS_TIME_MS = 1_764_000_000_000;
+/** Written beside a persistent store once it is fully built: the options it was built with. */
+const BUILT_MARKER = 'fixture.json';
 
 export async function createExplorerStore(options: ExplorerStoreOptions = {}): Promise<ExplorerStore> {
   const blocks = options.blocks ?? 50;
@@ -73,6 +100,19 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
   const skipEvery = options.skipRoundEvery ?? 7;
   const intervalMs = options.blockIntervalMs ?? 1000;
   const seed = options.seed ?? 'explorer';
+  const hotShare = options.hotAccountShare;
+  if (hotShare !== undefined && !(hotShare >= 0 && hotShare <= 1 && accountCount >= 3))
+    throw new RangeError('hotAccountShare must be in 0..1, with at least 3 accounts');
+  const built = JSON.stringify({
+    blocks,
+    accountCount,
+    txsPerBlock,
+    validatorCount,
+    skipEvery,
+    intervalMs,
+    seed,
+    hotShare: hotShare ?? null,
+  });
 
   const secrets = testSecrets(accountCount, seed);
   const addresses = secrets.map((s) => addressOf(s));
@@ -90,10 +130,26 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
   });
   const quorum = quorumSize(validatorCount);
   const genesis = fixtureGenesis(secrets);
-  const dir = await mkdtemp(join(tmpdir(), 'explorer-store-'));
-  const store = LedgerStore.open(dir, genesis.hash);
-  await initialiseFixture(store, genesis);
-  const nonces = new Array<bigint>(accountCount).fill(0n);
+  const persistent = options.dir !== undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'explorer-store-')));
+  const chainDir = persistent ? join(dir, 'chain') : dir;
+  let reuse = persistent && (await readFile(join(dir, BUILT_MARKER), 'utf8').catch(() => '')) === built;
+  let store = reuse ? LedgerStore.open(chainDir, genesis.hash) : undefined;
+  // blocks committed after the build (commitBlock) make it another store: build anew
+  if (store && store.head().height !== blocks) {
+    await store.close();
+    store = undefined;
+    reuse = false;
+  }
+  if (persistent && !reuse) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  }
+  store ??= LedgerStore.open(chainDir, genesis.hash);
+  if (!reuse) await initialiseFixture(store, genesis);
+  const nonces = addresses.map((a) => (reuse ? (store.getAccount(a)?.nonce ?? 0n) : 0n));
+  // the same signatures as signTransfer's (RFC 6979, low-s), natively when the binding loads
+  const signer = defaultBackend();
 
   const mempool = new Mempool({
     accounts: store,
@@ -113,8 +169,11 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
     activity,
   });
 
-  const txHashes: Uint8Array[][] = [[]];
-  let parentQc: Uint8Array = new Uint8Array(0);
+  const txHashes: Uint8Array[][] = Array.from({ length: store.head().height + 1 }, () => []);
+  let parentQc: Uint8Array =
+    (reuse ? store.getCommitQc(store.head().height) : undefined) ?? new Uint8Array(0);
+  /** New transfers made so far: spreads the hot account's share evenly over them. */
+  let transfersMade = reuse ? store.head().height * txsPerBlock : 0;
 
   const qcFor = (round: number, blockId: Uint8Array, height: number): QuorumCertificate => {
     // a rotating quorum: the validator left out changes from block to block
@@ -125,20 +184,43 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
   };
 
   const transfer = (from: number, to: Uint8Array, value: bigint): VerifiedTransfer => {
-    const signed = signTransfer(
-      {
-        chainId: CHAIN_ID,
-        nonce: nonces[from]++,
-        maxPriorityFeePerGas: GWEI,
-        maxFeePerGas: 2n * GWEI,
-        gasLimit: 21_000n,
-        to,
-        value,
-      },
-      secrets[from],
+    const fields: TransferFields = {
+      chainId: CHAIN_ID,
+      nonce: nonces[from]++,
+      maxPriorityFeePerGas: GWEI,
+      maxFeePerGas: 2n * GWEI,
+      gasLimit: 21_000n,
+      to,
+      value,
+    };
+    const signed = decodeTransfer(
+      encodeTransfer(fields, signer.sign(signingHashOf(fields), secrets[from])),
+      CHAIN_ID,
     );
     // the sender is known: no recovery (the fixture signs thousands of these)
     return withSender(signed, addresses[from]);
+  };
+
+  const freshAddress = (height: number, i: number) =>
+    sha256(new TextEncoder().encode(`${seed}/fresh/${height}/${i}`)).subarray(0, 20);
+
+  /** Sender and receiver of the block's `i`th new transfer. */
+  const parties = (height: number, i: number): [number, Uint8Array] => {
+    if (hotShare === undefined) {
+      const from = (height * 7 + i) % accountCount;
+      // mostly among the funded accounts, every fifth to a fresh address (accounts grow)
+      const to = i % 5 === 4 ? freshAddress(height, i) : addresses[(from + 1 + i) % accountCount];
+      return [from, to];
+    }
+    const n = transfersMade++;
+    // the others rotate over accounts 1..K-1 and never name account 0
+    const others = accountCount - 1;
+    const other = 1 + ((height * 7 + i) % others);
+    if (Math.floor((n + 1) * hotShare) > Math.floor(n * hotShare))
+      return Math.floor(n * hotShare) % 2 === 0 ? [0, addresses[other]] : [other, addresses[0]];
+    if (i % 5 === 4) return [other, freshAddress(height, i)];
+    const receiver = 1 + ((other + i) % others);
+    return [other, addresses[receiver === other ? 1 + (other % others) : receiver]];
   };
 
   const commitBlock = async (count = txsPerBlock) => {
@@ -148,12 +230,7 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
     // pending ones first: addPending took their nonces before the new transfers' ones
     const txs: VerifiedTransfer[] = mempool.selectForBlock({ state: store });
     for (let i = 0; i < count; i++) {
-      const from = (height * 7 + i) % accountCount;
-      // mostly among the funded accounts, every fifth to a fresh address (accounts grow)
-      const to =
-        i % 5 === 4
-          ? sha256(new TextEncoder().encode(`${seed}/fresh/${height}/${i}`)).subarray(0, 20)
-          : addresses[(from + 1 + i) % accountCount];
+      const [from, to] = parties(height, i);
       txs.push(transfer(from, to, BigInt(1000 * height + i)));
     }
     const view = committedView(store);
@@ -187,7 +264,10 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
     return { height, hash, txHashes: hashes };
   };
 
-  for (let b = 0; b < blocks; b++) await commitBlock();
+  if (!reuse) {
+    for (let b = 0; b < blocks; b++) await commitBlock();
+    if (persistent) await writeFile(join(dir, BUILT_MARKER), built);
+  }
 
   return {
     reader,
@@ -207,7 +287,7 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
     async close() {
       reader.close();
       await store.close();
-      await rm(dir, { recursive: true, force: true });
+      if (!persistent) await rm(dir, { recursive: true, force: true });
     },
   };
 }
