@@ -20,7 +20,13 @@
  *   is open (app.ts releases it), so long-lived streams never lock a client out of the
  *   rest of the API; the stream caps bound them instead.
  * - One subscription to the reader while any stream is open, none when none is; each
- *   block's event text is built once for every stream (a small cache by height).
+ *   block's event bytes are built once for every stream (a small cache by height).
+ * - Nothing is written on the path that announced a change: the reader calls onHead inside
+ *   the store's commit and onPendingTx inside a mempool admission, where a node runs
+ *   consensus. A new head schedules one fan-out in the next turn (a burst of commits costs
+ *   one); pending transactions are gathered for eventTxFlushMs and sent in one write per
+ *   stream, at most maxEventTxsPerFlush of them (the rest of a burst is dropped: a
+ *   preview). So N streams cost N writes per flush, not N per admitted transaction.
  */
 import type { Request, Response } from 'express';
 import type { ApiServerOptions } from './options.js';
@@ -38,6 +44,8 @@ export type EventStreamOptions = Pick<
   | 'maxEventBacklogBlocks'
   | 'stalledStreamTimeoutMs'
   | 'eventBlockTxs'
+  | 'eventTxFlushMs'
+  | 'maxEventTxsPerFlush'
 >;
 
 /** Counters of the streams (tests and metrics). */
@@ -81,8 +89,8 @@ class EventStream {
     }
   }
 
-  /** A pending-transaction event, unless this stream is behind (then it is dropped). */
-  offer(text: string): boolean {
+  /** Pending-transaction events, unless this stream is behind (then they are dropped). */
+  offer(text: Buffer): boolean {
     if (this.waitingForDrain || this.lastSent < this.hub.headHeight() || this.res.writableEnded) return false;
     if (!this.res.write(text)) this.waitForDrain();
     return true;
@@ -119,8 +127,16 @@ export class EventStreams {
   private keepAliveTimer: NodeJS.Timeout | undefined;
   /** The head as the reader last announced it. */
   private head = 0;
-  /** Block event texts by height, oldest first, at most maxEventBacklogBlocks of them. */
-  private readonly cache = new Map<number, string>();
+  /**
+   * Block events by height, in the order they were built, at most maxEventBacklogBlocks of
+   * them: bytes, so that each stream's write sends them as they are (no encoding per stream).
+   */
+  private readonly cache = new Map<number, Buffer>();
+  /** The fan-out of a new head, scheduled for the next turn. */
+  private fanOut: NodeJS.Immediate | undefined;
+  /** Pending-transaction events gathered for the next flush, and its timer. */
+  private txBatch: string[] = [];
+  private txFlushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly counters: EventStreamCounters = { open: 0, refused: 0, stalled: 0, txEventsDropped: 0, resets: 0 };
 
@@ -201,7 +217,7 @@ export class EventStreams {
   }
 
   /** The `block` event of a committed block, built once for all streams. */
-  blockEventText(height: number): string | undefined {
+  blockEventText(height: number): Buffer | undefined {
     const known = this.cache.get(height);
     if (known !== undefined) return known;
     const summary: BlockSummary | undefined = this.reader.blocks({ before: height + 1, limit: 1 }).items[0];
@@ -210,7 +226,7 @@ export class EventStreams {
       summary.txCount === 0
         ? []
         : (this.reader.blockTxs(height, { limit: this.options.eventBlockTxs })?.items ?? []);
-    const text = `id: ${height}\nevent: block\ndata: ${JSON.stringify({ ...summary, txs })}\n\n`;
+    const text = Buffer.from(`id: ${height}\nevent: block\ndata: ${JSON.stringify({ ...summary, txs })}\n\n`);
     this.cache.set(height, text);
     if (this.cache.size > this.options.maxEventBacklogBlocks)
       this.cache.delete(this.cache.keys().next().value!);
@@ -226,12 +242,32 @@ export class EventStreams {
 
   private onHead(height: number): void {
     this.head = Math.max(this.head, height);
-    for (const stream of this.streams) stream.pump();
+    this.fanOut ??= setImmediate(() => {
+      this.fanOut = undefined;
+      for (const stream of this.streams) stream.pump();
+    });
   }
 
   private onPendingTx(tx: PendingTx): void {
-    const text = `event: tx\ndata: ${JSON.stringify(tx)}\n\n`;
-    for (const stream of this.streams) if (!stream.offer(text)) this.counters.txEventsDropped++;
+    if (this.txBatch.length >= this.options.maxEventTxsPerFlush) {
+      this.counters.txEventsDropped += this.streams.size;
+      return;
+    }
+    this.txBatch.push(`event: tx\ndata: ${JSON.stringify(tx)}\n\n`);
+    this.txFlushTimer ??= setTimeout(() => this.flushTxs(), this.options.eventTxFlushMs);
+  }
+
+  private flushTxs(): void {
+    this.txFlushTimer = undefined;
+    const batch = this.txBatch;
+    this.txBatch = [];
+    if (batch.length === 0) return;
+    const text = Buffer.from(batch.join(''));
+    for (const stream of this.streams) {
+      // blocks first: a stream owed a block is behind, and would drop the batch
+      stream.pump();
+      if (!stream.offer(text)) this.counters.txEventsDropped += batch.length;
+    }
   }
 
   private subscribeOnce(): void {
@@ -262,6 +298,11 @@ export class EventStreams {
     if (this.streams.size > 0) return;
     clearInterval(this.keepAliveTimer);
     this.keepAliveTimer = undefined;
+    clearImmediate(this.fanOut);
+    this.fanOut = undefined;
+    clearTimeout(this.txFlushTimer);
+    this.txFlushTimer = undefined;
+    this.txBatch = [];
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     // the cache serves open streams only

@@ -47,6 +47,13 @@ export interface ApiServerOptions {
   stalledStreamTimeoutMs: number;
   /** Transactions sent with each block event (the rest: GET /blocks/:height/txs). */
   eventBlockTxs: number;
+  /**
+   * Pending-transaction events are gathered and sent to every stream at most this often, in
+   * one write per stream: a stream costs the node a write per flush, not per admission.
+   */
+  eventTxFlushMs: number;
+  /** Pending-transaction events one flush carries; the rest of a burst is dropped (a preview). */
+  maxEventTxsPerFlush: number;
 }
 
 /**
@@ -73,6 +80,8 @@ export const DEFAULT_API_SERVER_OPTIONS: ApiServerOptions = {
   maxEventBacklogBlocks: 500,
   stalledStreamTimeoutMs: 30_000,
   eventBlockTxs: 50,
+  eventTxFlushMs: 250,
+  maxEventTxsPerFlush: 50,
 };
 
 export function apiServerOptions(overrides: Partial<ApiServerOptions> = {}): ApiServerOptions {

@@ -7,7 +7,7 @@
  * streams cleanly. The real server on port 0 over the deterministic fake reader.
  */
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { type Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { after, afterEach, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -61,6 +61,26 @@ async function waitFor(done: () => boolean, what: string, timeoutMs = 5000): Pro
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((wake) => setTimeout(wake, 5));
   }
+}
+
+/**
+ * Responses written while `act` runs synchronously: what a commit or an admission costs the
+ * code that announced it (the node's consensus and mempool run in that same turn).
+ */
+function countingWrites(act: () => void): { writes: number } {
+  const proto = ServerResponse.prototype as unknown as { write: (...args: unknown[]) => boolean };
+  const original = proto.write;
+  let writes = 0;
+  proto.write = function (this: unknown, ...args: unknown[]) {
+    writes++;
+    return original.apply(this, args);
+  };
+  try {
+    act();
+  } finally {
+    proto.write = original;
+  }
+  return { writes };
 }
 
 const heightsOf = (s: SseStream) => s.blocks().map((e) => Number(e.id));
@@ -248,6 +268,46 @@ describe('explorer events (SSE)', () => {
     const resumed = await stream(h, '/api/v1/events', { 'last-event-id': String(from) });
     await resumed.until(() => resumed.blocks().length === head - from, 'every block since the first', 15_000);
     assert.deepEqual(heightsOf(resumed), range(from + 1, head));
+  });
+
+  it('writes nothing inside the commit or the admission that announced it: the fan-out comes after', async () => {
+    const h = await start({ eventTxFlushMs: 20 });
+    const open = [await stream(h), await stream(h), await stream(h)];
+    const head = h.reader.head().height;
+    const pending = countingWrites(() => h.reader.addPendingTx());
+    assert.equal(pending.writes, 0, 'a pending-tx event was written inside the admission');
+    const committed = countingWrites(() => h.reader.addBlock(2));
+    assert.equal(committed.writes, 0, 'a block event was written inside the commit');
+    for (const s of open) {
+      await s.until(() => s.blocks().length === 1, 'the block after the commit returned');
+      assert.deepEqual(heightsOf(s), [head + 1]);
+    }
+  });
+
+  it('a burst of pending transactions costs each stream one write per flush, at most maxEventTxsPerFlush events', async () => {
+    const h = await start({ eventTxFlushMs: 30, maxEventTxsPerFlush: 20 });
+    const open = [await stream(h), await stream(h), await stream(h)];
+    const burst = countingWrites(() => {
+      for (let i = 0; i < 200; i++) h.reader.addPendingTx();
+    });
+    assert.equal(burst.writes, 0, 'pending-tx events were written one by one inside the admissions');
+    const txEvents = (s: SseStream) => s.events.filter((e) => e.event === 'tx');
+    for (const s of open) await s.until(() => txEvents(s).length === 20, 'the first flush of tx events');
+    // every stream got the same first 20, in admission order; the rest of the burst was dropped
+    const first = h.reader
+      .pendingTxs()
+      .slice(0, 20)
+      .map((tx) => tx.hash);
+    for (const s of open)
+      assert.deepEqual(
+        txEvents(s).map((e) => JSON.parse(e.data).hash),
+        first,
+      );
+    assert.equal(h.events.counters.txEventsDropped, 180 * open.length);
+    // a later admission is sent in the next flush
+    const later = h.reader.addPendingTx();
+    for (const s of open) await s.until(() => txEvents(s).length === 21, 'the next flush');
+    assert.equal(JSON.parse(txEvents(open[0])[20].data).hash, later.hash);
   });
 
   it('closing the server ends open streams cleanly', async () => {
