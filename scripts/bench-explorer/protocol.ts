@@ -1,0 +1,52 @@
+/** Messages between the benchmark and its server child (over the fork IPC channel). */
+
+/** Event-loop delay over a window (monitorEventLoopDelay, 1 ms resolution), in ms. */
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+/**
+ * Time from a request's arrival at the server ('request' event) to its response's end()
+ * call: for the explorer's synchronous handlers, how long one request held the event loop
+ * (an upper bound: time in the socket's write path is included).
+ */
+export interface HandlerTimes {
+  count: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The path of the slowest one. */
+  slowestPath: string;
+}
+
+export interface Snapshot {
+  loop: LoopDelay;
+  handlers: HandlerTimes;
+  /** Live phase: per block, the time from the head's announcement to the last stream written. */
+  fanOutMaxMs: number;
+  fanOutP99Ms: number;
+  /** Event streams open now. */
+  streams: number;
+}
+
+export type ToServer =
+  /** Starts a new measurement window. */
+  | { type: 'reset' }
+  | { type: 'snapshot' }
+  /** Commits `blocks` blocks of `txs` transfers, one every `intervalMs`. */
+  | { type: 'live'; blocks: number; intervalMs: number; txs: number }
+  | { type: 'stop' };
+
+export type FromServer =
+  | { type: 'ready'; port: number; head: number; hotAddress: string }
+  | { type: 'snapshot'; snapshot: Snapshot }
+  /** A live block's head announcement, on the shared wall clock (timeOrigin + now). */
+  | { type: 'committed'; height: number; atMs: number }
+  | { type: 'live-done'; first: number; last: number };
+
+/** Milliseconds since the epoch with sub-millisecond resolution: the same clock in both processes. */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}

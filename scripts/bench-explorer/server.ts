@@ -1,0 +1,164 @@
+/**
+ * The benchmark's server, in a process of its own so that the load generator does not
+ * share its event loop: the real API server (createApiServer) with the real reader and the
+ * explorer's pages, as src/node/node.ts composes them, over a copy of the built store, with
+ * the per-client limits raised (the load comes from one address). It measures its own
+ * event-loop delay and how long each request held it, and commits live blocks on request.
+ *   started by scripts/bench-explorer.ts with fork(): argv STORE_DIR BLOCKS TXS_PER_BLOCK HOT_SHARE
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  apiServerOptions,
+  createApiServer,
+  EventStreams,
+  type NodeApi,
+  type NodeStatus,
+} from '../../explorer/server/index.js';
+import { createExplorerPages } from '../../explorer/web/index.js';
+import { toHex } from '../../src/crypto/bytes.js';
+import { createExplorerStore } from '../../test/support/explorer-store.js';
+import { type FromServer, type Snapshot, type ToServer, wallClockMs } from './protocol.js';
+import { percentile } from './stats.js';
+import { storeOptions } from './store.js';
+
+const [dir, blocks, txsPerBlock, hotShare] = process.argv.slice(2);
+const shape = { blocks: Number(blocks), txsPerBlock: Number(txsPerBlock), hotAccountShare: Number(hotShare) };
+const chain = await createExplorerStore(storeOptions(shape, dir));
+if (chain.store.head().height !== shape.blocks) throw new Error('the copied store was not reused as built');
+const send = (message: FromServer) => process.send?.(message);
+
+const status = (): NodeStatus => {
+  const head = chain.reader.head();
+  return {
+    chainId: '1337',
+    height: head.height,
+    headHash: head.hash,
+    round: head.height + 1,
+    leader: null,
+    syncing: false,
+    peers: 0,
+    mempoolSize: chain.mempool.size(),
+    role: 'observer',
+    peerId: 'bench-explorer',
+  };
+};
+const api: NodeApi = {
+  status,
+  peers: () => [],
+  metrics: () => ({ mempool: chain.mempool.metrics(), network: null, consensus: null }),
+  evidence: () => [],
+  transactionStatus: (hash) => ({ hash: toHex(hash), status: 'unknown' }),
+  submitTransactions: async (raws) =>
+    raws.map(() => ({ error: 'READ_ONLY', message: 'the benchmark serves reads', kind: 'invalid' as const })),
+  explorer: chain.reader,
+};
+const onError = (err: unknown) => console.error('handler failed:', (err as Error)?.message);
+// one address sends the whole load and holds every stream
+const limits = {
+  requestsPerSecond: 1_000_000,
+  burstRequests: 1_000_000,
+  maxConcurrentRequestsPerClient: 10_000,
+  maxConnectionsPerClient: 10_000,
+  maxConnections: 10_000,
+  maxEventStreams: 1_000,
+  maxEventStreamsPerClient: 1_000,
+};
+const events = new EventStreams(chain.reader, apiServerOptions(limits));
+const server = createApiServer(api, {
+  onError,
+  pages: createExplorerPages(chain.reader, { status, onError }),
+  server: limits,
+  events,
+});
+
+// how long each request held the loop, from its arrival to its end() call
+let handlerMs: number[] = [];
+let slowest = { ms: 0, path: '' };
+server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  const started = performance.now();
+  const end = res.end;
+  res.end = function (this: ServerResponse, ...args: Parameters<typeof end>) {
+    const ms = performance.now() - started;
+    handlerMs.push(ms);
+    if (ms > slowest.ms) slowest = { ms, path: req.url ?? '' };
+    return end.apply(this, args);
+  } as typeof end;
+});
+
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+
+// the head's announcement: this listener is subscribed first, so it runs before the
+// streams' one; a second one subscribed once the streams are open runs after theirs
+let announcedAt = 0;
+chain.reader.subscribe({
+  onHead: (height) => {
+    announcedAt = performance.now();
+    send({ type: 'committed', height, atMs: wallClockMs() });
+  },
+  onPendingTx: () => {},
+});
+let fanOutMs: number[] = [];
+
+const reset = () => {
+  loop.reset();
+  handlerMs = [];
+  slowest = { ms: 0, path: '' };
+  fanOutMs = [];
+};
+const snapshot = (): Snapshot => ({
+  loop: {
+    p50Ms: loop.percentile(50) / 1e6,
+    p99Ms: loop.percentile(99) / 1e6,
+    maxMs: loop.max / 1e6,
+    meanMs: loop.mean / 1e6,
+  },
+  handlers: {
+    count: handlerMs.length,
+    p99Ms: percentile(handlerMs, 99),
+    maxMs: slowest.ms,
+    slowestPath: slowest.path,
+  },
+  fanOutMaxMs: fanOutMs.length ? Math.max(...fanOutMs) : 0,
+  fanOutP99Ms: percentile(fanOutMs, 99),
+  streams: events.size(),
+});
+
+const live = async (count: number, intervalMs: number, txs: number) => {
+  const unsubscribe = chain.reader.subscribe({
+    onHead: () => fanOutMs.push(performance.now() - announcedAt),
+    onPendingTx: () => {},
+  });
+  const first = chain.store.head().height + 1;
+  const startedAt = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = startedAt + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await chain.commitBlock(txs);
+  }
+  unsubscribe();
+  send({ type: 'live-done', first, last: chain.store.head().height });
+};
+
+process.on('message', (message: ToServer) => {
+  if (message.type === 'reset') reset();
+  else if (message.type === 'snapshot') send({ type: 'snapshot', snapshot: snapshot() });
+  else if (message.type === 'live') void live(message.blocks, message.intervalMs, message.txs);
+  else if (message.type === 'stop')
+    server.close(() => {
+      loop.disable();
+      void chain.close().then(() => process.exit(0));
+    });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  send({
+    type: 'ready',
+    port: (server.address() as AddressInfo).port,
+    head: chain.store.head().height,
+    hotAddress: toHex(chain.addresses[0]),
+  });
+});
