@@ -27,15 +27,18 @@ export class SseParser {
   /** Feeds one chunk; returns the events it completed. */
   push(chunk: Uint8Array): SseEvent[] {
     let text = this.decoder.decode(chunk, { stream: true });
-    if (this.lastWasCr && text.startsWith('\n')) text = text.slice(1);
+    if (this.lastWasCr && text.length > 0) {
+      if (text.startsWith('\n')) text = text.slice(1);
+      this.lastWasCr = false;
+    }
     this.buffer += text;
     const events: SseEvent[] = [];
     for (;;) {
       const match = /\r\n|\r|\n/.exec(this.buffer);
       if (!match) break;
-      // a CR at the very end may be the first half of a CRLF still in flight
       const line = this.buffer.slice(0, match.index);
       this.buffer = this.buffer.slice(match.index + match[0].length);
+      // a CR at the very end may be the first half of a CRLF still in flight
       this.lastWasCr = match[0] === '\r' && this.buffer.length === 0;
       const event = this.line(line);
       if (event) events.push(event);
