@@ -82,6 +82,19 @@ export interface NodeMetrics {
   /** A validator's round, highest QC/TC rounds, last voted and timeout rounds, blocks in
    * its tree (src/consensus CoreStatus); null on an observer. */
   consensus: object | null;
+  /**
+   * Event-loop delay of the node's process (perf_hooks monitorEventLoopDelay, 1 ms
+   * resolution) since the previous read of the metrics: each read starts a new window, so
+   * one reader (a benchmark, a scraper) sees its own intervals. Absent where not measured.
+   */
+  eventLoop?: EventLoopDelay;
+}
+
+/** Event-loop delay percentiles over a window, in milliseconds. */
+export interface EventLoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface ChainReader {
