@@ -260,6 +260,10 @@ export const MetricsBody = component(
     mempool: Counters,
     network: Counters.nullable(),
     consensus: Counters.nullable(),
+    eventLoop: z
+      .object({ p50Ms: z.number().min(0), p99Ms: z.number().min(0), maxMs: z.number().min(0) })
+      .optional()
+      .describe("The node's event-loop delay since the previous read of the metrics, in ms."),
     http: z.object({
       refused: z.record(z.string(), Count),
       connectionsRefused: Count,

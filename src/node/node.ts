@@ -15,6 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   createApiServer,
   type EvidenceView,
@@ -112,6 +113,8 @@ export class LedgerNode {
   /** The explorer's reads (explorer-reader.ts), handed to the API. */
   private readonly explorer: StoreExplorerReader;
   private server: Server | undefined;
+  /** Event-loop delay since the previous metrics read (whether the API's work stalls consensus). */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 1 });
   /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
   private sync: BlockSync | undefined;
   private syncNet: Libp2pSyncNetwork | undefined;
@@ -303,6 +306,7 @@ export class LedgerNode {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.loopDelay.enable();
     await this.admission.open();
     await this.listenApi();
     const verifier = cachingVerifier(
@@ -614,6 +618,7 @@ export class LedgerNode {
       if (this.started) await this.network?.stop();
       await this.app.drained();
       this.explorer.close();
+      this.loopDelay.disable();
       await this.admission.close();
       await this.safety.close();
       await this.store.close();
@@ -704,6 +709,18 @@ export class LedgerNode {
     return { ...figures, running: this.driver !== undefined };
   }
 
+  /** Event-loop delay percentiles since the previous call, which starts a new window. */
+  private eventLoopDelay() {
+    const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : 0);
+    const figures = {
+      p50Ms: ms(this.loopDelay.percentile(50)),
+      p99Ms: ms(this.loopDelay.percentile(99)),
+      maxMs: ms(this.loopDelay.max),
+    };
+    this.loopDelay.reset();
+    return figures;
+  }
+
   /** The narrow interface the HTTP API reads. */
   api(): NodeApi {
     return {
@@ -713,6 +730,7 @@ export class LedgerNode {
         mempool: this.mempool.metrics(),
         consensus: this.consensusMetrics(),
         network: this.network ? this.network.metrics() : null,
+        eventLoop: this.eventLoopDelay(),
       }),
       evidence: () => this.evidence(),
       transactionStatus: (hash) => this.transactionStatus(hash),
