@@ -30,8 +30,12 @@ interface LayoutProps {
   search?: string;
   /** The home page opens the live stream and draws charts. */
   live?: boolean;
-  /** A pending transaction's page reloads once a block commits it. */
-  watchTx?: string;
+  /**
+   * A pending transaction's page reloads once a block commits it: it follows the blocks
+   * after `sinceHeight`, the head it was rendered at, so none committed before its script
+   * subscribed is missed.
+   */
+  watchTx?: { hash: string; sinceHeight: number };
   children: ComponentChildren;
 }
 
@@ -47,7 +51,12 @@ export function Layout({ ctx, title, search, live, watchTx, children }: LayoutPr
         {live && <link rel="stylesheet" href={ASSETS.uplotCss} />}
         <script type="module" src={ASSETS.script} />
       </head>
-      <body data-live={live ? 'true' : undefined} data-watch-tx={watchTx} data-symbol={ctx.symbol}>
+      <body
+        data-live={live ? 'true' : undefined}
+        data-watch-tx={watchTx?.hash}
+        data-watch-since={watchTx === undefined ? undefined : String(watchTx.sinceHeight)}
+        data-symbol={ctx.symbol}
+      >
         <header class="site-header">
           <div class="wrap header-row">
             <a class="brand" href="/">

@@ -169,7 +169,11 @@ export function createExplorerPages(
   });
 
   router.get('/txs/:hash', (req, res) => {
-    const tx = reader.tx(parseTxHash(req.params.hash));
+    const hash = parseTxHash(req.params.hash);
+    // the head before the read: a pending transaction's block is above it, so a stream
+    // that starts there cannot miss it, however late the page's script subscribes
+    const head = reader.head().height;
+    const tx = reader.tx(hash);
     if (tx.status === 'unknown')
       throw notFound(
         'TX_NOT_FOUND',
@@ -177,7 +181,7 @@ export function createExplorerPages(
       );
     const block: BlockDetail | undefined =
       tx.status === 'committed' ? reader.block({ height: tx.height }) : undefined;
-    render(res, <TxPage ctx={context()} tx={tx} block={block} />);
+    render(res, <TxPage ctx={context()} tx={tx} block={block} head={head} />);
   });
 
   router.get('/accounts/:address', (req, res) => {

@@ -181,6 +181,25 @@ describe('the explorer in a browser', () => {
       (await page.textContent('.banner')) ?? '',
       new RegExp(`Committed in block\\s*#${block.height}`),
     );
+
+    // committed after the page rendered but before its script opened the stream: the
+    // stream starts from the height the page was rendered at, so the block is not missed
+    const raced = reader.addPendingTx();
+    let racedBlock: number | undefined;
+    await page.route('**/assets/explorer.js', async (route) => {
+      racedBlock ??= reader.addBlock().height;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${server.url}/txs/${raced.hash}`);
+      await waitFor('.banner-final', 'a transaction committed before the page subscribed turns final');
+    } finally {
+      await page.unroute('**/assets/explorer.js');
+    }
+    assert.match(
+      (await page.textContent('.banner')) ?? '',
+      new RegExp(`Committed in block\\s*#${racedBlock}`),
+    );
   });
 
   it('searches for a height, a block hash, a transaction hash and an address, and refuses garbage', async () => {

@@ -18,16 +18,19 @@ export function TxPage({
   ctx,
   tx,
   block,
+  head,
 }: {
   ctx: RenderContext;
   tx: CommittedTx | PendingTx;
   block?: BlockDetail;
+  /** The committed head when the transaction was read: a pending one's page follows blocks after it. */
+  head: number;
 }) {
   return (
     <Layout
       ctx={ctx}
       title={`Transaction ${tx.hash.slice(0, 10)}`}
-      watchTx={tx.status === 'pending' ? tx.hash : undefined}
+      watchTx={tx.status === 'pending' ? { hash: tx.hash, sinceHeight: head } : undefined}
     >
       <div class="page-head">
         <h1>Transaction</h1>

@@ -232,9 +232,14 @@ function followStream() {
   });
 }
 
-/** A pending transaction's page shows it final as soon as a block commits it. */
-function watchTransaction(hash) {
-  const stream = new EventSource('/api/v1/events');
+/**
+ * A pending transaction's page shows it final as soon as a block commits it. The stream
+ * starts after the height the page was rendered at: a block committed while the page was
+ * loading is sent too. A reset (too far behind) reloads: the page is the fresh start.
+ */
+function watchTransaction(hash, sinceHeight) {
+  const since = /^(?:0|[1-9][0-9]{0,15})$/.test(sinceHeight ?? '') ? `?since=${sinceHeight}` : '';
+  const stream = new EventSource(`/api/v1/events${since}`);
   stream.addEventListener('block', async (event) => {
     const block = JSON.parse(event.data);
     let committed = (block.txs ?? []).some((tx) => tx.hash === hash);
@@ -248,13 +253,18 @@ function watchTransaction(hash) {
       location.reload();
     }
   });
+  stream.addEventListener('reset', () => {
+    stream.close();
+    location.reload();
+  });
   stream.addEventListener('open', () => {
     document.body.dataset.stream = 'open';
   });
 }
 
 setInterval(refreshTimes, TIME_REFRESH_MS);
-if (document.body.dataset.watchTx) watchTransaction(document.body.dataset.watchTx);
+if (document.body.dataset.watchTx)
+  watchTransaction(document.body.dataset.watchTx, document.body.dataset.watchSince);
 if (document.body.dataset.live === 'true') {
   followStream();
   drawCharts().catch(() => {

@@ -164,6 +164,10 @@ describe('explorer pages', () => {
     assert.equal(waiting.status, 200);
     assert.match(waiting.html, /badge-pending">Pending</);
     assert.doesNotMatch(waiting.html, /badge-final/);
+    // its script follows the blocks after the head it was rendered at, so none is missed
+    assert.ok(waiting.html.includes(`data-watch-tx="${pending.hash}"`));
+    assert.ok(waiting.html.includes(`data-watch-since="${reader.head().height}"`));
+    assert.ok(!final.html.includes('data-watch-since'));
     assertErrorPage(await get(`/txs/0x${'cd'.repeat(32)}`), 404);
   });
 
