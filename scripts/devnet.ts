@@ -55,18 +55,26 @@ for (let i = 0; i < n; i++) {
     ],
     { env: { ...process.env, LEDGER_PASSPHRASE: 'devnet' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let olderFormat = false;
   child.stdout?.on('data', (c: Buffer) => prefixLines(i, c, process.stdout));
-  child.stderr?.on('data', (c: Buffer) => prefixLines(i, c, process.stderr));
+  child.stderr?.on('data', (c: Buffer) => {
+    olderFormat ||= c.includes('UNSUPPORTED_FORMAT');
+    prefixLines(i, c, process.stderr);
+  });
   child.on('exit', (code, signal) => {
     process.stderr.write(`[v${i}] exited (${signal ?? `code ${code}`})\n`);
+    if (olderFormat)
+      process.stderr.write(
+        'devnet: ./data/devnet was written by an older version: `npm start -- --fresh` starts over\n',
+      );
     if (!stopping) void stopAll(1);
   });
   children.push(child);
 }
 
 process.stdout.write(
-  `devnet: ${n} validators; API of node 0 at http://127.0.0.1:${API_BASE}/api/v1/status ` +
-    `(nodes 1-${n - 1}: ports ${API_BASE + 1}-${API_BASE + n - 1}); Ctrl-C stops all\n`,
+  `devnet: ${n} validators; explorer at http://127.0.0.1:${API_BASE} (API: /api/v1/status; ` +
+    `nodes 1-${n - 1}: ports ${API_BASE + 1}-${API_BASE + n - 1}); Ctrl-C stops all\n`,
 );
 
 async function stopAll(code: number): Promise<void> {
