@@ -18,26 +18,37 @@
  * compiling the hot paths during the measurement (perf: TurboFan threads took 13% of the
  * machine in the saturation phase, BENCHMARKS.md).
  *
+ * With `--explorer-rps N` (issue 11), the latency phase runs twice on the same network: first
+ * as above, then again (fresh nonces) while autocannon offers node 0's explorer N req/s (a
+ * mix of its home, history and block pages and their API reads); each reports committed
+ * tx/s, commit latency p50 and node 0's event-loop delay (GET /api/v1/metrics `eventLoop`,
+ * whose window is the time since the previous read: read once before each phase and once
+ * after). Node 0's per-client API limits are raised so the load is not refused.
+ *
  *   npm run bench [-- --senders 400 --per-sender 40 --warmup 10 --window 3000 --concurrency 4
- *                    --latency-seconds 10]
+ *                    --latency-seconds 10 --explorer-rps 1000]
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 import { decodeQc } from '../src/consensus/index.js';
 import { toHex } from '../src/crypto/bytes.js';
+import { addressOf } from '../src/crypto/keys.js';
 import { loadNativeBackend } from '../src/crypto/verifier.js';
 import { genesisBlockOf } from '../src/node/node.js';
 import { LedgerStore } from '../src/store/index.js';
 import { recoverSender, type SignedTransfer, signTransfer } from '../src/tx/index.js';
 import {
   createTestNet,
+  freePorts,
   getJson,
   type NodeProcess,
   postJson,
-  spawnValidators,
+  spawnNode,
+  validatorArgs,
   waitUntil,
 } from '../test/e2e/helpers.js';
 
@@ -50,6 +61,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '4' },
     'latency-seconds': { type: 'string', default: '10' },
+    'explorer-rps': { type: 'string', default: '0' },
   },
 });
 const SENDERS = Number(values.senders);
@@ -59,6 +71,7 @@ const WINDOW = Number(values.window);
 const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const LATENCY_SECONDS = Number(values['latency-seconds']);
+const EXPLORER_RPS = Number(values['explorer-rps']);
 const N = 4;
 const GWEI = 1_000_000_000n;
 
@@ -68,15 +81,28 @@ const percentile = (xs: number[], p: number) => {
 };
 
 const net = await createTestNet(N, SENDERS, { maxBlockTxs: 1000 });
-const nodes: NodeProcess[] = await spawnValidators(net, 'warn');
+/** Node 0 answers the explorer load from one address: its per-client limits are raised. */
+const EXPLORER_LIMITS = ['--api-requests-per-second', '1000000', '--api-max-concurrent-requests', '10000'];
+const ports = await freePorts(2 * N);
+const nodes: NodeProcess[] = net.genesis.validators.map((_, i) =>
+  spawnNode(
+    i,
+    [
+      ...validatorArgs(net, i, ports.slice(0, N), ports[N + i], 'warn'),
+      ...(i === 0 && EXPLORER_RPS > 0 ? EXPLORER_LIMITS : []),
+    ],
+    ports[N + i],
+  ),
+);
 async function stopNodes(): Promise<void> {
   for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGTERM');
   await Promise.all(nodes.map((n) => n.exit));
 }
 
 try {
-  // Pre-sign everything: three phases' worth of nonces per sender (warm-up, saturation, latency).
-  const latencyPerSender = PER_SENDER;
+  // Pre-sign everything: three phases' worth of nonces per sender (warm-up, saturation,
+  // latency), and a second latency phase's with the explorer load.
+  const latencyPerSender = EXPLORER_RPS > 0 ? 2 * PER_SENDER : PER_SENDER;
   const perSender = WARMUP + PER_SENDER + latencyPerSender;
   console.error(`signing ${SENDERS * perSender} transfers`);
   const signed: SignedTransfer[][] = net.senders.map((secret, s) =>
@@ -113,6 +139,8 @@ try {
   /** Transactions and round of each committed block, in height order. */
   const blockTxs: number[] = [];
   const blockRounds: number[] = [];
+  /** The committed block with the most transactions: the explorer load's block page. */
+  const busiest = { height: 1, txs: -1 };
   let seenHeight = store.head().height;
   const observe = () => {
     // lmdb readers see new commits after a fresh read transaction; resetReadTxn is implicit per get.
@@ -123,6 +151,7 @@ try {
       const now = performance.now();
       for (const r of receipts) committedAt.set(toHex(r.txHash), now);
       blockTxs.push(receipts.length);
+      if (receipts.length > busiest.txs) Object.assign(busiest, { height: seenHeight, txs: receipts.length });
       // the round from the small QC that certifies the block (same round), not by decoding
       // the whole block
       const qc = store.getCommitQc(seenHeight);
@@ -211,29 +240,104 @@ try {
 
   // Phase 2: open loop at half the saturation rate; latency of every tx.
   const rate = saturationTps / 2;
-  const latencyTxs = phaseTxs(WARMUP + PER_SENDER, perSender);
-  const count = Math.min(latencyTxs.length, Math.floor(rate * LATENCY_SECONDS));
   const submittedAt = new Map<string, number>();
-  const tickMs = 50;
-  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
-  const phaseStart = performance.now();
-  for (let i = 0; i < count; i += perTick) {
-    const due = phaseStart + (i / perTick) * tickMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const batch = latencyTxs.slice(i, Math.min(count, i + perTick));
-    const now = performance.now();
-    for (const t of batch) submittedAt.set(hexOf.get(t)!, now);
-    void submitBatch(batch);
+  /** An open-loop phase over nonces [from, to): each tx's latency, and the rate committed. */
+  const openLoop = async (from: number, to: number, what: string) => {
+    const txs = phaseTxs(from, to);
+    const count = Math.min(txs.length, Math.floor(rate * LATENCY_SECONDS));
+    const tickMs = 50;
+    const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+    const phaseStart = performance.now();
+    for (let i = 0; i < count; i += perTick) {
+      const due = phaseStart + (i / perTick) * tickMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const batch = txs.slice(i, Math.min(count, i + perTick));
+      const now = performance.now();
+      for (const t of batch) submittedAt.set(hexOf.get(t)!, now);
+      void submitBatch(batch);
+    }
+    const set = txs.slice(0, count);
+    await waitUntil(`every ${what} tx committed`, allCommitted(set), 120_000, 50);
+    const committed = set.map((t) => committedAt.get(hexOf.get(t)!)!);
+    const latencies = set.map((t, i) => committed[i] - submittedAt.get(hexOf.get(t)!)!);
+    const seconds = (Math.max(...committed) - phaseStart) / 1000;
+    return { count, latencies, committedTxPerSec: count / seconds };
+  };
+  /** Node 0's event-loop delay since the previous read (each read starts a new window). */
+  const node0LoopDelay = async () =>
+    (
+      await getJson<{ eventLoop?: { p50Ms: number; p99Ms: number; maxMs: number } }>(
+        `${nodes[0].apiUrl}/api/v1/metrics`,
+      )
+    ).body.eventLoop;
+  const phaseFigures = (
+    phase: Awaited<ReturnType<typeof openLoop>>,
+    loop: Awaited<ReturnType<typeof node0LoopDelay>>,
+  ) => ({
+    committedTxPerSec: Math.round(phase.committedTxPerSec),
+    latencyP50Ms: Math.round(percentile(phase.latencies, 50)),
+    latencyP99Ms: Math.round(percentile(phase.latencies, 99)),
+    node0EventLoopP99Ms: loop?.p99Ms,
+    node0EventLoopMaxMs: loop?.maxMs,
+  });
+
+  await node0LoopDelay();
+  const plain = await openLoop(WARMUP + PER_SENDER, WARMUP + 2 * PER_SENDER, 'latency-phase');
+  const plainLoop = await node0LoopDelay();
+  const { count, latencies } = plain;
+  let explorer: Record<string, unknown> | undefined;
+  if (EXPLORER_RPS > 0) {
+    // the same open loop again, with node 0's explorer under load meanwhile
+    const address = toHex(addressOf(net.senders[0]));
+    const height = busiest.height;
+    const paths = [
+      '/',
+      `/accounts/${address}`,
+      `/api/v1/accounts/${address}/txs`,
+      `/blocks/${height}`,
+      `/api/v1/blocks/${height}`,
+      `/api/v1/blocks/${height}/txs`,
+    ];
+    let load!: autocannon.Instance;
+    const loadDone = new Promise<autocannon.Result>((ok, fail) => {
+      load = autocannon(
+        {
+          url: nodes[0].apiUrl,
+          requests: paths.map((path) => ({ method: 'GET' as const, path })),
+          connections: 20,
+          overallRate: EXPLORER_RPS,
+          // stopped once the phase's transactions are committed
+          duration: 3600,
+        },
+        (err: Error | null, result: autocannon.Result) => (err ? fail(err) : ok(result)),
+      );
+    });
+    await node0LoopDelay();
+    const loaded = await openLoop(WARMUP + 2 * PER_SENDER, perSender, 'explorer-phase');
+    const loadedLoop = await node0LoopDelay();
+    load.stop();
+    const http = await loadDone;
+    explorer = {
+      rps: EXPLORER_RPS,
+      paths,
+      without: phaseFigures(plain, plainLoop),
+      with: {
+        ...phaseFigures(loaded, loadedLoop),
+        explorerRequestsPerSec: Math.round(http.requests.average),
+        explorerP50Ms: http.latency.p50,
+        explorerP99Ms: http.latency.p99,
+        explorerNon2xx: http.non2xx,
+        explorerErrors: http.errors + http.timeouts,
+      },
+    };
+    console.error(`explorer load: ${JSON.stringify(explorer)}`);
   }
-  const latencySet = latencyTxs.slice(0, count);
-  await waitUntil('every latency-phase tx committed', allCommitted(latencySet), 120_000, 50);
   clearInterval(observer);
   // Rounds of the measured phases that committed no block (timeouts, or blocks never
   // certified): each costs the load a round timeout.
   const measured = blockRounds.slice(satBlocksFrom);
   const lostRounds = measured.length === 0 ? 0 : measured.at(-1)! - measured[0] + 1 - measured.length;
-  const latencies = latencySet.map((t) => committedAt.get(hexOf.get(t)!)! - submittedAt.get(hexOf.get(t)!)!);
 
   const rssMb = nodes.map((n) => {
     const status = readFileSync(`/proc/${n.child.pid}/status`, 'utf8');
@@ -274,6 +378,9 @@ try {
       latencyTxs: count,
       latencyP50Ms: Math.round(percentile(latencies, 50)),
       latencyP99Ms: Math.round(percentile(latencies, 99)),
+      latencyCommittedTxPerSec: Math.round(plain.committedTxPerSec),
+      node0EventLoopP99Ms: plainLoop?.p99Ms,
+      ...(explorer ? { explorer } : {}),
       rssMb,
       recoverNativeTxPerSec: Math.round(recoveryTps),
       ratioToRecoveryBudget: Number((saturationTps / budget).toFixed(3)),
