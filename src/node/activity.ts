@@ -141,20 +141,26 @@ export interface UptimeTally {
 
 /**
  * Tallies each validator's chances and acts over `rounds`, skipping the `settleRounds`
- * newest (their messages may still be on the way): a proposal in each round it led (by
- * `leaderOf`, undefined when unknown), a vote in each round this node collected votes, a
- * timeout in each round that timed out. `self`: this node's own validator, whose vote in a
- * round it collects never crosses the network (only its other acts are scored).
+ * newest (their messages may still be on the way) and any above `lastRound`: a proposal in
+ * each round it led (by `leaderOf`, undefined when unknown), a vote in each round this node
+ * collected votes, a timeout in each round that timed out. `self`: this node's own
+ * validator, whose vote in a round it collects never crosses the network (only its other
+ * acts are scored).
+ *
+ * `lastRound` is for the caller that knows how far the chain has got (the committed head's
+ * round): the newest round seen is not, since one validator's signed timeout for a round far
+ * ahead passes the gate's window, and the rounds below it that nobody reached yet would
+ * charge their leaders with proposals not made.
  */
 export function tallyUptime(
   rounds: readonly RoundActivity[],
   validators: number,
   leaderOf: (round: number) => number | undefined,
-  options: { self?: number; settleRounds?: number } = {},
+  options: { self?: number; settleRounds?: number; lastRound?: number } = {},
 ): UptimeTally[] {
   const tally = Array.from({ length: validators }, () => ({ chances: 0, taken: 0 }));
   const newest = rounds.length > 0 ? rounds[rounds.length - 1].round : 0;
-  const last = newest - (options.settleRounds ?? 2);
+  const last = Math.min(newest - (options.settleRounds ?? 2), options.lastRound ?? Number.POSITIVE_INFINITY);
   for (const r of rounds) {
     if (r.round > last) break;
     const leader = leaderOf(r.round);

@@ -427,8 +427,12 @@ export class StoreExplorerReader implements ExplorerReader {
     // the history that chose the leaders of the tracked rounds: at most one block per round
     const span = rounds[rounds.length - 1].round - rounds[0].round + 1;
     const history = this.history(head - span - this.reputationReach(), head);
+    // rounds up to the committed head's: a block of round r commits in round r + 2, so
+    // these are settled, and rounds nobody has reached yet (a signed timeout from one
+    // validator can name one) are not scored
     const tally = tallyUptime(rounds, this.refs.length, (r) => this.leaderOf(r, history), {
       self: this.c.self,
+      lastRound: this.c.store.getSummary(head)?.round ?? 0,
     });
     return tally.map((t) => (t.chances > 0 ? t.taken / t.chances : null));
   }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CursorError, type Page } from '../../explorer/server/index.js';
-import { defaultReputation } from '../../src/consensus/index.js';
+import { type ConsensusMessage, defaultReputation } from '../../src/consensus/index.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { Mempool } from '../../src/mempool/index.js';
 import { StoreExplorerReader } from '../../src/node/index.js';
@@ -294,4 +294,72 @@ describe('StoreExplorerReader over a store of 300 blocks', () => {
     assert.deepEqual(heads, [a.height, b.height]);
     assert.deepEqual(pending, [toHex(tx.hash)]);
   });
+
+  it("uptime: one validator's messages for rounds ahead of the chain do not charge their leaders", () => {
+    // what an observer saw of the committed rounds: each block's proposal and every vote
+    const head = fx.reader.head().height;
+    const tracked = Math.min(head, 200);
+    for (let h = head - tracked + 1; h <= head; h++) {
+      const summary = fx.store.getSummary(h)!;
+      const proposer = fx.validators.findIndex((v) => toHex(v.address) === toHex(summary.proposer));
+      fx.activity.observe(proposer, proposalAt(summary.round));
+      for (let v = 0; v < fx.validators.length; v++) fx.activity.observe(v, voteAt(summary.round, v));
+    }
+    // and the rounds in progress above the head block's, as a running node sees them
+    const headRound = fx.store.getSummary(head)!.round;
+    fx.activity.observe(1, proposalAt(headRound + 1));
+    fx.activity.observe(2, proposalAt(headRound + 2));
+    // (the fixture's proposers rotate by height, not by the leader rule: not all 100%)
+    const honest = fx.reader.validators().validators.map((x) => x.uptime);
+    assert.ok(
+      honest.every((u) => u !== null && u > 0.5),
+      `every validator was seen acting: ${honest}`,
+    );
+    // validator 3 signs timeouts for rounds the chain has not reached (the gate lets a
+    // round up to maxFutureRounds ahead through): nobody had a chance to act in them yet
+    for (let r = headRound + 3; r <= headRound + 60; r++) fx.activity.observe(3, timeoutAt(r, 3));
+    assert.deepEqual(
+      fx.reader.validators().validators.map((x) => x.uptime),
+      honest,
+    );
+  });
+});
+
+const NO_BYTES = new Uint8Array(0);
+const ZERO_ID = new Uint8Array(32);
+const NO_SIGNATURE = new Uint8Array(65);
+const emptyQc = (round: number) => ({ round, blockId: ZERO_ID, signers: [], signatures: [] });
+
+/** A proposal of `round` as the activity tracker reads it (it looks at the header's round). */
+function proposalAt(round: number): ConsensusMessage {
+  return {
+    kind: 'proposal',
+    proposal: {
+      block: {
+        header: {
+          chainId: CHAIN_ID,
+          height: round,
+          round,
+          parentHash: ZERO_ID,
+          proposer: new Uint8Array(20),
+          timestampMs: round,
+          txRoot: ZERO_ID,
+          stateRoot: ZERO_ID,
+          parentQc: NO_BYTES,
+        },
+        transactions: [],
+      },
+      signature: NO_SIGNATURE,
+    },
+  };
+}
+
+const voteAt = (round: number, signer: number): ConsensusMessage => ({
+  kind: 'vote',
+  vote: { round, blockId: ZERO_ID, signer, signature: NO_SIGNATURE, sync: { highQc: emptyQc(round - 1) } },
+});
+
+const timeoutAt = (round: number, signer: number): ConsensusMessage => ({
+  kind: 'timeout',
+  timeout: { round, highQc: emptyQc(round - 1), signer, signature: NO_SIGNATURE },
 });
