@@ -237,7 +237,7 @@ describe('explorer events (SSE)', () => {
   });
 
   it('disconnects a client that stops reading, dropping its pending-tx events first; it can resume', async () => {
-    const h = await start({ stalledStreamTimeoutMs: 150, eventBlockTxs: 50 });
+    const h = await start({ stalledStreamTimeoutMs: 150, eventBlockTxs: 50, eventTxFlushMs: 5 });
     const from = h.reader.head().height;
     // a raw socket that never reads: the kernel's buffers fill, then the response's
     const socket = connect(h.api.port, '127.0.0.1');
