@@ -8,8 +8,12 @@
  * child C has C.round == D.round + 1 and a verified QC (the 2-chain rule [C1]); D and all
  * its ancestors in the range are then committed. Blocks past the last proven one are
  * left for the next request (or for live consensus).
+ *
+ * The certificate and commit rules are src/client's, the ones a wallet applies to a
+ * node's answer; here their ClientErrors become the SyncError codes the sync policy reads.
  */
 import {
+  type BlockHeader,
   type BlockLimits,
   ChainError,
   type ExecutedBlock,
@@ -18,14 +22,13 @@ import {
   type LedgerView,
   validateBlockAgainstParent,
 } from '../chain/index.js';
-import type { BlockHeader } from '../chain/types.js';
 import {
-  decodeQc,
-  type QuorumCertificate,
-  type ValidatorSet,
-  type Verifier,
-  verifyQuorumCertificate,
-} from '../consensus/index.js';
+  ClientError,
+  checkHashLink,
+  lastCommittedIndex as lastCommittedIndexOfRun,
+  verifyCertificateBytes,
+} from '../client/index.js';
+import type { ValidatorSet, Verifier } from '../consensus/index.js';
 import { equalBytes } from '../crypto/bytes.js';
 import type { StateParams } from '../state/index.js';
 import { decodeTransfer, recoverSender, type VerifiedTransfer } from '../tx/index.js';
@@ -62,24 +65,13 @@ const LINK_CODES = new Set(['WRONG_HEIGHT', 'WRONG_PARENT']);
 /** Checks that `qc` is a valid QC for `block` (id `id`). Throws SyncError BAD_QC. */
 export function verifyItemQc(item: SyncItem, id: Uint8Array, ctx: VerifyContext): void {
   const h = item.block.header;
-  let cert: QuorumCertificate;
   try {
-    cert = decodeQc(item.qc);
+    // [qc] the QC names this block in its round, and a quorum of distinct validators signed it
+    verifyCertificateBytes(item.qc, { blockId: id, round: h.round }, ctx.validatorSet, ctx.verifier);
   } catch (err) {
-    throw new SyncError('BAD_QC', `the QC of block ${h.height} does not decode`, {
-      cause: err,
-      height: h.height,
-    });
+    if (!(err instanceof ClientError)) throw err;
+    throw new SyncError('BAD_QC', `block ${h.height}: ${err.message}`, { cause: err, height: h.height });
   }
-  // [qc] the QC names this block in its round, and q distinct validators signed it
-  if (!equalBytes(cert.blockId, id) || cert.round !== h.round)
-    throw new SyncError('BAD_QC', `the QC of block ${h.height} certifies another block`, {
-      height: h.height,
-    });
-  if (!verifyQuorumCertificate(cert, ctx.validatorSet, ctx.verifier))
-    throw new SyncError('BAD_QC', `the QC of block ${h.height} does not verify against the validator set`, {
-      height: h.height,
-    });
 }
 
 /**
@@ -92,10 +84,14 @@ export function verifyResponseItems(items: readonly SyncItem[], ctx: VerifyConte
     const id = hashHeader(item.block.header);
     const h = item.block.header;
     // [link] consecutive blocks of one response are parent and child
-    if (i > 0 && (h.height !== items[i - 1].block.header.height + 1 || !equalBytes(h.parentHash, ids[i - 1])))
-      throw new SyncError('WRONG_PARENT', `block ${h.height} does not extend the block before it`, {
-        height: h.height,
-      });
+    if (i > 0) {
+      try {
+        checkHashLink(items[i - 1].block.header, ids[i - 1], h);
+      } catch (err) {
+        if (!(err instanceof ClientError)) throw err;
+        throw new SyncError('WRONG_PARENT', err.message, { cause: err, height: h.height });
+      }
+    }
     verifyItemQc(item, id, ctx);
     ids.push(id);
   });
@@ -130,10 +126,7 @@ export function verifyCertifiedChain(
 
 /** Index of the last block of `items` the range proves committed (2-chain), or -1. */
 export function lastCommittedIndex(items: readonly SyncItem[]): number {
-  for (let i = items.length - 2; i >= 0; i--) {
-    if (items[i + 1].block.header.round === items[i].block.header.round + 1) return i;
-  }
-  return -1;
+  return lastCommittedIndexOfRun(items.map((item) => item.block.header));
 }
 
 /**

@@ -1,0 +1,51 @@
+import { LedgerError } from '../errors.js';
+
+/**
+ * Stable codes for an answer a client refuses. Each names what was wrong with what the
+ * node served, so a wallet can say which node lied and how, and a test can tell a forged
+ * certificate from a forged link or a forged proof.
+ */
+export type ClientErrorCode =
+  /** A proof object (or its JSON form) that does not have the documented shape. */
+  | 'MALFORMED_PROOF'
+  /**
+   * QC bytes that are not the one encoding of a QC. The encoding lists signers in
+   * increasing order, so a repeated signer in bytes is refused here.
+   */
+  | 'MALFORMED_QC'
+  /** A decoded QC that names one validator twice. */
+  | 'DUPLICATE_SIGNER'
+  /** A signer index outside the genesis validator set. */
+  | 'UNKNOWN_SIGNER'
+  /** Fewer distinct signers than the quorum of the genesis set (quorumSize, n - f). */
+  | 'INSUFFICIENT_POWER'
+  /**
+   * A signature that does not verify over the vote digest of this chain: a forged one, a
+   * signer's key that is not the validator's, or a QC of another chain (the chain id is
+   * part of what validators sign).
+   */
+  | 'BAD_SIGNATURE'
+  /** A QC that certifies another block than the one it is presented for. */
+  | 'QC_WRONG_BLOCK'
+  /** A QC for the block's id, but in another round than the block's. */
+  | 'QC_WRONG_ROUND'
+  /** Two headers presented as parent and child that are not: height or parent hash. */
+  | 'BROKEN_LINK'
+  /** A certified block presented as committed without a certified child one round later. */
+  | 'NOT_COMMITTED'
+  /** A proof of commit with more headers than the client accepts to check. */
+  | 'CHAIN_TOO_LONG'
+  /** An inclusion proof of another transaction than the one asked about. */
+  | 'WRONG_TX'
+  /** An inclusion proof that does not lead to the committed block's tx root. */
+  | 'BAD_TX_PROOF'
+  /** An account proof of another address than the one asked about. */
+  | 'WRONG_ADDRESS'
+  /** An account proof that does not lead to the committed block's state root. */
+  | 'BAD_ACCOUNT_PROOF'
+  /** A genesis document whose genesis block hash is not the pinned one. */
+  | 'GENESIS_MISMATCH';
+
+export class ClientError extends LedgerError {
+  declare readonly code: ClientErrorCode;
+}

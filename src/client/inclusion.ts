@@ -1,0 +1,90 @@
+/**
+ * What a committed header proves beyond itself: a transaction in its tx root (the RFC 6962
+ * proof of src/chain/merkle.ts) and an account, or its absence, in its state root (the
+ * account tree proof of src/chain/account-proof.ts). Both take a VerifiedCommit, so a root
+ * is only ever trusted once its header is proven committed.
+ *
+ * The header does not carry the transaction count, so an inclusion proof proves that the
+ * transaction is in the block, not at which index (docs/FORMATS.md "Transaction root").
+ * Receipts are not in any header yet; their proof will take a committed header too.
+ */
+import { type MerkleProof, verifyAccountProof, verifyMerkleProof } from '../chain/index.js';
+import type { TreeProof } from '../commitment/index.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
+import { type Address, toChecksumAddress } from '../crypto/keys.js';
+import type { Account } from '../state/index.js';
+import type { VerifiedCommit } from './commit.js';
+import { ClientError } from './errors.js';
+
+/** A node's claim that `txHash` is the transaction at `proof.index` of a block. */
+export interface TxInclusion {
+  txHash: Uint8Array;
+  proof: MerkleProof;
+}
+
+export interface VerifiedTx {
+  commit: VerifiedCommit;
+  txHash: Uint8Array;
+  /** The index the node named; consistent with the proof, not proven by it (see above). */
+  index: number;
+}
+
+/** Checks that the transaction `txHash` (keccak of its raw bytes) is in the committed block. */
+export function verifyTxInclusion(
+  commit: VerifiedCommit,
+  txHash: Uint8Array,
+  inclusion: TxInclusion,
+): VerifiedTx {
+  if (!equalBytes(inclusion.txHash, txHash))
+    throw new ClientError(
+      'WRONG_TX',
+      `the inclusion proof is for transaction ${toHex(inclusion.txHash)}, not ${toHex(txHash)}`,
+    );
+  if (!verifyMerkleProof(commit.header.txRoot, txHash, inclusion.proof))
+    throw new ClientError(
+      'BAD_TX_PROOF',
+      `the inclusion proof of ${toHex(txHash)} does not lead to the tx root of block ${commit.height}`,
+    );
+  return { commit, txHash, index: inclusion.proof.index };
+}
+
+/** A node's claim of an account's state (null: no such account) with its tree proof. */
+export interface AccountState {
+  address: Address;
+  account: Account | null;
+  proof: TreeProof;
+}
+
+export interface VerifiedAccount {
+  commit: VerifiedCommit;
+  address: Address;
+  /** False when the proof shows that no account exists (balance and nonce are then 0). */
+  exists: boolean;
+  balance: bigint;
+  nonce: bigint;
+}
+
+/** Checks the balance and nonce of `address`, or its absence, under the committed state root. */
+export function verifyAccountState(
+  commit: VerifiedCommit,
+  address: Address,
+  state: AccountState,
+): VerifiedAccount {
+  if (!equalBytes(state.address, address))
+    throw new ClientError(
+      'WRONG_ADDRESS',
+      `the account proof is for ${toChecksumAddress(state.address)}, not ${toChecksumAddress(address)}`,
+    );
+  if (!verifyAccountProof(commit.header.stateRoot, address, state.account, state.proof))
+    throw new ClientError(
+      'BAD_ACCOUNT_PROOF',
+      `the proof of ${toChecksumAddress(address)} ${state.account ? 'holding that balance and nonce' : 'having no account'} does not lead to the state root of block ${commit.height}`,
+    );
+  return {
+    commit,
+    address,
+    exists: state.account !== null,
+    balance: state.account?.balance ?? 0n,
+    nonce: state.account?.nonce ?? 0n,
+  };
+}
