@@ -103,16 +103,19 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
   const hotShare = options.hotAccountShare;
   if (hotShare !== undefined && !(hotShare >= 0 && hotShare <= 1 && accountCount >= 3))
     throw new RangeError('hotAccountShare must be in 0..1, with at least 3 accounts');
-  const built = JSON.stringify({
-    blocks,
-    accountCount,
-    txsPerBlock,
-    validatorCount,
-    skipEvery,
-    intervalMs,
-    seed,
-    hotShare: hotShare ?? null,
-  });
+  const built = (genesisHash: Uint8Array) =>
+    JSON.stringify({
+      // a change to the chain's encodings changes genesis: such a store is rebuilt, not refused
+      genesis: Buffer.from(genesisHash).toString('hex'),
+      blocks,
+      accountCount,
+      txsPerBlock,
+      validatorCount,
+      skipEvery,
+      intervalMs,
+      seed,
+      hotShare: hotShare ?? null,
+    });
 
   const secrets = testSecrets(accountCount, seed);
   const addresses = secrets.map((s) => addressOf(s));
@@ -133,7 +136,8 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
   const persistent = options.dir !== undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'explorer-store-')));
   const chainDir = persistent ? join(dir, 'chain') : dir;
-  let reuse = persistent && (await readFile(join(dir, BUILT_MARKER), 'utf8').catch(() => '')) === built;
+  let reuse =
+    persistent && (await readFile(join(dir, BUILT_MARKER), 'utf8').catch(() => '')) === built(genesis.hash);
   let store = reuse ? LedgerStore.open(chainDir, genesis.hash) : undefined;
   // blocks committed after the build (commitBlock) make it another store: build anew
   if (store && store.head().height !== blocks) {
@@ -266,7 +270,7 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
 
   if (!reuse) {
     for (let b = 0; b < blocks; b++) await commitBlock();
-    if (persistent) await writeFile(join(dir, BUILT_MARKER), built);
+    if (persistent) await writeFile(join(dir, BUILT_MARKER), built(genesis.hash));
   }
 
   return {
