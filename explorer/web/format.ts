@@ -2,9 +2,20 @@
 import { fromHex } from '../../src/crypto/bytes.js';
 import { toChecksumAddress } from '../../src/crypto/keys.js';
 
+/** Checksummed forms already computed: a page shows the same few addresses on many rows. */
+const CHECKSUM_CACHE_ENTRIES = 4096;
+const checksumCache = new Map<string, string>();
+
 /** EIP-55 form of a lowercase 0x address from the reader. */
 export function checksummed(address: string): string {
-  return toChecksumAddress(fromHex(address, 20, 'address'));
+  const known = checksumCache.get(address);
+  if (known !== undefined) return known;
+  // a keccak per address: the larger part of rendering a history or block page's rows
+  const result = toChecksumAddress(fromHex(address, 20, 'address'));
+  // bounded: the oldest entry goes first (insertion order)
+  if (checksumCache.size >= CHECKSUM_CACHE_ENTRIES) checksumCache.delete(checksumCache.keys().next().value!);
+  checksumCache.set(address, result);
+  return result;
 }
 
 /** "0x1234ab…9f3e": enough to tell hashes apart in a list; the full one is in the title. */
