@@ -62,7 +62,10 @@ export function checkQuorumCertificate(
   if (qc.round === 0) {
     // genesis is certified by definition: round 0, the genesis id, no signatures
     if (verifyQuorumCertificate(qc, validatorSet, verifier)) return;
-    throw new ClientError('QC_WRONG_BLOCK', `${what} is of round 0, which certifies only the genesis block`);
+    throw new ClientError(
+      'QC_WRONG_BLOCK',
+      `${what} is of round 0, which certifies only the genesis block, with no signatures`,
+    );
   }
   if (qc.signers.length !== qc.signatures.length)
     throw new ClientError(

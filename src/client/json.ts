@@ -8,8 +8,12 @@
  * list is bounded before it is read, and unknown fields are refused. A parsed proof is
  * only well formed; verify.ts decides whether it proves anything.
  */
-import type { BlockHeader, MerkleProof } from '../chain/index.js';
-import { decodeAccountProof, encodeAccountProof } from '../chain/index.js';
+import {
+  type BlockHeader,
+  decodeAccountProof,
+  encodeAccountProof,
+  type MerkleProof,
+} from '../chain/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { type Address, parseAddress, toChecksumAddress } from '../crypto/keys.js';
 import type { CommitProof } from './commit.js';
@@ -26,6 +30,7 @@ export interface HeaderJson {
   timestampMs: number;
   txRoot: string;
   stateRoot: string;
+  receiptsRoot: string;
   parentQc: string;
 }
 
@@ -147,6 +152,7 @@ const HEADER_FIELDS = [
   'timestampMs',
   'txRoot',
   'stateRoot',
+  'receiptsRoot',
   'parentQc',
 ] as const;
 
@@ -160,6 +166,7 @@ export function headerToJson(h: BlockHeader): HeaderJson {
     timestampMs: h.timestampMs,
     txRoot: toHex(h.txRoot),
     stateRoot: toHex(h.stateRoot),
+    receiptsRoot: toHex(h.receiptsRoot),
     parentQc: toHex(h.parentQc),
   };
 }
@@ -175,6 +182,7 @@ export function parseHeader(json: unknown, path = 'header'): BlockHeader {
     timestampMs: count(o.timestampMs, `${path}.timestampMs`),
     txRoot: hex(o.txRoot, `${path}.txRoot`, 32),
     stateRoot: hex(o.stateRoot, `${path}.stateRoot`, 32),
+    receiptsRoot: hex(o.receiptsRoot, `${path}.receiptsRoot`, 32),
     parentQc: hex(o.parentQc, `${path}.parentQc`, undefined, MAX_QC_BYTES),
   };
 }
