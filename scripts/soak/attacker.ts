@@ -115,6 +115,7 @@ async function main(config: AttackerConfig): Promise<void> {
         timestampMs: Date.now(),
         txRoot: merkleRoot(hashes),
         stateRoot: sha256(junk(32, round)),
+        receiptsRoot: new Uint8Array(32),
         parentQc: parent.block.header.parentQc,
       },
       transactions: [],

@@ -1,6 +1,7 @@
 /**
  * Canonical block encoding (docs/FORMATS.md):
- *   header = rlp([chainId, height, round, parentHash, proposer, timestampMs, txRoot, stateRoot, parentQc])
+ *   header = rlp([chainId, height, round, parentHash, proposer, timestampMs, txRoot, stateRoot,
+ *                 receiptsRoot, parentQc])
  *   block  = rlp([header fields list, [raw tx, ...]])
  *   block hash = sha256(header encoding)
  * Integers are minimal big-endian byte strings (0 is empty), as in Ethereum. Decoding
@@ -24,6 +25,7 @@ function headerFields(h: BlockHeader): Uint8Array[] {
     bigintToBytes(BigInt(h.timestampMs)),
     h.txRoot,
     h.stateRoot,
+    h.receiptsRoot,
     h.parentQc,
   ];
 }
@@ -93,8 +95,8 @@ function safeInt(value: bigint, name: string): number {
 }
 
 export function decodeHeaderFields(fields: Nested): BlockHeader {
-  if (!Array.isArray(fields) || fields.length !== 9) {
-    throw new ChainError('MALFORMED_BLOCK', 'a header is a list of 9 fields');
+  if (!Array.isArray(fields) || fields.length !== 10) {
+    throw new ChainError('MALFORMED_BLOCK', 'a header is a list of 10 fields');
   }
   return {
     chainId: intField(fields[0], 'chainId', 8),
@@ -105,7 +107,8 @@ export function decodeHeaderFields(fields: Nested): BlockHeader {
     timestampMs: safeInt(intField(fields[5], 'timestampMs', 8), 'timestampMs'),
     txRoot: bytesField(fields[6], 'txRoot', 32),
     stateRoot: bytesField(fields[7], 'stateRoot', 32),
-    parentQc: bytesField(fields[8], 'parentQc'),
+    receiptsRoot: bytesField(fields[8], 'receiptsRoot', 32),
+    parentQc: bytesField(fields[9], 'parentQc'),
   };
 }
 

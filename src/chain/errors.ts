@@ -13,6 +13,7 @@ export type ChainErrorCode =
   | 'DUPLICATE_TX'
   | 'BAD_TX_ROOT'
   | 'BAD_STATE_ROOT'
+  | 'BAD_RECEIPTS_ROOT'
   | 'INVALID_TX'
   | 'INVALID_PROOF';
 

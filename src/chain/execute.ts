@@ -12,6 +12,7 @@ import {
   type TreeUpdate,
   updateTree,
 } from '../commitment/index.js';
+import { equalBytes } from '../crypto/bytes.js';
 import { ACCOUNT_BYTES, writeAccount } from '../state/accounts.js';
 import {
   type AccountChange,
@@ -21,6 +22,9 @@ import {
   type Receipt,
   type StateParams,
 } from '../state/index.js';
+import { ChainError } from './errors.js';
+import { receiptsRoot } from './receipts.js';
+import type { BlockHeader } from './types.js';
 
 /** A TreeReader that sees a TreeUpdate applied over another reader (src/commitment/overlay.ts). */
 export { overlayTree };
@@ -34,6 +38,8 @@ export interface LedgerView {
 export interface ExecutedBlock extends LedgerView {
   stateRoot: Uint8Array;
   receipts: Receipt[];
+  /** The receipts' root (receipts.ts): what the block's header must carry. */
+  receiptsRoot: Uint8Array;
   burned: bigint;
   /** Final value of every account the block changed. */
   accountChanges: AccountChange[];
@@ -59,10 +65,25 @@ export function executeBlock(parent: LedgerView, block: ExecutableBlock, params:
     tree: overlayTree(parent.tree, treeUpdate),
     stateRoot: treeUpdate.root,
     receipts: outcome.receipts,
+    receiptsRoot: receiptsRoot(outcome.receipts),
     burned: outcome.burned,
     accountChanges,
     treeUpdate,
   };
+}
+
+/**
+ * What a header commits to about its execution: the state root and the receipts root. A
+ * block whose header differs from its execution in either is invalid, however certified.
+ */
+export function checkExecution(
+  header: Pick<BlockHeader, 'stateRoot' | 'receiptsRoot'>,
+  executed: Pick<ExecutedBlock, 'stateRoot' | 'receiptsRoot'>,
+): void {
+  if (!equalBytes(executed.stateRoot, header.stateRoot))
+    throw new ChainError('BAD_STATE_ROOT', 'stateRoot does not match the execution');
+  if (!equalBytes(executed.receiptsRoot, header.receiptsRoot))
+    throw new ChainError('BAD_RECEIPTS_ROOT', 'receiptsRoot does not match the receipts');
 }
 
 /** The view of committed data: state and tree read straight from the store. */

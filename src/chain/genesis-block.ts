@@ -46,6 +46,7 @@ export function buildGenesisBlock(input: GenesisBlockInput): GenesisBlock {
       timestampMs: input.timestampMs,
       txRoot: EMPTY_MERKLE_ROOT,
       stateRoot: treeUpdate.root,
+      receiptsRoot: EMPTY_MERKLE_ROOT,
       parentQc: new Uint8Array(0),
     },
     transactions: [],

@@ -15,6 +15,7 @@ export {
 } from './codec.js';
 export { ChainError, type ChainErrorCode } from './errors.js';
 export {
+  checkExecution,
   committedView,
   type ExecutedBlock,
   executeBlock,
@@ -29,5 +30,13 @@ export {
   ZERO_ADDRESS,
 } from './genesis-block.js';
 export { EMPTY_MERKLE_ROOT, type MerkleProof, merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
+export {
+  decodeReceipt,
+  encodeReceipt,
+  RECEIPT_ENCODING_BYTES,
+  receiptProof,
+  receiptsRoot,
+  verifyReceiptProof,
+} from './receipts.js';
 export type { Block, BlockHeader } from './types.js';
 export { type BlockLimits, txHashes, validateBlockAgainstParent } from './validate.js';

@@ -16,6 +16,8 @@ export interface BlockHeader {
   txRoot: Uint8Array;
   /** Root of the account tree after applying this block. */
   stateRoot: Uint8Array;
+  /** RFC 6962 Merkle root over the canonical bytes of the block's receipts (receipts.ts). */
+  receiptsRoot: Uint8Array;
   /** The quorum certificate of the parent, as consensus encodes it (empty for genesis). */
   parentQc: Uint8Array;
 }

@@ -983,6 +983,7 @@ export class ConsensusCore {
       timestampMs: Math.max(payload.timestampMs, parent.block.header.timestampMs),
       txRoot: payload.txRoot,
       stateRoot: payload.stateRoot,
+      receiptsRoot: payload.receiptsRoot,
       parentQc: encodeQc(this.highQc),
     };
     const block: Block = { header, transactions: payload.transactions };

@@ -97,6 +97,7 @@ export interface Payload {
   transactions: Uint8Array[];
   txRoot: Uint8Array;
   stateRoot: Uint8Array;
+  receiptsRoot: Uint8Array;
   timestampMs: number;
 }
 

@@ -12,6 +12,7 @@
  * copies (`lookupVerified`) when pending; only unknown ones are decoded and recovered.
  */
 import {
+  checkExecution,
   committedView,
   type ExecutedBlock,
   executeBlock,
@@ -97,9 +98,18 @@ export interface InFlightTx {
   receipt: Receipt;
 }
 
-/** Cache key of an execution result: what determines it (parent, txs, proposer via the root). */
-function payloadKey(parentId: Uint8Array, txRoot: Uint8Array, stateRoot: Uint8Array): string {
-  return `${toHex(parentId)}:${toHex(txRoot)}:${toHex(stateRoot)}`;
+/**
+ * Cache key of an execution result: what determines it (parent, txs, proposer via the
+ * root) and what the header claims of it, so a header that copies a built payload's roots
+ * but not its receiptsRoot misses the cache and fails execution's check.
+ */
+function payloadKey(
+  parentId: Uint8Array,
+  txRoot: Uint8Array,
+  stateRoot: Uint8Array,
+  receiptsRoot: Uint8Array,
+): string {
+  return `${toHex(parentId)}:${toHex(txRoot)}:${toHex(stateRoot)}:${toHex(receiptsRoot)}`;
 }
 
 export class LedgerApplication implements BlockApplication {
@@ -208,7 +218,7 @@ export class LedgerApplication implements BlockApplication {
     const txRoot = merkleRoot(txs.map((t) => t.hash));
     const height = request.height;
     this.remember(
-      payloadKey(request.parentId, txRoot, executed.stateRoot),
+      payloadKey(request.parentId, txRoot, executed.stateRoot, executed.receiptsRoot),
       undefined,
       request.parentId,
       height,
@@ -220,6 +230,7 @@ export class LedgerApplication implements BlockApplication {
       transactions: txs.map((t) => t.raw),
       txRoot,
       stateRoot: executed.stateRoot,
+      receiptsRoot: executed.receiptsRoot,
       timestampMs: this.c.now(),
     });
   }
@@ -362,7 +373,7 @@ export class LedgerApplication implements BlockApplication {
       return;
     }
     const entry = this.remember(
-      payloadKey(h.parentHash, h.txRoot, h.stateRoot),
+      payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot),
       v.id,
       h.parentHash,
       h.height,
@@ -427,7 +438,7 @@ export class LedgerApplication implements BlockApplication {
     const known = this.byId.get(toHex(id));
     if (known || !block) return known;
     const h = block.header;
-    const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
+    const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot));
     return built && this.adopt(built, id, h);
   }
 
@@ -440,7 +451,7 @@ export class LedgerApplication implements BlockApplication {
     const hashes = validateBlockAgainstParent(block, parent.header, this.c.limits);
     if (h.timestampMs > this.c.now() + this.c.maxClockSkewMs)
       throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
-    const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot));
+    const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot));
     if (built) return this.adopt(built, id, h);
     let parentView = this.viewOf(h.parentHash, parent);
     if (!parentView && toHex(parent.header.parentHash) === this.committedId) {
@@ -464,9 +475,9 @@ export class LedgerApplication implements BlockApplication {
     const h = block.header;
     const txs = block.transactions.map((raw, i) => this.verified(raw, hashes?.[i]));
     const executed = executeBlock(parentView, { proposer: h.proposer, transactions: txs }, this.c.params);
-    if (!equalBytes(executed.stateRoot, h.stateRoot)) throw new Error('state root does not match');
+    checkExecution(h, executed);
     return this.remember(
-      payloadKey(h.parentHash, h.txRoot, h.stateRoot),
+      payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot),
       id,
       h.parentHash,
       h.height,

@@ -103,9 +103,10 @@ const META_FORMAT = Buffer.from('format');
 
 /**
  * The layout version of the buckets. 1 (never written): before the summaries and tx
- * records of the explorer. A store of another version is refused, never misread.
+ * records of the explorer. 2: headers without a receipts root. A store of another version
+ * is refused, never misread.
  */
-export const STORE_FORMAT = 2;
+export const STORE_FORMAT = 3;
 
 function formatValue(version: number): Uint8Array {
   const out = new Uint8Array(4);

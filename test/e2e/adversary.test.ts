@@ -506,6 +506,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
           timestampMs: Date.now(),
           txRoot: new Uint8Array(32),
           stateRoot: new Uint8Array(32),
+          receiptsRoot: new Uint8Array(32),
           parentQc: encodeQc({
             round: round - 1,
             blockId: parent,

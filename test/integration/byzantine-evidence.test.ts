@@ -90,6 +90,7 @@ describe('evidence against a validator equivocating with two 1 MB proposals per 
           timestampMs: Date.now() + variant,
           txRoot: merkleRoot(transactions.map((t) => keccak256(t))),
           stateRoot: new Uint8Array(32).fill(variant + 1),
+          receiptsRoot: new Uint8Array(32),
           parentQc: encodeQc(qc),
         };
         const block: Block = { header, transactions };

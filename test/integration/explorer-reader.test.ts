@@ -345,6 +345,7 @@ function proposalAt(round: number): ConsensusMessage {
           timestampMs: round,
           txRoot: ZERO_ID,
           stateRoot: ZERO_ID,
+          receiptsRoot: new Uint8Array(32),
           parentQc: NO_BYTES,
         },
         transactions: [],

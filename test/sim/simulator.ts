@@ -225,6 +225,7 @@ export function genesisBlock(): Block {
     timestampMs: 0,
     txRoot: new Uint8Array(32),
     stateRoot: new Uint8Array(32),
+    receiptsRoot: new Uint8Array(32),
     parentQc: new Uint8Array(0),
   };
   return { header, transactions: [] };
@@ -444,6 +445,7 @@ export class Simulation {
             transactions: [tx],
             txRoot: sha256(tx),
             stateRoot: sha256(concatBytes(req.parent.header.stateRoot, tx)),
+            receiptsRoot: new Uint8Array(32),
             timestampMs: Math.floor(this.now),
           };
           ready(payload);
@@ -734,6 +736,7 @@ export class Simulation {
       timestampMs: Math.floor(this.now),
       txRoot: new Uint8Array(32),
       stateRoot: new Uint8Array(32),
+      receiptsRoot: new Uint8Array(32),
       parentQc: encodeQc(fakeQc),
     };
     const proposal = { block: { header, transactions: [] }, signature: rng.bytes(sigLen) };

@@ -252,6 +252,7 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
         timestampMs: GENESIS_TIME_MS + height * intervalMs,
         txRoot: merkleRoot(txs.map((t) => t.hash)),
         stateRoot: executed.stateRoot,
+        receiptsRoot: executed.receiptsRoot,
         parentQc,
       },
       transactions: txs.map((t) => t.raw),

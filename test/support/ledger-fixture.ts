@@ -97,6 +97,7 @@ export async function commitTransfers(
       timestampMs: parent.timestampMs + 1000,
       txRoot: merkleRoot(txs.map((t) => t.hash)),
       stateRoot: executed.stateRoot,
+      receiptsRoot: executed.receiptsRoot,
       parentQc: new Uint8Array(0),
     },
     transactions: txs.map((t) => t.raw),

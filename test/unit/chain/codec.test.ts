@@ -26,6 +26,7 @@ function sampleBlock(txCount = 3): Block {
       timestampMs: 1_764_000_000_123,
       txRoot: merkleRoot(transactions),
       stateRoot: new Uint8Array(32).fill(3),
+      receiptsRoot: new Uint8Array(32),
       parentQc: new Uint8Array([9, 9, 9]),
     },
     transactions,
@@ -79,6 +80,7 @@ describe('block codec', () => {
       new Uint8Array([1]),
       block.header.txRoot,
       block.header.stateRoot,
+      block.header.receiptsRoot,
       new Uint8Array(),
     ];
     assert.throws(() => decodeBlock(RLP.encode([fields, []])), { code: 'NON_CANONICAL_BLOCK' });

@@ -69,6 +69,7 @@ describe('consensus core: happy path', () => {
         transactions: [tx],
         txRoot: tx.fill(0, 0) && new Uint8Array(32),
         stateRoot: new Uint8Array(32),
+        receiptsRoot: new Uint8Array(32),
         timestampMs: 1,
       },
     });
@@ -163,6 +164,7 @@ describe('consensus core: voting rule and signatures', () => {
         transactions: [],
         txRoot: new Uint8Array(32),
         stateRoot: new Uint8Array(32),
+        receiptsRoot: new Uint8Array(32),
         timestampMs: 1,
       },
     });

@@ -28,6 +28,7 @@ export function genesis(): Block {
       timestampMs: 0,
       txRoot: new Uint8Array(32),
       stateRoot: new Uint8Array(32),
+      receiptsRoot: new Uint8Array(32),
       parentQc: new Uint8Array(0),
     },
     transactions: [],
@@ -52,6 +53,7 @@ export function payloadFor(a: Extract<ConsensusAction, { type: 'requestPayload' 
     transactions: [tx],
     txRoot: sha256(tx),
     stateRoot: sha256(tx),
+    receiptsRoot: new Uint8Array(32),
     timestampMs: a.round,
   };
 }

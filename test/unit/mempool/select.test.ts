@@ -40,6 +40,7 @@ function header(parentQcBytes: number): BlockHeader {
     timestampMs: 2_000_000_000_000,
     txRoot: new Uint8Array(32),
     stateRoot: new Uint8Array(32),
+    receiptsRoot: new Uint8Array(32),
     parentQc: new Uint8Array(parentQcBytes).fill(7),
   };
 }

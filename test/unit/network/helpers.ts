@@ -71,6 +71,7 @@ export function proposal(
       timestampMs: opts.timestampMs ?? 1,
       txRoot: new Uint8Array(32),
       stateRoot: new Uint8Array(32),
+      receiptsRoot: new Uint8Array(32),
       parentQc: encodeQc(genesisQc(f.validatorSet.genesisId)),
     },
     transactions: opts.transactions ?? [],

@@ -44,6 +44,7 @@ function proposal(round: number, withTc?: number): ConsensusMessage {
           timestampMs: round,
           txRoot: ID,
           stateRoot: ID,
+          receiptsRoot: new Uint8Array(32),
           parentQc: new Uint8Array(0),
         },
         transactions: [],

@@ -60,6 +60,7 @@ function signedProposal(secret: Uint8Array, round: number, variant: 1 | 2): Prop
       timestampMs: 1_000 + round,
       txRoot: filler(round * 7 + variant, 32),
       stateRoot: new Uint8Array(32).fill(4),
+      receiptsRoot: new Uint8Array(32),
       parentQc: new Uint8Array(10).fill(round & 0xff),
     },
     transactions: txs,

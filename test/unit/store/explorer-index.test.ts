@@ -1,5 +1,5 @@
 /**
- * The explorer's indexes in the store (format 2): block summaries with running totals and
+ * The explorer's indexes in the store (since format 2): block summaries with running totals and
  * per-transaction records, written in the block's one commit batch; the format version
  * that refuses an older data directory.
  */
@@ -204,7 +204,12 @@ describe('LedgerStore format version', () => {
       await setFormat(undefined); // a store written before format versions: format 1
       assert.throws(() => LedgerStore.open(dir, genesis.hash), {
         code: 'UNSUPPORTED_FORMAT',
-        message: /store format 1, this node reads format 2: start from a fresh data directory/,
+        message: /store format 1, this node reads format 3: start from a fresh data directory/,
+      });
+      await setFormat(Buffer.from([0, 0, 0, 2])); // headers without a receipts root
+      assert.throws(() => LedgerStore.open(dir, genesis.hash), {
+        code: 'UNSUPPORTED_FORMAT',
+        message: /store format 2, this node reads format 3/,
       });
       await setFormat(Buffer.from([0, 0, 0, STORE_FORMAT + 1]));
       assert.throws(() => LedgerStore.open(dir, genesis.hash), { code: 'UNSUPPORTED_FORMAT' });

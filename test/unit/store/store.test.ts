@@ -25,6 +25,7 @@ function blockAt(height: number, parentHash: Uint8Array, txs: Uint8Array[]): Blo
       timestampMs: 1000 + height,
       txRoot: merkleRoot(txs.map(keccak256)),
       stateRoot: new Uint8Array(32).fill(height),
+      receiptsRoot: new Uint8Array(32),
       parentQc: new Uint8Array([height]),
     },
     transactions: txs,

@@ -108,6 +108,7 @@ export function childBlock(
       timestampMs: parent.timestampMs + 1000,
       txRoot: merkleRoot(txs.map((t) => t.hash)),
       stateRoot: executed.stateRoot,
+      receiptsRoot: executed.receiptsRoot,
       parentQc: opts.parentQc ?? new Uint8Array(0),
     },
     transactions: txs.map((t) => t.raw),
