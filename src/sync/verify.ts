@@ -16,6 +16,7 @@ import {
   type BlockHeader,
   type BlockLimits,
   ChainError,
+  checkExecution,
   type ExecutedBlock,
   executeBlock,
   hashHeader,
@@ -29,7 +30,6 @@ import {
   verifyCertificateBytes,
 } from '../client/index.js';
 import type { ValidatorSet, Verifier } from '../consensus/index.js';
-import { equalBytes } from '../crypto/bytes.js';
 import type { StateParams } from '../state/index.js';
 import { decodeTransfer, recoverSender, type VerifiedTransfer } from '../tx/index.js';
 import type { SyncItem } from './codec.js';
@@ -162,11 +162,17 @@ export function verifyRange(
         height: h.height,
       });
     }
-    // [state] execution reaches the state root the header (and so the QC) commits to
-    if (!equalBytes(executed.stateRoot, h.stateRoot))
-      throw new SyncError('BAD_STATE_ROOT', `block ${h.height} executes to another state root`, {
+    // [state] execution reaches the state and receipts roots the header (and so the QC)
+    // commits to, the check a validator makes of a proposal
+    try {
+      checkExecution(h, executed);
+    } catch (err) {
+      if (!(err instanceof ChainError)) throw err;
+      throw new SyncError('BAD_STATE_ROOT', `block ${h.height}: ${err.message}`, {
+        cause: err,
         height: h.height,
       });
+    }
     out.push({ block, id: ids[i], executed, transfers, commitQc: qc });
     view = executed;
   }
