@@ -58,6 +58,8 @@ export interface VerifiedBlock {
   transfers: VerifiedTransfer[];
   /** The verified QC certifying `block` (stored as its commit QC). */
   commitQc: Uint8Array;
+  /** The range's next block when it is one round later, with its verified QC: a proof of commit of `block`. */
+  commitProof?: { child: BlockHeader; childQc: Uint8Array };
 }
 
 const LINK_CODES = new Set(['WRONG_HEIGHT', 'WRONG_PARENT']);
@@ -173,7 +175,19 @@ export function verifyRange(
         height: h.height,
       });
     }
-    out.push({ block, id: ids[i], executed, transfers, commitQc: qc });
+    const next = items[i + 1];
+    const commitProof =
+      next && next.block.header.round === h.round + 1
+        ? { child: next.block.header, childQc: next.qc }
+        : undefined;
+    out.push({
+      block,
+      id: ids[i],
+      executed,
+      transfers,
+      commitQc: qc,
+      ...(commitProof ? { commitProof } : {}),
+    });
     view = executed;
   }
   return out;
