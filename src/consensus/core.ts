@@ -20,6 +20,7 @@ import { ConsensusError } from './errors.js';
 import { leaderForRound, type ReputationConfig } from './leader.js';
 import type { Signer, Verifier } from './signing.js';
 import {
+  type CommitProofOf,
   type CommittedBlock,
   type ConsensusAction,
   type ConsensusEvent,
@@ -212,6 +213,8 @@ export class ConsensusCore {
   private readonly leaderCache = new Map<number, number>();
   private commitTarget: BlockEntry | undefined;
   private commitCertificate: QuorumCertificate | undefined;
+  /** The 2-chain that proves the commit target: its child and the child's QC. */
+  private commitProof: CommitProofOf | undefined;
 
   private readonly verifiedQcs = new Map<string, QuorumCertificate>();
   private readonly pending = new Map<string, PendingProposal>();
@@ -661,15 +664,16 @@ export class ConsensusCore {
     if (parent.round + 1 === b.round) {
       // b's header carries the parent's QC: that is the commit certificate.
       const certificate = this.headerQc(b);
-      if (certificate) this.setCommitTarget(parent, certificate);
+      if (certificate) this.setCommitTarget(parent, certificate, { child: b.block.header, childQc: qc });
     }
   }
 
-  private setCommitTarget(target: BlockEntry, certificate: QuorumCertificate): void {
+  private setCommitTarget(target: BlockEntry, certificate: QuorumCertificate, proof?: CommitProofOf): void {
     if (target.height <= this.tip.height) return;
     if (this.commitTarget && this.commitTarget.height >= target.height) return;
     this.commitTarget = target;
     this.commitCertificate = certificate;
+    this.commitProof = proof;
     this.tryCommit();
   }
 
@@ -695,6 +699,7 @@ export class ConsensusCore {
       type: 'commit',
       blocks: chain.map((e) => ({ id: e.id, block: e.block })),
       certificate: this.commitCertificate,
+      ...(this.commitProof ? { proof: this.commitProof } : {}),
     });
     for (const e of chain) {
       this.history.push(historyEntry(e.block, this.addressIndex, this.headerQc(e)));

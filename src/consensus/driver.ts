@@ -8,6 +8,7 @@ import type { Block } from '../chain/types.js';
 import type { ConsensusCore } from './core.js';
 import type { ConsensusError } from './errors.js';
 import type {
+  CommitProofOf,
   CommittedBlock,
   ConsensusAction,
   ConsensusEvent,
@@ -65,8 +66,11 @@ export interface PayloadRequest {
 export interface BlockApplication {
   buildPayload(request: PayloadRequest, ready: (payload: Payload) => void): void;
   validatePayload(block: Block, parent: Block, done: (valid: boolean) => void): void;
-  /** Committed blocks in order; the last one is certified by `certificate`. */
-  commit(blocks: CommittedBlock[], certificate: QuorumCertificate): void;
+  /**
+   * Committed blocks in order; the last one is certified by `certificate`, and `proof` (when
+   * the 2-chain is known, always outside tests' one-chain mode) is its child and the child's QC.
+   */
+  commit(blocks: CommittedBlock[], certificate: QuorumCertificate, proof?: CommitProofOf): void;
   /** A committed block by id, for answering fetches of blocks below the core's tree. */
   getCommittedBlock(id: Uint8Array): Block | undefined;
 }
@@ -193,7 +197,7 @@ export class ConsensusDriver {
       case 'persistSafety':
         return safetyStore.persist(a.data, () => this.submit({ type: 'safetyPersisted', seq: a.seq }));
       case 'commit':
-        return app.commit(a.blocks, a.certificate);
+        return app.commit(a.blocks, a.certificate, a.proof);
       case 'fetchBlock':
         return transport.send(a.from, { kind: 'blockRequest', blockId: a.blockId });
       case 'requestPayload':

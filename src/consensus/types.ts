@@ -2,7 +2,7 @@
  * Consensus message, certificate, event and action types (docs/PROTOCOL.md).
  * Every type here is plain data: the core never mutates a value it received.
  */
-import type { Block } from '../chain/types.js';
+import type { Block, BlockHeader } from '../chain/types.js';
 import type { Address } from '../crypto/keys.js';
 import type { ConsensusError } from './errors.js';
 
@@ -101,6 +101,15 @@ export interface Payload {
   timestampMs: number;
 }
 
+/**
+ * What proves the last committed block D committed (docs/PROTOCOL.md "Commit"): its child
+ * C, one round after D, whose parentQc is D's certificate, and the QC certifying C.
+ */
+export interface CommitProofOf {
+  child: BlockHeader;
+  childQc: QuorumCertificate;
+}
+
 export interface CommittedBlock {
   id: Uint8Array;
   block: Block;
@@ -132,7 +141,7 @@ export type ConsensusAction =
   /** `repeat`: the same timeout was broadcast before (see Transport.broadcast). */
   | { type: 'broadcastTimeout'; timeout: TimeoutMessage; repeat?: true }
   | { type: 'persistSafety'; seq: number; data: SafetyData }
-  | { type: 'commit'; blocks: CommittedBlock[]; certificate: QuorumCertificate }
+  | { type: 'commit'; blocks: CommittedBlock[]; certificate: QuorumCertificate; proof?: CommitProofOf }
   | { type: 'fetchBlock'; blockId: Uint8Array; from: number }
   | { type: 'requestPayload'; round: number; parentId: Uint8Array; parent: Block; height: number }
   | { type: 'validatePayload'; blockId: Uint8Array; block: Block; parent: Block }

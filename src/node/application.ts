@@ -25,6 +25,7 @@ import {
 import type { Block, BlockHeader } from '../chain/types.js';
 import {
   type BlockApplication,
+  type CommitProofOf,
   type CommittedBlock,
   encodeQc,
   type Payload,
@@ -34,7 +35,7 @@ import {
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Mempool } from '../mempool/index.js';
 import type { AccountReader, Receipt, StateParams } from '../state/index.js';
-import { blockCommitOf, type LedgerStore } from '../store/index.js';
+import { blockCommitOf, type LedgerStore, type StoredCommitProofPoint } from '../store/index.js';
 import type { SyncBase, VerifiedBlock } from '../sync/index.js';
 import { decodeTransfer, type VerifiedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
@@ -288,8 +289,18 @@ export class LedgerApplication implements BlockApplication {
     this.build(waiting.request, waiting.ready);
   }
 
-  commit(blocks: CommittedBlock[], certificate: QuorumCertificate): void {
+  commit(blocks: CommittedBlock[], certificate: QuorumCertificate, proof?: CommitProofOf): void {
     if (this.failed) return;
+    const last = blocks.at(-1);
+    // The 2-chain that committed the run proves its last block; the store keeps it with that
+    // block, so a proof of commit is servable as soon as the commit returns.
+    const lastProof: StoredCommitProofPoint | undefined =
+      last &&
+      proof &&
+      proof.child.round === last.block.header.round + 1 &&
+      equalBytes(proof.child.parentHash, last.id)
+        ? { child: proof.child, childQc: encodeQc(proof.childQc) }
+        : undefined;
     blocks.forEach(({ id, block }, i) => {
       if (this.failed) return;
       const idHex = toHex(id);
@@ -307,14 +318,26 @@ export class LedgerApplication implements BlockApplication {
         return;
       }
       const next = blocks[i + 1];
-      this.commitEntry(block, id, entry, next ? next.block.header.parentQc : encodeQc(certificate));
+      this.commitEntry(
+        block,
+        id,
+        entry,
+        next ? next.block.header.parentQc : encodeQc(certificate),
+        next ? undefined : lastProof,
+      );
     });
     this.prune();
     this.buildAwaitingPayload(); // a committed block executed here may be the awaited parent
   }
 
   /** Hands one executed block on the committed tip to the store and moves the tip. */
-  private commitEntry(block: Block, id: Uint8Array, entry: Executed, commitQc: Uint8Array): void {
+  private commitEntry(
+    block: Block,
+    id: Uint8Array,
+    entry: Executed,
+    commitQc: Uint8Array,
+    commitProof?: StoredCommitProofPoint,
+  ): void {
     const idHex = toHex(id);
     const { executed } = entry;
     // the entry extends the committed tip: what the tip's state lacks, the block created
@@ -326,6 +349,7 @@ export class LedgerApplication implements BlockApplication {
         transfers: entry.transfers,
         before: this.committed.state,
         commitQc,
+        ...(commitProof ? { commitProof } : {}),
       }),
     );
     this.committed = entry.view;
@@ -381,7 +405,7 @@ export class LedgerApplication implements BlockApplication {
       this.committed,
       h,
     );
-    this.commitEntry(v.block, v.id, entry, v.commitQc);
+    this.commitEntry(v.block, v.id, entry, v.commitQc, v.commitProof);
     this.prune();
   }
 

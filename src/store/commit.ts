@@ -7,7 +7,7 @@ import type { ExecutedBlock, GenesisBlock } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import type { AccountChange, AccountReader } from '../state/index.js';
 import type { IndexedTransfer } from './codec.js';
-import type { BlockCommit } from './store.js';
+import type { BlockCommit, StoredCommitProofPoint } from './store.js';
 
 /** Changed accounts that `before` (the state the block executed on) does not hold. */
 export function countCreatedAccounts(before: AccountReader, changes: readonly AccountChange[]): number {
@@ -25,6 +25,8 @@ export interface ExecutedCommitInput {
   /** The state the block executed on (its parent's). */
   before: AccountReader;
   commitQc?: Uint8Array;
+  /** The block's child and the child's QC, when the block ends a committed run. */
+  commitProof?: StoredCommitProofPoint;
 }
 
 export function blockCommitOf(input: ExecutedCommitInput): BlockCommit {
@@ -36,6 +38,7 @@ export function blockCommitOf(input: ExecutedCommitInput): BlockCommit {
     accounts: executed.accountChanges,
     tree: executed.treeUpdate,
     ...(input.commitQc ? { commitQc: input.commitQc } : {}),
+    ...(input.commitProof ? { commitProof: input.commitProof } : {}),
     transfers: input.transfers,
     burned: executed.burned,
     createdAccounts: countCreatedAccounts(input.before, executed.accountChanges),

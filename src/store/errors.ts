@@ -8,7 +8,9 @@ export type StoreErrorCode =
   | 'CORRUPT_STORE'
   | 'INVALID_CURSOR'
   | 'STORE_CLOSED'
-  | 'UNSUPPORTED_FORMAT';
+  | 'UNSUPPORTED_FORMAT'
+  | 'PROOF_TOO_LONG'
+  | 'NOT_PROVABLE';
 
 export class StoreError extends LedgerError {
   declare readonly code: StoreErrorCode;

@@ -11,7 +11,10 @@ export {
   type Head,
   type HistoryPage,
   LedgerStore,
+  MAX_COMMIT_PROOF_HEADERS,
   MAX_HISTORY_PAGE,
   STORE_FORMAT,
+  type StoredCommitProof,
+  type StoredCommitProofPoint,
   type TxLocation,
 } from './store.js';

@@ -12,14 +12,17 @@
  *   txRecords  height(8) || index(4) -> tx record (codec.ts, 256 bytes)
  *   blockIds   hash(32) -> height(8)
  *   commitQcs  height(8) -> QC certifying the block (bytes from consensus)
+ *   commitProofs  height of D(8) -> proof point of D: empty (its child is the stored block
+ *              D + 1, certified by that block's commit QC) or rlp([child header, QC(child)])
  *   receipts   height(8) -> rlp list of the block's receipts
  *   txs        txHash(32) -> height(8) || index(4)
  *   history    address(20) || ~height(8) || ~index(4) -> txHash(32)
  *   accounts   address(20) -> account(40)
  *   tree       account-tree node key -> node (src/commitment)
  */
+import { RLP } from '@ethereumjs/rlp';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { decodeBlock, decodeHeader, encodeBlock } from '../chain/codec.js';
+import { decodeBlock, decodeHeader, encodeBlock, encodeHeader } from '../chain/codec.js';
 import type { Block, BlockHeader } from '../chain/types.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
@@ -59,6 +62,11 @@ export interface BlockCommit {
   /** The quorum certificate that certifies this block, when known at commit time. */
   commitQc?: Uint8Array;
   /**
+   * What proves this block committed when its child is not committed yet (the last block
+   * of a committed run): the child, one round later, and the QC certifying it.
+   */
+  commitProof?: StoredCommitProofPoint;
+  /**
    * The block's transfers as executed, in block order (the VerifiedTransfers the executor
    * already holds): their signed fields go into the tx records, with no decode at commit.
    */
@@ -68,6 +76,30 @@ export interface BlockCommit {
   /** Accounts the block created: changed accounts that did not exist before it. */
   createdAccounts: number;
 }
+
+/** A 2-chain's upper half: the child C of a committed block D, and the QC certifying C. */
+export interface StoredCommitProofPoint {
+  child: BlockHeader;
+  childQc: Uint8Array;
+}
+
+/**
+ * A proof of commit of the block at some height (docs/PROTOCOL.md "Commit"; the shape
+ * src/client's CommitProof checks): `header` (B), the headers above it up to the
+ * committed block D (`chain`, empty when D is B), D's child C and the QC certifying C.
+ */
+export interface StoredCommitProof {
+  header: BlockHeader;
+  chain: BlockHeader[];
+  child: BlockHeader;
+  childQc: Uint8Array;
+}
+
+/**
+ * Headers a proof of commit may carry from the proven block up to D, D included (src/client's
+ * default maxCommitChainHeaders): a proof point further up is refused (PROOF_TOO_LONG).
+ */
+export const MAX_COMMIT_PROOF_HEADERS = 64;
 
 /** Running totals after a block, carried from one summary to the next. */
 interface Totals {
@@ -159,6 +191,7 @@ export class LedgerStore implements AccountReader {
   private readonly blocks: Bin;
   private readonly blockIds: Bin;
   private readonly commitQcs: Bin;
+  private readonly commitProofs: Bin;
   private readonly receipts: Bin;
   private readonly txs: Bin;
   private readonly history: Bin;
@@ -168,6 +201,8 @@ export class LedgerStore implements AccountReader {
   private readonly txRecords: Bin;
   /** Running totals as of `tail` (the next summary adds to them). */
   private tailTotals: Totals = { txs: 0, accounts: 0 };
+  /** The round of `tail` (a block one round later with its QC proves it committed). */
+  private tailRound = 0;
   private readonly headListeners = new Set<(head: Head) => void>();
   /** The durable head: the last block whose commit has returned. */
   private cachedHead: Head | undefined;
@@ -184,6 +219,7 @@ export class LedgerStore implements AccountReader {
     this.blocks = bucket('blocks');
     this.blockIds = bucket('blockIds');
     this.commitQcs = bucket('commitQcs');
+    this.commitProofs = bucket('commitProofs');
     this.receipts = bucket('receipts');
     this.txs = bucket('txs');
     this.history = bucket('history');
@@ -207,6 +243,7 @@ export class LedgerStore implements AccountReader {
     if (!summary)
       throw new StoreError('CORRUPT_STORE', `the head block ${this.cachedHead.height} has no summary`);
     this.tailTotals = { txs: summary.totalTxs, accounts: summary.totalAccounts };
+    this.tailRound = summary.round;
   }
 
   /**
@@ -341,6 +378,7 @@ export class LedgerStore implements AccountReader {
     headValue.set(hash, 8);
     const blockBytes = encodeBlock(block);
     const receiptBytes = encodeReceipts(receipts);
+    const proofRecords = this.proofRecordsOf(commit, isGenesis);
     const accounts = Array.isArray(commit.accounts)
       ? (commit.accounts as AccountChange[])
       : [...commit.accounts];
@@ -402,6 +440,7 @@ export class LedgerStore implements AccountReader {
     });
     // the next queued commit adds to these, before this one has landed
     this.tailTotals = totals;
+    this.tailRound = block.header.round;
     const accountRecords: Array<[Uint8Array, Uint8Array]> = [];
     for (const { address } of accounts) {
       accountRecords.push([address, bytes.subarray(at, at + ACCOUNT_BYTES)]);
@@ -425,6 +464,7 @@ export class LedgerStore implements AccountReader {
       this.summaries.put(hk, summary);
       this.blockIds.put(hash, hk);
       if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
+      for (const [key, value] of proofRecords) this.commitProofs.put(key, value);
       this.receipts.put(hk, receiptBytes);
       putAll(this.txs, txs);
       putAll(this.history, history);
@@ -437,10 +477,88 @@ export class LedgerStore implements AccountReader {
     await this.env.flushed;
   }
 
+  /**
+   * The proof-point records a commit writes (docs/FORMATS.md "Proofs of commit"): when the
+   * block is one round after its parent and comes with its QC, the parent's proof is this
+   * block (an empty record at the parent's height, replacing any fuller one); when the
+   * block comes with its own proof (the end of a committed run), that proof, whole.
+   */
+  private proofRecordsOf(commit: BlockCommit, isGenesis: boolean): Array<[Uint8Array, Uint8Array]> {
+    const { header } = commit.block;
+    const out: Array<[Uint8Array, Uint8Array]> = [];
+    if (!isGenesis && commit.commitQc && header.round === this.tailRound + 1)
+      out.push([heightKey(header.height - 1), new Uint8Array(0)]);
+    const proof = commit.commitProof;
+    if (proof) {
+      const { child } = proof;
+      if (
+        child.height !== header.height + 1 ||
+        child.round !== header.round + 1 ||
+        !equalBytes(child.parentHash, commit.hash)
+      )
+        throw new StoreError(
+          'CORRUPT_STORE',
+          `block ${header.height}: its commit proof is not a child one round later`,
+        );
+      out.push([heightKey(header.height), RLP.encode([encodeHeader(child), proof.childQc])]);
+    }
+    return out;
+  }
+
   /** Adds the QC that certifies an already committed block (it arrives one round later). */
   async putCommitQc(height: number, qc: Uint8Array): Promise<void> {
-    await this.commitQcs.put(buf(heightKey(height)), buf(qc));
+    const header = this.getHeader(height);
+    const parent = height > 0 ? this.getSummary(height - 1) : undefined;
+    await this.env.batch(() => {
+      this.commitQcs.put(buf(heightKey(height)), buf(qc));
+      // with its QC, a block one round after its parent proves the parent committed
+      if (header && parent && header.round === parent.round + 1)
+        this.commitProofs.put(heightKey(height - 1), new Uint8Array(0));
+    });
     await this.env.flushed;
+  }
+
+  /**
+   * The proof of commit of the committed block at `height`, from the nearest proof point at
+   * or above it (one lmdb seek: the proof of every height below a proof point D and above
+   * the one before is D's). Undefined when the block is not committed or no proof point
+   * above it is stored yet (a crash between the blocks of a run, until the next commit).
+   * Throws PROOF_TOO_LONG when the nearest point is more than MAX_COMMIT_PROOF_HEADERS
+   * headers up: a stretch with no two consecutive rounds, which no shorter proof covers.
+   */
+  getCommitProof(height: number): StoredCommitProof | undefined {
+    const head = this.cachedHead;
+    if (!head || !Number.isSafeInteger(height) || height < 0 || height > head.height) return undefined;
+    let point: { key: Uint8Array; value: Uint8Array } | undefined;
+    for (const entry of this.commitProofs.getRange({ start: heightKey(height), limit: 1 })) point = entry;
+    if (!point) return undefined;
+    const top = readHeight(point.key);
+    // a point above the durable head is a write still landing: its block is not readable yet
+    if (top > head.height) return undefined;
+    if (top - height + 1 > MAX_COMMIT_PROOF_HEADERS)
+      throw new StoreError(
+        'PROOF_TOO_LONG',
+        `block ${height} is proven only by block ${top}, ${top - height + 1} headers up (limit ${MAX_COMMIT_PROOF_HEADERS})`,
+      );
+    const headers: BlockHeader[] = [];
+    for (let h = height; h <= top; h++) {
+      const header = this.getHeader(h);
+      if (!header) throw new StoreError('CORRUPT_STORE', `proof of block ${height} misses block ${h}`);
+      headers.push(header);
+    }
+    const [header, ...chain] = headers;
+    if (point.value.length === 0) {
+      const child = this.getHeader(top + 1);
+      const childQc = this.getCommitQc(top + 1);
+      if (!child || !childQc)
+        throw new StoreError(
+          'CORRUPT_STORE',
+          `proof point ${top} names block ${top + 1}, which is not stored whole`,
+        );
+      return { header, chain, child, childQc };
+    }
+    const decoded = RLP.decode(point.value) as unknown as Uint8Array[];
+    return { header, chain, child: decodeHeader(decoded[0]), childQc: u8(Buffer.from(decoded[1])) };
   }
 
   getBlock(height: number): Block | undefined {
