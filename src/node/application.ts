@@ -348,6 +348,7 @@ export class LedgerApplication implements BlockApplication {
         executed,
         transfers: entry.transfers,
         before: this.committed.state,
+        beforeTree: this.committed.tree,
         commitQc,
         ...(commitProof ? { commitProof } : {}),
       }),

@@ -5,9 +5,12 @@
  */
 import type { ExecutedBlock, GenesisBlock } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
+import type { TreeReader } from '../commitment/index.js';
+import { encodeAccount } from '../state/accounts.js';
 import type { AccountChange, AccountReader } from '../state/index.js';
 import type { IndexedTransfer } from './codec.js';
 import type { BlockCommit, StoredCommitProofPoint } from './store.js';
+import type { UndoEntry } from './undo.js';
 
 /** Changed accounts that `before` (the state the block executed on) does not hold. */
 export function countCreatedAccounts(before: AccountReader, changes: readonly AccountChange[]): number {
@@ -24,6 +27,11 @@ export interface ExecutedCommitInput {
   transfers: readonly IndexedTransfer[];
   /** The state the block executed on (its parent's). */
   before: AccountReader;
+  /**
+   * The account tree the block executed on (its parent's): with it the commit records what
+   * the block replaced, so accounts stay provable at the heights below it (store options).
+   */
+  beforeTree?: TreeReader;
   commitQc?: Uint8Array;
   /** The block's child and the child's QC, when the block ends a committed run. */
   commitProof?: StoredCommitProofPoint;
@@ -42,7 +50,24 @@ export function blockCommitOf(input: ExecutedCommitInput): BlockCommit {
     transfers: input.transfers,
     burned: executed.burned,
     createdAccounts: countCreatedAccounts(input.before, executed.accountChanges),
+    ...(input.beforeTree ? { undo: undoOf(input.before, input.beforeTree, executed) } : {}),
   };
+}
+
+/** What the block replaces: the parent's value of every node and account it changes. */
+function undoOf(
+  before: AccountReader,
+  beforeTree: TreeReader,
+  executed: ExecutedCommitInput['executed'],
+): NonNullable<BlockCommit['undo']> {
+  const nodes: UndoEntry[] = [];
+  for (const [key] of executed.treeUpdate.puts) nodes.push([key, beforeTree.getNode(key)?.slice()]);
+  for (const key of executed.treeUpdate.deletes) nodes.push([key, beforeTree.getNode(key)?.slice()]);
+  const accounts: UndoEntry[] = executed.accountChanges.map(({ address }) => {
+    const account = before.getAccount(address);
+    return [address, account && encodeAccount(account)];
+  });
+  return { nodes, accounts };
 }
 
 /** The genesis block's commit: every allocation creates its account. */

@@ -6,6 +6,7 @@ export {
   genesisCommitOf,
 } from './commit.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 export {
   type BlockCommit,
   type Head,
@@ -14,6 +15,7 @@ export {
   MAX_COMMIT_PROOF_HEADERS,
   MAX_HISTORY_PAGE,
   STORE_FORMAT,
+  type StoredAccountProof,
   type StoredCommitProof,
   type StoredCommitProofPoint,
   type TxLocation,

@@ -19,11 +19,13 @@
  *   history    address(20) || ~height(8) || ~index(4) -> txHash(32)
  *   accounts   address(20) -> account(40)
  *   tree       account-tree node key -> node (src/commitment)
+ *   undo       height(8) || kind(1) || chunk(1) -> what the block replaced (undo.ts)
  */
 import { RLP } from '@ethereumjs/rlp';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { decodeBlock, decodeHeader, encodeBlock, encodeHeader } from '../chain/codec.js';
 import type { Block, BlockHeader } from '../chain/types.js';
+import { accountKey, proveKey, rootOf, type TreeProof, type TreeReader } from '../commitment/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
 import type { Account, AccountChange, AccountReader, Receipt } from '../state/index.js';
@@ -49,6 +51,16 @@ import {
   type TxRecord,
 } from './codec.js';
 import { StoreError } from './errors.js';
+import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
+import {
+  encodeUndoChunks,
+  forEachUndoEntry,
+  UNDO_ACCOUNT,
+  UNDO_MARKER,
+  UNDO_TREE,
+  type UndoEntry,
+  undoKey,
+} from './undo.js';
 
 /** Everything one committed block changes, written atomically by `commitBlock`. */
 export interface BlockCommit {
@@ -66,6 +78,12 @@ export interface BlockCommit {
    * of a committed run): the child, one round later, and the QC certifying it.
    */
   commitProof?: StoredCommitProofPoint;
+  /**
+   * What the block replaced: the value before it of every tree node it wrote or deleted and
+   * of every account it changed (undefined: absent). Without it, heights below this block
+   * are not provable (proveAccountAt).
+   */
+  undo?: { nodes: readonly UndoEntry[]; accounts: readonly UndoEntry[] };
   /**
    * The block's transfers as executed, in block order (the VerifiedTransfers the executor
    * already holds): their signed fields go into the tx records, with no decode at commit.
@@ -100,6 +118,16 @@ export interface StoredCommitProof {
  * default maxCommitChainHeaders): a proof point further up is refused (PROOF_TOO_LONG).
  */
 export const MAX_COMMIT_PROOF_HEADERS = 64;
+
+/** An account and its proof against the state root of a committed block (proveAccountAt). */
+export interface StoredAccountProof {
+  height: number;
+  header: BlockHeader;
+  address: Address;
+  /** The account at that height, or null when the proof shows it did not exist. */
+  account: Account | null;
+  proof: TreeProof;
+}
 
 /** Running totals after a block, carried from one summary to the next. */
 interface Totals {
@@ -197,6 +225,10 @@ export class LedgerStore implements AccountReader {
   private readonly history: Bin;
   private readonly accounts: Bin;
   private readonly tree: Bin;
+  private readonly undo: Bin;
+  /** Undo keys written per height not yet pruned in this process (pruning deletes exactly these). */
+  private readonly undoKeysByHeight = new Map<number, Uint8Array[]>();
+  private readonly options: StoreOptions;
   private readonly summaries: Bin;
   private readonly txRecords: Bin;
   /** Running totals as of `tail` (the next summary adds to them). */
@@ -212,7 +244,13 @@ export class LedgerStore implements AccountReader {
   private failure: Error | undefined;
   private closed = false;
 
-  private constructor(private readonly env: RootDatabase) {
+  private constructor(
+    private readonly env: RootDatabase,
+    options: Partial<StoreOptions>,
+  ) {
+    this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
+    if (!Number.isSafeInteger(this.options.provableHistoryBlocks) || this.options.provableHistoryBlocks < 0)
+      throw new StoreError('CORRUPT_STORE', 'provableHistoryBlocks must be a non-negative integer');
     const bucket = (name: string): Bin =>
       env.openDB(name, { keyEncoding: 'binary', encoding: 'binary' }) as unknown as Bin;
     this.meta = bucket('meta');
@@ -225,6 +263,7 @@ export class LedgerStore implements AccountReader {
     this.history = bucket('history');
     this.accounts = bucket('accounts');
     this.tree = bucket('tree');
+    this.undo = bucket('undo');
     this.summaries = bucket('summaries');
     this.txRecords = bucket('txRecords');
     this.cachedHead = this.readHead();
@@ -250,7 +289,7 @@ export class LedgerStore implements AccountReader {
    * Opens (or creates) the store in `dir` for the chain whose genesis block hash is
    * `genesisHash`. A store that belongs to another chain refuses to open.
    */
-  static open(dir: string, genesisHash: Uint8Array): LedgerStore {
+  static open(dir: string, genesisHash: Uint8Array, options: Partial<StoreOptions> = {}): LedgerStore {
     // eventTurnBatching off: a commit's batch (transact) closes its transaction at the end of
     // the batch, not at the next turn of the event loop, so lmdb's writer thread commits and
     // flushes it while the caller executes the next block (the node and bench:core return
@@ -262,7 +301,7 @@ export class LedgerStore implements AccountReader {
       encoding: 'binary',
       eventTurnBatching: false,
     });
-    const store = new LedgerStore(env);
+    const store = new LedgerStore(env, options);
     const stored = store.genesisHash();
     if (stored && !equalBytes(stored, genesisHash)) {
       env.close();
@@ -379,6 +418,8 @@ export class LedgerStore implements AccountReader {
     const blockBytes = encodeBlock(block);
     const receiptBytes = encodeReceipts(receipts);
     const proofRecords = this.proofRecordsOf(commit, isGenesis);
+    const undoRecords = this.undoRecordsOf(commit);
+    const undoPrunes = this.undoPrunesAt(height);
     const accounts = Array.isArray(commit.accounts)
       ? (commit.accounts as AccountChange[])
       : [...commit.accounts];
@@ -465,6 +506,8 @@ export class LedgerStore implements AccountReader {
       this.blockIds.put(hash, hk);
       if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
       for (const [key, value] of proofRecords) this.commitProofs.put(key, value);
+      for (const key of undoPrunes) this.undo.remove(key);
+      putAll(this.undo, undoRecords);
       this.receipts.put(hk, receiptBytes);
       putAll(this.txs, txs);
       putAll(this.history, history);
@@ -503,6 +546,96 @@ export class LedgerStore implements AccountReader {
       out.push([heightKey(header.height), RLP.encode([encodeHeader(child), proof.childQc])]);
     }
     return out;
+  }
+
+  /** The undo records of a commit (undo.ts): its chunks and its marker, keys ascending. */
+  private undoRecordsOf(commit: BlockCommit): Array<[Uint8Array, Uint8Array]> {
+    if (!commit.undo || this.options.provableHistoryBlocks === 0) return [];
+    const { height } = commit.block.header;
+    const out: Array<[Uint8Array, Uint8Array]> = [];
+    for (const [chunk, value] of encodeUndoChunks(commit.undo.nodes))
+      out.push([undoKey(height, UNDO_TREE, chunk), value]);
+    for (const [chunk, value] of encodeUndoChunks(commit.undo.accounts))
+      out.push([undoKey(height, UNDO_ACCOUNT, chunk), value]);
+    out.push([undoKey(height, UNDO_MARKER, 0), new Uint8Array(0)]);
+    this.undoKeysByHeight.set(
+      height,
+      out.map(([key]) => key),
+    );
+    return out;
+  }
+
+  /**
+   * Undo keys the commit of `height` deletes: those of height - K, which no provable height
+   * needs any more (heights head - K .. head read the records of head - K + 1 .. head). Keys
+   * written by this process are remembered (their write may still be in flight); older ones
+   * were written by an earlier run, so they are durable and a range read finds them.
+   */
+  private undoPrunesAt(height: number): Uint8Array[] {
+    if (this.options.provableHistoryBlocks === 0) return []; // none written
+    const old = height - this.options.provableHistoryBlocks;
+    if (old < 1) return [];
+    const known = this.undoKeysByHeight.get(old);
+    if (known) {
+      this.undoKeysByHeight.delete(old);
+      return known;
+    }
+    const keys: Uint8Array[] = [];
+    for (const key of this.undo.getKeys({ start: undoKey(old, 0, 0), end: undoKey(old + 1, 0, 0) }))
+      keys.push(u8(Buffer.from(key)));
+    return keys;
+  }
+
+  /**
+   * The account at `address` with its proof against the state root of the committed block
+   * at `height`: any height from head - provableHistoryBlocks to the head. Older heights,
+   * heights above the head, and heights whose newer blocks were committed without undo
+   * records throw StoreError NOT_PROVABLE. Reads one consistent snapshot (synchronous) and
+   * checks the rebuilt tree's root against the header before answering.
+   */
+  proveAccountAt(height: number, address: Address): StoredAccountProof {
+    const head = this.readHead();
+    if (!head) throw new StoreError('NOT_INITIALISED', 'the store holds no genesis block yet');
+    const oldest = Math.max(0, head.height - this.options.provableHistoryBlocks);
+    if (!Number.isSafeInteger(height) || height < oldest || height > head.height)
+      throw new StoreError(
+        'NOT_PROVABLE',
+        `accounts are provable at committed heights ${oldest} to ${head.height}, not at ${height}`,
+      );
+    const header = this.getHeader(height);
+    if (!header) throw new StoreError('CORRUPT_STORE', `committed block ${height} is missing`);
+    const keyHash = accountKey(address);
+    const treeChunks = [...new Set([0, keyHash[0] & 0xf0, keyHash[0]])];
+    // what blocks height + 1 .. head replaced, the lowest height last so that it wins
+    const nodes = new Map<string, Uint8Array | undefined>();
+    let account: Account | undefined | null = null; // null: not replaced since `height`
+    for (let h = head.height; h > height; h--) {
+      if (!this.undo.getBinary(buf(undoKey(h, UNDO_MARKER, 0))))
+        throw new StoreError('NOT_PROVABLE', `block ${h} was committed without undo records`);
+      for (const chunk of treeChunks) {
+        const v = this.undo.getBinary(buf(undoKey(h, UNDO_TREE, chunk)));
+        if (v)
+          forEachUndoEntry(u8(v), (key, before) => nodes.set(Buffer.from(key).toString('latin1'), before));
+      }
+      const v = this.undo.getBinary(buf(undoKey(h, UNDO_ACCOUNT, address[0])));
+      if (v)
+        forEachUndoEntry(u8(v), (key, before) => {
+          if (equalBytes(key, address)) account = before && decodeAccount(before);
+        });
+    }
+    const reader: TreeReader = {
+      getNode: (key) => {
+        const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+        return nodes.has(id) ? nodes.get(id) : this.getNode(key);
+      },
+    };
+    if (!equalBytes(rootOf(reader), header.stateRoot))
+      throw new StoreError(
+        'CORRUPT_STORE',
+        `the account tree read at height ${height} is not its state root`,
+      );
+    const at = account === null ? this.getAccount(address) : account;
+    return { height, header, address, account: at ?? null, proof: proveKey(reader, keyHash) };
   }
 
   /** Adds the QC that certifies an already committed block (it arrives one round later). */

@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { committedView, type ExecutedBlock, hashHeader } from '../../../src/chain/index.js';
+import {
+  committedView,
+  type ExecutedBlock,
+  hashHeader,
+  verifyAccountProof,
+} from '../../../src/chain/index.js';
 import { verifyCommitProof } from '../../../src/client/index.js';
 import { decodeQc } from '../../../src/consensus/index.js';
 import { addressOf } from '../../../src/crypto/keys.js';
@@ -21,6 +26,7 @@ import {
   childBlock,
   GENESIS,
   openGenesisStore,
+  SENDERS,
   type TestStore,
   VALIDATOR_SECRETS,
   VALIDATOR_SET,
@@ -93,6 +99,14 @@ describe('LedgerStore proofs of commit', () => {
         [0, 1, 0, 0, 0],
       );
       assert.deepEqual(t.store.getCommitProof(4)?.child, items[4].block.header);
+      // the application keeps the tree's undo records: an account proves at the newest
+      // committed height and below, against the state root its proof of commit certifies
+      for (const h of [5, 2]) {
+        const commit = verifyCommitProof(t.store.getCommitProof(h)!, VALIDATOR_SET, CTX.verifier);
+        const sender = addressOf(SENDERS[0]);
+        const p = t.store.proveAccountAt(h, sender);
+        assert.ok(verifyAccountProof(commit.header.stateRoot, sender, p.account, p.proof), `height ${h}`);
+      }
     } finally {
       app.stop();
       await t.close();

@@ -1,0 +1,13 @@
+/** Options of the ledger store, with their defaults. */
+export interface StoreOptions {
+  /**
+   * Committed heights below the head at which accounts stay provable: heights head - K ..
+   * head (K this value). Each costs the undo records of one block (docs/FORMATS.md); a
+   * proof at an older height is refused with NOT_PROVABLE.
+   */
+  provableHistoryBlocks: number;
+}
+
+export const DEFAULT_STORE_OPTIONS: Readonly<StoreOptions> = Object.freeze({
+  provableHistoryBlocks: 16,
+});

@@ -1,0 +1,181 @@
+/**
+ * Account proofs at committed heights (docs/FORMATS.md "Account proofs at committed
+ * heights"): the head and the K heights below it are provable from the undo records, older
+ * heights answer NOT_PROVABLE, and undo records K blocks old are deleted, also after a reopen.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { open } from 'lmdb';
+import {
+  type Block,
+  committedView,
+  executeBlock,
+  hashHeader,
+  merkleRoot,
+  verifyAccountProof,
+} from '../../../src/chain/index.js';
+import { sha256 } from '../../../src/crypto/hash.js';
+import { addressOf } from '../../../src/crypto/keys.js';
+import type { Account } from '../../../src/state/index.js';
+import { blockCommitOf, LedgerStore } from '../../../src/store/index.js';
+import {
+  CHAIN_ID,
+  fixtureGenesis,
+  initialiseFixture,
+  PARAMS,
+  testSecrets,
+  verifiedTransfer,
+} from '../../support/ledger-fixture.js';
+
+const K = 3;
+const secrets = testSecrets(4, 'proof-at');
+const genesis = fixtureGenesis(secrets);
+const sender = addressOf(secrets[0]);
+const receiver = addressOf(secrets[1]);
+/** Created by block 3: absent at heights 0..2. */
+const newcomer = sha256(new TextEncoder().encode('newcomer')).subarray(0, 20);
+
+/** Commits one block: a transfer from secrets[0] to `to`, with the undo records of its tree. */
+async function commitOne(store: LedgerStore, to: Uint8Array): Promise<void> {
+  const head = store.head();
+  const parent = store.getHeader(head.height)!;
+  const view = committedView(store);
+  const nonce = view.state.getAccount(sender)?.nonce ?? 0n;
+  const txs = [verifiedTransfer(secrets[0], nonce, to, 1000n + BigInt(head.height))];
+  const proposer = addressOf(secrets[3]);
+  const executed = executeBlock(view, { proposer, transactions: txs }, PARAMS);
+  const block: Block = {
+    header: {
+      chainId: CHAIN_ID,
+      height: head.height + 1,
+      round: parent.round + 1,
+      parentHash: head.hash,
+      proposer,
+      timestampMs: parent.timestampMs + 1000,
+      txRoot: merkleRoot(txs.map((t) => t.hash)),
+      stateRoot: executed.stateRoot,
+      receiptsRoot: executed.receiptsRoot,
+      parentQc: new Uint8Array(0),
+    },
+    transactions: txs.map((t) => t.raw),
+  };
+  await store.commitBlock(
+    blockCommitOf({
+      block,
+      hash: hashHeader(block.header),
+      executed,
+      transfers: txs,
+      before: view.state,
+      beforeTree: view.tree,
+    }),
+  );
+}
+
+/** Every account of `addresses` at the store's head. */
+function snapshot(store: LedgerStore, addresses: Uint8Array[]): Array<Account | null> {
+  return addresses.map((a) => store.getAccount(a) ?? null);
+}
+
+function assertProvable(store: LedgerStore, height: number, address: Uint8Array, expected: Account | null) {
+  const p = store.proveAccountAt(height, address);
+  assert.equal(p.height, height);
+  assert.deepEqual(p.header, store.getHeader(height));
+  assert.deepEqual(p.account, expected, `account at height ${height}`);
+  assert.ok(verifyAccountProof(p.header.stateRoot, address, p.account, p.proof), `proof at ${height}`);
+  // the same proof does not pass for another value or another height's root
+  if (expected)
+    assert.equal(
+      verifyAccountProof(
+        p.header.stateRoot,
+        address,
+        { ...expected, balance: expected.balance + 1n },
+        p.proof,
+      ),
+      false,
+    );
+}
+
+/** Heights whose undo records are on disk. */
+async function undoHeights(dir: string): Promise<number[]> {
+  const env = open({ path: dir, maxDbs: 16, keyEncoding: 'binary', encoding: 'binary' });
+  const undo = env.openDB('undo', { keyEncoding: 'binary', encoding: 'binary' });
+  const heights = new Set<number>();
+  for (const key of undo.getKeys()) heights.add(Number(Buffer.from(key as Uint8Array).readBigUInt64BE(0)));
+  await env.close();
+  return [...heights].sort((a, b) => a - b);
+}
+
+describe('LedgerStore.proveAccountAt', () => {
+  it(`proves the head and the ${K} heights below it, refuses older ones, and prunes undo records`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proof-at-'));
+    try {
+      let store = LedgerStore.open(dir, genesis.hash, { provableHistoryBlocks: K });
+      await initialiseFixture(store, genesis);
+      const addresses = [sender, receiver, newcomer];
+      const states = [snapshot(store, addresses)];
+      for (let h = 1; h <= 6; h++) {
+        await commitOne(store, h === 3 ? newcomer : receiver);
+        states.push(snapshot(store, addresses));
+      }
+      assert.equal(states[2][2], null);
+      assert.notEqual(states[3][2], null);
+      // the newest committed height, and every height down to head - K
+      for (let h = 6; h >= 6 - K; h--)
+        addresses.forEach((a, i) => {
+          assertProvable(store, h, a, states[h][i]);
+        });
+      for (const h of [6 - K - 1, 0, 7, -1, 1.5])
+        assert.throws(() => store.proveAccountAt(h, sender), { code: 'NOT_PROVABLE' }, `height ${h}`);
+      await store.close();
+      assert.deepEqual(await undoHeights(dir), [4, 5, 6], 'records K blocks old are deleted');
+
+      // a reopened store prunes what an earlier run wrote, and keeps the window
+      store = LedgerStore.open(dir, genesis.hash, { provableHistoryBlocks: K });
+      await commitOne(store, newcomer);
+      states.push(snapshot(store, addresses));
+      for (let h = 7; h >= 7 - K; h--) assertProvable(store, h, newcomer, states[h][2]);
+      assert.throws(() => store.proveAccountAt(7 - K - 1, newcomer), { code: 'NOT_PROVABLE' });
+      await store.close();
+      assert.deepEqual(await undoHeights(dir), [5, 6, 7]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a block committed without undo records makes the heights below it not provable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proof-at-'));
+    const store = LedgerStore.open(dir, genesis.hash, { provableHistoryBlocks: K });
+    try {
+      await initialiseFixture(store, genesis);
+      await commitOne(store, receiver);
+      // block 2 without its tree's undo records (as a caller without beforeTree commits)
+      const view = committedView(store);
+      const head = store.head();
+      const parent = store.getHeader(head.height)!;
+      const executed = executeBlock(view, { proposer: sender, transactions: [] }, PARAMS);
+      const block: Block = {
+        header: {
+          ...parent,
+          height: 2,
+          round: parent.round + 1,
+          parentHash: head.hash,
+          txRoot: merkleRoot([]),
+          stateRoot: executed.stateRoot,
+          receiptsRoot: executed.receiptsRoot,
+        },
+        transactions: [],
+      };
+      await store.commitBlock(
+        blockCommitOf({ block, hash: hashHeader(block.header), executed, transfers: [], before: view.state }),
+      );
+      assertProvable(store, 2, sender, store.getAccount(sender)!);
+      assert.throws(() => store.proveAccountAt(1, sender), { code: 'NOT_PROVABLE' });
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
