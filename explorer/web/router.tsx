@@ -86,10 +86,13 @@ export function createExplorerPages(
     chainId: options.status().chainId,
   });
   const render = (res: Response, page: VNode, status = 200) => {
-    res
-      .status(status)
-      .type('html')
-      .send(`<!doctype html>${renderToString(page)}`);
+    const html = `<!doctype html>${renderToString(page)}`;
+    // not res.send: its ETag hashes every page and copies it into a Buffer first, yet a page
+    // shows relative times and the live head, so a revalidation would almost never match
+    res.status(status);
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(html));
+    res.end(html);
   };
 
   router.use((_req, res, next) => {

@@ -54,6 +54,8 @@ export interface ExplorerReaderOptions {
   recentBlocks: number;
   /** Rounds examined for missed proposals over the window (a long stall is counted this far). */
   maxMissedRoundsScanned: number;
+  /** Block details kept decoded (a block page decodes its header and two certificates). */
+  blockDetailCacheEntries: number;
 }
 
 export const DEFAULT_EXPLORER_READER_OPTIONS: Readonly<ExplorerReaderOptions> = Object.freeze({
@@ -61,6 +63,7 @@ export const DEFAULT_EXPLORER_READER_OPTIONS: Readonly<ExplorerReaderOptions> = 
   statsWindowBlocks: [10, 100],
   recentBlocks: 100,
   maxMissedRoundsScanned: 10_000,
+  blockDetailCacheEntries: 256,
 });
 
 export interface ExplorerReaderComponents {
@@ -155,6 +158,8 @@ export class StoreExplorerReader implements ExplorerReader {
       }
     | undefined;
   private statsCache: { height: number; stats: StatsView } | undefined;
+  /** Details of committed blocks whose certificate is stored: immutable, oldest entry first. */
+  private readonly blockCache = new Map<number, BlockDetail>();
 
   constructor(
     private readonly c: ExplorerReaderComponents,
@@ -229,11 +234,13 @@ export class StoreExplorerReader implements ExplorerReader {
     const head = this.c.store.head().height;
     const height = 'height' in id ? id.height : this.c.store.getBlockHeight(id.hash);
     if (height === undefined || height > head || height < 0) return undefined;
+    const cached = this.blockCache.get(height);
+    if (cached) return cached;
     const summary = this.c.store.getSummary(height);
     const header = this.c.store.getHeader(height);
     if (!summary || !header) return undefined;
     const commitQc = this.c.store.getCommitQc(height);
-    return {
+    const detail: BlockDetail = {
       ...this.summaryView(summary),
       chainId: header.chainId.toString(),
       stateRoot: toHex(header.stateRoot),
@@ -241,6 +248,13 @@ export class StoreExplorerReader implements ExplorerReader {
       parentQc: height === 0 ? null : this.qcView(header.parentQc),
       qc: commitQc ? this.qcView(commitQc) : null,
     };
+    // final once its certificate is stored (the head's may come later)
+    if (detail.qc && this.options.blockDetailCacheEntries > 0) {
+      if (this.blockCache.size >= this.options.blockDetailCacheEntries)
+        this.blockCache.delete(this.blockCache.keys().next().value!);
+      this.blockCache.set(height, detail);
+    }
+    return detail;
   }
 
   blockTxs(height: number, req: PageRequest): Page<CommittedTx> | undefined {
