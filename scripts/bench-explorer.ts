@@ -2,7 +2,8 @@
  * Explorer benchmark (issue 11): a store of 1,000,000 committed transactions in which one
  * account takes part in 100,000, served by the real API server, reader and pages in a child
  * process (scripts/bench-explorer/server.ts); this process is the load generator.
- *  - HTTP: autocannon at a fixed rate (open loop, `--rate` req/s over `--connections`) for
+ *  - HTTP: a fixed `--rate` of requests (paced open loop over at most `--connections`
+ *    keep-alive connections; `--generator autocannon` for autocannon's overallRate) for
  *    `--seconds` against the hot account's history (API and HTML page, first page and a deep
  *    page through a cursor) and a block of `--txs-per-block` transactions (API header, API
  *    transactions, HTML page). Per target: latency p50 / p99 / max, the child's event-loop
@@ -24,6 +25,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { pacedLoad } from './bench-explorer/paced.js';
 import type { FromServer, Snapshot, ToServer } from './bench-explorer/protocol.js';
 import { wallClockMs } from './bench-explorer/protocol.js';
 import { BlockDeliveryChecker, deliveredExactlyOnceInOrder, SseParser } from './bench-explorer/sse.js';
@@ -36,7 +38,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'warmup-seconds': { type: 'string', default: '2' },
     rate: { type: 'string', default: '1000' },
-    connections: { type: 'string', default: '20' },
+    /** Connections at most (paced, default 64) or exactly (autocannon, default 20). */
+    connections: { type: 'string', default: '' },
     blocks: { type: 'string', default: '1000' },
     'txs-per-block': { type: 'string', default: '1000' },
     'hot-share': { type: 'string', default: '0.1' },
@@ -48,6 +51,11 @@ const { values } = parseArgs({
     'live-txs': { type: 'string', default: '50' },
     /** Comma-separated target names to load (default all); 'none' for the SSE phase alone. */
     targets: { type: 'string', default: '' },
+    /**
+     * 'paced' (default): one request every 1/rate s, open loop (paced.ts says why);
+     * 'autocannon': autocannon's overallRate, which sends each second's share in a burst.
+     */
+    generator: { type: 'string', default: 'paced' },
     /** Skip the SSE phase. */
     'no-sse': { type: 'boolean', default: false },
   },
@@ -56,7 +64,6 @@ const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const WARMUP_SECONDS = Number(values['warmup-seconds']);
 const RATE = Number(values.rate);
-const CONNECTIONS = Number(values.connections);
 const SHAPE: BenchStoreShape = {
   blocks: Number(values.blocks),
   txsPerBlock: Number(values['txs-per-block']),
@@ -69,6 +76,8 @@ const LIVE_INTERVAL_MS = Number(values['live-interval-ms']);
 const LIVE_TXS = Number(values['live-txs']);
 const ONLY_TARGETS = values.targets ? values.targets.split(',') : undefined;
 const SSE = !values['no-sse'];
+const GENERATOR = values.generator === 'autocannon' ? 'autocannon' : 'paced';
+const CONNECTIONS = values.connections ? Number(values.connections) : GENERATOR === 'paced' ? 64 : 20;
 /** How long the streams may take to deliver the last live block before the run is judged. */
 const DELIVERY_GRACE_MS = 10_000;
 const log = (line: string) => console.error(line);
@@ -207,6 +216,9 @@ interface TargetResult {
   handlerP99Ms: number;
   handlerMaxMs: number;
   slowestPath: string;
+  /** The longest garbage-collection pause in the server meanwhile. */
+  gcMaxMs: number;
+  cpuMsPerRequest: number;
 }
 
 function cannon(url: string, seconds: number): Promise<autocannon.Result> {
@@ -218,19 +230,12 @@ function cannon(url: string, seconds: number): Promise<autocannon.Result> {
   });
 }
 
-async function loadTarget(
-  server: ServerChild,
-  base: string,
-  name: string,
-  path: string,
-): Promise<TargetResult> {
-  if (WARMUP_SECONDS > 0) await cannon(`${base}${path}`, WARMUP_SECONDS);
-  server.send({ type: 'reset' });
-  const result = await cannon(`${base}${path}`, SECONDS);
-  const snap = await server.snapshot();
-  const figures: TargetResult = {
-    name,
-    path,
+/** Load at RATE for `seconds` with the chosen generator. */
+async function load(base: string, path: string, seconds: number) {
+  if (GENERATOR === 'paced')
+    return pacedLoad({ base, paths: [path], rate: RATE, seconds, maxConnections: CONNECTIONS });
+  const result = await cannon(`${base}${path}`, seconds);
+  return {
     requests: result.requests.total,
     requestsPerSecond: round(result.requests.average, 0),
     non2xx: result.non2xx,
@@ -238,6 +243,28 @@ async function loadTarget(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
+  };
+}
+
+async function loadTarget(
+  server: ServerChild,
+  base: string,
+  name: string,
+  path: string,
+): Promise<TargetResult> {
+  if (WARMUP_SECONDS > 0) await load(base, path, WARMUP_SECONDS);
+  server.send({ type: 'reset' });
+  const result = await load(base, path, SECONDS);
+  const snap = await server.snapshot();
+  const figures: TargetResult = {
+    name,
+    path,
+    ...result,
+    p50Ms: round(result.p50Ms),
+    p99Ms: round(result.p99Ms),
+    maxMs: round(result.maxMs),
+    gcMaxMs: round(snap.gcMaxMs),
+    cpuMsPerRequest: round(snap.cpuMsPerRequest, 3),
     loopP99Ms: round(snap.loop.p99Ms),
     loopMaxMs: round(snap.loop.maxMs),
     handlerP99Ms: round(snap.handlers.p99Ms),
@@ -247,7 +274,7 @@ async function loadTarget(
   log(
     `  ${name.padEnd(20)} ${figures.requestsPerSecond} req/s  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  ` +
       `max ${figures.maxMs} ms  loop p99 ${figures.loopP99Ms} / max ${figures.loopMaxMs} ms  ` +
-      `handler max ${figures.handlerMaxMs} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+      `handler max ${figures.handlerMaxMs} ms  gc max ${figures.gcMaxMs} ms  cpu/req ${figures.cpuMsPerRequest} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
   );
   return figures;
 }
@@ -428,6 +455,8 @@ const targets = Object.fromEntries(
         loopP99Ms: of('loopP99Ms'),
         loopMaxMs: of('loopMaxMs'),
         handlerMaxMs: of('handlerMaxMs'),
+        gcMaxMs: of('gcMaxMs'),
+        cpuMsPerRequest: of('cpuMsPerRequest'),
         non2xx: Math.max(...over((r) => r.targets[i].non2xx)),
         errors: Math.max(...over((r) => r.targets[i].errors)),
       },
@@ -470,6 +499,7 @@ console.log(
     runs: RUNS,
     seconds: SECONDS,
     rate: RATE,
+    generator: GENERATOR,
     connections: CONNECTIONS,
     store: { ...SHAPE, transactions: SHAPE.blocks * SHAPE.txsPerBlock, hotAccountTxs: runs[0].hotTxs },
     targets,

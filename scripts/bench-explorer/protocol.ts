@@ -27,6 +27,10 @@ export interface Snapshot {
   /** Live phase: per block, the time from the head's announcement to the last stream written. */
   fanOutMaxMs: number;
   fanOutP99Ms: number;
+  /** The longest garbage-collection pause in the window. */
+  gcMaxMs: number;
+  /** The server process's CPU time (all its threads) per request answered in the window. */
+  cpuMsPerRequest: number;
   /** Event streams open now. */
   streams: number;
 }

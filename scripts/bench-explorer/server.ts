@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import {
   apiServerOptions,
   createApiServer,
@@ -89,6 +89,11 @@ server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+// a long handler time may be a collection rather than the handler's own work
+let gcMaxMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
+}).observe({ entryTypes: ['gc'] });
 
 // the head's announcement: this listener is subscribed first, so it runs before the
 // streams' one; a second one subscribed once the streams are open runs after theirs
@@ -101,12 +106,15 @@ chain.reader.subscribe({
   onPendingTx: () => {},
 });
 let fanOutMs: number[] = [];
+let cpuAtReset = process.cpuUsage();
 
 const reset = () => {
   loop.reset();
   handlerMs = [];
   slowest = { ms: 0, path: '' };
   fanOutMs = [];
+  gcMaxMs = 0;
+  cpuAtReset = process.cpuUsage();
 };
 const snapshot = (): Snapshot => ({
   loop: {
@@ -123,6 +131,11 @@ const snapshot = (): Snapshot => ({
   },
   fanOutMaxMs: fanOutMs.length ? Math.max(...fanOutMs) : 0,
   fanOutP99Ms: percentile(fanOutMs, 99),
+  gcMaxMs,
+  cpuMsPerRequest: (() => {
+    const used = process.cpuUsage(cpuAtReset);
+    return handlerMs.length ? (used.user + used.system) / 1000 / handlerMs.length : 0;
+  })(),
   streams: events.size(),
 });
 
