@@ -13,6 +13,7 @@ export {
   encodeHeader,
   hashHeader,
 } from './codec.js';
+export { type CommitProofPoint, commitProofPoints } from './commit-points.js';
 export { ChainError, type ChainErrorCode } from './errors.js';
 export {
   checkExecution,

@@ -13,6 +13,7 @@
  */
 import {
   checkExecution,
+  commitProofPoints,
   committedView,
   type ExecutedBlock,
   executeBlock,
@@ -35,7 +36,12 @@ import {
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Mempool } from '../mempool/index.js';
 import type { AccountReader, Receipt, StateParams } from '../state/index.js';
-import { blockCommitOf, type LedgerStore, type StoredCommitProofPoint } from '../store/index.js';
+import {
+  blockCommitOf,
+  type LedgerStore,
+  MAX_COMMIT_PROOF_HEADERS,
+  type StoredCommitProofPoint,
+} from '../store/index.js';
 import type { SyncBase, VerifiedBlock } from '../sync/index.js';
 import { decodeTransfer, type VerifiedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
@@ -291,16 +297,23 @@ export class LedgerApplication implements BlockApplication {
 
   commit(blocks: CommittedBlock[], certificate: QuorumCertificate, proof?: CommitProofOf): void {
     if (this.failed) return;
+    // What proves each block committed from the run itself and the 2-chain that committed
+    // it: the store writes it in the block's own batch, so a proof of commit is servable as
+    // soon as that block's commit returns, before the rest of the run lands.
+    const qcs = blocks.map((_, i) =>
+      i + 1 < blocks.length ? blocks[i + 1].block.header.parentQc : encodeQc(certificate),
+    );
     const last = blocks.at(-1);
-    // The 2-chain that committed the run proves its last block; the store keeps it with that
-    // block, so a proof of commit is servable as soon as the commit returns.
-    const lastProof: StoredCommitProofPoint | undefined =
-      last &&
-      proof &&
-      proof.child.round === last.block.header.round + 1 &&
-      equalBytes(proof.child.parentHash, last.id)
+    const tail =
+      last && proof && equalBytes(proof.child.parentHash, last.id)
         ? { child: proof.child, childQc: encodeQc(proof.childQc) }
         : undefined;
+    const points = commitProofPoints(
+      blocks.map((b) => b.block.header),
+      qcs,
+      tail,
+      MAX_COMMIT_PROOF_HEADERS,
+    );
     blocks.forEach(({ id, block }, i) => {
       if (this.failed) return;
       const idHex = toHex(id);
@@ -317,14 +330,7 @@ export class LedgerApplication implements BlockApplication {
         );
         return;
       }
-      const next = blocks[i + 1];
-      this.commitEntry(
-        block,
-        id,
-        entry,
-        next ? next.block.header.parentQc : encodeQc(certificate),
-        next ? undefined : lastProof,
-      );
+      this.commitEntry(block, id, entry, qcs[i], points[i]);
     });
     this.prune();
     this.buildAwaitingPayload(); // a committed block executed here may be the awaited parent

@@ -23,7 +23,7 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { decodeBlock, decodeHeader, encodeBlock, encodeHeader } from '../chain/codec.js';
+import { decodeBlock, decodeHeader, encodeBlock, encodeHeader, hashHeader } from '../chain/codec.js';
 import type { Block, BlockHeader } from '../chain/types.js';
 import { accountKey, proveKey, rootOf, type TreeProof, type TreeReader } from '../commitment/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
@@ -74,8 +74,9 @@ export interface BlockCommit {
   /** The quorum certificate that certifies this block, when known at commit time. */
   commitQc?: Uint8Array;
   /**
-   * What proves this block committed when its child is not committed yet (the last block
-   * of a committed run): the child, one round later, and the QC certifying it.
+   * What proves this block committed from the blocks of its committed run that are not
+   * stored yet (src/chain commitProofPoints): written in this block's batch, so the block
+   * is provable as soon as its commit returns.
    */
   commitProof?: StoredCommitProofPoint;
   /**
@@ -95,8 +96,12 @@ export interface BlockCommit {
   createdAccounts: number;
 }
 
-/** A 2-chain's upper half: the child C of a committed block D, and the QC certifying C. */
+/**
+ * A proof point: the headers above the block up to a committed block D (`chain`, empty or
+ * absent when D is the block itself), D's child C one round after D, and the QC certifying C.
+ */
 export interface StoredCommitProofPoint {
+  chain?: readonly BlockHeader[];
   child: BlockHeader;
   childQc: Uint8Array;
 }
@@ -214,6 +219,46 @@ function rlpListPrefix(bytes: Uint8Array, at: number): { payloadAt: number; payl
   return { payloadAt: at + 1 + lengthBytes, payloadBytes: length };
 }
 
+/** Refuses a proof point that does not start above `header` and end in a 2-chain. */
+function checkProofPoint(header: BlockHeader, hash: Uint8Array, point: StoredCommitProofPoint): void {
+  const chain = point.chain ?? [];
+  if (chain.length + 1 > MAX_COMMIT_PROOF_HEADERS)
+    throw new StoreError(
+      'PROOF_TOO_LONG',
+      `block ${header.height}: its proof point carries ${chain.length} headers`,
+    );
+  let parent = header;
+  let parentHash = hash;
+  for (const h of [...chain, point.child]) {
+    if (h.height !== parent.height + 1 || !equalBytes(h.parentHash, parentHash))
+      throw new StoreError(
+        'NOT_NEXT_BLOCK',
+        `block ${header.height}: its proof point is not a chain above it`,
+      );
+    parent = h;
+    parentHash = hashHeader(h);
+  }
+  const committed = chain.at(-1) ?? header;
+  if (point.child.round !== committed.round + 1)
+    throw new StoreError(
+      'NOT_NEXT_BLOCK',
+      `block ${header.height}: its proof point's child is not one round later`,
+    );
+}
+
+function decodeProofPoint(value: Uint8Array): {
+  chain: BlockHeader[];
+  child: BlockHeader;
+  childQc: Uint8Array;
+} {
+  const [child, childQc, chain] = RLP.decode(value) as unknown as [Uint8Array, Uint8Array, Uint8Array[]];
+  return {
+    child: decodeHeader(child),
+    childQc: Uint8Array.from(childQc),
+    chain: chain.map((h) => decodeHeader(h)),
+  };
+}
+
 export class LedgerStore implements AccountReader {
   private readonly meta: Bin;
   private readonly blocks: Bin;
@@ -226,6 +271,8 @@ export class LedgerStore implements AccountReader {
   private readonly accounts: Bin;
   private readonly tree: Bin;
   private readonly undo: Bin;
+  /** Heights whose proof point carries a chain, written by this process: height -> top of the chain. */
+  private readonly chainedProofTops = new Map<number, number>();
   /** Undo keys written per height not yet pruned in this process (pruning deletes exactly these). */
   private readonly undoKeysByHeight = new Map<number, Uint8Array[]>();
   private readonly options: StoreOptions;
@@ -379,6 +426,7 @@ export class LedgerStore implements AccountReader {
         `block ${header.height} (parent ${toHex(header.parentHash)}) does not extend head ${head.height} (${toHex(head.hash)})`,
       );
     }
+    if (commit.commitProof) checkProofPoint(commit.block.header, commit.hash, commit.commitProof);
     await this.write(commit, false);
   }
 
@@ -505,7 +553,8 @@ export class LedgerStore implements AccountReader {
       this.summaries.put(hk, summary);
       this.blockIds.put(hash, hk);
       if (commit.commitQc) this.commitQcs.put(hk, commit.commitQc);
-      for (const [key, value] of proofRecords) this.commitProofs.put(key, value);
+      for (const key of proofRecords.removes) this.commitProofs.remove(key);
+      for (const [key, value] of proofRecords.puts) this.commitProofs.put(key, value);
       for (const key of undoPrunes) this.undo.remove(key);
       putAll(this.undo, undoRecords);
       this.receipts.put(hk, receiptBytes);
@@ -521,31 +570,37 @@ export class LedgerStore implements AccountReader {
   }
 
   /**
-   * The proof-point records a commit writes (docs/FORMATS.md "Proofs of commit"): when the
-   * block is one round after its parent and comes with its QC, the parent's proof is this
-   * block (an empty record at the parent's height, replacing any fuller one); when the
-   * block comes with its own proof (the end of a committed run), that proof, whole.
+   * The proof-point records a commit writes and deletes (docs/FORMATS.md "Proofs of commit"):
+   * - the block's own point when given (rlp([child, QC(child), [chain...]]));
+   * - when the block is one round after its parent and comes with its QC, the parent's
+   *   point is this block: an empty record at the parent's height replaces the fuller one;
+   * - points written earlier by this process whose chain reaches this block are deleted:
+   *   the nearest point at or above them is now this block's, readable from the chain.
    */
-  private proofRecordsOf(commit: BlockCommit, isGenesis: boolean): Array<[Uint8Array, Uint8Array]> {
+  private proofRecordsOf(
+    commit: BlockCommit,
+    isGenesis: boolean,
+  ): { puts: Array<[Uint8Array, Uint8Array]>; removes: Uint8Array[] } {
     const { header } = commit.block;
-    const out: Array<[Uint8Array, Uint8Array]> = [];
+    const puts: Array<[Uint8Array, Uint8Array]> = [];
+    const removes: Uint8Array[] = [];
+    for (const [height, top] of this.chainedProofTops) {
+      if (top > header.height) continue;
+      removes.push(heightKey(height));
+      this.chainedProofTops.delete(height);
+    }
     if (!isGenesis && commit.commitQc && header.round === this.tailRound + 1)
-      out.push([heightKey(header.height - 1), new Uint8Array(0)]);
+      puts.push([heightKey(header.height - 1), new Uint8Array(0)]);
     const proof = commit.commitProof;
     if (proof) {
-      const { child } = proof;
-      if (
-        child.height !== header.height + 1 ||
-        child.round !== header.round + 1 ||
-        !equalBytes(child.parentHash, commit.hash)
-      )
-        throw new StoreError(
-          'CORRUPT_STORE',
-          `block ${header.height}: its commit proof is not a child one round later`,
-        );
-      out.push([heightKey(header.height), RLP.encode([encodeHeader(child), proof.childQc])]);
+      const chain = proof.chain ?? [];
+      puts.push([
+        heightKey(header.height),
+        RLP.encode([encodeHeader(proof.child), proof.childQc, chain.map(encodeHeader)]),
+      ]);
+      if (chain.length > 0) this.chainedProofTops.set(header.height, header.height + chain.length);
     }
-    return out;
+    return { puts, removes };
   }
 
   /** The undo records of a commit (undo.ts): its chunks and its marker, keys ascending. */
@@ -660,38 +715,40 @@ export class LedgerStore implements AccountReader {
    * headers up: a stretch with no two consecutive rounds, which no shorter proof covers.
    */
   getCommitProof(height: number): StoredCommitProof | undefined {
-    const head = this.cachedHead;
+    // the head as written, not as announced: a later batch of the run may have landed (and
+    // replaced this height's point) before the listeners of an earlier one ran
+    const head = this.readHead();
     if (!head || !Number.isSafeInteger(height) || height < 0 || height > head.height) return undefined;
     let point: { key: Uint8Array; value: Uint8Array } | undefined;
     for (const entry of this.commitProofs.getRange({ start: heightKey(height), limit: 1 })) point = entry;
     if (!point) return undefined;
-    const top = readHeight(point.key);
-    // a point above the durable head is a write still landing: its block is not readable yet
-    if (top > head.height) return undefined;
+    const at = readHeight(point.key);
+    if (at > head.height) return undefined; // not possible within one read snapshot
+    const stored = point.value.length === 0 ? undefined : decodeProofPoint(point.value);
+    const top = at + (stored?.chain.length ?? 0);
     if (top - height + 1 > MAX_COMMIT_PROOF_HEADERS)
       throw new StoreError(
         'PROOF_TOO_LONG',
         `block ${height} is proven only by block ${top}, ${top - height + 1} headers up (limit ${MAX_COMMIT_PROOF_HEADERS})`,
       );
     const headers: BlockHeader[] = [];
-    for (let h = height; h <= top; h++) {
+    for (let h = height; h <= at; h++) {
       const header = this.getHeader(h);
       if (!header) throw new StoreError('CORRUPT_STORE', `proof of block ${height} misses block ${h}`);
       headers.push(header);
     }
     const [header, ...chain] = headers;
-    if (point.value.length === 0) {
-      const child = this.getHeader(top + 1);
-      const childQc = this.getCommitQc(top + 1);
+    if (!stored) {
+      const child = this.getHeader(at + 1);
+      const childQc = this.getCommitQc(at + 1);
       if (!child || !childQc)
         throw new StoreError(
           'CORRUPT_STORE',
-          `proof point ${top} names block ${top + 1}, which is not stored whole`,
+          `proof point ${at} names block ${at + 1}, which is not stored whole`,
         );
       return { header, chain, child, childQc };
     }
-    const decoded = RLP.decode(point.value) as unknown as Uint8Array[];
-    return { header, chain, child: decodeHeader(decoded[0]), childQc: u8(Buffer.from(decoded[1])) };
+    return { header, chain: [...chain, ...stored.chain], child: stored.child, childQc: stored.childQc };
   }
 
   getBlock(height: number): Block | undefined {

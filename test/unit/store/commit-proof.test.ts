@@ -56,6 +56,22 @@ function appOn(t: TestStore): LedgerApplication {
   return app;
 }
 
+/**
+ * Verifies the proof of every head from the store's head listener, i.e. as soon as each
+ * block's own commit returns (a run's later blocks may not have landed); returns the failures.
+ */
+function watchHeads(store: LedgerStore): string[] {
+  const failures: string[] = [];
+  store.onHead(({ height }) => {
+    try {
+      provenChain(store, height);
+    } catch (err) {
+      failures.push(`${height}: ${(err as Error).message}`);
+    }
+  });
+  return failures;
+}
+
 /** The proof of `height` verifies against the genesis validator set; returns its chain length. */
 function provenChain(store: LedgerStore, height: number): number {
   const proof = store.getCommitProof(height);
@@ -69,6 +85,7 @@ describe('LedgerStore proofs of commit', () => {
   it('consensus commits: every block of the run and the newest are provable once the commit returns', async () => {
     const t = await openGenesisStore();
     const app = appOn(t);
+    const failures = watchHeads(t.store);
     try {
       // rounds 1, 2, 4, 5, 6, 7: block 3 follows a failed round
       const items = certifiedItems(committedView(t.store), 6, new Set([3]));
@@ -99,6 +116,7 @@ describe('LedgerStore proofs of commit', () => {
         [0, 1, 0, 0, 0],
       );
       assert.deepEqual(t.store.getCommitProof(4)?.child, items[4].block.header);
+      assert.deepEqual(failures, [], 'each block provable as soon as its own commit returned');
       // the application keeps the tree's undo records: an account proves at the newest
       // committed height and below, against the state root its proof of commit certifies
       for (const h of [5, 2]) {
@@ -116,6 +134,7 @@ describe('LedgerStore proofs of commit', () => {
   it('synced blocks carry their range’s 2-chain into the store', async () => {
     const t = await openGenesisStore();
     const app = appOn(t);
+    const failures = watchHeads(t.store);
     try {
       // rounds 1, 2, 3, 5, 6: the range proves blocks 1..4 committed (5 is one round after 4)
       const items = certifiedItems(committedView(t.store), 5, new Set([4]));
@@ -127,6 +146,7 @@ describe('LedgerStore proofs of commit', () => {
         [1, 2, 3, 4].map((h) => provenChain(t.store, h)),
         [0, 0, 1, 0],
       );
+      assert.deepEqual(failures, [], 'each block provable as soon as its own commit returned');
     } finally {
       app.stop();
       await t.close();
