@@ -16,7 +16,9 @@ import {
   type BlockHeader,
   type BlockLimits,
   ChainError,
+  type CommitProofPoint,
   checkExecution,
+  commitProofPoints,
   type ExecutedBlock,
   executeBlock,
   hashHeader,
@@ -26,6 +28,7 @@ import {
 import {
   ClientError,
   checkHashLink,
+  DEFAULT_CLIENT_OPTIONS,
   lastCommittedIndex as lastCommittedIndexOfRun,
   verifyCertificateBytes,
 } from '../client/index.js';
@@ -58,8 +61,8 @@ export interface VerifiedBlock {
   transfers: VerifiedTransfer[];
   /** The verified QC certifying `block` (stored as its commit QC). */
   commitQc: Uint8Array;
-  /** The range's next block when it is one round later, with its verified QC: a proof of commit of `block`. */
-  commitProof?: { child: BlockHeader; childQc: Uint8Array };
+  /** What proves `block` committed from the range's verified blocks above it (the store keeps it). */
+  commitProof?: CommitProofPoint;
 }
 
 const LINK_CODES = new Set(['WRONG_HEIGHT', 'WRONG_PARENT']);
@@ -147,6 +150,13 @@ export function verifyRange(
   const ids = verifyCertifiedChain(base, items, ctx);
   const last = lastCommittedIndex(items);
   const out: VerifiedBlock[] = [];
+  const proven = items.slice(0, last + 2); // the committed prefix and the child proving it
+  const points = commitProofPoints(
+    proven.map((item) => item.block.header),
+    proven.map((item) => item.qc),
+    undefined,
+    DEFAULT_CLIENT_OPTIONS.maxCommitChainHeaders,
+  );
   let view: LedgerView = base.view;
   let txs = 0;
   for (let i = 0; i <= last && txs < maxTxs; i++) {
@@ -175,11 +185,7 @@ export function verifyRange(
         height: h.height,
       });
     }
-    const next = items[i + 1];
-    const commitProof =
-      next && next.block.header.round === h.round + 1
-        ? { child: next.block.header, childQc: next.qc }
-        : undefined;
+    const commitProof = points[i];
     out.push({
       block,
       id: ids[i],
