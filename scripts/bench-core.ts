@@ -35,6 +35,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     senders: { type: 'string', default: '2000' },
     pipeline: { type: 'string', default: '2' },
+    // without the undo records the node writes for account proofs at recent heights
+    'no-undo': { type: 'boolean', default: false },
   },
 });
 const ACCOUNTS = Number(values.accounts);
@@ -156,6 +158,7 @@ async function commitRun(): Promise<{ txPerSec: number; genesisMs: number; cpuUs
           proposer,
           txRoot: merkleRoot(txs.map((t) => t.hash)),
           stateRoot: executed.stateRoot,
+          receiptsRoot: executed.receiptsRoot,
         },
         transactions: txs.map((t) => t.raw),
       };
@@ -167,6 +170,8 @@ async function commitRun(): Promise<{ txPerSec: number; genesisMs: number; cpuUs
           executed,
           transfers: txs,
           before: view.state,
+          // as the node does: what each block replaced, for account proofs at recent heights
+          ...(values['no-undo'] ? {} : { beforeTree: view.tree }),
         }),
       );
       inFlight.push({ executed, done: commit });

@@ -44,6 +44,40 @@ export interface ExecutedBlock extends LedgerView {
   /** Final value of every account the block changed. */
   accountChanges: AccountChange[];
   treeUpdate: TreeUpdate;
+  /**
+   * The stored value of every tree node the update read (undefined: absent), by node key in
+   * latin1: what the block replaced, which the store records for account proofs at recent
+   * heights (src/store undo.ts) without reading the nodes a second time.
+   */
+  treeReads: ReadonlyMap<string, Uint8Array | undefined>;
+}
+
+// One scratch buffer for node keys handed to a reader without the string fast path: the
+// reader must not keep the key (TreeReader.getNode).
+const keyScratch = new Uint8Array(64);
+
+/** `tree`, recording each node read into `reads`. */
+function recordingReader(tree: TreeReader, reads: Map<string, Uint8Array | undefined>): TreeReader {
+  return {
+    getNode(nodeKey) {
+      const value = tree.getNode(nodeKey);
+      reads.set(
+        Buffer.from(nodeKey.buffer, nodeKey.byteOffset, nodeKey.byteLength).toString('latin1'),
+        value,
+      );
+      return value;
+    },
+    getNodeById(id) {
+      let value: Uint8Array | undefined;
+      if (tree.getNodeById) value = tree.getNodeById(id);
+      else {
+        for (let i = 0; i < id.length; i++) keyScratch[i] = id.charCodeAt(i);
+        value = tree.getNode(keyScratch.subarray(0, id.length));
+      }
+      reads.set(id, value);
+      return value;
+    },
+  };
 }
 
 /** Executes `block` on `parent`; throws StateTransitionError when a transaction is invalid. */
@@ -59,7 +93,8 @@ export function executeBlock(parent: LedgerView, block: ExecutableBlock, params:
     writeAccount(valueView, at, c.account);
     return { keyHash: keyHashes[i], value: values.subarray(at, at + ACCOUNT_BYTES) };
   });
-  const treeUpdate = updateTree(parent.tree, changes);
+  const treeReads = new Map<string, Uint8Array | undefined>();
+  const treeUpdate = updateTree(recordingReader(parent.tree, treeReads), changes);
   return {
     state: outcome.state,
     tree: overlayTree(parent.tree, treeUpdate),
@@ -69,6 +104,7 @@ export function executeBlock(parent: LedgerView, block: ExecutableBlock, params:
     burned: outcome.burned,
     accountChanges,
     treeUpdate,
+    treeReads,
   };
 }
 

@@ -354,7 +354,8 @@ export class LedgerApplication implements BlockApplication {
         executed,
         transfers: entry.transfers,
         before: this.committed.state,
-        beforeTree: this.committed.tree,
+        // what the block replaces, unless the store keeps no history for account proofs
+        ...(this.c.store.provableHistoryBlocks > 0 ? { beforeTree: this.committed.tree } : {}),
         commitQc,
         ...(commitProof ? { commitProof } : {}),
       }),

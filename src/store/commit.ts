@@ -22,7 +22,8 @@ export function countCreatedAccounts(before: AccountReader, changes: readonly Ac
 export interface ExecutedCommitInput {
   block: Block;
   hash: Uint8Array;
-  executed: Pick<ExecutedBlock, 'receipts' | 'burned' | 'accountChanges' | 'treeUpdate'>;
+  executed: Pick<ExecutedBlock, 'receipts' | 'burned' | 'accountChanges' | 'treeUpdate'> &
+    Partial<Pick<ExecutedBlock, 'treeReads'>>;
   /** The block's transfers in block order, as executed. */
   transfers: readonly IndexedTransfer[];
   /** The state the block executed on (its parent's). */
@@ -60,9 +61,19 @@ function undoOf(
   beforeTree: TreeReader,
   executed: ExecutedCommitInput['executed'],
 ): NonNullable<BlockCommit['undo']> {
+  // The update read every node it replaced (the values are the reader's, never mutated);
+  // a node it did not read is new, or read here to be sure.
+  const reads = executed.treeReads;
+  const valueBefore = (key: Uint8Array): Uint8Array | undefined => {
+    if (reads) {
+      const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+      if (reads.has(id)) return reads.get(id);
+    }
+    return beforeTree.getNode(key);
+  };
   const nodes: UndoEntry[] = [];
-  for (const [key] of executed.treeUpdate.puts) nodes.push([key, beforeTree.getNode(key)?.slice()]);
-  for (const key of executed.treeUpdate.deletes) nodes.push([key, beforeTree.getNode(key)?.slice()]);
+  for (const [key] of executed.treeUpdate.puts) nodes.push([key, valueBefore(key)]);
+  for (const key of executed.treeUpdate.deletes) nodes.push([key, valueBefore(key)]);
   const accounts: UndoEntry[] = executed.accountChanges.map(({ address }) => {
     const account = before.getAccount(address);
     return [address, account && encodeAccount(account)];

@@ -317,6 +317,11 @@ export class LedgerStore implements AccountReader {
     this.tail = this.cachedHead;
   }
 
+  /** Committed heights below the head at which accounts stay provable (store option). */
+  get provableHistoryBlocks(): number {
+    return this.options.provableHistoryBlocks;
+  }
+
   /** The stored format version; undefined in a store that never had one written. */
   private formatVersion(): number | undefined {
     const v = this.meta.getBinary(META_FORMAT);

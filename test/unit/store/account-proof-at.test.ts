@@ -145,6 +145,33 @@ describe('LedgerStore.proveAccountAt', () => {
     }
   });
 
+  it('the undo records from the execution’s own node reads equal those read again from the tree', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proof-at-'));
+    const store = LedgerStore.open(dir, genesis.hash);
+    try {
+      await initialiseFixture(store, genesis);
+      const view = committedView(store);
+      const txs = [0, 1, 2].map((i) =>
+        verifiedTransfer(secrets[i], 0n, sha256(Uint8Array.of(i)).subarray(0, 20), 5n),
+      );
+      const executed = executeBlock(view, { proposer: sender, transactions: txs }, PARAMS);
+      const input = {
+        block: genesis.block,
+        hash: genesis.hash,
+        transfers: txs,
+        before: view.state,
+        beforeTree: view.tree,
+      };
+      const fromReads = blockCommitOf({ ...input, executed }).undo!;
+      const reread = blockCommitOf({ ...input, executed: { ...executed, treeReads: undefined } }).undo!;
+      assert.ok(fromReads.nodes.length > 0 && fromReads.accounts.length === 6);
+      assert.deepEqual(fromReads, reread);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a block committed without undo records makes the heights below it not provable', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'proof-at-'));
     const store = LedgerStore.open(dir, genesis.hash, { provableHistoryBlocks: K });
