@@ -246,9 +246,14 @@ try {
    * `partialAfterMs`: instead of failing, report what committed by then (with the explorer
    * load, node 0 may fall so far behind that its share of the transactions waits minutes).
    */
-  const openLoop = async (from: number, to: number, what: string, partialAfterMs?: number) => {
-    const txs = phaseTxs(from, to);
-    const count = Math.min(txs.length, Math.floor(rate * LATENCY_SECONDS));
+  // one queue for both open-loop phases, lowest nonces first: the second continues every
+  // sender's nonces where the first stopped (a gap would leave its transactions queued)
+  const latencyQueue = phaseTxs(WARMUP + PER_SENDER, perSender);
+  let queued = 0;
+  const openLoop = async (what: string, partialAfterMs?: number) => {
+    const count = Math.min(latencyQueue.length - queued, Math.floor(rate * LATENCY_SECONDS));
+    const txs = latencyQueue.slice(queued, queued + count);
+    queued += count;
     const tickMs = 50;
     const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
     const phaseStart = performance.now();
@@ -291,7 +296,7 @@ try {
   });
 
   await node0LoopDelay();
-  const plain = await openLoop(WARMUP + PER_SENDER, WARMUP + 2 * PER_SENDER, 'latency-phase');
+  const plain = await openLoop('latency-phase');
   const plainLoop = await node0LoopDelay();
   const { count, latencies } = plain;
   let explorer: Record<string, unknown> | undefined;
@@ -322,7 +327,7 @@ try {
       );
     });
     await node0LoopDelay();
-    const loaded = await openLoop(WARMUP + 2 * PER_SENDER, perSender, 'explorer-phase', 60_000);
+    const loaded = await openLoop('explorer-phase', 60_000);
     const loadedLoop = await node0LoopDelay();
     load.stop();
     const http = await loadDone;
