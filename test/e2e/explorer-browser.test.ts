@@ -1,6 +1,8 @@
 /**
- * The explorer in a real browser (Debian's chromium through playwright-core) against the
- * fake reader served as a node serves it (API, event stream and pages): a block arriving
+ * The explorer in a real browser (Debian's chromium through playwright-core) against a
+ * prepared store (a real lmdb ledger store, mempool and StoreExplorerReader, from
+ * test/support/explorer-store.ts) served as a node serves it (API, event stream and pages),
+ * with blocks committed and transactions admitted while the browser watches: a block arriving
  * live on the home page, following a block, a transaction and an account, searching for
  * each kind and for garbage, a <script> search shown and not run, a phone's width without
  * horizontal scrolling. Screenshots of each page go to test-output/explorer (git-ignored).
@@ -13,9 +15,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { fromHex } from '../../src/crypto/bytes.js';
+import type { CommittedTx } from '../../explorer/server/index.js';
+import { DEFAULT_EXPLORER_PAGES_OPTIONS } from '../../explorer/web/index.js';
+import { fromHex, toHex } from '../../src/crypto/bytes.js';
 import { toChecksumAddress } from '../../src/crypto/keys.js';
-import { FakeExplorerReader } from '../support/fake-explorer-reader.js';
+import { createExplorerStore, type ExplorerStore } from '../support/explorer-store.js';
 import { type PagesServer, startPagesServer } from './explorer/pages-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,8 +27,15 @@ const SCREENSHOTS = fileURLToPath(new URL('../../test-output/explorer/', import.
 const WAIT_MS = 5000;
 const PHONE = { width: 390, height: 844 };
 
-// the head block was committed a few seconds ago, so the times read like a live chain
-const reader = new FakeExplorerReader({ genesisMs: Date.now() - 300_000 });
+/** Committed blocks of the prepared store before the big block (more than a home list). */
+const BLOCKS = 30;
+/** Rows of a block's transactions per page, and the big block's transactions: two pages. */
+const PAGE_LIMIT = DEFAULT_EXPLORER_PAGES_OPTIONS.pageLimit;
+const BIG_BLOCK_TXS = 40;
+
+let explorer: ExplorerStore;
+/** Height of the block with BIG_BLOCK_TXS transactions, committed after the BLOCKS. */
+let bigHeight: number;
 let server: PagesServer;
 let context: BrowserContext;
 let page: Page;
@@ -34,6 +45,21 @@ const browserErrors: string[] = [];
 const dialogs: string[] = [];
 
 const checksum = (address: string) => toChecksumAddress(fromHex(address, 20));
+
+/** The `index`th transaction of the committed block at `height`, as the reader shows it. */
+function committedTx(height: number, index: number): CommittedTx {
+  const hash = explorer.txHashes[height]?.[index];
+  assert.ok(hash, `block ${height} has a transaction ${index}`);
+  const tx = explorer.reader.tx(hash);
+  assert.equal(tx.status, 'committed', `transaction ${index} of block ${height}`);
+  return tx as CommittedTx;
+}
+
+/** Admits a transfer from account 1 to account 2 to the mempool: its hash and sender. */
+function addPending(): { hash: string; from: string } {
+  const tx = explorer.addPending(1, explorer.addresses[2], 5n);
+  return { hash: toHex(tx.hash), from: toHex(explorer.addresses[1]) };
+}
 
 async function waitFor(selector: string, what: string): Promise<void> {
   try {
@@ -61,7 +87,12 @@ before(async () => {
       `chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
     );
   mkdirSync(SCREENSHOTS, { recursive: true });
-  server = await startPagesServer(reader);
+  explorer = await createExplorerStore({ blocks: BLOCKS });
+  assert.ok(BIG_BLOCK_TXS > PAGE_LIMIT, 'the big block takes two pages');
+  bigHeight = (await explorer.commitBlock(BIG_BLOCK_TXS)).height;
+  // a few ordinary blocks after it, so it is not the head
+  for (let i = 0; i < 3; i++) await explorer.commitBlock();
+  server = await startPagesServer(explorer.reader);
   userDataDir = await mkdtemp(path.join(tmpdir(), 'explorer-browser-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -97,6 +128,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   await server?.close();
+  await explorer?.close();
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 });
 
@@ -106,12 +138,12 @@ describe('the explorer in a browser', () => {
     await waitFor('body[data-stream="open"]', 'the live stream opens');
     await waitFor('.chart.drawn#chart-txs', 'uPlot draws the tx/s chart');
     await waitFor('.chart.drawn#chart-block-time', 'uPlot draws the block-time chart');
-    const pending = reader.addPendingTx();
+    const pending = addPending();
     await waitFor(
       `#latest-txs li[data-tx="${pending.hash}"] .badge-pending`,
       'the pending transaction appears',
     );
-    const block = reader.addBlock(2);
+    const block = await explorer.commitBlock(2);
     await waitFor(`#latest-blocks li[data-height="${block.height}"]`, 'the new block appears');
     assert.equal(
       await page.textContent('[data-head-height]'),
@@ -132,7 +164,7 @@ describe('the explorer in a browser', () => {
   });
 
   it('follows a block, one of its transactions and an account', async () => {
-    const height = reader.head().height;
+    const height = explorer.reader.head().height;
     await page.click(`#latest-blocks li[data-height="${height}"] a`);
     await page.waitForURL(`${server.url}/blocks/${height}`);
     assert.match((await page.textContent('h1')) ?? '', new RegExp(`#${height}`));
@@ -142,7 +174,7 @@ describe('the explorer in a browser', () => {
     );
     await screenshot('block');
 
-    const tx = reader.committedTx(height, 0)!;
+    const tx = committedTx(height, 0);
     await page.click(`a[href="/txs/${tx.hash}"]`);
     await page.waitForURL(`${server.url}/txs/${tx.hash}`);
     assert.match(
@@ -157,25 +189,34 @@ describe('the explorer in a browser', () => {
     assert.ok((await page.locator('main table tbody tr').count()) > 0, 'the history lists transactions');
     await screenshot('account');
 
-    await page.goto(`${server.url}/blocks/100`);
+    await page.goto(`${server.url}/blocks/${bigHeight}`);
+    assert.equal(
+      await page.locator(`a[href="/txs/${committedTx(bigHeight, PAGE_LIMIT).hash}"]`).count(),
+      0,
+      'the first page of the big block stops at its page limit',
+    );
     await page.click('a[rel=next]');
-    await page.waitForURL(/\/blocks\/100\?cursor=/);
+    await page.waitForURL(new RegExp(`/blocks/${bigHeight}\\?cursor=`));
     assert.ok(
-      await page.locator(`a[href="/txs/${reader.committedTx(100, 25)!.hash}"]`).count(),
+      await page.locator(`a[href="/txs/${committedTx(bigHeight, PAGE_LIMIT).hash}"]`).count(),
       'the next page of the big block',
+    );
+    assert.ok(
+      await page.locator(`a[href="/txs/${committedTx(bigHeight, BIG_BLOCK_TXS - 1).hash}"]`).count(),
+      "the next page holds the big block's last transaction",
     );
 
     await page.goto(`${server.url}/blocks`);
     await screenshot('blocks');
     await page.goto(`${server.url}/validators`);
     await screenshot('validators');
-    const pending = reader.addPendingTx();
+    const pending = addPending();
     await page.goto(`${server.url}/txs/${pending.hash}`);
     assert.match((await page.textContent('.banner')) ?? '', /Pending/);
     await screenshot('tx-pending');
     // the page follows the stream and shows the transaction final once a block commits it
     await waitFor('body[data-stream="open"]', "the pending transaction's page opens the live stream");
-    const block = reader.addBlock();
+    const block = await explorer.commitBlock();
     await waitFor('.banner-final', 'the pending transaction turns final on its page');
     assert.match(
       (await page.textContent('.banner')) ?? '',
@@ -184,10 +225,12 @@ describe('the explorer in a browser', () => {
 
     // committed after the page rendered but before its script opened the stream: the
     // stream starts from the height the page was rendered at, so the block is not missed
-    const raced = reader.addPendingTx();
-    let racedBlock: number | undefined;
+    const raced = addPending();
+    let racedCommit: Promise<{ height: number }> | undefined;
     await page.route('**/assets/explorer.js', async (route) => {
-      racedBlock ??= reader.addBlock().height;
+      // the script is held back until the block is durable and its listeners have run
+      racedCommit ??= explorer.commitBlock();
+      await racedCommit;
       await route.continue();
     });
     try {
@@ -196,6 +239,8 @@ describe('the explorer in a browser', () => {
     } finally {
       await page.unroute('**/assets/explorer.js');
     }
+    assert.ok(racedCommit, 'explorer.js was requested');
+    const racedBlock = (await racedCommit).height;
     assert.match(
       (await page.textContent('.banner')) ?? '',
       new RegExp(`Committed in block\\s*#${racedBlock}`),
@@ -204,10 +249,12 @@ describe('the explorer in a browser', () => {
 
   it('searches for a height, a block hash, a transaction hash and an address, and refuses garbage', async () => {
     await page.goto(`${server.url}/blocks`);
-    const block = reader.block({ height: 42 })!;
-    const tx = reader.committedTx(42, 0)!;
+    const height = 20;
+    const block = explorer.reader.block({ height });
+    assert.ok(block, `block ${height} is committed`);
+    const tx = committedTx(height, 0);
     const cases: Array<[string, string]> = [
-      ['42', '/blocks/42'],
+      [String(height), `/blocks/${height}`],
       [block.hash, `/blocks/${block.hash}`],
       [tx.hash, `/txs/${tx.hash}`],
       [tx.to, `/accounts/${checksum(tx.to)}`],
@@ -236,11 +283,11 @@ describe('the explorer in a browser', () => {
 
   it('fits a 390 px wide phone without horizontal scrolling', async () => {
     await page.setViewportSize(PHONE);
-    const tx = reader.committedTx(150, 0)!;
+    const tx = committedTx(BLOCKS - 5, 0);
     const pages: Array<[string, string]> = [
       ['home', '/'],
       ['blocks', '/blocks'],
-      ['block', '/blocks/100'],
+      ['block', `/blocks/${bigHeight}`],
       ['tx', `/txs/${tx.hash}`],
       ['account', `/accounts/${tx.from}`],
       ['validators', '/validators'],

@@ -1,7 +1,8 @@
 /**
- * Serves the explorer (the API with its event stream, and the pages) over a
- * FakeExplorerReader on a port from the OS, as a node serves it: createApiServer with the
- * pages mounted. For the page tests (unit) and the browser test (e2e).
+ * Serves the explorer (the API with its event stream, and the pages) over any
+ * ExplorerReader (the FakeExplorerReader, or the real StoreExplorerReader over a prepared
+ * store) on a port from the OS, as a node serves it: createApiServer with the pages mounted.
+ * For the page tests (unit) and the browser test (e2e).
  */
 import type { AddressInfo } from 'node:net';
 import {
@@ -9,34 +10,43 @@ import {
   type ExplorerReader,
   type NodeApi,
   type NodeStatus,
+  type ValidatorActivity,
 } from '../../../explorer/server/index.js';
 import { createExplorerPages, type ExplorerPagesOptions } from '../../../explorer/web/index.js';
-import { FAKE_VALIDATORS } from '../../support/fake-explorer-reader.js';
 
-/** The home page's consensus state, derived from the fake's head. */
-export function fakeNodeStatus(reader: ExplorerReader): NodeStatus {
+/**
+ * The home page's consensus state, derived from the reader's head: this node is validator
+ * 0, in the round after the head block's, led by the validator that round rotates to.
+ * `validators` are the reader's (read once: the set does not change).
+ */
+export function nodeStatusOf(
+  reader: ExplorerReader,
+  validators: ValidatorActivity[] = reader.validators().validators,
+): NodeStatus {
   const head = reader.head();
-  const leader = FAKE_VALIDATORS[(head.height + 1) % FAKE_VALIDATORS.length];
+  const block = reader.block({ height: head.height });
+  const round = (block?.round ?? 0) + 1;
+  const leader = validators.length > 0 ? validators[round % validators.length] : undefined;
   return {
-    chainId: '7',
+    chainId: block?.chainId ?? '0',
     height: head.height,
     headHash: head.hash,
-    round: head.height + Math.floor(head.height / 7) + 1,
-    leader,
+    round,
+    leader: leader ? { index: leader.index, name: leader.name, address: leader.address } : null,
     syncing: false,
-    peers: 3,
+    peers: Math.max(0, validators.length - 1),
     mempoolSize: 0,
     role: 'validator',
     validator: 0,
-    peerId: '12D3KooWFakealice',
+    peerId: validators[0]?.peerId ?? '',
   };
 }
 
-/** A NodeApi over the fake reader: reads only, every submission refused. */
-function fakeNodeApi(reader: ExplorerReader): NodeApi {
+/** A NodeApi over the reader: reads only, every submission refused. */
+function readOnlyNodeApi(reader: ExplorerReader, status: () => NodeStatus): NodeApi {
   return {
     explorer: reader,
-    status: () => fakeNodeStatus(reader),
+    status,
     metrics: () => ({ mempool: {}, network: null, consensus: null }),
     peers: () => [],
     evidence: () => [],
@@ -64,14 +74,20 @@ export interface PagesServer {
   close(): Promise<void>;
 }
 
+/**
+ * Serves `reader`; `options.status` replaces the NodeStatus derived from the reader's head
+ * (nodeStatusOf) for the pages and GET /api/v1/status alike.
+ */
 export async function startPagesServer(
   reader: ExplorerReader,
   options: Partial<ExplorerPagesOptions> = {},
 ): Promise<PagesServer> {
   const errors: unknown[] = [];
   const onError = (err: unknown) => errors.push(err);
-  const pages = createExplorerPages(reader, { status: () => fakeNodeStatus(reader), onError, ...options });
-  const server = createApiServer(fakeNodeApi(reader), { pages, onError });
+  const validators = reader.validators().validators;
+  const status = options.status ?? (() => nodeStatusOf(reader, validators));
+  const pages = createExplorerPages(reader, { onError, ...options, status });
+  const server = createApiServer(readOnlyNodeApi(reader, status), { pages, onError });
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
