@@ -25,7 +25,8 @@ import { addressOf, publicKeyOf } from '../../src/crypto/keys.js';
 import { defaultBackend } from '../../src/crypto/verifier.js';
 import { type GenesisValidator, peerIdOfPublicKey, quorumSize } from '../../src/genesis/index.js';
 import { Mempool } from '../../src/mempool/index.js';
-import { ActivityTracker, StoreExplorerReader } from '../../src/node/index.js';
+import { ActivityTracker } from '../../src/node/activity.js';
+import { StoreExplorerReader } from '../../src/node/explorer-reader.js';
 import { blockCommitOf, LedgerStore } from '../../src/store/index.js';
 import {
   decodeTransfer,
