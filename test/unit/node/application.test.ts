@@ -3,42 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { committedView } from '../../../src/chain/index.js';
 import { decodeQc, type Payload } from '../../../src/consensus/index.js';
-import { addressOf } from '../../../src/crypto/keys.js';
-import { Mempool } from '../../../src/mempool/index.js';
-import { LedgerApplication } from '../../../src/node/application.js';
-import { PARAMS } from '../../support/ledger-fixture.js';
+import type { LedgerApplication } from '../../../src/node/application.js';
 import {
+  applicationOn,
   childBlock,
   GENESIS,
   openGenesisStore,
   signQc,
   type TestStore,
-  VALIDATOR_SECRETS,
 } from '../sync/helpers.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-function appOn(t: TestStore): LedgerApplication {
-  let app: LedgerApplication | undefined;
-  const mempool = new Mempool({
-    accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
-    params: PARAMS,
-    blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-  });
-  app = new LedgerApplication({
-    store: t.store,
-    mempool,
-    params: PARAMS,
-    limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-    proposer: addressOf(VALIDATOR_SECRETS[1]),
-    headerReserveBytes: 1024,
-    maxClockSkewMs: Number.MAX_SAFE_INTEGER,
-    now: () => GENESIS.block.header.timestampMs + 60_000,
-    logger: quiet as never,
-    onFatal: (err) => assert.fail(err),
-  });
-  return app;
-}
 
 /** Blocks 1..3 on genesis by other validators, each with a transfer. */
 function chain(t: TestStore) {
@@ -51,7 +24,7 @@ function chain(t: TestStore) {
 /** Runs `body` with a fresh application on a genesis store, stopping and cleaning up after. */
 async function withApp(body: (t: TestStore, app: LedgerApplication) => void | Promise<void>): Promise<void> {
   const t = await openGenesisStore();
-  const app = appOn(t);
+  const app = applicationOn(t);
   try {
     await body(t, app);
   } finally {
@@ -100,7 +73,7 @@ describe('LedgerApplication payload requests', () => {
 
       app.buildPayload({ round: 5, parentId: b3.id, parent: b3.block, height: 4 }, () => rounds.push(5));
       assert.deepEqual(rounds, [4, 5], 'block 2 is known now: block 3 executes at once');
-      const other = appOn(t);
+      const other = applicationOn(t);
       other.buildPayload({ round: 6, parentId: b3.id, parent: b3.block, height: 4 }, () => rounds.push(6));
       other.stop();
       other.validatePayload(b1.block, GENESIS.block, () => {});

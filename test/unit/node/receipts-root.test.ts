@@ -9,33 +9,12 @@ import { committedView, hashHeader, receiptsRoot } from '../../../src/chain/inde
 import type { Block } from '../../../src/chain/types.js';
 import type { Payload } from '../../../src/consensus/index.js';
 import { addressOf } from '../../../src/crypto/keys.js';
-import { Mempool } from '../../../src/mempool/index.js';
-import { LedgerApplication } from '../../../src/node/application.js';
-import { PARAMS } from '../../support/ledger-fixture.js';
-import { childBlock, GENESIS, openGenesisStore, VALIDATOR_SECRETS } from '../sync/helpers.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+import type { LedgerApplication } from '../../../src/node/application.js';
+import { applicationOn, childBlock, GENESIS, openGenesisStore, VALIDATOR_SECRETS } from '../sync/helpers.js';
 
 async function withApp(body: (app: LedgerApplication, view: ReturnType<typeof committedView>) => void) {
   const t = await openGenesisStore();
-  let app: LedgerApplication | undefined;
-  const mempool = new Mempool({
-    accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
-    params: PARAMS,
-    blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-  });
-  app = new LedgerApplication({
-    store: t.store,
-    mempool,
-    params: PARAMS,
-    limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-    proposer: addressOf(VALIDATOR_SECRETS[1]),
-    headerReserveBytes: 1024,
-    maxClockSkewMs: Number.MAX_SAFE_INTEGER,
-    now: () => GENESIS.block.header.timestampMs + 60_000,
-    logger: quiet as never,
-    onFatal: (err) => assert.fail(err),
-  });
+  const app = applicationOn(t);
   try {
     body(app, committedView(t.store));
   } finally {

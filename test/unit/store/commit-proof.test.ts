@@ -14,12 +14,10 @@ import {
 import { verifyCommitProof } from '../../../src/client/index.js';
 import { decodeQc } from '../../../src/consensus/index.js';
 import { addressOf } from '../../../src/crypto/keys.js';
-import { Mempool } from '../../../src/mempool/index.js';
-import { LedgerApplication } from '../../../src/node/application.js';
 import { blockCommitOf, type LedgerStore, MAX_COMMIT_PROOF_HEADERS } from '../../../src/store/index.js';
 import { verifyRange } from '../../../src/sync/index.js';
-import { PARAMS } from '../../support/ledger-fixture.js';
 import {
+  applicationOn,
   baseOf,
   CTX,
   certifiedItems,
@@ -27,34 +25,8 @@ import {
   GENESIS,
   openGenesisStore,
   SENDERS,
-  type TestStore,
-  VALIDATOR_SECRETS,
   VALIDATOR_SET,
 } from '../sync/helpers.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-function appOn(t: TestStore): LedgerApplication {
-  let app: LedgerApplication | undefined;
-  const mempool = new Mempool({
-    accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
-    params: PARAMS,
-    blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-  });
-  app = new LedgerApplication({
-    store: t.store,
-    mempool,
-    params: PARAMS,
-    limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-    proposer: addressOf(VALIDATOR_SECRETS[1]),
-    headerReserveBytes: 1024,
-    maxClockSkewMs: Number.MAX_SAFE_INTEGER,
-    now: () => GENESIS.block.header.timestampMs + 60_000,
-    logger: quiet as never,
-    onFatal: (err) => assert.fail(err),
-  });
-  return app;
-}
 
 /**
  * Verifies the proof of every head from the store's head listener, i.e. as soon as each
@@ -84,7 +56,7 @@ function provenChain(store: LedgerStore, height: number): number {
 describe('LedgerStore proofs of commit', () => {
   it('consensus commits: every block of the run and the newest are provable once the commit returns', async () => {
     const t = await openGenesisStore();
-    const app = appOn(t);
+    const app = applicationOn(t);
     const failures = watchHeads(t.store);
     try {
       // rounds 1, 2, 4, 5, 6, 7: block 3 follows a failed round
@@ -133,7 +105,7 @@ describe('LedgerStore proofs of commit', () => {
 
   it('synced blocks carry their range’s 2-chain into the store', async () => {
     const t = await openGenesisStore();
-    const app = appOn(t);
+    const app = applicationOn(t);
     const failures = watchHeads(t.store);
     try {
       // rounds 1, 2, 3, 5, 6: the range proves blocks 1..4 committed (5 is one round after 4)

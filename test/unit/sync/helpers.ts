@@ -3,6 +3,7 @@
  * server store holding blocks 1..n with their commit QCs, and helpers to sign QCs and to
  * forge blocks.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ import {
   voteDigest,
 } from '../../../src/consensus/index.js';
 import { addressOf, publicKeyOf } from '../../../src/crypto/keys.js';
+import { Mempool } from '../../../src/mempool/index.js';
+import { LedgerApplication } from '../../../src/node/application.js';
 import { blockCommitOf, LedgerStore } from '../../../src/store/index.js';
 import type {
   SyncBase,
@@ -215,4 +218,29 @@ export function chainOf(store: LedgerStore): SyncChain & { writes: Promise<void>
       tip = { header: v.block.header, id: v.id, view: v.executed };
     },
   };
+}
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A LedgerApplication (validator 1 proposing) on a test store, as the node builds one. */
+export function applicationOn(t: TestStore): LedgerApplication {
+  let app: LedgerApplication | undefined;
+  const mempool = new Mempool({
+    accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
+    params: PARAMS,
+    blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
+  });
+  app = new LedgerApplication({
+    store: t.store,
+    mempool,
+    params: PARAMS,
+    limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
+    proposer: addressOf(VALIDATOR_SECRETS[1]),
+    headerReserveBytes: 1024,
+    maxClockSkewMs: Number.MAX_SAFE_INTEGER,
+    now: () => GENESIS.block.header.timestampMs + 60_000,
+    logger: quiet as never,
+    onFatal: (err) => assert.fail(err),
+  });
+  return app;
 }
