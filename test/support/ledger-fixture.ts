@@ -70,8 +70,6 @@ export async function commitTransfers(
   count: number,
   step: number,
 ): Promise<{ block: Block; hash: Uint8Array }> {
-  const head = store.head();
-  const parent: BlockHeader = store.getBlock(head.height)!.header;
   const view = committedView(store);
   const txs = Array.from({ length: count }, (_, i) => {
     const from = secrets[(step * count + i) % secrets.length];
@@ -85,7 +83,21 @@ export async function commitTransfers(
       BigInt(1000 + i),
     );
   });
-  const proposer = addressOf(secrets[step % secrets.length]);
+  return commitVerified(store, txs, addressOf(secrets[step % secrets.length]));
+}
+
+/**
+ * Executes verified transfers on the store's head and commits them as the next block (one
+ * round after its parent), with the undo records the store keeps for account proofs.
+ */
+export async function commitVerified(
+  store: LedgerStore,
+  txs: VerifiedTransfer[],
+  proposer: Uint8Array,
+): Promise<{ block: Block; hash: Uint8Array }> {
+  const head = store.head();
+  const parent: BlockHeader = store.getHeader(head.height)!;
+  const view = committedView(store);
   const executed = executeBlock(view, { proposer, transactions: txs }, PARAMS);
   const block: Block = {
     header: {
@@ -103,6 +115,8 @@ export async function commitTransfers(
     transactions: txs.map((t) => t.raw),
   };
   const hash = hashHeader(block.header);
-  await store.commitBlock(blockCommitOf({ block, hash, executed, transfers: txs, before: view.state }));
+  await store.commitBlock(
+    blockCommitOf({ block, hash, executed, transfers: txs, before: view.state, beforeTree: view.tree }),
+  );
   return { block, hash };
 }

@@ -22,7 +22,7 @@ import { addressOf } from '../../../src/crypto/keys.js';
 import type { Account } from '../../../src/state/index.js';
 import { blockCommitOf, LedgerStore } from '../../../src/store/index.js';
 import {
-  CHAIN_ID,
+  commitVerified,
   fixtureGenesis,
   initialiseFixture,
   PARAMS,
@@ -40,38 +40,9 @@ const newcomer = sha256(new TextEncoder().encode('newcomer')).subarray(0, 20);
 
 /** Commits one block: a transfer from secrets[0] to `to`, with the undo records of its tree. */
 async function commitOne(store: LedgerStore, to: Uint8Array): Promise<void> {
-  const head = store.head();
-  const parent = store.getHeader(head.height)!;
-  const view = committedView(store);
-  const nonce = view.state.getAccount(sender)?.nonce ?? 0n;
-  const txs = [verifiedTransfer(secrets[0], nonce, to, 1000n + BigInt(head.height))];
-  const proposer = addressOf(secrets[3]);
-  const executed = executeBlock(view, { proposer, transactions: txs }, PARAMS);
-  const block: Block = {
-    header: {
-      chainId: CHAIN_ID,
-      height: head.height + 1,
-      round: parent.round + 1,
-      parentHash: head.hash,
-      proposer,
-      timestampMs: parent.timestampMs + 1000,
-      txRoot: merkleRoot(txs.map((t) => t.hash)),
-      stateRoot: executed.stateRoot,
-      receiptsRoot: executed.receiptsRoot,
-      parentQc: new Uint8Array(0),
-    },
-    transactions: txs.map((t) => t.raw),
-  };
-  await store.commitBlock(
-    blockCommitOf({
-      block,
-      hash: hashHeader(block.header),
-      executed,
-      transfers: txs,
-      before: view.state,
-      beforeTree: view.tree,
-    }),
-  );
+  const nonce = store.getAccount(sender)?.nonce ?? 0n;
+  const txs = [verifiedTransfer(secrets[0], nonce, to, 1000n + BigInt(store.head().height))];
+  await commitVerified(store, txs, addressOf(secrets[3]));
 }
 
 /** Every account of `addresses` at the store's head. */
