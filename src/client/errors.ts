@@ -39,6 +39,11 @@ export type ClientErrorCode =
   | 'WRONG_TX'
   /** An inclusion proof that does not lead to the committed block's tx root. */
   | 'BAD_TX_PROOF'
+  /**
+   * A receipt that is not the transaction's own under the committed receipts root: another
+   * transaction's, altered, or proven at another index than the transaction's.
+   */
+  | 'BAD_RECEIPT_PROOF'
   /** An account proof of another address than the one asked about. */
   | 'WRONG_ADDRESS'
   /** An account proof that does not lead to the committed block's state root. */

@@ -6,13 +6,20 @@
  *
  * The header does not carry the transaction count, so an inclusion proof proves that the
  * transaction is in the block, not at which index (docs/FORMATS.md "Transaction root").
- * Receipts are not in any header yet; their proof will take a committed header too.
+ * The receipt is proven the same way against the header's receipts root: each receipt
+ * names its transaction, so a receipt proven at the index the node named is that
+ * transaction's own, as the validators executed it.
  */
-import { type MerkleProof, verifyAccountProof, verifyMerkleProof } from '../chain/index.js';
+import {
+  type MerkleProof,
+  verifyAccountProof,
+  verifyMerkleProof,
+  verifyReceiptProof,
+} from '../chain/index.js';
 import type { TreeProof } from '../commitment/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import { type Address, toChecksumAddress } from '../crypto/keys.js';
-import type { Account } from '../state/index.js';
+import type { Account, Receipt } from '../state/index.js';
 import type { VerifiedCommit } from './commit.js';
 import { ClientError } from './errors.js';
 
@@ -22,11 +29,22 @@ export interface TxInclusion {
   proof: MerkleProof;
 }
 
+/** A node's claim of a transaction's receipt with its proof under the receipts root. */
+export interface ReceiptClaim {
+  receipt: Receipt;
+  proof: MerkleProof;
+}
+
 export interface VerifiedTx {
   commit: VerifiedCommit;
   txHash: Uint8Array;
   /** The index the node named; consistent with the proof, not proven by it (see above). */
   index: number;
+}
+
+export interface VerifiedTxReceipt extends VerifiedTx {
+  /** The receipt the committed header's receipts root holds for this transaction. */
+  receipt: Receipt;
 }
 
 /** Checks that the transaction `txHash` (keccak of its raw bytes) is in the committed block. */
@@ -46,6 +64,25 @@ export function verifyTxInclusion(
       `the inclusion proof of ${toHex(txHash)} does not lead to the tx root of block ${commit.height}`,
     );
   return { commit, txHash, index: inclusion.proof.index };
+}
+
+/**
+ * Checks that `claim` is the receipt of the verified transaction `tx`: it names the same
+ * transaction and is proven at the same index under the committed receipts root.
+ */
+export function verifyTxReceipt(tx: VerifiedTx, claim: ReceiptClaim): VerifiedTxReceipt {
+  const { commit, txHash, index } = tx;
+  if (!equalBytes(claim.receipt.txHash, txHash))
+    throw new ClientError(
+      'BAD_RECEIPT_PROOF',
+      `the receipt is for transaction ${toHex(claim.receipt.txHash)}, not ${toHex(txHash)}`,
+    );
+  if (!verifyReceiptProof(commit.header.receiptsRoot, claim.receipt, index, claim.proof))
+    throw new ClientError(
+      'BAD_RECEIPT_PROOF',
+      `the receipt of ${toHex(txHash)} at index ${index} does not lead to the receipts root of block ${commit.height}`,
+    );
+  return { ...tx, receipt: claim.receipt };
 }
 
 /** A node's claim of an account's state (null: no such account) with its tree proof. */

@@ -21,11 +21,14 @@ export {
 export { ClientError, type ClientErrorCode } from './errors.js';
 export {
   type AccountState,
+  type ReceiptClaim,
   type TxInclusion,
   type VerifiedAccount,
   type VerifiedTx,
+  type VerifiedTxReceipt,
   verifyAccountState,
   verifyTxInclusion,
+  verifyTxReceipt,
 } from './inclusion.js';
 export {
   type AccountProofJson,
@@ -42,8 +45,11 @@ export {
   parseAccountState,
   parseCommitProof,
   parseHeader,
+  parseReceipt,
   parseTxInclusion,
   parseTxProof,
+  type ReceiptProofJson,
+  receiptToJson,
   type TxInclusionJson,
   type TxProofJson,
   txInclusionToJson,

@@ -18,7 +18,7 @@ import { toHex } from '../crypto/bytes.js';
 import { type Address, parseAddress, toChecksumAddress } from '../crypto/keys.js';
 import type { CommitProof } from './commit.js';
 import { ClientError } from './errors.js';
-import type { AccountState, TxInclusion } from './inclusion.js';
+import type { AccountState, ReceiptClaim, TxInclusion } from './inclusion.js';
 import { type ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options.js';
 
 export interface HeaderJson {
@@ -57,10 +57,25 @@ export interface AccountStateJson {
   proof: string;
 }
 
-/** What GET /txs/:hash/proof serves: the proof of commit of the block and the inclusion. */
+/**
+ * The transaction's receipt and its proof under the receipts root. Its transaction hash,
+ * index and leaf count are the inclusion's, so they are not repeated.
+ */
+export interface ReceiptProofJson {
+  from: string;
+  to: string;
+  status: number;
+  gasUsed: string;
+  effectiveGasPrice: string;
+  fee: string;
+  siblings: string[];
+}
+
+/** What GET /txs/:hash/proof serves: the proof of commit of the block, the inclusion and the receipt. */
 export interface TxProofJson {
   commit: CommitProofJson;
   inclusion: TxInclusionJson;
+  receipt: ReceiptProofJson;
 }
 
 /** What GET /accounts/:address/proof serves: the proof of commit and the account state. */
@@ -72,6 +87,7 @@ export interface AccountProofJson {
 export interface CommittedTxProof {
   commit: CommitProof;
   inclusion: TxInclusion;
+  receipt: ReceiptClaim;
 }
 
 export interface CommittedAccountProof {
@@ -274,16 +290,63 @@ export function parseAccountState(json: unknown, path = 'account'): AccountState
   };
 }
 
+export function receiptToJson(c: ReceiptClaim): ReceiptProofJson {
+  const r = c.receipt;
+  return {
+    from: toChecksumAddress(r.from),
+    to: toChecksumAddress(r.to),
+    status: r.status,
+    gasUsed: r.gasUsed.toString(),
+    effectiveGasPrice: r.effectiveGasPrice.toString(),
+    fee: r.fee.toString(),
+    siblings: c.proof.siblings.map(toHex),
+  };
+}
+
+/** The receipt of the transaction `inclusion` names, at its index among `total` leaves. */
+export function parseReceipt(json: unknown, inclusion: TxInclusion, path = 'receipt'): ReceiptClaim {
+  const o = object(json, path, ['from', 'to', 'status', 'gasUsed', 'effectiveGasPrice', 'fee', 'siblings']);
+  // every receipt this chain writes is a success: a failed transfer is never included
+  if (o.status !== 1) fail(`${path}.status`, 'must be 1');
+  return {
+    receipt: {
+      txHash: inclusion.txHash,
+      from: address(o.from, `${path}.from`),
+      to: address(o.to, `${path}.to`),
+      status: 1,
+      gasUsed: decimal(o.gasUsed, `${path}.gasUsed`, MAX_U64),
+      effectiveGasPrice: decimal(o.effectiveGasPrice, `${path}.effectiveGasPrice`, MAX_U256),
+      fee: decimal(o.fee, `${path}.fee`, MAX_U256),
+    },
+    proof: {
+      index: inclusion.proof.index,
+      total: inclusion.proof.total,
+      siblings: array(o.siblings, `${path}.siblings`, MAX_MERKLE_SIBLINGS).map((s, i) =>
+        hex(s, `${path}.siblings[${i}]`, 32),
+      ),
+    },
+  };
+}
+
 export function txProofToJson(p: CommittedTxProof): TxProofJson {
-  return { commit: commitProofToJson(p.commit), inclusion: txInclusionToJson(p.inclusion) };
+  return {
+    commit: commitProofToJson(p.commit),
+    inclusion: txInclusionToJson(p.inclusion),
+    receipt: receiptToJson(p.receipt),
+  };
 }
 
 export function parseTxProof(
   json: unknown,
   options: ClientOptions = DEFAULT_CLIENT_OPTIONS,
 ): CommittedTxProof {
-  const o = object(json, '', ['commit', 'inclusion']);
-  return { commit: parseCommitProof(o.commit, 'commit', options), inclusion: parseTxInclusion(o.inclusion) };
+  const o = object(json, '', ['commit', 'inclusion', 'receipt']);
+  const inclusion = parseTxInclusion(o.inclusion);
+  return {
+    commit: parseCommitProof(o.commit, 'commit', options),
+    inclusion,
+    receipt: parseReceipt(o.receipt, inclusion),
+  };
 }
 
 export function accountProofToJson(p: CommittedAccountProof): AccountProofJson {

@@ -5,20 +5,29 @@
 import type { ValidatorSet, Verifier } from '../consensus/index.js';
 import type { Address } from '../crypto/keys.js';
 import { verifyCommitProof } from './commit.js';
-import { type VerifiedAccount, type VerifiedTx, verifyAccountState, verifyTxInclusion } from './inclusion.js';
+import {
+  type VerifiedAccount,
+  type VerifiedTxReceipt,
+  verifyAccountState,
+  verifyTxInclusion,
+  verifyTxReceipt,
+} from './inclusion.js';
 import type { CommittedAccountProof, CommittedTxProof } from './json.js';
 import { type ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options.js';
 
-/** Checks that the transaction `txHash` is in a committed block (GET /txs/:hash/proof). */
+/**
+ * Checks that the transaction `txHash` is in a committed block, and its receipt (GET
+ * /txs/:hash/proof).
+ */
 export function verifyCommittedTx(
   proof: CommittedTxProof,
   txHash: Uint8Array,
   validatorSet: ValidatorSet,
   verifier: Verifier,
   options: ClientOptions = DEFAULT_CLIENT_OPTIONS,
-): VerifiedTx {
+): VerifiedTxReceipt {
   const commit = verifyCommitProof(proof.commit, validatorSet, verifier, options);
-  return verifyTxInclusion(commit, txHash, proof.inclusion);
+  return verifyTxReceipt(verifyTxInclusion(commit, txHash, proof.inclusion), proof.receipt);
 }
 
 /** Checks the balance and nonce (or absence) of `address` at a committed block (GET /accounts/:address/proof). */

@@ -30,7 +30,7 @@ import {
   parseGenesis,
   peerIdOfPublicKey,
 } from '../../../src/genesis/index.js';
-import { AccountState } from '../../../src/state/index.js';
+import { AccountState, type Receipt } from '../../../src/state/index.js';
 import { recoverSender, signTransfer, type VerifiedTransfer } from '../../../src/tx/index.js';
 import { CHAIN_ID, GWEI, PARAMS, testSecrets } from '../../support/ledger-fixture.js';
 
@@ -89,6 +89,7 @@ export interface TestBlock {
   /** The encoded QC certifying this block (what its child carries as parentQc). */
   qc: Uint8Array;
   transfers: VerifiedTransfer[];
+  receipts: Receipt[];
   /** State and tree after this block. */
   view: LedgerView;
 }
@@ -122,6 +123,7 @@ export function buildChain(
       id: gb.hash,
       qc: encodeQc(genesisQc(gb.hash)),
       transfers: [],
+      receipts: [],
       view: genesisView,
     },
   ];
@@ -151,7 +153,7 @@ export function buildChain(
     };
     const id = hashHeader(header);
     const qc = encodeQc(signQc(header.round, id, [0, 1, 2], { chainId }));
-    blocks.push({ header, id, qc, transfers, view: executed });
+    blocks.push({ header, id, qc, transfers, receipts: executed.receipts, view: executed });
   }
   return blocks;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { merkleProof, proveAccount } from '../../../src/chain/index.js';
+import { merkleProof, proveAccount, receiptProof } from '../../../src/chain/index.js';
 import {
   type AccountProofJson,
   accountProofToJson,
@@ -18,6 +18,7 @@ import {
   verifyCommittedAccount,
   verifyCommittedTx,
   verifyTxInclusion,
+  verifyTxReceipt,
 } from '../../../src/client/index.js';
 import { toHex } from '../../../src/crypto/bytes.js';
 import { addressOf } from '../../../src/crypto/keys.js';
@@ -39,9 +40,11 @@ function clientError(code: ClientErrorCode): (err: unknown) => boolean {
 /** The proof of the transaction at `index` of block `height` (it holds height % 3 of them). */
 function txProofOf(height: number, index: number): CommittedTxProof {
   const hashes = BLOCKS[height].transfers.map((t) => t.hash);
+  const receipts = BLOCKS[height].receipts;
   return {
     commit: commitProofOf(BLOCKS, height),
     inclusion: { txHash: hashes[index], proof: merkleProof(hashes, index) },
+    receipt: { receipt: receipts[index], proof: receiptProof(receipts, index) },
   };
 }
 
@@ -57,7 +60,33 @@ describe('client: transaction inclusion', () => {
         const v = verifyCommittedTx(txProofOf(height, index), t.hash, VS, VERIFIER);
         assert.equal(v.commit.height, height);
         assert.equal(v.index, index);
+        assert.deepEqual(v.receipt, BLOCKS[height].receipts[index]);
+        assert.deepEqual(v.receipt.from, t.from);
       }
+  });
+
+  it("refuses a receipt that is not the transaction's own under the receipts root", () => {
+    const proof = txProofOf(5, 1);
+    const tx = verifyTxInclusion(
+      verifyCommitProof(proof.commit, VS, VERIFIER),
+      proof.inclusion.txHash,
+      proof.inclusion,
+    );
+    const { receipt } = proof.receipt;
+    const forged: [string, typeof proof.receipt][] = [
+      ['a lower fee', { ...proof.receipt, receipt: { ...receipt, fee: receipt.fee - 1n } }],
+      ['another recipient', { ...proof.receipt, receipt: { ...receipt, to: testAddress(5) } }],
+      ['another gas price', { ...proof.receipt, receipt: { ...receipt, effectiveGasPrice: 1n } }],
+      // the other transaction's receipt of the same block, with its own valid proof
+      ['its neighbour', txProofOf(5, 0).receipt],
+      // the transaction's own receipt proven at the neighbour's index
+      ['another index', { receipt, proof: { ...txProofOf(5, 0).receipt.proof } }],
+      // the same receipt with the proof of the same index in another block
+      ['another block', { receipt, proof: txProofOf(2, 1).receipt.proof }],
+    ];
+    for (const [what, claim] of forged)
+      assert.throws(() => verifyTxReceipt(tx, claim), clientError('BAD_RECEIPT_PROOF'), what);
+    assert.deepEqual(verifyTxReceipt(tx, proof.receipt).receipt, receipt);
   });
 
   it('refuses a proof of another transaction, and one against another block or root', () => {
@@ -169,6 +198,13 @@ describe('client: the JSON form of proofs', () => {
         /at most 64/,
       ],
       [{ ...good, commit: { ...good.commit, child: 'x' } }, /commit\.child must be a JSON object/],
+      [{ commit: good.commit, inclusion: good.inclusion }, /^receipt is required/],
+      [{ ...good, receipt: { ...good.receipt, status: 0 } }, /^receipt\.status must be 1/],
+      [
+        { ...good, receipt: { ...good.receipt, txHash: good.inclusion.txHash } },
+        /^receipt\.txHash is not a field/,
+      ],
+      [{ ...good, receipt: { ...good.receipt, fee: '-1' } }, /^receipt\.fee must be a decimal/],
     ];
     for (const [json, message] of cases)
       assert.throws(
@@ -263,6 +299,7 @@ describe('client: the JSON form of proofs', () => {
       'BROKEN_LINK',
       'BAD_SIGNATURE',
       'BAD_TX_PROOF',
+      'BAD_RECEIPT_PROOF',
       'BAD_ACCOUNT_PROOF',
     ])
       assert.ok(codes.has(code), `no change was refused as ${code}: ${[...codes]}`);
