@@ -96,10 +96,16 @@ export function effectiveGasPrice(tx: VerifiedTransfer, baseFeePerGas: bigint): 
 /** Applies a block to `state`; throws StateTransitionError (with txIndex) when any tx is invalid. */
 export function applyBlock(state: AccountState, block: ExecutableBlock, params: StateParams): BlockOutcome {
   const changes = new Map<string, AccountChange>();
-  const read = (key: string, address: Address): Account =>
-    changes.get(key)?.account ?? state.getByKey(key, address) ?? EMPTY_ACCOUNT;
-  const write = (key: string, address: Address, account: Account): void => {
-    changes.set(key, { address, account });
+  // Every account a block reads it also writes (an invalid transaction rejects the block),
+  // so the first read opens the account's change and records what it was before the block.
+  const open = (key: string, address: Address): AccountChange => {
+    let change = changes.get(key);
+    if (change === undefined) {
+      const before = state.getByKey(key, address) ?? null;
+      change = { address, account: before ?? EMPTY_ACCOUNT, before };
+      changes.set(key, change);
+    }
+    return change;
   };
 
   const receipts: Receipt[] = [];
@@ -107,17 +113,17 @@ export function applyBlock(state: AccountState, block: ExecutableBlock, params: 
   let tips = 0n;
   const burn = TRANSFER_GAS * params.baseFeePerGas;
   block.transactions.forEach((tx, index) => {
-    const fromKey = stateKey(tx.from);
-    const sender = read(fromKey, tx.from);
+    const senderChange = open(stateKey(tx.from), tx.from);
+    const sender = senderChange.account;
     const error = checkTransfer(tx, sender, params, index);
     if (error) throw error;
     const price = effectiveGasPrice(tx, params.baseFeePerGas);
     const fee = TRANSFER_GAS * price;
-    write(fromKey, tx.from, { balance: sender.balance - tx.value - fee, nonce: sender.nonce + 1n });
+    senderChange.account = { balance: sender.balance - tx.value - fee, nonce: sender.nonce + 1n };
     // Read the recipient after the sender's write: a self-transfer sees its own debit.
-    const toKey = stateKey(tx.to);
-    const recipient = read(toKey, tx.to);
-    write(toKey, tx.to, { balance: recipient.balance + tx.value, nonce: recipient.nonce });
+    const recipientChange = open(stateKey(tx.to), tx.to);
+    const recipient = recipientChange.account;
+    recipientChange.account = { balance: recipient.balance + tx.value, nonce: recipient.nonce };
     burned += burn;
     tips += fee - burn;
     receipts.push({
@@ -131,9 +137,9 @@ export function applyBlock(state: AccountState, block: ExecutableBlock, params: 
     });
   });
   if (tips > 0n) {
-    const proposerKey = stateKey(block.proposer);
-    const proposer = read(proposerKey, block.proposer);
-    write(proposerKey, block.proposer, { balance: proposer.balance + tips, nonce: proposer.nonce });
+    const proposerChange = open(stateKey(block.proposer), block.proposer);
+    const proposer = proposerChange.account;
+    proposerChange.account = { balance: proposer.balance + tips, nonce: proposer.nonce };
   }
   return { state: state.withChanges(changes), receipts, burned };
 }

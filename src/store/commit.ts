@@ -7,15 +7,20 @@ import type { ExecutedBlock, GenesisBlock } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import type { TreeReader } from '../commitment/index.js';
 import { encodeAccount } from '../state/accounts.js';
-import type { AccountChange, AccountReader } from '../state/index.js';
+import type { Account, AccountChange, AccountReader } from '../state/index.js';
 import type { IndexedTransfer } from './codec.js';
 import type { BlockCommit, StoredCommitProofPoint } from './store.js';
 import type { UndoEntry } from './undo.js';
 
+/** The account before the block (null: absent): recorded by applyBlock, else read from `before`. */
+function accountBefore(before: AccountReader, change: AccountChange): Account | null {
+  return change.before !== undefined ? change.before : (before.getAccount(change.address) ?? null);
+}
+
 /** Changed accounts that `before` (the state the block executed on) does not hold. */
 export function countCreatedAccounts(before: AccountReader, changes: readonly AccountChange[]): number {
   let created = 0;
-  for (let i = 0; i < changes.length; i++) if (before.getAccount(changes[i].address) === undefined) created++;
+  for (let i = 0; i < changes.length; i++) if (accountBefore(before, changes[i]) === null) created++;
   return created;
 }
 
@@ -74,9 +79,9 @@ function undoOf(
   const nodes: UndoEntry[] = [];
   for (const [key] of executed.treeUpdate.puts) nodes.push([key, valueBefore(key)]);
   for (const key of executed.treeUpdate.deletes) nodes.push([key, valueBefore(key)]);
-  const accounts: UndoEntry[] = executed.accountChanges.map(({ address }) => {
-    const account = before.getAccount(address);
-    return [address, account && encodeAccount(account)];
+  const accounts: UndoEntry[] = executed.accountChanges.map((change) => {
+    const account = accountBefore(before, change);
+    return [change.address, account === null ? undefined : encodeAccount(account)];
   });
   return { nodes, accounts };
 }
