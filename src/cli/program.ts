@@ -51,7 +51,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (err instanceof LedgerError) {
       io.stderr(`error ${err.code}: ${err.message}\n`);
       if (io.env.LEDGER_DEBUG && err.stack) io.stderr(`${err.stack}\n`);
-      return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+      if (err instanceof UsageError) return EXIT_USAGE;
+      // an error with exit codes of its own (the wallet's, src/wallet/errors.ts) names its code
+      const own = (err as { exitCode?: unknown }).exitCode;
+      return typeof own === 'number' && Number.isInteger(own) && own > 0 && own < 126 ? own : EXIT_FAILURE;
     }
     const message = err instanceof Error ? err.message : String(err);
     io.stderr(`error INTERNAL: ${message}\n`);
