@@ -7,6 +7,7 @@ import type { ComponentChildren } from 'preact';
 import type { CommittedTx, PendingTx, QcView } from '../server/index.js';
 import { formatUnits, formatWei } from './currency.js';
 import { checksummed, formatInteger, isoTime, relativeTime, shortHash } from './format.js';
+import type { SlotRecorder } from './page-cache.js';
 import { MAX_SEARCH_CHARS } from './params.js';
 
 /** What every page renders with: the currency label and the time "now" is measured from. */
@@ -14,6 +15,11 @@ export interface RenderContext {
   symbol: string;
   nowMs: number;
   chainId: string;
+  /**
+   * Rendering a template (page-cache.ts): relative times and live parts become slots,
+   * filled for each request, instead of being written from `nowMs` and the data at hand.
+   */
+  slots?: SlotRecorder;
 }
 
 export const ASSETS = {
@@ -117,9 +123,25 @@ export function Time({ ms, ctx }: { ms: number; ctx: RenderContext }) {
   const iso = isoTime(ms);
   return (
     <time datetime={iso} title={iso} data-ms={String(ms)}>
-      {relativeTime(ms, ctx.nowMs)}
+      {ctx.slots ? ctx.slots.time(ms) : relativeTime(ms, ctx.nowMs)}
     </time>
   );
+}
+
+/**
+ * A part of a page that changes while the rest of it does not (an account's balance): in
+ * a template, a slot the router fills with `children` rendered for each request.
+ */
+export function Live({
+  ctx,
+  name,
+  children,
+}: {
+  ctx: RenderContext;
+  name: string;
+  children: ComponentChildren;
+}) {
+  return <>{ctx.slots ? ctx.slots.live(name) : children}</>;
 }
 
 export function HashLink({ href, hash, full }: { href: string; hash: string; full?: boolean }) {

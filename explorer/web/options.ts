@@ -18,6 +18,13 @@ export interface ExplorerPagesOptions {
    * blocks costs at most this many reads per page view.
    */
   homeBlocksScanned: number;
+  /**
+   * Rendered pages kept (page-cache.ts): committed blocks' pages and accounts' histories
+   * at a head, around their relative times and live parts. 0 turns the cache off.
+   */
+  pageCacheEntries: number;
+  /** Bytes those pages may hold in all. */
+  pageCacheBytes: number;
   /** How long browsers may keep the CSS, script and chart library. */
   assetsMaxAgeSeconds: number;
   /** The wall clock for "12 s ago" (tests inject one). */
@@ -31,6 +38,8 @@ export const DEFAULT_EXPLORER_PAGES_OPTIONS: Omit<ExplorerPagesOptions, 'status'
   pageLimit: 25,
   homeItems: 10,
   homeBlocksScanned: 50,
+  pageCacheEntries: 1024,
+  pageCacheBytes: 32 * 1024 * 1024,
   assetsMaxAgeSeconds: 3600,
   nowMs: () => Date.now(),
 };
@@ -43,6 +52,10 @@ export function explorerPagesOptions(
     const value = merged[key];
     if (!Number.isInteger(value) || value < 1 || value > 100)
       throw new RangeError(`${key} must be an integer in 1..100`);
+  }
+  for (const key of ['pageCacheEntries', 'pageCacheBytes'] as const) {
+    const value = merged[key];
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${key} must be a whole number`);
   }
   return merged;
 }

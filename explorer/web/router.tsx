@@ -30,7 +30,8 @@ import {
 import type { RenderContext } from './components.js';
 import { checksummed } from './format.js';
 import { type ExplorerPagesOptions, explorerPagesOptions } from './options.js';
-import { AccountPage } from './pages/account.js';
+import { fillTemplate, PageCache, SlotRecorder, toTemplate } from './page-cache.js';
+import { ACCOUNT_LIVE, AccountOverview, AccountPage } from './pages/account.js';
 import { BlockPage, BlocksPage } from './pages/blocks.js';
 import { ErrorPage } from './pages/error.js';
 import { HomePage } from './pages/home.js';
@@ -85,14 +86,47 @@ export function createExplorerPages(
     nowMs: options.nowMs(),
     chainId: options.status().chainId,
   });
-  const render = (res: Response, page: VNode, status = 200) => {
-    const html = `<!doctype html>${renderToString(page)}`;
-    // not res.send: its ETag hashes every page and copies it into a Buffer first, yet a page
-    // shows relative times and the live head, so a revalidation would almost never match
-    res.status(status);
+  const send = (res: Response, body: Buffer, status: number) => {
+    // not res.send: its ETag hashes every page and copies it first, yet a page shows
+    // relative times and the live head, so a revalidation would almost never match
+    res.statusCode = status;
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(html));
-    res.end(html);
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
+  };
+  const render = (res: Response, page: VNode, status = 200) => {
+    send(res, Buffer.from(`<!doctype html>${renderToString(page)}`), status);
+  };
+  const cache = new PageCache(options.pageCacheEntries, options.pageCacheBytes);
+  /**
+   * A page that is the same for every request apart from its relative times and its live
+   * parts, from the cache or rendered once into it. `key` must name everything else the
+   * page shows; `page` is only called on a miss, so a hit reads nothing but the live data.
+   */
+  const renderCached = (
+    res: Response,
+    key: string,
+    page: (ctx: RenderContext) => VNode,
+    live: Record<string, (ctx: RenderContext) => VNode> = {},
+  ) => {
+    const ctx = context();
+    let template = cache.get(key);
+    if (!template) {
+      const slots = new SlotRecorder();
+      template = toTemplate(`<!doctype html>${renderToString(page({ ...ctx, slots }))}`, slots);
+      // the data held a slot's marker: this page is rendered whole, and not kept
+      if (!template) return render(res, page(ctx));
+      cache.set(key, template);
+    }
+    const body = fillTemplate(template, {
+      nowMs: ctx.nowMs,
+      live: (name) => {
+        const part = live[name];
+        if (!part) throw new Error(`the page has no live part ${name}`);
+        return renderToString(part(ctx));
+      },
+    });
+    send(res, body, 200);
   };
 
   router.use((_req, res, next) => {
@@ -149,25 +183,26 @@ export function createExplorerPages(
   router.get('/blocks/:id', (req, res) => {
     const id = parseBlockId(req.params.id);
     const cursor = parseCursor(req.query);
+    const head = reader.head().height;
     const block = reader.block(id);
     if (!block)
       throw notFound(
         'BLOCK_NOT_FOUND',
         'height' in id
-          ? `There is no block at height ${id.height}: this node's head is block ${reader.head().height}.`
+          ? `There is no block at height ${id.height}: this node's head is block ${head}.`
           : 'This node holds no committed block with that hash.',
       );
-    const txs = readPage(() => reader.blockTxs(block.height, { limit: options.pageLimit, cursor }));
-    if (!txs) throw notFound('BLOCK_NOT_FOUND', 'This node holds no committed block at that height.');
-    render(
+    const page = (ctx: RenderContext) => {
+      const txs = readPage(() => reader.blockTxs(block.height, { limit: options.pageLimit, cursor }));
+      if (!txs) throw notFound('BLOCK_NOT_FOUND', 'This node holds no committed block at that height.');
+      return <BlockPage ctx={ctx} block={block} txs={txs} first={cursor === undefined} head={head} />;
+    };
+    // final once certified: its page changes no more, but for the link to its child
+    if (block.qc === null) return render(res, page(context()));
+    renderCached(
       res,
-      <BlockPage
-        ctx={context()}
-        block={block}
-        txs={txs}
-        first={cursor === undefined}
-        head={reader.head().height}
-      />,
+      `block ${block.height} ${block.height < head ? 'below' : 'head'} ${cursor ?? ''}`,
+      page,
     );
   });
 
@@ -190,11 +225,17 @@ export function createExplorerPages(
   router.get('/accounts/:address', (req, res) => {
     const address = parseAccountAddress(req.params.address);
     const cursor = parseCursor(req.query);
+    // the history is the committed one up to the head: the same page until the head moves
+    const head = reader.head().height;
     const account = reader.account(address);
-    const history = readPage(() => reader.accountTxs(address, { limit: options.pageLimit, cursor }));
-    render(
+    renderCached(
       res,
-      <AccountPage ctx={context()} account={account} history={history} first={cursor === undefined} />,
+      `account ${account.address} ${head} ${cursor ?? ''}`,
+      (ctx) => {
+        const history = readPage(() => reader.accountTxs(address, { limit: options.pageLimit, cursor }));
+        return <AccountPage ctx={ctx} account={account} history={history} first={cursor === undefined} />;
+      },
+      { [ACCOUNT_LIVE]: (ctx) => <AccountOverview ctx={ctx} account={account} /> },
     );
   });
 

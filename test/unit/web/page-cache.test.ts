@@ -1,0 +1,138 @@
+/**
+ * The pages' cache (explorer/web/page-cache.ts): a page served from it is byte for byte the
+ * page a fresh render gives, while time passes, transactions arrive and blocks commit; it
+ * stays within its bounds; a marker in the data is refused rather than filled.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fillTemplate, PageCache, SlotRecorder, toTemplate } from '../../../explorer/web/page-cache.js';
+import { type PagesServer, startPagesServer } from '../../e2e/explorer/pages-server.js';
+import { FAKE_ACCOUNTS, FakeExplorerReader } from '../../support/fake-explorer-reader.js';
+
+const GENESIS_MS = 1_700_000_000_000;
+
+describe('page templates', () => {
+  it('fills relative times from the time of serving and live parts from the request', () => {
+    const slots = new SlotRecorder();
+    const html = `<p>${slots.time(GENESIS_MS)}</p><div>${slots.live('balance')}</div><p>${slots.time(GENESIS_MS - 120_000)}</p>`;
+    const template = toTemplate(html, slots);
+    assert.ok(template);
+    assert.equal(template.chunks.length, 4);
+    const page = (nowMs: number, balance: string) =>
+      fillTemplate(template, {
+        nowMs,
+        live: (name) => (name === 'balance' ? balance : assert.fail(name)),
+      }).toString();
+    assert.equal(page(GENESIS_MS + 5_000, '1 BFT'), '<p>5 s ago</p><div>1 BFT</div><p>2 min ago</p>');
+    assert.equal(page(GENESIS_MS + 3_600_000, '2 BFT'), '<p>1 h ago</p><div>2 BFT</div><p>1 h ago</p>');
+  });
+
+  it('refuses a text whose markers are not the recorded slots in order', () => {
+    const one = new SlotRecorder();
+    const marker = one.time(GENESIS_MS);
+    assert.equal(toTemplate(`a${marker}b${marker}`, one), undefined, 'a marker repeated by the data');
+    assert.equal(toTemplate('no slot at all', one), undefined, 'a slot missing');
+    const two = new SlotRecorder();
+    const first = two.time(GENESIS_MS);
+    const second = two.live('x');
+    assert.equal(toTemplate(`${second}${first}`, two), undefined, 'slots out of order');
+    assert.equal(toTemplate(`${first}\uE000${second}`, two), undefined, 'a stray marker character');
+    assert.ok(toTemplate(`${first}${second}`, two));
+  });
+
+  it('keeps at most its entries and bytes, forgetting the least recently served first', () => {
+    const template = (bytes: number) => ({ chunks: [Buffer.alloc(bytes)], slots: [], bytes });
+    const cache = new PageCache(3, 100);
+    cache.set('a', template(10));
+    cache.set('b', template(10));
+    cache.set('c', template(10));
+    assert.ok(cache.get('a'));
+    cache.set('d', template(10));
+    assert.equal(cache.get('b'), undefined, 'b was the least recently served');
+    assert.deepEqual(cache.size(), { entries: 3, bytes: 30 });
+    cache.set('e', template(90));
+    assert.deepEqual(cache.size(), { entries: 2, bytes: 100 }, 'bytes bound the cache too');
+    assert.ok(cache.get('d'), 'only as many pages go as make room');
+    cache.set('f', template(101));
+    assert.equal(cache.get('f'), undefined, 'a page larger than the whole bound is not kept');
+    cache.set('e', template(50));
+    assert.deepEqual(cache.size(), { entries: 2, bytes: 60 }, 'a key set again replaces its page');
+    const off = new PageCache(0, 100);
+    off.set('a', template(1));
+    assert.equal(off.get('a'), undefined);
+  });
+});
+
+describe('cached pages over HTTP', () => {
+  const reader = new FakeExplorerReader({ genesisMs: GENESIS_MS, blocks: 120 });
+  let nowMs = GENESIS_MS + 119_000 + 3_000;
+  let cached: PagesServer;
+  let fresh: PagesServer;
+
+  before(async () => {
+    cached = await startPagesServer(reader, { nowMs: () => nowMs });
+    fresh = await startPagesServer(reader, { nowMs: () => nowMs, pageCacheEntries: 0 });
+  });
+  after(async () => {
+    assert.deepEqual([...cached.errors, ...fresh.errors], [], 'no page failed unexpectedly');
+    await cached.close();
+    await fresh.close();
+  });
+
+  /** The page from the cached server, checked against a fresh render of the same state. */
+  async function same(path: string): Promise<string> {
+    const [a, b] = await Promise.all(
+      [cached, fresh].map(async (server) => {
+        const res = await fetch(`${server.url}${path}`);
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers.get('content-length'), String(Buffer.byteLength(await res.clone().text())));
+        return res.text();
+      }),
+    );
+    assert.equal(a, b, `${path}: the cached page is the page a fresh render gives`);
+    return a;
+  }
+
+  it('shows the relative times, balance, pending count, history and neighbours of the moment', async () => {
+    const account = FAKE_ACCOUNTS[1];
+    const below = reader.head().height - 1;
+    const paths = [`/accounts/${account}`, `/blocks/${below}`, `/blocks/${reader.head().height}`];
+    const first = await Promise.all(paths.map(same));
+    for (const path of paths) await same(path);
+
+    nowMs += 3_600_000;
+    const later = await same(paths[0]);
+    assert.notEqual(later, first[0], 'relative times move on');
+    assert.match(later, />1 h ago</);
+
+    const pending = reader.addPendingTx();
+    const withPending = await same(`/accounts/${pending.from}`);
+    assert.match(withPending, /1 in the mempool/);
+
+    const oldHead = reader.head().height;
+    reader.addBlock(3);
+    const afterCommit = await same(`/accounts/${pending.from}`);
+    assert.match(afterCommit, /none in the mempool/);
+    assert.ok(afterCommit.includes(`/txs/${pending.hash}`), 'the new block is in the history');
+    // the old head is now below the head, certified, with a link to its child
+    assert.match(await same(`/blocks/${oldHead}`), new RegExp(`href="/blocks/${oldHead + 1}"`));
+    await same(`/blocks/${below}`);
+  });
+
+  it('pages a big block and a history by cursor as a fresh render does', async () => {
+    const big = await same('/blocks/100');
+    const cursor = nextCursor(big);
+    assert.ok(cursor);
+    await same(`/blocks/100?cursor=${cursor}`);
+    await same(`/blocks/100?cursor=${cursor}`);
+    const history = await same(`/accounts/${FAKE_ACCOUNTS[2]}`);
+    const older = nextCursor(history);
+    assert.ok(older);
+    await same(`/accounts/${FAKE_ACCOUNTS[2]}?cursor=${older}`);
+  });
+});
+
+/** The cursor of a page's "Older" link. */
+function nextCursor(html: string): string | undefined {
+  return /<a href="[^"?]+\?cursor=([^"]+)" rel="next">/.exec(html)?.[1];
+}
