@@ -156,6 +156,18 @@ export function routeHandlers(api: NodeApi, deps: HandlerDeps): Record<RouteId, 
 
     getAccount: json('getAccount', ({ params }) => explorer().account(params.address)),
 
+    getTransactionProof: json('getTransactionProof', ({ params }) => {
+      const proof = explorer().txProof(params.hash);
+      if ('refused' in proof) throw notFound(proof.refused, proof.message);
+      return proof;
+    }),
+
+    getAccountProof: json('getAccountProof', ({ params, query }) => {
+      const proof = explorer().accountProof(params.address, query.height);
+      if ('refused' in proof) throw notFound(proof.refused, proof.message);
+      return proof;
+    }),
+
     listAccountTransactions: json('listAccountTransactions', ({ params, query }) =>
       explorer().accountTxs(params.address, {
         limit: query.limit ?? DEFAULT_PAGE_LIMIT,

@@ -22,6 +22,7 @@ export type {
   PageRequest,
   PeerView,
   PendingTx,
+  ProofRefusal,
   QcMember,
   QcView,
   RejectionKind,

@@ -3,6 +3,7 @@
  * reads a ChainReader, never the node's internals). Values are JSON-ready: hashes and
  * addresses are 0x-hex strings, big integers decimal strings.
  */
+import type { AccountProofJson, TxProofJson } from '../../src/client/index.js';
 
 export interface NodeStatus {
   chainId: string;
@@ -290,6 +291,17 @@ export interface ExplorerListener {
  * The explorer's reads (src/node/explorer-reader.ts implements them over the store, the
  * mempool and the node's view of consensus). Each call is a short synchronous read.
  */
+/**
+ * Why a proof route has no proof to serve: nothing committed by that name on this node
+ * (NOT_FOUND; a pending transaction is NOT_COMMITTED), or not provable here (NOT_PROVABLE: an
+ * account at a height outside the provable window, or a block whose proof of commit is not
+ * stored yet).
+ */
+export interface ProofRefusal {
+  refused: 'NOT_FOUND' | 'NOT_COMMITTED' | 'NOT_PROVABLE';
+  message: string;
+}
+
 export interface ExplorerReader {
   /** The committed head. */
   head(): { height: number; hash: string };
@@ -306,6 +318,16 @@ export interface ExplorerReader {
   validators(): ValidatorsView;
   /** Transactions waiting in the mempool, newest admitted first. */
   mempool(req: PageRequest): Page<PendingTx>;
+  /**
+   * A committed transaction's proof (docs/FORMATS.md "Client proofs"): the proof of commit of
+   * its block, its inclusion under the tx root and its receipt under the receipts root.
+   */
+  txProof(hash: Uint8Array): TxProofJson | ProofRefusal;
+  /**
+   * An account's balance and nonce, or its absence, with its proof under the state root of
+   * the committed block at `height` (default: the head) and that block's proof of commit.
+   */
+  accountProof(address: Uint8Array, height?: number): AccountProofJson | ProofRefusal;
   stats(): StatsView;
   /** Live updates; returns the unsubscribe. Listeners must not throw or block. */
   subscribe(listener: ExplorerListener): () => void;

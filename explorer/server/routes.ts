@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import {
+  AccountProofBody,
   AccountViewSchema,
   BlockEvent,
   BlockPage,
@@ -28,6 +29,7 @@ import {
   SubmitRejected,
   SubmitResults,
   TxDetailSchema,
+  TxProofBody,
   ValidatorsBody,
 } from './schemas.js';
 
@@ -99,6 +101,21 @@ export const ROUTES = [
     responses: { 200: { description: 'Its status and fields', schema: TxDetailSchema }, 400: BAD },
   },
   {
+    id: 'getTransactionProof',
+    method: 'get',
+    path: '/txs/:hash/proof',
+    summary: 'A committed transaction’s proof: proof of commit, inclusion and receipt',
+    description:
+      'What a client checks against the genesis validator set instead of trusting this node ' +
+      '(docs/FORMATS.md "Client proofs"). 404 NOT_COMMITTED while pending, NOT_FOUND when unknown.',
+    params: { hash: PARAMS.txHash },
+    responses: {
+      200: { description: 'The proof', schema: TxProofBody },
+      400: BAD,
+      404: err('Not committed on this node (NOT_COMMITTED, NOT_FOUND), or not provable yet (NOT_PROVABLE)'),
+    },
+  },
+  {
     id: 'getPeers',
     method: 'get',
     path: '/peers',
@@ -160,6 +177,23 @@ export const ROUTES = [
     summary: 'An account: balance, nonce, pending nonce',
     params: { address: PARAMS.address },
     responses: { 200: { description: 'The account', schema: AccountViewSchema }, 400: BAD },
+  },
+  {
+    id: 'getAccountProof',
+    method: 'get',
+    path: '/accounts/:address/proof',
+    summary: 'An account’s balance and nonce (or absence) proven at a committed block',
+    description:
+      'The account proof against the state root of the committed block at `height` (default ' +
+      'the head) with that block’s proof of commit. Heights from the head down to the ' +
+      'node’s provable window (--provable-history-blocks) are provable; others are 404 NOT_PROVABLE.',
+    params: { address: PARAMS.address },
+    query: { height: PARAMS.height },
+    responses: {
+      200: { description: 'The proof', schema: AccountProofBody },
+      400: BAD,
+      404: err('Not provable at that height (NOT_PROVABLE)'),
+    },
   },
   {
     id: 'listAccountTransactions',

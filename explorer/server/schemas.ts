@@ -6,6 +6,7 @@
  * its type in reader.ts (the `Same` assertions at the end), so the two cannot drift apart.
  */
 import { z } from 'zod';
+import type { AccountProofJson, TxProofJson } from '../../src/client/index.js';
 import { parseAddress } from '../../src/crypto/keys.js';
 import type {
   AccountView,
@@ -138,6 +139,11 @@ export const PARAMS = {
     schema: heightText,
     code: 'INVALID_HEIGHT',
     message: 'before must be a block height (decimal, no sign or leading zeros): the page starts below it',
+  },
+  height: {
+    schema: heightText,
+    code: 'INVALID_HEIGHT',
+    message: 'height must be a block height (decimal, no sign or leading zeros) within the provable window',
   },
   since: {
     schema: heightText,
@@ -486,6 +492,72 @@ export const SearchResult = component(
   'What a search string names; the pages redirect to it.',
 );
 
+// The client proofs (src/client/json.ts, docs/FORMATS.md "Client proofs"): addresses are
+// EIP-55 here, as the client library writes and reads them.
+const ChecksumAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+const U64 = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const HeaderJsonSchema = component(
+  'HeaderProof',
+  z.object({
+    chainId: Decimal,
+    height: U64,
+    round: U64,
+    parentHash: Hash,
+    proposer: ChecksumAddress,
+    timestampMs: U64,
+    txRoot: Hash,
+    stateRoot: Hash,
+    receiptsRoot: Hash,
+    parentQc: Hex,
+  }),
+  'A block header, field by field; its id is sha256 of its canonical encoding.',
+);
+
+const CommitProofJsonSchema = component(
+  'CommitProof',
+  z.object({
+    header: HeaderJsonSchema,
+    chain: z.array(HeaderJsonSchema),
+    child: HeaderJsonSchema,
+    childQc: Hex,
+  }),
+  'Proof of commit: the block, its descendants up to the committed block D, D’s child one round later, and the QC of that child.',
+);
+
+export const TxProofBody = component(
+  'TxProof',
+  z.object({
+    commit: CommitProofJsonSchema,
+    inclusion: z.object({ txHash: Hash, index: U64, total: U64, siblings: z.array(Hash) }),
+    receipt: z.object({
+      from: ChecksumAddress,
+      to: ChecksumAddress,
+      status: z.literal(1),
+      gasUsed: Decimal,
+      effectiveGasPrice: Wei,
+      fee: Wei,
+      siblings: z.array(Hash),
+    }),
+  }),
+  'A committed transaction’s proof: its block’s proof of commit, its inclusion under txRoot and its receipt under receiptsRoot (src/client verifyCommittedTx checks it).',
+);
+
+export const AccountProofBody = component(
+  'AccountProof',
+  z.object({
+    commit: CommitProofJsonSchema,
+    account: z.object({
+      address: ChecksumAddress,
+      exists: z.boolean(),
+      balance: Wei,
+      nonce: Decimal,
+      proof: Hex,
+    }),
+  }),
+  'An account’s state, or its absence, proven under the state root of a committed block (src/client verifyCommittedAccount checks it).',
+);
+
 export const BlockEvent = component(
   'BlockEvent',
   z.object({ ...BlockSummarySchema.shape, txs: z.array(CommittedTxSchema) }),
@@ -518,4 +590,6 @@ export const SCHEMAS_MATCH_READER_TYPES: [
   Same<Out<typeof AccountViewSchema>, AccountView>,
   Same<Out<typeof ValidatorsBody>, ValidatorsView>,
   Same<Out<typeof StatsBody>, StatsView>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Out<typeof TxProofBody>, TxProofJson>,
+  Same<Out<typeof AccountProofBody>, AccountProofJson>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];

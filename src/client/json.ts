@@ -64,7 +64,8 @@ export interface AccountStateJson {
 export interface ReceiptProofJson {
   from: string;
   to: string;
-  status: number;
+  /** Always 1: a transfer that would fail is never included. */
+  status: 1;
   gasUsed: string;
   effectiveGasPrice: string;
   fee: string;

@@ -22,6 +22,7 @@ import {
   type Page,
   type PageRequest,
   type PendingTx,
+  type ProofRefusal,
   type QcView,
   type StatsView,
   type StatsWindow,
@@ -30,6 +31,13 @@ import {
   type ValidatorRef,
   type ValidatorsView,
 } from '../../explorer/server/index.js';
+import { merkleProof, receiptProof } from '../chain/index.js';
+import {
+  type AccountProofJson,
+  accountProofToJson,
+  type TxProofJson,
+  txProofToJson,
+} from '../client/index.js';
 import {
   decodeQc,
   type HistoryEntry,
@@ -40,7 +48,8 @@ import {
 import { toHex } from '../crypto/bytes.js';
 import type { GenesisValidator } from '../genesis/index.js';
 import type { Mempool, PoolTx } from '../mempool/index.js';
-import type { LedgerStore, StoredSummary, TxRecord } from '../store/index.js';
+import type { Receipt } from '../state/index.js';
+import { type LedgerStore, type StoredSummary, StoreError, type TxRecord } from '../store/index.js';
 import type { VerifiedTransfer } from '../tx/index.js';
 import { type ActivityTracker, tallyUptime } from './activity.js';
 import type { InFlightTx } from './application.js';
@@ -100,6 +109,9 @@ enum CursorKind {
 /** Leaders of past rounds remembered (the tracked rounds and a window's gaps fit). */
 const MAX_CACHED_LEADERS = 16_384;
 
+/** Heights below the head an account proof without a height falls back to. */
+const MAX_DEFAULT_PROOF_STEPS = 2;
+
 /** Longest cursor any list hands out (kind + address + height + index, base64url). */
 const MAX_CURSOR_CHARS = 64;
 
@@ -139,6 +151,19 @@ function readSafeU64(bytes: Buffer, at: number): number {
   const v = bytes.readBigUInt64BE(at);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CursorError('cursor is not one this list handed out');
   return Number(v);
+}
+
+/** The receipt a tx record repeats (every committed transfer succeeded). */
+function receiptOf(r: TxRecord): Receipt {
+  return {
+    txHash: r.txHash,
+    from: r.from,
+    to: r.to,
+    status: 1,
+    gasUsed: r.gasUsed,
+    effectiveGasPrice: r.effectiveGasPrice,
+    fee: r.fee,
+  };
 }
 
 export class StoreExplorerReader implements ExplorerReader {
@@ -281,6 +306,79 @@ export class StoreExplorerReader implements ExplorerReader {
               [last.index + 1, 'u32'],
             ])
           : null,
+    };
+  }
+
+  // ---------------------------------------------------------------- proofs
+
+  txProof(hash: Uint8Array): TxProofJson | ProofRefusal {
+    const head = this.c.store.head().height;
+    const record = this.c.store.getTxRecordByHash(hash);
+    if (!record || record.height > head) {
+      const pending = this.c.mempool.pooled(hash) ?? this.c.inFlightTx?.(hash);
+      return pending
+        ? {
+            refused: 'NOT_COMMITTED',
+            message: `transaction ${toHex(hash)} is not committed yet: its proof exists once it is`,
+          }
+        : { refused: 'NOT_FOUND', message: `transaction ${toHex(hash)} is not committed on this node` };
+    }
+    const summary = this.c.store.getSummary(record.height);
+    const commit = this.commitProof(record.height);
+    if ('refused' in commit) return commit;
+    if (!summary) return { refused: 'NOT_PROVABLE', message: `block ${record.height} has no summary` };
+    // one range read of the block's records gives both trees' leaves, in block order
+    const records = this.c.store.getBlockTxRecords(record.height, 0, summary.txCount);
+    const hashes = records.map((r) => r.txHash);
+    const receipts = records.map(receiptOf);
+    return txProofToJson({
+      commit,
+      inclusion: { txHash: record.txHash, proof: merkleProof(hashes, record.index) },
+      receipt: { receipt: receipts[record.index], proof: receiptProof(receipts, record.index) },
+    });
+  }
+
+  accountProof(address: Uint8Array, height?: number): AccountProofJson | ProofRefusal {
+    if (height !== undefined) return this.accountProofAt(address, height);
+    // the head, or the newest height below it whose proof of commit is stored: after a crash
+    // between two blocks of a run, the head's is stored only with the next commit
+    const head = this.c.store.head().height;
+    let answer: AccountProofJson | ProofRefusal = this.accountProofAt(address, head);
+    for (let h = head - 1; 'refused' in answer && h >= Math.max(0, head - MAX_DEFAULT_PROOF_STEPS); h--)
+      answer = this.accountProofAt(address, h);
+    return answer;
+  }
+
+  private accountProofAt(address: Uint8Array, height: number): AccountProofJson | ProofRefusal {
+    let stored: ReturnType<LedgerStore['proveAccountAt']>;
+    try {
+      stored = this.c.store.proveAccountAt(height, address);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'NOT_PROVABLE')
+        return { refused: 'NOT_PROVABLE', message: err.message };
+      throw err;
+    }
+    const commit = this.commitProof(height);
+    if ('refused' in commit) return commit;
+    return accountProofToJson({
+      commit,
+      account: { address: stored.address, account: stored.account, proof: stored.proof },
+    });
+  }
+
+  private commitProof(height: number): NonNullable<ReturnType<LedgerStore['getCommitProof']>> | ProofRefusal {
+    try {
+      const proof = this.c.store.getCommitProof(height);
+      if (proof) return proof;
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'PROOF_TOO_LONG')
+        return { refused: 'NOT_PROVABLE', message: err.message };
+      throw err;
+    }
+    // stored with the next commit: a crash between two blocks of a run left it missing
+    return {
+      refused: 'NOT_PROVABLE',
+      message: `block ${height} has no stored proof of commit yet; it is stored with the next block`,
     };
   }
 

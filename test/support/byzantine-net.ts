@@ -56,11 +56,18 @@ export interface ByzantineNet {
 export async function byzantineNet(config: {
   chainId: bigint;
   params?: Partial<GenesisParams>;
+  /** Funded accounts at genesis (default none). */
+  alloc?: Array<{ address: Uint8Array; balance: bigint }>;
   /** Info lines to keep in `logs` (default: those about sync). */
   infoPattern?: RegExp;
 }): Promise<ByzantineNet> {
   const dir = await mkdtemp(join(tmpdir(), 'byzantine-net-'));
-  const created = createGenesis({ validators: 4, chainId: config.chainId, params: config.params });
+  const created = createGenesis({
+    validators: 4,
+    chainId: config.chainId,
+    params: config.params,
+    alloc: config.alloc,
+  });
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(created.json));
   const { genesis, secrets } = created;
   const validatorSet: ValidatorSet = {

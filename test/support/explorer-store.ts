@@ -261,7 +261,16 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
     const hash = hashHeader(block.header);
     const commitQc = encodeQc(qcFor(round, hash, height));
     await store.commitBlock(
-      blockCommitOf({ block, hash, executed, transfers: txs, before: view.state, commitQc }),
+      // with undo records, as a node writes them: accounts stay provable below the head
+      blockCommitOf({
+        block,
+        hash,
+        executed,
+        transfers: txs,
+        before: view.state,
+        beforeTree: view.tree,
+        commitQc,
+      }),
     );
     parentQc = commitQc;
     mempool.onCommit(txs, store);

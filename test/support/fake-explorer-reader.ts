@@ -21,6 +21,7 @@ import {
   type Page,
   type PageRequest,
   type PendingTx,
+  type ProofRefusal,
   type QcView,
   type StatsView,
   type TxDetail,
@@ -266,6 +267,20 @@ export class FakeExplorerReader implements ExplorerReader {
         };
       }),
     };
+  }
+
+  /** The fake signs nothing, so it holds no proofs: the real reader's are tested over a real store. */
+  txProof(hash: Uint8Array): ProofRefusal {
+    const status = this.tx(hash).status;
+    if (status === 'committed')
+      return { refused: 'NOT_PROVABLE', message: 'the fake reader holds no proofs' };
+    return status === 'pending'
+      ? { refused: 'NOT_COMMITTED', message: 'the transaction is pending' }
+      : { refused: 'NOT_FOUND', message: 'the transaction is not committed here' };
+  }
+
+  accountProof(): ProofRefusal {
+    return { refused: 'NOT_PROVABLE', message: 'the fake reader holds no proofs' };
   }
 
   mempool(req: PageRequest): Page<PendingTx> {

@@ -69,6 +69,29 @@ describe('explorer API over a real store and reader', () => {
     const pending = chain.addPending(0, chain.addresses[1], 5n);
     const pendingHash = toHex(pending.hash);
     assert.equal(body(await call(`/api/v1/txs/${pendingHash}`)).status, 'pending');
+
+    // the proofs' shapes (their verification against real QCs: test/integration/proof-routes)
+    const txProof = body<{ commit: { header: Json }; inclusion: Json; receipt: Json }>(
+      await call(`/api/v1/txs/${txHash}/proof`),
+    );
+    assert.deepEqual([txProof.commit.header.height, txProof.inclusion.index], [120, 1]);
+    assert.equal(txProof.receipt.status, 1);
+    assert.equal(body(await call(`/api/v1/txs/${pendingHash}/proof`)).error, 'NOT_COMMITTED');
+    assert.equal(body(await call(`/api/v1/txs/0x${'cd'.repeat(32)}/proof`)).error, 'NOT_FOUND');
+    const holder = toHex(chain.addresses[2]);
+    const accountProof = body<{ commit: { header: Json }; account: Json }>(
+      await call(`/api/v1/accounts/${holder}/proof`),
+    );
+    // the fixture stores no proof point above its head, so the newest provable height is below it
+    assert.ok(accountProof.commit, JSON.stringify(accountProof));
+    assert.ok(Number(accountProof.commit.header.height) >= head.height - 2);
+    assert.equal(accountProof.account.exists, true);
+    const below = body<{ commit: { header: Json } }>(
+      await call(`/api/v1/accounts/${holder}/proof?height=${head.height - 5}`),
+    );
+    assert.equal(below.commit.header.height, head.height - 5);
+    assert.equal(body(await call(`/api/v1/accounts/${holder}/proof?height=3`)).error, 'NOT_PROVABLE');
+    assert.equal((await call(`/api/v1/accounts/${holder}/proof?height=x`)).status, 400);
     assert.equal((body<PageBody>(await call('/api/v1/mempool')).items[0] as Json).hash, pendingHash);
 
     const address = toHex(chain.addresses[3]);

@@ -61,6 +61,8 @@ describe('explorer API: answers match the served OpenAPI document', () => {
       'GET /api/v1/blocks/{heightOrHash}/txs',
       'GET /api/v1/accounts/{address}',
       'GET /api/v1/accounts/{address}/txs',
+      'GET /api/v1/accounts/{address}/proof',
+      'GET /api/v1/txs/{hash}/proof',
       'GET /api/v1/validators',
       'GET /api/v1/mempool',
       'GET /api/v1/stats',
@@ -164,6 +166,25 @@ describe('explorer API: answers match the served OpenAPI document', () => {
     assert.equal(body(await call(`/api/v1/txs/${pending.hash}`)).status, 'pending');
     assert.equal(body(await call(`/api/v1/txs/0x${'cd'.repeat(32)}`)).status, 'unknown');
     assert.equal((await call('/api/v1/txs/0x1234')).status, 400);
+  });
+
+  it('proof routes: typed 404s for what is not provable, 400 for bad parameters', async () => {
+    // the fake reader signs nothing and holds no proofs; real ones: api-real-store, proof-routes
+    const committed = reader.committedTx(100, 3)!;
+    const pending = reader.addPendingTx();
+    const cases: Array<[string, number, string]> = [
+      [`/api/v1/txs/${committed.hash}/proof`, 404, 'NOT_PROVABLE'],
+      [`/api/v1/txs/${pending.hash}/proof`, 404, 'NOT_COMMITTED'],
+      [`/api/v1/txs/0x${'cd'.repeat(32)}/proof`, 404, 'NOT_FOUND'],
+      ['/api/v1/txs/0x1234/proof', 400, 'INVALID_HASH'],
+      [`/api/v1/accounts/${FAKE_ACCOUNTS[1]}/proof?height=4`, 404, 'NOT_PROVABLE'],
+      [`/api/v1/accounts/${FAKE_ACCOUNTS[1]}/proof?height=4.5`, 400, 'INVALID_HEIGHT'],
+      ['/api/v1/accounts/0xzz/proof', 400, 'INVALID_ADDRESS'],
+    ];
+    for (const [path, status, error] of cases) {
+      const answer = await call(path);
+      assert.deepEqual([answer.status, body(answer).error], [status, error], path);
+    }
   });
 
   it('accounts: mixed-case address answered lowercase; untouched one exists: false; history newest first', async () => {
