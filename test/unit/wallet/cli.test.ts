@@ -13,7 +13,7 @@ import { runCli } from '../../../src/cli/program.js';
 import { toHex } from '../../../src/crypto/bytes.js';
 import { addressOf, toChecksumAddress } from '../../../src/crypto/keys.js';
 import { writeKeystoreFile } from '../../../src/crypto/keystore.js';
-import { WALLET_EXIT_CODES } from '../../../src/wallet/index.js';
+import { openKeystore, WALLET_EXIT_CODES } from '../../../src/wallet/index.js';
 import { forgeProof } from '../../support/lying-node.js';
 import { genesisJson, SENDERS, STRANGER_SECRETS } from '../client/helpers.js';
 import { BLOCKS, type FakeNode, HEAD, honest, startFakeNode, unreachableUrl } from './fake-node.js';
@@ -115,6 +115,36 @@ describe('ledger wallet', () => {
     assert.equal(body.balance, BLOCKS[HEAD].view.state.getAccount(addressOf(SENDERS[0]))?.balance.toString());
     assert.equal(body.verified, true);
     assert.equal(body.commit.height, HEAD);
+  });
+
+  it('reads the node list from LEDGER_NODE and the passphrase from --password-file', async () => {
+    const r = await run(['balance', ALICE], { LEDGER_NODE: `${down}, ${good.url}` });
+    assert.equal(r.code, 0, r.err);
+    await writeFile(join(dir, 'pass.txt'), 'from a file\n');
+    const made = await run(
+      ['--keystore', 'filed.json', '--password-file', 'pass.txt', 'new', '--scrypt-n', '16'],
+      {
+        LEDGER_PASSPHRASE: 'not this one',
+      },
+    );
+    assert.equal(made.code, 0, made.err);
+    await openKeystore(join(dir, 'filed.json'), 'from a file');
+  });
+
+  it('shows a verified transaction and a history page', async () => {
+    const t = BLOCKS[5].transfers[1];
+    const r = await run(['--node', good.url, 'tx', toHex(t.hash)]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /status\s+final/);
+    assert.match(r.out, /block\s+5 \(0x[0-9a-f]{64}\), index 1/);
+    assert.match(r.out, /value\s+.* BFT \(as the node states it\)/);
+    const from = toChecksumAddress(t.from);
+    const h = await run(['--node', good.url, '--json', 'history', from]);
+    assert.equal(h.code, 0, h.err);
+    const page = JSON.parse(h.out) as { items: Array<{ hash: string }> };
+    assert.ok(page.items.some((i) => i.hash === toHex(t.hash)));
+    const text = await run(['--node', good.url, 'history', from]);
+    assert.match(text.out, new RegExp(`${toHex(t.hash)}\\s+to `));
   });
 
   it('exits with a distinct code for each failure it names', async () => {

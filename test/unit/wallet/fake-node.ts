@@ -110,6 +110,37 @@ const ACCOUNT_PROOF = /^\/api\/v1\/accounts\/(0x[0-9a-fA-F]{40})\/proof$/;
 const ACCOUNT = /^\/api\/v1\/accounts\/(0x[0-9a-fA-F]{40})$/;
 const TX_PROOF = /^\/api\/v1\/txs\/(0x[0-9a-fA-F]{64})\/proof$/;
 const TX = /^\/api\/v1\/txs\/(0x[0-9a-fA-F]{64})$/;
+const ACCOUNT_TXS = /^\/api\/v1\/accounts\/(0x[0-9a-fA-F]{40})\/txs$/;
+
+/** The committed transfers of BLOCKS that `address` sent or received, newest first, in the API's form. */
+function accountTxs(address: Uint8Array) {
+  const me = toHex(address);
+  const items = [];
+  for (let h = HEAD; h >= 1; h--)
+    for (let i = BLOCKS[h].transfers.length - 1; i >= 0; i--) {
+      const t = BLOCKS[h].transfers[i];
+      const r = BLOCKS[h].receipts[i];
+      if (toHex(t.from) !== me && toHex(t.to) !== me) continue;
+      items.push({
+        hash: toHex(t.hash),
+        from: toHex(t.from),
+        to: toHex(t.to),
+        value: t.value.toString(),
+        nonce: t.nonce.toString(),
+        status: 'committed',
+        height: h,
+        index: i,
+        timestampMs: BLOCKS[h].header.timestampMs,
+        receipt: {
+          status: 1,
+          gasUsed: r.gasUsed.toString(),
+          effectiveGasPrice: r.effectiveGasPrice.toString(),
+          fee: r.fee.toString(),
+        },
+      });
+    }
+  return { items, next: null };
+}
 
 /**
  * The honest node over BLOCKS. POST /txs admits anything (202); a transaction it was sent
@@ -141,6 +172,8 @@ export function honest(): Handler {
         },
       };
     }
+    m = ACCOUNT_TXS.exec(path);
+    if (m) return { status: 200, body: accountTxs(fromHex(m[1], 20)) };
     m = TX_PROOF.exec(path);
     if (m) {
       const proof = txProofJson(m[1].toLowerCase());
@@ -152,7 +185,11 @@ export function honest(): Handler {
     if (m) {
       const hash = m[1].toLowerCase();
       const place = TX_PLACES.get(hash);
-      if (place) return { status: 200, body: { hash, status: 'committed', ...place } };
+      if (place) {
+        const t = BLOCKS[place.height].transfers[place.index];
+        const fields = { value: t.value.toString(), nonce: t.nonce.toString() };
+        return { status: 200, body: { hash, status: 'committed', ...place, ...fields } };
+      }
       return { status: 200, body: { hash, status: pending.has(hash) ? 'pending' : 'unknown' } };
     }
     if (method === 'POST' && path === '/api/v1/txs' && typeof body === 'string') {
