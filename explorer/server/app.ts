@@ -14,7 +14,8 @@
  * escaped in JSON). The explorer's pages, when given, answer everything outside /api; what
  * they do not answer is a plain-text 404.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { BoundedCache } from './bounded-cache.js';
 import { corsMiddleware } from './cors.js';
 import type { EventStreams } from './events.js';
 import { routeHandlers } from './handlers.js';
@@ -22,8 +23,8 @@ import { HostAllowList } from './hosts.js';
 import { ClientLimiter, clientKey } from './limits.js';
 import { ApiMetrics } from './metrics.js';
 import { type ApiServerOptions, apiServerOptions } from './options.js';
-import { CursorError, type NodeApi } from './reader.js';
-import { API_PREFIX, ROUTES } from './routes.js';
+import { CursorError, type ExplorerReader, type NodeApi } from './reader.js';
+import { API_PREFIX, ROUTES, type RouteId } from './routes.js';
 import { fromBodyParserError, fromRequestError, HttpError } from './validation.js';
 
 export { rejectionStatus } from './handlers.js';
@@ -43,7 +44,28 @@ export interface ExplorerAppOptions {
   pages?: express.Router;
   /** The live event streams (createApiServer makes them, to end them when it closes). */
   events?: EventStreams;
+  /** Bodies of committed data kept by the committed head they were read at (0: none). */
+  responseCacheEntries?: number;
+  /** Bytes those bodies and their keys may hold in all. */
+  responseCacheBytes?: number;
 }
+
+export const DEFAULT_RESPONSE_CACHE_ENTRIES = 1024;
+export const DEFAULT_RESPONSE_CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Routes whose answer is a function of the committed head (and the URL): committed data
+ * never changes below the head, so the body read at a head is the body at that head for
+ * every later request. Each with what a body must hold to be kept: a block's certificate
+ * can be stored after the block (putCommitQc) without the head moving, so a block without
+ * one is read afresh. The mempool, accounts' balances and the status are not here.
+ */
+const HEAD_CACHED_ROUTES: Partial<Record<RouteId, (body: unknown) => boolean>> = {
+  listBlocks: () => true,
+  getBlock: (body) => (body as { qc: unknown }).qc !== null,
+  listBlockTransactions: () => true,
+  listAccountTransactions: () => true,
+};
 
 export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}): express.Express {
   const app = express();
@@ -55,6 +77,7 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
   const limiter = new ClientLimiter(settings, options.nowMs ?? (() => performance.now()));
   const hosts = new HostAllowList(options.boundHost, settings.allowedHosts);
   const metrics = options.metrics ?? new ApiMetrics();
+  app.response.json = writeJson;
 
   // Limits first, so that every request a client sends counts, refused ones included;
   // nothing of the body is read before a request is admitted.
@@ -82,10 +105,18 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
   app.use('/api', corsMiddleware(settings.allowedOrigins));
 
   const handlers = routeHandlers(api, { metrics, events: options.events });
+  const responses = new BoundedCache<Buffer>(
+    options.responseCacheEntries ?? DEFAULT_RESPONSE_CACHE_ENTRIES,
+    options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES,
+    (key, body) => key.length + body.length,
+  );
   for (const route of ROUTES) {
     const chain = handlers[route.id];
     if (!chain) throw new Error(`no handler for the route ${route.id}`);
-    app[route.method](API_PREFIX + route.path, ...chain);
+    const keep = HEAD_CACHED_ROUTES[route.id];
+    if (keep && api.explorer)
+      app[route.method](API_PREFIX + route.path, cachedByHead(api.explorer, responses, keep), ...chain);
+    else app[route.method](API_PREFIX + route.path, ...chain);
   }
 
   app.use('/api', (_req, _res) => {
@@ -136,6 +167,54 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
       );
   });
   return app;
+}
+
+/**
+ * res.json for every answer of this app: the body as express writes it (\u003c for <, >
+ * and &: 'json escape'), without the ETag that res.send would hash every body for (lists
+ * and heads move with every block, so a revalidation would seldom match) or its copies.
+ */
+function writeJson(this: Response, body: unknown): Response {
+  return sendJson(this, jsonBytes(body));
+}
+
+function jsonBytes(body: unknown): Buffer {
+  const text = JSON.stringify(body) ?? 'null';
+  return Buffer.from(text.replace(/[<>&]/g, escapeJsonChar));
+}
+
+const escapeJsonChar = (c: string) => (c === '<' ? '\\u003c' : c === '>' ? '\\u003e' : '\\u0026');
+
+function sendJson(res: Response, bytes: Buffer): Response {
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
+  return res;
+}
+
+/**
+ * Answers from `cache` what the route answered before at this committed head and URL;
+ * otherwise lets the route answer, and keeps a 200's body that `keep` accepts.
+ */
+function cachedByHead(
+  reader: ExplorerReader,
+  cache: BoundedCache<Buffer>,
+  keep: (body: unknown) => boolean,
+): RequestHandler {
+  return (req, res, next) => {
+    const key = `${reader.head().height} ${req.url}`;
+    const known = cache.get(key);
+    if (known) {
+      sendJson(res, known);
+      return;
+    }
+    res.json = (body: unknown) => {
+      const bytes = jsonBytes(body);
+      if (res.statusCode === 200 && keep(body)) cache.set(key, bytes);
+      return sendJson(res, bytes);
+    };
+    next();
+  };
 }
 
 function isApiPath(path: string): boolean {

@@ -1,10 +1,14 @@
 /**
- * The pages' cache (explorer/web/page-cache.ts): a page served from it is byte for byte the
- * page a fresh render gives, while time passes, transactions arrive and blocks commit; it
- * stays within its bounds; a marker in the data is refused rather than filled.
+ * The explorer's caches of committed data: the pages' templates (explorer/web/page-cache.ts)
+ * and the API's bodies by committed head (explorer/server/app.ts). What they serve is byte
+ * for byte what a fresh read gives, while time passes, transactions arrive, blocks commit and
+ * a certificate arrives late; they stay within their bounds; a marker in the data is refused
+ * rather than filled.
  */
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createApiServer, type ExplorerReader, type NodeApi } from '../../../explorer/server/index.js';
 import { fillTemplate, PageCache, SlotRecorder, toTemplate } from '../../../explorer/web/page-cache.js';
 import { type PagesServer, startPagesServer } from '../../e2e/explorer/pages-server.js';
 import { FAKE_ACCOUNTS, FakeExplorerReader } from '../../support/fake-explorer-reader.js';
@@ -136,3 +140,108 @@ describe('cached pages over HTTP', () => {
 function nextCursor(html: string): string | undefined {
   return /<a href="[^"?]+\?cursor=([^"]+)" rel="next">/.exec(html)?.[1];
 }
+
+describe('API bodies kept by committed head', () => {
+  const reader = new FakeExplorerReader({ genesisMs: GENESIS_MS, blocks: 120 });
+  /** Heights whose certificate the store has not written yet (it comes after the block). */
+  const withheldQc = new Set<number>();
+  let historyReads = 0;
+  const view: ExplorerReader = Object.assign(Object.create(reader) as ExplorerReader, {
+    block: (id: Parameters<ExplorerReader['block']>[0]) => {
+      const block = reader.block(id);
+      return block && withheldQc.has(block.height) ? { ...block, qc: null } : block;
+    },
+    accountTxs: (...args: Parameters<ExplorerReader['accountTxs']>) => {
+      historyReads++;
+      return reader.accountTxs(...args);
+    },
+  });
+  const servers: Array<{ url: string; close(): Promise<void> }> = [];
+
+  async function serve(responseCacheEntries?: number) {
+    const api: NodeApi = {
+      explorer: view,
+      status: () => {
+        throw new Error('not read by these tests');
+      },
+      metrics: () => ({ mempool: {}, network: null, consensus: null }),
+      peers: () => [],
+      evidence: () => [],
+      transactionStatus: (hash) => ({ hash: `0x${Buffer.from(hash).toString('hex')}`, status: 'unknown' }),
+      submitTransactions: async () => [],
+    };
+    const server = createApiServer(api, { responseCacheEntries });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const entry = {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+    servers.push(entry);
+    return entry;
+  }
+
+  let cached: { url: string };
+  let fresh: { url: string };
+  before(async () => {
+    cached = await serve();
+    fresh = await serve(0);
+  });
+  after(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  /** The body from the caching server, checked against the same request to one without. */
+  async function same(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const [a, b] = await Promise.all(
+      [cached, fresh].map(async (server) => {
+        const res = await fetch(`${server.url}/api/v1${path}`);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
+        return { status: res.status, text: await res.text() };
+      }),
+    );
+    assert.equal(a.status, b.status, path);
+    assert.equal(a.text, b.text, `${path}: the kept body is the body a fresh read gives`);
+    return { status: a.status, body: JSON.parse(a.text) };
+  }
+
+  it('answers as a fresh read does while blocks commit, and reads a kept page once per head', async () => {
+    const account = FAKE_ACCOUNTS[1];
+    const paths = [
+      '/blocks',
+      '/blocks?limit=3',
+      '/blocks/100',
+      '/blocks/100/txs',
+      `/accounts/${account}/txs`,
+      `/accounts/${account}/txs?limit=5`,
+    ];
+    for (const path of paths) await same(path);
+    const reads = historyReads;
+    await same(`/accounts/${account}/txs`);
+    assert.equal(historyReads, reads + 1, 'the second request of a history at this head is not read again');
+
+    const pending = reader.addPendingTx();
+    reader.addBlock(2);
+    for (const path of paths) await same(path);
+    const history = await same(`/accounts/${pending.from}/txs`);
+    assert.equal((history.body.items as Array<{ hash: string }>)[0].hash, pending.hash);
+    const newest = await same('/blocks?limit=1');
+    assert.equal((newest.body.items as Array<{ height: number }>)[0].height, reader.head().height);
+
+    const cursor = (await same('/blocks/100/txs')).body.next as string;
+    await same(`/blocks/100/txs?cursor=${cursor}`);
+    await same(`/blocks/100/txs?cursor=${cursor}`);
+    assert.equal((await same('/blocks/100/txs?cursor=AAAA')).status, 400);
+    assert.equal((await same('/blocks/100000')).status, 404);
+  });
+
+  it('reads a block again until its certificate is stored, even at the same head', async () => {
+    const height = reader.head().height - 3;
+    withheldQc.add(height);
+    assert.equal((await same(`/blocks/${height}`)).body.qc, null);
+    assert.equal((await same(`/blocks/${height}`)).body.qc, null);
+    withheldQc.delete(height);
+    const certified = await same(`/blocks/${height}`);
+    assert.notEqual(certified.body.qc, null, 'the certificate shows as soon as it is stored');
+  });
+});
