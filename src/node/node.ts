@@ -245,7 +245,13 @@ export class LedgerNode {
     let store: LedgerStore | undefined;
     try {
       try {
-        store = LedgerStore.open(join(dataDir, 'chain'), gb.hash);
+        store = LedgerStore.open(
+          join(dataDir, 'chain'),
+          gb.hash,
+          options.provableHistoryBlocks === undefined
+            ? {}
+            : { provableHistoryBlocks: options.provableHistoryBlocks },
+        );
       } catch (err) {
         if (err instanceof StoreError && err.code === 'GENESIS_MISMATCH')
           throw new NodeError('DATA_DIR_MISMATCH', err.message, { cause: err });

@@ -38,6 +38,12 @@ export interface NodeOptions {
    * one appears for a round the safety data does not record. 0 turns it off.
    */
   doubleSignCheckRounds?: number;
+  /**
+   * Committed heights below the head at which accounts stay provable (GET
+   * /accounts/:address/proof?height=): the store keeps one block's undo records per height.
+   * Default: src/store DEFAULT_STORE_OPTIONS.
+   */
+  provableHistoryBlocks?: number;
   /** API transactions decoded and recovered per turn of the event loop (default below). */
   submitSliceTxs?: number;
   /** How often the journal of API transactions drops those committed or dropped. */

@@ -5,6 +5,7 @@
  *            [--api-max-concurrent-requests N] [--api-max-connections N]
  *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
  *            [--api-max-event-streams-per-client N] [--no-explorer]
+ *            [--double-sign-check-rounds N] [--provable-history-blocks N]
  *            [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
@@ -34,6 +35,7 @@ import {
   NodeError,
   type NodeOptions,
 } from '../../node/index.js';
+import { DEFAULT_STORE_OPTIONS } from '../../store/index.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
@@ -63,6 +65,7 @@ interface NodeCliOptions {
   resetSafetyData?: boolean;
   logLevel?: string;
   doubleSignCheckRounds?: number;
+  provableHistoryBlocks?: number;
 }
 
 const list = (text: string | undefined) =>
@@ -112,6 +115,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     logLevel,
     traceConsensus: logLevel === 'trace',
     doubleSignCheckRounds: options.doubleSignCheckRounds,
+    provableHistoryBlocks: options.provableHistoryBlocks,
   };
 }
 
@@ -256,6 +260,11 @@ export const nodeCommand: CliCommand = {
       .option(
         '--double-sign-check-rounds <n>',
         `rounds a (re)started validator watches for its own signatures before signing; 0: off (default ${DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS})`,
+        parseNonNegativeInt,
+      )
+      .option(
+        '--provable-history-blocks <n>',
+        `committed heights below the head at which accounts stay provable; each keeps one block's undo records (default ${DEFAULT_STORE_OPTIONS.provableHistoryBlocks})`,
         parseNonNegativeInt,
       )
       .option(
