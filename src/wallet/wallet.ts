@@ -126,7 +126,16 @@ export interface HistoryPage extends TxPageView {
 type PollState =
   | { state: 'pending' }
   | { state: 'resubmitted' }
+  /** The node did not know the transaction and refused its bytes again. */
+  | { state: 'refused'; node: string; reason: string; message: string }
   | { state: 'final'; transfer: ProvenTransfer };
+
+/**
+ * Polls in a row whose resubmission is refused before the wallet believes it: between a
+ * commit and the index that reports it, a node may briefly know the transaction neither
+ * as pending nor as committed, and then refuse its bytes as NONCE_TOO_LOW.
+ */
+const REFUSALS_BEFORE_REJECTED = 3;
 
 export class Wallet {
   readonly nodes: NodeList;
@@ -366,6 +375,7 @@ export class Wallet {
     let resubmissions = 0;
     const lies: NodeLie[] = [];
     let lastProblem = '';
+    let refusals = 0;
     for (;;) {
       try {
         const {
@@ -383,6 +393,13 @@ export class Wallet {
             lies,
           };
         if (value.state === 'resubmitted') resubmissions++;
+        refusals = value.state === 'refused' ? refusals + 1 : 0;
+        if (value.state === 'refused' && refusals >= REFUSALS_BEFORE_REJECTED)
+          throw new WalletError(
+            'TX_REJECTED',
+            `node ${value.node} no longer knows transaction ${hash} and refuses it again: ${value.reason}: ${value.message}`,
+            { reason: value.reason, hash, lies },
+          );
       } catch (err) {
         // nodes that cannot be reached now may be back before the deadline; lies end the wait
         if (!(err instanceof WalletError && err.code === 'NODE_UNREACHABLE')) throw err;
@@ -406,11 +423,7 @@ export class Wallet {
     if (status.status === 'unknown') {
       const [outcome] = await n.submit([signed.raw]);
       if (!outcome.accepted && outcome.reason !== 'ALREADY_KNOWN')
-        throw new WalletError(
-          'TX_REJECTED',
-          `node ${n.url} no longer knew transaction ${toHex(signed.hash)} and refused it again: ${outcome.reason}: ${outcome.message}`,
-          { reason: outcome.reason, hash: toHex(signed.hash) },
-        );
+        return { state: 'refused', node: n.url, reason: outcome.reason, message: outcome.message };
       return { state: 'resubmitted' };
     }
     const transfer = await this.proveCommitted(n, signed.hash);

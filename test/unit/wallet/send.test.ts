@@ -150,6 +150,36 @@ describe('wallet send', () => {
     assert.ok(Math.max(...pauses) <= wallet.options.pollMaxMs);
   });
 
+  it('believes a refused resubmission only when it persists', async () => {
+    const signed = BLOCKS[4].transfers[0];
+    const hash = toHex(signed.hash);
+    const inner = honest();
+    const refusal = {
+      status: 409,
+      body: { error: 'NONCE_TOO_LOW', message: 'nonce 0 is below the committed 1' },
+    };
+    // between the commit and its index: unknown and refused once, then committed
+    let asked = 0;
+    const catchingUp = await node((method, path, query, body) => {
+      if (method === 'POST') return refusal;
+      if (path === `/api/v1/txs/${hash}` && asked++ === 0)
+        return { status: 200, body: { hash, status: 'unknown' } };
+      return inner(method, path, query, body);
+    });
+    const final = await walletOn([catchingUp.url]).wallet.waitForCommit(signed);
+    assert.equal(final.commit.height, 4);
+    // replaced by another transaction of the same nonce: refused every time
+    const replaced = await node((method, path) =>
+      method === 'POST' ? refusal : { status: 200, body: { hash, status: 'unknown', path } },
+    );
+    await assert.rejects(walletOn([replaced.url]).wallet.waitForCommit(signed), (err) => {
+      walletError('TX_REJECTED')(err);
+      assert.equal((err as WalletError).details.reason, 'NONCE_TOO_LOW');
+      return true;
+    });
+    assert.equal(replaced.requests.filter((r) => r.startsWith('POST')).length, 3);
+  });
+
   it('times out naming the hash when the commit does not come', async () => {
     const signed = BLOCKS[4].transfers[0];
     const hash = toHex(signed.hash);
