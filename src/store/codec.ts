@@ -84,7 +84,8 @@ export type IndexedTransfer = Pick<
  * A committed transaction's record (bucket txRecords), 256 bytes:
  * txHash(32) || from(20) || to(20) || value(32) || nonce(8) || gasLimit(8) ||
  * maxFeePerGas(32) || maxPriorityFeePerGas(32) || gasUsed(8) || effectiveGasPrice(32) || fee(32).
- * Everything a history or block page shows, so such a page never decodes a block.
+ * Everything a history or block page shows, so such a page never decodes a block, and the
+ * transaction's receipt (its status is always 1), so receipts are not stored a second time.
  */
 export const TX_RECORD_BYTES = 256;
 
@@ -135,29 +136,65 @@ function writeTxRecord(
   writeU256Fresh(view, at + 224, receipt.fee);
 }
 
-/** Decodes a txRecords entry: `key` its height(8) || index(4), `value` its 256 bytes. */
-export function decodeTxRecord(key: Uint8Array, stored: Uint8Array): TxRecord {
-  if (stored.length !== TX_RECORD_BYTES) throw new StoreError('CORRUPT_STORE', 'tx record has a bad length');
+/**
+ * Transactions per txRecords value: a block's records are stored in groups of consecutive
+ * indexes, each group one value that fills one 4 KB lmdb overflow page (15 x 256 bytes plus
+ * the page header), so a commit writes one value per 15 transactions instead of one per
+ * transaction, and a reader copies at most one page to read one record.
+ */
+export const TX_RECORDS_PER_GROUP = 15;
+
+/** The txRecords key of the group holding transaction `index` of block `height`. */
+export function txRecordGroupKey(height: number, index: number): Uint8Array {
+  return encodeTxLocation(height, index - (index % TX_RECORDS_PER_GROUP));
+}
+
+/**
+ * Decodes the record at `offset` of a txRecords group value, the transaction at
+ * (`height`, `index`); undefined when the group holds no record there.
+ */
+export function decodeTxRecord(
+  height: number,
+  index: number,
+  group: Uint8Array,
+  offset: number,
+): TxRecord | undefined {
+  if (group.length % TX_RECORD_BYTES !== 0 || group.length > TX_RECORDS_PER_GROUP * TX_RECORD_BYTES)
+    throw new StoreError('CORRUPT_STORE', 'tx record group has a bad length');
+  if (offset + TX_RECORD_BYTES > group.length) return undefined;
   // a plain view: Buffer's slice would not copy, and lmdb-js reuses the buffer it read into
-  const value = plain(stored);
+  const value = plain(group);
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  const { height, index } = decodeTxLocation(key);
+  const at = offset;
   // no object spread here: V8 built this literal after a spread in a slow path, 15x the
   // cost of the rest of the decode, and a history or block page decodes one per row
   return {
     height,
     index,
-    txHash: value.slice(0, 32),
-    from: value.slice(32, 52),
-    to: value.slice(52, 72),
-    value: readUintBE(view, 72, 4),
-    nonce: view.getBigUint64(104),
-    gasLimit: view.getBigUint64(112),
-    maxFeePerGas: readUintBE(view, 120, 4),
-    maxPriorityFeePerGas: readUintBE(view, 152, 4),
-    gasUsed: view.getBigUint64(184),
-    effectiveGasPrice: readUintBE(view, 192, 4),
-    fee: readUintBE(view, 224, 4),
+    txHash: value.slice(at, at + 32),
+    from: value.slice(at + 32, at + 52),
+    to: value.slice(at + 52, at + 72),
+    value: readUintBE(view, at + 72, 4),
+    nonce: view.getBigUint64(at + 104),
+    gasLimit: view.getBigUint64(at + 112),
+    maxFeePerGas: readUintBE(view, at + 120, 4),
+    maxPriorityFeePerGas: readUintBE(view, at + 152, 4),
+    gasUsed: view.getBigUint64(at + 184),
+    effectiveGasPrice: readUintBE(view, at + 192, 4),
+    fee: readUintBE(view, at + 224, 4),
+  };
+}
+
+/** The receipt a tx record carries (every committed transaction's status is 1). */
+export function receiptOfRecord(record: TxRecord): Receipt {
+  return {
+    txHash: record.txHash,
+    from: record.from,
+    to: record.to,
+    status: 1,
+    gasUsed: record.gasUsed,
+    effectiveGasPrice: record.effectiveGasPrice,
+    fee: record.fee,
   };
 }
 
@@ -227,87 +264,90 @@ export function decodeSummary(height: number, stored: Uint8Array): StoredSummary
   };
 }
 
+/** One record of a commit batch: key and value, views of BlockRecords' buffer. */
+export type StoreRecord = [key: Uint8Array, value: Uint8Array];
+
 /**
- * The small records of one block commit, packed into one buffer in write order: for each
- * receipt its tx location, the sender's history key and (unless a self-transfer) the
- * recipient's, and its tx record; then each changed account's value. One allocation for
- * the whole block. A tx location doubles as the key of the tx's record.
+ * The small records of one block commit, packed into one buffer: for each transaction its
+ * location (the value under its hash in `txs`) and the history keys of its sender and
+ * (unless a self-transfer) its recipient, whose value is the tx hash inside its record; the
+ * keys of the tx record groups; the tx records back to back, so a group is one view; each
+ * changed account's value. One allocation for the whole block, and lmdb-js resolves the
+ * address of one ArrayBuffer instead of one per record.
  */
 export class BlockRecords {
-  readonly bytes: Uint8Array;
+  /** txHash -> location. */
+  readonly txs: StoreRecord[] = [];
+  /** history key -> txHash. */
+  readonly history: StoreRecord[] = [];
+  /** group key -> the group's records, keys ascending. */
+  readonly txRecordGroups: StoreRecord[] = [];
+  /** address -> account. */
+  readonly accounts: StoreRecord[] = [];
+  private readonly bytes: Uint8Array;
   private readonly view: DataView;
+  private readonly recordsAt: number;
+  /** Where the next transaction's location and history keys go. */
   private at = 0;
+  /** Where the next account value goes (after the records). */
+  private accountsAt: number;
 
-  constructor(txCount: number, accountCount: number) {
-    this.bytes = new Uint8Array(
-      txCount * (TX_LOCATION_BYTES + 2 * HISTORY_KEY_BYTES + TX_RECORD_BYTES) + accountCount * ACCOUNT_BYTES,
-    );
+  constructor(
+    private readonly height: number,
+    txCount: number,
+    accountCount: number,
+  ) {
+    const groups = Math.ceil(txCount / TX_RECORDS_PER_GROUP);
+    const keysBytes = txCount * (TX_LOCATION_BYTES + 2 * HISTORY_KEY_BYTES) + groups * TX_LOCATION_BYTES;
+    this.recordsAt = keysBytes;
+    this.bytes = new Uint8Array(keysBytes + txCount * TX_RECORD_BYTES + accountCount * ACCOUNT_BYTES);
     this.view = new DataView(this.bytes.buffer);
-  }
-
-  addTx(receipt: Receipt, transfer: IndexedTransfer, height: number, index: number): void {
-    writeTxLocation(this.view, this.at, height, index);
-    this.at += TX_LOCATION_BYTES;
-    writeHistoryKey(this.bytes, this.view, this.at, receipt.from, height, index);
-    this.at += HISTORY_KEY_BYTES;
-    if (!equalBytes(receipt.from, receipt.to)) {
-      writeHistoryKey(this.bytes, this.view, this.at, receipt.to, height, index);
-      this.at += HISTORY_KEY_BYTES;
+    for (let g = 0; g < groups; g++) {
+      const first = g * TX_RECORDS_PER_GROUP;
+      const last = Math.min(txCount, first + TX_RECORDS_PER_GROUP);
+      writeTxLocation(this.view, this.at, height, first);
+      this.txRecordGroups.push([
+        this.bytes.subarray(this.at, this.at + TX_LOCATION_BYTES),
+        this.bytes.subarray(
+          this.recordsAt + first * TX_RECORD_BYTES,
+          this.recordsAt + last * TX_RECORD_BYTES,
+        ),
+      ]);
+      this.at += TX_LOCATION_BYTES;
     }
-    writeTxRecord(this.bytes, this.view, this.at, receipt, transfer);
-    this.at += TX_RECORD_BYTES;
+    this.accountsAt = this.recordsAt + txCount * TX_RECORD_BYTES;
   }
 
-  addAccount(account: Account): void {
-    writeAccount(this.view, this.at, account);
-    this.at += ACCOUNT_BYTES;
+  /** Adds transaction `index` (call in index order, each index once). */
+  addTx(receipt: Receipt, transfer: IndexedTransfer, index: number): void {
+    const { bytes, view, height } = this;
+    const recordAt = this.recordsAt + index * TX_RECORD_BYTES;
+    writeTxRecord(bytes, view, recordAt, receipt, transfer);
+    const txHash = bytes.subarray(recordAt, recordAt + 32);
+    let at = this.at;
+    writeTxLocation(view, at, height, index);
+    this.txs.push([txHash, bytes.subarray(at, at + TX_LOCATION_BYTES)]);
+    at += TX_LOCATION_BYTES;
+    writeHistoryKey(bytes, view, at, receipt.from, height, index);
+    this.history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), txHash]);
+    at += HISTORY_KEY_BYTES;
+    if (!equalBytes(receipt.from, receipt.to)) {
+      writeHistoryKey(bytes, view, at, receipt.to, height, index);
+      this.history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), txHash]);
+      at += HISTORY_KEY_BYTES;
+    }
+    this.at = at;
+  }
+
+  addAccount(address: Uint8Array, account: Account): void {
+    const at = this.accountsAt;
+    writeAccount(this.view, at, account);
+    this.accounts.push([address, this.bytes.subarray(at, at + ACCOUNT_BYTES)]);
+    this.accountsAt = at + ACCOUNT_BYTES;
   }
 }
 
 export function decodeHistoryKey(key: Uint8Array): { height: number; index: number } {
   const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
   return { height: Number(U64_MAX - view.getBigUint64(20)), index: U32_MAX - view.getUint32(28) };
-}
-
-/**
- * A block's receipts as fixed-width records, 145 bytes each:
- * txHash(32) || from(20) || to(20) || status(1) || gasUsed(8) || effectiveGasPrice(32) || fee(32).
- * Fixed width instead of RLP: no bigint-to-hex conversions on the commit path.
- */
-const RECEIPT_BYTES = 145;
-
-export function encodeReceipts(receipts: readonly Receipt[]): Uint8Array {
-  const out = new Uint8Array(receipts.length * RECEIPT_BYTES);
-  const view = new DataView(out.buffer);
-  receipts.forEach((r, i) => {
-    const at = i * RECEIPT_BYTES;
-    out.set(r.txHash, at);
-    out.set(r.from, at + 32);
-    out.set(r.to, at + 52);
-    out[at + 72] = r.status;
-    view.setBigUint64(at + 73, r.gasUsed);
-    writeUintBE(view, at + 81, r.effectiveGasPrice, 4);
-    writeUintBE(view, at + 113, r.fee, 4);
-  });
-  return out;
-}
-
-export function decodeReceipts(bytes: Uint8Array): Receipt[] {
-  if (bytes.length % RECEIPT_BYTES !== 0)
-    throw new StoreError('CORRUPT_STORE', 'receipts record has a bad length');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const receipts: Receipt[] = [];
-  for (let at = 0; at < bytes.length; at += RECEIPT_BYTES) {
-    if (bytes[at + 72] !== 1) throw new StoreError('CORRUPT_STORE', 'receipt status must be 1');
-    receipts.push({
-      txHash: bytes.slice(at, at + 32),
-      from: bytes.slice(at + 32, at + 52),
-      to: bytes.slice(at + 52, at + 72),
-      status: 1,
-      gasUsed: view.getBigUint64(at + 73),
-      effectiveGasPrice: readUintBE(view, at + 81, 4),
-      fee: readUintBE(view, at + 113, 4),
-    });
-  }
-  return receipts;
 }

@@ -6,7 +6,7 @@
 import type { ExecutedBlock, GenesisBlock } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import type { TreeReader } from '../commitment/index.js';
-import { encodeAccount } from '../state/accounts.js';
+import { ACCOUNT_BYTES, writeAccount } from '../state/accounts.js';
 import type { Account, AccountChange, AccountReader } from '../state/index.js';
 import type { IndexedTransfer } from './codec.js';
 import type { BlockCommit, StoredCommitProofPoint } from './store.js';
@@ -79,10 +79,20 @@ function undoOf(
   const nodes: UndoEntry[] = [];
   for (const [key] of executed.treeUpdate.puts) nodes.push([key, valueBefore(key)]);
   for (const key of executed.treeUpdate.deletes) nodes.push([key, valueBefore(key)]);
-  const accounts: UndoEntry[] = executed.accountChanges.map((change) => {
-    const account = accountBefore(before, change);
-    return [change.address, account === null ? undefined : encodeAccount(account)];
-  });
+  // the accounts' values before the block, packed into one buffer
+  const changes = executed.accountChanges;
+  const values = new Uint8Array(ACCOUNT_BYTES * changes.length);
+  const valuesView = new DataView(values.buffer);
+  const accounts: UndoEntry[] = new Array(changes.length);
+  for (let i = 0; i < changes.length; i++) {
+    const account = accountBefore(before, changes[i]);
+    const at = i * ACCOUNT_BYTES;
+    if (account !== null) writeAccount(valuesView, at, account);
+    accounts[i] = [
+      changes[i].address,
+      account === null ? undefined : values.subarray(at, at + ACCOUNT_BYTES),
+    ];
+  }
   return { nodes, accounts };
 }
 

@@ -1,4 +1,4 @@
-export type { IndexedTransfer, StoredSummary, TxRecord } from './codec.js';
+export { type IndexedTransfer, type StoredSummary, TX_RECORDS_PER_GROUP, type TxRecord } from './codec.js';
 export {
   blockCommitOf,
   countCreatedAccounts,

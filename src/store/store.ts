@@ -9,12 +9,12 @@
  *   meta       utf8 name -> bytes        genesisHash, head (height(8) || hash(32)), format (u32)
  *   blocks     height(8) -> canonical block encoding
  *   summaries  height(8) -> block summary with running totals (codec.ts, 196 bytes)
- *   txRecords  height(8) || index(4) -> tx record (codec.ts, 256 bytes)
+ *   txRecords  height(8) || first index(4) -> the tx records (codec.ts, 256 bytes each) of
+ *              up to TX_RECORDS_PER_GROUP consecutive transactions; they hold the receipts
  *   blockIds   hash(32) -> height(8)
  *   commitQcs  height(8) -> QC certifying the block (bytes from consensus)
  *   commitProofs  height of D(8) -> proof point of D: empty (its child is the stored block
  *              D + 1, certified by that block's commit QC) or rlp([child header, QC(child)])
- *   receipts   height(8) -> rlp list of the block's receipts
  *   txs        txHash(32) -> height(8) || index(4)
  *   history    address(20) || ~height(8) || ~index(4) -> txHash(32)
  *   accounts   address(20) -> account(40)
@@ -29,36 +29,36 @@ import { accountKey, proveKey, rootOf, type TreeProof, type TreeReader } from '.
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
 import type { Account, AccountChange, AccountReader, Receipt } from '../state/index.js';
-import { ACCOUNT_BYTES, decodeAccount } from '../state/index.js';
+import { decodeAccount } from '../state/index.js';
 import {
   BlockRecords,
   decodeHistoryKey,
-  decodeReceipts,
   decodeSummary,
   decodeTxLocation,
   decodeTxRecord,
-  encodeReceipts,
   encodeSummary,
   encodeTxLocation,
-  HISTORY_KEY_BYTES,
   heightKey,
   historyKey,
   type IndexedTransfer,
   readHeight,
+  receiptOfRecord,
   type StoredSummary,
-  TX_LOCATION_BYTES,
   TX_RECORD_BYTES,
+  TX_RECORDS_PER_GROUP,
   type TxRecord,
+  txRecordGroupKey,
 } from './codec.js';
 import { StoreError } from './errors.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 import {
   encodeUndoChunks,
-  forEachUndoEntry,
+  findUndoEntry,
   UNDO_ACCOUNT,
   UNDO_MARKER,
   UNDO_TREE,
   type UndoEntry,
+  undoChunkOf,
   undoKey,
 } from './undo.js';
 
@@ -168,10 +168,10 @@ const META_FORMAT = Buffer.from('format');
 
 /**
  * The layout version of the buckets. 1 (never written): before the summaries and tx
- * records of the explorer. 2: headers without a receipts root. A store of another version
- * is refused, never misread.
+ * records of the explorer. 2: headers without a receipts root. 3: one tx record per
+ * transaction and a receipts bucket. A store of another version is refused, never misread.
  */
-export const STORE_FORMAT = 3;
+export const STORE_FORMAT = 4;
 
 function formatValue(version: number): Uint8Array {
   const out = new Uint8Array(4);
@@ -265,7 +265,6 @@ export class LedgerStore implements AccountReader {
   private readonly blockIds: Bin;
   private readonly commitQcs: Bin;
   private readonly commitProofs: Bin;
-  private readonly receipts: Bin;
   private readonly txs: Bin;
   private readonly history: Bin;
   private readonly accounts: Bin;
@@ -305,7 +304,6 @@ export class LedgerStore implements AccountReader {
     this.blockIds = bucket('blockIds');
     this.commitQcs = bucket('commitQcs');
     this.commitProofs = bucket('commitProofs');
-    this.receipts = bucket('receipts');
     this.txs = bucket('txs');
     this.history = bucket('history');
     this.accounts = bucket('accounts');
@@ -469,7 +467,6 @@ export class LedgerStore implements AccountReader {
     headValue.set(hk, 0);
     headValue.set(hash, 8);
     const blockBytes = encodeBlock(block);
-    const receiptBytes = encodeReceipts(receipts);
     const proofRecords = this.proofRecordsOf(commit, isGenesis);
     const undoRecords = this.undoRecordsOf(commit);
     const undoPrunes = this.undoPrunesAt(height);
@@ -484,36 +481,17 @@ export class LedgerStore implements AccountReader {
         'CORRUPT_STORE',
         `block ${height}: ${transfers.length} transfers for ${receipts.length} receipts`,
       );
-    const records = new BlockRecords(receipts.length, accounts.length);
+    const records = new BlockRecords(height, receipts.length, accounts.length);
     let gasUsed = 0n;
     let fees = 0n;
     for (let index = 0; index < receipts.length; index++) {
       const r = receipts[index];
-      records.addTx(r, transfers[index], height, index);
+      records.addTx(r, transfers[index], index);
       gasUsed += r.gasUsed;
       fees += r.fee;
     }
-    for (const { account } of accounts) records.addAccount(account);
-    const { bytes } = records;
-    const txs: Array<[Uint8Array, Uint8Array]> = [];
-    const history: Array<[Uint8Array, Uint8Array]> = [];
-    // Keys ascend with the index: lmdb appends them at the end of the bucket.
-    const txRecords: Array<[Uint8Array, Uint8Array]> = [];
-    let at = 0;
-    for (let index = 0; index < receipts.length; index++) {
-      const r = receipts[index];
-      const location = bytes.subarray(at, at + TX_LOCATION_BYTES);
-      txs.push([r.txHash, location]);
-      at += TX_LOCATION_BYTES;
-      history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
-      at += HISTORY_KEY_BYTES;
-      if (!equalBytes(r.from, r.to)) {
-        history.push([bytes.subarray(at, at + HISTORY_KEY_BYTES), r.txHash]);
-        at += HISTORY_KEY_BYTES;
-      }
-      txRecords.push([location, bytes.subarray(at, at + TX_RECORD_BYTES)]);
-      at += TX_RECORD_BYTES;
-    }
+    for (let i = 0; i < accounts.length; i++) records.addAccount(accounts[i].address, accounts[i].account);
+    const { txs, history, accounts: accountRecords } = records;
     const totals: Totals = {
       txs: (isGenesis ? 0 : this.tailTotals.txs) + receipts.length,
       accounts: (isGenesis ? 0 : this.tailTotals.accounts) + commit.createdAccounts,
@@ -535,11 +513,6 @@ export class LedgerStore implements AccountReader {
     // the next queued commit adds to these, before this one has landed
     this.tailTotals = totals;
     this.tailRound = block.header.round;
-    const accountRecords: Array<[Uint8Array, Uint8Array]> = [];
-    for (const { address } of accounts) {
-      accountRecords.push([address, bytes.subarray(at, at + ACCOUNT_BYTES)]);
-      at += ACCOUNT_BYTES;
-    }
     const { deletes } = commit.tree;
     const treePuts = commit.tree.puts.slice() as Array<[Uint8Array, Uint8Array]>; // the caller's stays as is
     for (const list of [txs, history, accountRecords, treePuts]) list.sort(byKey);
@@ -562,10 +535,10 @@ export class LedgerStore implements AccountReader {
       for (const [key, value] of proofRecords.puts) this.commitProofs.put(key, value);
       for (const key of undoPrunes) this.undo.remove(key);
       putAll(this.undo, undoRecords);
-      this.receipts.put(hk, receiptBytes);
       putAll(this.txs, txs);
       putAll(this.history, history);
-      putAll(this.txRecords, txRecords);
+      // keys ascend with the index: lmdb appends them at the end of the bucket
+      putAll(this.txRecords, records.txRecordGroups);
       putAll(this.accounts, accountRecords);
       for (let i = 0; i < deletes.length; i++) this.tree.remove(deletes[i]);
       putAll(this.tree, treePuts);
@@ -613,9 +586,9 @@ export class LedgerStore implements AccountReader {
     if (!commit.undo || this.options.provableHistoryBlocks === 0) return [];
     const { height } = commit.block.header;
     const out: Array<[Uint8Array, Uint8Array]> = [];
-    for (const [chunk, value] of encodeUndoChunks(commit.undo.nodes))
+    for (const [chunk, value] of encodeUndoChunks(UNDO_TREE, commit.undo.nodes))
       out.push([undoKey(height, UNDO_TREE, chunk), value]);
-    for (const [chunk, value] of encodeUndoChunks(commit.undo.accounts))
+    for (const [chunk, value] of encodeUndoChunks(UNDO_ACCOUNT, commit.undo.accounts))
       out.push([undoKey(height, UNDO_ACCOUNT, chunk), value]);
     out.push([undoKey(height, UNDO_MARKER, 0), new Uint8Array(0)]);
     this.undoKeysByHeight.set(
@@ -664,29 +637,39 @@ export class LedgerStore implements AccountReader {
       );
     const header = this.getHeader(height);
     if (!header) throw new StoreError('CORRUPT_STORE', `committed block ${height} is missing`);
-    const keyHash = accountKey(address);
-    const treeChunks = [...new Set([0, keyHash[0] & 0xf0, keyHash[0]])];
-    // what blocks height + 1 .. head replaced, the lowest height last so that it wins
-    const nodes = new Map<string, Uint8Array | undefined>();
-    let account: Account | undefined | null = null; // null: not replaced since `height`
-    for (let h = head.height; h > height; h--) {
+    for (let h = height + 1; h <= head.height; h++)
       if (!this.undo.getBinary(buf(undoKey(h, UNDO_MARKER, 0))))
         throw new StoreError('NOT_PROVABLE', `block ${h} was committed without undo records`);
-      for (const chunk of treeChunks) {
-        const v = this.undo.getBinary(buf(undoKey(h, UNDO_TREE, chunk)));
-        if (v)
-          forEachUndoEntry(u8(v), (key, before) => nodes.set(Buffer.from(key).toString('latin1'), before));
+    // Each chunk is read once (getBinary: a copy, which the reader's answers stay views of).
+    const chunks = new Map<number, Uint8Array | undefined>();
+    const chunkOf = (h: number, kind: number, chunk: number): Uint8Array | undefined => {
+      const id = (h - height) * 1024 + kind * 256 + chunk;
+      if (chunks.has(id)) return chunks.get(id);
+      const v = this.undo.getBinary(buf(undoKey(h, kind, chunk)));
+      const value = v && u8(v);
+      chunks.set(id, value);
+      return value;
+    };
+    // What the lowest of blocks height + 1 .. head that replaced `key` found there; undefined
+    // when none of them replaced it (the current value is the one at `height`).
+    const replaced = (kind: number, key: Uint8Array) => {
+      const chunk = undoChunkOf(kind, key);
+      for (let h = height + 1; h <= head.height; h++) {
+        const value = chunkOf(h, kind, chunk);
+        const entry = value && findUndoEntry(value, key);
+        if (entry) return entry;
       }
-      const v = this.undo.getBinary(buf(undoKey(h, UNDO_ACCOUNT, address[0])));
-      if (v)
-        forEachUndoEntry(u8(v), (key, before) => {
-          if (equalBytes(key, address)) account = before && decodeAccount(before);
-        });
-    }
+      return undefined;
+    };
+    const nodes = new Map<string, Uint8Array | undefined>();
     const reader: TreeReader = {
       getNode: (key) => {
         const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-        return nodes.has(id) ? nodes.get(id) : this.getNode(key);
+        if (nodes.has(id)) return nodes.get(id);
+        const entry = replaced(UNDO_TREE, key);
+        const value = entry ? entry.before : this.getNode(key);
+        nodes.set(id, value);
+        return value;
       },
     };
     if (!equalBytes(rootOf(reader), header.stateRoot))
@@ -694,8 +677,15 @@ export class LedgerStore implements AccountReader {
         'CORRUPT_STORE',
         `the account tree read at height ${height} is not its state root`,
       );
-    const at = account === null ? this.getAccount(address) : account;
-    return { height, header, address, account: at ?? null, proof: proveKey(reader, keyHash) };
+    const entry = replaced(UNDO_ACCOUNT, address);
+    const account = entry ? entry.before && decodeAccount(entry.before) : this.getAccount(address);
+    return {
+      height,
+      header,
+      address,
+      account: account ?? null,
+      proof: proveKey(reader, accountKey(address)),
+    };
   }
 
   /** Adds the QC that certifies an already committed block (it arrives one round later). */
@@ -791,9 +781,14 @@ export class LedgerStore implements AccountReader {
     return v && u8(v).slice();
   }
 
+  /** The receipts of the committed block at `height`, read from its tx records. */
   getReceipts(height: number): Receipt[] | undefined {
-    const v = this.receipts.getBinary(buf(heightKey(height)));
-    return v && decodeReceipts(u8(v));
+    const summary = this.getSummary(height);
+    if (!summary) return undefined;
+    const records = this.getBlockTxRecords(height, 0, summary.txCount);
+    if (records.length !== summary.txCount)
+      throw new StoreError('CORRUPT_STORE', `block ${height} misses tx records`);
+    return records.map(receiptOfRecord);
   }
 
   getTxLocation(txHash: Uint8Array): TxLocation | undefined {
@@ -806,10 +801,10 @@ export class LedgerStore implements AccountReader {
     const loc = this.getTxLocation(txHash);
     if (!loc) return undefined;
     const block = this.getBlock(loc.height);
-    const receipts = this.getReceipts(loc.height);
-    if (!block || !receipts)
+    const record = this.getTxRecord(loc.height, loc.index);
+    if (!block || !record)
       throw new StoreError('CORRUPT_STORE', `tx index points at missing block ${loc.height}`);
-    return { ...loc, raw: block.transactions[loc.index], receipt: receipts[loc.index] };
+    return { ...loc, raw: block.transactions[loc.index], receipt: receiptOfRecord(record) };
   }
 
   // ---------------------------------------------------------------- explorer indexes
@@ -843,9 +838,9 @@ export class LedgerStore implements AccountReader {
 
   /** The record of the transaction at (`height`, `index`). */
   getTxRecord(height: number, index: number): TxRecord | undefined {
-    const key = encodeTxLocation(height, index);
-    const v = this.txRecords.getBinaryFast(key);
-    return v && decodeTxRecord(key, v);
+    if (!Number.isSafeInteger(index) || index < 0 || index > 0xffffffff) return undefined;
+    const v = this.txRecords.getBinaryFast(txRecordGroupKey(height, index));
+    return v && decodeTxRecord(height, index, v, (index % TX_RECORDS_PER_GROUP) * TX_RECORD_BYTES);
   }
 
   getTxRecordByHash(txHash: Uint8Array): TxRecord | undefined {
@@ -859,11 +854,19 @@ export class LedgerStore implements AccountReader {
 
   /** Records of block `height`'s transactions from `fromIndex`, in block order, at most `limit`. */
   getBlockTxRecords(height: number, fromIndex: number, limit: number): TxRecord[] {
-    const start = encodeTxLocation(height, fromIndex);
-    const end = encodeTxLocation(height + 1, 0);
     const out: TxRecord[] = [];
-    for (const { key, value } of this.txRecords.getRange({ start, end, limit })) {
-      out.push(decodeTxRecord(key, value));
+    if (limit <= 0 || !Number.isSafeInteger(fromIndex) || fromIndex > 0xffffffff) return out;
+    const start = txRecordGroupKey(height, Math.max(0, fromIndex));
+    const end = encodeTxLocation(height + 1, 0);
+    for (const { key, value } of this.txRecords.getRange({ start, end })) {
+      const first = decodeTxLocation(key).index;
+      for (let offset = 0; offset < value.length; offset += TX_RECORD_BYTES) {
+        const index = first + offset / TX_RECORD_BYTES;
+        if (index < fromIndex) continue;
+        const record = decodeTxRecord(height, index, value, offset);
+        if (record) out.push(record);
+        if (out.length === limit) return out;
+      }
     }
     return out;
   }

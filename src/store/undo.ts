@@ -9,14 +9,17 @@
  * changed, the value before it (or its absence). Reading height h then layers the records
  * of blocks h+1..head, lowest height winning, over the current buckets.
  *
- * A block's records are split into chunks by the first byte of the key: every node on one
- * account's path lies in at most three tree chunks (the root's, its first nibble's, its
- * first byte's) and its account in one account chunk, so a proof reads a few small values
- * per block instead of the whole block's record, and a commit writes (and later deletes) at
- * most 512 values instead of one per entry.
+ * A block's records are split into a few chunks: tree nodes by the first nibble of their
+ * path, except the root and its children (every block rewrites them), which have a chunk of
+ * their own; accounts by the first nibble of the address. One account's path lies in two
+ * tree chunks and its account in one, so a proof reads three values per block, and a
+ * commit writes (and later deletes) at most 33 values: a put costs lmdb's writer and the
+ * main thread about as much as a few kilobytes of value, so fewer, larger chunks are
+ * cheaper to write than one per key byte.
  *
  *   key   = height(8) || kind(1: 0 tree node, 1 account, 0xff marker) || chunk(1)
- *   chunk = entries sorted by key: keyLength(1) || key || present(1) || valueLength(2) || value
+ *   chunk = entries, in the order the block produced them:
+ *           keyLength(1) || key || present(1) || valueLength(2) || value
  *   marker (kind 0xff, chunk 0, empty value): the block's undo records were written whole
  */
 import { heightKey } from './codec.js';
@@ -25,6 +28,9 @@ import { StoreError } from './errors.js';
 export const UNDO_TREE = 0;
 export const UNDO_ACCOUNT = 1;
 export const UNDO_MARKER = 0xff;
+
+/** The tree chunk of the root and its children (node paths of 0 or 1 nibble). */
+export const UNDO_TREE_TOP_CHUNK = 16;
 
 /** One replaced value: `before` is undefined when the key did not exist before the block. */
 export type UndoEntry = readonly [key: Uint8Array, before: Uint8Array | undefined];
@@ -37,44 +43,61 @@ export function undoKey(height: number, kind: number, chunk: number): Uint8Array
   return out;
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
+/**
+ * The chunk of a tree node key (nodes.ts: packed nibbles || nibble count) or of an address.
+ * A node key's last byte is its nibble count.
+ */
+export function undoChunkOf(kind: number, key: Uint8Array): number {
+  if (kind === UNDO_TREE && key[key.length - 1] <= 1) return UNDO_TREE_TOP_CHUNK;
+  return key[0] >> 4;
 }
 
-/** The chunk values of one kind of entries of one block: [chunk byte, encoded chunk]. */
-export function encodeUndoChunks(entries: readonly UndoEntry[]): Array<[number, Uint8Array]> {
-  const byChunk = new Map<number, UndoEntry[]>();
-  for (const entry of entries) {
-    const [key, before] = entry;
+/**
+ * The chunk values of one kind of entries of one block, chunks ascending: [chunk, value].
+ * All values are views of one buffer (one allocation, and one address for lmdb-js).
+ */
+export function encodeUndoChunks(kind: number, entries: readonly UndoEntry[]): Array<[number, Uint8Array]> {
+  const chunkBytes = new Array<number>(UNDO_TREE_TOP_CHUNK + 1).fill(0);
+  const chunks = new Uint8Array(entries.length);
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const [key, before] = entries[i];
     if (key.length === 0 || key.length > 255 || (before && before.length > 0xffff))
       throw new StoreError('CORRUPT_STORE', 'an undo entry does not fit its encoding');
-    const list = byChunk.get(key[0]);
-    if (list) list.push(entry);
-    else byChunk.set(key[0], [entry]);
+    const chunk = undoChunkOf(kind, key);
+    chunks[i] = chunk;
+    const bytes = 4 + key.length + (before === undefined ? 0 : before.length);
+    chunkBytes[chunk] += bytes;
+    total += bytes;
   }
+  const buffer = new Uint8Array(total);
+  const view = new DataView(buffer.buffer);
+  const starts = new Array<number>(chunkBytes.length);
   const out: Array<[number, Uint8Array]> = [];
-  for (const [chunk, list] of [...byChunk].sort((a, b) => a[0] - b[0])) {
-    list.sort((a, b) => compareBytes(a[0], b[0]));
-    let bytes = 0;
-    for (const [key, before] of list) bytes += 4 + key.length + (before?.length ?? 0);
-    const value = new Uint8Array(bytes);
-    const view = new DataView(value.buffer);
-    let at = 0;
-    for (const [key, before] of list) {
-      value[at++] = key.length;
-      value.set(key, at);
-      at += key.length;
-      value[at++] = before ? 1 : 0;
-      view.setUint16(at, before?.length ?? 0);
-      at += 2;
-      if (before) {
-        value.set(before, at);
-        at += before.length;
-      }
+  let start = 0;
+  for (let chunk = 0; chunk < chunkBytes.length; chunk++) {
+    starts[chunk] = start;
+    if (chunkBytes[chunk] > 0) out.push([chunk, buffer.subarray(start, start + chunkBytes[chunk])]);
+    start += chunkBytes[chunk];
+  }
+  for (let i = 0; i < entries.length; i++) {
+    const [key, before] = entries[i];
+    let at = starts[chunks[i]];
+    buffer[at++] = key.length;
+    buffer.set(key, at);
+    at += key.length;
+    if (before === undefined) {
+      buffer[at] = 0;
+      view.setUint16(at + 1, 0);
+      at += 3;
+    } else {
+      buffer[at] = 1;
+      view.setUint16(at + 1, before.length);
+      at += 3;
+      buffer.set(before, at);
+      at += before.length;
     }
-    out.push([chunk, value]);
+    starts[chunks[i]] = at;
   }
   return out;
 }
@@ -98,4 +121,36 @@ export function forEachUndoEntry(
     visit(key, present ? chunk.subarray(at, at + length) : undefined);
     at += length;
   }
+}
+
+/**
+ * The entry for `key` in an encoded chunk: { before } (before undefined: the key was absent
+ * before the block), or undefined when the chunk has no entry for the key.
+ */
+export function findUndoEntry(
+  chunk: Uint8Array,
+  key: Uint8Array,
+): { before: Uint8Array | undefined } | undefined {
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let at = 0;
+  while (at < chunk.length) {
+    const keyLength = chunk[at];
+    if (at + 1 + keyLength + 3 > chunk.length)
+      throw new StoreError('CORRUPT_STORE', 'undo chunk is truncated');
+    const valueAt = at + 1 + keyLength + 3;
+    const length = view.getUint16(valueAt - 2);
+    if (valueAt + length > chunk.length) throw new StoreError('CORRUPT_STORE', 'undo chunk is truncated');
+    if (keyLength === key.length) {
+      let same = true;
+      for (let i = 0; i < keyLength; i++)
+        if (chunk[at + 1 + i] !== key[i]) {
+          same = false;
+          break;
+        }
+      if (same)
+        return { before: chunk[valueAt - 3] === 1 ? chunk.subarray(valueAt, valueAt + length) : undefined };
+    }
+    at = valueAt + length;
+  }
+  return undefined;
 }

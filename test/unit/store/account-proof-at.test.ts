@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { open } from 'lmdb';
 import {
   type Block,
+  buildGenesisBlock,
   committedView,
   executeBlock,
   hashHeader,
@@ -20,8 +21,9 @@ import {
 import { sha256 } from '../../../src/crypto/hash.js';
 import { addressOf } from '../../../src/crypto/keys.js';
 import type { Account } from '../../../src/state/index.js';
-import { blockCommitOf, LedgerStore } from '../../../src/store/index.js';
+import { blockCommitOf, genesisCommitOf, LedgerStore } from '../../../src/store/index.js';
 import {
+  CHAIN_ID,
   commitVerified,
   fixtureGenesis,
   initialiseFixture,
@@ -137,6 +139,52 @@ describe('LedgerStore.proveAccountAt', () => {
       const reread = blockCommitOf({ ...input, executed: { ...executed, treeReads: undefined } }).undo!;
       assert.ok(fromReads.nodes.length > 0 && fromReads.accounts.length === 6);
       assert.deepEqual(fromReads, reread);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('proves every account of a tree three levels deep at every provable height', async () => {
+    // a tree deep enough for every kind of undo chunk: the root and its children, and nodes
+    // below them under each first nibble
+    const senders = testSecrets(8, 'proof-at-deep');
+    const funded = Array.from({ length: 3000 }, (_, i) =>
+      sha256(Uint8Array.of(i >> 8, i & 255, 9)).subarray(0, 20),
+    );
+    const deepGenesis = buildGenesisBlock({
+      chainId: CHAIN_ID,
+      timestampMs: 0,
+      alloc: [...senders.map(addressOf), ...funded].map((a) => [a, 10n ** 24n] as const),
+      documentHash: new Uint8Array(32),
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'proof-at-'));
+    const store = LedgerStore.open(dir, deepGenesis.hash, { provableHistoryBlocks: K });
+    try {
+      await store.initialise(genesisCommitOf(deepGenesis));
+      const fresh = (h: number, i: number) => sha256(Uint8Array.of(h, i, 7)).subarray(0, 20);
+      const watched = [...senders.map(addressOf), ...funded.slice(0, 40)];
+      const states = [snapshot(store, watched)];
+      for (let h = 1; h <= K + 2; h++) {
+        const txs = Array.from({ length: 16 }, (_, i) => {
+          const to = i % 4 === 3 ? fresh(h, i) : funded[(h * 16 + i) % 40];
+          if (i % 4 === 3) watched.push(to);
+          const from = senders[i % senders.length];
+          return verifiedTransfer(
+            from,
+            BigInt((h - 1) * 2 + (i >= senders.length ? 1 : 0)),
+            to,
+            BigInt(h * 100 + i),
+          );
+        });
+        await commitVerified(store, txs, addressOf(senders[0]));
+        states.push(snapshot(store, watched));
+      }
+      const head = store.head().height;
+      for (let h = head; h >= head - K; h--)
+        watched.forEach((a, i) => {
+          assertProvable(store, h, a, states[h][i] ?? null);
+        });
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -12,9 +12,10 @@ import { open } from 'lmdb';
 import { committedView, executeBlock, hashHeader, merkleRoot } from '../../../src/chain/index.js';
 import type { Block } from '../../../src/chain/types.js';
 import { addressOf } from '../../../src/crypto/keys.js';
-import { blockCommitOf, LedgerStore, STORE_FORMAT } from '../../../src/store/index.js';
+import { blockCommitOf, LedgerStore, STORE_FORMAT, TX_RECORDS_PER_GROUP } from '../../../src/store/index.js';
 import {
   commitTransfers,
+  commitVerified,
   fixtureGenesis,
   initialiseFixture,
   PARAMS,
@@ -103,6 +104,52 @@ describe('LedgerStore explorer indexes', () => {
     }
     assert.deepEqual(store.getBlockTxRecords(1, 2, 1), [records[2]]);
     assert.deepEqual(store.getHeader(1), block.header);
+  });
+
+  it('reads every record and receipt of a block whose records span several groups', async () => {
+    // more transactions than two groups hold, so the last group is partly filled
+    const count = 2 * TX_RECORDS_PER_GROUP + 4;
+    const view = committedView(store);
+    const nonces = secrets.map((s) => view.state.getAccount(addressOf(s))?.nonce ?? 0n);
+    const txs = Array.from({ length: count }, (_, i) => {
+      const sender = i % secrets.length;
+      return verifiedTransfer(
+        secrets[sender],
+        nonces[sender]++,
+        new Uint8Array(20).fill(0x80 + i),
+        BigInt(i + 1),
+      );
+    });
+    const executed = executeBlock(view, { proposer: addressOf(secrets[0]), transactions: txs }, PARAMS);
+    const { block } = await commitVerified(store, txs, addressOf(secrets[0]));
+    const height = block.header.height;
+    assert.deepEqual(store.getReceipts(height), executed.receipts);
+    const all = store.getBlockTxRecords(height, 0, 1000);
+    assert.deepEqual(
+      all.map((r) => [r.index, r.value]),
+      txs.map((t, i) => [i, t.value]),
+    );
+    for (let i = 0; i < count; i++) {
+      assert.deepEqual(store.getTxRecord(height, i), all[i], `record ${i}`);
+      assert.deepEqual(store.getTxRecordByHash(txs[i].hash), all[i], `record ${i} by hash`);
+      assert.deepEqual(store.getTransaction(txs[i].hash)?.receipt, executed.receipts[i], `receipt ${i}`);
+    }
+    // pages that start inside a group and cross into the next
+    for (const [from, limit] of [
+      [TX_RECORDS_PER_GROUP - 1, 3],
+      [TX_RECORDS_PER_GROUP, TX_RECORDS_PER_GROUP + 1],
+      [count - 2, 10],
+      [count, 5],
+    ])
+      assert.deepEqual(
+        store.getBlockTxRecords(height, from, limit),
+        all.slice(from, from + limit),
+        `page ${from}+${limit}`,
+      );
+    assert.equal(store.getTxRecord(height, count), undefined);
+    assert.equal(store.getTxRecord(height + 1, 0), undefined);
+    assert.equal(store.getReceipts(height + 1), undefined);
+    assert.deepEqual(store.getReceipts(0), []);
   });
 
   it('keeps totals right when commits are issued before the previous one landed', async () => {
@@ -204,12 +251,19 @@ describe('LedgerStore format version', () => {
       await setFormat(undefined); // a store written before format versions: format 1
       assert.throws(() => LedgerStore.open(dir, genesis.hash), {
         code: 'UNSUPPORTED_FORMAT',
-        message: /store format 1, this node reads format 3: start from a fresh data directory/,
+        message: new RegExp(
+          `store format 1, this node reads format ${STORE_FORMAT}: start from a fresh data directory`,
+        ),
       });
       await setFormat(Buffer.from([0, 0, 0, 2])); // headers without a receipts root
       assert.throws(() => LedgerStore.open(dir, genesis.hash), {
         code: 'UNSUPPORTED_FORMAT',
-        message: /store format 2, this node reads format 3/,
+        message: new RegExp(`store format 2, this node reads format ${STORE_FORMAT}`),
+      });
+      await setFormat(Buffer.from([0, 0, 0, 3])); // one tx record per transaction, receipts bucket
+      assert.throws(() => LedgerStore.open(dir, genesis.hash), {
+        code: 'UNSUPPORTED_FORMAT',
+        message: new RegExp(`store format 3, this node reads format ${STORE_FORMAT}`),
       });
       await setFormat(Buffer.from([0, 0, 0, STORE_FORMAT + 1]));
       assert.throws(() => LedgerStore.open(dir, genesis.hash), { code: 'UNSUPPORTED_FORMAT' });
