@@ -299,7 +299,7 @@ export async function runLoad(
       max: round(percentile(sorted, 1)),
     },
     submitSeconds: Math.round(submitSeconds * 1000) / 1000,
-    achievedRatePerSecond: submitSeconds > 0 ? Math.round(n / submitSeconds) : n,
+    achievedRatePerSecond: submitSeconds > 0 ? Math.round(sent / submitSeconds) : sent,
     node,
   };
 }

@@ -22,7 +22,7 @@ import {
 } from '../client/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { type Address, addressOf, toChecksumAddress } from '../crypto/keys.js';
-import { formatUnitsExact, type SignedTransfer, signTransfer } from '../tx/index.js';
+import { CURRENCY_SYMBOL, formatUnitsExact, type SignedTransfer, signTransfer } from '../tx/index.js';
 import type { WalletChain } from './chain.js';
 import { type NodeLie, toWalletError, WalletError } from './errors.js';
 import { NodeFault } from './http.js';
@@ -304,8 +304,8 @@ export class Wallet {
       if (funds.balance < cost)
         throw new WalletError(
           'INSUFFICIENT_FUNDS',
-          `${funds.address} holds ${formatUnitsExact(funds.balance)} at block ${funds.commit.height} (verified); ` +
-            `value + gas limit x max fee is ${formatUnitsExact(cost)}`,
+          `${funds.address} holds ${formatUnitsExact(funds.balance)} ${CURRENCY_SYMBOL} at block ${funds.commit.height} (verified); ` +
+            `value + gas limit x max fee is ${formatUnitsExact(cost)} ${CURRENCY_SYMBOL}`,
           { lies: funds.lies },
         );
       if (nonce === undefined) {

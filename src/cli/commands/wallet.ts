@@ -384,7 +384,7 @@ async function txCommand(io: CliIo, o: CommonOptions, text: string): Promise<voi
       ['status', `${t.status}${t.queued ? ' (queued behind a nonce gap)' : ''}, as ${t.node} states it`],
     ]);
     if (t.status === 'unknown')
-      throw new WalletError('TX_UNKNOWN', `no node asked knows transaction ${t.hash}`, { hash: t.hash });
+      throw new WalletError('TX_UNKNOWN', `node ${t.node} knows no transaction ${t.hash}`, { hash: t.hash });
     return;
   }
   print(io, o, transferJson(t), transferRows(t));
