@@ -1,8 +1,8 @@
 /**
  * The `ledger` command line: builds the commander program from COMMANDS and maps every
  * outcome to an exit code. Failures print one line, `error CODE: message`, to stderr:
- * exit 1 for a command that failed, 2 for a wrong command line. No stack traces, unless
- * LEDGER_DEBUG is set.
+ * exit 1 for a command that failed, 2 for a wrong command line, or the error's own exit code
+ * (the wallet's, src/wallet/errors.ts). No stack traces, unless LEDGER_DEBUG is set.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
