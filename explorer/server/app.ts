@@ -48,6 +48,13 @@ export interface ExplorerAppOptions {
   responseCacheEntries?: number;
   /** Bytes those bodies and their keys may hold in all. */
   responseCacheBytes?: number;
+  /**
+   * The Ethereum JSON-RPC router (src/rpc), behind the same limits, Host allow-list and
+   * CORS; every refusal on its path is a JSON-RPC error with HTTP 200, as clients expect.
+   */
+  rpc?: express.Router;
+  /** Where `rpc` is mounted: /rpc beside the API, or / on a port of its own (nothing else then). */
+  rpcPath?: '/rpc' | '/';
 }
 
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 1024;
@@ -102,6 +109,16 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
     next();
   });
 
+  const rpcPath = options.rpc ? (options.rpcPath ?? '/rpc') : undefined;
+  const isRpcPath = (path: string) =>
+    rpcPath === '/' || (rpcPath !== undefined && (path === rpcPath || path.startsWith(`${rpcPath}/`)));
+  if (options.rpc && rpcPath) app.use(rpcPath, corsMiddleware(settings.allowedOrigins), options.rpc);
+  // an RPC port of its own answers nothing else
+  if (rpcPath === '/')
+    app.use(() => {
+      throw new HttpError(404, 'NOT_FOUND', 'this port answers JSON-RPC (POST /) only');
+    });
+
   app.use('/api', corsMiddleware(settings.allowedOrigins));
 
   const handlers = routeHandlers(api, { metrics, events: options.events });
@@ -151,6 +168,16 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
     // the answer instead of draining it
     if (known && !req.complete) res.setHeader('Connection', 'close');
     if (known) metrics.countRefusal(known.code);
+    if (isRpcPath(req.path)) {
+      // JSON-RPC clients read a non-200 as a broken transport: the refusal is an error object
+      const code = known?.status === 429 ? -32005 : known ? -32600 : -32603;
+      res.status(200).json({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code, message: known ? known.message : 'internal error' },
+      });
+      return;
+    }
     if (!isApiPath(req.path)) {
       res
         .status(status)

@@ -19,6 +19,12 @@ function normalOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
+/** Whether a browser page of `origin` may talk to the API (no Origin: not a browser page). */
+export function corsAllows(allowedOrigins: readonly string[], origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  return allowedOrigins.includes('*') || allowedOrigins.map(normalOrigin).includes(normalOrigin(origin));
+}
+
 export function corsMiddleware(allowedOrigins: readonly string[]) {
   const any = allowedOrigins.includes('*');
   const allowed = new Set(allowedOrigins.map(normalOrigin));

@@ -1,5 +1,6 @@
 /** Public surface of the explorer server. */
 export { createExplorerApp, type ExplorerAppOptions, rejectionStatus } from './app.js';
+export { corsAllows } from './cors.js';
 export { type EventStreamCounters, type EventStreamOptions, EventStreams } from './events.js';
 export { HostAllowList } from './hosts.js';
 export { ClientLimiter, clientKey } from './limits.js';

@@ -17,8 +17,11 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
+  apiServerOptions,
+  corsAllows,
   createApiServer,
   type EvidenceView,
+  HostAllowList,
   type NodeApi,
   type NodeStatus,
   type PeerView,
@@ -53,6 +56,13 @@ import {
   type Network,
   syncProtocolFor,
 } from '../network/index.js';
+import {
+  attachRpcWebSocket,
+  createRpcMethods,
+  createRpcRouter,
+  DEFAULT_RPC_OPTIONS,
+  type RpcWebSocket,
+} from '../rpc/index.js';
 import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
 import { ActivityTracker } from './activity.js';
@@ -71,6 +81,7 @@ import {
   MAX_CLOCK_SKEW_MS,
   type NodeOptions,
 } from './options.js';
+import { StoreRpcBackend } from './rpc-backend.js';
 import { LmdbSafetyStore } from './safety-store.js';
 
 /** The role a key gives this node in the genesis. */
@@ -113,6 +124,9 @@ export class LedgerNode {
   /** The explorer's reads (explorer-reader.ts), handed to the API. */
   private readonly explorer: StoreExplorerReader;
   private server: Server | undefined;
+  /** The JSON-RPC port's server (--rpc-port), and the WebSocket endpoints of both. */
+  private rpcServer: Server | undefined;
+  private readonly rpcSockets: RpcWebSocket[] = [];
   /** Event-loop delay since the previous metrics read (whether the API's work stalls consensus). */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 1 });
   /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
@@ -303,6 +317,11 @@ export class LedgerNode {
   /** The bound API port (after start). */
   get apiPort(): number {
     return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** The JSON-RPC port's number once listening (0: none). */
+  get rpcPort(): number {
+    return (this.rpcServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
   get p2pAddresses(): string[] {
@@ -555,40 +574,74 @@ export class LedgerNode {
             evidence: () => this.evidence(),
             onError,
           });
-    const server = createApiServer(this.api(), {
-      onError,
-      server: this.options.api,
-      boundHost: this.options.apiHost,
-      pages,
-    });
-    await new Promise<void>((ok, fail) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        server.off('listening', onListening);
-        fail(
-          err.code === 'EADDRINUSE'
-            ? new NodeError('PORT_IN_USE', `API port ${this.options.apiPort} is in use`)
-            : err,
-        );
-      };
-      const onListening = () => {
-        server.off('error', onError);
-        ok();
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(this.options.apiPort, this.options.apiHost);
-    });
+    const rpcOptions = { ...DEFAULT_RPC_OPTIONS, ...this.options.rpc };
+    const rpcMethods = createRpcMethods(
+      new StoreRpcBackend({
+        store: this.store,
+        mempool: this.mempool,
+        chainId: this.genesis.chainId,
+        baseFeePerGas: this.genesis.params.baseFeePerGas,
+        maxBlockTxs: this.genesis.params.maxBlockTxs,
+        clientVersion: CLIENT_VERSION,
+        submit: (raws) => this.submitTransactions(raws),
+        peerCount: () => (this.network ? this.network.connectedPeers().length : 0),
+        syncing: () => this.sync?.syncing ?? false,
+      }),
+      rpcOptions,
+    );
+    const rpcDispatch = (name: string) => (Object.hasOwn(rpcMethods, name) ? rpcMethods[name] : undefined);
+    const settings = apiServerOptions(this.options.api);
+    const hosts = new HostAllowList(this.options.apiHost, settings.allowedHosts);
+    const webSocket = (server: Server, path: '/rpc' | '/') =>
+      attachRpcWebSocket(
+        server,
+        {
+          path,
+          methods: rpcMethods,
+          headObject: (height) => rpcMethods.eth_getBlockByNumber([`0x${height.toString(16)}`, false]),
+          onHead: (listener) => this.store.onHead((head) => listener(head.height)),
+          head: () => this.store.head().height,
+          allowsHost: (host) => hosts.allows(host),
+          allowsOrigin: (origin) => corsAllows(settings.allowedOrigins, origin),
+          onInternalError: onError,
+        },
+        rpcOptions,
+      );
+    const serve = (rpcPath: '/rpc' | '/') =>
+      createApiServer(this.api(), {
+        onError,
+        server: this.options.api,
+        boundHost: this.options.apiHost,
+        rpc: createRpcRouter(rpcDispatch, rpcOptions, onError),
+        rpcPath,
+        ...(rpcPath === '/rpc' ? { pages } : {}),
+      });
+    const server = serve('/rpc');
+    this.rpcSockets.push(webSocket(server, '/rpc'));
+    await listenOn(server, this.options.apiPort, this.options.apiHost, 'API');
     this.server = server;
+    if (this.options.rpcPort !== undefined) {
+      const rpcServer = serve('/');
+      this.rpcSockets.push(webSocket(rpcServer, '/'));
+      await listenOn(rpcServer, this.options.rpcPort, this.options.apiHost, 'RPC');
+      this.rpcServer = rpcServer;
+    }
   }
 
   private async closeApi(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    for (const socket of this.rpcSockets.splice(0)) socket.close();
+    const servers = [this.server, this.rpcServer].filter((s): s is Server => s !== undefined);
     this.server = undefined;
-    await new Promise<void>((ok) => {
-      server.close(() => ok());
-      server.closeAllConnections();
-    });
+    this.rpcServer = undefined;
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((ok) => {
+            server.close(() => ok());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   /** Stops consensus, the API and the network, then waits for in-flight writes. Idempotent. */
@@ -744,4 +797,24 @@ export class LedgerNode {
       explorer: this.explorer,
     };
   }
+}
+
+/** web3_clientVersion: the project, its version and the runtime, as other clients name themselves. */
+const CLIENT_VERSION = `bft-ledger/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node}`;
+
+/** Listens, turning a taken port into NodeError PORT_IN_USE. */
+function listenOn(server: Server, port: number, host: string, what: string): Promise<void> {
+  return new Promise<void>((ok, fail) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      fail(err.code === 'EADDRINUSE' ? new NodeError('PORT_IN_USE', `${what} port ${port} is in use`) : err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      ok();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
 }

@@ -1,5 +1,6 @@
 import type { ApiServerOptions } from '../../explorer/server/index.js';
 import type { NetworkOptions } from '../network/index.js';
+import type { RpcOptions } from '../rpc/index.js';
 import type { SyncOptions } from '../sync/index.js';
 import type { NodeLogger } from './logger.js';
 
@@ -21,6 +22,13 @@ export interface NodeOptions {
   api?: Partial<ApiServerOptions>;
   /** Serve the explorer's web pages beside the API (default true; `--no-explorer`: API only). */
   explorerPages?: boolean;
+  /**
+   * A port of its own for the Ethereum JSON-RPC at `/` (HTTP and WebSocket), on `apiHost`;
+   * undefined: JSON-RPC only at /rpc on the API port.
+   */
+  rpcPort?: number;
+  /** Bounds of the JSON-RPC endpoint (src/rpc DEFAULT_RPC_OPTIONS). */
+  rpc?: Partial<RpcOptions>;
   logger: NodeLogger;
   /** Overrides of the network's tunables (tests). */
   network?: Partial<NetworkOptions>;

@@ -1,6 +1,6 @@
 /**
  * ledger node --genesis FILE --key KEYSTORE --data DIR [--listen MULTIADDR...]
- *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST]
+ *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST] [--rpc-port N]
  *            [--api-allowed-hosts NAME,...] [--api-requests-per-second N]
  *            [--api-max-concurrent-requests N] [--api-max-connections N]
  *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
@@ -10,7 +10,7 @@
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
  * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists,
- * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_API_ALLOWED_HOSTS, LEDGER_LOG_LEVEL; the passphrase from
+ * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_RPC_PORT, LEDGER_API_ALLOWED_HOSTS, LEDGER_LOG_LEVEL; the passphrase from
  * LEDGER_PASSPHRASE). Logs are pino JSON lines on stdout. SIGINT / SIGTERM stop the node
  * cleanly (exit 0); a node that cannot start prints `error CODE: message` and exits 1.
  * An error nothing caught (in a timer or a promise) is logged and stops the node in order
@@ -66,6 +66,7 @@ interface NodeCliOptions {
   logLevel?: string;
   doubleSignCheckRounds?: number;
   provableHistoryBlocks?: number;
+  rpcPort?: number;
 }
 
 const list = (text: string | undefined) =>
@@ -88,6 +89,14 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     apiPort = Number(env.LEDGER_API_PORT);
   }
   apiPort ??= DEFAULT_API_PORT;
+  let rpcPort = options.rpcPort;
+  if (rpcPort === undefined && env.LEDGER_RPC_PORT !== undefined) {
+    if (!/^[0-9]{1,5}$/.test(env.LEDGER_RPC_PORT))
+      throw new UsageError('INVALID_OPTION', 'LEDGER_RPC_PORT must be a port number');
+    rpcPort = Number(env.LEDGER_RPC_PORT);
+  }
+  if (rpcPort !== undefined && rpcPort > 65535)
+    throw new UsageError('INVALID_OPTION', '--rpc-port must be at most 65535');
   if (apiPort > 65535) throw new UsageError('INVALID_OPTION', '--api-port must be at most 65535');
   const logLevel = options.logLevel ?? env.LEDGER_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
@@ -116,6 +125,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     traceConsensus: logLevel === 'trace',
     doubleSignCheckRounds: options.doubleSignCheckRounds,
     provableHistoryBlocks: options.provableHistoryBlocks,
+    rpcPort,
   };
 }
 
@@ -223,6 +233,11 @@ export const nodeCommand: CliCommand = {
       .option('--bootstrap <multiaddr...>', 'peer(s) to dial, each ending in /p2p/<peer id>')
       .option('--api-port <n>', `HTTP API port (default ${DEFAULT_API_PORT})`, parseNonNegativeInt)
       .option('--api-host <host>', `HTTP API host (default ${DEFAULT_API_HOST})`)
+      .option(
+        '--rpc-port <n>',
+        'a port of its own for the Ethereum JSON-RPC at / (HTTP and WebSocket; it is always at /rpc on the API port), e.g. 8545 (env LEDGER_RPC_PORT)',
+        parseNonNegativeInt,
+      )
       .option(
         '--api-allowed-hosts <names>',
         "comma-separated Host names the API answers to, besides localhost, IP literals and --api-host; '*' for any (env LEDGER_API_ALLOWED_HOSTS)",
