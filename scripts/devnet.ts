@@ -1,7 +1,8 @@
 /**
  * `npm start`: the 4-validator devnet (genesis/devnet.json, test-only keys in
  * genesis/devnet-keys, passphrase `devnet`) as 4 `ledger node` child processes on
- * 127.0.0.1, data under ./data/devnet/v<i>, p2p ports 7000-7003, APIs on 8080-8083.
+ * 127.0.0.1, data under ./data/devnet/v<i>, p2p ports 7000-7003, APIs on 8080-8083, and
+ * node 0's Ethereum JSON-RPC on 8545 (the port Ethereum tools try first).
  * Ctrl-C (or SIGTERM) stops every node and waits for them.
  *
  *   npx tsx scripts/devnet.ts [--fresh]    --fresh wipes ./data/devnet first
@@ -17,6 +18,7 @@ const GENESIS = join(ROOT, 'genesis/devnet.json');
 const DATA = join(ROOT, 'data/devnet');
 const P2P_BASE = 7000;
 const API_BASE = 8080;
+const RPC_PORT = 8545;
 
 const genesis = JSON.parse(readFileSync(GENESIS, 'utf8')) as { validators: Array<{ peerId: string }> };
 const n = genesis.validators.length;
@@ -52,6 +54,7 @@ for (let i = 0; i < n; i++) {
       ...bootstrap,
       '--api-port',
       String(API_BASE + i),
+      ...(i === 0 ? ['--rpc-port', String(RPC_PORT)] : []),
     ],
     { env: { ...process.env, LEDGER_PASSPHRASE: 'devnet' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -74,7 +77,8 @@ for (let i = 0; i < n; i++) {
 
 process.stdout.write(
   `devnet: ${n} validators; explorer at http://127.0.0.1:${API_BASE} (API: /api/v1/status; ` +
-    `nodes 1-${n - 1}: ports ${API_BASE + 1}-${API_BASE + n - 1}); Ctrl-C stops all\n`,
+    `nodes 1-${n - 1}: ports ${API_BASE + 1}-${API_BASE + n - 1}); Ethereum JSON-RPC at ` +
+    `http://127.0.0.1:${RPC_PORT} (chain id 1337); Ctrl-C stops all\n`,
 );
 
 async function stopAll(code: number): Promise<void> {
