@@ -77,7 +77,8 @@ function undoOf(
     return beforeTree.getNode(key);
   };
   const nodes: UndoEntry[] = [];
-  for (const [key] of executed.treeUpdate.puts) nodes.push([key, valueBefore(key)]);
+  // with the value written, so that a node the block rewrote is recorded as a word diff
+  for (const [key, value] of executed.treeUpdate.puts) nodes.push([key, valueBefore(key), value]);
   for (const key of executed.treeUpdate.deletes) nodes.push([key, valueBefore(key)]);
   // the accounts' values before the block, packed into one buffer
   const changes = executed.accountChanges;

@@ -53,12 +53,12 @@ import { StoreError } from './errors.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 import {
   encodeUndoChunks,
-  findUndoEntry,
   UNDO_ACCOUNT,
   UNDO_MARKER,
   UNDO_TREE,
   type UndoEntry,
   undoChunkOf,
+  undoEntry,
   undoKey,
 } from './undo.js';
 
@@ -650,24 +650,24 @@ export class LedgerStore implements AccountReader {
       chunks.set(id, value);
       return value;
     };
-    // What the lowest of blocks height + 1 .. head that replaced `key` found there; undefined
-    // when none of them replaced it (the current value is the one at `height`).
-    const replaced = (kind: number, key: Uint8Array) => {
+    // The value of `key` at `height`: its current value with blocks head .. height + 1 undone
+    // in turn (a record may be a diff against what its block wrote).
+    const valueAt = (kind: number, key: Uint8Array, current: Uint8Array | undefined) => {
       const chunk = undoChunkOf(kind, key);
-      for (let h = height + 1; h <= head.height; h++) {
-        const value = chunkOf(h, kind, chunk);
-        const entry = value && findUndoEntry(value, key);
-        if (entry) return entry;
+      let value = current;
+      for (let h = head.height; h > height; h--) {
+        const records = chunkOf(h, kind, chunk);
+        const entry = records && undoEntry(records, key, value);
+        if (entry) value = entry.before;
       }
-      return undefined;
+      return value;
     };
     const nodes = new Map<string, Uint8Array | undefined>();
     const reader: TreeReader = {
       getNode: (key) => {
         const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
         if (nodes.has(id)) return nodes.get(id);
-        const entry = replaced(UNDO_TREE, key);
-        const value = entry ? entry.before : this.getNode(key);
+        const value = valueAt(UNDO_TREE, key, this.getNode(key));
         nodes.set(id, value);
         return value;
       },
@@ -677,8 +677,9 @@ export class LedgerStore implements AccountReader {
         'CORRUPT_STORE',
         `the account tree read at height ${height} is not its state root`,
       );
-    const entry = replaced(UNDO_ACCOUNT, address);
-    const account = entry ? entry.before && decodeAccount(entry.before) : this.getAccount(address);
+    const stored = this.accounts.getBinary(buf(address));
+    const value = valueAt(UNDO_ACCOUNT, address, stored && u8(stored));
+    const account = value && decodeAccount(value);
     return {
       height,
       header,
