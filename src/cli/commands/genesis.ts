@@ -156,12 +156,16 @@ export const genesisCommand: CliCommand = {
       .description('create validator and faucet keys and the genesis.json of a new network')
       .requiredOption('--validators <n>', 'number of validators', parsePositiveInt)
       .requiredOption('--out <dir>', 'output directory (genesis.json and keys/)')
-      .option('--chain-id <id>', 'chain id', parseDecimal, DEFAULT_CHAIN_ID)
-      .option(
-        '--faucet-balance <wei>',
-        'faucet balance in wei (0: no faucet)',
-        parseDecimal,
-        DEFAULT_FAUCET_BALANCE_WEI,
+      // bigint defaults need their own text: help would JSON-serialise the value
+      .addOption(
+        new Option('--chain-id <id>', 'chain id')
+          .argParser(parseDecimal)
+          .default(DEFAULT_CHAIN_ID, DEFAULT_CHAIN_ID.toString()),
+      )
+      .addOption(
+        new Option('--faucet-balance <wei>', 'faucet balance in wei (0: no faucet)')
+          .argParser(parseDecimal)
+          .default(DEFAULT_FAUCET_BALANCE_WEI, DEFAULT_FAUCET_BALANCE_WEI.toString()),
       )
       .addOption(
         new Option('--passphrase <p>', 'passphrase of every key written (test networks only)').conflicts(

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CliIo } from '../../../src/cli/io.js';
-import { runCli } from '../../../src/cli/program.js';
+import { buildProgram, runCli } from '../../../src/cli/program.js';
 import { loadGenesisFile } from '../../../src/genesis/index.js';
 
 interface Captured {
@@ -38,6 +38,24 @@ describe('runCli', () => {
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--help of every command and subcommand prints its usage and exits 0', async () => {
+    // the tree as commander holds it, so a command added later is covered too
+    const paths: string[][] = [];
+    const walk = (command: ReturnType<typeof buildProgram>, path: string[]) => {
+      paths.push(path);
+      for (const sub of command.commands) walk(sub, [...path, sub.name()]);
+    };
+    walk(buildProgram({ stdout: () => {}, stderr: () => {}, env: {}, cwd: dir }), []);
+    assert.ok(paths.length >= 10, `only ${paths.length} commands found`);
+    for (const path of paths) {
+      const help = await run([...path, '--help'], dir);
+      const what = `ledger ${path.join(' ')} --help: ${help.stderr}`;
+      assert.equal(help.code, 0, what);
+      assert.match(help.stdout, new RegExp(`^Usage: ledger${path.map((p) => ` ${p}`).join('')}`), what);
+      assert.equal(help.stderr, '', what);
+    }
   });
 
   it('no subcommand shows help on stderr with exit 2; --version exits 0', async () => {
