@@ -101,10 +101,16 @@ export class StoreRpcBackend implements RpcBackend {
     if (record && record.height <= this.head()) {
       const stored = this.c.store.getTransaction(hash);
       const summary = this.c.store.getSummary(record.height);
-      if (stored && summary)
+      const header = this.c.store.getHeader(record.height);
+      if (stored && summary && header)
         return {
           tx: withSender(decodeTransfer(stored.raw, this.chainId), record.from),
-          location: { blockHash: summary.hash, height: record.height, index: record.index },
+          location: {
+            blockHash: summary.hash,
+            height: record.height,
+            timestampMs: header.timestampMs,
+            index: record.index,
+          },
           receipt: receiptOf(record),
         };
     }

@@ -19,6 +19,8 @@ export interface RpcBlock {
 export interface RpcTxLocation {
   blockHash: Uint8Array;
   height: number;
+  /** The block's header timestamp (transactions carry it as blockTimestamp, in seconds). */
+  timestampMs: number;
   index: number;
 }
 

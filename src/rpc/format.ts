@@ -17,6 +17,9 @@ const ZERO_NONCE = `0x${'00'.repeat(8)}`;
 /** keccak256(rlp([])): the ommers hash of a block without uncles. */
 const EMPTY_OMMERS_HASH = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347';
 
+/** Ethereum's block timestamps are whole seconds; a header's is milliseconds. */
+const seconds = (timestampMs: number) => Math.floor(timestampMs / 1000);
+
 /** Addresses in lowercase: what geth serves; clients checksum them themselves. */
 const address = (a: Uint8Array) => data(a);
 
@@ -40,7 +43,7 @@ export function blockObject(
     number: quantity(h.height),
     gasLimit: quantity(gasLimit),
     gasUsed: quantity(TRANSFER_GAS * BigInt(block.txCount)),
-    timestamp: quantity(Math.floor(h.timestampMs / 1000)),
+    timestamp: quantity(seconds(h.timestampMs)),
     extraData: '0x',
     mixHash: ZERO_HASH,
     nonce: ZERO_NONCE,
@@ -65,6 +68,8 @@ export function transactionObject(
   return {
     blockHash: location ? data(location.blockHash) : null,
     blockNumber: location ? quantity(location.height) : null,
+    // execution-apis TransactionInfo (since it gained blockTimestamp) and geth: null while pending
+    blockTimestamp: location ? quantity(seconds(location.timestampMs)) : null,
     from: address(tx.from),
     gas: quantity(tx.gasLimit),
     gasPrice: quantity(effectiveGasPrice(tx, baseFeePerGas)),

@@ -8,5 +8,11 @@ export { blockObject, receiptObject, transactionObject } from './format.js';
 export { createRpcRouter, sendRpcError } from './http.js';
 export { createRpcMethods, type RpcMethod } from './methods.js';
 export { DEFAULT_RPC_OPTIONS, type RpcOptions } from './options.js';
-export { answerRpc, answerRpcText, type RpcDispatch, type RpcResponse } from './protocol.js';
+export {
+  answerRpc,
+  answerRpcText,
+  nestsDeeperThan,
+  type RpcDispatch,
+  type RpcResponse,
+} from './protocol.js';
 export { attachRpcWebSocket, type RpcWebSocket, type RpcWebSocketConfig } from './ws.js';

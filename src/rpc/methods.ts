@@ -94,7 +94,11 @@ export function createRpcMethods(backend: RpcBackend, options: RpcOptions): Reco
       ? backend
           .blockTransactions(height)
           .map((tx, index) =>
-            transactionObject(tx, { blockHash: block.hash, height, index }, backend.baseFeePerGas),
+            transactionObject(
+              tx,
+              { blockHash: block.hash, height, timestampMs: block.header.timestampMs, index },
+              backend.baseFeePerGas,
+            ),
           )
       : backend.blockTransactionHashes(height).map((h) => `0x${Buffer.from(h).toString('hex')}`);
     return blockObject(block, backend.baseFeePerGas, backend.blockGasLimit, txs);

@@ -4,6 +4,12 @@ export interface RpcOptions {
   maxBatchCalls: number;
   /** Bytes of one HTTP request body or one WebSocket message. */
   maxRequestBytes: number;
+  /**
+   * Levels of JSON arrays and objects one request may nest (a batch of calls with access
+   * lists needs 7). Checked before parsing: deep nesting makes JSON.parse build a chain of
+   * arrays whose cost grows with the body, and the body is the only bound otherwise.
+   */
+  maxJsonDepth: number;
   /** Blocks eth_feeHistory covers in one call (as geth caps it). */
   maxFeeHistoryBlocks: number;
   /** Blocks eth_feeHistory covers when it computes reward percentiles (each reads a block's records). */
@@ -29,6 +35,7 @@ export interface RpcOptions {
 export const DEFAULT_RPC_OPTIONS: Readonly<RpcOptions> = Object.freeze({
   maxBatchCalls: 1000,
   maxRequestBytes: 2 * 1024 * 1024,
+  maxJsonDepth: 32,
   maxFeeHistoryBlocks: 1024,
   maxFeeHistoryRewardBlocks: 128,
   maxRewardPercentiles: 100,

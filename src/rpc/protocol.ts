@@ -39,17 +39,50 @@ export type RpcDispatch = (method: string) => RpcMethod | undefined;
 export async function answerRpcText(
   text: string,
   dispatch: RpcDispatch,
-  options: Pick<RpcOptions, 'maxBatchCalls'>,
+  options: Pick<RpcOptions, 'maxBatchCalls' | 'maxJsonDepth'>,
   onInternalError?: (err: unknown) => void,
 ): Promise<RpcResponse | RpcResponse[] | undefined> {
+  if (nestsDeeperThan(text, options.maxJsonDepth))
+    return errorResponse(
+      null,
+      RPC_ERRORS.INVALID_REQUEST,
+      `invalid request: JSON nested deeper than ${options.maxJsonDepth} levels`,
+    );
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    // also a nesting too deep for the parser (RangeError)
     return errorResponse(null, RPC_ERRORS.PARSE_ERROR, 'parse error: the body is not JSON');
   }
   return answerRpc(body, dispatch, options, onInternalError);
+}
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether the arrays and objects of a JSON text nest deeper than `maxDepth`: one pass over
+ * the characters, skipping strings, that stops at the first level too deep. Text that is not
+ * JSON may pass; JSON.parse refuses it next.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > maxDepth) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+  return false;
 }
 
 export async function answerRpc(
