@@ -31,7 +31,6 @@ import {
   type ValidatorRef,
   type ValidatorsView,
 } from '../../explorer/server/index.js';
-import { merkleProof, receiptProof } from '../chain/index.js';
 import {
   type AccountProofJson,
   accountProofToJson,
@@ -53,6 +52,7 @@ import { type LedgerStore, type StoredSummary, StoreError, type TxRecord } from 
 import type { VerifiedTransfer } from '../tx/index.js';
 import { type ActivityTracker, tallyUptime } from './activity.js';
 import type { InFlightTx } from './application.js';
+import { BlockTreeCache, type BlockTrees, buildBlockTrees, treesMatchHeader } from './proof-trees.js';
 
 export interface ExplorerReaderOptions {
   /** Committed blocks the validator figures cover (the newest ones). */
@@ -65,6 +65,8 @@ export interface ExplorerReaderOptions {
   maxMissedRoundsScanned: number;
   /** Block details kept decoded (a block page decodes its header and two certificates). */
   blockDetailCacheEntries: number;
+  /** Bytes of committed blocks' Merkle trees kept built for the proof routes (proof-trees.ts). */
+  proofTreeCacheBytes: number;
 }
 
 export const DEFAULT_EXPLORER_READER_OPTIONS: Readonly<ExplorerReaderOptions> = Object.freeze({
@@ -73,6 +75,7 @@ export const DEFAULT_EXPLORER_READER_OPTIONS: Readonly<ExplorerReaderOptions> = 
   recentBlocks: 100,
   maxMissedRoundsScanned: 10_000,
   blockDetailCacheEntries: 256,
+  proofTreeCacheBytes: 8 * 1024 * 1024,
 });
 
 export interface ExplorerReaderComponents {
@@ -185,12 +188,14 @@ export class StoreExplorerReader implements ExplorerReader {
   private statsCache: { height: number; stats: StatsView } | undefined;
   /** Details of committed blocks whose certificate is stored: immutable, oldest entry first. */
   private readonly blockCache = new Map<number, BlockDetail>();
+  private readonly proofTrees: BlockTreeCache;
 
   constructor(
     private readonly c: ExplorerReaderComponents,
     options: Partial<ExplorerReaderOptions> = {},
   ) {
     this.options = { ...DEFAULT_EXPLORER_READER_OPTIONS, ...options };
+    this.proofTrees = new BlockTreeCache(this.options.proofTreeCacheBytes);
     this.refs = c.validators.map((v, index) => ({ index, name: v.name, address: toHex(v.address) }));
     for (const ref of this.refs) this.addressIndex.set(ref.address, ref.index);
     this.unsubscribe.push(
@@ -323,19 +328,36 @@ export class StoreExplorerReader implements ExplorerReader {
           }
         : { refused: 'NOT_FOUND', message: `transaction ${toHex(hash)} is not committed on this node` };
     }
-    const summary = this.c.store.getSummary(record.height);
     const commit = this.commitProof(record.height);
     if ('refused' in commit) return commit;
-    if (!summary) return { refused: 'NOT_PROVABLE', message: `block ${record.height} has no summary` };
-    // one range read of the block's records gives both trees' leaves, in block order
-    const records = this.c.store.getBlockTxRecords(record.height, 0, summary.txCount);
-    const hashes = records.map((r) => r.txHash);
-    const receipts = records.map(receiptOf);
+    const trees = this.blockTrees(record.height, commit.header);
+    if (!trees) return { refused: 'NOT_PROVABLE', message: `block ${record.height} has no summary` };
     return txProofToJson({
       commit,
-      inclusion: { txHash: record.txHash, proof: merkleProof(hashes, record.index) },
-      receipt: { receipt: receipts[record.index], proof: receiptProof(receipts, record.index) },
+      inclusion: { txHash: record.txHash, proof: trees.txs.proof(record.index) },
+      receipt: { receipt: receiptOf(record), proof: trees.receipts.proof(record.index) },
     });
+  }
+
+  /** The committed block's two trees, built from one range read of its records on a miss. */
+  private blockTrees(
+    height: number,
+    header: { txRoot: Uint8Array; receiptsRoot: Uint8Array },
+  ): BlockTrees | undefined {
+    const cached = this.proofTrees.get(height);
+    if (cached && treesMatchHeader(cached, header)) return cached;
+    const summary = this.c.store.getSummary(height);
+    if (!summary) return undefined;
+    const records = this.c.store.getBlockTxRecords(height, 0, summary.txCount);
+    const trees = buildBlockTrees(
+      records.map((r) => r.txHash),
+      records.map(receiptOf),
+    );
+    // the store's records must be the ones the committed header's roots commit to
+    if (!treesMatchHeader(trees, header))
+      throw new Error(`the stored transactions of block ${height} do not match its header's roots`);
+    this.proofTrees.set(height, trees);
+    return trees;
   }
 
   accountProof(address: Uint8Array, height?: number): AccountProofJson | ProofRefusal {
