@@ -51,6 +51,7 @@ import {
 } from './codec.js';
 import { StoreError } from './errors.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
+import { sortedByKey } from './sort.js';
 import {
   encodeUndoChunks,
   UNDO_ACCOUNT,
@@ -189,20 +190,10 @@ function u8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Byte order of the keys (what lmdb sorts by); random keys differ in the first bytes. */
-function byKey(a: readonly [Uint8Array, Uint8Array], b: readonly [Uint8Array, Uint8Array]): number {
-  const x = a[0];
-  const y = b[0];
-  const n = x.length < y.length ? x.length : y.length;
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-}
-
 /**
  * A commit queues the puts of each bucket sorted by key (byKey): lmdb's writer thread then
  * walks the B-tree left to right, so consecutive puts land on pages it has just copied and
- * still has in cache (random order: other threads 62 -> 48-51 µs/tx per block of 1,000
- * transfers, phase harness).
+ * still has in cache (BENCHMARKS.md, "Ledger core").
  */
 function putAll(db: Bin, records: ReadonlyArray<readonly [Uint8Array, Uint8Array]>): void {
   for (let i = 0; i < records.length; i++) db.put(records[i][0], records[i][1]);
@@ -491,7 +482,9 @@ export class LedgerStore implements AccountReader {
       fees += r.fee;
     }
     for (let i = 0; i < accounts.length; i++) records.addAccount(accounts[i].address, accounts[i].account);
-    const { txs, history, accounts: accountRecords } = records;
+    const txs = sortedByKey(records.txs);
+    const history = sortedByKey(records.history);
+    const accountRecords = sortedByKey(records.accounts);
     const totals: Totals = {
       txs: (isGenesis ? 0 : this.tailTotals.txs) + receipts.length,
       accounts: (isGenesis ? 0 : this.tailTotals.accounts) + commit.createdAccounts,
@@ -514,8 +507,7 @@ export class LedgerStore implements AccountReader {
     this.tailTotals = totals;
     this.tailRound = block.header.round;
     const { deletes } = commit.tree;
-    const treePuts = commit.tree.puts.slice() as Array<[Uint8Array, Uint8Array]>; // the caller's stays as is
-    for (const list of [txs, history, accountRecords, treePuts]) list.sort(byKey);
+    const treePuts = sortedByKey(commit.tree.puts); // a new array: the caller's stays as is
     // One lmdb batch: the puts are queued as instructions that lmdb's writer thread applies
     // in a single transaction (the batch is atomic), so the B-tree work of about 7,600
     // records per 1,000-tx block runs beside the next block's execution instead of on the
