@@ -223,7 +223,9 @@ export function createRpcMethods(backend: RpcBackend, options: RpcOptions): Reco
           ? BigInt(p[0])
           : parseQuantity(p[0], 'blockCount', 64);
       const newest = heightOf(p[1], 'newestBlock');
-      const percentiles = p[2] === undefined || p[2] === null ? undefined : rewardPercentiles(p[2], options);
+      const asked = p[2] === undefined || p[2] === null ? [] : rewardPercentiles(p[2], options);
+      // an empty list asks for no rewards (geth omits the member then)
+      const percentiles = asked.length > 0 ? asked : undefined;
       const cap = percentiles ? options.maxFeeHistoryRewardBlocks : options.maxFeeHistoryBlocks;
       if (count > BigInt(cap))
         throw new RpcError(RPC_ERRORS.LIMIT_EXCEEDED, `blockCount must be at most ${cap} here`);
