@@ -55,6 +55,11 @@ export interface ExplorerAppOptions {
   rpc?: express.Router;
   /** Where `rpc` is mounted: /rpc beside the API, or / on a port of its own (nothing else then). */
   rpcPath?: '/rpc' | '/';
+  /**
+   * The node's metrics in Prometheus text format (src/metrics), served at GET /metrics
+   * behind the same limits and Host allow-list as the rest; without it, /metrics is a 404.
+   */
+  prometheus?: () => Promise<string>;
 }
 
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 1024;
@@ -117,6 +122,16 @@ export function createExplorerApp(api: NodeApi, options: ExplorerAppOptions = {}
   if (rpcPath === '/')
     app.use(() => {
       throw new HttpError(404, 'NOT_FOUND', 'this port answers JSON-RPC (POST /) only');
+    });
+
+  const prometheus = options.prometheus;
+  if (prometheus)
+    app.get('/metrics', async (_req, res) => {
+      const text = await prometheus();
+      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Content-Length', Buffer.byteLength(text));
+      res.end(text);
     });
 
   app.use('/api', corsMiddleware(settings.allowedOrigins));
