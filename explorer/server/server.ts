@@ -4,7 +4,7 @@
  * idle keep-alive), and a JSON answer to the requests node's parser refuses before the
  * app sees them (an over-long URL or header, a malformed request line).
  */
-import { createServer, type Server, STATUS_CODES } from 'node:http';
+import { createServer, IncomingMessage, type Server, ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { createExplorerApp, type ExplorerAppOptions } from './app.js';
 import { EventStreams } from './events.js';
@@ -22,6 +22,7 @@ export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}):
   const settings = apiServerOptions(options.server);
   const metrics = options.metrics ?? new ApiMetrics();
   const events = options.events ?? (api.explorer ? new EventStreams(api.explorer, settings) : undefined);
+  const app = createExplorerApp(api, { ...options, metrics, events });
   const server = createServer(
     {
       headersTimeout: settings.headersTimeoutMs,
@@ -29,8 +30,9 @@ export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}):
       keepAliveTimeout: settings.keepAliveTimeoutMs,
       // the two timeouts above are only enforced when the server checks
       connectionsCheckingInterval: settings.connectionsCheckingIntervalMs,
+      ...bornWithPrototypesOf(app),
     },
-    createExplorerApp(api, { ...options, metrics, events }),
+    app,
   );
   if (events) {
     const close = server.close.bind(server);
@@ -49,6 +51,35 @@ export function createApiServer(api: NodeApi, options: ExplorerAppOptions = {}):
     answerClientError(err, socket);
   });
   return server;
+}
+
+/**
+ * Request and response types whose objects are created with the app's own prototypes
+ * (app.request and app.response, which extend node's). Express re-parents every request
+ * and response it handles with Object.setPrototypeOf, which gives each object a hidden
+ * class of its own, so node's HTTP code runs unoptimised on every one of them: most of
+ * what express cost per request. An object that already has the prototype is left as it
+ * is. Node's two constructors are plain functions, called here on the object `new` made
+ * (Reflect.construct would make it with a slower shape); were they ever classes, node's
+ * own types are kept.
+ */
+function bornWithPrototypesOf(app: { request: object; response: object }) {
+  const callable = (type: unknown) => !/^class\b/.test(Function.prototype.toString.call(type));
+  if (!callable(IncomingMessage) || !callable(ServerResponse)) return {};
+  const initRequest = IncomingMessage as unknown as (this: unknown, socket: Socket) => void;
+  const initResponse = ServerResponse as unknown as (this: unknown, req: unknown, options: unknown) => void;
+  function AppRequest(this: unknown, socket: Socket) {
+    initRequest.call(this, socket);
+  }
+  AppRequest.prototype = app.request;
+  function AppResponse(this: unknown, req: unknown, options: unknown) {
+    initResponse.call(this, req, options);
+  }
+  AppResponse.prototype = app.response;
+  return {
+    IncomingMessage: AppRequest as unknown as typeof IncomingMessage,
+    ServerResponse: AppResponse as unknown as typeof ServerResponse,
+  };
 }
 
 /** Closes a client's connections past `max`, so that one client cannot take them all. */
