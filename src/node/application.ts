@@ -35,6 +35,7 @@ import {
 } from '../consensus/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Mempool } from '../mempool/index.js';
+import type { BlockObserver, CommitSource } from '../metrics/index.js';
 import type { AccountReader, Receipt, StateParams } from '../state/index.js';
 import {
   blockCommitOf,
@@ -58,6 +59,8 @@ interface Executed {
   transfers: readonly VerifiedTransfer[];
   /** The executed block's state as of this block, re-layered as ancestors become durable. */
   view: LedgerView;
+  /** When this node began to build or execute it (the observer's clock): commit latency. */
+  seenAtMs?: number;
 }
 
 export interface ApplicationComponents {
@@ -79,7 +82,16 @@ export interface ApplicationComponents {
   onFatal: (err: Error) => void;
   /** Called after each block is handed to the store (not yet durable). */
   onCommitted?: (block: Block, hash: Uint8Array) => void;
+  /** Times execution, commits and store writes (src/metrics); default: nothing is timed. */
+  blocks?: BlockObserver;
 }
+
+const UNOBSERVED: BlockObserver = {
+  nowMs: () => 0,
+  blockExecuted() {},
+  blockCommitted() {},
+  blockStored() {},
+};
 
 /** A block handed to the store whose write has not landed yet. */
 interface CommittingBlock {
@@ -146,8 +158,10 @@ export class LedgerApplication implements BlockApplication {
   private awaitingParent: { request: PayloadRequest; ready: (payload: Payload) => void } | undefined;
   /** Reads the committed state as it is now (the mempool's AccountReader). */
   readonly committedAccounts: AccountReader;
+  private readonly observer: BlockObserver;
 
   constructor(private readonly c: ApplicationComponents) {
+    this.observer = c.blocks ?? UNOBSERVED;
     this.storeView = committedView(c.store);
     this.committed = this.storeView;
     const head = c.store.head();
@@ -211,17 +225,20 @@ export class LedgerApplication implements BlockApplication {
       this.awaitingParent = { request, ready };
       return;
     }
+    const seenAtMs = this.observer.nowMs();
     const txs = this.c.mempool.selectForBlock({
       state: parentView.state,
       reservedBytes: this.c.headerReserveBytes,
       maxTxs: this.c.limits.maxBlockTxs,
       maxBytes: this.c.limits.maxBlockBytes,
     });
+    const executedAtMs = this.observer.nowMs();
     const executed = executeBlock(
       parentView,
       { proposer: this.c.proposer, transactions: txs },
       this.c.params,
     );
+    this.observer.blockExecuted('build', this.observer.nowMs() - executedAtMs);
     const txRoot = merkleRoot(txs.map((t) => t.hash));
     const height = request.height;
     this.remember(
@@ -229,7 +246,7 @@ export class LedgerApplication implements BlockApplication {
       undefined,
       request.parentId,
       height,
-      { executed, transfers: txs },
+      { executed, transfers: txs, seenAtMs },
       parentView,
     );
     ready({
@@ -319,8 +336,13 @@ export class LedgerApplication implements BlockApplication {
       const idHex = toHex(id);
       if (block.header.height <= this.committedHeight) return;
       let entry = this.entryOf(id, block);
+      // a block first executed now, at its commit, has no latency this node could measure
+      let seenAtMs = entry?.seenAtMs;
       try {
-        if (!entry || entry.parentId !== this.committedId) entry = this.executeOnCommitted(block, id);
+        if (!entry || entry.parentId !== this.committedId) {
+          entry = this.executeOnCommitted(block, id);
+          seenAtMs = undefined;
+        }
       } catch (err) {
         this.fail(
           new NodeError(
@@ -330,7 +352,8 @@ export class LedgerApplication implements BlockApplication {
         );
         return;
       }
-      this.commitEntry(block, id, entry, qcs[i], points[i]);
+      const latencyMs = seenAtMs === undefined ? undefined : this.observer.nowMs() - seenAtMs;
+      this.commitEntry(block, id, entry, qcs[i], 'consensus', latencyMs, points[i]);
     });
     this.prune();
     this.buildAwaitingPayload(); // a committed block executed here may be the awaited parent
@@ -342,10 +365,13 @@ export class LedgerApplication implements BlockApplication {
     id: Uint8Array,
     entry: Executed,
     commitQc: Uint8Array,
+    source: CommitSource,
+    latencyMs: number | undefined,
     commitProof?: StoredCommitProofPoint,
   ): void {
     const idHex = toHex(id);
     const { executed } = entry;
+    const writeAtMs = this.observer.nowMs();
     // the entry extends the committed tip: what the tip's state lacks, the block created
     const write = this.c.store.commitBlock(
       blockCommitOf({
@@ -366,7 +392,10 @@ export class LedgerApplication implements BlockApplication {
     this.committedHeader = block.header;
     const height = block.header.height;
     this.inFlight = write.then(
-      () => this.onDurable(height, idHex),
+      () => {
+        this.observer.blockStored(this.observer.nowMs() - writeAtMs);
+        this.onDurable(height, idHex);
+      },
       (err) =>
         this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
     );
@@ -382,6 +411,7 @@ export class LedgerApplication implements BlockApplication {
       return { hash: r.txHash, from: r.from, key };
     });
     this.c.mempool.onCommit(committed, this.committedAccounts);
+    this.observer.blockCommitted(source, block.transactions.length, latencyMs);
     this.c.onCommitted?.(block, id);
   }
 
@@ -413,7 +443,7 @@ export class LedgerApplication implements BlockApplication {
       this.committed,
       h,
     );
-    this.commitEntry(v.block, v.id, entry, v.commitQc, v.commitProof);
+    this.commitEntry(v.block, v.id, entry, v.commitQc, 'sync', undefined, v.commitProof);
     this.prune();
   }
 
@@ -505,15 +535,18 @@ export class LedgerApplication implements BlockApplication {
   /** `hashes`: the transactions' hashes when the caller has them (no keccak twice). */
   private run(block: Block, id: Uint8Array, parentView: LedgerView, hashes?: Uint8Array[]): Executed {
     const h = block.header;
+    const seenAtMs = this.observer.nowMs();
     const txs = block.transactions.map((raw, i) => this.verified(raw, hashes?.[i]));
+    const executedAtMs = this.observer.nowMs();
     const executed = executeBlock(parentView, { proposer: h.proposer, transactions: txs }, this.c.params);
     checkExecution(h, executed);
+    this.observer.blockExecuted('validate', this.observer.nowMs() - executedAtMs);
     return this.remember(
       payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot),
       id,
       h.parentHash,
       h.height,
-      { executed, transfers: txs },
+      { executed, transfers: txs, seenAtMs },
       parentView,
       h,
     );
@@ -529,7 +562,11 @@ export class LedgerApplication implements BlockApplication {
     id: Uint8Array | undefined,
     parentId: Uint8Array,
     height: number,
-    { executed, transfers }: { executed: ExecutedBlock; transfers: readonly VerifiedTransfer[] },
+    {
+      executed,
+      transfers,
+      seenAtMs,
+    }: { executed: ExecutedBlock; transfers: readonly VerifiedTransfer[]; seenAtMs?: number },
     parentView: LedgerView,
     header?: BlockHeader,
   ): Executed {
@@ -541,6 +578,7 @@ export class LedgerApplication implements BlockApplication {
       executed,
       transfers,
       view: parentView === executed ? executed : { state: executed.state, tree: executed.tree },
+      seenAtMs,
     };
     this.byPayload.set(key, entry);
     if (id) this.byId.set(entry.id, entry);

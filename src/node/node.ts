@@ -49,6 +49,7 @@ import { readKeystoreFile } from '../crypto/keystore.js';
 import { defaultBackend } from '../crypto/verifier.js';
 import { type Genesis, genesisDocumentHash, loadGenesisFile, peerIdOfPublicKey } from '../genesis/index.js';
 import { Mempool } from '../mempool/index.js';
+import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import {
   cachingVerifier,
   createNetwork,
@@ -127,6 +128,8 @@ export class LedgerNode {
   /** The JSON-RPC port's server (--rpc-port), and the WebSocket endpoints of both. */
   private rpcServer: Server | undefined;
   private readonly rpcSockets: RpcWebSocket[] = [];
+  /** Prometheus metrics at GET /metrics (src/metrics): this node's registry. */
+  private readonly metrics: NodeMetrics;
   /** Event-loop delay since the previous metrics read (whether the API's work stalls consensus). */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 1 });
   /** Block sync (src/sync): observers follow the chain by it; validators when far behind. */
@@ -164,6 +167,7 @@ export class LedgerNode {
     this.peerId = peerIdOfPublicKey(publicKeyOf(secret, true));
     const params = { chainId: genesis.chainId, baseFeePerGas: genesis.params.baseFeePerGas };
     const limits = { maxBlockTxs: genesis.params.maxBlockTxs, maxBlockBytes: genesis.params.maxBlockBytes };
+    this.metrics = this.createMetrics();
     let app: LedgerApplication | undefined;
     this.mempool = new Mempool({
       accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
@@ -183,6 +187,7 @@ export class LedgerNode {
       now: Date.now,
       logger: childLogger(this.log, { module: 'app' }),
       onFatal: (err) => this.fatal(err),
+      blocks: this.metrics.blocks,
       onCommitted: (block, hash) => {
         const h = block.header;
         const fields = {
@@ -480,9 +485,11 @@ export class LedgerNode {
       clock: this.clock,
       safetyStore: this.safety,
       app: this.app,
-      trace: this.options.traceConsensus
-        ? (record) => this.log.debug({ ...record, atRound: this.core?.status().round }, 'consensus')
-        : undefined,
+      trace: (record) => {
+        this.metrics.consensusStep(record);
+        if (this.options.traceConsensus)
+          this.log.debug({ ...record, atRound: this.core?.status().round }, 'consensus');
+      },
       onHalt: (err) => this.fatal(err),
       onEvidence: (e) => {
         this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence');
@@ -614,7 +621,7 @@ export class LedgerNode {
         boundHost: this.options.apiHost,
         rpc: createRpcRouter(rpcDispatch, rpcOptions, onError),
         rpcPath,
-        ...(rpcPath === '/rpc' ? { pages } : {}),
+        ...(rpcPath === '/rpc' ? { pages, prometheus: () => this.metrics.scrape() } : {}),
       });
     const server = serve('/rpc');
     this.rpcSockets.push(webSocket(server, '/rpc'));
@@ -766,6 +773,46 @@ export class LedgerNode {
     if (!this.core) return null;
     const { committedId, ...figures } = this.core.status();
     return { ...figures, running: this.driver !== undefined };
+  }
+
+  /**
+   * The Prometheus registry over this node's subsystems, read late: the network, consensus
+   * and sync exist only once started (and consensus not on an observer or while syncing).
+   */
+  private createMetrics(): NodeMetrics {
+    const running = () => (this.driver ? this.core : undefined);
+    return createNodeMetrics({
+      sources: {
+        committedHeight: () => this.app.committedTip().height,
+        mempool: () => this.mempool.metrics(),
+        network: () => (this.network ? this.network.metrics() : undefined),
+        peers: () => (this.network ? this.network.connectedPeers().length : 0),
+        consensus: () => {
+          const status = running()?.status();
+          return (
+            status && {
+              round: status.round,
+              highQcRound: status.highQcRound,
+              highTcRound: status.highTcRound,
+              lastVotedRound: status.lastVotedRound,
+            }
+          );
+        },
+        sync: () =>
+          this.sync && {
+            syncing: this.sync.syncing,
+            targetHeight: this.sync.target,
+            provenHeight: this.sync.proven,
+            counters: this.sync.metrics,
+          },
+      },
+      consensus: {
+        round: () => running()?.currentRound(),
+        highestTcRound: () => running()?.highestCertified().tcRound ?? 0,
+        leaderOf: (round) => running()?.leaderOf(round),
+      },
+      info: { role: this.role.kind, chainId: this.genesis.chainId.toString() },
+    });
   }
 
   /** Event-loop delay percentiles since the previous call, which starts a new window. */
