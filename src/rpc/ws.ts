@@ -66,7 +66,9 @@ export function attachRpcWebSocket(
     const send = (payload: unknown) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > options.maxWebSocketBufferedBytes) {
-        ws.close(1008, 'too slow: unsent messages over the limit');
+        // not close(): its frame would wait behind the bytes this reader is not reading, and
+        // they would stay in memory until the closing handshake times out
+        ws.terminate();
         return;
       }
       ws.send(JSON.stringify(payload));
