@@ -1,6 +1,6 @@
 import type { MempoolMetrics } from '../mempool/index.js';
 import type { NetworkMetrics } from '../network/index.js';
-import type { SyncMetrics } from '../sync/index.js';
+import type { SyncMetrics, SyncServerStats } from '../sync/index.js';
 
 /**
  * What the metrics read at scrape time, each from the subsystem that counts it. Every
@@ -34,6 +34,8 @@ export interface SyncProgress {
   /** The highest height some peer has proven committed. */
   provenHeight: number;
   counters: SyncMetrics;
+  /** What this node's sync server answered peers (undefined before it starts). */
+  server: SyncServerStats | undefined;
 }
 
 /** What the consensus core is asked on each step, to see rounds, TCs and leaders change. */

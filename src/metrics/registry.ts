@@ -391,6 +391,24 @@ export function createNodeMetrics(
     'Range requests that failed (timeout, closed stream, refusal)',
     (s) => s.sync?.counters.failedRequests ?? 0,
   );
+  copiedLabelledCounter(
+    'ledger_sync_served_requests_total',
+    "Peers' range requests this node's sync server handled: served, refused (over the peer's budget or too many at once), or not received in time",
+    ['outcome'],
+    (s) => {
+      const server = s.sync?.server;
+      return [
+        [{ outcome: 'served' }, server?.served ?? 0],
+        [{ outcome: 'refused' }, server?.refused ?? 0],
+        [{ outcome: 'read_timeout' }, server?.readTimeouts ?? 0],
+      ];
+    },
+  );
+  copiedCounter(
+    'ledger_sync_served_cut_short_total',
+    "Answers to peers' range requests cut short because the peer's byte budget was spent",
+    (s) => s.sync?.server?.cutShort ?? 0,
+  );
   copiedCounter(
     'ledger_sync_bad_responses_total',
     'Range answers that did not verify (the peer was penalised)',

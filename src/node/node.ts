@@ -804,6 +804,7 @@ export class LedgerNode {
             targetHeight: this.sync.target,
             provenHeight: this.sync.proven,
             counters: this.sync.metrics,
+            server: this.syncNet?.serverStats(),
           },
       },
       consensus: {

@@ -45,6 +45,7 @@ const EXPECTED: Record<string, 'counter' | 'gauge' | 'histogram'> = {
   ledger_sync_syncing: 'gauge',
   ledger_sync_target_height: 'gauge',
   ledger_sync_applied_blocks_total: 'counter',
+  ledger_sync_served_requests_total: 'counter',
   ledger_commit_latency_seconds: 'histogram',
   ledger_block_execution_seconds: 'histogram',
   ledger_store_commit_seconds: 'histogram',
@@ -69,6 +70,7 @@ const BOUNDED_LABELS = new Set([
   'code',
   'queue',
   'what',
+  'outcome',
   'le',
 ]);
 
