@@ -16,6 +16,9 @@
  * on first use: minutes); the figures are medians over `--runs` runs with their range.
  * Prints a summary on stderr and one line of JSON last on stdout.
  *
+ * `--no-cache` serves with the caches of committed pages and bodies off (every request
+ * reads and renders), to show what a page costs the first time at a head.
+ *
  *   npm run bench:explorer [-- --runs 3 --seconds 20 --rate 1000 --sse-clients 200]
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -58,6 +61,11 @@ const { values } = parseArgs({
     generator: { type: 'string', default: 'paced' },
     /** Skip the SSE phase. */
     'no-sse': { type: 'boolean', default: false },
+    /**
+     * Serve with the pages' and the API's caches of committed data off: every request reads
+     * and renders (what a page nobody asked for at this head costs).
+     */
+    'no-cache': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -76,6 +84,7 @@ const LIVE_INTERVAL_MS = Number(values['live-interval-ms']);
 const LIVE_TXS = Number(values['live-txs']);
 const ONLY_TARGETS = values.targets ? values.targets.split(',') : undefined;
 const SSE = !values['no-sse'];
+const CACHE = !values['no-cache'];
 const GENERATOR = values.generator === 'autocannon' ? 'autocannon' : 'paced';
 const CONNECTIONS = values.connections ? Number(values.connections) : GENERATOR === 'paced' ? 64 : 20;
 /** How long the streams may take to deliver the last live block before the run is judged. */
@@ -119,7 +128,13 @@ class ServerChild {
   ): Promise<{ server: ServerChild; ready: Extract<FromServer, { type: 'ready' }> }> {
     const child = fork(
       join(import.meta.dirname, 'bench-explorer', 'server.ts'),
-      [dir, String(SHAPE.blocks), String(SHAPE.txsPerBlock), String(SHAPE.hotAccountShare)],
+      [
+        dir,
+        String(SHAPE.blocks),
+        String(SHAPE.txsPerBlock),
+        String(SHAPE.hotAccountShare),
+        CACHE ? 'cache' : 'no-cache',
+      ],
       {
         // BENCH_EXPLORER_EXEC_ARGV: node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
         execArgv: [
@@ -501,6 +516,7 @@ console.log(
     rate: RATE,
     generator: GENERATOR,
     connections: CONNECTIONS,
+    cache: CACHE,
     store: { ...SHAPE, transactions: SHAPE.blocks * SHAPE.txsPerBlock, hotAccountTxs: runs[0].hotTxs },
     targets,
     sse,

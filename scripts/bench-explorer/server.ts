@@ -4,7 +4,8 @@
  * explorer's pages, as src/node/node.ts composes them, over a copy of the built store, with
  * the per-client limits raised (the load comes from one address). It measures its own
  * event-loop delay and how long each request held it, and commits live blocks on request.
- *   started by scripts/bench-explorer.ts with fork(): argv STORE_DIR BLOCKS TXS_PER_BLOCK HOT_SHARE
+ *   started by scripts/bench-explorer.ts with fork():
+ *   argv STORE_DIR BLOCKS TXS_PER_BLOCK HOT_SHARE cache|no-cache
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +24,9 @@ import { type FromServer, type Snapshot, type ToServer, wallClockMs } from './pr
 import { percentile } from './stats.js';
 import { storeOptions } from './store.js';
 
-const [dir, blocks, txsPerBlock, hotShare] = process.argv.slice(2);
+const [dir, blocks, txsPerBlock, hotShare, caching] = process.argv.slice(2);
+/** The pages' and the API's caches of committed data, or none (every request reads and renders). */
+const cachesOff = caching === 'no-cache';
 const shape = { blocks: Number(blocks), txsPerBlock: Number(txsPerBlock), hotAccountShare: Number(hotShare) };
 const chain = await createExplorerStore(storeOptions(shape, dir));
 if (chain.store.head().height !== shape.blocks) throw new Error('the copied store was not reused as built');
@@ -68,9 +71,14 @@ const limits = {
 const events = new EventStreams(chain.reader, apiServerOptions(limits));
 const server = createApiServer(api, {
   onError,
-  pages: createExplorerPages(chain.reader, { status, onError }),
+  pages: createExplorerPages(chain.reader, {
+    status,
+    onError,
+    ...(cachesOff ? { pageCacheEntries: 0 } : {}),
+  }),
   server: limits,
   events,
+  ...(cachesOff ? { responseCacheEntries: 0 } : {}),
 });
 
 // how long each request held the loop, from its arrival to its end() call
