@@ -28,7 +28,7 @@ const call = (method: string, params: unknown = [], id: unknown = 1) =>
 
 interface HostileCase {
   name: string;
-  body?: string | Uint8Array;
+  body?: string | Blob;
   headers?: Record<string, string>;
   method?: string;
   code: number;
@@ -103,7 +103,7 @@ const HTTP_CASES: HostileCase[] = [
   },
   {
     name: 'no Content-Type',
-    body: new TextEncoder().encode(call('eth_chainId')),
+    body: new Blob([call('eth_chainId')]),
     headers: {},
     code: RPC_ERRORS.INVALID_REQUEST,
   },

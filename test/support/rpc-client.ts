@@ -14,7 +14,7 @@ export interface RpcAnswer {
 
 export async function postRaw(
   url: string,
-  body: string | Uint8Array,
+  body: string | Blob,
   headers: Record<string, string> = { 'content-type': 'application/json' },
   method = 'POST',
 ): Promise<RpcAnswer> {
