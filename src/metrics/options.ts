@@ -19,6 +19,12 @@ export interface MetricsOptions {
    * every scrape. They describe the process, so one set serves every node in it.
    */
   processMetrics: boolean;
+  /**
+   * A scrape this soon after the previous one is answered with the previous text: building
+   * one costs the node about as much as a dozen API reads, so however many clients scrape,
+   * the node builds at most one per interval. Prometheus scrapes every few seconds at most.
+   */
+  minScrapeIntervalMs: number;
 }
 
 export const DEFAULT_METRICS_OPTIONS: MetricsOptions = {
@@ -26,6 +32,7 @@ export const DEFAULT_METRICS_OPTIONS: MetricsOptions = {
   blockExecutionBucketsSeconds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
   storeCommitBucketsSeconds: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   processMetrics: true,
+  minScrapeIntervalMs: 1000,
 };
 
 export function metricsOptions(overrides: Partial<MetricsOptions> = {}): MetricsOptions {

@@ -416,16 +416,28 @@ export function createNodeMetrics(
   );
 
   let scraped: Registry | undefined;
+  let last: { atMs: number; text: Promise<string> } | undefined;
+  const build = (): Promise<string> => {
+    scraped ??= options.processMetrics ? Registry.merge([registry, processRegistry()]) : registry;
+    current = take();
+    try {
+      // every collect has run when metrics() returns its promise
+      return scraped.metrics();
+    } finally {
+      current = undefined;
+    }
+  };
   return {
     scrape() {
-      scraped ??= options.processMetrics ? Registry.merge([registry, processRegistry()]) : registry;
-      current = take();
-      try {
-        // every collect has run when metrics() returns its promise
-        return scraped.metrics();
-      } finally {
-        current = undefined;
-      }
+      const atMs = nowMs();
+      if (last && atMs - last.atMs < options.minScrapeIntervalMs) return last.text;
+      const text = build();
+      const entry = { atMs, text };
+      last = entry;
+      text.catch(() => {
+        if (last === entry) last = undefined;
+      });
+      return text;
     },
     blocks: {
       nowMs,

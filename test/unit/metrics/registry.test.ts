@@ -57,7 +57,7 @@ function emptyNetworkMetrics(): NetworkMetrics {
 }
 
 /** A node's sources whose figures the test sets, and a consensus view it moves round by round. */
-function fakeNode() {
+function fakeNode(minScrapeIntervalMs = 0) {
   const state = {
     height: 0,
     mempool: mempoolMetrics(),
@@ -94,7 +94,7 @@ function fakeNode() {
       nowMs: () => clockMs,
       info: { role: 'validator', chainId: '7' },
     },
-    { processMetrics: false },
+    { processMetrics: false, minScrapeIntervalMs },
   );
   return {
     state,
@@ -188,6 +188,19 @@ describe('node metrics registry', () => {
     assert.equal(s.get('ledger_consensus_timeouts_total'), 1);
     assert.equal(s.get('ledger_consensus_round'), 8);
     assert.equal(s.get('ledger_consensus_highest_tc_round'), 7);
+  });
+
+  it('answers scrapes within the minimum interval with the text built before', async () => {
+    const { state, metrics, advanceMs } = fakeNode(1000);
+    state.height = 1;
+    assert.equal((await samples(metrics)).get('ledger_chain_height'), 1);
+    state.height = 2;
+    advanceMs(999);
+    assert.equal((await samples(metrics)).get('ledger_chain_height'), 1);
+    assert.equal(state.sourceReads, 1);
+    advanceMs(1);
+    assert.equal((await samples(metrics)).get('ledger_chain_height'), 2);
+    assert.equal(state.sourceReads, 2);
   });
 
   it('observes block timings as they happen, and keeps two nodes apart', async () => {
