@@ -95,8 +95,8 @@ export class StoreRpcBackend implements RpcBackend {
   }
 
   transaction(hash: Uint8Array): RpcTransaction | undefined {
-    const pooled = this.c.mempool.pooled(hash);
-    if (pooled) return { tx: pooled.tx };
+    // the store first: between a block's commit and the mempool's cleanup a transaction is in
+    // both, and the head then already counts its block
     const record = this.c.store.getTxRecordByHash(hash);
     if (record && record.height <= this.head()) {
       const stored = this.c.store.getTransaction(hash);
@@ -114,7 +114,8 @@ export class StoreRpcBackend implements RpcBackend {
           receipt: receiptOf(record),
         };
     }
-    return undefined;
+    const pooled = this.c.mempool.pooled(hash);
+    return pooled ? { tx: pooled.tx } : undefined;
   }
 
   account(address: Uint8Array, height: number): { balance: bigint; nonce: bigint } | null {

@@ -2,6 +2,12 @@
 export interface RpcOptions {
   /** Calls in one batch; ethers sends up to 100 by default, so this is well above. */
   maxBatchCalls: number;
+  /**
+   * Bytes of the answers of one batch; the calls after the answer that passes it are not run
+   * and are answered LIMIT_EXCEEDED (as geth's --rpc.batch-response-max-size). Without it,
+   * a batch of full blocks would build hundreds of megabytes.
+   */
+  maxBatchResponseBytes: number;
   /** Bytes of one HTTP request body or one WebSocket message. */
   maxRequestBytes: number;
   /**
@@ -34,6 +40,8 @@ export interface RpcOptions {
 
 export const DEFAULT_RPC_OPTIONS: Readonly<RpcOptions> = Object.freeze({
   maxBatchCalls: 1000,
+  // geth's default
+  maxBatchResponseBytes: 25_000_000,
   maxRequestBytes: 2 * 1024 * 1024,
   maxJsonDepth: 32,
   maxFeeHistoryBlocks: 1024,

@@ -39,7 +39,7 @@ export type RpcDispatch = (method: string) => RpcMethod | undefined;
 export async function answerRpcText(
   text: string,
   dispatch: RpcDispatch,
-  options: Pick<RpcOptions, 'maxBatchCalls' | 'maxJsonDepth'>,
+  options: Pick<RpcOptions, 'maxBatchCalls' | 'maxBatchResponseBytes' | 'maxJsonDepth'>,
   onInternalError?: (err: unknown) => void,
 ): Promise<RpcResponse | RpcResponse[] | undefined> {
   if (nestsDeeperThan(text, options.maxJsonDepth))
@@ -88,7 +88,7 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
 export async function answerRpc(
   body: unknown,
   dispatch: RpcDispatch,
-  options: Pick<RpcOptions, 'maxBatchCalls'>,
+  options: Pick<RpcOptions, 'maxBatchCalls' | 'maxBatchResponseBytes'>,
   onInternalError?: (err: unknown) => void,
 ): Promise<RpcResponse | RpcResponse[] | undefined> {
   if (!Array.isArray(body)) return answerOne(body, dispatch, onInternalError);
@@ -101,12 +101,37 @@ export async function answerRpc(
       `batch of ${body.length} calls; at most ${options.maxBatchCalls}`,
     );
   const answers: RpcResponse[] = [];
+  let bytes = 0;
   // in order, one at a time: a batch costs one client no more concurrency than a request
   for (const call of body) {
+    if (bytes > options.maxBatchResponseBytes) {
+      // the rest is not run: each call with an id learns why (as geth answers past its cap)
+      const id = idOf(call);
+      if (id !== undefined)
+        answers.push(
+          errorResponse(
+            id,
+            RPC_ERRORS.LIMIT_EXCEEDED,
+            `the batch's answers are over ${options.maxBatchResponseBytes} bytes: send the rest again`,
+          ),
+        );
+      continue;
+    }
     const answer = await answerOne(call, dispatch, onInternalError);
-    if (answer) answers.push(answer);
+    if (!answer) continue;
+    answers.push(answer);
+    // hex and ASCII text: characters are bytes, near enough for a bound
+    bytes += JSON.stringify(answer).length;
   }
   return answers.length > 0 ? answers : undefined;
+}
+
+/** The id a batch member's answer carries, or undefined for a notification. */
+function idOf(call: unknown): RpcId | undefined {
+  if (typeof call !== 'object' || call === null || Array.isArray(call)) return null;
+  if (!('id' in call)) return undefined;
+  const id = (call as { id: unknown }).id;
+  return validId(id) ? id : null;
 }
 
 function validId(id: unknown): id is RpcId {
