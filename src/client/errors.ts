@@ -48,9 +48,22 @@ export type ClientErrorCode =
   | 'WRONG_ADDRESS'
   /** An account proof that does not lead to the committed block's state root. */
   | 'BAD_ACCOUNT_PROOF'
+  /** A valid proof at another committed height than the one asked for. */
+  | 'WRONG_HEIGHT'
   /** A genesis document whose genesis block hash is not the pinned one. */
   | 'GENESIS_MISMATCH';
 
 export class ClientError extends LedgerError {
   declare readonly code: ClientErrorCode;
+}
+
+/**
+ * Text a node chose (a field name, a refusal's message), made safe to put in front of a
+ * person: control characters (which move a terminal's cursor, clear lines or recolour
+ * them, so a node could print its own "final" line) and bidirectional overrides become
+ * U+FFFD, and the text is cut at `maxChars`.
+ */
+export function printable(text: string, maxChars = 200): string {
+  const cut = text.length > maxChars ? `${text.slice(0, maxChars)}... (${text.length} characters)` : text;
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }

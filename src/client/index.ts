@@ -18,7 +18,7 @@ export {
   type VerifiedCommit,
   verifyCommitProof,
 } from './commit.js';
-export { ClientError, type ClientErrorCode } from './errors.js';
+export { ClientError, type ClientErrorCode, printable } from './errors.js';
 export {
   type AccountState,
   type ReceiptClaim,

@@ -17,7 +17,7 @@ import {
 import { toHex } from '../crypto/bytes.js';
 import { type Address, parseAddress, toChecksumAddress } from '../crypto/keys.js';
 import type { CommitProof } from './commit.js';
-import { ClientError } from './errors.js';
+import { ClientError, printable } from './errors.js';
 import type { AccountState, ReceiptClaim, TxInclusion } from './inclusion.js';
 import { type ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options.js';
 
@@ -118,7 +118,12 @@ function object(value: unknown, path: string, fields: readonly string[]): Json {
     fail(path, 'must be a JSON object');
   const obj = value as Json;
   for (const key of Object.keys(obj))
-    if (!fields.includes(key)) fail(path ? `${path}.${key}` : key, 'is not a field of this proof');
+    if (!fields.includes(key)) {
+      // the key is the node's text: shown as a plain name only when it is one
+      const plain = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(key);
+      const shown = plain ? key : `[${JSON.stringify(printable(key, 40))}]`;
+      fail(path ? `${path}${plain ? '.' : ''}${shown}` : shown, 'is not a field of this proof');
+    }
   for (const key of fields) if (obj[key] === undefined) fail(path ? `${path}.${key}` : key, 'is required');
   return obj;
 }

@@ -6,6 +6,7 @@
  * unexpected status is a NodeFault, so the node list moves on to the next node.
  */
 import { z } from 'zod';
+import { printable } from '../client/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { type Address, toChecksumAddress } from '../crypto/keys.js';
 import { type FetchLike, type HttpAnswer, NodeFault, requestJson } from './http.js';
@@ -69,11 +70,23 @@ export type TxStatusView = z.infer<typeof TxStatusBody>;
 
 const TxPageBody = z.object({
   items: z.array(CommittedTxBody).max(1000),
-  next: z.string().max(200).nullable(),
+  // printed for the user to pass back: base64url only, never terminal control text
+  next: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .nullable(),
 });
 export type TxPageView = z.infer<typeof TxPageBody>;
 
-const Refusal = z.object({ error: z.string().regex(/^[A-Z0-9_]+$/), message: z.string() });
+/** A typed refusal; its message is the node's text, so it is made printable before anyone reads it. */
+const Refusal = z.object({
+  error: z
+    .string()
+    .max(64)
+    .regex(/^[A-Z0-9_]+$/),
+  message: z.string().transform((m) => printable(m)),
+});
 const Accepted = z.object({ hash: Hash, queued: z.literal(true).optional() });
 const Outcome = z.union([Accepted, Refusal.extend({ hash: Hash.optional() })]);
 

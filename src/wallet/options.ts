@@ -28,6 +28,13 @@ export interface WalletOptions {
   defaultPriorityFeeWei: bigint;
   /** Transactions of a page of `history`. */
   historyPageLimit: number;
+  /**
+   * How far a node's pending nonce may run ahead of the verified committed one. A node's
+   * mempool holds few transactions per sender (64 by default), so a node stating more is
+   * pushing the wallet to sign a transfer far ahead, which it could hold and replay once
+   * the account's nonce reaches it; such an answer is refused and the next node asked.
+   */
+  maxPendingNonceGap: bigint;
 }
 
 export const DEFAULT_WALLET_OPTIONS: Readonly<WalletOptions> = Object.freeze({
@@ -41,6 +48,7 @@ export const DEFAULT_WALLET_OPTIONS: Readonly<WalletOptions> = Object.freeze({
   transferGasLimit: 21_000n,
   defaultPriorityFeeWei: 1_000_000_000n,
   historyPageLimit: 20,
+  maxPendingNonceGap: 256n,
 });
 
 /** Defaults filled in; throws InvalidInputError INVALID_OPTION on a bound that is not positive. */

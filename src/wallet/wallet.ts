@@ -12,6 +12,7 @@
  * if that one cannot be reached.
  */
 import {
+  ClientError,
   type ClientOptions,
   DEFAULT_CLIENT_OPTIONS,
   parseAccountProof,
@@ -42,6 +43,11 @@ export interface WalletComponents {
 export interface FinalCommit {
   height: number;
   blockHash: string;
+  /**
+   * When the block was made (its header's time, bound by its hash): a node may serve a
+   * genuine proof of an old block, so what was verified says how old it is.
+   */
+  timestampMs: number;
   /** Names (genesis) of the validators whose QC completed the 2-chain that made it final. */
   signers: string[];
   /** Signers a certificate needs, of `validators`. */
@@ -165,19 +171,36 @@ export class Wallet {
     return {
       height: commit.height,
       blockHash: toHex(commit.id),
+      timestampMs: commit.header.timestampMs,
       signers: commit.childQc.signers.map((i) => names[i] ?? `validator ${i}`),
       quorum,
       validators: validatorSet.validators.length,
     };
   }
 
-  /** The balance and nonce of `address` (or its absence) at a committed block, verified. */
+  /**
+   * The balance and nonce of `address` (or its absence) at a committed block, verified: at
+   * `height` when given (a proof at any other height is a lie), else at the newest height
+   * the node proves, which it alone chooses: the answer carries the block's height and time.
+   */
   async balance(address: Address, height?: number): Promise<VerifiedBalance> {
     const { trust } = this.chain;
     const who = toChecksumAddress(address);
     const { value, node, lies } = await this.nodes.read(`the balance of ${who}`, async (n) => {
       const proof = parseAccountProof(await n.accountProof(address, height), this.clientOptions);
-      return verifyCommittedAccount(proof, address, trust.validatorSet, trust.verifier, this.clientOptions);
+      const verified = verifyCommittedAccount(
+        proof,
+        address,
+        trust.validatorSet,
+        trust.verifier,
+        this.clientOptions,
+      );
+      if (height !== undefined && verified.commit.height !== height)
+        throw new ClientError(
+          'WRONG_HEIGHT',
+          `the account proof is at block ${verified.commit.height}, not at the block ${height} asked for`,
+        );
+      return verified;
     });
     return {
       address: who,
@@ -193,17 +216,34 @@ export class Wallet {
   /** The verified committed nonce and the node's pending nonce of `address`. */
   async nonce(address: Address): Promise<NonceView> {
     const verified = await this.balance(address);
-    const { value, node, lies } = await this.nodes.read(`the pending nonce of ${verified.address}`, (n) =>
-      n.account(address),
-    );
+    const { value, node, lies } = await this.pendingNonce(address, verified.nonce);
     return {
       address: verified.address,
       committed: verified.nonce,
       commit: verified.commit,
-      pending: value.pendingNonce > verified.nonce ? value.pendingNonce : verified.nonce,
+      pending: value,
       node,
       lies: [...verified.lies, ...lies],
     };
+  }
+
+  /**
+   * The next nonce of `address` as a node states it (its pending transactions counted),
+   * never below the verified `committed` one. A node stating more than maxPendingNonceGap
+   * above it is not believed (see the option) and the next node is asked.
+   */
+  private pendingNonce(address: Address, committed: bigint): Promise<NodeAnswer<bigint>> {
+    const gap = this.options.maxPendingNonceGap;
+    return this.nodes.read(`the pending nonce of ${toChecksumAddress(address)}`, async (n) => {
+      const { pendingNonce } = await n.account(address);
+      if (pendingNonce > committed + gap)
+        throw new NodeFault(
+          'bad-answer',
+          n.url,
+          `states a pending nonce of ${pendingNonce}, more than ${gap} above the verified committed nonce ${committed}: not believed`,
+        );
+      return pendingNonce > committed ? pendingNonce : committed;
+    });
   }
 
   /** One page of the committed transactions `address` sent or received, newest first (the node's listing). */
@@ -297,9 +337,10 @@ export class Wallet {
       );
     const from = addressOf(secret);
     const gasLimit = this.options.transferGasLimit;
-    let nonce = request.nonce;
-    if (!request.skipFundsCheck) {
-      const funds = await this.balance(from);
+    // the funds check and a nonce of the node's both need the verified account
+    const funds =
+      !request.skipFundsCheck || request.nonce === undefined ? await this.balance(from) : undefined;
+    if (funds && !request.skipFundsCheck) {
       const cost = request.value + gasLimit * maxFee;
       if (funds.balance < cost)
         throw new WalletError(
@@ -308,13 +349,8 @@ export class Wallet {
             `value + gas limit x max fee is ${formatUnitsExact(cost)} ${CURRENCY_SYMBOL}`,
           { lies: funds.lies },
         );
-      if (nonce === undefined) {
-        const pending = await this.nodes.read('the pending nonce', (n) => n.account(from));
-        nonce = pending.value.pendingNonce > funds.nonce ? pending.value.pendingNonce : funds.nonce;
-      }
     }
-    if (nonce === undefined)
-      nonce = (await this.nodes.read('the pending nonce', (n) => n.account(from))).value.pendingNonce;
+    const nonce = request.nonce ?? (await this.pendingNonce(from, funds?.nonce ?? 0n)).value;
     try {
       return signTransfer(
         {

@@ -174,10 +174,28 @@ function finalLine(c: FinalCommit): string {
   return `at block ${c.height}, certified by ${c.signers.join(', ')} (${c.signers.length} of ${c.validators} validators; quorum ${c.quorum})`;
 }
 
+/**
+ * When a verified block was made, and how long ago by this machine's clock: a node chooses
+ * which committed block it proves, and may serve a genuine but old one.
+ */
+function madeAt(c: FinalCommit): string {
+  const seconds = Math.round((Date.now() - c.timestampMs) / 1000);
+  const ago =
+    seconds < 0
+      ? 'in the future by this clock'
+      : seconds < 120
+        ? `${seconds} s ago`
+        : seconds < 7200
+          ? `${Math.round(seconds / 60)} min ago`
+          : `${Math.round(seconds / 3600)} h ago`;
+  return `made ${new Date(c.timestampMs).toISOString()}, ${ago}`;
+}
+
 function commitJson(c: FinalCommit) {
   return {
     height: c.height,
     blockHash: c.blockHash,
+    timestampMs: c.timestampMs,
     signers: c.signers,
     quorum: c.quorum,
     validators: c.validators,
@@ -223,7 +241,7 @@ function transferRows(t: FinalTransfer): Array<[string, string]> {
       `${amount(t.receipt.fee)} (${t.receipt.gasUsed} gas at ${formatUnitsExact(t.receipt.effectiveGasPrice * 10n ** 9n)} gwei)`,
     ],
     ['status', 'final'],
-    ['block', `${t.commit.height} (${t.commit.blockHash}), index ${t.index}`],
+    ['block', `${t.commit.height} (${t.commit.blockHash}), index ${t.index}, ${madeAt(t.commit)}`],
     ['final', finalLine(t.commit)],
     ['verified', `proofs of commit, inclusion and receipt from ${t.node}`],
   ];
@@ -306,6 +324,7 @@ async function balance(io: CliIo, o: CommonOptions & { height?: number }, text?:
       ['balance', `${amount(b.balance)} (${formatWei(b.balance)})${b.exists ? '' : ', no account yet'}`],
       ['nonce', b.nonce.toString()],
       ['verified', `at block ${b.commit.height} (${b.commit.blockHash}) from ${b.node}`],
+      ['block time', madeAt(b.commit)],
       ['final', finalLine(b.commit)],
     ],
   );
@@ -326,7 +345,7 @@ async function nonce(io: CliIo, o: CommonOptions, text?: string): Promise<void> 
     },
     [
       ['address', n.address],
-      ['committed', `${n.committed} (verified at block ${n.commit.height})`],
+      ['committed', `${n.committed} (verified at block ${n.commit.height}, ${madeAt(n.commit)})`],
       ['pending', `${n.pending} (next nonce to use, as ${n.node} states it)`],
     ],
   );
