@@ -86,21 +86,28 @@ export class NodeList {
    * for a node that did not answer usably and ClientError for a proof that does not
    * verify; any other error (a WalletError such as a typed refusal) is the answer and ends
    * the read. Fails with PROOF_INVALID when a node lied and none answered honestly, else
-   * NODE_UNREACHABLE.
+   * NODE_UNREACHABLE. `expired` (a caller's deadline) is asked before each node after the
+   * first: once true, no further node is tried, so a read overruns it by one request at most.
    */
-  async read<T>(what: string, ask: (node: NodeClient) => Promise<T>): Promise<NodeAnswer<T>> {
+  async read<T>(
+    what: string,
+    ask: (node: NodeClient) => Promise<T>,
+    expired: () => boolean = () => false,
+  ): Promise<NodeAnswer<T>> {
     const lies: NodeLie[] = [];
     const liars = new Set<number>();
     const faults = new Map<number, string>();
     const n = this.clients.length;
-    for (let pass = 0; pass < this.options.retryPasses; pass++) {
+    let asked = 0;
+    passes: for (let pass = 0; pass < this.options.retryPasses; pass++) {
       if (pass > 0) {
-        if (liars.size === n) break;
+        if (liars.size === n || expired()) break;
         await this.sleep(this.options.retryBackoffMs * 2 ** (pass - 1));
       }
       for (let k = 0; k < n; k++) {
         const i = (this.preferred + k) % n;
         if (liars.has(i)) continue;
+        if (asked++ > 0 && expired()) break passes;
         const node = this.clients[i];
         try {
           const value = await ask(node);

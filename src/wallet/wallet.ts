@@ -143,6 +143,13 @@ type PollState =
  */
 const REFUSALS_BEFORE_REJECTED = 3;
 
+/**
+ * Times one node may take the transaction again during one wait and then forget it: past
+ * that it is treated as a node that cannot serve, so the next node of the list is asked
+ * (a node that swallows transactions must not hold the wallet until its timeout).
+ */
+const RESUBMISSIONS_PER_NODE = 3;
+
 export class Wallet {
   readonly nodes: NodeList;
   readonly options: WalletOptions;
@@ -412,13 +419,15 @@ export class Wallet {
     const lies: NodeLie[] = [];
     let lastProblem = '';
     let refusals = 0;
+    const resubmittedTo = new Map<string, number>();
+    const expired = () => this.nowMs() >= deadline;
     for (;;) {
       try {
         const {
           value,
           node,
           lies: seen,
-        } = await this.nodes.read(`transaction ${hash}`, (n) => this.poll(n, signed));
+        } = await this.nodes.read(`transaction ${hash}`, (n) => this.poll(n, signed, resubmittedTo), expired);
         lies.push(...seen);
         if (value.state === 'final')
           return {
@@ -453,10 +462,22 @@ export class Wallet {
     }
   }
 
-  private async poll(n: NodeClient, signed: SignedTransfer): Promise<PollState> {
+  private async poll(
+    n: NodeClient,
+    signed: SignedTransfer,
+    resubmittedTo: Map<string, number>,
+  ): Promise<PollState> {
     const status = await n.tx(signed.hash);
     if (status.status === 'pending') return { state: 'pending' };
     if (status.status === 'unknown') {
+      const times = resubmittedTo.get(n.url) ?? 0;
+      if (times >= RESUBMISSIONS_PER_NODE)
+        throw new NodeFault(
+          'unavailable',
+          n.url,
+          `took transaction ${toHex(signed.hash)} ${times} times and forgot it each time`,
+        );
+      resubmittedTo.set(n.url, times + 1);
       const [outcome] = await n.submit([signed.raw]);
       if (!outcome.accepted && outcome.reason !== 'ALREADY_KNOWN')
         return { state: 'refused', node: n.url, reason: outcome.reason, message: outcome.message };

@@ -110,11 +110,15 @@ describe('ledger wallet', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`verified\\s+at block ${HEAD} \\(0x[0-9a-f]{64}\\) from ${good.url}`));
     assert.match(r.out, /final\s+at block 5, certified by v0, v1, v2 \(3 of 4 validators; quorum 3\)/);
+    // how old the proven state is: a node chooses which committed block it proves
+    const made = new Date(BLOCKS[HEAD].header.timestampMs).toISOString();
+    assert.match(r.out, new RegExp(`block time\\s+made ${made}, \\d+ (s|min|h) ago`));
     const j = await run(['--node', good.url, '--json', 'balance', ALICE]);
     const body = JSON.parse(j.out);
     assert.equal(body.balance, BLOCKS[HEAD].view.state.getAccount(addressOf(SENDERS[0]))?.balance.toString());
     assert.equal(body.verified, true);
     assert.equal(body.commit.height, HEAD);
+    assert.equal(body.commit.timestampMs, BLOCKS[HEAD].header.timestampMs);
   });
 
   it('reads the node list from LEDGER_NODE and the passphrase from --password-file', async () => {

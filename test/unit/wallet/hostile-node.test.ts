@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { toHex } from '../../../src/crypto/bytes.js';
 import { addressOf } from '../../../src/crypto/keys.js';
 import { type PreparedLoad, runLoad, Wallet, WalletError } from '../../../src/wallet/index.js';
 import { SENDERS } from '../client/helpers.js';
@@ -188,5 +189,64 @@ describe('wallet against a hostile node', () => {
       assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/);
       return true;
     });
+  });
+
+  it('moves on from a node that takes the transaction and forgets it, again and again', async () => {
+    const signed = BLOCKS[4].transfers[0];
+    const hash = toHex(signed.hash);
+    const swallower = await node((method, path) =>
+      method === 'POST'
+        ? { status: 202, body: { hash } }
+        : { status: 200, body: { hash: path.slice('/api/v1/txs/'.length), status: 'unknown' } },
+    );
+    const good = await node(honest());
+    let now = 0;
+    const wallet = new Wallet(
+      [swallower.url, good.url],
+      CHAIN,
+      { requestTimeoutMs: 1000, commitTimeoutMs: 60_000 },
+      {
+        nowMs: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      },
+    );
+    const final = await wallet.waitForCommit(signed);
+    assert.equal(final.node, good.url);
+    assert.equal(final.commit.height, 4);
+    assert.equal(final.resubmissions, 3);
+    assert.equal(swallower.requests.filter((r) => r.startsWith('POST')).length, 3);
+  });
+
+  it('stops asking nodes once the wait for a commit is over, however many it lists', async () => {
+    const signed = BLOCKS[4].transfers[0];
+    let now = 0;
+    const busy: FakeNode[] = [];
+    for (let i = 0; i < 5; i++)
+      busy.push(
+        await node(() => {
+          // each answer takes longer than the whole wait, by the wallet's clock
+          now += 10_000;
+          return { status: 503, body: { error: 'UNAVAILABLE', message: 'busy' } };
+        }),
+      );
+    const wallet = new Wallet(
+      busy.map((b) => b.url),
+      CHAIN,
+      { requestTimeoutMs: 1000, commitTimeoutMs: 5_000, retryPasses: 3 },
+      {
+        nowMs: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      },
+    );
+    await assert.rejects(wallet.waitForCommit(signed), (err) => {
+      assert.ok(err instanceof WalletError && err.code === 'COMMIT_TIMEOUT', String(err));
+      return true;
+    });
+    const asked = busy.reduce((sum, b) => sum + b.requests.length, 0);
+    assert.equal(asked, 1, 'one request past the deadline at most, not every node of every pass');
   });
 });
