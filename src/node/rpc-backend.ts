@@ -15,9 +15,8 @@ import {
   type RpcSubmitOutcome,
   type RpcTransaction,
 } from '../rpc/index.js';
-import type { Receipt } from '../state/index.js';
 import { TRANSFER_GAS } from '../state/index.js';
-import { type LedgerStore, StoreError, type TxRecord } from '../store/index.js';
+import { type LedgerStore, receiptOfRecord, StoreError, type TxRecord } from '../store/index.js';
 import { decodeTransfer, type VerifiedTransfer, withSender } from '../tx/index.js';
 
 export interface RpcBackendComponents {
@@ -33,18 +32,6 @@ export interface RpcBackendComponents {
 }
 
 const hexBytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'));
-
-function receiptOf(r: TxRecord): Receipt {
-  return {
-    txHash: r.txHash,
-    from: r.from,
-    to: r.to,
-    status: 1,
-    gasUsed: r.gasUsed,
-    effectiveGasPrice: r.effectiveGasPrice,
-    fee: r.fee,
-  };
-}
 
 export class StoreRpcBackend implements RpcBackend {
   readonly chainId: bigint;
@@ -111,7 +98,7 @@ export class StoreRpcBackend implements RpcBackend {
             timestampMs: header.timestampMs,
             index: record.index,
           },
-          receipt: receiptOf(record),
+          receipt: receiptOfRecord(record),
         };
     }
     const pooled = this.c.mempool.pooled(hash);

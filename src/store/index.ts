@@ -1,4 +1,10 @@
-export { type IndexedTransfer, type StoredSummary, TX_RECORDS_PER_GROUP, type TxRecord } from './codec.js';
+export {
+  type IndexedTransfer,
+  receiptOfRecord,
+  type StoredSummary,
+  TX_RECORDS_PER_GROUP,
+  type TxRecord,
+} from './codec.js';
 export {
   blockCommitOf,
   countCreatedAccounts,
