@@ -23,6 +23,13 @@ import type { Account, Receipt } from '../state/index.js';
 import type { VerifiedCommit } from './commit.js';
 import { ClientError } from './errors.js';
 
+/**
+ * Leaves of a tx or receipts tree the client accepts: far more than any block holds (the
+ * gossip and execution limits keep blocks to thousands), and within 31 bits, where the
+ * audit path walk's index arithmetic stays exact.
+ */
+export const MAX_BLOCK_LEAVES = 2 ** 31 - 1;
+
 /** A node's claim that `txHash` is the transaction at `proof.index` of a block. */
 export interface TxInclusion {
   txHash: Uint8Array;
@@ -57,6 +64,11 @@ export function verifyTxInclusion(
     throw new ClientError(
       'WRONG_TX',
       `the inclusion proof is for transaction ${toHex(inclusion.txHash)}, not ${toHex(txHash)}`,
+    );
+  if (inclusion.proof.total > MAX_BLOCK_LEAVES)
+    throw new ClientError(
+      'BAD_TX_PROOF',
+      `the inclusion proof names a block of ${inclusion.proof.total} transactions; at most ${MAX_BLOCK_LEAVES}`,
     );
   if (!verifyMerkleProof(commit.header.txRoot, txHash, inclusion.proof))
     throw new ClientError(

@@ -18,7 +18,7 @@ import { toHex } from '../crypto/bytes.js';
 import { type Address, parseAddress, toChecksumAddress } from '../crypto/keys.js';
 import type { CommitProof } from './commit.js';
 import { ClientError, printable } from './errors.js';
-import type { AccountState, ReceiptClaim, TxInclusion } from './inclusion.js';
+import { type AccountState, MAX_BLOCK_LEAVES, type ReceiptClaim, type TxInclusion } from './inclusion.js';
 import { type ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options.js';
 
 export interface HeaderJson {
@@ -260,6 +260,7 @@ export function parseTxInclusion(json: unknown, path = 'inclusion'): TxInclusion
       hex(s, `${path}.siblings[${i}]`, 32),
     ),
   };
+  if (proof.total > MAX_BLOCK_LEAVES) fail(`${path}.total`, `must be at most ${MAX_BLOCK_LEAVES}`);
   if (proof.index >= proof.total) fail(`${path}.index`, 'must be below total');
   return { txHash: hex(o.txHash, `${path}.txHash`, 32), proof };
 }

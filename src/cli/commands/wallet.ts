@@ -241,7 +241,11 @@ function transferRows(t: FinalTransfer): Array<[string, string]> {
       `${amount(t.receipt.fee)} (${t.receipt.gasUsed} gas at ${formatUnitsExact(t.receipt.effectiveGasPrice * 10n ** 9n)} gwei)`,
     ],
     ['status', 'final'],
-    ['block', `${t.commit.height} (${t.commit.blockHash}), index ${t.index}, ${madeAt(t.commit)}`],
+    // the header does not state its transaction count, so the proofs do not fix the index
+    [
+      'block',
+      `${t.commit.height} (${t.commit.blockHash}), index ${t.index} (as the node states it), ${madeAt(t.commit)}`,
+    ],
     ['final', finalLine(t.commit)],
     ['verified', `proofs of commit, inclusion and receipt from ${t.node}`],
   ];
@@ -363,6 +367,8 @@ async function history(
       `${JSON.stringify({
         address: toChecksumAddress(address),
         node: page.node,
+        // a listing is the node's word; `tx HASH` verifies one transaction
+        verified: false,
         items: page.items.map((t) => ({
           hash: t.hash,
           height: t.height,
@@ -517,6 +523,11 @@ async function load(io: CliIo, o: LoadOptions): Promise<void> {
     funder.fill(0);
   }
   const r = await runLoad(wallet, prepared, { onProgress: progress });
+  // --json is one JSON object on stdout, as for every other command
+  if (o.json) {
+    io.stdout(`${JSON.stringify(r)}\n`);
+    return;
+  }
   const reasons = Object.entries(r.rejected);
   io.stdout(
     formatTable([
@@ -533,7 +544,6 @@ async function load(io: CliIo, o: LoadOptions): Promise<void> {
       ],
     ]),
   );
-  if (o.json) io.stdout(`${JSON.stringify(r)}\n`);
 }
 
 // ------------------------------------------------------------------ registration
