@@ -5,8 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import type { CommittedTx, PendingTx, QcView } from '../server/index.js';
-import { formatUnits, formatWei } from './currency.js';
-import { checksummed, formatInteger, isoTime, relativeTime, shortHash } from './format.js';
+import { amountTexts, checksummed, formatInteger, isoTime, relativeTime, shortHash } from './format.js';
 import type { SlotRecorder } from './page-cache.js';
 import { MAX_SEARCH_CHARS } from './params.js';
 
@@ -111,9 +110,10 @@ export function SearchForm({ value, big }: { value?: string; big?: boolean }) {
 }
 
 export function Amount({ wei, ctx }: { wei: string; ctx: RenderContext }) {
+  const { units, exact } = amountTexts(wei);
   return (
-    <span class="amount" title={formatWei(wei)}>
-      {formatUnits(wei)} <span class="symbol">{ctx.symbol}</span>
+    <span class="amount" title={exact}>
+      {units} <span class="symbol">{ctx.symbol}</span>
     </span>
   );
 }

@@ -1,22 +1,36 @@
 /** How the pages write hashes, addresses and times for people. */
 import { fromHex } from '../../src/crypto/bytes.js';
 import { toChecksumAddress } from '../../src/crypto/keys.js';
+import { formatUnits, formatWei } from './currency.js';
 
-/** Checksummed forms already computed: a page shows the same few addresses on many rows. */
-const CHECKSUM_CACHE_ENTRIES = 4096;
-const checksumCache = new Map<string, string>();
-
-/** EIP-55 form of a lowercase 0x address from the reader. */
-export function checksummed(address: string): string {
-  const known = checksumCache.get(address);
-  if (known !== undefined) return known;
-  // a keccak per address: the larger part of rendering a history or block page's rows
-  const result = toChecksumAddress(fromHex(address, 20, 'address'));
-  // bounded: the oldest entry goes first (insertion order)
-  if (checksumCache.size >= CHECKSUM_CACHE_ENTRIES) checksumCache.delete(checksumCache.keys().next().value!);
-  checksumCache.set(address, result);
-  return result;
+/**
+ * Texts already computed for a value, at most `entries` of them (the oldest goes first):
+ * a page shows the same few addresses, fees and block times on many rows.
+ */
+function remembered<K, T>(entries: number, compute: (key: K) => T): (key: K) => T {
+  const known = new Map<K, T>();
+  return (key) => {
+    const hit = known.get(key);
+    if (hit !== undefined) return hit;
+    const value = compute(key);
+    if (known.size >= entries) known.delete(known.keys().next().value!);
+    known.set(key, value);
+    return value;
+  };
 }
+
+const TEXT_CACHE_ENTRIES = 4096;
+
+/** EIP-55 form of a lowercase 0x address from the reader (a keccak per address). */
+export const checksummed: (address: string) => string = remembered(TEXT_CACHE_ENTRIES, (address: string) =>
+  toChecksumAddress(fromHex(address, 20, 'address')),
+);
+
+/** An amount in wei (decimal string) as shown, in whole units, and exactly, for its title. */
+export const amountTexts: (wei: string) => { units: string; exact: string } = remembered(
+  TEXT_CACHE_ENTRIES,
+  (wei: string) => ({ units: formatUnits(wei), exact: formatWei(wei) }),
+);
 
 /** "0x1234ab…9f3e": enough to tell hashes apart in a list; the full one is in the title. */
 export function shortHash(hex: string, head = 8, tail = 6): string {
@@ -35,9 +49,9 @@ export function relativeTime(timestampMs: number, nowMs: number): string {
   return `${Math.floor(hours / 24)} d ago`;
 }
 
-export function isoTime(timestampMs: number): string {
-  return new Date(timestampMs).toISOString();
-}
+export const isoTime: (timestampMs: number) => string = remembered(TEXT_CACHE_ENTRIES, (ms: number) =>
+  new Date(ms).toISOString(),
+);
 
 export function formatPercent(share: number): string {
   // one decimal at most, and none when it is zero: "99%", "71.5%"

@@ -73,26 +73,27 @@ export function toTemplate(html: string, recorder: SlotRecorder): PageTemplate |
 
 export interface SlotValues {
   nowMs: number;
-  /** The HTML of a live part (rendered by preact, so escaped as any page). */
-  live(name: string): string;
+  /** The HTML of a live part (rendered by preact, so escaped as any page), as bytes. */
+  live(name: string): Buffer;
 }
 
 /** The page's bytes with every slot filled: one buffer, written once. */
 export function fillTemplate(template: PageTemplate, values: SlotValues): Buffer {
   const { chunks, slots } = template;
-  const texts = new Array<string>(slots.length);
+  const fills = new Array<string | Buffer>(slots.length);
   let length = template.bytes;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i];
     // relativeTime writes digits and words only: nothing to escape
-    const text = slot.kind === 'time' ? relativeTime(slot.ms, values.nowMs) : values.live(slot.name);
-    texts[i] = text;
-    length += Buffer.byteLength(text);
+    const fill = slot.kind === 'time' ? relativeTime(slot.ms, values.nowMs) : values.live(slot.name);
+    fills[i] = fill;
+    length += typeof fill === 'string' ? Buffer.byteLength(fill) : fill.length;
   }
   const out = Buffer.allocUnsafe(length);
   let at = chunks[0].copy(out, 0);
   for (let i = 0; i < slots.length; i++) {
-    at += out.write(texts[i], at);
+    const fill = fills[i];
+    at += typeof fill === 'string' ? out.write(fill, at) : fill.copy(out, at);
     at += chunks[i + 1].copy(out, at);
   }
   return out;

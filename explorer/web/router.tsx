@@ -75,6 +75,12 @@ const UPLOT_FILES: Record<string, string> = {
 
 export type { ExplorerPagesOptions };
 
+/** A live part of a cached page: `key` names everything its rendering shows. */
+interface LivePart {
+  key: string;
+  render: (ctx: RenderContext) => VNode;
+}
+
 export function createExplorerPages(
   reader: ExplorerReader,
   pageOptions: Partial<ExplorerPagesOptions> & Pick<ExplorerPagesOptions, 'status'>,
@@ -99,6 +105,19 @@ export function createExplorerPages(
   };
   const cache = new PageCache(options.pageCacheEntries, options.pageCacheBytes);
   /**
+   * Live parts as rendered, by the data they show (a busy account's changes about once a
+   * block): templates without slots.
+   */
+  const liveParts = new PageCache(options.pageCacheEntries, Math.ceil(options.pageCacheBytes / 16));
+  const livePart = (name: string, part: LivePart, ctx: RenderContext): Buffer => {
+    const key = `${name} ${part.key}`;
+    const known = liveParts.get(key);
+    if (known) return known.chunks[0];
+    const html = Buffer.from(renderToString(part.render(ctx)));
+    liveParts.set(key, { chunks: [html], slots: [], bytes: html.length });
+    return html;
+  };
+  /**
    * A page that is the same for every request apart from its relative times and its live
    * parts, from the cache or rendered once into it. `key` must name everything else the
    * page shows; `page` is only called on a miss, so a hit reads nothing but the live data.
@@ -107,7 +126,7 @@ export function createExplorerPages(
     res: Response,
     key: string,
     page: (ctx: RenderContext) => VNode,
-    live: Record<string, (ctx: RenderContext) => VNode> = {},
+    live: Record<string, LivePart> = {},
   ) => {
     const ctx = context();
     let template = cache.get(key);
@@ -123,7 +142,7 @@ export function createExplorerPages(
       live: (name) => {
         const part = live[name];
         if (!part) throw new Error(`the page has no live part ${name}`);
-        return renderToString(part(ctx));
+        return livePart(name, part, ctx);
       },
     });
     send(res, body, 200);
@@ -235,7 +254,12 @@ export function createExplorerPages(
         const history = readPage(() => reader.accountTxs(address, { limit: options.pageLimit, cursor }));
         return <AccountPage ctx={ctx} account={account} history={history} first={cursor === undefined} />;
       },
-      { [ACCOUNT_LIVE]: (ctx) => <AccountOverview ctx={ctx} account={account} /> },
+      {
+        [ACCOUNT_LIVE]: {
+          key: `${account.address} ${account.exists} ${account.balance} ${account.nonce} ${account.pendingNonce}`,
+          render: (ctx) => <AccountOverview ctx={ctx} account={account} />,
+        },
+      },
     );
   });
 

@@ -14,7 +14,7 @@ import {
   Time,
   txHref,
 } from '../components.js';
-import { formatInteger } from '../format.js';
+import { formatInteger, isoTime } from '../format.js';
 
 export function BlocksPage({
   ctx,
@@ -161,7 +161,7 @@ export function BlockPage({
               'Time',
               <>
                 <Time ms={block.timestampMs} ctx={ctx} />{' '}
-                <span class="muted small">{new Date(block.timestampMs).toISOString()}</span>
+                <span class="muted small">{isoTime(block.timestampMs)}</span>
               </>,
             ],
             [

@@ -25,7 +25,7 @@ describe('page templates', () => {
     const page = (nowMs: number, balance: string) =>
       fillTemplate(template, {
         nowMs,
-        live: (name) => (name === 'balance' ? balance : assert.fail(name)),
+        live: (name) => (name === 'balance' ? Buffer.from(balance) : assert.fail(name)),
       }).toString();
     assert.equal(page(GENESIS_MS + 5_000, '1 BFT'), '<p>5 s ago</p><div>1 BFT</div><p>2 min ago</p>');
     assert.equal(page(GENESIS_MS + 3_600_000, '2 BFT'), '<p>1 h ago</p><div>2 BFT</div><p>1 h ago</p>');
