@@ -29,7 +29,10 @@ export type GenesisErrorCode =
   | 'INVALID_ALLOC'
   | 'INVALID_BALANCE'
   | 'DUPLICATE_ALLOC'
-  | 'INVALID_PARAM';
+  | 'INVALID_PARAM'
+  /** A validators file (public-parts.ts) that is not JSON or text of the expected shape. */
+  | 'MALFORMED_VALIDATORS_FILE'
+  | 'VALIDATORS_FILE_TOO_LARGE';
 
 /**
  * A genesis file that fails validation. `path` locates the offending value in the JSON
