@@ -47,8 +47,13 @@ import {
 import { toHex } from '../crypto/bytes.js';
 import type { GenesisValidator } from '../genesis/index.js';
 import type { Mempool, PoolTx } from '../mempool/index.js';
-import type { Receipt } from '../state/index.js';
-import { type LedgerStore, type StoredSummary, StoreError, type TxRecord } from '../store/index.js';
+import {
+  type LedgerStore,
+  receiptOfRecord,
+  type StoredSummary,
+  StoreError,
+  type TxRecord,
+} from '../store/index.js';
 import type { VerifiedTransfer } from '../tx/index.js';
 import { type ActivityTracker, tallyUptime } from './activity.js';
 import type { InFlightTx } from './application.js';
@@ -154,19 +159,6 @@ function readSafeU64(bytes: Buffer, at: number): number {
   const v = bytes.readBigUInt64BE(at);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CursorError('cursor is not one this list handed out');
   return Number(v);
-}
-
-/** The receipt a tx record repeats (every committed transfer succeeded). */
-function receiptOf(r: TxRecord): Receipt {
-  return {
-    txHash: r.txHash,
-    from: r.from,
-    to: r.to,
-    status: 1,
-    gasUsed: r.gasUsed,
-    effectiveGasPrice: r.effectiveGasPrice,
-    fee: r.fee,
-  };
 }
 
 export class StoreExplorerReader implements ExplorerReader {
@@ -335,7 +327,7 @@ export class StoreExplorerReader implements ExplorerReader {
     return txProofToJson({
       commit,
       inclusion: { txHash: record.txHash, proof: trees.txs.proof(record.index) },
-      receipt: { receipt: receiptOf(record), proof: trees.receipts.proof(record.index) },
+      receipt: { receipt: receiptOfRecord(record), proof: trees.receipts.proof(record.index) },
     });
   }
 
@@ -351,7 +343,7 @@ export class StoreExplorerReader implements ExplorerReader {
     const records = this.c.store.getBlockTxRecords(height, 0, summary.txCount);
     const trees = buildBlockTrees(
       records.map((r) => r.txHash),
-      records.map(receiptOf),
+      records.map(receiptOfRecord),
     );
     // the store's records must be the ones the committed header's roots commit to
     if (!treesMatchHeader(trees, header))
