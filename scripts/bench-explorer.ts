@@ -414,7 +414,12 @@ interface RunResult {
 
 async function run(index: number): Promise<RunResult> {
   const copy = await copyOfBuiltStore(SHAPE);
-  const { server, ready } = await ServerChild.start(copy.dir);
+  // a child that fails to start must not leave its copy of the store behind
+  const started = await ServerChild.start(copy.dir).catch(async (err) => {
+    await copy.remove();
+    throw err;
+  });
+  const { server, ready } = started;
   try {
     const base = `http://127.0.0.1:${ready.port}`;
     const hot = ready.hotAddress;

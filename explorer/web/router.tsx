@@ -129,6 +129,8 @@ export function createExplorerPages(
     live: Record<string, LivePart> = {},
   ) => {
     const ctx = context();
+    // without a cache a template would only be filled once: the page is rendered whole
+    if (options.pageCacheEntries === 0) return render(res, page(ctx));
     let template = cache.get(key);
     if (!template) {
       const slots = new SlotRecorder();
