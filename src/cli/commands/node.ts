@@ -1,6 +1,6 @@
 /**
  * ledger node --genesis FILE --key KEYSTORE --data DIR [--listen MULTIADDR...]
- *            [--bootstrap MULTIADDR...] [--api-port N] [--api-host HOST] [--rpc-port N]
+ *            [--bootstrap MULTIADDR...] [--peers FILE] [--api-port N] [--api-host HOST] [--rpc-port N]
  *            [--api-allowed-hosts NAME,...] [--api-requests-per-second N]
  *            [--api-max-concurrent-requests N] [--api-max-connections N]
  *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
@@ -9,7 +9,7 @@
  *            [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
- * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists,
+ * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists, LEDGER_PEERS,
  * LEDGER_API_PORT, LEDGER_API_HOST, LEDGER_RPC_PORT, LEDGER_API_ALLOWED_HOSTS, LEDGER_LOG_LEVEL; the passphrase from
  * LEDGER_PASSPHRASE). Logs are pino JSON lines on stdout. SIGINT / SIGTERM stop the node
  * cleanly (exit 0); a node that cannot start prints `error CODE: message` and exits 1.
@@ -21,11 +21,15 @@
  * it; the initial environment stays readable in /proc/<pid>/environ all the same, so a
  * file or stdin is the better source for a long-running node.
  */
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { DEFAULT_API_SERVER_OPTIONS } from '../../../explorer/server/index.js';
+import { toHex } from '../../crypto/bytes.js';
+import { keystoreAddress } from '../../crypto/keystore.js';
 import { LedgerError } from '../../errors.js';
+import { loadGenesisFile } from '../../genesis/index.js';
 import {
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,
@@ -40,6 +44,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { PASSPHRASE_ENV, resolvePassphrase } from '../passphrase.js';
+import { MAX_PEERS_FILE_BYTES, PeersFileError, parsePeersFile } from '../peers-file.js';
 import type { CliCommand } from './command.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -50,6 +55,7 @@ interface NodeCliOptions {
   data?: string;
   listen?: string[];
   bootstrap?: string[];
+  peers?: string;
   apiPort?: number;
   apiHost?: string;
   apiAllowedHosts?: string;
@@ -107,6 +113,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     dataDir: need(options.data ?? env.LEDGER_DATA, '--data', 'LEDGER_DATA'),
     listen: options.listen ?? list(env.LEDGER_LISTEN) ?? [DEFAULT_LISTEN],
     bootstrap: options.bootstrap ?? list(env.LEDGER_BOOTSTRAP) ?? [],
+    peersFile: options.peers ?? (env.LEDGER_PEERS || undefined),
     apiPort,
     apiHost: options.apiHost ?? env.LEDGER_API_HOST ?? DEFAULT_API_HOST,
     api: {
@@ -167,6 +174,43 @@ export function stopOnUncaughtErrors(
   };
 }
 
+/**
+ * The addresses of a peers file (src/cli/peers-file.ts), checked against the genesis, this
+ * node's own line skipped. Its own peer id is known here, before the key is decrypted, for a
+ * validator (the keystore's address is in the genesis); an observer's own line is skipped
+ * by the network, which never dials its own peer id.
+ */
+export async function peersFromFile(file: string, genesisPath: string, keyPath: string): Promise<string[]> {
+  let text: string;
+  try {
+    // checked before reading: the file is read whole
+    if ((await stat(file)).size > MAX_PEERS_FILE_BYTES)
+      throw new PeersFileError(
+        'PEERS_FILE_TOO_LARGE',
+        file,
+        0,
+        `is larger than ${MAX_PEERS_FILE_BYTES} bytes`,
+      );
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof PeersFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new PeersFileError('PEERS_FILE_NOT_FOUND', file, 0, `cannot read the peers file: ${code}`);
+  }
+  const genesis = await loadGenesisFile(genesisPath);
+  const allowedPeers = new Map<string, string>();
+  for (const v of genesis.validators) allowedPeers.set(v.peerId, v.name);
+  for (const o of genesis.observers) allowedPeers.set(o.peerId, o.name);
+  let selfPeerId: string | undefined;
+  try {
+    const address = keystoreAddress(await readFile(keyPath, 'utf8'));
+    if (address) selfPeerId = genesis.validators.find((v) => toHex(v.address) === toHex(address))?.peerId;
+  } catch {
+    // an unreadable key is reported, with its cause, when the node opens it
+  }
+  return parsePeersFile(text, { source: file, allowedPeers, selfPeerId });
+}
+
 /** Reads the passphrase and opens the node; the passphrase lives only in this call. */
 async function openNode(
   options: NodeCliOptions,
@@ -174,11 +218,18 @@ async function openNode(
   io: CliIo,
   logger: NodeOptions['logger'],
 ): Promise<LedgerNode> {
+  const at = (p: string) => resolve(io.cwd, p);
+  const { peersFile, ...nodeOptions } = resolved;
+  // before the passphrase is asked for: a wrong peers file needs no key to be found
+  const fromFile =
+    peersFile === undefined
+      ? []
+      : await peersFromFile(at(peersFile), at(resolved.genesisPath), at(resolved.keyPath));
   const passphrase = await resolvePassphrase(options, io, 'open');
   io.unsetEnv?.(PASSPHRASE_ENV);
-  const at = (p: string) => resolve(io.cwd, p);
   return LedgerNode.init({
-    ...resolved,
+    ...nodeOptions,
+    bootstrap: [...resolved.bootstrap, ...fromFile],
     genesisPath: at(resolved.genesisPath),
     keyPath: at(resolved.keyPath),
     dataDir: at(resolved.dataDir),
@@ -231,6 +282,10 @@ export const nodeCommand: CliCommand = {
       .option('--data <dir>', 'data directory (env LEDGER_DATA)')
       .option('--listen <multiaddr...>', `p2p listen address(es) (default ${DEFAULT_LISTEN})`)
       .option('--bootstrap <multiaddr...>', 'peer(s) to dial, each ending in /p2p/<peer id>')
+      .option(
+        '--peers <file>',
+        "file of the network's peers to dial, one multiaddr ending in /p2p/<peer id> a line, '#' comments; this node's own line is skipped (env LEDGER_PEERS; docs/OPERATIONS.md)",
+      )
       .option('--api-port <n>', `HTTP API port (default ${DEFAULT_API_PORT})`, parseNonNegativeInt)
       .option('--api-host <host>', `HTTP API host (default ${DEFAULT_API_HOST})`)
       .option(
