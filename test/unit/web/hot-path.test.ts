@@ -1,16 +1,20 @@
 /**
- * The explorer's caches of committed data: the pages' templates (explorer/web/page-cache.ts)
- * and the API's bodies by committed head (explorer/server/app.ts). What they serve is byte
- * for byte what a fresh read gives, while time passes, transactions arrive, blocks commit and
- * a certificate arrives late; they stay within their bounds; a marker in the data is refused
- * rather than filled.
+ * The explorer's hot path. Its caches of committed data, the pages' templates
+ * (explorer/web/page-cache.ts) and the API's bodies by committed head (explorer/server/app.ts):
+ * what they serve is byte for byte what a fresh read gives, while time passes, transactions
+ * arrive, blocks commit and a certificate arrives late; they stay within their bounds; a
+ * marker in the data is refused rather than filled. And the server's requests and
+ * responses, created with the express app's prototypes (explorer/server/server.ts), so that
+ * express never re-parents them per request.
  */
 import assert from 'node:assert/strict';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createApiServer, type ExplorerReader, type NodeApi } from '../../../explorer/server/index.js';
+import { createExplorerPages } from '../../../explorer/web/index.js';
 import { fillTemplate, PageCache, SlotRecorder, toTemplate } from '../../../explorer/web/page-cache.js';
-import { type PagesServer, startPagesServer } from '../../e2e/explorer/pages-server.js';
+import { nodeStatusOf, type PagesServer, startPagesServer } from '../../e2e/explorer/pages-server.js';
 import { FAKE_ACCOUNTS, FakeExplorerReader } from '../../support/fake-explorer-reader.js';
 
 const GENESIS_MS = 1_700_000_000_000;
@@ -243,5 +247,65 @@ describe('API bodies kept by committed head', () => {
     withheldQc.delete(height);
     const certified = await same(`/blocks/${height}`);
     assert.notEqual(certified.body.qc, null, 'the certificate shows as soon as it is stored');
+  });
+});
+
+describe('API server request and response objects', () => {
+  let http: Server;
+  let url: string;
+  const errors: unknown[] = [];
+  const seen: Array<{ path: string; sameRequest: boolean; sameResponse: boolean; express: boolean }> = [];
+
+  before(async () => {
+    const reader = new FakeExplorerReader({ blocks: 20 });
+    const status = () => nodeStatusOf(reader);
+    const onError = (err: unknown) => errors.push(err);
+    http = createApiServer(
+      {
+        explorer: reader,
+        status,
+        metrics: () => ({ mempool: {}, network: null, consensus: null }),
+        peers: () => [],
+        evidence: () => [],
+        transactionStatus: (hash) => ({ hash: `0x${Buffer.from(hash).toString('hex')}`, status: 'unknown' }),
+        submitTransactions: async () => [],
+      },
+      { pages: createExplorerPages(reader, { status, onError }), onError },
+    );
+    http.listen(0, '127.0.0.1');
+    await new Promise((resolve) => http.once('listening', resolve));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    http.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const request = Object.getPrototypeOf(req);
+      const response = Object.getPrototypeOf(res);
+      // express's app.request and app.response each hold the app as an own property
+      const express = Object.hasOwn(request, 'app') && Object.hasOwn(response, 'app');
+      res.once('finish', () =>
+        seen.push({
+          path: req.url ?? '',
+          sameRequest: Object.getPrototypeOf(req) === request,
+          sameResponse: Object.getPrototypeOf(res) === response,
+          express,
+        }),
+      );
+    });
+  });
+  after(async () => {
+    assert.deepEqual(errors, []);
+    await new Promise((resolve) => http.close(resolve));
+  });
+
+  it('are born with the app prototypes and keep them through pages, JSON and errors', async () => {
+    const paths = ['/', `/accounts/${FAKE_ACCOUNTS[1]}`, '/api/v1/blocks', '/api/v1/blocks/nope', '/nowhere'];
+    for (const path of paths) {
+      const res = await fetch(`${url}${path}`);
+      await res.arrayBuffer();
+      assert.ok(res.status === 200 || res.status === 400 || res.status === 404, `${path}: ${res.status}`);
+    }
+    assert.deepEqual(
+      seen.map((s) => s.path),
+      paths,
+    );
+    for (const s of seen) assert.deepEqual(s, { ...s, sameRequest: true, sameResponse: true, express: true });
   });
 });
