@@ -53,15 +53,18 @@ function shown(path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : `./${rel}`;
 }
 
-/** Deletes `dir` for --reset, but only a directory this launcher made (or an empty one). */
-async function resetDataDir(dir: string, isDefault: boolean): Promise<void> {
-  if (!existsSync(dir)) return;
+/**
+ * Refuses a `--data` directory that holds something else than a devnet's data: the
+ * launcher writes into it and `--reset` deletes it. The default directories are the
+ * launcher's own (older versions wrote no marker there).
+ */
+async function checkDataDir(dir: string, isDefault: boolean): Promise<void> {
+  if (isDefault || !existsSync(dir)) return;
   const entries = await readdir(dir);
-  if (!isDefault && entries.length > 0 && !entries.includes(MARKER_FILE))
+  if (entries.length > 0 && !entries.includes(MARKER_FILE))
     throw new DevnetUsageError(
-      `--reset: ${dir} is not a devnet data directory (no ${MARKER_FILE}); delete it yourself`,
+      `${dir} is not empty and not a devnet data directory (no ${MARKER_FILE} in it)`,
     );
-  await rm(dir, { recursive: true, force: true });
 }
 
 async function prepare(args: DevnetArgs, root: string): Promise<{ dataDir: string; genesis: DevnetGenesis }> {
@@ -71,7 +74,8 @@ async function prepare(args: DevnetArgs, root: string): Promise<{ dataDir: strin
     args.validators === undefined ? 'devnet' : `devnet-${args.validators}`,
   );
   const dataDir = args.dataDir ?? defaultDir;
-  if (args.reset) await resetDataDir(dataDir, dataDir === defaultDir);
+  await checkDataDir(dataDir, dataDir === defaultDir);
+  if (args.reset) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const ledgerBin = join(root, 'bin/ledger.js');
   const genesis =
@@ -151,10 +155,8 @@ async function main(): Promise<number | undefined> {
   const validators: ValidatorProcess[] = [];
 
   const stopAll = async (code: number): Promise<void> => {
-    if (stopping) {
-      process.stderr.write('devnet: still stopping (the nodes flush their stores first)\n');
-      return;
-    }
+    // A Ctrl-C reaches the launcher more than once (from the terminal and relayed by tsx or npm).
+    if (stopping) return;
     stopping = true;
     clearInterval(progressTimer);
     process.stdout.write('devnet: stopping every validator\n');
@@ -212,6 +214,12 @@ async function main(): Promise<number | undefined> {
 
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGHUP', () => void stopAll(0));
+  // A launcher that died of its own bug would leave the nodes running with nobody to stop them.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`devnet: internal error: ${err.message}\n`);
+    void stopAll(1);
+  });
   process.stdout.write(startBlock(args, dataDir, genesis, resumed));
   for (const v of validators) v.start();
 

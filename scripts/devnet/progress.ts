@@ -65,10 +65,10 @@ export class ProgressMonitor {
   /** One progress line, as of `nowMs` (the caller reads the clock). */
   async line(nowMs: number, notes: ReadonlyMap<number, string>): Promise<{ text: string; height?: number }> {
     const statuses = await Promise.all(this.nodes.map((n) => fetchStatus(n.apiUrl)));
-    let best = -1;
-    statuses.forEach((s, i) => {
-      if (s !== undefined && (best < 0 || s.height > (statuses[best]?.height ?? -1))) best = i;
-    });
+    // The highest height any node has; the rates from one node's own figures (the first
+    // that answers), as nodes a block apart would make them jump.
+    const heights = statuses.flatMap((st) => (st === undefined ? [] : [st.height]));
+    const sourceIndex = statuses.findIndex((st) => st !== undefined);
     const peers = this.nodes
       .map((n, i) => {
         const s = statuses[i];
@@ -78,9 +78,10 @@ export class ProgressMonitor {
       })
       .join(' ');
     const clock = new Date(nowMs).toTimeString().slice(0, 8);
-    if (best < 0) return { text: `${clock}  no validator answers yet   peers ${peers}` };
-    const status = statuses[best] as StatusBody;
-    const source = this.nodes[best].apiUrl;
+    if (sourceIndex < 0) return { text: `${clock}  no validator answers yet   peers ${peers}` };
+    const status = statuses[sourceIndex] as StatusBody;
+    const height = Math.max(...heights);
+    const source = this.nodes[sourceIndex].apiUrl;
     const totalTxs = await fetchTotalTxs(source);
     let rates = '';
     const previous = this.previous;
@@ -94,8 +95,8 @@ export class ProgressMonitor {
       this.previous = { atMs: nowMs, height: status.height, source, totalTxs };
     }
     return {
-      text: `${clock}  height ${status.height}  round ${status.round}${rates}   peers ${peers}`,
-      height: status.height,
+      text: `${clock}  height ${height}  round ${status.round}${rates}   peers ${peers}`,
+      height,
     };
   }
 }

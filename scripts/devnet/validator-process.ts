@@ -61,6 +61,7 @@ export interface ValidatorHooks {
 class LogFile {
   private fd: number;
   private bytes: number;
+  private failure: string | undefined;
 
   constructor(
     private readonly path: string,
@@ -72,9 +73,18 @@ class LogFile {
   }
 
   write(text: string): void {
-    if (this.bytes >= this.maxBytes) this.rotate();
-    // Synchronous: the lines of a node that crashes are on disk before its report is shown.
-    this.bytes += writeSync(this.fd, text);
+    if (this.failure !== undefined) return;
+    try {
+      if (this.bytes >= this.maxBytes) this.rotate();
+      // Synchronous: the lines of a node that crashes are on disk before its report is shown.
+      this.bytes += writeSync(this.fd, text);
+    } catch (err) {
+      // A full disk must not take the launcher down (and leave its nodes running unwatched).
+      this.failure = (err as NodeJS.ErrnoException).code ?? 'error';
+      process.stderr.write(
+        `devnet: cannot write ${this.path} (${this.failure}); its lines are not kept now\n`,
+      );
+    }
   }
 
   private rotate(): void {
@@ -85,7 +95,11 @@ class LogFile {
   }
 
   close(): void {
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed by a failed rotation: nothing is left to flush.
+    }
   }
 }
 

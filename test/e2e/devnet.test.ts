@@ -149,7 +149,9 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('starts, restarts a killed validator, stops on Ctrl-C, resumes, and --reset starts over', async () => {
+  it('starts, restarts a killed validator, stops on Ctrl-C, resumes, and --reset starts over', async (t) => {
+    const startedMs = Date.now();
+    const done = (step: string) => t.diagnostic(`${step}: ${Date.now() - startedMs} ms`);
     dataDir = await mkdtemp(join(tmpdir(), 'devnet-test-'));
     const base = await freePortRange(PORT_RANGE_SIZE);
     const apiUrl = `http://127.0.0.1:${base + 10}`;
@@ -166,10 +168,14 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
     for (const command of ['new', 'faucet', 'send', 'balance'])
       assert.match(first.output, new RegExp(`npm run wallet -- ${command}`));
 
+    done('start block');
+
     // 2. Progress: the height advances.
     const h1 = await first.waitForHeight(1);
     await first.waitForHeight(h1 + 2);
     const chainBlockOne = await blockOneHash(apiUrl);
+
+    done('height advanced');
 
     // 3. SIGKILL one validator: reported with its log's tail, started again; the chain goes on.
     const victim = (await first.children()).find((c) => c.cmdline.includes('validator-1.json'));
@@ -189,6 +195,8 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
     await first.waitForHeight(h2 + 2, afterRestart);
     await first.waitFor('v1 answering again', / v1:\d/, afterRestart);
 
+    done('validator restarted');
+
     // The log file holds readable lines, not JSON.
     const log = await readFile(join(dataDir, 'logs', 'v1.log'), 'utf8');
     assert.match(log, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}node started /m);
@@ -205,6 +213,8 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
       'node processes outlived the launcher',
     );
 
+    done('stopped');
+
     // 5. A second start resumes the same chain at or above the old height.
     const second = new DevnetRun(args);
     runs.push(second);
@@ -213,6 +223,8 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
     assert.ok(resumedAt >= heightBeforeStop, `resumed at ${resumedAt}, below ${heightBeforeStop}`);
     assert.equal(await blockOneHash(apiUrl), chainBlockOne, 'block 1 changed: not the same chain');
     assert.deepEqual(await second.stop(), { code: 0, signal: null }, second.output.slice(-2000));
+
+    done('resumed');
 
     // 6. --reset: the data directory emptied, a new chain from genesis.
     await writeFile(join(dataDir, 'left-from-before'), 'x');
@@ -223,5 +235,6 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
     await third.waitForHeight(0);
     assert.notEqual(await blockOneHash(apiUrl), chainBlockOne, '--reset kept the old chain');
     assert.deepEqual(await third.stop(), { code: 0, signal: null }, third.output.slice(-2000));
+    done('reset');
   });
 });
