@@ -6,6 +6,8 @@
  *   tsx scripts/test.ts unit   every test file outside test/e2e (two files at a time)
  *   tsx scripts/test.ts e2e    the process-level tests of test/e2e (one file at a time)
  * Arguments after the suite name go to `node --test` (e.g. --test-name-pattern=...).
+ * Both suites first build dist/ if it is older than the sources (scripts/build.ts
+ * --if-stale): process tests run bin/ledger.js, which runs the compiled JavaScript.
  */
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
@@ -33,6 +35,13 @@ async function testFiles(suite: Suite): Promise<string[]> {
     .sort();
 }
 
+function run(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  return new Promise((done) => {
+    child.on('exit', (code, signal) => done(code ?? (signal === null ? 1 : 128)));
+  });
+}
+
 async function main(): Promise<number> {
   const [name, ...passThrough] = process.argv.slice(2);
   const suite = name === undefined ? undefined : suites[name];
@@ -47,6 +56,8 @@ async function main(): Promise<number> {
     process.stderr.write(`test suite '${name}': no *.test.ts file found under test/\n`);
     return 1;
   }
+  const built = await run(['--import', 'tsx', join(root, 'scripts/build.ts'), '--if-stale']);
+  if (built !== 0) return built;
   process.stdout.write(`test suite '${name}': ${files.length} files\n`);
   const args = [
     '--import',
@@ -56,10 +67,7 @@ async function main(): Promise<number> {
     ...passThrough,
     ...files,
   ];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  return new Promise((done) => {
-    child.on('exit', (code, signal) => done(code ?? (signal === null ? 1 : 128)));
-  });
+  return run(args);
 }
 
 process.exitCode = await main();
