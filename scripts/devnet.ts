@@ -23,6 +23,7 @@ import {
   throwawayGenesis,
 } from './devnet/genesis.js';
 import { DEVNET_PASSPHRASE } from './devnet/options.js';
+import { firstPortInUse } from './devnet/ports.js';
 import { ProgressMonitor } from './devnet/progress.js';
 import { type ExitReport, ValidatorProcess } from './devnet/validator-process.js';
 
@@ -147,6 +148,13 @@ async function main(): Promise<number | undefined> {
     throw err;
   }
 
+  const taken = await firstPortInUse(args.ports, genesis.validators.length);
+  if (taken !== undefined) {
+    process.stderr.write(
+      `devnet: port ${taken.port} (${taken.use}) is in use: another devnet? Stop it, or choose other ports with --base-port P\n`,
+    );
+    return 2;
+  }
   const resumed = existsSync(join(dataDir, 'v0'));
   const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${args.ports.p2p(i)}`;
   const notes = new Map<number, string>();

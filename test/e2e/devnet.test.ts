@@ -149,6 +149,26 @@ describe('npm start: the devnet launcher', { timeout: 240_000 }, () => {
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
   });
 
+  it('refuses a bad flag, or a --data directory that is not a devnet data directory, before starting anything', async () => {
+    const badFlag = new DevnetRun(['--validators', '3']);
+    runs.push(badFlag);
+    assert.deepEqual(await badFlag.exit, { code: 2, signal: null });
+    assert.match(badFlag.output, /--validators must be between 4 and 10/);
+    assert.match(badFlag.output, /usage: npm start/);
+
+    const foreign = await mkdtemp(join(tmpdir(), 'devnet-foreign-'));
+    try {
+      await writeFile(join(foreign, 'precious.txt'), 'not devnet data');
+      const refused = new DevnetRun(['--data', foreign, '--reset']);
+      runs.push(refused);
+      assert.deepEqual(await refused.exit, { code: 2, signal: null });
+      assert.match(refused.output, /is not empty and not a devnet data directory/);
+      assert.equal(await readFile(join(foreign, 'precious.txt'), 'utf8'), 'not devnet data');
+    } finally {
+      await rm(foreign, { recursive: true, force: true });
+    }
+  });
+
   it('starts, restarts a killed validator, stops on Ctrl-C, resumes, and --reset starts over', async (t) => {
     const startedMs = Date.now();
     const done = (step: string) => t.diagnostic(`${step}: ${Date.now() - startedMs} ms`);
