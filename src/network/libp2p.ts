@@ -19,6 +19,7 @@ export type LedgerLibp2p = Libp2p<{ pubsub: GossipSub; identify: Identify }>;
 export interface Libp2pParams {
   privateKey: PrivateKey;
   listenAddresses: string[];
+  announceAddresses: string[];
   gater: ConnectionGater;
   topics: string[];
   heartbeatIntervalMs: number;
@@ -38,7 +39,7 @@ export async function createLedgerLibp2p(p: Libp2pParams): Promise<LedgerLibp2p>
   return createLibp2p({
     start: false,
     privateKey: p.privateKey,
-    addresses: { listen: p.listenAddresses },
+    addresses: { listen: p.listenAddresses, announce: p.announceAddresses },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

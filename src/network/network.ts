@@ -506,6 +506,7 @@ export async function createNetwork(
   const libp2p = await createLedgerLibp2p({
     privateKey,
     listenAddresses: opts.listenAddresses,
+    announceAddresses: opts.announceAddresses,
     gater: registry.gater(),
     topics: TOPIC_KINDS.map((k) => topics[k]),
     heartbeatIntervalMs: opts.heartbeatIntervalMs,

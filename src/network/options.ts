@@ -4,6 +4,11 @@ export interface NetworkOptions {
   listenAddresses: string[];
   /** Peers to dial at start and redial when lost: multiaddrs ending in /p2p/<peer id>. */
   bootstrapAddresses: string[];
+  /**
+   * Multiaddrs identify hands out instead of the listen addresses (behind NAT, a relay or a
+   * proxy); empty: the listen addresses.
+   */
+  announceAddresses: string[];
   /** Redial backoff: first retry after about min, doubling (with jitter) up to max. */
   redialMinDelayMs: number;
   redialMaxDelayMs: number;
@@ -94,6 +99,7 @@ export interface NetworkOptions {
 export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   listenAddresses: ['/ip4/0.0.0.0/tcp/7000'],
   bootstrapAddresses: [],
+  announceAddresses: [],
   redialMinDelayMs: 250,
   redialMaxDelayMs: 15_000,
   heartbeatIntervalMs: 700,

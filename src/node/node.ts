@@ -348,6 +348,7 @@ export class LedgerNode {
         ...this.options.network,
         listenAddresses: this.options.listen,
         bootstrapAddresses: this.options.bootstrap,
+        announceAddresses: this.options.announce ?? [],
       },
       {
         genesis: this.genesis,

@@ -15,6 +15,8 @@ export interface NodeOptions {
   listen: string[];
   /** Peers to dial, each ending in /p2p/<peer id>. */
   bootstrap: string[];
+  /** Addresses peers reach this node at, handed out instead of `listen` (NAT, relays). */
+  announce?: string[];
   /** HTTP API port (0: any free port); default 8080. */
   apiPort: number;
   apiHost: string;

@@ -273,6 +273,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       const libp2p = await createLedgerLibp2p({
         privateKey: privateKeyFromRaw(generateSecretKey()),
         listenAddresses: [],
+        announceAddresses: [],
         gater: {},
         topics: Object.values(topicsFor(validatorSet.genesisId)),
         heartbeatIntervalMs: 700,

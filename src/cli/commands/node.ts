@@ -1,6 +1,7 @@
 /**
  * ledger node --genesis FILE --key KEYSTORE --data DIR [--listen MULTIADDR...]
- *            [--bootstrap MULTIADDR...] [--peers FILE] [--api-port N] [--api-host HOST] [--rpc-port N]
+ *            [--bootstrap MULTIADDR...] [--peers FILE] [--announce MULTIADDR...]
+ *            [--api-port N] [--api-host HOST] [--rpc-port N]
  *            [--api-allowed-hosts NAME,...] [--api-requests-per-second N]
  *            [--api-max-concurrent-requests N] [--api-max-connections N]
  *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
@@ -55,6 +56,7 @@ interface NodeCliOptions {
   data?: string;
   listen?: string[];
   bootstrap?: string[];
+  announce?: string[];
   peers?: string;
   apiPort?: number;
   apiHost?: string;
@@ -113,6 +115,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     dataDir: need(options.data ?? env.LEDGER_DATA, '--data', 'LEDGER_DATA'),
     listen: options.listen ?? list(env.LEDGER_LISTEN) ?? [DEFAULT_LISTEN],
     bootstrap: options.bootstrap ?? list(env.LEDGER_BOOTSTRAP) ?? [],
+    announce: options.announce ?? list(env.LEDGER_ANNOUNCE) ?? [],
     peersFile: options.peers ?? (env.LEDGER_PEERS || undefined),
     apiPort,
     apiHost: options.apiHost ?? env.LEDGER_API_HOST ?? DEFAULT_API_HOST,
@@ -282,6 +285,10 @@ export const nodeCommand: CliCommand = {
       .option('--data <dir>', 'data directory (env LEDGER_DATA)')
       .option('--listen <multiaddr...>', `p2p listen address(es) (default ${DEFAULT_LISTEN})`)
       .option('--bootstrap <multiaddr...>', 'peer(s) to dial, each ending in /p2p/<peer id>')
+      .option(
+        '--announce <multiaddr...>',
+        'p2p address(es) peers reach this node at, handed out instead of --listen (NAT, relays) (env LEDGER_ANNOUNCE)',
+      )
       .option(
         '--peers <file>',
         "file of the network's peers to dial, one multiaddr ending in /p2p/<peer id> a line, '#' comments; this node's own line is skipped (env LEDGER_PEERS; docs/OPERATIONS.md)",
