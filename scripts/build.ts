@@ -6,16 +6,18 @@
  *   explorer/web/public/          the explorer's static assets (express.static in router.tsx)
  *   genesis/devnet.json           the wallet's default chain (src/wallet/chain.ts)
  *   genesis/devnet-keys/faucet.json
- *   package.json's name, version  `ledger --version` (src/cli/program.ts)
  *
  * Those files resolve `../../…` from their own folder, one level deeper in dist/ than in
- * the sources. Last, dist/.build-stamp records when the build began (bin/build-state.js).
+ * the sources. dist/ gets no package.json: code that looks for the project folder walks up
+ * to the nearest one (scripts/devnet.ts), which must stay the repository's or the
+ * installed package's. Last, dist/.build-stamp records when the build began
+ * (bin/build-state.js).
  *
  *   tsx scripts/build.ts [--clean]    --clean: start from an empty dist/ (what `npm pack` ships)
- *   tsx scripts/build.ts --if-stale   build only when dist/ is older than its sources
+ *   tsx scripts/build.ts --if-stale   build only when dist/ is older than its sources (silent if not)
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { BUILD_STAMP, buildIsCurrent } from '../bin/build-state.js';
@@ -48,12 +50,6 @@ async function copyRunTimeFiles(): Promise<void> {
     await mkdir(dirname(target), { recursive: true });
     await cp(join(ROOT, path), target, { recursive: true });
   }
-  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
-    name: string;
-    version: string;
-  };
-  const manifest = { name: pkg.name, version: pkg.version, type: 'module', private: true };
-  await writeFile(join(DIST, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 async function build(clean: boolean): Promise<void> {
@@ -73,9 +69,7 @@ async function build(clean: boolean): Promise<void> {
 }
 
 const args = process.argv.slice(2);
-if (args.includes('--if-stale') && buildIsCurrent(ROOT)) {
-  process.stdout.write('build: dist/ is current\n');
-} else {
+if (!(args.includes('--if-stale') && buildIsCurrent(ROOT))) {
   try {
     await build(args.includes('--clean'));
   } catch (error) {
