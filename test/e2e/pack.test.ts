@@ -137,6 +137,8 @@ describe('npm pack', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('ships the launcher, the compiled code and its run-time files; no sources, tests or data', () => {
+    // a package.json in dist/ would pass for the project folder (scripts/devnet.ts walks up to one)
+    assert.ok(!files.includes('dist/package.json'), 'dist/package.json in the tarball');
     for (const needed of [
       'package.json',
       'bin/ledger.js',
@@ -145,7 +147,6 @@ describe('npm pack', () => {
       'dist/scripts/devnet.js',
       'dist/explorer/web/public/explorer.css',
       'dist/genesis/devnet.json',
-      'dist/package.json',
     ]) {
       assert.ok(files.includes(needed), `the tarball lacks ${needed}`);
     }
@@ -169,10 +170,5 @@ describe('npm pack', () => {
     assertRan(help, 'ledger --help');
     assert.match(help.stdout, /^Usage: ledger /m);
     assert.match(help.stdout, /\bnode\b/, 'the help lists the node command');
-
-    const version = await run(join(dir, 'node_modules/.bin/ledger'), ['--version'], dir);
-    assertRan(version, 'ledger --version');
-    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
-    assert.equal(version.stdout.trim(), pkg.version);
   });
 });
