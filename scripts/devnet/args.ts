@@ -20,7 +20,7 @@ export class DevnetUsageError extends Error {
   override readonly name = 'DevnetUsageError';
 }
 
-export const USAGE = `usage: npm start -- [options]     (or: node scripts/devnet.ts [options] under tsx)
+export const USAGE = `usage: npm start -- [options]
 
   --reset               start a new chain: delete the data directory first (alias: --fresh)
   --validators N        a throwaway genesis of N validators (${MIN_VALIDATORS} to ${MAX_VALIDATORS}), kept in its data

@@ -136,6 +136,9 @@ export class ValidatorProcess {
     const child = spawn(process.execPath, this.spec.args, {
       env: this.spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: the terminal's Ctrl-C reaches the launcher only, which
+      // stops the nodes itself, so no node's exit is mistaken for a crash mid-shutdown.
+      detached: true,
     });
     this.child = child;
     child.stdout?.setEncoding('utf8');
