@@ -58,7 +58,7 @@ export function formatLogLine(line: string): string {
     if (HEAD_FIELDS.has(key)) continue;
     if (isErrorObject(value) && typeof value.stack === 'string') {
       parts.push(`${key}=${fieldText(value.message)}`);
-      stacks.push(...value.stack.split('\n').map((s) => `    ${s.trim()}`));
+      stacks.push(...value.stack.split('\n').map((s) => `    ${s}`));
     } else {
       parts.push(`${key}=${fieldText(value)}`);
     }
