@@ -65,6 +65,7 @@ async function checkDataDir(dir: string, isDefault: boolean): Promise<void> {
   if (entries.length > 0 && !entries.includes(MARKER_FILE))
     throw new DevnetUsageError(
       `${dir} is not empty and not a devnet data directory (no ${MARKER_FILE} in it)`,
+      false,
     );
 }
 
@@ -76,6 +77,14 @@ async function prepare(args: DevnetArgs, root: string): Promise<{ dataDir: strin
   );
   const dataDir = args.dataDir ?? defaultDir;
   await checkDataDir(dataDir, dataDir === defaultDir);
+  // Before --reset deletes anything: a devnet still running on these ports may be using it.
+  const validatorCount = args.validators ?? (await committedGenesis(root)).validators.length;
+  const taken = await firstPortInUse(args.ports, validatorCount);
+  if (taken !== undefined)
+    throw new DevnetUsageError(
+      `port ${taken.port} (${taken.use}) is in use: another devnet? Stop it, or choose other ports with --base-port P`,
+      false,
+    );
   if (args.reset) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const ledgerBin = join(root, 'bin/ledger.js');
@@ -98,7 +107,13 @@ function startBlock(args: DevnetArgs, dataDir: string, genesis: DevnetGenesis, r
   if (nodeUrl !== 'http://127.0.0.1:8080') env.push(`LEDGER_NODE=${nodeUrl}`);
   const walletFlags = genesis.committed ? '' : ` --genesis ${shown(genesis.genesisPath)}`;
   const faucetFlags = genesis.committed ? '' : ` --faucet ${shown(genesis.faucetKeyPath)}`;
-  const wallet = (command: string, flags = '') => `  npm run wallet -- ${command}${walletFlags}${flags}`;
+  // The same devnet again: the flags that chose it, without the ones that reset it.
+  const flags = process.argv
+    .slice(2)
+    .filter((a) => a !== '--reset' && a !== '--fresh')
+    .map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`));
+  const again = flags.length > 0 ? `npm start -- ${flags.join(' ')}` : 'npm start';
+  const wallet = (command: string, extra = '') => `  npm run wallet -- ${command}${walletFlags}${extra}`;
   return [
     `devnet: ${n} validators of ${shown(genesis.genesisPath)}, ${resumed ? 'resuming the chain in' : 'a new chain in'} ${shown(dataDir)}`,
     `  explorer   ${nodeUrl}   (API /api/v1; validators v1-v${n - 1}: ports ${args.ports.api(1)}-${args.ports.api(n - 1)})`,
@@ -111,7 +126,7 @@ function startBlock(args: DevnetArgs, dataDir: string, genesis: DevnetGenesis, r
     wallet('faucet', `${faucetFlags} --value 100`),
     wallet('send', ` --to ${genesis.faucetAddress} --value 1.5`),
     wallet('balance'),
-    'Ctrl-C stops the devnet; `npm start` again resumes this chain, `npm start -- --reset` starts over.',
+    `Ctrl-C stops the devnet; \`${again}\` resumes this chain, \`${again}${flags.length > 0 ? '' : ' --'} --reset\` starts over.`,
     '',
   ].join('\n');
 }
@@ -142,19 +157,12 @@ async function main(): Promise<number | undefined> {
   } catch (err) {
     if (err instanceof DevnetUsageError || err instanceof DevnetGenesisError) {
       process.stderr.write(`devnet: ${err.message}\n`);
-      if (err instanceof DevnetUsageError) process.stderr.write(USAGE);
+      if (err instanceof DevnetUsageError && err.showUsage) process.stderr.write(USAGE);
       return 2;
     }
     throw err;
   }
 
-  const taken = await firstPortInUse(args.ports, genesis.validators.length);
-  if (taken !== undefined) {
-    process.stderr.write(
-      `devnet: port ${taken.port} (${taken.use}) is in use: another devnet? Stop it, or choose other ports with --base-port P\n`,
-    );
-    return 2;
-  }
   const resumed = existsSync(join(dataDir, 'v0'));
   const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${args.ports.p2p(i)}`;
   const notes = new Map<number, string>();

@@ -18,6 +18,14 @@ import {
 
 export class DevnetUsageError extends Error {
   override readonly name = 'DevnetUsageError';
+
+  /** showUsage: the flags were wrong (the usage text helps), not the situation. */
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
 }
 
 export const USAGE = `usage: npm start -- [options]
