@@ -5,18 +5,28 @@
  * (the wallet's, src/wallet/errors.ts). No stack traces, unless LEDGER_DEBUG is set.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { LedgerError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
+const PACKAGE_NAME = 'bft-ledger';
+
+/**
+ * The version in this project's package.json: the nearest one up from this file that names
+ * the project (from the sources it is two folders up; from dist/ three).
+ */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (pkg.name === PACKAGE_NAME) return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+    } catch {
+      // no package.json here, or not JSON: look further up
+    }
+    if (dirname(dir) === dir) return '0.0.0';
   }
 }
 

@@ -170,5 +170,10 @@ describe('npm pack', () => {
     assertRan(help, 'ledger --help');
     assert.match(help.stdout, /^Usage: ledger /m);
     assert.match(help.stdout, /\bnode\b/, 'the help lists the node command');
+    // the installed launcher finds the package's own package.json above dist/
+    const version = await run(join(dir, 'node_modules/.bin/ledger'), ['--version'], dir);
+    assertRan(version, 'ledger --version');
+    const { version: expected } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    assert.equal(version.stdout.trim(), expected);
   });
 });
