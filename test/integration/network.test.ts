@@ -263,7 +263,14 @@ describe('network: transactions that admission refuses', () => {
     connect(c, b);
     connect(r, b);
     const topics = topicsFor(f.validatorSet.genesisId);
-    await waitFor('B meshes with C and R', () => meshHas(b, topics.transactions, [c, r]));
+    // both ends of each link: R must know B as a peer of the topic before it publishes
+    await waitFor(
+      'B meshes with C and R, and each of them with B',
+      () =>
+        meshHas(b, topics.transactions, [c, r]) &&
+        meshHas(r, topics.transactions, [b]) &&
+        meshHas(c, topics.transactions, [b]),
+    );
     const [honest, forged, alsoHonest] = transfers(3, f.genesis.chainId);
     b.invalidTx = (tx) => tx === forged || Buffer.compare(tx, forged) === 0;
 
