@@ -8,36 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { peersFromFile } from '../../../src/cli/commands/node.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { MAX_PEERS_FILE_BYTES, PeersFileError, parsePeersFile } from '../../../src/cli/peers-file.js';
-import { runCli } from '../../../src/cli/program.js';
 import { toHex } from '../../../src/crypto/bytes.js';
 import { addressOf, publicKeyOf, toChecksumAddress } from '../../../src/crypto/keys.js';
 import { writeKeystoreFile } from '../../../src/crypto/keystore.js';
 import { genesisDocumentHash, loadGenesisFile, peerIdOfPublicKey } from '../../../src/genesis/index.js';
-
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], cwd: string, env: Record<string, string> = {}): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-    cwd,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+import { run } from './run-cli.js';
 
 /** Fixed keys: secret i is 32 bytes of i. */
 function identity(i: number) {

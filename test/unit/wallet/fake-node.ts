@@ -74,6 +74,21 @@ export async function startFakeNode(handler: Handler): Promise<FakeNode> {
   };
 }
 
+/** The fake nodes a test file starts, closed together in its `after`. */
+export function fakeNodePool(): { start(handler: Handler): Promise<FakeNode>; closeAll(): Promise<void> } {
+  const started: FakeNode[] = [];
+  return {
+    async start(handler) {
+      const n = await startFakeNode(handler);
+      started.push(n);
+      return n;
+    },
+    async closeAll() {
+      await Promise.all(started.splice(0).map((n) => n.close()));
+    },
+  };
+}
+
 /** A URL on which nothing listens (a server bound to port 0, then closed). */
 export async function unreachableUrl(): Promise<string> {
   const node = await startFakeNode(() => ({ status: 200 }));

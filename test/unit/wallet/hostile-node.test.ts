@@ -15,26 +15,18 @@ import {
   BLOCKS,
   CHAIN,
   type FakeNode,
+  fakeNodePool,
   type Handler,
   HEAD,
   honest,
-  startFakeNode,
 } from './fake-node.js';
 
 const ALICE_SECRET = SENDERS[0];
 const ALICE = addressOf(ALICE_SECRET);
 const BOB = addressOf(SENDERS[1]);
-const started: FakeNode[] = [];
-
-after(async () => {
-  await Promise.all(started.map((n) => n.close()));
-});
-
-async function node(handler: Handler): Promise<FakeNode> {
-  const n = await startFakeNode(handler);
-  started.push(n);
-  return n;
-}
+const pool = fakeNodePool();
+after(() => pool.closeAll());
+const node = (handler: Handler) => pool.start(handler);
 
 function walletOn(urls: string[]): Wallet {
   return new Wallet(urls, CHAIN, { requestTimeoutMs: 1000, retryPasses: 1 }, { sleep: async () => {} });

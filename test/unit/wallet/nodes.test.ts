@@ -12,30 +12,13 @@ import { addressOf } from '../../../src/crypto/keys.js';
 import { type NodeEvent, Wallet, WalletError, type WalletErrorCode } from '../../../src/wallet/index.js';
 import { type Forgery, forgeProof } from '../../support/lying-node.js';
 import { SENDERS } from '../client/helpers.js';
-import {
-  BLOCKS,
-  CHAIN,
-  type FakeNode,
-  type Handler,
-  HEAD,
-  honest,
-  startFakeNode,
-  unreachableUrl,
-} from './fake-node.js';
+import { BLOCKS, CHAIN, fakeNodePool, type Handler, HEAD, honest, unreachableUrl } from './fake-node.js';
 
 const ALICE = addressOf(SENDERS[0]);
 const ALICE_BALANCE = BLOCKS[HEAD].view.state.getAccount(ALICE)?.balance;
-const started: FakeNode[] = [];
-
-after(async () => {
-  await Promise.all(started.map((n) => n.close()));
-});
-
-async function node(handler: Handler): Promise<FakeNode> {
-  const n = await startFakeNode(handler);
-  started.push(n);
-  return n;
-}
+const pool = fakeNodePool();
+after(() => pool.closeAll());
+const node = (handler: Handler) => pool.start(handler);
 
 /** An honest node whose proof answers are passed through `forgery`. */
 function lying(forgery: Forgery): Handler {

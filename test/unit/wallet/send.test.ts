@@ -11,27 +11,11 @@ import { toHex } from '../../../src/crypto/bytes.js';
 import { addressOf } from '../../../src/crypto/keys.js';
 import { Wallet, WalletError, type WalletErrorCode } from '../../../src/wallet/index.js';
 import { SENDERS, STRANGER_SECRETS } from '../client/helpers.js';
-import {
-  BLOCKS,
-  CHAIN,
-  type FakeNode,
-  type Handler,
-  HEAD,
-  honest,
-  startFakeNode,
-  txProofJson,
-} from './fake-node.js';
+import { BLOCKS, CHAIN, fakeNodePool, type Handler, HEAD, honest, txProofJson } from './fake-node.js';
 
-const started: FakeNode[] = [];
-after(async () => {
-  await Promise.all(started.map((n) => n.close()));
-});
-
-async function node(handler: Handler): Promise<FakeNode> {
-  const n = await startFakeNode(handler);
-  started.push(n);
-  return n;
-}
+const pool = fakeNodePool();
+after(() => pool.closeAll());
+const node = (handler: Handler) => pool.start(handler);
 
 /** A wallet on a fake clock: each pause moves the clock on instead of waiting. */
 function walletOn(urls: string[]): { wallet: Wallet; pauses: number[] } {
