@@ -5,6 +5,7 @@
  *       scenario SCENARIOS[i mod k] (or X); exits 1 on any violation; the last line is JSON.
  *   Add --break doubleVote|oneChainCommit to run a deliberately broken core.
  */
+import { isBrokenRuleName } from '../test/sim/broken-rules.js';
 import { SCENARIOS, scenarioConfig } from '../test/sim/scenarios.js';
 import { Simulation } from '../test/sim/simulator.js';
 
@@ -19,6 +20,10 @@ const from = Number(seedArg ?? arg('from') ?? '0');
 const scenarioArg = arg('scenario');
 const nArg = arg('n') === undefined ? undefined : Number(arg('n'));
 const brk = arg('break');
+if (brk !== undefined && !isBrokenRuleName(brk)) {
+  console.error(`--break: unknown broken rules ${JSON.stringify(brk)} (doubleVote or oneChainCommit)`);
+  process.exit(2);
+}
 const verbose = seedArg !== undefined;
 
 let violations = 0;
@@ -31,8 +36,7 @@ for (let k = 0; k < seeds; k++) {
   const seed = from + k;
   const scenario = scenarioArg ?? SCENARIOS[seed % SCENARIOS.length];
   const cfg = scenarioConfig(scenario, seed, nArg);
-  if (brk === 'doubleVote') cfg.testOnly = { doubleVote: true };
-  if (brk === 'oneChainCommit') cfg.testOnly = { oneChainCommit: true };
+  if (brk !== undefined) cfg.brokenRules = brk;
   const r = new Simulation(cfg).run();
   commits += r.maxHonestHeight;
   messages += r.messages;

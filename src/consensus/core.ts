@@ -9,15 +9,11 @@
 import { hashHeader } from '../chain/codec.js';
 import type { Block, BlockHeader } from '../chain/types.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import {
-  genesisQc,
-  maxHighQcRound,
-  verifyQuorumCertificate,
-  verifyTimeoutCertificate,
-} from './certificates.js';
+import { genesisQc, verifyQuorumCertificate, verifyTimeoutCertificate } from './certificates.js';
 import { decodeQc, encodeQc, proposalDigest, timeoutDigest, voteDigest } from './codec.js';
 import { ConsensusError } from './errors.js';
 import { leaderForRound, type ReputationConfig } from './leader.js';
+import { jolteonRules, type SafetyRules } from './rules.js';
 import type { Signer, Verifier } from './signing.js';
 import {
   type CommitProofOf,
@@ -38,14 +34,6 @@ import {
   type ValidatorSet,
   type Vote,
 } from './types.js';
-
-/** Deliberately broken rules, only for proving that the simulator's checkers bite. */
-export interface TestOnlyBreakage {
-  /** Ignore "at most one vote per round" (and vote again after timing out). */
-  doubleVote?: boolean;
-  /** Commit a block as soon as it is certified (1-chain) instead of the 2-chain rule. */
-  oneChainCommit?: boolean;
-}
 
 export interface CoreConfig {
   validatorSet: ValidatorSet;
@@ -76,7 +64,8 @@ export interface CoreConfig {
    * sync): no rounds are watched before signing, but own signatures are still checked.
    */
   resumedInProcess?: boolean;
-  testOnly?: TestOnlyBreakage;
+  /** The voting and commit rules (rules.ts); default `jolteonRules`, the only ones in src/. */
+  rules?: SafetyRules;
 }
 
 /** The core's bound on future-round state when the config names none. */
@@ -176,6 +165,7 @@ export function historyEntry(
 
 export class ConsensusCore {
   private readonly cfg: CoreConfig;
+  private readonly rules: SafetyRules;
   private readonly n: number;
   private readonly quorum: number;
   private readonly addressIndex = new Map<string, number>();
@@ -232,6 +222,7 @@ export class ConsensusCore {
 
   constructor(cfg: CoreConfig, init: CoreInit) {
     this.cfg = cfg;
+    this.rules = cfg.rules ?? jolteonRules;
     this.n = cfg.validatorSet.validators.length;
     if (this.n < 1 || cfg.self < 0 || cfg.self >= this.n) {
       throw new ConsensusError('INVALID_CONFIG', `validator index ${cfg.self} is not in a set of ${this.n}`);
@@ -652,19 +643,23 @@ export class ConsensusCore {
       this.requestFetch(qc.blockId, this.leaderOf(qc.round));
       return;
     }
-    if (this.cfg.testOnly?.oneChainCommit) {
-      this.setCommitTarget(b, qc);
-      return;
-    }
     const parent = this.blocks.get(b.parentKey);
-    if (!parent) {
-      this.requestFetch(b.block.header.parentHash, this.leaderOf(b.round));
-      return;
-    }
-    if (parent.round + 1 === b.round) {
-      // b's header carries the parent's QC: that is the commit certificate.
-      const certificate = this.headerQc(b);
-      if (certificate) this.setCommitTarget(parent, certificate, { child: b.block.header, childQc: qc });
+    switch (this.rules.commitRuling(b.round, parent?.round)) {
+      case 'fetchParent':
+        this.requestFetch(b.block.header.parentHash, this.leaderOf(b.round));
+        return;
+      case 'commitParent': {
+        if (!parent) return;
+        // b's header carries the parent's QC: that is the commit certificate.
+        const certificate = this.headerQc(b);
+        if (certificate) this.setCommitTarget(parent, certificate, { child: b.block.header, childQc: qc });
+        return;
+      }
+      case 'commitCertified':
+        this.setCommitTarget(b, qc);
+        return;
+      case 'none':
+        return;
     }
   }
 
@@ -800,7 +795,8 @@ export class ConsensusCore {
     const seenKey = `${h.round}:${proposer}`;
     const prev = this.seenProposals.get(seenKey);
     if (prev) {
-      if (!equalBytes(hashHeader(prev.block.header), id)) {
+      const identical = equalBytes(hashHeader(prev.block.header), id);
+      if (!identical) {
         this.reportEvidence({
           kind: 'proposal',
           round: h.round,
@@ -809,7 +805,8 @@ export class ConsensusCore {
           second: p,
         });
       }
-      if (!this.cfg.testOnly?.doubleVote || equalBytes(hashHeader(prev.block.header), id)) return;
+      // [V1] only the first proposal of a proposer's round counts; a repeat goes no further
+      if (!this.rules.processesRepeat('proposal', identical)) return;
     } else this.seenProposals.set(seenKey, p);
     if (this.leaderOf(h.round) !== proposer) return; // [L1]
     const entry = this.entryOf(p.block, id, qc);
@@ -856,29 +853,18 @@ export class ConsensusCore {
     this.tryVote(p);
   }
 
-  /** [V1-V3] the voting rule */
-  private safeToVote(round: number, qcRound: number, tc: TimeoutCertificate | undefined): boolean {
-    if (!this.cfg.testOnly?.doubleVote) {
-      if (round <= this.lastVotedRound || round <= this.highestTimeoutRound) return false;
-    }
-    if (round === qcRound + 1) return true;
-    return tc !== undefined && round === tc.round + 1 && qcRound >= maxHighQcRound(tc);
-  }
-
   private tryVote(p: PendingProposal): void {
     const e = p.entry;
     if (this.guardRoundsLeft > 0 || this.halted) return; // [S3] watching before signing
     if (e.round !== this.round || this.validation.get(e.key) !== true) return;
-    if (!this.blocks.has(e.parentKey)) return;
-    const qcRound = this.parentQcRound(e);
-    if (!this.safeToVote(e.round, qcRound, p.proposal.tc)) return;
-    if (this.cfg.testOnly?.doubleVote && this.seenVotes.has(`${e.round}:${this.cfg.self}:own:${e.key}`))
-      return;
+    if (!this.blocks.has(e.parentKey)) return; // [V3] the parent is known
+    const candidate = { round: e.round, blockId: e.id, qcRound: this.parentQcRound(e), tc: p.proposal.tc };
+    const signed = { lastVotedRound: this.lastVotedRound, highestTimeoutRound: this.highestTimeoutRound };
+    if (!this.rules.safeToVote(candidate, signed)) return; // [V1-V2]
     this.pending.delete(e.key);
     this.lastVotedRound = Math.max(this.lastVotedRound, e.round);
     this.lastVotedKey = e.key;
     const vote = this.makeVote(e);
-    if (this.cfg.testOnly?.doubleVote) this.seenVotes.set(`${e.round}:${this.cfg.self}:own:${e.key}`, vote);
     const next = this.leaderOf(e.round + 1);
     if (next === this.cfg.self) this.persistThen([], [() => this.acceptVote(vote)]);
     else this.persistThen([{ type: 'sendVote', to: next, vote }], []);
@@ -916,7 +902,8 @@ export class ConsensusCore {
       if (!equalBytes(prev.blockId, v.blockId)) {
         this.reportEvidence({ kind: 'vote', round: v.round, validator: v.signer, first: prev, second: v });
       }
-      if (!this.cfg.testOnly?.doubleVote) return;
+      // [V1, V5] a signer's first vote of a round is the one that counts
+      if (!this.rules.processesRepeat('vote', equalBytes(prev.blockId, v.blockId))) return;
     } else this.seenVotes.set(seenKey, v);
     if (this.leaderOf(v.round + 1) !== this.cfg.self) return;
     if (v.round < this.highQc.round) return;

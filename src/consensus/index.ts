@@ -30,7 +30,6 @@ export {
   DEFAULT_MAX_FUTURE_ROUNDS,
   historyEntry,
   type RetainedCounts,
-  type TestOnlyBreakage,
 } from './core.js';
 export {
   type BlockApplication,
@@ -46,11 +45,12 @@ export {
 export { ConsensusError, type ConsensusErrorCode } from './errors.js';
 export { defaultReputation, leaderForRound, type ReputationConfig } from './leader.js';
 export {
-  hmacTestScheme,
-  type Signer,
-  secp256k1Signer,
-  secp256k1Verifier,
-  type TestScheme,
-  type Verifier,
-} from './signing.js';
+  type CommitRuling,
+  jolteonRules,
+  type RepeatKind,
+  type SafetyRules,
+  type SignedRounds,
+  type VoteCandidate,
+} from './rules.js';
+export { type Signer, secp256k1Signer, secp256k1Verifier, type Verifier } from './signing.js';
 export * from './types.js';

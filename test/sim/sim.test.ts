@@ -68,7 +68,7 @@ describe('simulator: the checkers catch broken cores', () => {
     let caught = 0;
     for (const seed of [0, 1, 2]) {
       const cfg = scenarioConfig('equivocator', seed);
-      cfg.testOnly = { doubleVote: true };
+      cfg.brokenRules = 'doubleVote';
       cfg.durationMs = 3000;
       const r = new Simulation(cfg).run();
       if (r.violations.some((v) => v.startsWith('EQUIVOCATION'))) caught++;
@@ -83,13 +83,13 @@ describe('simulator: the checkers catch broken cores', () => {
     const index = SCENARIOS.indexOf('isolatedLeader');
     for (const n of [4, 7, 10]) {
       const seed = 1000 + n * 31 + index;
-      const run = (testOnly?: { oneChainCommit: true }) => {
+      const run = (brokenRules?: 'oneChainCommit') => {
         const cfg = scenarioConfig('isolatedLeader', seed, n);
         cfg.durationMs = cfg.gstMs + 1000;
-        cfg.testOnly = testOnly;
+        cfg.brokenRules = brokenRules;
         return new Simulation(cfg).run();
       };
-      const broken = run({ oneChainCommit: true });
+      const broken = run('oneChainCommit');
       assert.ok(
         broken.violations.some((v) => v.startsWith('SAFETY')),
         `1-chain commit not caught at n=${n} seed=${seed}: ${broken.violations.join('; ')}`,

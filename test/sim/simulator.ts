@@ -21,14 +21,12 @@ import {
   genesisQc,
   type HistoryEntry,
   historyEntry,
-  hmacTestScheme,
   maxFaulty,
   type Payload,
   proposalDigest,
   type QuorumCertificate,
   type SafetyData,
   type Signer,
-  type TestOnlyBreakage,
   type TimeoutMessage,
   type Transport,
   timeoutDigest,
@@ -38,6 +36,8 @@ import {
 } from '../../src/consensus/index.js';
 import { concatBytes, toHex } from '../../src/crypto/bytes.js';
 import { sha256 } from '../../src/crypto/hash.js';
+import { type BrokenRuleName, brokenRules } from './broken-rules.js';
+import { hmacTestScheme } from './hmac-scheme.js';
 import { Prng } from './prng.js';
 
 export type Behaviour =
@@ -71,7 +71,8 @@ export interface SimConfig {
   reputation: boolean;
   baseRoundTimeoutMs: number;
   maxTimeoutExponent: number;
-  testOnly?: TestOnlyBreakage;
+  /** Honest nodes run these deliberately broken rules (test/sim/broken-rules.ts). */
+  brokenRules?: BrokenRuleName;
   /** Liveness: after gstMs + settle, each live honest node commits at least this often. */
   livenessBoundMs: number;
   /** Stop early once every honest node has committed this many blocks (0 = no limit). */
@@ -373,7 +374,7 @@ export class Simulation {
             : {}),
           ...(this.cfg.staleAfterRounds ? { staleAfterRounds: this.cfg.staleAfterRounds } : {}),
         },
-        testOnly: this.isHonest(node) ? this.cfg.testOnly : undefined,
+        ...(this.cfg.brokenRules && this.isHonest(node) ? { rules: brokenRules(this.cfg.brokenRules) } : {}),
         doubleSignCheckRounds:
           this.isHonest(node) || (this.cfg.twinsRunGuard && this.cfg.twins.includes(node.index))
             ? (this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS)

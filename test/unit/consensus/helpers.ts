@@ -7,13 +7,12 @@ import {
   type ConsensusEvent,
   type CoreConfig,
   genesisQc,
-  hmacTestScheme,
   type Payload,
   type SafetyData,
-  type TestScheme,
   type ValidatorSet,
 } from '../../../src/consensus/index.js';
 import { sha256 } from '../../../src/crypto/hash.js';
+import { hmacTestScheme, type TestScheme } from '../../sim/hmac-scheme.js';
 
 export const CHAIN_ID = 7n;
 

@@ -17,7 +17,6 @@ import {
   encodeTimeout,
   encodeVote,
   genesisQc,
-  hmacTestScheme,
   leaderForRound,
   proposalDigest,
   type QuorumCertificate,
@@ -32,6 +31,7 @@ import {
 import { bigintToBytes, bigintToFixed, bytesToBigint } from '../../../src/crypto/bytes.js';
 import { publicKeyOf, SECP256K1_N } from '../../../src/crypto/keys.js';
 import { loadNativeBackend, nobleBackend } from '../../../src/crypto/verifier.js';
+import { hmacTestScheme } from '../../sim/hmac-scheme.js';
 import { CHAIN_ID, genesis, validatorSet } from './helpers.js';
 
 const n = 4;
