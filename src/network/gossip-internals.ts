@@ -4,6 +4,7 @@
  * one place so an upgrade that changes them breaks here.
  */
 import type { GossipSub, TopicValidatorResult } from '@libp2p/gossipsub';
+import type { Connection, PeerId } from '@libp2p/interface';
 
 export interface GossipsubInternals {
   getMeshPeers(topic: string): string[];
@@ -15,10 +16,18 @@ export interface GossipsubInternals {
   ): void;
   /** Per-peer outbound gossip streams; their unsent bytes are gossipsub's queue. */
   readonly streamsOutbound: Map<string, { rawStream: { writeBufferLength: number } }>;
+  /**
+   * What the registrar calls when a peer connects: adds the peer to the router when it is
+   * missing and queues its outbound stream on gossipsub's sequential queue (gossip-streams.ts).
+   */
+  onPeerConnected(peerId: PeerId, connection: Connection): void;
 }
 
 export function gossipInternals(pubsub: GossipSub): GossipsubInternals {
-  return pubsub as unknown as GossipsubInternals;
+  const internals = pubsub as unknown as GossipsubInternals;
+  if (typeof internals.onPeerConnected !== 'function' || !(internals.streamsOutbound instanceof Map))
+    throw new Error('gossipsub lacks onPeerConnected or streamsOutbound: gossip-internals.ts needs updating');
+  return internals;
 }
 
 /** How many of the peers that `counts` selects hold more than `bytes` unsent gossip bytes. */
