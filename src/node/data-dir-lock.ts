@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { link, open, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFailure } from '../store/index.js';
 import { NodeError } from './errors.js';
 
 export const LOCK_FILE = 'LOCK';
@@ -96,12 +97,19 @@ export class DataDirLock {
     const owner: LockOwner = { pid: process.pid, startTicks: startTicksOf(process.pid), host: hostname() };
     // written whole under a private name first, then linked into place: never seen empty
     const draft = `${path}.${process.pid}-${randomBytes(6).toString('hex')}`;
-    const file = await open(draft, 'wx', 0o600);
     try {
-      await file.writeFile(`${JSON.stringify(owner)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(draft, 'wx', 0o600);
+      try {
+        await file.writeFile(`${JSON.stringify(owner)}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    } catch (err) {
+      await rm(draft, { force: true });
+      // a full disk is the likely cause here, and the operator's to fix: say so
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw writeFailure(err, dataDir, 'the lock file');
+      throw err;
     }
     try {
       return await DataDirLock.take(dataDir, path, draft);

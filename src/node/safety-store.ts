@@ -51,6 +51,7 @@ import {
   type Vote,
 } from '../consensus/index.js';
 import { bigintToBytes, equalBytes, fromHex, toHex } from '../crypto/bytes.js';
+import { checkDataFile, StoreError, writeFailure } from '../store/index.js';
 import { NodeError } from './errors.js';
 import { DEFAULT_EVIDENCE_BYTES_PER_VALIDATOR } from './options.js';
 
@@ -136,6 +137,7 @@ export class LmdbSafetyStore implements SafetyStore {
 
   private constructor(
     private readonly env: RootDatabase<Buffer, string>,
+    private readonly path: string,
     private readonly options: SafetyStoreOptions,
     /** True when this open created the store: no earlier process kept safety data here. */
     readonly created: boolean,
@@ -143,14 +145,36 @@ export class LmdbSafetyStore implements SafetyStore {
     this.blockKeys = new Set(env.getKeys({ start: BLOCK_PREFIX, end: BLOCK_END }));
   }
 
-  /** Opens (or creates) the safety store at `path` for the chain of `genesisHash`. */
+  /**
+   * Opens (or creates) the safety store at `path` for the chain of `genesisHash`. Damaged
+   * safety data (a data file lmdb cannot read, records without their genesis record, a
+   * safety record that does not decode) is refused with CORRUPT_STORE, never replaced: a
+   * validator that forgets its last voted round could sign twice.
+   */
   static async open(
     path: string,
     genesisHash: Uint8Array,
     options: Partial<SafetyStoreOptions> = {},
   ): Promise<LmdbSafetyStore> {
+    const damaged = (why: string, cause?: unknown) =>
+      new StoreError(
+        'CORRUPT_STORE',
+        `safety data at ${path} is damaged (${why}): this validator's last voted round cannot be read. Restore it, or move it aside and start with --reset-safety-data only if this key has not signed since`,
+        { cause },
+      );
+    try {
+      checkDataFile(path);
+    } catch (err) {
+      throw damaged((err as Error).message, err);
+    }
     const env = open<Buffer, string>({ path, encoding: 'binary' });
     const stored = env.getBinary(GENESIS_KEY);
+    if (!stored) {
+      for (const _ of env.getKeys({ limit: 1 })) {
+        await env.close();
+        throw damaged('records without a genesis record');
+      }
+    }
     if (stored && !equalBytes(stored, genesisHash)) {
       await env.close();
       throw new NodeError(
@@ -163,11 +187,17 @@ export class LmdbSafetyStore implements SafetyStore {
       throw new NodeError('SAFETY_DATA_MISSING', `no safety data at ${path}`);
     }
     if (!stored) {
-      await env.put(GENESIS_KEY, Buffer.from(genesisHash));
-      await env.flushed;
+      try {
+        await env.put(GENESIS_KEY, Buffer.from(genesisHash));
+        await env.flushed;
+      } catch (err) {
+        await env.close();
+        throw writeFailure(err, path, 'the safety data');
+      }
     }
     const store = new LmdbSafetyStore(
       env,
+      path,
       {
         onFailure: options.onFailure ?? (() => {}),
         evidenceBytesPerValidator: options.evidenceBytesPerValidator ?? DEFAULT_EVIDENCE_BYTES_PER_VALIDATOR,
@@ -175,7 +205,18 @@ export class LmdbSafetyStore implements SafetyStore {
       },
       !stored,
     );
-    await store.loadEvidence();
+    try {
+      store.load();
+    } catch (err) {
+      await env.close();
+      throw damaged(`its safety record does not decode: ${(err as Error).message}`, err);
+    }
+    try {
+      await store.loadEvidence();
+    } catch (err) {
+      await env.close();
+      throw writeFailure(err, path, 'the safety data');
+    }
     return store;
   }
 
@@ -266,7 +307,7 @@ export class LmdbSafetyStore implements SafetyStore {
         });
         await this.env.flushed;
       } catch (err) {
-        this.fail(err as Error);
+        this.fail(writeFailure(err, this.path, 'the safety data'));
         return;
       }
       durable();
@@ -299,7 +340,7 @@ export class LmdbSafetyStore implements SafetyStore {
       try {
         await this.env.put(key, bytes);
       } catch (err) {
-        this.fail(err as Error);
+        this.fail(writeFailure(err, this.path, 'the safety data'));
       }
     });
   }
@@ -332,7 +373,12 @@ export class LmdbSafetyStore implements SafetyStore {
     if (this.closed) return;
     await this.drained();
     this.closed = true;
-    await this.env.flushed;
+    try {
+      await this.env.flushed;
+    } catch (err) {
+      // a failed write was reported (onFailure) and never acknowledged: close all the same
+      if (!this.failure) this.fail(writeFailure(err, this.path, 'the safety data'));
+    }
     await this.env.close();
   }
 }

@@ -19,8 +19,17 @@
  * the mempool no longer has (committed, or dropped as invalid, expired or displaced), and
  * `replay` removes those the mempool refuses on start (committed meanwhile, or no longer
  * valid). Gossiped transactions are not journaled: whoever sent them holds them.
+ *
+ * Damage: an lmdb commit writes its pages first and its meta page last, so a crash leaves
+ * the journal as of the last whole write: there is no torn tail to drop. What the journal
+ * holds is therefore either whole or damaged, and damage (a data file lmdb cannot read, a
+ * key that is not a sequence number, an empty record) is refused with CORRUPT_STORE rather
+ * than skipped: the transactions in it were answered 202. A record whose bytes are not a
+ * valid transaction is refused by the mempool on replay and removed like any refused one.
  */
 import { open, type RootDatabase } from 'lmdb';
+import { checkDataFile, StoreError, writeFailure } from '../store/index.js';
+import type { Clock, Timer } from '../time/index.js';
 import { NodeError } from './errors.js';
 
 /** A transaction to journal: `key` names it (0x-hex tx hash), `raw` is what is stored. */
@@ -46,12 +55,13 @@ export class TxJournal {
   private tail: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
-  private pruneTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: Timer | undefined;
   /** lmdb transactions (each followed by one flush) written since open. */
   writes = 0;
 
   private constructor(
     private readonly env: RootDatabase<Buffer, Buffer>,
+    private readonly path: string,
     private readonly onFailure: (err: Error) => void,
   ) {
     let last = -1;
@@ -59,10 +69,31 @@ export class TxJournal {
     this.nextSeq = last + 1;
   }
 
-  /** Opens (or creates) the journal at `path`. `onFailure`: a write failed (the node stops). */
+  /**
+   * Opens (or creates) the journal at `path`; a damaged one is refused (CORRUPT_STORE).
+   * `onFailure`: a write failed (the node stops).
+   */
   static async open(path: string, onFailure: (err: Error) => void = () => {}): Promise<TxJournal> {
+    const damaged = (why: string, cause?: unknown) =>
+      new StoreError(
+        'CORRUPT_STORE',
+        `the transaction journal at ${path} is damaged (${why}); moving it aside loses the pending transactions it holds, which were answered as accepted`,
+        { cause },
+      );
+    try {
+      checkDataFile(path);
+    } catch (err) {
+      throw damaged((err as Error).message, err);
+    }
     const env = open<Buffer, Buffer>({ path, keyEncoding: 'binary', encoding: 'binary' });
-    return new TxJournal(env, onFailure);
+    // a whole scan: the journal holds what the mempool holds, bounded by the mempool's size
+    for (const { key, value } of env.getRange({})) {
+      if (key.length !== 8 || value.length === 0) {
+        await env.close();
+        throw damaged(key.length !== 8 ? 'a key that is not a sequence number' : 'an empty record');
+      }
+    }
+    return new TxJournal(env, path, onFailure);
   }
 
   /** Transactions journaled now (written or waiting to be). */
@@ -122,10 +153,9 @@ export class TxJournal {
   }
 
   /** Prunes every `everyMs` until close (the timer does not keep the process alive). */
-  startPruning(wanted: (key: string) => boolean, everyMs: number): void {
+  startPruning(wanted: (key: string) => boolean, everyMs: number, clock: Clock): void {
     if (this.pruneTimer || this.closed) return;
-    this.pruneTimer = setInterval(() => this.prune(wanted), everyMs);
-    this.pruneTimer.unref();
+    this.pruneTimer = clock.setInterval(() => this.prune(wanted), everyMs, { background: true });
   }
 
   private schedule(): Promise<void> {
@@ -156,13 +186,8 @@ export class TxJournal {
       await this.env.flushed;
       this.writes++;
     } catch (err) {
-      this.failure = new NodeError(
-        'STORAGE_FAILURE',
-        `the transaction journal could not be written: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      const cause = writeFailure(err, this.path, 'the transaction journal');
+      this.failure = new NodeError('STORAGE_FAILURE', cause.message, { cause });
       this.onFailure(this.failure);
       throw this.failure;
     }
@@ -172,8 +197,14 @@ export class TxJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer?.cancel();
     await this.tail;
+    try {
+      await this.env.flushed;
+    } catch (err) {
+      // a write that failed was reported (onFailure) and never acknowledged
+      writeFailure(err, this.path, 'the transaction journal');
+    }
     await this.env.close();
   }
 }

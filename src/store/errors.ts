@@ -10,7 +10,11 @@ export type StoreErrorCode =
   | 'STORE_CLOSED'
   | 'UNSUPPORTED_FORMAT'
   | 'PROOF_TOO_LONG'
-  | 'NOT_PROVABLE';
+  | 'NOT_PROVABLE'
+  /** A write failed on a file system that is full (or said ENOSPC): free space, then restart. */
+  | 'DISK_FULL'
+  /** A write failed for another reason (an I/O error of the disk). */
+  | 'WRITE_FAILED';
 
 export class StoreError extends LedgerError {
   declare readonly code: StoreErrorCode;

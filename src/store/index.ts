@@ -11,6 +11,7 @@ export {
   type ExecutedCommitInput,
   genesisCommitOf,
 } from './commit.js';
+export { checkDataFile, writeFailure } from './data-file.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 export {

@@ -49,6 +49,7 @@ import {
   type TxRecord,
   txRecordGroupKey,
 } from './codec.js';
+import { checkDataFile, writeFailure } from './data-file.js';
 import { StoreError } from './errors.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 import { sortedByKey } from './sort.js';
@@ -278,11 +279,12 @@ export class LedgerStore implements AccountReader {
   /** The head once every queued commit lands; commits are checked against it, so they can pipeline. */
   private tail: Head | undefined;
   /** Set when a write fails: the store refuses further commits rather than leave a gap. */
-  private failure: Error | undefined;
+  private failure: StoreError | undefined;
   private closed = false;
 
   private constructor(
     private readonly env: RootDatabase,
+    private readonly dir: string,
     options: Partial<StoreOptions>,
   ) {
     this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -331,6 +333,8 @@ export class LedgerStore implements AccountReader {
    * `genesisHash`. A store that belongs to another chain refuses to open.
    */
   static open(dir: string, genesisHash: Uint8Array, options: Partial<StoreOptions> = {}): LedgerStore {
+    // before lmdb maps the file: a damaged one would kill the process, not throw
+    checkDataFile(dir);
     // eventTurnBatching off: a commit's batch (transact) closes its transaction at the end of
     // the batch, not at the next turn of the event loop, so lmdb's writer thread commits and
     // flushes it while the caller executes the next block (the node and bench:core return
@@ -342,7 +346,20 @@ export class LedgerStore implements AccountReader {
       encoding: 'binary',
       eventTurnBatching: false,
     });
-    const store = new LedgerStore(env, options);
+    let store: LedgerStore;
+    try {
+      store = new LedgerStore(env, dir, options);
+    } catch (err) {
+      env.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(
+        'CORRUPT_STORE',
+        `data directory ${dir} cannot be read: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
     const stored = store.genesisHash();
     if (stored && !equalBytes(stored, genesisHash)) {
       env.close();
@@ -360,18 +377,60 @@ export class LedgerStore implements AccountReader {
       );
     }
     try {
+      store.checkRecords(genesisHash);
       store.loadTotals();
     } catch (err) {
       env.close();
-      throw err;
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(
+        'CORRUPT_STORE',
+        `data directory ${dir} is damaged: its records do not decode (${(err as Error).message})`,
+        { cause: err },
+      );
     }
     return store;
+  }
+
+  /**
+   * Refuses a store whose records contradict each other, rather than take it for a new one
+   * or serve from it: chain data without a genesis record (which a new store would get
+   * written over it), a genesis record without a head, a head whose block is missing or
+   * hashes to something else, a block 0 that is not this chain's genesis.
+   */
+  private checkRecords(genesisHash: Uint8Array): void {
+    const damaged = (why: string) =>
+      new StoreError(
+        'CORRUPT_STORE',
+        `data directory ${this.dir} is damaged: ${why}; move it aside and start from an empty one (the node syncs the chain from its peers)`,
+      );
+    const stored = this.genesisHash();
+    if (!stored) {
+      for (const _ of this.meta.getKeys({ limit: 1 }))
+        throw damaged('it holds chain records but no genesis record');
+      for (const _ of this.blocks.getKeys({ limit: 1 }))
+        throw damaged('it holds blocks but no genesis record');
+      return;
+    }
+    if (stored.length !== 32) throw damaged('its genesis record is not a block hash');
+    const head = this.cachedHead;
+    if (!head) throw damaged('it has a genesis record but no head');
+    const genesisHeader = this.getHeader(0);
+    if (!genesisHeader || !equalBytes(hashHeader(genesisHeader), genesisHash))
+      throw damaged('its block 0 is missing or is not the genesis block');
+    const headHeader = this.getHeader(head.height);
+    if (!headHeader || !equalBytes(hashHeader(headHeader), head.hash))
+      throw damaged(`its head names block ${head.height}, which is missing or has another hash`);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.env.flushed;
+    try {
+      await this.env.flushed;
+    } catch (err) {
+      // a failed write was already reported to its caller: close all the same
+      if (!this.failure) this.failure = this.writeFailure(err);
+    }
     await this.env.close();
   }
 
@@ -393,6 +452,8 @@ export class LedgerStore implements AccountReader {
   private readHead(): Head | undefined {
     const v = this.meta.getBinary(META_HEAD);
     if (!v) return undefined;
+    if (v.length !== 40)
+      throw new StoreError('CORRUPT_STORE', `data directory ${this.dir}: the head record is damaged`);
     return { height: readHeight(v), hash: u8(v).slice(8, 40) };
   }
 
@@ -427,14 +488,15 @@ export class LedgerStore implements AccountReader {
   private async write(commit: BlockCommit, isGenesis: boolean): Promise<void> {
     if (this.closed) throw new StoreError('STORE_CLOSED', 'the store is closed');
     if (this.failure)
-      throw new StoreError('CORRUPT_STORE', `an earlier commit failed: ${this.failure.message}`);
+      throw new StoreError(this.failure.code, `an earlier commit failed: ${this.failure.message}`);
     const head = { height: commit.block.header.height, hash: commit.hash.slice() };
     this.tail = head;
     try {
       await this.transact(commit, isGenesis);
     } catch (e) {
-      this.failure = e as Error;
-      throw e;
+      const err = e instanceof StoreError ? e : this.writeFailure(e);
+      this.failure = err;
+      throw err;
     }
     this.cachedHead = head;
     for (const listener of this.headListeners) listener(head);
@@ -685,13 +747,22 @@ export class LedgerStore implements AccountReader {
   async putCommitQc(height: number, qc: Uint8Array): Promise<void> {
     const header = this.getHeader(height);
     const parent = height > 0 ? this.getSummary(height - 1) : undefined;
-    await this.env.batch(() => {
-      this.commitQcs.put(buf(heightKey(height)), buf(qc));
-      // with its QC, a block one round after its parent proves the parent committed
-      if (header && parent && header.round === parent.round + 1)
-        this.commitProofs.put(heightKey(height - 1), new Uint8Array(0));
-    });
-    await this.env.flushed;
+    try {
+      await this.env.batch(() => {
+        this.commitQcs.put(buf(heightKey(height)), buf(qc));
+        // with its QC, a block one round after its parent proves the parent committed
+        if (header && parent && header.round === parent.round + 1)
+          this.commitProofs.put(heightKey(height - 1), new Uint8Array(0));
+      });
+      await this.env.flushed;
+    } catch (err) {
+      throw this.writeFailure(err);
+    }
+  }
+
+  /** The typed error of a failed write (DISK_FULL or WRITE_FAILED). */
+  private writeFailure(err: unknown): StoreError {
+    return writeFailure(err, this.dir, 'the chain store', this.options.diskFullFreeBytes);
   }
 
   /**

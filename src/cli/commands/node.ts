@@ -15,7 +15,9 @@
  * LEDGER_PASSPHRASE). Logs are pino JSON lines on stdout. SIGINT / SIGTERM stop the node
  * cleanly (exit 0); a node that cannot start prints `error CODE: message` and exits 1.
  * An error nothing caught (in a timer or a promise) is logged and stops the node in order
- * (its stores flushed and closed, the data directory unlocked), then exits 1.
+ * (its stores flushed and closed, the data directory unlocked), then exits 1. A full disk,
+ * at start or while running, exits 3 (DISK_FULL); a data directory that is damaged or of
+ * another store format is refused with exit 4 (CORRUPT_STORE, UNSUPPORTED_FORMAT).
  *
  * The passphrase: `--passphrase-file -` reads it from standard input. Once read,
  * LEDGER_PASSPHRASE is removed from the process's environment and the node does not keep
@@ -40,8 +42,8 @@ import {
   NodeError,
   type NodeOptions,
 } from '../../node/index.js';
-import { DEFAULT_STORE_OPTIONS } from '../../store/index.js';
-import { UsageError } from '../errors.js';
+import { DEFAULT_STORE_OPTIONS, StoreError } from '../../store/index.js';
+import { EXIT_DATA_DIR_UNUSABLE, EXIT_DISK_FULL, ExitCodeError, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { PASSPHRASE_ENV, resolvePassphrase } from '../passphrase.js';
@@ -214,6 +216,45 @@ export async function peersFromFile(file: string, genesisPath: string, keyPath: 
   return parsePeersFile(text, { source: file, allowedPeers, selfPeerId });
 }
 
+/**
+ * The exit of a node that failed for its disk or its data directory: the store's error
+ * found in the cause chain (the node wraps it, e.g. STORAGE_FAILURE), with its own code and
+ * message, which name the directory. Any other failure is returned as it is.
+ */
+export function dataDirExitOf(err: unknown): unknown {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    if (!(e instanceof StoreError)) continue;
+    if (e.code === 'DISK_FULL') return new ExitCodeError(e.code, e.message, EXIT_DISK_FULL, { cause: err });
+    if (e.code === 'CORRUPT_STORE' || e.code === 'UNSUPPORTED_FORMAT')
+      return new ExitCodeError(e.code, e.message, EXIT_DATA_DIR_UNUSABLE, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Routes console.error / console.warn into the log while the node runs: lmdb-js prints a
+ * failed write (a full disk) with its stack to stderr itself, and the operator's terminal
+ * gets one line per error, in the log's format, instead. Returns the restorer.
+ */
+function consoleToLog(logger: { warn(fields: object, message: string): void }): () => void {
+  const { error, warn } = console;
+  const toLog = (...args: unknown[]) => {
+    const text = args
+      .map((a) =>
+        a instanceof Error ? `${a.message}${'code' in a ? ` (code ${String(a.code)})` : ''}` : String(a),
+      )
+      .join(' ');
+    logger.warn({ err: text }, 'a library reported an error');
+  };
+  console.error = toLog;
+  console.warn = toLog;
+  return () => {
+    console.error = error;
+    console.warn = warn;
+  };
+}
+
 /** Reads the passphrase and opens the node; the passphrase lives only in this call. */
 async function openNode(
   options: NodeCliOptions,
@@ -245,6 +286,22 @@ async function openNode(
 async function run(options: NodeCliOptions, io: CliIo): Promise<void> {
   const resolved = resolveNodeOptions(options, io.env);
   const logger = pino({ level: resolved.logLevel, base: undefined });
+  const restoreConsole = consoleToLog(logger);
+  try {
+    await runNode(options, resolved, io, logger);
+  } catch (err) {
+    throw dataDirExitOf(err);
+  } finally {
+    restoreConsole();
+  }
+}
+
+async function runNode(
+  options: NodeCliOptions,
+  resolved: ReturnType<typeof resolveNodeOptions>,
+  io: CliIo,
+  logger: NodeOptions['logger'] & ReturnType<typeof pino<never>>,
+): Promise<void> {
   const node = await openNode(options, resolved, io, logger);
   const uninstall = stopOnUncaughtErrors(node, logger);
   // Kept installed until the node has stopped: a second signal must not kill a node that
