@@ -12,6 +12,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MempoolMetrics } from '../mempool/index.js';
 import { type MessageKind, type NetworkMetrics, TOPIC_KINDS, type TopicKind } from '../network/index.js';
+import { systemClock } from '../time/index.js';
 import { ConsensusWatcher } from './consensus.js';
 import type {
   BlockObserver,
@@ -38,7 +39,7 @@ export interface NodeMetrics {
 export interface NodeMetricsComponents {
   sources: MetricSources;
   consensus: ConsensusView;
-  /** Monotonic milliseconds (default performance.now). */
+  /** Monotonic milliseconds (default: the system clock's). */
   nowMs?: () => number;
   /** Constant labels of ledger_node_info (bounded: one series per node). */
   info: { role: 'validator' | 'observer'; chainId: string };
@@ -63,7 +64,7 @@ export function createNodeMetrics(
   const options = metricsOptions(overrides);
   const registry = new Registry();
   const registers = [registry];
-  const nowMs = c.nowMs ?? (() => performance.now());
+  const nowMs = c.nowMs ?? (() => systemClock.monotonicMs());
 
   let current: Snapshot | undefined;
   const take = (): Snapshot => {

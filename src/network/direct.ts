@@ -19,6 +19,7 @@
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ConsensusMessage } from '../consensus/index.js';
+import { type Clock, nextTurn, sleep, type Timer } from '../time/index.js';
 import type { PeerBudgets } from './budget.js';
 import { DIRECT_KIND, type DirectKind, directKindOf, FrameReader, frame, frameDirect } from './encoding.js';
 import { GateError } from './errors.js';
@@ -53,6 +54,8 @@ export interface DirectDeps {
   committedBlockBytes?: (blockId: Uint8Array) => Uint8Array | undefined;
   metrics: NetworkMetrics;
   logger: NetworkLogger;
+  /** Retries, frame deadlines, throttling pauses and the handling time charged to peers. */
+  clock: Clock;
   deliver(from: number, message: ConsensusMessage): void;
   penalize(peerId: string): void;
 }
@@ -85,7 +88,7 @@ interface Outbox {
   queue: BoundedQueue<Uint8Array>;
   stream?: Stream;
   busy: boolean;
-  retry?: NodeJS.Timeout;
+  retry?: Timer;
   /** Failed opens in a row. */
   failures: number;
 }
@@ -101,7 +104,7 @@ export class DirectMessenger {
     const peer = event.detail.toString();
     const box = this.outboxes.get(peer);
     if (!box || box.retry === undefined) return;
-    clearTimeout(box.retry);
+    box.retry.cancel();
     box.retry = undefined;
     box.failures = 0;
     void this.flush(peer, box);
@@ -122,7 +125,8 @@ export class DirectMessenger {
     this.stopped = true;
     this.deps.libp2p.removeEventListener('peer:connect', this.onConnect);
     for (const box of this.outboxes.values()) {
-      clearTimeout(box.retry);
+      box.retry?.cancel();
+      box.retry = undefined;
       box.queue.clear();
       box.stream?.abort(new Error('network stopping'));
     }
@@ -173,7 +177,7 @@ export class DirectMessenger {
           if (this.stopped) return;
           const delay = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** box.failures);
           box.failures++;
-          box.retry = setTimeout(() => {
+          box.retry = this.deps.clock.setTimeout(() => {
             box.retry = undefined;
             void this.flush(peer, box);
           }, delay);
@@ -226,13 +230,14 @@ export class DirectMessenger {
     // [frame time] a started frame must complete by this time (pauses this node imposes
     // are added to it): no peer holds a frame open by dripping it a byte at a time
     let frameDeadline: number | undefined;
-    let frameTimer: NodeJS.Timeout | undefined;
+    let frameTimer: Timer | undefined;
+    const { clock } = this.deps;
     const checkFrameDeadline = () => {
       frameTimer = undefined;
       if (frameDeadline === undefined) return;
-      const leftMs = frameDeadline - performance.now();
+      const leftMs = frameDeadline - clock.monotonicMs();
       if (leftMs > 0) {
-        frameTimer = setTimeout(checkFrameDeadline, leftMs);
+        frameTimer = clock.setTimeout(checkFrameDeadline, leftMs);
         return;
       }
       metrics.throttled.slowFrames++;
@@ -245,7 +250,7 @@ export class DirectMessenger {
         metrics.throttled.directReadPauses++;
         if (frameDeadline !== undefined) frameDeadline += waitMs;
         pauseStream(stream);
-        await delay(waitMs);
+        await sleep(clock, waitMs);
         resumeStream(stream);
       };
       for await (const chunk of stream) {
@@ -254,22 +259,22 @@ export class DirectMessenger {
         const frames = reader.push(bytes);
         if (!reader.partial) frameDeadline = undefined;
         else if (frameDeadline === undefined || frames.length > 0)
-          frameDeadline = performance.now() + this.deps.frameTimeoutMs;
-        let sliceStartedMs = performance.now();
+          frameDeadline = clock.monotonicMs() + this.deps.frameTimeoutMs;
+        let sliceStartedMs = clock.monotonicMs();
         for (const payload of frames) {
           // the peer is charged for its message's validation, not for the consensus step an
           // accepted message sets off (a vote that completes a QC makes the leader build a
           // block: that is the leader's work, and charging it would pause honest validators)
           cpuMs.charge(this.onFrame(peer, sender, payload));
-          const doneMs = performance.now();
+          const doneMs = clock.monotonicMs();
           // [slice] one chunk may hold hundreds of frames: they are handled in slices that
           // yield to the event loop, and no further than the peer's CPU budget allows
           const waitMs = cpuMs.waitMs();
           if (waitMs > 0) await throttle(waitMs);
-          else if (doneMs - sliceStartedMs >= DIRECT_SLICE_MS) await yieldTurn();
+          else if (doneMs - sliceStartedMs >= DIRECT_SLICE_MS) await nextTurn(clock);
           else continue;
           if (this.stopped) return;
-          sliceStartedMs = performance.now();
+          sliceStartedMs = clock.monotonicMs();
         }
         const waitMs = readBytes.waitMs();
         if (waitMs > 0) await throttle(waitMs);
@@ -286,23 +291,24 @@ export class DirectMessenger {
       // other errors: the stream was reset or the connection closed
     } finally {
       frameDeadline = undefined;
-      clearTimeout(frameTimer);
+      frameTimer?.cancel();
     }
   }
 
   /** Validates and delivers one frame; returns the milliseconds its validation took. */
   private onFrame(peer: string, sender: number, payload: Uint8Array): number {
-    const startedMs = performance.now();
+    const { clock } = this.deps;
+    const startedMs = clock.monotonicMs();
     const kind = directKindOf(payload);
     if (kind === undefined) {
       // [decode] unknown kind byte
       this.deps.gate.count('direct', 'reject', 'MALFORMED');
       this.deps.penalize(peer);
-      return performance.now() - startedMs;
+      return clock.monotonicMs() - startedMs;
     }
     const body = payload.subarray(1);
     const result = this.deps.gate.run(kind, peer, () => this.validate(kind, body, sender));
-    const validationMs = performance.now() - startedMs;
+    const validationMs = clock.monotonicMs() - startedMs;
     if (result.verdict === 'reject') this.deps.penalize(peer);
     if (result.verdict !== 'accept') return validationMs;
     const { from, message } = result.value;
@@ -356,9 +362,6 @@ export class DirectMessenger {
     }
   }
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function pauseStream(stream: Stream): void {
   try {

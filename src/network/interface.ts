@@ -1,5 +1,6 @@
 import type { ConsensusMessage, Transport, ValidatorSet, Verifier } from '../consensus/index.js';
 import type { Genesis } from '../genesis/index.js';
+import type { Clock } from '../time/index.js';
 import type { SignedTransfer } from '../tx/index.js';
 import type { GateErrorCode } from './errors.js';
 import type { LedgerLibp2p } from './libp2p.js';
@@ -50,6 +51,8 @@ export interface NetworkComponents {
   /** Rounds of consensus's highest QC and TC; default: every piggybacked certificate is verified. */
   highestCertified?: () => { qcRound: number; tcRound: number } | undefined;
   logger?: NetworkLogger;
+  /** Every timer and clock read of the network (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface VerdictCounters {

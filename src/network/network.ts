@@ -21,6 +21,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { ConsensusMessage, Transport } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { faultTolerance } from '../genesis/index.js';
+import { type Clock, systemClock, type Timer } from '../time/index.js';
 import { ProposalAssembler } from './assembly.js';
 import { PeerBudgets } from './budget.js';
 import { type DirectBudgets, DirectMessenger } from './direct.js';
@@ -148,10 +149,11 @@ class LedgerNetwork implements Network {
   private started = false;
   private readonly forwardDelayMs: number;
   /** Accepted messages whose forwarding is held back (report). */
-  private readonly forwardTimers = new Set<NodeJS.Timeout>();
+  private readonly forwardTimers = new Set<Timer>();
   /** Gossiped proposals name their transactions by hash: bodies come from the mempool. */
   private readonly assembler: ProposalAssembler;
-  private assemblyTimer: NodeJS.Timeout | undefined;
+  private assemblyTimer: Timer | undefined;
+  private readonly clock: Clock;
 
   constructor(
     readonly libp2p: LedgerLibp2p,
@@ -163,7 +165,9 @@ class LedgerNetwork implements Network {
     penalties: PenaltyBook,
     metrics: NetworkMetrics,
     private readonly earnedScore: (peerId: string) => number,
+    clock: Clock,
   ) {
+    this.clock = clock;
     this.metricsData = metrics;
     this.forwardDelayMs = options.forwardDelayMs;
     this.penalties = penalties;
@@ -187,13 +191,15 @@ class LedgerNetwork implements Network {
       transactions: options.inboundWeights.transactions,
     });
     this.publisher = new GossipPublisher(
-      libp2p.services.pubsub,
-      topics,
-      options,
-      metrics,
-      this.logger,
-      faultTolerance(components.genesis.validators.length),
-      (peer) => registry.validatorIndexOf(peer) !== undefined,
+      { ...options, maxLaggingPeers: faultTolerance(components.genesis.validators.length) },
+      {
+        pubsub: libp2p.services.pubsub,
+        topics,
+        metrics,
+        logger: this.logger,
+        clock,
+        isValidatorPeer: (peer) => registry.validatorIndexOf(peer) !== undefined,
+      },
     );
     this.direct = new DirectMessenger({
       libp2p,
@@ -206,10 +212,11 @@ class LedgerNetwork implements Network {
       maxFrameBytes: ctx.limits.proposalBytes + 1,
       maxInboundStreams: options.directInboundStreamsMax,
       frameTimeoutMs: options.directFrameTimeoutMs,
-      budgets: directBudgets(options, ctx.limits.proposalBytes + 1),
+      budgets: directBudgets(options, ctx.limits.proposalBytes + 1, clock),
       committedBlockBytes: components.committedBlockBytes,
       metrics,
       logger: this.logger,
+      clock,
       deliver: (from, m) => {
         // a block fetched for a waiting proposal completes it (consensus may want it too)
         if (m.kind === 'blockResponse') this.assembler.onBlock(m.block);
@@ -221,7 +228,7 @@ class LedgerNetwork implements Network {
       lookupTx: components.lookupTx ?? (() => undefined),
       requestBlock: (from, id) => this.direct.send(from, encodeDirect('blockRequest', id)),
       deliver: (from, proposal) => this.deliver(from, { kind: 'proposal', proposal }),
-      now: () => Date.now(),
+      now: () => clock.nowMs(),
     });
     this.transport = networkTransport(
       this.publisher,
@@ -230,11 +237,8 @@ class LedgerNetwork implements Network {
       components.validatorSet.validators.length,
     );
     this.redialer = new Redialer(
-      libp2p,
-      options.redialMinDelayMs,
-      options.redialMaxDelayMs,
-      metrics,
-      this.logger,
+      { minDelayMs: options.redialMinDelayMs, maxDelayMs: options.redialMaxDelayMs },
+      { libp2p, metrics, logger: this.logger, clock },
     );
     for (const text of options.bootstrapAddresses) this.addBootstrap(text);
   }
@@ -258,9 +262,9 @@ class LedgerNetwork implements Network {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const timer of this.forwardTimers) clearTimeout(timer);
+    for (const timer of this.forwardTimers) timer.cancel();
     this.forwardTimers.clear();
-    if (this.assemblyTimer) clearTimeout(this.assemblyTimer);
+    this.assemblyTimer?.cancel();
     this.assemblyTimer = undefined;
     this.assembler.clear();
     this.redialer.stop();
@@ -342,7 +346,7 @@ class LedgerNetwork implements Network {
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    setImmediate(() => {
+    this.clock.defer(() => {
       this.drainScheduled = false;
       this.drainInbound();
     });
@@ -393,7 +397,7 @@ class LedgerNetwork implements Network {
   /** Retries waiting proposals every few ms while any wait (and after admitted batches). */
   private scheduleAssembly(): void {
     if (this.assemblyTimer || this.assembler.pending() === 0) return;
-    this.assemblyTimer = setTimeout(() => {
+    this.assemblyTimer = this.clock.setTimeout(() => {
       this.assemblyTimer = undefined;
       if (!this.started) return;
       this.assembler.retry();
@@ -410,7 +414,7 @@ class LedgerNetwork implements Network {
     // Accepting is what makes gossipsub forward the message to its mesh. Held back a little,
     // so that the peers that already got it from its origin have told this node so (their
     // IDONTWANT, or their own copy) and are skipped: see forwardDelayMs.
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.forwardTimers.delete(timer);
       if (this.started)
         gossipInternals(this.libp2p.services.pubsub).reportMessageValidationResult(msgId, peer, result);
@@ -432,8 +436,8 @@ class LedgerNetwork implements Network {
  * largest frames (a chain configured with large blocks must still fetch them), whatever
  * the options say.
  */
-function directBudgets(o: NetworkOptions, maxFrameBytes: number): DirectBudgets {
-  const now = () => performance.now();
+function directBudgets(o: NetworkOptions, maxFrameBytes: number, clock: Clock): DirectBudgets {
+  const now = () => clock.monotonicMs();
   const atLeast = (bytes: number, frames: number) => Math.max(bytes, frames * maxFrameBytes);
   return {
     readBytes: new PeerBudgets(
@@ -502,7 +506,8 @@ export async function createNetwork(
     highestCertified: components.highestCertified,
     certificates: certificateVerdicts(),
   };
-  const penalties = new PenaltyBook();
+  const clock = components.clock ?? systemClock;
+  const penalties = new PenaltyBook(() => clock.monotonicMs());
   const libp2p = await createLedgerLibp2p({
     privateKey,
     listenAddresses: opts.listenAddresses,
@@ -525,5 +530,16 @@ export async function createNetwork(
   if (!registry.isAllowed(selfId)) {
     throw new NetworkError('NOT_IN_GENESIS', `this node's peer id ${selfId} is not listed in genesis`);
   }
-  return new LedgerNetwork(libp2p, opts, components, registry, topics, ctx, penalties, metrics, earnedScore);
+  return new LedgerNetwork(
+    libp2p,
+    opts,
+    components,
+    registry,
+    topics,
+    ctx,
+    penalties,
+    metrics,
+    earnedScore,
+    clock,
+  );
 }

@@ -17,6 +17,7 @@
  * other topic's messages.
  */
 import type { GossipSub } from '@libp2p/gossipsub';
+import type { Clock, Timer } from '../time/index.js';
 import { encodeTxBatch } from './encoding.js';
 import { peersWithBacklogOver } from './gossip-internals.js';
 import type { NetworkLogger, NetworkMetrics } from './interface.js';
@@ -32,7 +33,7 @@ interface Outgoing {
   txs: number;
 }
 
-type PublisherOptions = Pick<
+export type GossipPublisherOptions = Pick<
   NetworkOptions,
   | 'outboundQueueMaxMessages'
   | 'outboundQueueMaxBytes'
@@ -41,28 +42,45 @@ type PublisherOptions = Pick<
   | 'txBatchMaxTxs'
   | 'txBatchMaxBytes'
   | 'txBatchMaxDelayMs'
->;
+> & {
+  /** Validators that may lag without pausing this node's gossip: f. */
+  maxLaggingPeers: number;
+};
+
+export interface GossipPublisherComponents {
+  pubsub: GossipSub;
+  topics: Topics;
+  metrics: NetworkMetrics;
+  logger: NetworkLogger;
+  clock: Clock;
+  isValidatorPeer: (peerId: string) => boolean;
+}
 
 export class GossipPublisher {
   private readonly queues: Record<TopicKind, BoundedQueue<Outgoing>>;
   private pumpScheduled = false;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private pollTimer: Timer | undefined;
   private stopped = true;
   // transaction batching
   private batch: Uint8Array[] = [];
   private batchBytes = 0;
-  private batchTimer: NodeJS.Timeout | undefined;
+  private batchTimer: Timer | undefined;
+
+  private readonly pubsub: GossipSub;
+  private readonly topics: Topics;
+  private readonly metrics: NetworkMetrics;
+  private readonly logger: NetworkLogger;
+  private readonly clock: Clock;
 
   constructor(
-    private readonly pubsub: GossipSub,
-    private readonly topics: Topics,
-    private readonly opts: PublisherOptions,
-    private readonly metrics: NetworkMetrics,
-    private readonly logger: NetworkLogger,
-    /** Validators that may lag without pausing this node's gossip: f. */
-    private readonly maxLaggingPeers: number,
-    private readonly isValidatorPeer: (peerId: string) => boolean,
+    private readonly opts: GossipPublisherOptions,
+    private readonly c: GossipPublisherComponents,
   ) {
+    this.pubsub = c.pubsub;
+    this.topics = c.topics;
+    this.metrics = c.metrics;
+    this.logger = c.logger;
+    this.clock = c.clock;
     const make = () =>
       new BoundedQueue<Outgoing>(
         opts.outboundQueueMaxMessages,
@@ -78,8 +96,10 @@ export class GossipPublisher {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.pollTimer);
-    clearTimeout(this.batchTimer);
+    this.pollTimer?.cancel();
+    this.pollTimer = undefined;
+    this.batchTimer?.cancel();
+    this.batchTimer = undefined;
     this.batch = [];
     this.batchBytes = 0;
     for (const kind of TOPIC_KINDS) this.queues[kind].clear();
@@ -111,12 +131,12 @@ export class GossipPublisher {
       if (this.batch.length >= this.opts.txBatchMaxTxs) this.flushBatch();
     }
     if (this.batch.length > 0 && this.batchTimer === undefined) {
-      this.batchTimer = setTimeout(() => this.flushBatch(), this.opts.txBatchMaxDelayMs);
+      this.batchTimer = this.clock.setTimeout(() => this.flushBatch(), this.opts.txBatchMaxDelayMs);
     }
   }
 
   flushBatch(): void {
-    clearTimeout(this.batchTimer);
+    this.batchTimer?.cancel();
     this.batchTimer = undefined;
     if (this.batch.length === 0) return;
     const txs = this.batch;
@@ -128,7 +148,7 @@ export class GossipPublisher {
   private schedulePump(): void {
     if (this.pumpScheduled || this.pollTimer !== undefined || this.stopped) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    this.clock.defer(() => {
       this.pumpScheduled = false;
       this.pump();
     });
@@ -150,11 +170,11 @@ export class GossipPublisher {
       const lagging = peersWithBacklogOver(
         this.pubsub,
         this.opts.gossipBacklogMaxBytes,
-        this.isValidatorPeer,
+        this.c.isValidatorPeer,
       );
-      if (lagging > this.maxLaggingPeers) {
+      if (lagging > this.opts.maxLaggingPeers) {
         this.metrics.backpressurePauses++;
-        this.pollTimer = setTimeout(() => {
+        this.pollTimer = this.clock.setTimeout(() => {
           this.pollTimer = undefined;
           this.pump();
         }, this.opts.backlogPollMs);

@@ -50,7 +50,8 @@ export const SCORE_THRESHOLDS = {
 export class PenaltyBook {
   private readonly penalties = new Map<string, { value: number; atMs: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `now`: monotonic milliseconds (the node's clock), by which penalties decay. */
+  constructor(private readonly now: () => number) {}
 
   add(peerId: string, amount: number): void {
     const value = this.get(peerId) + amount;

@@ -20,6 +20,7 @@ import type { SubmitOutcome, TxStatus } from '../../explorer/server/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { keccak256 } from '../crypto/hash.js';
 import { type Mempool, MempoolError } from '../mempool/index.js';
+import { type Clock, nextTurn } from '../time/index.js';
 import type { SignedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
 import type { NodeLogger } from './logger.js';
@@ -40,6 +41,8 @@ export interface TransactionAdmissionComponents {
   logger: NodeLogger;
   /** A journal write failed: the node must stop. */
   onFatal(err: Error): void;
+  /** Yields between slices, the journal's pruning and the re-gossip wait. */
+  clock: Clock;
 }
 
 export interface TransactionAdmissionOptions {
@@ -76,7 +79,7 @@ export class TransactionAdmission {
       }
     });
     if (kept > 0) this.c.logger.info({ transactions: kept }, 're-admitted journaled transactions');
-    journal.startPruning((key) => mempool.get(key) !== undefined, this.o.txJournalPruneMs);
+    journal.startPruning((key) => mempool.get(key) !== undefined, this.o.txJournalPruneMs, this.c.clock);
     if (replayed.length > 0) this.regossipWhenConnected(replayed, REGOSSIP_ATTEMPTS);
   }
 
@@ -108,7 +111,7 @@ export class TransactionAdmission {
     const outcomes: SubmitOutcome[] = [];
     const admitted: Array<JournalTx & { index: number }> = [];
     for (let start = 0; start < raws.length; start += slice) {
-      if (start > 0) await new Promise<void>((resume) => setImmediate(resume));
+      if (start > 0) await nextTurn(this.c.clock);
       const fresh: Uint8Array[] = [];
       for (const raw of raws.slice(start, start + slice)) {
         const outcome = this.admitOne(raw);
@@ -162,15 +165,18 @@ export class TransactionAdmission {
 
   /** Publishes `raws` still pending once the network has a peer (bounded wait). */
   private regossipWhenConnected(raws: Uint8Array[], attempts: number): void {
-    const timer = setTimeout(() => {
-      if (this.closed) return;
-      if (this.c.connectedPeers() === 0) {
-        if (attempts > 1) this.regossipWhenConnected(raws, attempts - 1);
-        return;
-      }
-      const pending = raws.filter((raw) => this.c.mempool.lookupVerified(raw) !== undefined);
-      if (pending.length > 0) this.c.publish(pending);
-    }, REGOSSIP_EVERY_MS);
-    timer.unref();
+    this.c.clock.setTimeout(
+      () => {
+        if (this.closed) return;
+        if (this.c.connectedPeers() === 0) {
+          if (attempts > 1) this.regossipWhenConnected(raws, attempts - 1);
+          return;
+        }
+        const pending = raws.filter((raw) => this.c.mempool.lookupVerified(raw) !== undefined);
+        if (pending.length > 0) this.c.publish(pending);
+      },
+      REGOSSIP_EVERY_MS,
+      { background: true },
+    );
   }
 }

@@ -44,6 +44,7 @@ import {
   type StoredCommitProofPoint,
 } from '../store/index.js';
 import type { SyncBase, VerifiedBlock } from '../sync/index.js';
+import type { Clock, Timer } from '../time/index.js';
 import { decodeTransfer, type VerifiedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
 import type { NodeLogger } from './logger.js';
@@ -76,7 +77,8 @@ export interface ApplicationComponents {
   emptyBlockDelayMs?: number;
   /** Timestamps of proposals this far ahead of local time are refused. */
   maxClockSkewMs: number;
-  now: () => number;
+  /** Block timestamps and the empty-block wait. */
+  clock: Clock;
   logger: NodeLogger;
   /** A commit could not be made durable, or diverged: the node must stop. */
   onFatal: (err: Error) => void;
@@ -147,7 +149,7 @@ export class LedgerApplication implements BlockApplication {
   private readonly committingTxs = new Map<string, CommittingTx>();
   private failed = false;
   private stopped = false;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private pollTimer: Timer | undefined;
   /**
    * A payload request whose parent this node has not executed yet. The QC of a block can
    * reach the next leader before the block does (votes travel direct, proposals by
@@ -175,7 +177,7 @@ export class LedgerApplication implements BlockApplication {
   /** Stops building payloads (shutdown); commits already issued still land. */
   stop(): void {
     this.stopped = true;
-    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer?.cancel();
     this.pollTimer = undefined;
     this.awaitingParent = undefined;
   }
@@ -195,17 +197,17 @@ export class LedgerApplication implements BlockApplication {
     if (this.failed) return;
     // A newer request supersedes any older one, waiting or polling.
     this.awaitingParent = undefined;
-    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer?.cancel();
     this.pollTimer = undefined;
     // An idle chain does not spin: after an empty block, wait a little for transactions.
     const delayMs = this.c.emptyBlockDelayMs ?? 0;
     if (delayMs > 0 && request.parent.transactions.length === 0 && this.c.mempool.size() === 0) {
-      const deadline = this.c.now() + delayMs;
+      const deadline = this.c.clock.nowMs() + delayMs;
       const poll = () => {
         this.pollTimer = undefined;
         if (this.failed || this.stopped) return;
-        if (this.c.mempool.size() > 0 || this.c.now() >= deadline) this.build(request, ready);
-        else this.pollTimer = setTimeout(poll, 10);
+        if (this.c.mempool.size() > 0 || this.c.clock.nowMs() >= deadline) this.build(request, ready);
+        else this.pollTimer = this.c.clock.setTimeout(poll, 10);
       };
       poll();
       return;
@@ -255,7 +257,7 @@ export class LedgerApplication implements BlockApplication {
       txRoot,
       stateRoot: executed.stateRoot,
       receiptsRoot: executed.receiptsRoot,
-      timestampMs: this.c.now(),
+      timestampMs: this.c.clock.nowMs(),
     });
   }
 
@@ -511,7 +513,7 @@ export class LedgerApplication implements BlockApplication {
     const known = this.byId.get(toHex(id));
     if (known) return known;
     const hashes = validateBlockAgainstParent(block, parent.header, this.c.limits);
-    if (h.timestampMs > this.c.now() + this.c.maxClockSkewMs)
+    if (h.timestampMs > this.c.clock.nowMs() + this.c.maxClockSkewMs)
       throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
     const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot));
     if (built) return this.adopt(built, id, h);

@@ -1,27 +1,28 @@
-/** The consensus driver's Clock in the real node: wall time and one setTimeout. */
-import type { Clock } from '../consensus/index.js';
+/** The consensus driver's Clock over the node's one clock port: wall time and one timer. */
+import type { Clock as ConsensusClock } from '../consensus/index.js';
+import type { Clock, Timer } from '../time/index.js';
 
-export interface RealClock extends Clock {
+export interface DriverClock extends ConsensusClock {
   /** Cancels the pending timer (shutdown). */
   cancel(): void;
 }
 
-export function realClock(now: () => number = Date.now): RealClock {
-  let timer: NodeJS.Timeout | undefined;
+export function driverClock(clock: Clock): DriverClock {
+  let timer: Timer | undefined;
   return {
-    now,
+    now: () => clock.nowMs(),
     setTimer(atMs, fire) {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(
+      timer?.cancel();
+      timer = clock.setTimeout(
         () => {
           timer = undefined;
           fire();
         },
-        Math.max(0, atMs - now()),
+        Math.max(0, atMs - clock.nowMs()),
       );
     },
     cancel() {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       timer = undefined;
     },
   };

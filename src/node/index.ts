@@ -8,7 +8,7 @@ export {
   type UptimeTally,
 } from './activity.js';
 export { type ApplicationComponents, LedgerApplication } from './application.js';
-export { type RealClock, realClock } from './clock.js';
+export { type DriverClock, driverClock } from './clock.js';
 export { NodeError, type NodeErrorCode } from './errors.js';
 export {
   DEFAULT_EXPLORER_READER_OPTIONS,

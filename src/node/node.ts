@@ -66,10 +66,11 @@ import {
 } from '../rpc/index.js';
 import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
+import { type Clock, systemClock, type Timer } from '../time/index.js';
 import { ActivityTracker } from './activity.js';
 import { TransactionAdmission } from './admission.js';
 import { LedgerApplication } from './application.js';
-import { type RealClock, realClock } from './clock.js';
+import { type DriverClock, driverClock } from './clock.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { NodeError } from './errors.js';
 import { StoreExplorerReader } from './explorer-reader.js';
@@ -111,11 +112,18 @@ export function genesisBlockOf(genesis: Genesis): GenesisBlock {
   });
 }
 
+/** What a node may be given instead of the real thing (the simulator's virtual clock). */
+export interface LedgerNodeComponents {
+  /** Every timer and clock read of the node and its subsystems (default: the system clock). */
+  clock?: Clock;
+}
+
 export class LedgerNode {
   private network!: Network;
   private driver: ConsensusDriver | undefined;
   private core: ConsensusCore | undefined;
-  private readonly clock: RealClock = realClock();
+  /** The consensus driver's one timer, over the node's clock. */
+  private readonly driverClock: DriverClock;
   private readonly app: LedgerApplication;
   private readonly mempool: Mempool;
   /** API and gossip admission, and the journal behind a 202 (opened by start). */
@@ -140,7 +148,7 @@ export class LedgerNode {
   private started = false;
   private stopping: Promise<void> | undefined;
   /** Set while consensus waits for a genesis time in the future. */
-  private genesisTimer: NodeJS.Timeout | undefined;
+  private genesisTimer: Timer | undefined;
   private resolveDone!: (err: Error | undefined) => void;
   /** Resolves when the node has stopped: undefined after stop(), the error after a fatal one. */
   readonly done: Promise<Error | undefined>;
@@ -158,8 +166,10 @@ export class LedgerNode {
     private readonly store: LedgerStore,
     private readonly safety: LmdbSafetyStore,
     readonly validatorSet: ValidatorSet,
+    private readonly clock: Clock,
   ) {
     this.log = options.logger;
+    this.driverClock = driverClock(clock);
     this.done = new Promise((r) => {
       this.resolveDone = r;
     });
@@ -173,7 +183,7 @@ export class LedgerNode {
       accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
       params,
       blockLimits: limits,
-      now: Date.now,
+      now: () => clock.nowMs(),
     });
     app = new LedgerApplication({
       store,
@@ -184,7 +194,7 @@ export class LedgerNode {
       headerReserveBytes: 256 + 80 * genesis.quorum,
       emptyBlockDelayMs: options.emptyBlockDelayMs ?? Math.min(250, genesis.params.baseRoundTimeoutMs / 4),
       maxClockSkewMs: MAX_CLOCK_SKEW_MS,
-      now: Date.now,
+      clock,
       logger: childLogger(this.log, { module: 'app' }),
       onFatal: (err) => this.fatal(err),
       blocks: this.metrics.blocks,
@@ -209,6 +219,7 @@ export class LedgerNode {
         connectedPeers: () => (this.network ? this.network.connectedPeers().length : 0),
         logger: this.log,
         onFatal: (err) => this.fatal(err),
+        clock,
       },
       {
         journalDir: join(resolve(options.dataDir), 'txjournal'),
@@ -238,12 +249,12 @@ export class LedgerNode {
    * the stores. Starts nothing. The passphrase is not kept: the node holds `options`
    * without it.
    */
-  static async init(options: NodeOptions): Promise<LedgerNode> {
+  static async init(options: NodeOptions, components: LedgerNodeComponents = {}): Promise<LedgerNode> {
     const { passphrase, ...kept } = options;
     const genesis = await loadGenesisFile(resolve(options.genesisPath));
     const secret = await readKeystoreFile(resolve(options.keyPath), passphrase);
     try {
-      return await LedgerNode.open(kept, genesis, secret);
+      return await LedgerNode.open(kept, genesis, secret, components.clock ?? systemClock);
     } catch (err) {
       secret.fill(0);
       throw err;
@@ -254,6 +265,7 @@ export class LedgerNode {
     options: Omit<NodeOptions, 'passphrase'>,
     genesis: Genesis,
     secret: Uint8Array,
+    clock: Clock,
   ): Promise<LedgerNode> {
     const role = roleOf(genesis, secret);
     const gb = genesisBlockOf(genesis);
@@ -309,7 +321,7 @@ export class LedgerNode {
         genesisId: gb.hash,
         validators: genesis.validators.map((v) => ({ address: v.address, publicKey: v.publicKey })),
       };
-      node = new LedgerNode(options, genesis, role, secret, store, safety, validatorSet);
+      node = new LedgerNode(options, genesis, role, secret, store, safety, validatorSet, clock);
       node.dataDirLock = lock;
       return node;
     } catch (err) {
@@ -376,6 +388,7 @@ export class LedgerNode {
         },
         highestCertified: () => (this.driver ? this.core?.highestCertified() : undefined),
         logger: childLogger(this.log, { module: 'network' }),
+        clock: this.clock,
       },
     );
     if (this.role.kind === 'validator') this.createConsensus(verifier);
@@ -414,7 +427,7 @@ export class LedgerNode {
    */
   private startConsensusAtGenesis(): void {
     const { genesisTimeMs } = this.genesis;
-    const waitMs = genesisTimeMs - Date.now();
+    const waitMs = genesisTimeMs - this.clock.nowMs();
     if (waitMs <= 0) {
       if (this.genesisTimer !== undefined) this.log.info({ genesisTimeMs }, 'genesis time reached');
       this.genesisTimer = undefined;
@@ -424,7 +437,7 @@ export class LedgerNode {
     if (this.genesisTimer === undefined)
       this.log.info({ genesisTimeMs, waitMs }, 'waiting for genesis time before starting consensus');
     // setTimeout holds at most 2^31 - 1 ms: a genesis further ahead re-arms
-    this.genesisTimer = setTimeout(
+    this.genesisTimer = this.clock.setTimeout(
       () => {
         if (!this.stopping) this.startConsensusAtGenesis();
       },
@@ -483,7 +496,7 @@ export class LedgerNode {
           transport.send(to, message);
         },
       },
-      clock: this.clock,
+      clock: this.driverClock,
       safetyStore: this.safety,
       app: this.app,
       trace: (record) => {
@@ -494,7 +507,7 @@ export class LedgerNode {
       onHalt: (err) => this.fatal(err),
       onEvidence: (e) => {
         this.log.warn({ kind: e.kind, round: e.round, validator: e.validator }, 'equivocation evidence');
-        this.safety.recordEvidence(e, Date.now());
+        this.safety.recordEvidence(e, this.clock.nowMs());
       },
     });
   }
@@ -512,6 +525,7 @@ export class LedgerNode {
       penalize: (peer) => network.penalize(peer),
       maxInboundStreams: options.maxInboundStreams,
       logger: childLogger(this.log, { module: 'sync' }),
+      clock: this.clock,
     });
     await this.syncNet.start(
       {
@@ -526,14 +540,7 @@ export class LedgerNode {
         mode: this.role.kind,
         chain: { tip: () => this.app.syncTip(), commit: (v) => this.app.commitSynced(v) },
         network: this.syncNet,
-        clock: {
-          now: Date.now,
-          setInterval: (fire, everyMs) => {
-            const timer = setInterval(fire, everyMs);
-            return () => clearInterval(timer);
-          },
-          defer: (fire) => setImmediate(fire),
-        },
+        clock: this.clock,
         ctx: {
           validatorSet: this.validatorSet,
           verifier,
@@ -559,7 +566,7 @@ export class LedgerNode {
     if (syncing) {
       this.driver?.stop();
       this.driver = undefined;
-      this.clock.cancel();
+      this.driverClock.cancel();
       return;
     }
     // the consensus core is rebuilt on the durable head, so wait for the synced writes
@@ -612,6 +619,7 @@ export class LedgerNode {
           allowsHost: (host) => hosts.allows(host),
           allowsOrigin: (origin) => corsAllows(settings.allowedOrigins, origin),
           onInternalError: onError,
+          clock: this.clock,
         },
         rpcOptions,
       );
@@ -674,9 +682,9 @@ export class LedgerNode {
 
   private async shutdown(reason: Error | undefined): Promise<void> {
     this.log.info({}, 'stopping');
-    clearTimeout(this.genesisTimer);
+    this.genesisTimer?.cancel();
     this.driver?.stop();
-    this.clock.cancel();
+    this.driverClock.cancel();
     this.sync?.stop();
     this.app.stop();
     try {
@@ -743,7 +751,7 @@ export class LedgerNode {
   /** Before genesis time nothing can be committed: the status says when it starts. */
   private genesisWait(): Pick<NodeStatus, 'waitingForGenesis' | 'startsAtMs'> {
     const { genesisTimeMs } = this.genesis;
-    return Date.now() < genesisTimeMs
+    return this.clock.nowMs() < genesisTimeMs
       ? { waitingForGenesis: true, startsAtMs: genesisTimeMs }
       : { waitingForGenesis: false };
   }
@@ -814,6 +822,7 @@ export class LedgerNode {
         leaderOf: (round) => running()?.leaderOf(round),
       },
       info: { role: this.role.kind, chainId: this.genesis.chainId.toString() },
+      nowMs: () => this.clock.monotonicMs(),
     });
   }
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type Clock, systemClock } from '../time/index.js';
 import { invalidParams, RPC_ERRORS, RpcError } from './errors.js';
 import type { RpcMethod } from './methods.js';
 import type { RpcOptions } from './options.js';
@@ -27,6 +28,8 @@ export interface RpcWebSocketConfig {
   /** Browser origins allowed (CORS); a request without Origin is not a browser's. */
   allowsOrigin(origin: string | undefined): boolean;
   onInternalError?(err: unknown): void;
+  /** The message bucket's refill and the head notifications' turn (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface RpcWebSocket {
@@ -44,6 +47,7 @@ export function attachRpcWebSocket(
   config: RpcWebSocketConfig,
   options: RpcOptions,
 ): RpcWebSocket {
+  const clock = config.clock ?? systemClock;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxRequestBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
@@ -59,7 +63,7 @@ export function attachRpcWebSocket(
   const serve = (ws: WebSocket) => {
     const subscriptions = new Map<string, () => void>();
     let tokens = 2 * options.webSocketMessagesPerSecond;
-    let refilledAt = performance.now();
+    let refilledAt = clock.monotonicMs();
     let queued = 0;
     let chain: Promise<void> = Promise.resolve();
 
@@ -95,7 +99,7 @@ export function attachRpcWebSocket(
         // never inside the commit that announces the head: in a later turn, once per burst
         if (scheduled) return;
         scheduled = true;
-        setImmediate(() => {
+        clock.defer(() => {
           scheduled = false;
           if (!subscriptions.has(id)) return;
           const head = config.head();
@@ -129,7 +133,7 @@ export function attachRpcWebSocket(
             : undefined;
 
     ws.on('message', (message, isBinary) => {
-      const now = performance.now();
+      const now = clock.monotonicMs();
       tokens = Math.min(
         2 * options.webSocketMessagesPerSecond,
         tokens + ((now - refilledAt) / 1000) * options.webSocketMessagesPerSecond,

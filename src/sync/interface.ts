@@ -1,4 +1,5 @@
 import type { Block } from '../chain/types.js';
+import type { Clock } from '../time/index.js';
 import type { SyncBase, VerifiedBlock } from './verify.js';
 
 /** The local chain as sync sees it: the committed tip, and the one way to extend it. */
@@ -28,13 +29,11 @@ export interface SyncNetwork {
   penalize(peer: string): void;
 }
 
-/** Injected time: the sync loop never reads the clock itself. */
-export interface SyncClock {
-  now(): number;
-  setInterval(fire: () => void, everyMs: number): () => void;
-  /** Runs `fire` on a later turn of the event loop (without it, the next tick continues). */
-  defer?(fire: () => void): void;
-}
+/**
+ * Injected time, the parts of the node's clock port sync uses: the sync loop never reads
+ * the clock itself. Without `defer`, verified blocks are applied at once (tests).
+ */
+export type SyncClock = Pick<Clock, 'nowMs' | 'setInterval'> & Partial<Pick<Clock, 'defer'>>;
 
 export interface SyncLogger {
   info(obj: object, msg: string): void;

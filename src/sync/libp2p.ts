@@ -9,6 +9,7 @@
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { FrameReader, frame, PeerBudgets } from '../network/index.js';
+import { type Clock, systemClock } from '../time/index.js';
 import { MAX_BLOCKS_PER_REQUEST } from './codec.js';
 import { SyncError } from './errors.js';
 import type { SyncLogger, SyncNetwork, SyncSource } from './interface.js';
@@ -27,6 +28,8 @@ export interface Libp2pSyncDeps {
   /** Bounds on what serving costs (defaults: DEFAULT_SYNC_SERVER_OPTIONS). */
   server?: Partial<SyncServerOptions>;
   logger: SyncLogger;
+  /** The request read deadline and the budgets' refill (default: the system clock). */
+  clock?: Clock;
 }
 
 /** What the server refused or cut short, for tests and diagnostics. */
@@ -69,10 +72,12 @@ export class Libp2pSyncNetwork implements SyncNetwork {
   /** Answers in progress per peer (only peers with at least one: bounded by maxConcurrentServes). */
   private readonly servingByPeer = new Map<string, number>();
   private readonly stats: SyncServerStats = { served: 0, cutShort: 0, refused: 0, readTimeouts: 0 };
+  private readonly clock: Clock;
 
   constructor(private readonly d: Libp2pSyncDeps) {
     this.server = { ...DEFAULT_SYNC_SERVER_OPTIONS, ...d.server };
-    const now = () => performance.now();
+    this.clock = d.clock ?? systemClock;
+    const now = () => this.clock.monotonicMs();
     this.requestBudgets = new PeerBudgets(
       { ratePerSecond: this.server.requestsPerSecond, burst: this.server.requestsBurst },
       now,
@@ -122,7 +127,7 @@ export class Libp2pSyncNetwork implements SyncNetwork {
     this.serving++;
     this.servingByPeer.set(peer, ofPeer + 1);
     const signal = AbortSignal.timeout(timeoutMs);
-    const readTimer = setTimeout(() => {
+    const readTimer = this.clock.setTimeout(() => {
       this.stats.readTimeouts++;
       stream.abort(new Error('sync request not received in time'));
     }, this.server.requestReadTimeoutMs);
@@ -132,7 +137,7 @@ export class Libp2pSyncNetwork implements SyncNetwork {
       try {
         [request] = await readFrames(stream, new FrameReader(64), 1);
       } finally {
-        clearTimeout(readTimer);
+        readTimer.cancel();
       }
       if (!request) throw new SyncError('MALFORMED', 'no request');
       // [budget] bytes per second per peer: the answer stops early once they are spent

@@ -29,6 +29,8 @@
  * Bad data: a response that fails a check is dropped whole, its peer penalised (typed
  * SyncError with a peer-fault code) and backed off, and the range is asked of another peer.
  */
+
+import type { Timer } from '../time/index.js';
 import { decodeSyncResponse, encodeSyncRequest, type SyncItem } from './codec.js';
 import { SyncError } from './errors.js';
 import type { SyncChain, SyncClock, SyncLogger, SyncNetwork } from './interface.js';
@@ -74,7 +76,7 @@ export class BlockSync {
   private bufferedBytes = 0;
   /** Blocks proven committed remain after a slice (applied on a later turn, or the next tick). */
   private applyPending = false;
-  private cancelTick: (() => void) | undefined;
+  private tickTimer: Timer | undefined;
   private running = false;
   private syncingNow = false;
   /** The head when sync last committed a block (or started), and when: stall detection. */
@@ -99,7 +101,7 @@ export class BlockSync {
 
   /** How far sync would fetch now: the highest height proven, freshly claimed or certified. */
   get target(): number {
-    return this.policy.target(this.c.clock.now());
+    return this.policy.target(this.c.clock.nowMs());
   }
 
   /** The highest height proven committed by a proof some peer served. */
@@ -110,13 +112,13 @@ export class BlockSync {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.cancelTick = this.c.clock.setInterval(() => this.tick(), this.o.tickMs);
+    this.tickTimer = this.c.clock.setInterval(() => this.tick(), this.o.tickMs);
   }
 
   stop(): void {
     this.running = false;
-    this.cancelTick?.();
-    this.cancelTick = undefined;
+    this.tickTimer?.cancel();
+    this.tickTimer = undefined;
     this.clearBuffer();
   }
 
@@ -146,7 +148,7 @@ export class BlockSync {
   /** One step of the loop: expire late requests, update the mode, issue new requests. */
   tick(): void {
     if (!this.running) return;
-    const now = this.c.clock.now();
+    const now = this.c.clock.nowMs();
     this.policy.setPeers(this.c.network.peers());
     for (const late of this.policy.expire(now)) {
       this.metrics.failedRequests++;
@@ -171,13 +173,13 @@ export class BlockSync {
 
   private fetching(): boolean {
     return this.c.mode === 'observer'
-      ? this.policy.target(this.c.clock.now()) > this.c.chain.tip().header.height
+      ? this.policy.target(this.c.clock.nowMs()) > this.c.chain.tip().header.height
       : this.syncingNow;
   }
 
   private updateSyncing(): void {
     const head = this.c.chain.tip().header.height;
-    const now = this.c.clock.now();
+    const now = this.c.clock.nowMs();
     if (head > this.progressHead || !this.syncingNow) {
       this.progressHead = head;
       this.progressAtMs = now;
@@ -215,7 +217,7 @@ export class BlockSync {
     } catch (err) {
       if (!this.running) return;
       this.metrics.failedRequests++;
-      this.policy.fail(req.id, this.c.clock.now());
+      this.policy.fail(req.id, this.c.clock.nowMs());
       this.log.debug(
         { peer: req.peer, from: req.fromHeight, err: (err as Error).message },
         'sync request failed',
@@ -228,7 +230,7 @@ export class BlockSync {
 
   /** Checks and buffers one response, then applies what it can. Public for tests. */
   onResponse(req: PlannedRequest, frames: readonly Uint8Array[]): void {
-    const now = this.c.clock.now();
+    const now = this.c.clock.nowMs();
     let items: SyncItem[];
     let headHeight: number;
     try {
@@ -322,7 +324,7 @@ export class BlockSync {
     }
     if (verified.length > 0) {
       this.log.debug(
-        { from: head + 1, to: head + verified.length, target: this.policy.target(this.c.clock.now()) },
+        { from: head + 1, to: head + verified.length, target: this.policy.target(this.c.clock.nowMs()) },
         'applied synced blocks',
       );
       this.updateSyncing();

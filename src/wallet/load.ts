@@ -10,6 +10,7 @@
  */
 import { toHex } from '../crypto/bytes.js';
 import { type Address, addressOf, generateSecretKey } from '../crypto/keys.js';
+import { systemClock } from '../time/index.js';
 import type { SignedTransfer } from '../tx/index.js';
 import { WalletError } from './errors.js';
 import { defaultSleep } from './nodes.js';
@@ -175,7 +176,7 @@ export async function runLoad(
   load: PreparedLoad,
   components: LoadComponents = {},
 ): Promise<LoadReport> {
-  const now = components.nowMs ?? (() => performance.now());
+  const now = components.nowMs ?? systemClock.monotonicMs;
   const sleep = components.sleep ?? defaultSleep;
   const progress = components.onProgress ?? (() => {});
   const tuning = DEFAULT_LOAD_TUNING;

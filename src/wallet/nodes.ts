@@ -7,6 +7,7 @@
  * a growing pause between them, then the read fails with every node's reason.
  */
 import { ClientError } from '../client/index.js';
+import { sleep, systemClock } from '../time/index.js';
 import { type NodeLie, WalletError } from './errors.js';
 import { type FetchLike, NodeFault } from './http.js';
 import { NodeClient } from './node-client.js';
@@ -31,7 +32,7 @@ export interface NodeAnswer<T> {
   lies: NodeLie[];
 }
 
-export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const defaultSleep = (ms: number): Promise<void> => sleep(systemClock, ms);
 
 /** Splits `--node` / LEDGER_NODE: comma-separated http(s) URLs; throws WalletError INVALID_INPUT. */
 export function parseNodeList(text: string): string[] {

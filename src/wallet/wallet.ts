@@ -23,6 +23,7 @@ import {
 } from '../client/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { type Address, addressOf, toChecksumAddress } from '../crypto/keys.js';
+import { systemClock } from '../time/index.js';
 import { CURRENCY_SYMBOL, formatUnitsExact, type SignedTransfer, signTransfer } from '../tx/index.js';
 import type { WalletChain } from './chain.js';
 import { type NodeLie, toWalletError, WalletError } from './errors.js';
@@ -165,7 +166,7 @@ export class Wallet {
   ) {
     this.options = walletOptions(options);
     this.sleep = components.sleep ?? defaultSleep;
-    this.nowMs = components.nowMs ?? Date.now;
+    this.nowMs = components.nowMs ?? systemClock.nowMs;
     this.nodes = new NodeList(nodeUrls, this.options, {
       fetch: components.fetch,
       sleep: this.sleep,

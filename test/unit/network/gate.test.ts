@@ -30,6 +30,7 @@ import {
 import { emptyMetrics } from '../../../src/network/network.js';
 import { BoundedQueue } from '../../../src/network/queues.js';
 import { cachingVerifier, certificateVerdicts } from '../../../src/network/verifier-cache.js';
+import { systemClock } from '../../../src/time/index.js';
 import { CHAIN_ID, fixture, proposal, timeout, transfers, verifierOf, vote } from './helpers.js';
 
 const f = fixture(4);
@@ -226,13 +227,19 @@ describe('redial backoff', () => {
   it('doubles from the minimum up to the maximum, with jitter in [0.5, 1)', async () => {
     const { Redialer } = await import('../../../src/network/redial.js');
     const silent = { info() {}, warn() {}, debug() {} };
-    const fake = {} as ConstructorParameters<typeof Redialer>[0];
-    const high = new Redialer(fake, 100, 1000, emptyMetrics(), silent, () => 0.999999);
+    const fake = {} as ConstructorParameters<typeof Redialer>[1]['libp2p'];
+    const high = new Redialer(
+      { minDelayMs: 100, maxDelayMs: 1000 },
+      { libp2p: fake, metrics: emptyMetrics(), logger: silent, clock: systemClock, random: () => 0.999999 },
+    );
     assert.deepEqual(
       [1, 2, 3, 4, 5, 20].map((k) => high.delayMs(k)),
       [100, 200, 400, 800, 1000, 1000],
     );
-    const low = new Redialer(fake, 100, 1000, emptyMetrics(), silent, () => 0);
+    const low = new Redialer(
+      { minDelayMs: 100, maxDelayMs: 1000 },
+      { libp2p: fake, metrics: emptyMetrics(), logger: silent, clock: systemClock, random: () => 0 },
+    );
     assert.deepEqual(
       [1, 2, 5].map((k) => low.delayMs(k)),
       [50, 100, 500],

@@ -10,6 +10,7 @@ import { emptyMetrics } from '../../../src/network/network.js';
 import { DEFAULT_NETWORK_OPTIONS } from '../../../src/network/options.js';
 import { GossipPublisher } from '../../../src/network/publisher.js';
 import { topicsFor } from '../../../src/network/topics.js';
+import { systemClock } from '../../../src/time/index.js';
 import { waitFor } from './helpers.js';
 
 const BOUND = 1000;
@@ -32,13 +33,15 @@ function fakePubsub(backlogs: number[]) {
 function publisherOver(pubsub: GossipSub, maxLaggingPeers: number, observers: string[] = []) {
   const metrics = emptyMetrics();
   const publisher = new GossipPublisher(
-    pubsub,
-    topicsFor(new Uint8Array(32)),
-    { ...DEFAULT_NETWORK_OPTIONS, gossipBacklogMaxBytes: BOUND, backlogPollMs: 5 },
-    metrics,
-    { info() {}, warn() {}, debug() {} },
-    maxLaggingPeers,
-    (peer) => !observers.includes(peer),
+    { ...DEFAULT_NETWORK_OPTIONS, gossipBacklogMaxBytes: BOUND, backlogPollMs: 5, maxLaggingPeers },
+    {
+      pubsub,
+      topics: topicsFor(new Uint8Array(32)),
+      metrics,
+      logger: { info() {}, warn() {}, debug() {} },
+      clock: systemClock,
+      isValidatorPeer: (peer) => !observers.includes(peer),
+    },
   );
   publisher.start();
   return { publisher, metrics };

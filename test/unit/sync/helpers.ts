@@ -38,6 +38,7 @@ import type {
   VerifiedBlock,
   VerifyContext,
 } from '../../../src/sync/index.js';
+import { systemClock } from '../../../src/time/index.js';
 import { decodeTransfer, recoverSender } from '../../../src/tx/index.js';
 import {
   CHAIN_ID,
@@ -238,7 +239,8 @@ export function applicationOn(t: TestStore): LedgerApplication {
     proposer: addressOf(VALIDATOR_SECRETS[1]),
     headerReserveBytes: 1024,
     maxClockSkewMs: Number.MAX_SAFE_INTEGER,
-    now: () => GENESIS.block.header.timestampMs + 60_000,
+    // a minute after genesis, whatever the machine's date: blocks are built at a fixed time
+    clock: { ...systemClock, nowMs: () => GENESIS.block.header.timestampMs + 60_000 },
     logger: quiet as never,
     onFatal: (err) => assert.fail(err),
   });

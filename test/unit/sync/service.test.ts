@@ -75,7 +75,7 @@ describe('BlockSync', () => {
   }
 
   function clockAt(t: { now: number }) {
-    return { now: () => t.now, setInterval: () => () => {} };
+    return { nowMs: () => t.now, setInterval: () => ({ cancel() {} }) };
   }
 
   /** A validator's BlockSync on `chain` and `network`, its clock `t`, its mode changes in `changes`. */
@@ -504,7 +504,7 @@ describe('BlockSync', () => {
             return frames;
           },
         },
-        clock: { now: () => 0, setInterval: () => () => {}, defer: (fire) => deferred.push(fire) },
+        clock: { nowMs: () => 0, setInterval: () => ({ cancel() {} }), defer: (fire) => deferred.push(fire) },
         ctx: CTX,
       },
       { maxBlocksPerRequest: 32, maxInFlightRequests: 1, applySliceTxs: 3 },
