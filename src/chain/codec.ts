@@ -10,6 +10,7 @@
 import { RLP } from '@ethereumjs/rlp';
 import { bigintToBytes, bytesToBigint, equalBytes } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
+import { decodeRlp, type RlpBounds, RlpDecodeError } from '../crypto/rlp.js';
 import { ChainError } from './errors.js';
 import type { Block, BlockHeader } from './types.js';
 
@@ -112,23 +113,42 @@ export function decodeHeaderFields(fields: Nested): BlockHeader {
   };
 }
 
-function rlpDecode(bytes: Uint8Array): Nested {
+/**
+ * The most transactions any block may hold (GENESIS_LIMITS.maxBlockTxs.max): the default
+ * bound of decodeBlock, for callers that do not know the chain's own limit.
+ */
+export const MAX_DECODED_BLOCK_TXS = 100_000;
+
+/** A header is one flat list of 10 strings. */
+const HEADER_BOUNDS: RlpBounds = { maxDepth: 1, maxItems: 11 };
+
+/** [header list, tx list] around the header's 10 fields: items beside the transactions. */
+const BLOCK_ITEMS_BESIDE_TXS = 13;
+
+function rlpDecode(bytes: Uint8Array, bounds: RlpBounds): Nested {
   try {
-    return RLP.decode(bytes) as Nested;
+    return decodeRlp(bytes, bounds);
   } catch (e) {
+    if (e instanceof RlpDecodeError && e.bound === 'items')
+      throw new ChainError('TOO_MANY_TXS', `a block of more items than allowed: ${e.message}`);
     throw new ChainError('MALFORMED_BLOCK', `invalid RLP: ${(e as Error).message}`);
   }
 }
 
 export function decodeHeader(bytes: Uint8Array): BlockHeader {
-  const header = decodeHeaderFields(rlpDecode(bytes));
+  const header = decodeHeaderFields(rlpDecode(bytes, HEADER_BOUNDS));
   if (!equalBytes(encodeHeader(header), bytes))
     throw new ChainError('NON_CANONICAL_BLOCK', 'header is not canonical');
   return header;
 }
 
-export function decodeBlock(bytes: Uint8Array): Block {
-  const decoded = rlpDecode(bytes);
+/**
+ * `maxTransactions` bounds the items decoded at all, so a block response of many tiny
+ * "transactions" is refused before each becomes an object (callers that know the chain's
+ * maxBlockTxs pass it; the count itself is still theirs to check).
+ */
+export function decodeBlock(bytes: Uint8Array, maxTransactions = MAX_DECODED_BLOCK_TXS): Block {
+  const decoded = rlpDecode(bytes, { maxDepth: 2, maxItems: BLOCK_ITEMS_BESIDE_TXS + maxTransactions });
   if (!Array.isArray(decoded) || decoded.length !== 2 || !Array.isArray(decoded[1])) {
     throw new ChainError('MALFORMED_BLOCK', 'a block is a list [header, transactions]');
   }

@@ -17,9 +17,10 @@
  *     timeout:  kind "timeout",  fields [round, highQcRound]
  */
 import { RLP } from '@ethereumjs/rlp';
-import { decodeBlock, encodeBlock } from '../chain/codec.js';
+import { decodeBlock as decodeChainBlock, encodeBlock } from '../chain/codec.js';
 import { bigintToBytes, equalBytes } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
+import { decodeRlp, type RlpBounds } from '../crypto/rlp.js';
 import { ConsensusError } from './errors.js';
 import type {
   Proposal,
@@ -119,6 +120,15 @@ function fail(message: string): never {
   throw new ConsensusError('MALFORMED_MESSAGE', message);
 }
 
+/** A block inside a message: its ChainError becomes this codec's own typed error. */
+function decodeBlock(bytes: Uint8Array, maxTransactions?: number) {
+  try {
+    return decodeChainBlock(bytes, maxTransactions);
+  } catch (e) {
+    throw new ConsensusError('MALFORMED_MESSAGE', `block: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 function bytes(v: Nested | undefined, name: string, length?: number): Uint8Array {
   if (!(v instanceof Uint8Array)) fail(`${name} must be a byte string`);
   if (length !== undefined && v.length !== length) fail(`${name} must be ${length} bytes`);
@@ -189,10 +199,27 @@ function optionalTc(v: Nested | undefined): TimeoutCertificate | undefined {
   return tcFrom(v);
 }
 
-function decodeCanonical<T>(input: Uint8Array, parse: (n: Nested) => T, encode: (t: T) => Uint8Array): T {
+/**
+ * The deepest message is a vote: vote > sync > tc > qc > signatures > entry. Items: a
+ * genesis has at most 256 validators, so a TC holds at most 256 entries of 4 items and its
+ * QC 256 of 3; twice that and some is far above any honest message.
+ */
+const MESSAGE_BOUNDS: RlpBounds = { maxDepth: 6, maxItems: 4 * 1024 };
+/**
+ * Safety data is this node's own file; the depth bound is what keeps a damaged one cheap.
+ * Its (legacy, inline) block list has no bound of its own.
+ */
+const SAFETY_DATA_BOUNDS: RlpBounds = { maxDepth: 5, maxItems: Number.MAX_SAFE_INTEGER };
+
+function decodeCanonical<T>(
+  input: Uint8Array,
+  parse: (n: Nested) => T,
+  encode: (t: T) => Uint8Array,
+  bounds: RlpBounds = MESSAGE_BOUNDS,
+): T {
   let decoded: Nested;
   try {
-    decoded = RLP.decode(input) as Nested;
+    decoded = decodeRlp(input, bounds);
   } catch (e) {
     fail(`invalid RLP: ${(e as Error).message}`);
   }
@@ -244,7 +271,8 @@ export function decodeTimeout(input: Uint8Array): TimeoutMessage {
   );
 }
 
-export function decodeProposal(input: Uint8Array): Proposal {
+/** `maxTransactions` bounds the block's transactions decoded at all (see decodeBlock). */
+export function decodeProposal(input: Uint8Array, maxTransactions?: number): Proposal {
   let blockBytes: Uint8Array = EMPTY;
   return decodeCanonical(
     input,
@@ -252,7 +280,7 @@ export function decodeProposal(input: Uint8Array): Proposal {
       const [block, sig, tc] = list(n, 'proposal', 3);
       blockBytes = bytes(block, 'block');
       return {
-        block: decodeBlock(blockBytes),
+        block: decodeBlock(blockBytes, maxTransactions),
         signature: signature(sig, 'signature'),
         tc: optionalTc(tc),
       };
@@ -277,5 +305,6 @@ export function decodeSafetyData(input: Uint8Array): SafetyData {
       };
     },
     encodeSafetyData,
+    SAFETY_DATA_BOUNDS,
   );
 }

@@ -14,10 +14,11 @@
  *     kind 5 timeout:        as on its topic
  */
 import { RLP } from '@ethereumjs/rlp';
-import { decodeHeader, encodeHeader } from '../chain/codec.js';
+import { decodeHeader, encodeHeader, MAX_DECODED_BLOCK_TXS } from '../chain/codec.js';
 import type { BlockHeader } from '../chain/types.js';
 import { decodeTc, encodeTc, type Proposal, type TimeoutCertificate } from '../consensus/index.js';
 import { equalBytes } from '../crypto/bytes.js';
+import { decodeRlp, RlpDecodeError } from '../crypto/rlp.js';
 import { reject } from './errors.js';
 
 export const DIRECT_KIND = { vote: 1, blockRequest: 2, blockResponse: 3, proposal: 4, timeout: 5 } as const;
@@ -31,12 +32,19 @@ export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
   return RLP.encode(txs as Uint8Array[]);
 }
 
-/** The batch's transactions; throws a REJECT GateError on anything but the one encoding. */
-export function decodeTxBatch(data: Uint8Array): Uint8Array[] {
+/**
+ * The batch's transactions; throws a REJECT GateError on anything but the one encoding.
+ * More than `maxTxs` items are refused before any is decoded (the gate's BAD_BATCH check
+ * of the count comes after; without this bound a batch of one-byte items would cost a
+ * Uint8Array per byte first). The default is the most any encoding of its size can hold.
+ */
+export function decodeTxBatch(data: Uint8Array, maxTxs = data.length): Uint8Array[] {
   let decoded: unknown;
   try {
-    decoded = RLP.decode(data);
-  } catch {
+    decoded = decodeRlp(data, { maxDepth: 1, maxItems: 1 + maxTxs });
+  } catch (e) {
+    if (e instanceof RlpDecodeError && e.bound === 'items')
+      throw reject('BAD_BATCH', `a batch of more than ${maxTxs} transactions`);
     throw reject('MALFORMED', 'transaction batch is not RLP');
   }
   if (!Array.isArray(decoded)) throw reject('MALFORMED', 'transaction batch must be a list');
@@ -68,12 +76,19 @@ export function encodeCompactProposal(p: Proposal, hashes: readonly Uint8Array[]
   ]);
 }
 
-/** The one encoding of a compact proposal; throws a REJECT GateError on anything else. */
-export function decodeCompactProposal(data: Uint8Array): CompactProposal {
+/**
+ * The one encoding of a compact proposal; throws a REJECT GateError on anything else.
+ * `maxTxs` bounds the hashes decoded at all (see decodeTxBatch); the gate checks the
+ * count against the chain's limit.
+ */
+export function decodeCompactProposal(data: Uint8Array, maxTxs = MAX_DECODED_BLOCK_TXS): CompactProposal {
   let decoded: unknown;
   try {
-    decoded = RLP.decode(data);
-  } catch {
+    // [header, [hash, ...], signature, tc]: the hashes list is the one nested list
+    decoded = decodeRlp(data, { maxDepth: 2, maxItems: 6 + maxTxs });
+  } catch (e) {
+    if (e instanceof RlpDecodeError && e.bound === 'items')
+      throw reject('OVERSIZE', `a proposal of more than ${maxTxs} transactions`);
     throw reject('MALFORMED', 'proposal is not RLP');
   }
   if (!Array.isArray(decoded) || decoded.length !== 4) throw reject('MALFORMED', 'a proposal is a list of 4');

@@ -215,7 +215,8 @@ function checkSignature(
 
 export function validateProposal(ctx: GateContext, data: Uint8Array): Accepted<Proposal> {
   checkSize(data, ctx.limits.proposalBytes, 'proposal');
-  const p = decodeWith(decodeProposal, data, 'proposal');
+  // [size] the chain's maxBlockTxs bounds what is decoded at all, not only what is accepted
+  const p = decodeWith((b) => decodeProposal(b, ctx.limits.maxBlockTxs), data, 'proposal');
   const from = checkProposal(ctx, p.block.header, p.block.transactions.length, p.signature, p.tc);
   return { from, message: p };
 }
@@ -227,7 +228,7 @@ export function validateProposal(ctx: GateContext, data: Uint8Array): Accepted<P
  */
 export function validateCompactProposal(ctx: GateContext, data: Uint8Array): Accepted<CompactProposal> {
   checkSize(data, ctx.limits.proposalBytes, 'proposal');
-  const p = decodeCompactProposal(data);
+  const p = decodeCompactProposal(data, ctx.limits.maxBlockTxs);
   return { from: checkProposal(ctx, p.header, p.hashes.length, p.signature, p.tc), message: p };
 }
 
@@ -346,7 +347,7 @@ export function validateBlockRequest(body: Uint8Array): Uint8Array {
 
 export function validateBlockResponse(ctx: GateContext, body: Uint8Array): Block {
   checkSize(body, ctx.limits.blockBytes + 4096, 'block response');
-  const block = decodeWith(decodeBlock, body, 'block response');
+  const block = decodeWith((b) => decodeBlock(b, ctx.limits.maxBlockTxs), body, 'block response');
   // [chainId] a block of another network
   if (block.header.chainId !== ctx.validatorSet.chainId)
     throw reject('WRONG_CHAIN', `block for chain ${block.header.chainId}`);
@@ -365,7 +366,7 @@ export function validateBlockResponse(ctx: GateContext, body: Uint8Array): Block
  */
 export function validateTxBatch(ctx: GateContext, data: Uint8Array): SignedTransfer[] {
   checkSize(data, ctx.limits.batchBytes, 'transaction batch');
-  const raws = decodeTxBatch(data);
+  const raws = decodeTxBatch(data, ctx.limits.batchMaxTxs);
   // [batch] 1..batchMaxTxs transactions
   if (raws.length === 0 || raws.length > ctx.limits.batchMaxTxs)
     throw reject('BAD_BATCH', `batch of ${raws.length} transactions`);

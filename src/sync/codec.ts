@@ -13,6 +13,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { decodeBlock } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import { equalBytes } from '../crypto/bytes.js';
+import { decodeRlp } from '../crypto/rlp.js';
 import { SyncError } from './errors.js';
 
 /** Blocks one request may ask for. */
@@ -47,7 +48,8 @@ function int(value: unknown, what: string): number {
 function decodeList(bytes: Uint8Array, what: string, length: number): unknown[] {
   let decoded: unknown;
   try {
-    decoded = RLP.decode(bytes);
+    // every sync message is one flat list of `length` strings: nothing deeper or longer is decoded
+    decoded = decodeRlp(bytes, { maxDepth: 1, maxItems: 1 + length });
   } catch {
     throw new SyncError('MALFORMED', `${what} is not RLP`);
   }
