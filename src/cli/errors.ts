@@ -1,4 +1,5 @@
 import { LedgerError } from '../errors.js';
+import { StoreError } from '../store/index.js';
 
 /** Exit codes of the `ledger` command. */
 export const EXIT_OK = 0;
@@ -30,4 +31,20 @@ export class ExitCodeError extends CliError {
   ) {
     super(code, message, options);
   }
+}
+
+/**
+ * The exit of a node that failed for its disk or its data directory: the store's error
+ * found in the cause chain (the node wraps it, e.g. STORAGE_FAILURE), with its own code and
+ * message, which name the directory. Any other failure is returned as it is.
+ */
+export function dataDirExitOf(err: unknown): unknown {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    if (!(e instanceof StoreError)) continue;
+    if (e.code === 'DISK_FULL') return new ExitCodeError(e.code, e.message, EXIT_DISK_FULL, { cause: err });
+    if (e.code === 'CORRUPT_STORE' || e.code === 'UNSUPPORTED_FORMAT')
+      return new ExitCodeError(e.code, e.message, EXIT_DATA_DIR_UNUSABLE, { cause: err });
+  }
+  return err;
 }

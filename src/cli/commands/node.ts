@@ -42,8 +42,8 @@ import {
   NodeError,
   type NodeOptions,
 } from '../../node/index.js';
-import { DEFAULT_STORE_OPTIONS, StoreError } from '../../store/index.js';
-import { EXIT_DATA_DIR_UNUSABLE, EXIT_DISK_FULL, ExitCodeError, UsageError } from '../errors.js';
+import { DEFAULT_STORE_OPTIONS } from '../../store/index.js';
+import { dataDirExitOf, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { PASSPHRASE_ENV, resolvePassphrase } from '../passphrase.js';
@@ -214,22 +214,6 @@ export async function peersFromFile(file: string, genesisPath: string, keyPath: 
     // an unreadable key is reported, with its cause, when the node opens it
   }
   return parsePeersFile(text, { source: file, allowedPeers, selfPeerId });
-}
-
-/**
- * The exit of a node that failed for its disk or its data directory: the store's error
- * found in the cause chain (the node wraps it, e.g. STORAGE_FAILURE), with its own code and
- * message, which name the directory. Any other failure is returned as it is.
- */
-export function dataDirExitOf(err: unknown): unknown {
-  let e: unknown = err;
-  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
-    if (!(e instanceof StoreError)) continue;
-    if (e.code === 'DISK_FULL') return new ExitCodeError(e.code, e.message, EXIT_DISK_FULL, { cause: err });
-    if (e.code === 'CORRUPT_STORE' || e.code === 'UNSUPPORTED_FORMAT')
-      return new ExitCodeError(e.code, e.message, EXIT_DATA_DIR_UNUSABLE, { cause: err });
-  }
-  return err;
 }
 
 /**
