@@ -1,0 +1,159 @@
+/**
+ * Per-node memory over the run, from /proc: resident set (VmRSS) split into anonymous
+ * (RssAnon: the V8 heap, malloc arenas, native buffers) and file-backed (RssFile: mostly
+ * lmdb's memory map, which the kernel may drop and re-read at will), cross-checked with
+ * smaps_rollup; and the V8 heap itself from the node's Prometheus metrics, so anonymous
+ * growth can be told apart into heap and native.
+ */
+import { readFileSync } from 'node:fs';
+import type { SoakNode } from './cluster.js';
+
+export interface MemorySample {
+  /** Since the start of the loaded run. */
+  atMs: number;
+  pid: number;
+  rssKb: number;
+  anonKb: number;
+  fileKb: number;
+  /** smaps_rollup's Anonymous (equal to RssAnon up to rounding; absent when unreadable). */
+  smapsAnonKb?: number;
+  /** V8 heap in use and memory outside it held by JS objects (ArrayBuffers), from GET /metrics. */
+  heapUsedKb?: number;
+  externalKb?: number;
+}
+
+const field = (text: string, name: string): number | undefined => {
+  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+};
+
+/** The process's memory from /proc, or undefined when it is gone. */
+export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = field(status, 'VmRSS');
+    if (rssKb === undefined) return undefined;
+    let smapsAnonKb: number | undefined;
+    try {
+      smapsAnonKb = field(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Anonymous');
+    } catch {
+      // smaps_rollup needs a kernel of 4.14 or later and may be unreadable in a sandbox
+    }
+    return {
+      rssKb,
+      anonKb: field(status, 'RssAnon') ?? 0,
+      fileKb: field(status, 'RssFile') ?? 0,
+      ...(smapsAnonKb === undefined ? {} : { smapsAnonKb }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** nodejs_heap_size_used_bytes and nodejs_external_memory_bytes from the node's /metrics. */
+async function heapOf(node: SoakNode): Promise<{ heapUsedKb?: number; externalKb?: number }> {
+  try {
+    const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return {};
+    const text = await res.text();
+    const gauge = (name: string) => {
+      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, 'm').exec(text);
+      return match ? Math.round(Number(match[1]) / 1024) : undefined;
+    };
+    return { heapUsedKb: gauge('nodejs_heap_size_used_bytes'), externalKb: gauge('nodejs_external_memory_bytes') };
+  } catch {
+    return {};
+  }
+}
+
+/** One sample of every running node (a stopped node's /proc is readable; its metrics are not). */
+export async function sampleMemory(nodes: readonly SoakNode[], atMs: number): Promise<Array<MemorySample | undefined>> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const pid = node.pid;
+      if (pid === undefined) return undefined;
+      const mem = procMemory(pid);
+      if (!mem) return undefined;
+      return { atMs, pid, ...mem, ...(await heapOf(node)) };
+    }),
+  );
+}
+
+export interface MemoryFigures {
+  node: string;
+  samples: number;
+  firstMb: { rss: number; anon: number; file: number } | null;
+  lastMb: { rss: number; anon: number; file: number; heapUsed?: number; external?: number } | null;
+  maxRssMb: number | null;
+  /**
+   * Least-squares growth in MB per 10 minutes over the samples after the first third of
+   * the run, of the one process that lived through most of that window; null (with
+   * `growthNote`) when none did (a validator killed late in the run).
+   */
+  growthMbPer10Min: { rss: number; anon: number; file: number; heapUsed: number | null } | null;
+  growthNote?: string;
+}
+
+const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+
+/** Slope of y over x (ms), scaled to per 10 minutes. */
+function slopePer10Min(points: ReadonlyArray<[number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 600_000;
+}
+
+export function memoryFigures(name: string, samples: readonly MemorySample[], runMs: number): MemoryFigures {
+  const first = samples[0];
+  const last = samples.at(-1);
+  const from = runMs / 3;
+  const late = samples.filter((s) => s.atMs >= from);
+  // the process that covers most of the last two thirds
+  const byPid = new Map<number, MemorySample[]>();
+  for (const s of late) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s]);
+  const longest = [...byPid.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const covered = longest.length >= 3 ? longest.at(-1)!.atMs - longest[0].atMs : 0;
+  let growth: MemoryFigures['growthMbPer10Min'] = null;
+  let growthNote: string | undefined;
+  if (covered >= (runMs - from) / 2) {
+    const slope = (pick: (s: MemorySample) => number | undefined) => {
+      const points = longest.flatMap((s): Array<[number, number]> => {
+        const v = pick(s);
+        return v === undefined ? [] : [[s.atMs, v]];
+      });
+      return points.length >= 3 ? Math.round(slopePer10Min(points) / 102.4) / 10 : null;
+    };
+    growth = {
+      rss: slope((s) => s.rssKb) ?? 0,
+      anon: slope((s) => s.anonKb) ?? 0,
+      file: slope((s) => s.fileKb) ?? 0,
+      heapUsed: slope((s) => s.heapUsedKb),
+    };
+  } else {
+    growthNote = `no process of this node lived through half of the last two thirds (restarted ${byPid.size - 1} time(s) then)`;
+  }
+  return {
+    node: name,
+    samples: samples.length,
+    firstMb: first ? { rss: mb(first.rssKb), anon: mb(first.anonKb), file: mb(first.fileKb) } : null,
+    lastMb: last
+      ? {
+          rss: mb(last.rssKb),
+          anon: mb(last.anonKb),
+          file: mb(last.fileKb),
+          ...(last.heapUsedKb === undefined ? {} : { heapUsed: mb(last.heapUsedKb) }),
+          ...(last.externalKb === undefined ? {} : { external: mb(last.externalKb) }),
+        }
+      : null,
+    maxRssMb: samples.length ? mb(Math.max(...samples.map((s) => s.rssKb))) : null,
+    growthMbPer10Min: growth,
+    ...(growthNote ? { growthNote } : {}),
+  };
+}

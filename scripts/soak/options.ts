@@ -1,0 +1,103 @@
+/** Options of the chaos soak (`npm run soak`), with their defaults. */
+
+/**
+ * A fault the soak can inflict on one validator at a time (faults.ts holds one entry per
+ * kind: a network partition would be a third, over test/netns's namespaces).
+ */
+export type FaultKind = 'kill' | 'stop';
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'stop'];
+
+export interface SoakOptions {
+  /** Length of the loaded, faulted part of the run. */
+  minutes: number;
+  /** Seeds every random choice: which fault, which validator, when, how long. */
+  seed: number;
+  /**
+   * Offered load in transfers per second. About half of the four validators' saturation
+   * on this machine class (BENCHMARKS.md, "npm run bench": about 2,000 tx/s), as the issue asks.
+   */
+  tps: number;
+  /** Funded senders the load spreads over (a wallet each). */
+  senders: number;
+  /** Faults drawn from. */
+  faults: FaultKind[];
+  /** A fault starts this long after the previous one ended: uniform in [min, max]. */
+  faultEveryMinMs: number;
+  faultEveryMaxMs: number;
+  /** A killed validator restarts after a time uniform in [min, max]. */
+  killDownMinMs: number;
+  killDownMaxMs: number;
+  /** A stopped (SIGSTOP) validator continues after a time uniform in [min, max]. */
+  stopMinMs: number;
+  stopMaxMs: number;
+  /** How often each node's memory is read from /proc. */
+  memorySampleMs: number;
+  /** How often each node's height is read (the resolution of the longest stall). */
+  heightSampleMs: number;
+  /** After the load stops, how long every accepted transfer may take to commit on every node. */
+  settleTimeoutMs: number;
+  /** The genesis round timeout of the throwaway chain. */
+  baseRoundTimeoutMs: number;
+  /** Node log level (node output is kept in memory, the tail shown when a node dies). */
+  logLevel: string;
+  /** Where each node's whole output goes (node-<i>.log); none when empty. */
+  logDir: string;
+  /**
+   * The checkout whose bin/ledger.js runs the nodes (default: this one). Another one, e.g.
+   * a `git worktree` of a commit, soaks that code while this tree is being edited.
+   */
+  ledgerRoot: string;
+  /** Keep the throwaway chain's directory at the end (its path is in the report). */
+  keepData: boolean;
+  /**
+   * Extra environment for the node processes (e.g. MALLOC_ARENA_MAX=2, or
+   * NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 for heap snapshots).
+   */
+  nodeEnv: Record<string, string>;
+  /** Progress lines (stderr in the command). */
+  log: (line: string) => void;
+}
+
+export const DEFAULT_SOAK_OPTIONS: Readonly<Omit<SoakOptions, 'log' | 'nodeEnv' | 'faults'>> = Object.freeze({
+  minutes: 30,
+  seed: 1,
+  tps: 1000,
+  senders: 500,
+  faultEveryMinMs: 15_000,
+  faultEveryMaxMs: 30_000,
+  killDownMinMs: 5_000,
+  killDownMaxMs: 15_000,
+  stopMinMs: 10_000,
+  stopMaxMs: 20_000,
+  memorySampleMs: 5_000,
+  heightSampleMs: 250,
+  settleTimeoutMs: 120_000,
+  baseRoundTimeoutMs: 400,
+  logLevel: 'info',
+  logDir: '',
+  ledgerRoot: '',
+  keepData: false,
+});
+
+export function resolveSoakOptions(partial: Partial<SoakOptions>): SoakOptions {
+  const options: SoakOptions = {
+    ...DEFAULT_SOAK_OPTIONS,
+    faults: [...FAULT_KINDS],
+    nodeEnv: {},
+    log: () => {},
+    ...partial,
+  };
+  const positive = ['minutes', 'tps', 'senders', 'memorySampleMs', 'heightSampleMs'] as const;
+  for (const name of positive)
+    if (!(Number.isFinite(options[name]) && options[name] > 0)) throw new Error(`--${name} must be above 0`);
+  if (!Number.isSafeInteger(options.seed)) throw new Error('--seed must be an integer');
+  for (const [min, max] of [
+    ['faultEveryMinMs', 'faultEveryMaxMs'],
+    ['killDownMinMs', 'killDownMaxMs'],
+    ['stopMinMs', 'stopMaxMs'],
+  ] as const)
+    if (!(options[min] >= 0 && options[max] >= options[min])) throw new Error(`${min} must be within 0..${max}`);
+  for (const kind of options.faults)
+    if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault '${kind}': one of ${FAULT_KINDS.join(', ')}`);
+  return options;
+}
