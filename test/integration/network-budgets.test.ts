@@ -231,7 +231,7 @@ describe('network budgets: a Byzantine validator against validator 0', { timeout
         v1.net.transport.send(0, { kind: 'vote', vote: vote(f, 1, new Uint8Array(32).fill(200 + k)) });
         await waitFor('v1 vote at v0', () => votesFrom(1) > before, 10_000);
         latencies.push(performance.now() - sentMs);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 50)); // paces v1's votes (load), not a wait for an outcome
       }
       const handled = votesFrom(3) - fromV3Before;
       const pauses = v0.net.metrics().throttled.directReadPauses - pausesBefore;
@@ -260,7 +260,7 @@ describe('network budgets: a Byzantine validator against validator 0', { timeout
       // 600 timeouts in about 0.6 s, then v1 sends a batch and a timeout every 100 ms
       for (let i = 0; i < floodSize; i += 100) {
         await Promise.all(flood.slice(i, i + 100).map((m) => pubsub.publish(topics.timeout, m)));
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 100)); // paces the flood (load), not a wait for an outcome
       }
       // and v1's own timeouts: same topic as the flood, another peer
       const ownSent: Array<{ round: number; atMs: number }> = [];
@@ -270,7 +270,7 @@ describe('network budgets: a Byzantine validator against validator 0', { timeout
         const round = 100_000 + k;
         await pubsubOf(v1).publish(topics.timeout, encodeTimeout(timeout(f, 1, round)));
         ownSent.push({ round, atMs: performance.now() });
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 100)); // paces v1's traffic (load), not a wait for an outcome
       }
       const timeoutAt = (round: number) =>
         v0.consensus.find(

@@ -83,7 +83,7 @@ describe('a validator whose key an impostor abused comes back (in-process nodes)
       for (const v of [0, 1, 2])
         for (let k = 0; k < 30; k++) flooder.transport.send(v, { kind: 'blockRequest', blockId });
       sent += 30;
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 10)); // paces the flood (load), not a wait for an outcome
     }
     await waitUntil(
       'every honest validator to read the requests',
