@@ -19,7 +19,21 @@ export function heightKey(height: number): Uint8Array {
 }
 
 export function readHeight(bytes: Uint8Array, offset = 0): number {
-  return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset));
+  if (offset + 8 > bytes.length) throw new StoreError('CORRUPT_STORE', 'a stored height is truncated');
+  return safeInteger(
+    new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset),
+    'height',
+  );
+}
+
+/**
+ * A stored u64 that the code holds as a number: above 2^53 it could only come from a
+ * damaged record, and as a double it would silently read as another value.
+ */
+function safeInteger(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new StoreError('CORRUPT_STORE', `a stored ${what} is above 2^53`);
+  return Number(value);
 }
 
 /** A Uint8Array view of `bytes` (a Buffer's `slice` shares memory; a Uint8Array's copies). */
@@ -49,7 +63,7 @@ export function decodeTxLocation(bytes: Uint8Array): { height: number; index: nu
   if (bytes.length !== TX_LOCATION_BYTES)
     throw new StoreError('CORRUPT_STORE', 'tx location must be 12 bytes');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { height: Number(view.getBigUint64(0)), index: view.getUint32(8) };
+  return { height: safeInteger(view.getBigUint64(0), 'height'), index: view.getUint32(8) };
 }
 
 /** address(20) || (2^64-1-height)(8) || (2^32-1-index)(4): newest first under a forward scan. */
@@ -251,16 +265,16 @@ export function decodeSummary(height: number, stored: Uint8Array): StoredSummary
     height,
     hash: bytes.slice(0, 32),
     parentHash: bytes.slice(32, 64),
-    round: Number(view.getBigUint64(64)),
-    timestampMs: Number(view.getBigUint64(72)),
+    round: safeInteger(view.getBigUint64(64), 'round'),
+    timestampMs: safeInteger(view.getBigUint64(72), 'timestamp'),
     proposer: bytes.slice(80, 100),
     txCount: view.getUint32(100),
     sizeBytes: view.getUint32(104),
     gasUsed: view.getBigUint64(108),
     fees: readUintBE(view, 116, 4),
     burned: readUintBE(view, 148, 4),
-    totalTxs: Number(view.getBigUint64(180)),
-    totalAccounts: Number(view.getBigUint64(188)),
+    totalTxs: safeInteger(view.getBigUint64(180), 'transaction total'),
+    totalAccounts: safeInteger(view.getBigUint64(188), 'account total'),
   };
 }
 
@@ -348,6 +362,11 @@ export class BlockRecords {
 }
 
 export function decodeHistoryKey(key: Uint8Array): { height: number; index: number } {
+  if (key.length !== HISTORY_KEY_BYTES)
+    throw new StoreError('CORRUPT_STORE', `a history key must be ${HISTORY_KEY_BYTES} bytes`);
   const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
-  return { height: Number(U64_MAX - view.getBigUint64(20)), index: U32_MAX - view.getUint32(28) };
+  return {
+    height: safeInteger(U64_MAX - view.getBigUint64(20), 'height'),
+    index: U32_MAX - view.getUint32(28),
+  };
 }

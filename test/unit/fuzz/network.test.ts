@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { encodeHeader } from '../../../src/chain/index.js';
 import {
   type CompactProposal,
   decodeCompactProposal,
