@@ -77,26 +77,31 @@ export interface SlotValues {
   live(name: string): Buffer;
 }
 
-/** The page's bytes with every slot filled: one buffer, written once. */
-export function fillTemplate(template: PageTemplate, values: SlotValues): Buffer {
+/** A filled page: the template's own chunks (never copied) between the filled slots. */
+export interface FilledPage {
+  parts: Array<string | Buffer>;
+  bytes: number;
+}
+
+/**
+ * The page with every slot filled, as parts to write in order: a page copied into one
+ * fresh buffer per request would allocate its whole size outside the JavaScript heap each
+ * time, and those allocations are what starts V8's full collections under load.
+ */
+export function fillTemplate(template: PageTemplate, values: SlotValues): FilledPage {
   const { chunks, slots } = template;
-  const fills = new Array<string | Buffer>(slots.length);
-  let length = template.bytes;
+  const parts = new Array<string | Buffer>(2 * slots.length + 1);
+  let bytes = template.bytes;
+  parts[0] = chunks[0];
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i];
     // relativeTime writes digits and words only: nothing to escape
     const fill = slot.kind === 'time' ? relativeTime(slot.ms, values.nowMs) : values.live(slot.name);
-    fills[i] = fill;
-    length += typeof fill === 'string' ? Buffer.byteLength(fill) : fill.length;
+    bytes += typeof fill === 'string' ? Buffer.byteLength(fill) : fill.length;
+    parts[2 * i + 1] = fill;
+    parts[2 * i + 2] = chunks[i + 1];
   }
-  const out = Buffer.allocUnsafe(length);
-  let at = chunks[0].copy(out, 0);
-  for (let i = 0; i < slots.length; i++) {
-    const fill = fills[i];
-    at += typeof fill === 'string' ? out.write(fill, at) : fill.copy(out, at);
-    at += chunks[i + 1].copy(out, at);
-  }
-  return out;
+  return { parts, bytes };
 }
 
 /**

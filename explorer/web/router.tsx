@@ -92,16 +92,17 @@ export function createExplorerPages(
     nowMs: options.nowMs(),
     chainId: options.status().chainId,
   });
-  const send = (res: Response, body: Buffer, status: number) => {
+  const send = (res: Response, body: string, status: number) => {
     // not res.send: its ETag hashes every page and copies it first, yet a page shows
     // relative times and the live head, so a revalidation would almost never match
     res.statusCode = status;
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Length', body.length);
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    // a string, not a Buffer: a fresh buffer per page is an allocation outside the heap (fillTemplate)
     res.end(body);
   };
   const render = (res: Response, page: VNode, status = 200) => {
-    send(res, Buffer.from(`<!doctype html>${renderToString(page)}`), status);
+    send(res, `<!doctype html>${renderToString(page)}`, status);
   };
   const cache = new PageCache(options.pageCacheEntries, options.pageCacheBytes);
   /**
@@ -139,7 +140,7 @@ export function createExplorerPages(
       if (!template) return render(res, page(ctx));
       cache.set(key, template);
     }
-    const body = fillTemplate(template, {
+    const filled = fillTemplate(template, {
       nowMs: ctx.nowMs,
       live: (name) => {
         const part = live[name];
@@ -147,7 +148,14 @@ export function createExplorerPages(
         return livePart(name, part, ctx);
       },
     });
-    send(res, body, 200);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Length', filled.bytes);
+    // corked: the headers and every part leave in one write
+    res.cork();
+    for (const part of filled.parts) res.write(part);
+    res.end();
+    res.uncork();
   };
 
   router.use((_req, res, next) => {

@@ -26,11 +26,17 @@ describe('page templates', () => {
     const template = toTemplate(html, slots);
     assert.ok(template);
     assert.equal(template.chunks.length, 4);
-    const page = (nowMs: number, balance: string) =>
-      fillTemplate(template, {
+    const page = (nowMs: number, balance: string) => {
+      const filled = fillTemplate(template, {
         nowMs,
         live: (name) => (name === 'balance' ? Buffer.from(balance) : assert.fail(name)),
-      }).toString();
+      });
+      const bytes = Buffer.concat(filled.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+      assert.equal(filled.bytes, bytes.length, 'the byte count a Content-Length is set from');
+      // the template's own chunks go out as they are, not copied
+      assert.ok(template.chunks.every((chunk) => filled.parts.includes(chunk)));
+      return bytes.toString();
+    };
     assert.equal(page(GENESIS_MS + 5_000, '1 BFT'), '<p>5 s ago</p><div>1 BFT</div><p>2 min ago</p>');
     assert.equal(page(GENESIS_MS + 3_600_000, '2 BFT'), '<p>1 h ago</p><div>2 BFT</div><p>1 h ago</p>');
   });
