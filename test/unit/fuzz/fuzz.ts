@@ -210,3 +210,74 @@ export function assertDecoderProperty(
   assert.ok(seen.decoded > 0, 'no input decoded: the valid encodings are not valid');
   assert.ok(seen.refused > 0, 'no input was refused: the mutations do not mutate');
 }
+
+/** JSON values a mutation writes: every type, small numbers (no costly KDF parameter by chance). */
+const jsonScalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer({ min: -4, max: 64 }),
+  fc.constantFrom(0, 1, 2, 3, 2 ** 53, -1, 1.5, Number.MAX_SAFE_INTEGER),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('', '0x', '0x00', '3', '1e3', '-1', '00', '__proto__'),
+);
+const jsonMutationValue = fc.oneof(
+  { weight: 4, arbitrary: jsonScalar },
+  { weight: 1, arbitrary: fc.array(jsonScalar, { maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 6 }), jsonScalar, { maxKeys: 3 }) },
+);
+
+type JsonPath = Array<string | number>;
+
+function pathsOf(value: unknown, at: JsonPath = [], out: JsonPath[] = []): JsonPath[] {
+  out.push(at);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) pathsOf(value[i], [...at, i], out);
+  } else if (typeof value === 'object' && value !== null)
+    for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out);
+  return out;
+}
+
+/** A copy of `doc` with the value at one path replaced, deleted, or given an extra sibling. */
+function mutateJson(doc: unknown, pick: number, how: number, value: unknown): unknown {
+  const copy = structuredClone(doc);
+  const paths = pathsOf(copy);
+  const path = paths[pick % paths.length];
+  if (path.length === 0) return how % 2 === 0 ? value : copy;
+  let parent = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  const key = path[path.length - 1];
+  if (how === 0 && !Array.isArray(parent)) delete parent[key];
+  else if (how === 1 && !Array.isArray(parent)) parent[`${String(key)}X`] = value;
+  else if (how === 2 && typeof key === 'string' && !Array.isArray(parent)) {
+    // the same field under another case: some formats look fields up case-insensitively
+    parent[key.toUpperCase()] = value;
+  } else parent[key] = value;
+  return copy;
+}
+
+/**
+ * JSON texts around a valid document: itself, one or two structural mutations, and text
+ * truncations and character flips of its serialisation.
+ */
+export function jsonMutationsOf(doc: unknown): fc.Arbitrary<string> {
+  const text = JSON.stringify(doc);
+  const structural = fc
+    .array(fc.tuple(fc.nat(), fc.nat(5), jsonMutationValue), { minLength: 1, maxLength: 2 })
+    .map((edits) =>
+      JSON.stringify(edits.reduce((d, [pick, how, value]) => mutateJson(d, pick, how, value), doc)),
+    );
+  const textual = fc
+    .tuple(fc.nat(), fc.nat(), fc.boolean())
+    .map(([at, code, truncate]) =>
+      truncate
+        ? text.slice(0, at % text.length)
+        : text.slice(0, at % text.length) +
+          String.fromCharCode(code % 128) +
+          text.slice((at % text.length) + 1),
+    );
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant(text) },
+    { weight: 5, arbitrary: structural },
+    { weight: 2, arbitrary: textual },
+  );
+}
