@@ -373,12 +373,17 @@ export class LmdbSafetyStore implements SafetyStore {
     if (this.closed) return;
     await this.drained();
     this.closed = true;
-    try {
-      await this.env.flushed;
-    } catch (err) {
-      // a failed write was reported (onFailure) and never acknowledged: close all the same
-      if (!this.failure) this.fail(writeFailure(err, this.path, 'the safety data'));
+    // After a failed write (reported through onFailure, never acknowledged) lmdb-js settles
+    // neither `flushed` nor `close()`: the close is started, not awaited.
+    if (!this.failure) {
+      try {
+        await this.env.flushed;
+      } catch (err) {
+        this.fail(writeFailure(err, this.path, 'the safety data'));
+      }
     }
-    await this.env.close();
+    const closing = this.env.close();
+    if (!this.failure) await closing;
+    else closing.catch(() => {});
   }
 }

@@ -199,11 +199,18 @@ export class TxJournal {
     this.closed = true;
     this.pruneTimer?.cancel();
     await this.tail;
+    // After a failed write (reported through onFailure, never acknowledged) lmdb-js settles
+    // neither `flushed` nor `close()`: the close is started, not awaited.
+    if (this.failure) {
+      this.env.close().catch(() => {});
+      return;
+    }
     try {
       await this.env.flushed;
     } catch (err) {
-      // a write that failed was reported (onFailure) and never acknowledged
-      writeFailure(err, this.path, 'the transaction journal');
+      this.failure = writeFailure(err, this.path, 'the transaction journal');
+      this.env.close().catch(() => {});
+      return;
     }
     await this.env.close();
   }

@@ -425,13 +425,18 @@ export class LedgerStore implements AccountReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.env.flushed;
-    } catch (err) {
-      // a failed write was already reported to its caller: close all the same
-      if (!this.failure) this.failure = this.writeFailure(err);
+    // After a failed write lmdb-js settles neither `flushed` nor `close()` (its writes never
+    // end): nothing is left to land, so the close is started, not awaited.
+    if (!this.failure) {
+      try {
+        await this.env.flushed;
+      } catch (err) {
+        this.failure = this.writeFailure(err);
+      }
     }
-    await this.env.close();
+    const closing = this.env.close();
+    if (!this.failure) await closing;
+    else closing.catch(() => {});
   }
 
   genesisHash(): Uint8Array | undefined {
@@ -472,6 +477,8 @@ export class LedgerStore implements AccountReader {
    * in call order, each checked against the block queued before it.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
+    if (this.failure)
+      throw new StoreError(this.failure.code, `an earlier commit failed: ${this.failure.message}`);
     const head = this.tail;
     if (!head) throw new StoreError('NOT_INITIALISED', 'the store holds no genesis block yet');
     const { header } = commit.block;
