@@ -66,7 +66,12 @@ interface Executed {
 
 export interface ApplicationComponents {
   store: LedgerStore;
-  mempool: Mempool;
+  /**
+   * Builds the mempool over the application's committed accounts (the mempool checks
+   * nonces and balances against them; the application builds payloads from it), so neither
+   * is ever seen half-wired.
+   */
+  createMempool: (committedAccounts: AccountReader) => Mempool;
   params: StateParams;
   limits: { chainId: bigint; maxBlockTxs: number; maxBlockBytes: number };
   /** This validator's address: the proposer of the blocks it builds. */
@@ -160,6 +165,8 @@ export class LedgerApplication implements BlockApplication {
   private awaitingParent: { request: PayloadRequest; ready: (payload: Payload) => void } | undefined;
   /** Reads the committed state as it is now (the mempool's AccountReader). */
   readonly committedAccounts: AccountReader;
+  /** The pending transactions blocks are built from (created by createMempool). */
+  readonly mempool: Mempool;
   private readonly observer: BlockObserver;
 
   constructor(private readonly c: ApplicationComponents) {
@@ -172,6 +179,7 @@ export class LedgerApplication implements BlockApplication {
     this.committedHeader = c.store.getBlock(head.height)!.header;
     this.durableHeight = head.height;
     this.committedAccounts = { getAccount: (a) => this.committed.state.getAccount(a) };
+    this.mempool = c.createMempool(this.committedAccounts);
   }
 
   /** Stops building payloads (shutdown); commits already issued still land. */
@@ -201,12 +209,12 @@ export class LedgerApplication implements BlockApplication {
     this.pollTimer = undefined;
     // An idle chain does not spin: after an empty block, wait a little for transactions.
     const delayMs = this.c.emptyBlockDelayMs ?? 0;
-    if (delayMs > 0 && request.parent.transactions.length === 0 && this.c.mempool.size() === 0) {
+    if (delayMs > 0 && request.parent.transactions.length === 0 && this.mempool.size() === 0) {
       const deadline = this.c.clock.nowMs() + delayMs;
       const poll = () => {
         this.pollTimer = undefined;
         if (this.failed || this.stopped) return;
-        if (this.c.mempool.size() > 0 || this.c.clock.nowMs() >= deadline) this.build(request, ready);
+        if (this.mempool.size() > 0 || this.c.clock.nowMs() >= deadline) this.build(request, ready);
         else this.pollTimer = this.c.clock.setTimeout(poll, 10);
       };
       poll();
@@ -228,7 +236,7 @@ export class LedgerApplication implements BlockApplication {
       return;
     }
     const seenAtMs = this.observer.nowMs();
-    const txs = this.c.mempool.selectForBlock({
+    const txs = this.mempool.selectForBlock({
       state: parentView.state,
       reservedBytes: this.c.headerReserveBytes,
       maxTxs: this.c.limits.maxBlockTxs,
@@ -412,7 +420,7 @@ export class LedgerApplication implements BlockApplication {
       this.committingTxs.set(key, { height, index, block: inFlight });
       return { hash: r.txHash, from: r.from, key };
     });
-    this.c.mempool.onCommit(committed, this.committedAccounts);
+    this.mempool.onCommit(committed, this.committedAccounts);
     this.observer.blockCommitted(source, block.transactions.length, latencyMs);
     this.c.onCommitted?.(block, id);
   }
@@ -555,8 +563,8 @@ export class LedgerApplication implements BlockApplication {
   }
 
   private verified(raw: Uint8Array, hash?: Uint8Array): VerifiedTransfer {
-    const pending = hash ? this.c.mempool.get(hash) : this.c.mempool.lookupVerified(raw);
-    return pending ?? this.c.mempool.recover(decodeTransfer(raw, this.c.params.chainId));
+    const pending = hash ? this.mempool.get(hash) : this.mempool.lookupVerified(raw);
+    return pending ?? this.mempool.recover(decodeTransfer(raw, this.c.params.chainId));
   }
 
   private remember(

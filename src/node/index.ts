@@ -7,8 +7,15 @@ export {
   tallyUptime,
   type UptimeTally,
 } from './activity.js';
+export { NodeApiFacade, type NodeApiFacadeComponents } from './api-facade.js';
 export { type ApplicationComponents, LedgerApplication } from './application.js';
 export { type DriverClock, driverClock } from './clock.js';
+export {
+  ConsensusLifecycle,
+  type ConsensusLifecycleComponents,
+  type ConsensusLifecycleOptions,
+  type ConsensusReadout,
+} from './consensus-lifecycle.js';
 export { NodeError, type NodeErrorCode } from './errors.js';
 export {
   DEFAULT_EXPLORER_READER_OPTIONS,
@@ -16,8 +23,9 @@ export {
   type ExplorerReaderOptions,
   StoreExplorerReader,
 } from './explorer-reader.js';
+export { ApiListeners, type ApiListenersComponents, type ApiListenersOptions } from './listeners.js';
 export { childLogger, type NodeLogger, silentLogger } from './logger.js';
-export { genesisBlockOf, LedgerNode, type NodeRole, roleOf } from './node.js';
+export { LedgerNode, type LedgerNodeComponents } from './node.js';
 export {
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,
@@ -26,5 +34,6 @@ export {
   MAX_CLOCK_SKEW_MS,
   type NodeOptions,
 } from './options.js';
+export { genesisBlockOf, type NodeRole, roleOf } from './role.js';
 export { LmdbSafetyStore } from './safety-store.js';
 export { type JournalTx, TxJournal } from './tx-journal.js';

@@ -225,15 +225,10 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A LedgerApplication (validator 1 proposing) on a test store, as the node builds one. */
 export function applicationOn(t: TestStore): LedgerApplication {
-  let app: LedgerApplication | undefined;
-  const mempool = new Mempool({
-    accounts: { getAccount: (a) => app!.committedAccounts.getAccount(a) },
-    params: PARAMS,
-    blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
-  });
-  app = new LedgerApplication({
+  return new LedgerApplication({
     store: t.store,
-    mempool,
+    createMempool: (accounts) =>
+      new Mempool({ accounts, params: PARAMS, blockLimits: { maxBlockTxs: 100, maxBlockBytes: 1 << 20 } }),
     params: PARAMS,
     limits: { chainId: PARAMS.chainId, maxBlockTxs: 100, maxBlockBytes: 1 << 20 },
     proposer: addressOf(VALIDATOR_SECRETS[1]),
@@ -244,5 +239,4 @@ export function applicationOn(t: TestStore): LedgerApplication {
     logger: quiet as never,
     onFatal: (err) => assert.fail(err),
   });
-  return app;
 }
