@@ -407,7 +407,11 @@ export class LedgerApplication implements BlockApplication {
         this.onDurable(height, idHex);
       },
       (err) =>
-        this.fail(new NodeError('STORAGE_FAILURE', `commit of block ${height} failed`, { cause: err })),
+        this.fail(
+          new NodeError('STORAGE_FAILURE', `commit of block ${height} failed: ${(err as Error).message}`, {
+            cause: err,
+          }),
+        ),
     );
     const inFlight: CommittingBlock = {
       hash: id,
