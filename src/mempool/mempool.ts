@@ -70,8 +70,6 @@ export const REPLACEMENT_BUMP_PERCENT = 10n;
  * prefixes of the outer list and of the transaction list, at most 5 bytes each below 4 GiB.
  */
 export const BLOCK_FRAMING_BYTES = 10;
-/** Senders remembered by tx hash: a few blocks of full-rate traffic (about 6-8 MB). */
-const RECOVERED_SENDERS_CACHE = 32_768;
 
 /** Bytes a raw tx takes inside the block's RLP list: itself plus its string prefix. */
 function rlpItemBytes(length: number): number {
@@ -224,7 +222,7 @@ export class Mempool {
     if (from !== undefined) return withSender(signed, from);
     this.counters.recoveries++;
     const tx = recoverSender(signed, this.backend);
-    if (this.recoveredSenders.size >= RECOVERED_SENDERS_CACHE) {
+    if (this.recoveredSenders.size >= this.options.maxRecoveredSenders) {
       // insertion order: drop the oldest
       this.recoveredSenders.delete(this.recoveredSenders.keys().next().value!);
     }

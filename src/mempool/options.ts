@@ -39,6 +39,12 @@ export interface MempoolOptions {
   /** Hashes of committed transactions remembered to refuse re-gossiped copies early. */
   maxRecentCommitted: number;
   /**
+   * Senders remembered by transaction hash, so a transaction seen first in a proposal and
+   * then in its gossip batch (or the reverse) is recovered once: a few blocks of full-rate
+   * traffic. Each entry holds a hex key and a 20-byte address (about 200 bytes).
+   */
+  maxRecoveredSenders: number;
+  /**
    * Bytes selectForBlock leaves for the header when no `reservedBytes` is given. A header
    * is about 200 bytes plus its parent QC (about 70 bytes per signature): 1024 covers a
    * quorum of 11; the node passes the exact figure for larger validator sets.
@@ -58,6 +64,7 @@ export const DEFAULT_MEMPOOL_OPTIONS: Readonly<MempoolOptions> = Object.freeze({
   maxQueuedPerSender: 64,
   queuedLifetimeMs: 10 * 60_000,
   maxRecentCommitted: 8192,
+  maxRecoveredSenders: 32_768,
   headerReserveBytes: 1024,
 });
 

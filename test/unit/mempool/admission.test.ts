@@ -318,3 +318,19 @@ describe('Mempool: the signature is checked once per admitted transaction', () =
     assert.equal(backend.calls, 0);
   });
 });
+
+describe('bounds of what the mempool remembers', () => {
+  it('remembers at most maxRecoveredSenders senders, dropping the oldest first', () => {
+    const backend = countingBackend();
+    const mempool = pool(funded(4), { maxRecoveredSenders: 2 }, backend);
+    const [a, b, c] = [1, 2, 3].map((i) => decodeTransfer(transfer(i).raw, CHAIN_ID));
+    for (const tx of [a, b, c]) mempool.recover(tx);
+    assert.equal(backend.calls, 3);
+    mempool.recover(c);
+    mempool.recover(b);
+    assert.equal(backend.calls, 3, 'the two newest are remembered');
+    mempool.recover(a);
+    assert.equal(backend.calls, 4, 'the oldest was dropped and is recovered again');
+    assert.equal(mempool.metrics().recoveries, 4);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Two minutes of the chaos soak (scripts/soak.ts, issue 15): four validators and an
+ * observer under a wallet load with seeded kill -9 / SIGSTOP faults on one validator at a
+ * time, through the same code as `npm run soak`. It asserts the soak's invariants: every
+ * acknowledged transfer committed, the same chain on every node, no process dead on its
+ * own, every validator voting again after each fault. Not the memory target, which needs
+ * the 30-minute run (`npm run soak -- --minutes 30`).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runSoak } from '../../scripts/soak/run.js';
+
+const SEED = 3;
+/**
+ * The longest commit gap an honest node may see: with one validator down the other three
+ * keep committing, but on a loaded two-core machine gaps of 20 s were seen.
+ */
+const MAX_STALL_MS = 60_000;
+
+describe('chaos soak, two minutes', { timeout: 9 * 60_000 }, () => {
+  it('keeps every acknowledged transfer, one chain and every validator voting through kills and stops', async (t) => {
+    const report = await runSoak({
+      minutes: 2,
+      seed: SEED,
+      tps: 100,
+      senders: 100,
+      // faults a little closer than the soak's 15-30 s, so two minutes hold more than one
+      // when the machine is quiet (a validator's rejoin can take a minute on a busy one)
+      faultEveryMinMs: 8_000,
+      faultEveryMaxMs: 12_000,
+      log: (line) => t.diagnostic(line),
+    });
+    const summary = JSON.stringify({ ...report, memory: undefined });
+    assert.deepEqual(report.failures, [], summary);
+    assert.ok(report.faults.length >= 1, `a fault in two minutes: ${summary}`);
+    t.diagnostic(`faults: ${report.faults.map((f) => `${f.kind} validator-${f.validator}`).join(', ')}`);
+    assert.ok(report.load.acknowledged > 500, `the load was acknowledged: ${summary}`);
+    assert.equal(report.chain.missingCount, 0, summary);
+    assert.ok(report.chain.committedTxs >= report.load.acknowledged, summary);
+    assert.ok(report.chain.sampled > 0, summary);
+    assert.ok(report.settledHeight > 5, summary);
+    assert.ok(report.longestStallMs > 0 && report.longestStallMs < MAX_STALL_MS, summary);
+    for (const p of report.participationAtEnd)
+      assert.ok(p.voting, `validator-${p.validator} votes: ${summary}`);
+    for (const m of report.memory) {
+      assert.ok(m.samples > 0 && (m.lastMb?.rss ?? 0) > 0, `memory sampled for ${m.node}`);
+      assert.ok(
+        (m.lastMb?.anon ?? 0) > 0 && (m.lastMb?.file ?? -1) >= 0,
+        `anonymous and file-backed apart for ${m.node}`,
+      );
+    }
+  });
+});
