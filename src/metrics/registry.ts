@@ -360,6 +360,11 @@ export function createNodeMetrics(
     'Redials of lost bootstrap peers',
     (s) => s.network?.redials ?? 0,
   );
+  copiedCounter(
+    'ledger_network_gossip_streams_reopened_total',
+    'Connected peers found without an outbound gossip stream, for which one was opened again',
+    (s) => s.network?.gossipStreamsReopened ?? 0,
+  );
 
   // ------------------------------------------------------------ block sync
   gauge(

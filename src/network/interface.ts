@@ -97,6 +97,8 @@ export interface NetworkMetrics {
   refusedPeers: number;
   refusedConnections: number;
   redials: number;
+  /** Connected peers found without an outbound gossip stream, and a stream opened again (gossip-streams.ts). */
+  gossipStreamsReopened: number;
 }
 
 /** The public face of the network subsystem. */

@@ -36,6 +36,7 @@ import {
   validateTxBatch,
 } from './gate.js';
 import { gossipInternals } from './gossip-internals.js';
+import { type GossipStreamKeeper, keepGossipStreams } from './gossip-streams.js';
 import type {
   Network,
   NetworkComponents,
@@ -96,6 +97,7 @@ export function emptyMetrics(): NetworkMetrics {
     refusedPeers: 0,
     refusedConnections: 0,
     redials: 0,
+    gossipStreamsReopened: 0,
   };
 }
 
@@ -143,6 +145,7 @@ class LedgerNetwork implements Network {
   private readonly publisher: GossipPublisher;
   private readonly direct: DirectMessenger;
   private readonly redialer: Redialer;
+  private gossipStreams: GossipStreamKeeper | undefined;
   private readonly inbound: Record<TopicKind, FairQueue<InboundJob>>;
   private readonly inboundTurns: WeightedTurns<TopicKind>;
   private drainScheduled = false;
@@ -253,6 +256,10 @@ class LedgerNetwork implements Network {
     await this.direct.start();
     this.publisher.start();
     this.redialer.start();
+    this.gossipStreams = keepGossipStreams(this.libp2p, pubsub, (peer) => {
+      this.metricsData.gossipStreamsReopened++;
+      this.logger.debug({ peer }, 'connected peer without a gossip stream; opening one');
+    });
     this.logger.info(
       { peerId: this.peerId, validator: this.selfIndex, addresses: this.getMultiaddrs() },
       'network started',
@@ -268,6 +275,8 @@ class LedgerNetwork implements Network {
     this.assemblyTimer = undefined;
     this.assembler.clear();
     this.redialer.stop();
+    this.gossipStreams?.stop();
+    this.gossipStreams = undefined;
     this.publisher.stop();
     this.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onGossip);
     for (const kind of TOPIC_KINDS) this.inbound[kind].clear();

@@ -53,6 +53,7 @@ function emptyNetworkMetrics(): NetworkMetrics {
     refusedPeers: 0,
     refusedConnections: 0,
     redials: 0,
+    gossipStreamsReopened: 0,
   };
 }
 

@@ -1,0 +1,140 @@
+/**
+ * gossipsub keeps one outbound stream per peer and opens it only when a peer connects or
+ * opens a stream to us. Two ways lose it for good while the peers stay connected (the
+ * report of issue 14: a validator restored after an outage caught up by sync but never
+ * voted again, because no proposal reached it):
+ * - the stream lives on an old connection, a second connection to the same peer opens (a
+ *   redial after a silent outage), then the old one closes: no peer:disconnect, no new stream;
+ * - the stream is reset while its connection stays open: gossipsub drops the peer.
+ * The network's gossip stream keeper (src/network/gossip-streams.ts) restores them.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { ConsensusMessage } from '../../src/consensus/index.js';
+import { gossipInternals } from '../../src/network/gossip-internals.js';
+import { createNetwork, type Network, type NetworkOptions, topicsFor } from '../../src/network/index.js';
+import { type Fixture, fixture, timeout, verifierOf, waitFor } from '../unit/network/helpers.js';
+
+interface TestNode {
+  net: Network;
+  timeouts: Array<{ from: number; round: number }>;
+}
+
+const running: TestNode[] = [];
+after(async () => {
+  await Promise.all(running.map((n) => n.net.stop()));
+});
+
+const FAST: Partial<NetworkOptions> = {
+  listenAddresses: ['/ip4/127.0.0.1/tcp/0'],
+  heartbeatIntervalMs: 100,
+  redialMinDelayMs: 50,
+  redialMaxDelayMs: 400,
+  txBatchMaxDelayMs: 10,
+};
+
+async function startNode(f: Fixture, index: number): Promise<TestNode> {
+  const node: TestNode = { timeouts: [] } as unknown as TestNode;
+  node.net = await createNetwork(FAST, {
+    genesis: f.genesis,
+    validatorSet: f.validatorSet,
+    verifier: verifierOf(f),
+    secretKey: f.secrets[index],
+    onConsensusMessage: (from, message: ConsensusMessage) => {
+      if (message.kind === 'timeout') node.timeouts.push({ from, round: message.timeout.round });
+    },
+    onTransactions: () => undefined,
+    lookupTx: () => undefined,
+    currentRound: () => 1,
+    logger: { info() {}, debug() {}, warn() {} },
+  });
+  await node.net.start();
+  running.push(node);
+  return node;
+}
+
+const outbound = (from: TestNode, to: TestNode) =>
+  gossipInternals(from.net.libp2p.services.pubsub).streamsOutbound.get(to.net.peerId);
+
+/** Publishes a timeout of `round` from `from` (validator `index`) and waits for `to` to get it. */
+async function delivered(
+  f: Fixture,
+  from: TestNode,
+  index: number,
+  to: TestNode,
+  round: number,
+  what: string,
+) {
+  from.net.transport.broadcast({ kind: 'timeout', timeout: timeout(f, index, round) });
+  await waitFor(
+    `${what}: the timeout of round ${round} from validator ${index}`,
+    () => to.timeouts.some((t) => t.from === index && t.round === round),
+    5000,
+  );
+}
+
+const reopenedBy = (...nodes: TestNode[]) =>
+  nodes.reduce((sum, n) => sum + n.net.metrics().gossipStreamsReopened, 0);
+
+/**
+ * Waits for an outbound stream each way, opened again by the keeper (its counter moved):
+ * what is published before then has no stream to go out on and is lost, as gossip may be.
+ */
+async function reopened(a: TestNode, b: TestNode, before: number, what: string): Promise<void> {
+  await waitFor(`${what}: outbound gossip streams both ways, reopened by the keeper`, () =>
+    Boolean(outbound(a, b) && outbound(b, a) && reopenedBy(a, b) > before),
+  );
+}
+
+async function meshed(f: Fixture, a: TestNode, b: TestNode): Promise<void> {
+  const topic = topicsFor(f.validatorSet.genesisId).timeout;
+  await waitFor('a mesh of the two', () =>
+    [
+      [a, b],
+      [b, a],
+    ].every(([x, y]) =>
+      gossipInternals(x.net.libp2p.services.pubsub).getMeshPeers(topic).includes(y.net.peerId),
+    ),
+  );
+}
+
+describe('network: gossip streams come back while the peers stay connected', () => {
+  const f = fixture(4);
+
+  it('after a second connection opens and the first one (which held the streams) closes', async () => {
+    const a = await startNode(f, 0);
+    const b = await startNode(f, 1);
+    a.net.addBootstrap(b.net.getMultiaddrs()[0]);
+    await meshed(f, a, b);
+    await delivered(f, a, 0, b, 1, 'before');
+    const [first] = a.net.libp2p.getConnections(b.net.libp2p.peerId);
+    const before = reopenedBy(a, b);
+    // what a redial after a silent outage makes: a new connection beside the old one
+    await b.net.libp2p.dial(multiaddr(a.net.getMultiaddrs()[0]), { force: true });
+    await waitFor('two connections', () => a.net.libp2p.getConnections(b.net.libp2p.peerId).length === 2);
+    await first.close();
+    await waitFor(
+      'the first connection gone',
+      () => a.net.libp2p.getConnections(b.net.libp2p.peerId).length === 1,
+    );
+    await reopened(a, b, before, 'after the first connection closed');
+    await delivered(f, a, 0, b, 2, 'a to b after the first connection closed');
+    await delivered(f, b, 1, a, 2, 'b to a after the first connection closed');
+  });
+
+  it('after a stream is reset while its connection stays open', async () => {
+    const a = await startNode(f, 2);
+    const b = await startNode(f, 3);
+    a.net.addBootstrap(b.net.getMultiaddrs()[0]);
+    await meshed(f, a, b);
+    await delivered(f, a, 2, b, 1, 'before');
+    const stream = outbound(a, b) as unknown as { rawStream: { abort(err: Error): void } };
+    const before = reopenedBy(a, b);
+    stream.rawStream.abort(new Error('reset by the test'));
+    await reopened(a, b, before, 'after the reset');
+    await delivered(f, a, 2, b, 2, 'a to b after the reset');
+    await delivered(f, b, 3, a, 2, 'b to a after the reset');
+    assert.equal(a.net.libp2p.getConnections(b.net.libp2p.peerId).length, 1, 'the connection stayed');
+  });
+});
