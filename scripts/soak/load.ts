@@ -9,7 +9,13 @@
 import { toHex } from '../../src/crypto/bytes.js';
 import { addressOf } from '../../src/crypto/keys.js';
 import { loadNativeBackend, nobleBackend } from '../../src/crypto/verifier.js';
-import { decodeTransfer, encodeTransfer, type SignedTransfer, signingHashOf, type TransferFields } from '../../src/tx/index.js';
+import {
+  decodeTransfer,
+  encodeTransfer,
+  type SignedTransfer,
+  signingHashOf,
+  type TransferFields,
+} from '../../src/tx/index.js';
 import type { SoakNode } from './cluster.js';
 
 const GWEI = 1_000_000_000n;
@@ -120,7 +126,10 @@ export class WalletLoad {
       to: wallet.to,
       value: 1n,
     };
-    return decodeTransfer(encodeTransfer(fields, this.sign(signingHashOf(fields), wallet.secret)), this.chainId);
+    return decodeTransfer(
+      encodeTransfer(fields, this.sign(signingHashOf(fields), wallet.secret)),
+      this.chainId,
+    );
   }
 
   private tick(): void {
@@ -158,7 +167,10 @@ export class WalletLoad {
     return undefined;
   }
 
-  private async submit(node: SoakNode, batch: ReadonlyArray<{ wallet: Wallet; tx: SignedTransfer }>): Promise<void> {
+  private async submit(
+    node: SoakNode,
+    batch: ReadonlyArray<{ wallet: Wallet; tx: SignedTransfer }>,
+  ): Promise<void> {
     try {
       const res = await fetch(`${node.apiUrl}/api/v1/txs`, {
         method: 'POST',
@@ -166,12 +178,16 @@ export class WalletLoad {
         body: JSON.stringify(batch.map(({ tx }) => toHex(tx.raw))),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      const body = (await res.json()) as { results?: Array<{ hash?: string; error?: string }>; error?: string };
+      const body = (await res.json()) as {
+        results?: Array<{ hash?: string; error?: string }>;
+        error?: string;
+      };
       if (res.status !== 200 || !Array.isArray(body.results) || body.results.length !== batch.length) {
         this.count(body.error ?? `HTTP_${res.status}`, batch.length);
         return;
       }
-      for (const [i, result] of body.results.entries()) this.settle(batch[i].wallet, batch[i].tx, result.error);
+      for (const [i, result] of body.results.entries())
+        this.settle(batch[i].wallet, batch[i].tx, result.error);
     } catch {
       this.failedRequests++;
       this.downUntil.set(node, performance.now() + NODE_BACKOFF_MS);

@@ -60,14 +60,20 @@ async function heapOf(node: SoakNode): Promise<{ heapUsedKb?: number; externalKb
       const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, 'm').exec(text);
       return match ? Math.round(Number(match[1]) / 1024) : undefined;
     };
-    return { heapUsedKb: gauge('nodejs_heap_size_used_bytes'), externalKb: gauge('nodejs_external_memory_bytes') };
+    return {
+      heapUsedKb: gauge('nodejs_heap_size_used_bytes'),
+      externalKb: gauge('nodejs_external_memory_bytes'),
+    };
   } catch {
     return {};
   }
 }
 
 /** One sample of every running node (a stopped node's /proc is readable; its metrics are not). */
-export async function sampleMemory(nodes: readonly SoakNode[], atMs: number): Promise<Array<MemorySample | undefined>> {
+export async function sampleMemory(
+  nodes: readonly SoakNode[],
+  atMs: number,
+): Promise<Array<MemorySample | undefined>> {
   return Promise.all(
     nodes.map(async (node) => {
       const pid = node.pid;

@@ -96,8 +96,10 @@ export function resolveSoakOptions(partial: Partial<SoakOptions>): SoakOptions {
     ['killDownMinMs', 'killDownMaxMs'],
     ['stopMinMs', 'stopMaxMs'],
   ] as const)
-    if (!(options[min] >= 0 && options[max] >= options[min])) throw new Error(`${min} must be within 0..${max}`);
+    if (!(options[min] >= 0 && options[max] >= options[min]))
+      throw new Error(`${min} must be within 0..${max}`);
   for (const kind of options.faults)
-    if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault '${kind}': one of ${FAULT_KINDS.join(', ')}`);
+    if (!FAULT_KINDS.includes(kind))
+      throw new Error(`unknown fault '${kind}': one of ${FAULT_KINDS.join(', ')}`);
   return options;
 }

@@ -10,7 +10,7 @@ import { getJson } from '../../test/e2e/helpers.js';
 import { Prng } from '../../test/sim/prng.js';
 import { type SoakCluster, type SoakNode, startCluster, VALIDATORS } from './cluster.js';
 import { FAULTS, type FaultRecord } from './faults.js';
-import { WalletLoad, type LoadFigures } from './load.js';
+import { type LoadFigures, WalletLoad } from './load.js';
 import { type MemoryFigures, type MemorySample, memoryFigures, sampleMemory } from './memory.js';
 import { resolveSoakOptions, type SoakOptions } from './options.js';
 import { type ChainFigures, checkChains, settle } from './verify.js';
@@ -195,7 +195,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       }, o.memorySampleMs),
       setInterval(() => {
         const f = load.figures();
-        o.log(`${Math.round(since() / 1000)} s: acknowledged ${f.acknowledged} (${f.acknowledgedTps} tx/s), faults ${faults.length}`);
+        o.log(
+          `${Math.round(since() / 1000)} s: acknowledged ${f.acknowledged} (${f.acknowledgedTps} tx/s), faults ${faults.length}`,
+        );
       }, 30_000),
     ];
 
@@ -273,11 +275,15 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     if (chain.missingCount > 0) failures.push(`${chain.missingCount} acknowledged transfer(s) not committed`);
     if (chain.mismatches.length > 0) failures.push('nodes differ in block hash or state root');
     if (chain.duplicates > 0) failures.push(`${chain.duplicates} transfer(s) committed twice`);
-    if (chain.sampleDisagreements.length > 0) failures.push('sampled transfers at different places on different nodes');
+    if (chain.sampleDisagreements.length > 0)
+      failures.push('sampled transfers at different places on different nodes');
     if (deaths.length > 0) failures.push(`${deaths.length} process(es) died on their own`);
-    if (notRejoined.length > 0) failures.push(`${notRejoined.length} fault(s) after which the validator did not vote again`);
-    for (const p of participationAtEnd) if (!p.voting) failures.push(`validator-${p.validator} not voting at the end`);
-    for (const [name, code] of Object.entries(stopExits)) if (code !== 0) failures.push(`${name} stopped with ${code}`);
+    if (notRejoined.length > 0)
+      failures.push(`${notRejoined.length} fault(s) after which the validator did not vote again`);
+    for (const p of participationAtEnd)
+      if (!p.voting) failures.push(`validator-${p.validator} not voting at the end`);
+    for (const [name, code] of Object.entries(stopExits))
+      if (code !== 0) failures.push(`${name} stopped with ${code}`);
     const stallMsByNode = Object.fromEntries(all.map((n) => [n.name, stalls.get(n) ?? 0]));
     return {
       soak: 'chaos',

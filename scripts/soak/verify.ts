@@ -18,7 +18,13 @@ export interface ChainFigures {
   /** Every node reached it; the chains are compared up to it. */
   comparedHeight: number;
   /** Heights whose block hash or state root differs between nodes (the first ten). */
-  mismatches: Array<{ height: number; node: string; field: 'hash' | 'stateRoot'; reference: string; found: string }>;
+  mismatches: Array<{
+    height: number;
+    node: string;
+    field: 'hash' | 'stateRoot';
+    reference: string;
+    found: string;
+  }>;
   /** Acknowledged transfers not in the reference node's chain (the first ten, and how many). */
   missing: string[];
   missingCount: number;
@@ -64,7 +70,9 @@ export async function settle(
     async () => {
       await pool([...open.keys()], async (address) => {
         try {
-          const { status, body } = await getJson<{ nonce?: string }>(`${reference.apiUrl}/api/v1/accounts/${address}`);
+          const { status, body } = await getJson<{ nonce?: string }>(
+            `${reference.apiUrl}/api/v1/accounts/${address}`,
+          );
           if (status === 200 && body.nonce !== undefined && BigInt(body.nonce) >= open.get(address)!)
             open.delete(address);
         } catch {
@@ -80,7 +88,7 @@ export async function settle(
   for (const node of nodes)
     await waitUntil(
       `${node.name} to reach height ${target}`,
-      async () => ((await height(node)) ?? -1) >= target ? true : undefined,
+      async () => (((await height(node)) ?? -1) >= target ? true : undefined),
       timeoutMs,
       500,
     );
@@ -143,9 +151,21 @@ export async function checkChains(
       const block = await blockOf(node, h);
       if (mismatches.length >= 10) return;
       if (block.hash !== hashes[h])
-        mismatches.push({ height: h, node: node.name, field: 'hash', reference: hashes[h], found: block.hash });
+        mismatches.push({
+          height: h,
+          node: node.name,
+          field: 'hash',
+          reference: hashes[h],
+          found: block.hash,
+        });
       if (block.stateRoot !== roots[h])
-        mismatches.push({ height: h, node: node.name, field: 'stateRoot', reference: roots[h], found: block.stateRoot });
+        mismatches.push({
+          height: h,
+          node: node.name,
+          field: 'stateRoot',
+          reference: roots[h],
+          found: block.stateRoot,
+        });
     });
   }
   const missing = load.acknowledged.filter((hash) => !place.has(hash));
@@ -160,7 +180,8 @@ export async function checkChains(
         `${node.apiUrl}/api/v1/txs/${hash}`,
       );
       const at = body.status === 'committed' ? `${body.height}:${body.index}` : String(body.status);
-      if (at !== place.get(hash)) sampleDisagreements.push(`${node.name} ${hash}: ${at}, reference ${place.get(hash)}`);
+      if (at !== place.get(hash))
+        sampleDisagreements.push(`${node.name} ${hash}: ${at}, reference ${place.get(hash)}`);
     });
   return {
     comparedHeight: upTo,
