@@ -42,8 +42,8 @@ const LOADED_HOSTS = 3;
 const GWEI = 1_000_000_000n;
 /** Blocks the others commit while one host is cut off. */
 const BLOCKS_WHILE_CUT = 12;
-/** How long two halves are watched committing nothing: five base round timeouts. */
-const NO_QUORUM_WINDOW_MS = 1500;
+/** Repeats of its partner's timeout each node of a half processes while watched committing nothing. */
+const NO_QUORUM_REPEATS = 3;
 
 const unavailable = await whyNamespacesUnavailable();
 if (unavailable) console.log(`# multi-host test skipped: ${unavailable}`);
@@ -77,6 +77,14 @@ describe('four validators on four network namespaces', {
     const m = /^ledger_consensus_timeouts_total(?:\{[^}]*\})? (\d+)/m.exec(await res.text());
     if (!m) throw new Error(`node ${node.index}: no ledger_consensus_timeouts_total in /metrics`);
     return Number(m[1]);
+  };
+  /** Timeout messages `node` received, gossiped or direct (where repeats travel), any verdict. */
+  const timeoutsReceivedBy = async (node: NodeProcess) => {
+    const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
+    const lines = (await res.text()).matchAll(
+      /^ledger_gossip_messages_total\{topic="timeout",[^}]*\} (\d+)$/gm,
+    );
+    return [...lines].reduce((sum, m) => sum + Number(m[1]), 0);
   };
 
   /** Resolves once `node` has committed `target` blocks; a timeout says where all stood. */
@@ -207,6 +215,18 @@ describe('four validators on four network namespaces', {
     const atHeal = await height(nodes()[0]);
     await reach(nodes()[victim], atHeal, 'the restored host to catch up');
     await reach(nodes()[0], atHeal + 5, 'the chain to stay live after the restore');
+    // it takes part again, not only follows: with another host cut off, hosts 1, 2 and the
+    // restored one are the only quorum left, so the chain commits only with its votes
+    const other = 0;
+    await cut(other, [], true);
+    try {
+      const atSecondCut = Math.max(...(await Promise.all([1, 2, victim].map((i) => height(nodes()[i])))));
+      for (const i of [1, 2, victim])
+        await reach(nodes()[i], atSecondCut + 5, 'the restored host to vote again (the only quorum left)');
+    } finally {
+      await heal(other);
+    }
+    await reach(nodes()[other], await height(nodes()[1]), 'the second host cut off to catch up');
   });
 
   it('two halves: neither commits; healed, commits resume with no fork', async () => {
@@ -220,8 +240,9 @@ describe('four validators on four network namespaces', {
     try {
       // a half of two holds no quorum: it can neither certify a block nor form a timeout
       // certificate, so its round stands still. Once every node has timed out in that
-      // round nothing in flight from before the cut can still commit; from then on an
-      // absence of commits can only be observed over time: a window of several rounds
+      // round nothing in flight from before the cut can still commit; from then on each
+      // node must be seen running consensus without committing: it processes its partner's
+      // timeout, repeated every round timeout, several times over
       await waitUntil(
         'every node to time out in its half',
         async () =>
@@ -231,7 +252,17 @@ describe('four validators on four network namespaces', {
         20_000,
       );
       settled = await Promise.all(nodes().map(height));
-      await new Promise((r) => setTimeout(r, NO_QUORUM_WINDOW_MS));
+      const repeatsAtSettled = await Promise.all(nodes().map(timeoutsReceivedBy));
+      await waitUntil(
+        `every node to process ${NO_QUORUM_REPEATS} repeats of its partner's timeout`,
+        async () =>
+          (await Promise.all(nodes().map(timeoutsReceivedBy))).every(
+            (t, i) => t >= repeatsAtSettled[i] + NO_QUORUM_REPEATS,
+          )
+            ? true
+            : undefined,
+        20_000,
+      );
       const later = await Promise.all(nodes().map(height));
       assert.deepEqual(later, settled, 'a half without a quorum committed');
     } finally {
