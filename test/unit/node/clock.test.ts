@@ -24,7 +24,10 @@ describe('clock port', () => {
     const cancelled = systemClock.setTimeout(() => fired.push('cancelled'), 5);
     cancelled.cancel();
     let ticks = 0;
-    const { promise: ticked, resolve: onTicks } = Promise.withResolvers<void>();
+    let onTicks = () => {};
+    const ticked = new Promise<void>((resolve) => {
+      onTicks = resolve;
+    });
     const interval = systemClock.setInterval(
       () => {
         if (++ticks === 2) onTicks();
