@@ -131,7 +131,22 @@ interface InboundJob {
   data: Uint8Array;
 }
 
+/** What createNetwork builds before the network itself: its libp2p node, gate context and books. */
+interface LedgerNetworkParts {
+  libp2p: LedgerLibp2p;
+  components: NetworkComponents;
+  registry: PeerRegistry;
+  topics: Topics;
+  ctx: GateContext;
+  penalties: PenaltyBook;
+  metrics: NetworkMetrics;
+  /** The gossip score a peer earned, before the validator floor (scoring.ts). */
+  earnedScore: (peerId: string) => number;
+  clock: Clock;
+}
+
 class LedgerNetwork implements Network {
+  readonly libp2p: LedgerLibp2p;
   readonly peerId: string;
   readonly selfIndex: number | undefined;
   readonly transport: Transport;
@@ -157,19 +172,16 @@ class LedgerNetwork implements Network {
   private readonly assembler: ProposalAssembler;
   private assemblyTimer: Timer | undefined;
   private readonly clock: Clock;
+  private readonly components: NetworkComponents;
+  private readonly topics: Topics;
+  private readonly earnedScore: (peerId: string) => number;
 
-  constructor(
-    readonly libp2p: LedgerLibp2p,
-    options: NetworkOptions,
-    private readonly components: NetworkComponents,
-    registry: PeerRegistry,
-    private readonly topics: Topics,
-    ctx: GateContext,
-    penalties: PenaltyBook,
-    metrics: NetworkMetrics,
-    private readonly earnedScore: (peerId: string) => number,
-    clock: Clock,
-  ) {
+  constructor(options: NetworkOptions, parts: LedgerNetworkParts) {
+    const { libp2p, components, registry, topics, ctx, penalties, metrics, clock } = parts;
+    this.libp2p = libp2p;
+    this.components = components;
+    this.topics = topics;
+    this.earnedScore = parts.earnedScore;
     this.clock = clock;
     this.metricsData = metrics;
     this.forwardDelayMs = options.forwardDelayMs;
@@ -539,9 +551,8 @@ export async function createNetwork(
   if (!registry.isAllowed(selfId)) {
     throw new NetworkError('NOT_IN_GENESIS', `this node's peer id ${selfId} is not listed in genesis`);
   }
-  return new LedgerNetwork(
+  return new LedgerNetwork(opts, {
     libp2p,
-    opts,
     components,
     registry,
     topics,
@@ -550,5 +561,5 @@ export async function createNetwork(
     metrics,
     earnedScore,
     clock,
-  );
+  });
 }

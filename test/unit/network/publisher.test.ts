@@ -22,6 +22,8 @@ function fakePubsub(backlogs: number[]) {
   );
   const pubsub = {
     streamsOutbound,
+    // gossip-internals.ts checks that gossipsub still has the internals it relies on
+    onPeerConnected() {},
     publish: async (_topic: string, data: Uint8Array) => {
       published.push(data);
       return { recipients: [] };
