@@ -3,7 +3,7 @@
  *   npx tsx scripts/sim.ts --seed 42 --scenario crash [--n 7]     replay one run, verbose
  *   npx tsx scripts/sim.ts --seeds 10000 [--from 0] [--scenario X] soak: seed i runs
  *       scenario SCENARIOS[i mod k] (or X); exits 1 on any violation; the last line is JSON.
- *   Add --break doubleVote|oneChainCommit to run a deliberately broken core.
+ *   Add --break doubleVote|oneChainCommit to run a core with broken rules (test/sim/broken-rules.ts).
  */
 import { isBrokenRuleName } from '../test/sim/broken-rules.js';
 import { SCENARIOS, scenarioConfig } from '../test/sim/scenarios.js';
