@@ -39,7 +39,7 @@ import type { BlockObserver, CommitSource } from '../metrics/index.js';
 import type { AccountReader, Receipt, StateParams } from '../state/index.js';
 import {
   blockCommitOf,
-  type LedgerStore,
+  type ChainStore,
   MAX_COMMIT_PROOF_HEADERS,
   type StoredCommitProofPoint,
 } from '../store/index.js';
@@ -65,7 +65,8 @@ interface Executed {
 }
 
 export interface ApplicationComponents {
-  store: LedgerStore;
+  /** The committed chain: the lmdb LedgerStore in the node, an in-memory one in the simulator. */
+  store: ChainStore;
   /**
    * Builds the mempool over the application's committed accounts (the mempool checks
    * nonces and balances against them; the application builds payloads from it), so neither

@@ -13,6 +13,7 @@ export {
 } from './commit.js';
 export { checkDataFile, writeFailure } from './data-file.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export type { ChainStore } from './interface.js';
 export { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 export {
   type BlockCommit,

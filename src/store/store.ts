@@ -28,7 +28,7 @@ import type { Block, BlockHeader } from '../chain/types.js';
 import { accountKey, proveKey, rootOf, type TreeProof, type TreeReader } from '../commitment/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
-import type { Account, AccountChange, AccountReader, Receipt } from '../state/index.js';
+import type { Account, AccountChange, Receipt } from '../state/index.js';
 import { decodeAccount } from '../state/index.js';
 import {
   BlockRecords,
@@ -51,6 +51,7 @@ import {
 } from './codec.js';
 import { checkDataFile, writeFailure } from './data-file.js';
 import { StoreError } from './errors.js';
+import type { ChainStore } from './interface.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
 import { sortedByKey } from './sort.js';
 import {
@@ -251,7 +252,7 @@ function decodeProofPoint(value: Uint8Array): {
   };
 }
 
-export class LedgerStore implements AccountReader {
+export class LedgerStore implements ChainStore {
   private readonly meta: Bin;
   private readonly blocks: Bin;
   private readonly blockIds: Bin;

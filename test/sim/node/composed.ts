@@ -1,0 +1,771 @@
+/**
+ * The composed node in the simulator: each simulated validator runs the node's real parts
+ * (LedgerApplication with its speculative execution, payloads and commits; the real Mempool;
+ * the real TransactionAdmission; ConsensusCore and ConsensusDriver through src/node's
+ * driverClock) over a simulated transport, a virtual clock (virtual-clock.ts) and an
+ * in-memory store that commits on simulated time (memory-store.ts). Clients submit
+ * pre-signed transfers at random nodes, and the checkers of the whole node run beside the
+ * consensus ones:
+ * - SAFETY: one block per height across honest nodes;
+ * - ACK_LOST: every acknowledged transaction is committed (judged after the drain);
+ * - DUPLICATE_COMMIT: no transaction is committed twice (on any node, or in the chain);
+ * - STATE_ROOT: each node's durable store has the state root the header claims, the same
+ *   on every node per height;
+ * - MEMPOOL_HOLDS_COMMITTED: no committed transaction stays in any mempool;
+ * - BOUNDS: the mempool within its options, and the application's caches holding only
+ *   blocks above the committed tip and writes above the durable head;
+ * - LIVENESS: after GST each live honest node commits within the bound;
+ * - FATAL: no honest node stops (diverged state, failed store write, halt).
+ *
+ * The fault schedule is the consensus simulator's SimConfig (test/sim/scenarios.ts):
+ * link latency and jitter, loss, duplication, delay and partitions before GST, crashes
+ * with restarts, permanent crashes. Byzantine behaviours and twins are not composed yet.
+ *
+ * The node's code settles work in promise continuations (a store write's landing, an
+ * admission's answer), so the run loop is async: after each event it lets every pending
+ * continuation run before the next event, which keeps the order a function of the seed.
+ */
+import { buildGenesisBlock, type GenesisBlock, hashHeader } from '../../../src/chain/index.js';
+import type { Block } from '../../../src/chain/types.js';
+import { rootOf } from '../../../src/commitment/index.js';
+import {
+  ConsensusCore,
+  ConsensusDriver,
+  type ConsensusMessage,
+  decodeQc,
+  defaultReputation,
+  genesisQc,
+  type HistoryEntry,
+  historyEntry,
+  maxFaulty,
+  type SafetyData,
+  type Transport,
+  type ValidatorSet,
+} from '../../../src/consensus/index.js';
+import { concatBytes, equalBytes, toHex } from '../../../src/crypto/bytes.js';
+import { keccak256, sha256 } from '../../../src/crypto/hash.js';
+import { Mempool, MempoolError, type MempoolOptions } from '../../../src/mempool/index.js';
+import { resolveOptions } from '../../../src/mempool/options.js';
+import { TransactionAdmission } from '../../../src/node/admission.js';
+import { LedgerApplication } from '../../../src/node/application.js';
+import { driverClock, MAX_CLOCK_SKEW_MS, silentLogger } from '../../../src/node/index.js';
+import type { Head } from '../../../src/store/index.js';
+import type { Clock } from '../../../src/time/index.js';
+import { decodeTransfer } from '../../../src/tx/index.js';
+import { hmacTestScheme } from '../hmac-scheme.js';
+import { Prng } from '../prng.js';
+import { SIM_DOUBLE_SIGN_CHECK_ROUNDS, type SimConfig } from '../simulator.js';
+import { EventHeap } from './event-heap.js';
+import { MemoryChainStore, MemoryDisk } from './memory-store.js';
+import { GWEI, SENDER_BALANCE, SIM_CHAIN_ID, transferPool } from './tx-pool.js';
+import { virtualClock } from './virtual-clock.js';
+
+/**
+ * Deliberately broken node parts, to prove the checkers bite:
+ * - mempoolKeepsCommitted: the mempool ignores commits (MEMPOOL_HOLDS_COMMITTED);
+ * - admissionAcksDropped: admission answers some transfers as accepted without admitting
+ *   them (ACK_LOST);
+ * - storeLosesTreeWrite: the store drops the account-tree writes of some commits (STATE_ROOT).
+ */
+export const COMPOSED_BREAKS = [
+  'mempoolKeepsCommitted',
+  'admissionAcksDropped',
+  'storeLosesTreeWrite',
+] as const;
+export type ComposedBreak = (typeof COMPOSED_BREAKS)[number];
+
+export function isComposedBreak(name: string): name is ComposedBreak {
+  return (COMPOSED_BREAKS as readonly string[]).includes(name);
+}
+
+export interface ClientLoad {
+  /** Transfers submitted in the run (at most senders x perSender of the pool). */
+  transfers: number;
+  senders: number;
+  /** Submissions are spread over [0, untilMs); the rest of the run drains them. */
+  untilMs: number;
+}
+
+export interface ComposedConfig {
+  /** The fault schedule and consensus settings (scenarioConfig); Byzantine ones are refused. */
+  sim: SimConfig;
+  clients: ClientLoad;
+  /** Mempool bounds; small ones make the run exercise them. */
+  mempool?: Partial<MempoolOptions>;
+  /** Block limit in transactions (genesis maxBlockTxs). */
+  maxBlockTxs?: number;
+  broken?: ComposedBreak;
+}
+
+export interface ComposedResult {
+  seed: number;
+  scenario: string;
+  n: number;
+  violations: string[];
+  minHonestHeight: number;
+  maxHonestHeight: number;
+  /** Transfers a node answered as accepted. */
+  acknowledged: number;
+  /** Acknowledged transfers found in the committed chain. */
+  committed: number;
+  /** Submissions a node refused (the client does not resubmit them). */
+  refused: number;
+  /** Submissions that found their node down and went to another one. */
+  redirected: number;
+  messages: number;
+  virtualMs: number;
+  /** Largest sizes seen: mempool transactions, executed blocks cached, commits in flight. */
+  peaks: { mempoolTxs: number; executedBlocks: number; queuedCommits: number };
+  /** sha256 over every node's commits and every acknowledgement, in order: same seed, same trace. */
+  trace: string;
+  replay: string;
+}
+
+interface ComposedNode {
+  index: number;
+  up: boolean;
+  /** Bumped on each boot: callbacks of an earlier boot check it and do nothing. */
+  epoch: number;
+  disk: MemoryDisk;
+  /** The safety data the consensus core last made durable. */
+  safety: SafetyData | undefined;
+  /** Acknowledged transfers, as the node's tx journal keeps them across a crash. */
+  journal: Map<string, Uint8Array>;
+  store?: MemoryChainStore;
+  app?: LedgerApplication;
+  admission?: TransactionAdmission;
+  driver?: ConsensusDriver;
+  core?: ConsensusCore;
+  /** This node's committed transactions: hash -> height. */
+  committedTxs: Map<string, number>;
+  committedHeight: number;
+  lastProgressMs: number;
+}
+
+const GENESIS_TIME_MS = 1_764_000_000_000;
+const BASE_FEE = GWEI;
+const MAX_BLOCK_BYTES = 1 << 20;
+/** Resolves after every promise continuation queued so far has run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class ComposedSimulation {
+  private readonly cfg: SimConfig;
+  private readonly rng: Prng;
+  private readonly netRng: Prng;
+  private readonly clientRng: Prng;
+  private readonly heap = new EventHeap();
+  private nowMs = 0;
+  private readonly nodes: ComposedNode[] = [];
+  private readonly genesis: GenesisBlock;
+  private readonly validatorSet: ValidatorSet;
+  private readonly scheme: ReturnType<typeof hmacTestScheme>;
+  private readonly addressIndex = new Map<string, number>();
+  private readonly faulty = new Set<number>();
+  private readonly linkLatency: number[][] = [];
+  private partitionOf: number[] | undefined;
+  private readonly mempoolOptions: MempoolOptions;
+  private readonly violations: string[] = [];
+  /** Height -> id of the block honest nodes committed there. */
+  private readonly canonical = new Map<number, string>();
+  /** Transaction hash -> where the chain committed it. */
+  private readonly chainTxs = new Map<string, string>();
+  /** Height -> the state root the first node to make it durable read from its store. */
+  private readonly roots = new Map<number, string>();
+  /** Acknowledged transfers: hash -> the node that acknowledged it. */
+  private readonly acknowledged = new Map<string, number>();
+  private refused = 0;
+  private redirected = 0;
+  private messages = 0;
+  private readonly peaks = { mempoolTxs: 0, executedBlocks: 0, queuedCommits: 0 };
+  private trace: Uint8Array = new Uint8Array(32);
+
+  constructor(private readonly config: ComposedConfig) {
+    const cfg = config.sim;
+    this.cfg = cfg;
+    if (Object.keys(cfg.byzantine).length > 0 || cfg.twins.length > 0)
+      throw new Error(
+        'the composed simulator runs honest nodes only (Byzantine schedules: not composed yet)',
+      );
+    if (cfg.isolateProposer || cfg.slowReturn || cfg.crashNextLeaderAtMs !== undefined || cfg.brokenRules)
+      throw new Error(`scenario ${cfg.scenario}: its targeted schedule is not composed yet`);
+    this.rng = new Prng(cfg.seed);
+    this.netRng = this.rng.fork();
+    this.clientRng = this.rng.fork();
+    for (const i of cfg.permanentCrashes) this.faulty.add(i);
+    if (this.faulty.size > maxFaulty(cfg.n)) throw new Error(`more than f = ${maxFaulty(cfg.n)} faulty`);
+    this.mempoolOptions = resolveOptions(config.mempool);
+    const pool = transferPool(
+      config.clients.senders,
+      Math.ceil(config.clients.transfers / config.clients.senders),
+    );
+    this.genesis = buildGenesisBlock({
+      chainId: SIM_CHAIN_ID,
+      timestampMs: GENESIS_TIME_MS,
+      alloc: pool.senders.map((a) => [a, SENDER_BALANCE] as const),
+      documentHash: sha256(new TextEncoder().encode(`composed-sim genesis n=${cfg.n}`)),
+    });
+    this.scheme = hmacTestScheme(cfg.seed, cfg.n);
+    this.validatorSet = {
+      chainId: SIM_CHAIN_ID,
+      genesisId: this.genesis.hash,
+      validators: this.scheme.publicKeys.map((publicKey, i) => ({
+        address: sha256(
+          concatBytes(new TextEncoder().encode('validator'), new Uint8Array([i >> 8, i & 255])),
+        ).subarray(0, 20),
+        publicKey,
+      })),
+    };
+    this.validatorSet.validators.forEach((v, i) => {
+      this.addressIndex.set(toHex(v.address), i);
+    });
+    for (let i = 0; i < cfg.n; i++) {
+      this.nodes.push({
+        index: i,
+        up: false,
+        epoch: 0,
+        disk: MemoryDisk.withGenesis(this.genesis),
+        safety: undefined,
+        journal: new Map(),
+        committedTxs: new Map(),
+        committedHeight: 0,
+        lastProgressMs: 0,
+      });
+      this.linkLatency.push(
+        Array.from({ length: cfg.n }, () =>
+          cfg.fixedDelayMs !== undefined
+            ? cfg.fixedDelayMs
+            : this.rng.range(cfg.linkLatencyMs[0], cfg.linkLatencyMs[1]),
+        ),
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- the world
+
+  private schedule(atMs: number, fire: () => void): void {
+    this.heap.push(atMs, fire);
+  }
+
+  private violation(kind: string, detail: string): void {
+    if (this.violations.length < 20)
+      this.violations.push(`${kind} at t=${this.nowMs.toFixed(1)}ms: ${detail}`);
+  }
+
+  private isHonest(node: ComposedNode): boolean {
+    return !this.faulty.has(node.index);
+  }
+
+  private record(...parts: Array<number | string>): void {
+    this.trace = sha256(concatBytes(this.trace, new TextEncoder().encode(parts.join(':'))));
+  }
+
+  // ---------------------------------------------------------------- node lifecycle
+
+  private boot(node: ComposedNode): void {
+    node.up = true;
+    const epoch = ++node.epoch;
+    const alive = () => node.up && node.epoch === epoch;
+    const clock = virtualClock(
+      { now: () => this.nowMs, schedule: (at, fire) => this.schedule(at, fire) },
+      { epochMs: GENESIS_TIME_MS, alive },
+    );
+    const store = new MemoryChainStore({
+      disk: node.disk,
+      scheduleFlush: (flush) => this.schedule(this.nowMs + this.rng.range(0.2, 2), () => alive() && flush()),
+      onLanded: (head) => this.onLanded(node, head),
+    });
+    if (this.config.broken === 'storeLosesTreeWrite') loseTreeWrites(node.disk);
+    const app = this.applicationFor(node, store, clock);
+    const admission = this.admissionFor(node, app, clock);
+    node.store = store;
+    node.app = app;
+    node.admission = admission;
+    node.committedHeight = store.head().height;
+    this.replayJournal(node, app);
+    this.startConsensus(node, store, app, clock, alive);
+    node.lastProgressMs = Math.max(node.lastProgressMs, this.nowMs);
+  }
+
+  private applicationFor(node: ComposedNode, store: MemoryChainStore, clock: Clock): LedgerApplication {
+    const params = { chainId: SIM_CHAIN_ID, baseFeePerGas: BASE_FEE };
+    const limits = { maxBlockTxs: this.config.maxBlockTxs ?? 100, maxBlockBytes: MAX_BLOCK_BYTES };
+    const quorum = this.cfg.n - maxFaulty(this.cfg.n);
+    return new LedgerApplication({
+      store,
+      createMempool: (accounts) => {
+        const mempool = new Mempool(
+          { accounts, params, blockLimits: limits, now: () => clock.nowMs() },
+          this.mempoolOptions,
+        );
+        if (this.config.broken === 'mempoolKeepsCommitted')
+          mempool.onCommit = () => ({ included: 0, evicted: [], expired: [] });
+        return mempool;
+      },
+      params,
+      limits: { chainId: SIM_CHAIN_ID, ...limits },
+      proposer: this.validatorSet.validators[node.index].address,
+      // as src/node/node.ts sizes them
+      headerReserveBytes: 256 + 80 * quorum,
+      emptyBlockDelayMs: Math.min(250, this.cfg.baseRoundTimeoutMs / 4),
+      maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+      clock,
+      logger: silentLogger,
+      onFatal: (err) => {
+        if (this.isHonest(node)) this.violation('FATAL', `node ${node.index}: ${err.message}`);
+      },
+      onCommitted: (block, hash) => this.onCommitted(node, block, hash),
+    });
+  }
+
+  private admissionFor(node: ComposedNode, app: LedgerApplication, clock: Clock): TransactionAdmission {
+    return new TransactionAdmission(
+      {
+        mempool: app.mempool,
+        txLocation: (hash) => app.txLocation(hash),
+        publish: (raws) => this.gossipTransfers(node, raws),
+        connectedPeers: () => this.cfg.n - 1,
+        logger: silentLogger,
+        onFatal: (err) => this.violation('FATAL', `node ${node.index} admission: ${err.message}`),
+        clock,
+      },
+      // the journal is never opened: the simulator keeps it (node.journal)
+      { journalDir: '', submitSliceTxs: 64, txJournalPruneMs: 1000 },
+    );
+  }
+
+  /** What TransactionAdmission.open does with the node's journal after a restart. */
+  private replayJournal(node: ComposedNode, app: LedgerApplication): void {
+    const replayed: Uint8Array[] = [];
+    for (const [key, raw] of node.journal) {
+      try {
+        app.mempool.add(raw);
+        replayed.push(raw);
+      } catch (err) {
+        if (!(err instanceof MempoolError)) throw err;
+        node.journal.delete(key); // committed meanwhile, or no longer valid
+      }
+    }
+    if (replayed.length > 0) this.gossipTransfers(node, replayed);
+  }
+
+  private startConsensus(
+    node: ComposedNode,
+    store: MemoryChainStore,
+    app: LedgerApplication,
+    clock: Clock,
+    alive: () => boolean,
+  ): void {
+    const head = store.head();
+    const rootBlock = store.getBlock(head.height) as Block;
+    const qcBytes = head.height > 0 ? store.getCommitQc(head.height) : undefined;
+    const reputation = { ...defaultReputation(this.cfg.n), enabled: this.cfg.reputation };
+    const history: HistoryEntry[] = [];
+    const keep = 2 * (reputation.windowBlocks + reputation.lagRounds + 8);
+    for (let h = Math.max(1, head.height - keep + 1); h <= head.height; h++) {
+      const block = store.getBlock(h);
+      if (block) history.push(historyEntry(block, this.addressIndex));
+    }
+    const core = new ConsensusCore(
+      {
+        validatorSet: this.validatorSet,
+        self: node.index,
+        signer: this.scheme.signers[node.index],
+        verifier: this.scheme.verifier,
+        baseRoundTimeoutMs: this.cfg.baseRoundTimeoutMs,
+        maxTimeoutExponent: this.cfg.maxTimeoutExponent,
+        fetchRetryMs: this.cfg.baseRoundTimeoutMs / 2,
+        reputation,
+        doubleSignCheckRounds: this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS,
+      },
+      {
+        root: { id: head.hash, block: rootBlock },
+        rootQc: qcBytes ? decodeQc(qcBytes) : genesisQc(this.validatorSet.genesisId),
+        history,
+        safety: node.safety,
+      },
+    );
+    const driver = new ConsensusDriver(core, {
+      transport: this.transportFor(node, alive),
+      clock: driverClock(clock),
+      safetyStore: {
+        persist: (data, durable) => {
+          this.schedule(this.nowMs + this.rng.range(0.2, 2), () => {
+            if (!alive()) return; // crashed before the write landed: lost
+            node.safety = data;
+            durable();
+          });
+        },
+      },
+      app,
+      onHalt: (err) => {
+        if (this.isHonest(node)) this.violation('FATAL', `node ${node.index} halted: ${err.message}`);
+      },
+    });
+    node.core = core;
+    node.driver = driver;
+    driver.start();
+  }
+
+  private crash(node: ComposedNode): void {
+    if (!node.up) return;
+    node.up = false;
+    node.store?.crash();
+    node.app?.stop();
+    node.driver?.stop();
+    node.store = undefined;
+    node.app = undefined;
+    node.admission = undefined;
+    node.driver = undefined;
+    node.core = undefined;
+  }
+
+  // ---------------------------------------------------------------- network
+
+  private linkDelay(from: number, to: number): number {
+    const base = this.linkLatency[from][to];
+    if (this.cfg.fixedDelayMs !== undefined) return base;
+    const jitter = this.netRng.exp(this.cfg.jitterMeanMs);
+    return this.nowMs < this.cfg.gstMs ? (base + jitter) * this.cfg.preGst.delayFactor : base + jitter;
+  }
+
+  /** Delivers `arrive` at `to` after the link's delay, subject to the faults before GST. */
+  private deliver(from: ComposedNode, to: ComposedNode, arrive: (to: ComposedNode) => void): void {
+    if (from.index === to.index) return;
+    this.messages++;
+    const pre = this.nowMs < this.cfg.gstMs;
+    if (pre) {
+      if (this.partitionOf && this.partitionOf[from.index] !== this.partitionOf[to.index]) return;
+      if (this.netRng.chance(this.cfg.preGst.lossRate)) return;
+    }
+    const copies = pre && this.netRng.chance(this.cfg.preGst.dupRate) ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      this.schedule(this.nowMs + this.linkDelay(from.index, to.index), () => {
+        if (to.up) arrive(to);
+      });
+    }
+  }
+
+  private transportFor(node: ComposedNode, alive: () => boolean): Transport {
+    const toDriver = (msg: ConsensusMessage) => (to: ComposedNode) => to.driver?.onMessage(node.index, msg);
+    return {
+      broadcast: (msg) => {
+        if (!alive()) return;
+        for (const to of this.nodes) this.deliver(node, to, toDriver(msg));
+      },
+      send: (index, msg) => {
+        if (!alive()) return;
+        this.deliver(node, this.nodes[index], toDriver(msg));
+      },
+    };
+  }
+
+  /** A gossiped batch of transfers, decoded at each receiver as the network's gate does. */
+  private gossipTransfers(node: ComposedNode, raws: Uint8Array[]): void {
+    if (!node.up) return;
+    for (const to of this.nodes)
+      this.deliver(node, to, (receiver) => {
+        receiver.admission?.onGossip(raws.map((raw) => decodeTransfer(raw, SIM_CHAIN_ID)));
+      });
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  private scheduleClients(): void {
+    const { transfers } = transferPool(
+      this.config.clients.senders,
+      Math.ceil(this.config.clients.transfers / this.config.clients.senders),
+    );
+    const count = Math.min(this.config.clients.transfers, transfers.length);
+    const times = Array.from({ length: count }, () =>
+      this.clientRng.range(0, this.config.clients.untilMs),
+    ).sort((a, b) => a - b);
+    times.forEach((atMs, i) => {
+      this.schedule(atMs, () => this.submit(transfers[i].raw, this.clientRng.int(this.cfg.n)));
+    });
+  }
+
+  /** A client submits at one node; finding it down, it tries another a little later. */
+  private submit(raw: Uint8Array, index: number): void {
+    const node = this.nodes[index];
+    const admission = node.admission;
+    if (!node.up || !admission) {
+      this.redirected++;
+      const next = this.clientRng.int(this.cfg.n);
+      this.schedule(this.nowMs + this.clientRng.range(20, 80), () => this.submit(raw, next));
+      return;
+    }
+    const hash = toHex(keccak256(raw));
+    if (this.config.broken === 'admissionAcksDropped' && this.clientRng.chance(0.2)) {
+      this.acknowledge(node, hash, raw);
+      return;
+    }
+    admission.submit([raw]).then((outcomes) => {
+      const outcome = outcomes[0];
+      if ('error' in outcome) {
+        this.refused++;
+        this.record('refused', index, hash, outcome.error);
+        return;
+      }
+      // the node answered 202 after its journal write: the journal holds it from here
+      node.journal.set(hash, raw);
+      this.acknowledge(node, hash, raw);
+    });
+  }
+
+  private acknowledge(node: ComposedNode, hash: string, _raw: Uint8Array): void {
+    this.acknowledged.set(hash, node.index);
+    this.record('ack', node.index, hash);
+  }
+
+  // ---------------------------------------------------------------- checkers
+
+  private onCommitted(node: ComposedNode, block: Block, hash: Uint8Array): void {
+    const h = block.header.height;
+    const id = toHex(hash);
+    this.record('commit', node.index, h, id);
+    node.committedHeight = h;
+    node.lastProgressMs = this.nowMs;
+    const known = this.canonical.get(h);
+    if (known === undefined) this.canonical.set(h, id);
+    else if (known !== id)
+      this.violation('SAFETY', `node ${node.index} committed ${id} at ${h}, others ${known}`);
+    const mempool = node.app?.mempool;
+    block.transactions.forEach((raw, index) => {
+      const tx = toHex(keccak256(raw));
+      const where = `${h}/${index}`;
+      const inChain = this.chainTxs.get(tx);
+      if (inChain === undefined) this.chainTxs.set(tx, where);
+      else if (inChain !== where)
+        this.violation('DUPLICATE_COMMIT', `transaction ${tx} committed at ${inChain} and at ${where}`);
+      const before = node.committedTxs.get(tx);
+      if (before !== undefined && before !== h)
+        this.violation('DUPLICATE_COMMIT', `node ${node.index} committed ${tx} at ${before} and ${h}`);
+      node.committedTxs.set(tx, h);
+      if (mempool?.get(tx))
+        this.violation('MEMPOOL_HOLDS_COMMITTED', `node ${node.index} still pools ${tx} committed at ${h}`);
+    });
+  }
+
+  /** Once a commit is durable: the store's own state root against the header and other nodes. */
+  private onLanded(node: ComposedNode, head: Head): void {
+    const store = node.store;
+    if (!store) return;
+    const root = toHex(rootOf(store));
+    const header = store.getBlock(head.height)?.header;
+    if (!header || !equalBytes(hashHeader(header), head.hash))
+      this.violation('STATE_ROOT', `node ${node.index}: durable head ${head.height} is not its block`);
+    else if (root !== toHex(header.stateRoot))
+      this.violation(
+        'STATE_ROOT',
+        `node ${node.index}: store root ${root} at ${head.height}, header ${toHex(header.stateRoot)}`,
+      );
+    const first = this.roots.get(head.height);
+    if (first === undefined) this.roots.set(head.height, root);
+    else if (first !== root)
+      this.violation(
+        'STATE_ROOT',
+        `node ${node.index}: root ${root} at ${head.height}, another node ${first}`,
+      );
+  }
+
+  private checkBounds(): void {
+    const o = this.mempoolOptions;
+    for (const node of this.nodes) {
+      const { app, store } = node;
+      if (!node.up || !app || !store) continue;
+      const m = app.mempool.metrics();
+      if (m.size > o.maxTxs || m.bytes > o.maxBytes || m.queued > o.maxQueuedTxs)
+        this.violation(
+          'BOUNDS',
+          `node ${node.index} mempool: ${m.size} txs, ${m.bytes} bytes, ${m.queued} queued`,
+        );
+      const pool = privateCaches<MempoolCaches>(app.mempool);
+      const recent = pool.recentCommitted.size;
+      const senders = pool.recoveredSenders.size;
+      if (recent > o.maxRecentCommitted || senders > o.maxRecoveredSenders)
+        this.violation('BOUNDS', `node ${node.index} mempool caches: ${recent} recent, ${senders} senders`);
+      const caches = privateCaches<ApplicationCaches>(app);
+      const tip = app.committedTip().height;
+      const durable = store.head().height;
+      for (const e of caches.byId.values())
+        if (e.height <= tip)
+          this.violation('BOUNDS', `node ${node.index} keeps executed block ${e.height} <= tip ${tip}`);
+      for (const e of caches.byPayload.values())
+        if (e.height <= tip)
+          this.violation('BOUNDS', `node ${node.index} keeps payload ${e.height} <= tip ${tip}`);
+      for (const c of caches.committingTxs.values())
+        if (c.height <= durable)
+          this.violation('BOUNDS', `node ${node.index} keeps an in-flight tx of durable block ${c.height}`);
+      const executed = caches.byId.size;
+      this.peaks.mempoolTxs = Math.max(this.peaks.mempoolTxs, m.size);
+      this.peaks.executedBlocks = Math.max(this.peaks.executedBlocks, executed);
+      this.peaks.queuedCommits = Math.max(this.peaks.queuedCommits, store.queuedCommits());
+    }
+  }
+
+  private checkLiveness(): void {
+    if (this.nowMs < this.cfg.gstMs + this.cfg.livenessBoundMs) return;
+    for (const node of this.nodes) {
+      if (!node.up || !this.isHonest(node)) continue;
+      const since = Math.max(node.lastProgressMs, this.cfg.gstMs);
+      if (this.nowMs - since > this.cfg.livenessBoundMs) {
+        this.violation(
+          'LIVENESS',
+          `node ${node.index} has not committed for ${(this.nowMs - since).toFixed(0)}ms`,
+        );
+        node.lastProgressMs = this.nowMs;
+      }
+    }
+  }
+
+  /** At the end: acknowledged transfers committed, and none left in any mempool. */
+  private checkEnd(): void {
+    for (const [tx, index] of this.acknowledged) {
+      if (this.chainTxs.has(tx)) continue;
+      // acknowledged by a node that is down for good: its journal went with it
+      if (this.faulty.has(index)) continue;
+      this.violation('ACK_LOST', `transaction ${tx} acknowledged by node ${index} was never committed`);
+    }
+    for (const node of this.nodes) {
+      const mempool = node.app?.mempool;
+      if (!mempool) continue;
+      for (const tx of node.committedTxs.keys())
+        if (mempool.get(tx)) {
+          this.violation('MEMPOOL_HOLDS_COMMITTED', `node ${node.index} still pools ${tx} at the end`);
+          break;
+        }
+    }
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  private scheduleFaults(): void {
+    const cfg = this.cfg;
+    if (cfg.preGst.partitions) {
+      const reshuffle = () => {
+        if (this.nowMs >= cfg.gstMs) {
+          this.partitionOf = undefined;
+          return;
+        }
+        const parts = 1 + this.rng.int(3);
+        this.partitionOf = this.nodes.map(() => this.rng.int(parts));
+        this.schedule(this.nowMs + this.rng.range(100, 600), reshuffle);
+      };
+      this.schedule(this.rng.range(0, 200), reshuffle);
+      this.schedule(cfg.gstMs, () => {
+        this.partitionOf = undefined;
+      });
+    }
+    const honest = this.nodes.filter((x) => this.isHonest(x));
+    for (let k = 0; k < cfg.crashRestarts; k++) {
+      const node = this.rng.pick(honest);
+      const at = this.rng.range(0, Math.max(1, cfg.gstMs - 400));
+      const downFor = this.rng.range(20, 400);
+      this.schedule(at, () => this.crash(node));
+      this.schedule(Math.min(at + downFor, cfg.gstMs), () => {
+        if (!node.up) this.boot(node);
+      });
+    }
+    for (const i of cfg.permanentCrashes)
+      this.schedule(cfg.permanentCrashAtMs, () => this.crash(this.nodes[i]));
+  }
+
+  // ---------------------------------------------------------------- run
+
+  async run(): Promise<ComposedResult> {
+    for (const node of this.nodes) this.boot(node);
+    this.scheduleFaults();
+    this.scheduleClients();
+    const tickEvery = Math.max(10, this.cfg.livenessBoundMs / 8);
+    const tick = () => {
+      this.checkLiveness();
+      this.checkBounds();
+      this.schedule(this.nowMs + tickEvery, tick);
+    };
+    this.schedule(tickEvery, tick);
+    await settle();
+    let ranToTheEnd = false;
+    for (;;) {
+      const next = this.heap.pop();
+      if (!next || next.atMs > this.cfg.durationMs) {
+        ranToTheEnd = true;
+        break;
+      }
+      this.nowMs = next.atMs;
+      next.fire();
+      await settle();
+      if (this.violations.length >= 20) break;
+    }
+    this.checkBounds();
+    // a run cut short by violations has not drained its transfers: nothing to judge there
+    if (ranToTheEnd) this.checkEnd();
+    return this.result();
+  }
+
+  private heights(): { min: number; max: number } {
+    let min = Number.POSITIVE_INFINITY;
+    let max = 0;
+    for (const node of this.nodes) {
+      if (!this.isHonest(node)) continue;
+      max = Math.max(max, node.committedHeight);
+      if (node.up) min = Math.min(min, node.committedHeight);
+    }
+    return { min: Number.isFinite(min) ? min : 0, max };
+  }
+
+  private result(): ComposedResult {
+    const { min, max } = this.heights();
+    let committed = 0;
+    for (const tx of this.acknowledged.keys()) if (this.chainTxs.has(tx)) committed++;
+    const { seed, scenario, n } = this.cfg;
+    return {
+      seed,
+      scenario,
+      n,
+      violations: this.violations,
+      minHonestHeight: min,
+      maxHonestHeight: max,
+      acknowledged: this.acknowledged.size,
+      committed,
+      refused: this.refused,
+      redirected: this.redirected,
+      messages: this.messages,
+      virtualMs: this.nowMs,
+      peaks: this.peaks,
+      trace: toHex(this.trace),
+      replay:
+        `npx tsx scripts/sim.ts --composed --seed ${seed} --scenario ${scenario} --n ${n}` +
+        (this.config.broken ? ` --break ${this.config.broken}` : ''),
+    };
+  }
+}
+
+/** The mempool's caches the bounds checker reads (private fields of src/mempool/mempool.ts). */
+interface MempoolCaches {
+  recentCommitted: ReadonlySet<string>;
+  recoveredSenders: ReadonlyMap<string, unknown>;
+}
+
+/** The application's caches the bounds checker reads (private fields of src/node/application.ts). */
+interface ApplicationCaches {
+  byId: ReadonlyMap<string, { height: number }>;
+  byPayload: ReadonlyMap<string, { height: number }>;
+  committingTxs: ReadonlyMap<string, { height: number }>;
+}
+
+/** Private fields read by name: a rename makes them undefined, and the checker throws. */
+function privateCaches<T>(holder: object): T {
+  return holder as unknown as T;
+}
+
+/** storeLosesTreeWrite: the disk drops the account-tree writes of every third commit. */
+function loseTreeWrites(disk: MemoryDisk): void {
+  const lossy = disk as MemoryDisk & { lossy?: true };
+  if (lossy.lossy) return;
+  lossy.lossy = true;
+  const apply = disk.apply.bind(disk);
+  disk.apply = (commit) => {
+    const lose = commit.block.header.height % 3 === 0;
+    apply(lose ? { ...commit, tree: { puts: [], deletes: [] } } : commit);
+  };
+}
