@@ -4,8 +4,12 @@
  *   npx tsx scripts/sim.ts --seeds 10000 [--from 0] [--scenario X] soak: seed i runs
  *       scenario SCENARIOS[i mod k] (or X); exits 1 on any violation; the last line is JSON.
  *   Add --break doubleVote|oneChainCommit to run a core with broken rules (test/sim/broken-rules.ts).
+ *   Add --composed to run the composed node (test/sim/node/composed.ts: the real application,
+ *   mempool and admission with client transfers, on the honest schedules COMPOSED_SCENARIOS);
+ *   its --break names a broken part: mempoolKeepsCommitted|admissionAcksDropped|storeLosesTreeWrite.
  */
 import { isBrokenRuleName } from '../test/sim/broken-rules.js';
+import { COMPOSED_SCENARIOS, ComposedSimulation, isComposedBreak } from '../test/sim/node/composed.js';
 import { SCENARIOS, scenarioConfig } from '../test/sim/scenarios.js';
 import { Simulation } from '../test/sim/simulator.js';
 
@@ -20,7 +24,12 @@ const from = Number(seedArg ?? arg('from') ?? '0');
 const scenarioArg = arg('scenario');
 const nArg = arg('n') === undefined ? undefined : Number(arg('n'));
 const brk = arg('break');
-if (brk !== undefined && !isBrokenRuleName(brk)) {
+const composed = process.argv.includes('--composed');
+if (composed && brk !== undefined && !isComposedBreak(brk)) {
+  console.error(`--break: unknown broken part ${JSON.stringify(brk)} for --composed`);
+  process.exit(2);
+}
+if (!composed && brk !== undefined && !isBrokenRuleName(brk)) {
   console.error(`--break: unknown broken rules ${JSON.stringify(brk)} (doubleVote or oneChainCommit)`);
   process.exit(2);
 }
@@ -34,25 +43,39 @@ const failed: string[] = [];
 const started = Date.now();
 for (let k = 0; k < seeds; k++) {
   const seed = from + k;
-  const scenario = scenarioArg ?? SCENARIOS[seed % SCENARIOS.length];
+  const scenarios: readonly string[] = composed ? COMPOSED_SCENARIOS : SCENARIOS;
+  const scenario = scenarioArg ?? scenarios[seed % scenarios.length];
   const cfg = scenarioConfig(scenario, seed, nArg);
-  if (brk !== undefined) cfg.brokenRules = brk;
-  const r = new Simulation(cfg).run();
+  if (!composed && brk !== undefined && isBrokenRuleName(brk)) cfg.brokenRules = brk;
+  const r = composed
+    ? await new ComposedSimulation({
+        sim: cfg,
+        clients: { transfers: 120, senders: 12, untilMs: Math.max(2000, cfg.gstMs) },
+        ...(brk !== undefined && isComposedBreak(brk) ? { broken: brk } : {}),
+      }).run()
+    : new Simulation(cfg).run();
+  // the composed result's replay names --n and --break itself
+  const replay = composed
+    ? r.replay
+    : `${r.replay}${nArg ? ` --n ${nArg}` : ''}${brk ? ` --break ${brk}` : ''}`;
   commits += r.maxHonestHeight;
   messages += r.messages;
   virtualMs += r.virtualMs;
   if (verbose) {
     console.log(
       `seed ${seed} scenario ${scenario} n=${r.n}: height ${r.minHonestHeight}..${r.maxHonestHeight}, ` +
-        `round ${r.maxRound}, ${r.messages} messages, ${r.evidence} evidence, ${r.virtualMs.toFixed(0)} virtual ms`,
+        ('maxRound' in r
+          ? `round ${r.maxRound}, ${r.evidence} evidence, `
+          : `${r.committed}/${r.acknowledged} acknowledged transfers committed, `) +
+        `${r.messages} messages, ${r.virtualMs.toFixed(0)} virtual ms`,
     );
   }
   if (r.violations.length > 0) {
     violations++;
-    failed.push(`${r.replay}${nArg ? ` --n ${nArg}` : ''}${brk ? ` --break ${brk}` : ''}`);
+    failed.push(replay);
     console.error(`VIOLATION seed ${seed} scenario ${scenario} n=${r.n}`);
     for (const v of r.violations) console.error(`  ${v}`);
-    console.error(`  replay: ${r.replay}${nArg ? ` --n ${nArg}` : ''}${brk ? ` --break ${brk}` : ''}`);
+    console.error(`  replay: ${replay}`);
   } else if (!verbose && (k + 1) % 100 === 0) {
     console.error(
       `${k + 1}/${seeds} seeds, ${violations} violations, ${((Date.now() - started) / 1000).toFixed(0)}s`,

@@ -78,6 +78,9 @@ export function isComposedBreak(name: string): name is ComposedBreak {
   return (COMPOSED_BREAKS as readonly string[]).includes(name);
 }
 
+/** The scenarios of test/sim/scenarios.ts whose schedules the composed simulator runs. */
+export const COMPOSED_SCENARIOS = ['happy', 'lossy', 'partition', 'crash', 'leaderCrash'] as const;
+
 export interface ClientLoad {
   /** Transfers submitted in the run (at most senders x perSender of the pool). */
   transfers: number;
