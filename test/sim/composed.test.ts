@@ -61,6 +61,25 @@ describe('composed simulator: the real node parts under the fault schedules', ()
   });
 });
 
+describe('composed simulator: block sync', () => {
+  it('a validator down while the rest commit ~150 blocks catches up by block sync and rejoins consensus', async () => {
+    const n = 4;
+    const sim = scenarioConfig('happy', 1508, n);
+    // judged from its return: liveness then covers the rejoined validator too
+    sim.gstMs = 10_000;
+    sim.durationMs = sim.gstMs + 2 * sim.livenessBoundMs;
+    const r = await new ComposedSimulation({
+      sim,
+      clients: { transfers: 120, senders: 12, untilMs: sim.gstMs },
+      laggard: { index: n - 1, downAtMs: 500, upAtMs: sim.gstMs - 1000 },
+    }).run();
+    assert.deepEqual(r.violations, [], report(r));
+    assert.ok(r.syncedBlocks > 20, `only ${r.syncedBlocks} blocks came by sync\n${report(r)}`);
+    assert.ok(r.maxHonestHeight - r.minHonestHeight <= 2, `the laggard is still behind\n${report(r)}`);
+    assert.equal(r.committed, r.acknowledged, report(r));
+  });
+});
+
 describe('composed simulator: the checkers catch broken node parts', () => {
   const cases: Array<[ComposedBreak, string]> = [
     ['mempoolKeepsCommitted', 'MEMPOOL_HOLDS_COMMITTED'],

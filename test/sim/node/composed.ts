@@ -50,6 +50,7 @@ import { TransactionAdmission } from '../../../src/node/admission.js';
 import { LedgerApplication } from '../../../src/node/application.js';
 import { driverClock, MAX_CLOCK_SKEW_MS, silentLogger } from '../../../src/node/index.js';
 import type { Head } from '../../../src/store/index.js';
+import { BlockSync, SyncError, type SyncNetwork, serveSyncRequest } from '../../../src/sync/index.js';
 import type { Clock } from '../../../src/time/index.js';
 import { decodeTransfer } from '../../../src/tx/index.js';
 import { hmacTestScheme } from '../hmac-scheme.js';
@@ -98,6 +99,11 @@ export interface ComposedConfig {
   /** Block limit in transactions (genesis maxBlockTxs). */
   maxBlockTxs?: number;
   broken?: ComposedBreak;
+  /**
+   * A validator that falls behind: down from downAtMs to upAtMs while the rest commit, then
+   * back; it must catch up by block sync and rejoin consensus.
+   */
+  laggard?: { index: number; downAtMs: number; upAtMs: number };
 }
 
 export interface ComposedResult {
@@ -116,6 +122,8 @@ export interface ComposedResult {
   /** Submissions that found their node down and went to another one. */
   redirected: number;
   messages: number;
+  /** Blocks nodes committed by block sync. */
+  syncedBlocks: number;
   virtualMs: number;
   /** Largest sizes seen: mempool transactions, executed blocks cached, commits in flight. */
   peaks: { mempoolTxs: number; executedBlocks: number; queuedCommits: number };
@@ -138,7 +146,12 @@ interface ComposedNode {
   app?: LedgerApplication;
   admission?: TransactionAdmission;
   driver?: ConsensusDriver;
+  /** Cancels the consensus driver's timer when consensus stops for a sync. */
+  stopDriverClock?: () => void;
   core?: ConsensusCore;
+  sync?: BlockSync;
+  /** Bumped on each change of sync mode, so a stale rejoin does not run. */
+  syncEpoch: number;
   /** This node's committed transactions: hash -> height. */
   committedTxs: Map<string, number>;
   committedHeight: number;
@@ -179,6 +192,7 @@ export class ComposedSimulation {
   private refused = 0;
   private redirected = 0;
   private messages = 0;
+  private syncedBlocks = 0;
   private readonly peaks = { mempoolTxs: 0, executedBlocks: 0, queuedCommits: 0 };
   private trace: Uint8Array = new Uint8Array(32);
 
@@ -230,6 +244,7 @@ export class ComposedSimulation {
         safety: undefined,
         journal: new Map(),
         committedTxs: new Map(),
+        syncEpoch: 0,
         committedHeight: 0,
         lastProgressMs: 0,
       });
@@ -285,7 +300,8 @@ export class ComposedSimulation {
     node.admission = admission;
     node.committedHeight = store.head().height;
     this.replayJournal(node, app);
-    this.startConsensus(node, store, app, clock, alive);
+    this.startConsensus(node, store, app, clock, alive, false);
+    this.startSync(node, store, app, clock, alive);
     node.lastProgressMs = Math.max(node.lastProgressMs, this.nowMs);
   }
 
@@ -357,6 +373,7 @@ export class ComposedSimulation {
     app: LedgerApplication,
     clock: Clock,
     alive: () => boolean,
+    rejoining: boolean,
   ): void {
     const head = store.head();
     const rootBlock = store.getBlock(head.height) as Block;
@@ -379,6 +396,7 @@ export class ComposedSimulation {
         fetchRetryMs: this.cfg.baseRoundTimeoutMs / 2,
         reputation,
         doubleSignCheckRounds: this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS,
+        resumedInProcess: rejoining,
       },
       {
         root: { id: head.hash, block: rootBlock },
@@ -387,9 +405,11 @@ export class ComposedSimulation {
         safety: node.safety,
       },
     );
+    const consensusClock = driverClock(clock);
+    node.stopDriverClock = () => consensusClock.cancel();
     const driver = new ConsensusDriver(core, {
       transport: this.transportFor(node, alive),
-      clock: driverClock(clock),
+      clock: consensusClock,
       safetyStore: {
         persist: (data, durable) => {
           this.schedule(this.nowMs + this.rng.range(0.2, 2), () => {
@@ -409,17 +429,110 @@ export class ComposedSimulation {
     driver.start();
   }
 
+  /**
+   * Block sync as src/node's ConsensusLifecycle runs it: a validator leaves consensus while
+   * it syncs and rejoins on the durable head once caught up. Peers serve their durable chain.
+   */
+  private startSync(
+    node: ComposedNode,
+    store: MemoryChainStore,
+    app: LedgerApplication,
+    clock: Clock,
+    alive: () => boolean,
+  ): void {
+    const sync = new BlockSync({
+      mode: 'validator',
+      chain: {
+        tip: () => app.syncTip(),
+        commit: (v) => {
+          this.syncedBlocks++;
+          app.commitSynced(v);
+        },
+      },
+      network: this.syncNetworkFor(node, clock, alive),
+      clock,
+      ctx: {
+        validatorSet: this.validatorSet,
+        verifier: this.scheme.verifier,
+        limits: {
+          chainId: SIM_CHAIN_ID,
+          maxBlockTxs: this.config.maxBlockTxs ?? 100,
+          maxBlockBytes: MAX_BLOCK_BYTES,
+        },
+        params: { chainId: SIM_CHAIN_ID, baseFeePerGas: BASE_FEE },
+      },
+      onSyncingChange: (syncing) => {
+        if (!alive()) return;
+        const epoch = ++node.syncEpoch;
+        this.record('syncing', node.index, syncing ? 1 : 0);
+        if (syncing) {
+          node.driver?.stop();
+          node.stopDriverClock?.();
+          node.driver = undefined;
+          node.core = undefined;
+          return;
+        }
+        // the core is rebuilt on the durable head: wait for the synced writes to land
+        void app.drained().then(() => {
+          if (!alive() || epoch !== node.syncEpoch || node.driver) return;
+          this.startConsensus(node, store, app, clock, alive, true);
+        });
+      },
+    });
+    node.sync = sync;
+    sync.start();
+  }
+
+  /** Requests travel as messages (loss and partitions apply); a lost one times out. */
+  private syncNetworkFor(node: ComposedNode, clock: Clock, alive: () => boolean): SyncNetwork {
+    return {
+      peers: () => this.nodes.filter((x) => x.index !== node.index).map((x) => String(x.index)),
+      request: (peer, request, timeoutMs) =>
+        new Promise((resolve, reject) => {
+          let settled = false;
+          const timer = clock.setTimeout(() => {
+            if (settled) return;
+            settled = true;
+            reject(new SyncError('TIMEOUT', `peer ${peer} did not answer`));
+          }, timeoutMs);
+          this.deliver(node, this.nodes[Number(peer)], (server) => {
+            const source = server.store;
+            if (!source) return;
+            const frames = serveSyncRequest(
+              {
+                headHeight: () => source.head().height,
+                getBlockBytes: (h) => source.getBlockBytes(h),
+                getCommitQc: (h) => source.getCommitQc(h),
+              },
+              request,
+            );
+            this.deliver(server, node, () => {
+              if (settled || !alive()) return;
+              settled = true;
+              timer.cancel();
+              resolve(frames);
+            });
+          });
+        }),
+      penalize: (peer) => {
+        this.violation('SYNC_PENALTY', `node ${node.index} penalised honest peer ${peer}`);
+      },
+    };
+  }
+
   private crash(node: ComposedNode): void {
     if (!node.up) return;
     node.up = false;
     node.store?.crash();
     node.app?.stop();
     node.driver?.stop();
+    node.sync?.stop();
     node.store = undefined;
     node.app = undefined;
     node.admission = undefined;
     node.driver = undefined;
     node.core = undefined;
+    node.sync = undefined;
   }
 
   // ---------------------------------------------------------------- network
@@ -449,7 +562,11 @@ export class ComposedSimulation {
   }
 
   private transportFor(node: ComposedNode, alive: () => boolean): Transport {
-    const toDriver = (msg: ConsensusMessage) => (to: ComposedNode) => to.driver?.onMessage(node.index, msg);
+    const toDriver = (msg: ConsensusMessage) => (to: ComposedNode) => {
+      // as the lifecycle does: a verified proposal at height h shows h - 1 certified
+      if (msg.kind === 'proposal') to.sync?.observeCertified(msg.proposal.block.header.height - 1);
+      to.driver?.onMessage(node.index, msg);
+    };
     return {
       broadcast: (msg) => {
         if (!alive()) return;
@@ -671,6 +788,14 @@ export class ComposedSimulation {
     }
     for (const i of cfg.permanentCrashes)
       this.schedule(cfg.permanentCrashAtMs, () => this.crash(this.nodes[i]));
+    const laggard = this.config.laggard;
+    if (laggard) {
+      const node = this.nodes[laggard.index];
+      this.schedule(laggard.downAtMs, () => this.crash(node));
+      this.schedule(laggard.upAtMs, () => {
+        if (!node.up) this.boot(node);
+      });
+    }
   }
 
   // ---------------------------------------------------------------- run
@@ -733,6 +858,7 @@ export class ComposedSimulation {
       refused: this.refused,
       redirected: this.redirected,
       messages: this.messages,
+      syncedBlocks: this.syncedBlocks,
       virtualMs: this.nowMs,
       peaks: this.peaks,
       trace: toHex(this.trace),
