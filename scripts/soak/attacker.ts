@@ -120,7 +120,7 @@ async function main(config: AttackerConfig): Promise<void> {
       },
       transactions: [],
     };
-    const signature = signer.sign(proposalDigest(chainId, round, hashHeader(block.header)));
+    const signature = signer.sign(proposalDigest(validatorSet, round, hashHeader(block.header)));
     return encodeCompactProposal({ block, signature }, hashes);
   };
 
@@ -161,7 +161,7 @@ async function main(config: AttackerConfig): Promise<void> {
         round,
         highQc,
         signer: self,
-        signature: signer.sign(timeoutDigest(chainId, round, highQc.round)),
+        signature: signer.sign(timeoutDigest(validatorSet, round, highQc.round)),
       };
       void publish(topics.timeout, encodeTimeout(timeout));
       sendDirect({ kind: 'timeout', timeout });
@@ -184,7 +184,7 @@ async function main(config: AttackerConfig): Promise<void> {
           round,
           blockId,
           signer: self,
-          signature: signer.sign(voteDigest(chainId, round, blockId)),
+          signature: signer.sign(voteDigest(validatorSet, round, blockId)),
           // a genuine but old certificate riding along: verifying it again costs a quorum of checks
           sync: { highQc: parentQcOf(old), highTc: p.tc },
         },
@@ -214,7 +214,7 @@ async function main(config: AttackerConfig): Promise<void> {
         round,
         highQc,
         signer: self,
-        signature: signer.sign(timeoutDigest(chainId, round, highQc.round)),
+        signature: signer.sign(timeoutDigest(validatorSet, round, highQc.round)),
       };
       sendDirect({ kind: 'timeout', timeout });
     },

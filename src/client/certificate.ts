@@ -48,7 +48,7 @@ export function checkCertificateNames(qc: QuorumCertificate, target: CertifiedTa
 
 /**
  * Checks that `qc` certifies `target`: it names the block and its round, and a quorum of
- * distinct validators of the genesis set signed voteDigest(chainId, round, blockId).
+ * distinct validators of the genesis set signed voteDigest(domain, round, blockId) (the domain: chain id and genesis id).
  * Throws ClientError with the code of the first fault found.
  */
 export function checkQuorumCertificate(
@@ -109,7 +109,7 @@ export function verifyCertificateBytes(
 
 /** Which signature failed, for the message; only called once the QC has been refused. */
 function badSignatureOf(qc: QuorumCertificate, validatorSet: ValidatorSet, verifier: Verifier): string {
-  const digest = voteDigest(validatorSet.chainId, qc.round, qc.blockId);
+  const digest = voteDigest(validatorSet, qc.round, qc.blockId);
   const bad = qc.signers.find((s, i) => !verifier.verify(digest, qc.signatures[i], s));
   return bad === undefined
     ? 'its signatures do not verify'

@@ -36,7 +36,7 @@ export function verifyQuorumCertificate(
   if (!Number.isSafeInteger(qc.round) || qc.round < 0) return false;
   if (qc.signers.length !== qc.signatures.length || qc.signers.length < quorumSize(n)) return false;
   if (!distinctInRange(qc.signers, n)) return false;
-  const digest = voteDigest(validatorSet.chainId, qc.round, qc.blockId);
+  const digest = voteDigest(validatorSet, qc.round, qc.blockId);
   for (let i = 0; i < qc.signers.length; i++) {
     if (!verifier.verify(digest, qc.signatures[i], qc.signers[i])) return false;
   }
@@ -62,7 +62,7 @@ export function verifyTimeoutCertificate(
   }
   if (tc.highQc.round !== max) return false;
   for (let i = 0; i < k; i++) {
-    const digest = timeoutDigest(validatorSet.chainId, tc.round, tc.highQcRounds[i]);
+    const digest = timeoutDigest(validatorSet, tc.round, tc.highQcRounds[i]);
     if (!verifier.verify(digest, tc.signatures[i], tc.signers[i])) return false;
   }
   return verifyQc(tc.highQc);

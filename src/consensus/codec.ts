@@ -34,7 +34,8 @@ import type {
 
 type Nested = Uint8Array | Nested[];
 
-const DOMAIN = new TextEncoder().encode('bft-ledger/consensus/v1');
+/** v2: the genesis id joined the signed fields (SigningDomain). */
+const DOMAIN = new TextEncoder().encode('bft-ledger/consensus/v2');
 const KIND_PROPOSAL = new TextEncoder().encode('proposal');
 const KIND_VOTE = new TextEncoder().encode('vote');
 const KIND_TIMEOUT = new TextEncoder().encode('timeout');
@@ -50,16 +51,32 @@ function int(n: number): Uint8Array {
   return out;
 }
 
-export function proposalDigest(chainId: bigint, round: number, blockId: Uint8Array): Uint8Array {
-  return sha256(RLP.encode([DOMAIN, bigintToBytes(chainId), KIND_PROPOSAL, int(round), blockId]));
+/**
+ * What every consensus signature is bound to: the chain id, and the genesis it grew from.
+ * The genesis id keeps a signature from counting on another network that shares the chain
+ * id and the validator keys (a test network made from the same keys, a network restarted
+ * from a new genesis): its QCs, timeouts and proposals fail here as bad signatures.
+ * A ValidatorSet is one.
+ */
+export interface SigningDomain {
+  chainId: bigint;
+  genesisId: Uint8Array;
 }
 
-export function voteDigest(chainId: bigint, round: number, blockId: Uint8Array): Uint8Array {
-  return sha256(RLP.encode([DOMAIN, bigintToBytes(chainId), KIND_VOTE, int(round), blockId]));
+function digestOf(domain: SigningDomain, kind: Uint8Array, fields: Uint8Array[]): Uint8Array {
+  return sha256(RLP.encode([DOMAIN, bigintToBytes(domain.chainId), domain.genesisId, kind, ...fields]));
 }
 
-export function timeoutDigest(chainId: bigint, round: number, highQcRound: number): Uint8Array {
-  return sha256(RLP.encode([DOMAIN, bigintToBytes(chainId), KIND_TIMEOUT, int(round), int(highQcRound)]));
+export function proposalDigest(domain: SigningDomain, round: number, blockId: Uint8Array): Uint8Array {
+  return digestOf(domain, KIND_PROPOSAL, [int(round), blockId]);
+}
+
+export function voteDigest(domain: SigningDomain, round: number, blockId: Uint8Array): Uint8Array {
+  return digestOf(domain, KIND_VOTE, [int(round), blockId]);
+}
+
+export function timeoutDigest(domain: SigningDomain, round: number, highQcRound: number): Uint8Array {
+  return digestOf(domain, KIND_TIMEOUT, [int(round), int(highQcRound)]);
 }
 
 function qcFields(qc: QuorumCertificate): Nested {

@@ -537,7 +537,7 @@ export class ConsensusCore {
     }
     // After a restart in a round it already timed out in, the node signs again: the lost
     // message is re-created with the same round and a high QC at least as high.
-    const digest = timeoutDigest(this.cfg.validatorSet.chainId, this.round, this.highQc.round);
+    const digest = timeoutDigest(this.cfg.validatorSet, this.round, this.highQc.round);
     const timeout: TimeoutMessage = {
       round: this.round,
       highQc: this.highQc,
@@ -562,7 +562,7 @@ export class ConsensusCore {
     if (t.round < this.round || this.halted) return;
     // [window] certificates applied, a round still far ahead is unjustified: keep nothing of it
     if (t.round > this.round + this.maxFutureRounds) return;
-    const digest = timeoutDigest(this.cfg.validatorSet.chainId, t.round, t.highQc.round);
+    const digest = timeoutDigest(this.cfg.validatorSet, t.round, t.highQc.round);
     if (!this.cfg.verifier.verify(digest, t.signature, t.signer)) return;
     this.checkOwnSignatures('timeout', t.round, [t.signer]);
     if (this.halted) return;
@@ -784,7 +784,7 @@ export class ConsensusCore {
     if (p.tc && (p.tc.round + 1 !== h.round || !this.verifyTc(p.tc))) return;
     if (!p.tc && qc.round + 1 !== h.round) return; // [V2] a proposal after a failed round carries the TC
     const id = hashHeader(h);
-    const digest = proposalDigest(this.cfg.validatorSet.chainId, h.round, id);
+    const digest = proposalDigest(this.cfg.validatorSet, h.round, id);
     if (!this.cfg.verifier.verify(digest, p.signature, proposer)) return;
     // [V4] proposing is voting: a proposal of this validator's it does not remember is a double sign
     this.checkOwnSignatures('vote', h.round, [proposer]);
@@ -875,7 +875,7 @@ export class ConsensusCore {
       round: e.round,
       blockId: e.id,
       signer: this.cfg.self,
-      signature: this.cfg.signer.sign(voteDigest(this.cfg.validatorSet.chainId, e.round, e.id)),
+      signature: this.cfg.signer.sign(voteDigest(this.cfg.validatorSet, e.round, e.id)),
       sync: this.syncInfo(),
     };
   }
@@ -888,7 +888,7 @@ export class ConsensusCore {
     if (v.round <= this.tip.round || this.halted) return;
     // [window] certificates applied, a round still far ahead is unjustified: keep nothing of it
     if (v.round > this.round + this.maxFutureRounds) return;
-    const digest = voteDigest(this.cfg.validatorSet.chainId, v.round, v.blockId);
+    const digest = voteDigest(this.cfg.validatorSet, v.round, v.blockId);
     if (!this.cfg.verifier.verify(digest, v.signature, v.signer)) return;
     this.checkOwnSignatures('vote', v.round, [v.signer]);
     if (this.halted) return;
@@ -982,7 +982,7 @@ export class ConsensusCore {
     const id = hashHeader(header);
     const proposal: Proposal = {
       block,
-      signature: this.cfg.signer.sign(proposalDigest(header.chainId, round, id)),
+      signature: this.cfg.signer.sign(proposalDigest(this.cfg.validatorSet, round, id)),
     };
     if (this.highQc.round + 1 !== round && this.highTc) proposal.tc = this.highTc;
     this.proposedRound = round;

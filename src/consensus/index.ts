@@ -19,6 +19,7 @@ export {
   encodeTimeout,
   encodeVote,
   proposalDigest,
+  type SigningDomain,
   timeoutDigest,
   voteDigest,
 } from './codec.js';

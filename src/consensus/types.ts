@@ -48,7 +48,7 @@ export interface SyncInfo {
 
 export interface Proposal {
   block: Block;
-  /** Signature of the proposer over proposalDigest(chainId, round, blockId). */
+  /** Signature of the proposer over proposalDigest(domain, round, blockId). */
   signature: Uint8Array;
   /** Present when the previous round failed: the TC of round - 1. */
   tc?: TimeoutCertificate;
@@ -58,7 +58,7 @@ export interface Vote {
   round: number;
   blockId: Uint8Array;
   signer: number;
-  /** Signature over voteDigest(chainId, round, blockId). */
+  /** Signature over voteDigest(domain, round, blockId). */
   signature: Uint8Array;
   sync: SyncInfo;
 }

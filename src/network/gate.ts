@@ -264,7 +264,7 @@ function checkProposal(
   if (leader !== undefined && leader !== proposer)
     throw ignore('NOT_LEADER', `validator ${proposer} does not lead round ${h.round} (${leader} does)`);
   const id = hashHeader(h);
-  checkSignature(ctx, proposalDigest(ctx.validatorSet.chainId, h.round, id), signature, proposer, 'proposal');
+  checkSignature(ctx, proposalDigest(ctx.validatorSet, h.round, id), signature, proposer, 'proposal');
   checkQc(ctx, qc, 'proposal');
   if (tc) checkTc(ctx, tc, 'proposal');
   return proposer;
@@ -303,7 +303,7 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
   // [P3] signed (round, highQc.round) under this chain id
   checkSignature(
     ctx,
-    timeoutDigest(ctx.validatorSet.chainId, t.round, t.highQc.round),
+    timeoutDigest(ctx.validatorSet, t.round, t.highQc.round),
     t.signature,
     t.signer,
     'timeout',
@@ -328,13 +328,7 @@ export function validateVote(ctx: GateContext, data: Uint8Array, sender: number)
   if (v.round < 1 || v.sync.highQc.round >= v.round)
     throw reject('BAD_ROUND', `vote round ${v.round} is not above its QC`);
   checkRoundWindow(ctx, v.round, Math.max(v.sync.highQc.round, v.sync.highTc?.round ?? 0));
-  checkSignature(
-    ctx,
-    voteDigest(ctx.validatorSet.chainId, v.round, v.blockId),
-    v.signature,
-    v.signer,
-    'vote',
-  );
+  checkSignature(ctx, voteDigest(ctx.validatorSet, v.round, v.blockId), v.signature, v.signer, 'vote');
   checkSync(ctx, v.sync, 'vote');
   return { from: sender, message: v };
 }

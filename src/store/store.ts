@@ -172,9 +172,11 @@ const META_FORMAT = Buffer.from('format');
 /**
  * The layout version of the buckets. 1 (never written): before the summaries and tx
  * records of the explorer. 2: headers without a receipts root. 3: one tx record per
- * transaction and a receipts bucket. A store of another version is refused, never misread.
+ * transaction and a receipts bucket. 4: the same buckets, whose blocks' QCs are signed over
+ * the consensus digests v1 (without the genesis id, docs/PROTOCOL.md), which v2 nodes
+ * cannot verify. A store of another version is refused, never misread.
  */
-export const STORE_FORMAT = 4;
+export const STORE_FORMAT = 5;
 
 function formatValue(version: number): Uint8Array {
   const out = new Uint8Array(4);

@@ -517,7 +517,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
         },
         transactions: [],
       };
-      const signature = signer.sign(proposalDigest(chainId, round, hashHeader(block.header)));
+      const signature = signer.sign(proposalDigest(validatorSet, round, hashHeader(block.header)));
       // in the gossip form (transactions by hash; this block has none)
       return encodeCompactProposal({ block, signature }, []);
     };
@@ -559,7 +559,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
       round,
       highQc: genesisQc(validatorSet.genesisId),
       signer: signerIndex,
-      signature: signer.sign(timeoutDigest(chainId, round, 0)),
+      signature: signer.sign(timeoutDigest(validatorSet, round, 0)),
     });
     const direct = (m: ConsensusMessage) => async () => adv.transport.send(0, m);
     const round = await liveRound();
@@ -580,7 +580,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
           round,
           blockId,
           signer: 1,
-          signature: signer.sign(voteDigest(chainId, round, blockId)),
+          signature: signer.sign(voteDigest(validatorSet, round, blockId)),
           sync: { highQc: genesisQc(validatorSet.genesisId) },
         },
       }),

@@ -98,7 +98,7 @@ describe('evidence against a validator equivocating with two 1 MB proposals per 
         built.set(toHex(id), block);
         const proposal: Proposal = {
           block,
-          signature: sign.sign(proposalDigest(genesis.chainId, round, id)),
+          signature: sign.sign(proposalDigest(net.validatorSet, round, id)),
         };
         adversary.transport.broadcast({ kind: 'proposal', proposal });
       }
@@ -176,7 +176,7 @@ describe('evidence against a validator equivocating with two 1 MB proposals per 
         const ids = [e.first, e.second].map((hex) => {
           const [header, signature] = RLP.decode(fromHex(hex)) as Uint8Array[];
           const id = hashHeader(decodeHeader(header));
-          assert.ok(verify.verify(proposalDigest(genesis.chainId, e.round, id), signature, ADVERSARY));
+          assert.ok(verify.verify(proposalDigest(net.validatorSet, e.round, id), signature, ADVERSARY));
           return toHex(id);
         });
         assert.notEqual(ids[0], ids[1]);

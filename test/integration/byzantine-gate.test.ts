@@ -103,7 +103,7 @@ describe('gate against a Byzantine validator with a genuine key (in-process node
         round,
         highQc,
         signer: ADVERSARY,
-        signature: sign(timeoutDigest(genesis.chainId, round, 0)),
+        signature: sign(timeoutDigest(validatorSet, round, 0)),
       };
       await publish('timeout', encodeTimeout(t));
       const blockId = sha256(new Uint8Array([k & 255, k >> 8]));
@@ -111,7 +111,7 @@ describe('gate against a Byzantine validator with a genuine key (in-process node
         round,
         blockId,
         signer: ADVERSARY,
-        signature: sign(voteDigest(genesis.chainId, round, blockId)),
+        signature: sign(voteDigest(validatorSet, round, blockId)),
         sync: { highQc },
       };
       for (let to = 0; to < 3; to++) adversary.transport.send(to, { kind: 'vote', vote });
@@ -151,7 +151,7 @@ describe('gate against a Byzantine validator with a genuine key (in-process node
     };
     const forged: Proposal = {
       block: { header, transactions: [] },
-      signature: sign(proposalDigest(genesis.chainId, header.round, hashHeader(header))),
+      signature: sign(proposalDigest(validatorSet, header.round, hashHeader(header))),
     };
     if (p.tc) forged.tc = p.tc;
     // hashes of transactions nobody has: each would wait in the assembler

@@ -615,7 +615,7 @@ export class Simulation {
   private byzantineTransport(node: SimNode, honest: Transport): Transport {
     const b = node.behaviour!;
     const signer = this.signers[node.index];
-    const chainId = CHAIN_ID;
+    const domain = this.validatorSet;
     const rng = this.rng.fork();
     const others = () => this.nodes.filter((x) => x.id !== node.id);
     return {
@@ -629,7 +629,7 @@ export class Simulation {
           const twin = {
             ...p,
             block: { ...p.block, header },
-            signature: signer.sign(proposalDigest(chainId, header.round, id)),
+            signature: signer.sign(proposalDigest(domain, header.round, id)),
           };
           const all = others();
           const other: ConsensusMessage = { kind: 'proposal', proposal: twin };
@@ -657,7 +657,7 @@ export class Simulation {
             const second: Vote = {
               ...msg.vote,
               blockId,
-              signature: signer.sign(voteDigest(chainId, msg.vote.round, blockId)),
+              signature: signer.sign(voteDigest(domain, msg.vote.round, blockId)),
             };
             honest.send(to, { kind: 'vote', vote: second });
           }
@@ -683,7 +683,7 @@ export class Simulation {
       round,
       highQc,
       signer: node.index,
-      signature: signer.sign(timeoutDigestFor(round, highQc.round)),
+      signature: signer.sign(timeoutDigest(this.validatorSet, round, highQc.round)),
     };
     for (const to of this.nodes) this.deliver(node, to, { kind: 'timeout', timeout });
     if (msg.kind === 'vote') {
@@ -692,7 +692,7 @@ export class Simulation {
         round,
         blockId,
         signer: node.index,
-        signature: signer.sign(voteDigest(CHAIN_ID, round, blockId)),
+        signature: signer.sign(voteDigest(this.validatorSet, round, blockId)),
         sync: { highQc },
       };
       for (const to of this.nodes) this.deliver(node, to, { kind: 'vote', vote });
@@ -888,10 +888,6 @@ export class Simulation {
       leadersAtCrash: this.leadersAtCrash,
     };
   }
-}
-
-function timeoutDigestFor(round: number, highQcRound: number): Uint8Array {
-  return timeoutDigest(CHAIN_ID, round, highQcRound);
 }
 
 /** The simulated application's validity rule: no transaction starts with the invalid mark. */

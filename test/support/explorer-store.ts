@@ -27,7 +27,7 @@ import { type GenesisValidator, peerIdOfPublicKey, quorumSize } from '../../src/
 import { Mempool } from '../../src/mempool/index.js';
 import { ActivityTracker } from '../../src/node/activity.js';
 import { StoreExplorerReader } from '../../src/node/explorer-reader.js';
-import { blockCommitOf, LedgerStore } from '../../src/store/index.js';
+import { blockCommitOf, LedgerStore, STORE_FORMAT } from '../../src/store/index.js';
 import {
   decodeTransfer,
   encodeTransfer,
@@ -108,6 +108,8 @@ export async function createExplorerStore(options: ExplorerStoreOptions = {}): P
     JSON.stringify({
       // a change to the chain's encodings changes genesis: such a store is rebuilt, not refused
       genesis: Buffer.from(genesisHash).toString('hex'),
+      // and a store of another format would be refused at open: rebuilt instead
+      format: STORE_FORMAT,
       blocks,
       accountCount,
       txsPerBlock,

@@ -93,6 +93,11 @@ describe('client: quorum certificates', () => {
     assert.throws(() => check(otherChain), clientError('BAD_SIGNATURE'));
   });
 
+  it('refuses a QC of another genesis with the same chain id and keys: the genesis id is signed too', () => {
+    const otherGenesis = signQc(b.header.round, b.id, [0, 1, 2], { genesisId: new Uint8Array(32).fill(7) });
+    assert.throws(() => check(otherGenesis), clientError('BAD_SIGNATURE'));
+  });
+
   it('refuses a QC for another block or another round', () => {
     assert.throws(() => check(signQc(b.header.round, BLOCKS[4].id)), clientError('QC_WRONG_BLOCK'));
     assert.throws(() => check(signQc(b.header.round + 1, b.id)), clientError('QC_WRONG_ROUND'));

@@ -71,10 +71,14 @@ export function signQc(
   round: number,
   blockId: Uint8Array,
   signers: number[] = [0, 1, 2],
-  opts: { secrets?: Uint8Array[]; chainId?: bigint } = {},
+  opts: { secrets?: Uint8Array[]; chainId?: bigint; genesisId?: Uint8Array } = {},
 ): QuorumCertificate {
   const secrets = opts.secrets ?? VALIDATOR_SECRETS;
-  const digest = voteDigest(opts.chainId ?? CHAIN_ID, round, blockId);
+  const domain = {
+    chainId: opts.chainId ?? CHAIN_ID,
+    genesisId: opts.genesisId ?? TRUST.validatorSet.genesisId,
+  };
+  const digest = voteDigest(domain, round, blockId);
   return {
     round,
     blockId,
@@ -152,7 +156,7 @@ export function buildChain(
       parentQc: parent.qc,
     };
     const id = hashHeader(header);
-    const qc = encodeQc(signQc(header.round, id, [0, 1, 2], { chainId }));
+    const qc = encodeQc(signQc(header.round, id, [0, 1, 2], { chainId, genesisId: gb.hash }));
     blocks.push({ header, id, qc, transfers, receipts: executed.receipts, view: executed });
   }
   return blocks;

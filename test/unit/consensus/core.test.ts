@@ -226,7 +226,7 @@ describe('consensus core: voting rule and signatures', () => {
     const id = hashHeader(header);
     const wrong = {
       block: { ...proposal.block, header },
-      signature: net.scheme.signers[3].sign(proposalDigest(CHAIN_ID, 1, id)),
+      signature: net.scheme.signers[3].sign(proposalDigest(net.vs, 1, id)),
     };
     assert.equal(
       c.step(0, { type: 'proposal', from: 3, proposal: wrong }).some((a) => a.type === 'validatePayload'),
@@ -243,7 +243,7 @@ describe('consensus core: voting rule and signatures', () => {
     const id = hashHeader(header);
     const other = {
       block: { ...proposal.block, header },
-      signature: net.scheme.signers[1].sign(proposalDigest(CHAIN_ID, 1, id)),
+      signature: net.scheme.signers[1].sign(proposalDigest(net.vs, 1, id)),
     };
     const out = c.step(0, { type: 'proposal', from: 1, proposal: other });
     const ev = out.find((a) => a.type === 'evidence');
@@ -267,7 +267,7 @@ describe('consensus core: voting rule and signatures', () => {
         round: 1,
         blockId,
         signer: 3,
-        signature: net.scheme.signers[3].sign(voteDigest(CHAIN_ID, 1, blockId)),
+        signature: net.scheme.signers[3].sign(voteDigest(net.vs, 1, blockId)),
         sync: { highQc: genesisQc(net.vs.genesisId) },
       };
     };

@@ -48,7 +48,7 @@ function signedTimeout(net: Net, signer: number, round: number): TimeoutMessage 
     round,
     highQc: genesisQc(net.vs.genesisId),
     signer,
-    signature: net.scheme.signers[signer].sign(timeoutDigest(CHAIN_ID, round, 0)),
+    signature: net.scheme.signers[signer].sign(timeoutDigest(net.vs, round, 0)),
   };
 }
 
@@ -59,7 +59,7 @@ function qcOf(net: Net, round: number, signers: number[], tag = 0): QuorumCertif
     round,
     blockId,
     signers,
-    signatures: signers.map((s) => net.scheme.signers[s].sign(voteDigest(CHAIN_ID, round, blockId))),
+    signatures: signers.map((s) => net.scheme.signers[s].sign(voteDigest(net.vs, round, blockId))),
   };
 }
 
@@ -69,7 +69,7 @@ function signedVote(net: Net, signer: number, round: number, highQc: QuorumCerti
     round,
     blockId,
     signer,
-    signature: net.scheme.signers[signer].sign(voteDigest(CHAIN_ID, round, blockId)),
+    signature: net.scheme.signers[signer].sign(voteDigest(net.vs, round, blockId)),
     sync: { highQc },
   };
 }

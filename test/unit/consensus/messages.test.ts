@@ -44,7 +44,7 @@ function qcBy(signers: number[], round = 3, id = blockId): QuorumCertificate {
     round,
     blockId: id,
     signers,
-    signatures: signers.map((s) => scheme.signers[s].sign(voteDigest(CHAIN_ID, round, id))),
+    signatures: signers.map((s) => scheme.signers[s].sign(voteDigest(vs, round, id))),
   };
 }
 
@@ -59,7 +59,7 @@ function tcBy(
     highQc,
     signers,
     highQcRounds: rounds,
-    signatures: signers.map((s, i) => scheme.signers[s].sign(timeoutDigest(CHAIN_ID, round, rounds[i]))),
+    signatures: signers.map((s, i) => scheme.signers[s].sign(timeoutDigest(vs, round, rounds[i]))),
   };
 }
 
@@ -79,7 +79,7 @@ describe('consensus encodings', () => {
   });
 
   it('the memoised test verifier still rejects a wrong tag for a digest it has seen', () => {
-    const digest = voteDigest(CHAIN_ID, 9, blockId);
+    const digest = voteDigest(vs, 9, blockId);
     const good = scheme.signers[1].sign(digest);
     assert.equal(scheme.verifier.verify(digest, good, 1), true);
     assert.equal(scheme.verifier.verify(digest, good, 2), false);
@@ -137,10 +137,12 @@ describe('consensus encodings', () => {
   });
 
   it('separates domains: kind and chainId are part of every signed digest', () => {
-    const a = voteDigest(CHAIN_ID, 1, blockId);
-    assert.notDeepEqual(a, proposalDigest(CHAIN_ID, 1, blockId));
-    assert.notDeepEqual(a, voteDigest(CHAIN_ID + 1n, 1, blockId));
-    assert.notDeepEqual(timeoutDigest(CHAIN_ID, 1, 0), voteDigest(CHAIN_ID, 1, new Uint8Array(32)));
+    const a = voteDigest(vs, 1, blockId);
+    assert.notDeepEqual(a, proposalDigest(vs, 1, blockId));
+    assert.notDeepEqual(a, voteDigest({ ...vs, chainId: CHAIN_ID + 1n }, 1, blockId));
+    // another network with the same chain id and keys but another genesis signs other digests
+    assert.notDeepEqual(a, voteDigest({ ...vs, genesisId: new Uint8Array(32).fill(9) }, 1, blockId));
+    assert.notDeepEqual(timeoutDigest(vs, 1, 0), voteDigest(vs, 1, new Uint8Array(32)));
   });
 });
 
@@ -185,12 +187,12 @@ describe('certificate verification', () => {
         secrets.map((s) => publicKeyOf(s, true)),
         backend,
       );
-      const digest = voteDigest(CHAIN_ID, 1, blockId);
+      const digest = voteDigest(vs, 1, blockId);
       const sig = secp256k1Signer(secrets[0]).sign(digest);
       assert.equal(sig.length, 65);
       assert.equal(verifier.verify(digest, sig, 0), true);
       assert.equal(verifier.verify(digest, sig, 1), false);
-      assert.equal(verifier.verify(voteDigest(CHAIN_ID, 2, blockId), sig, 0), false);
+      assert.equal(verifier.verify(voteDigest(vs, 2, blockId), sig, 0), false);
       assert.equal(verifier.verify(digest, sig.subarray(0, 64), 0), false);
       const flipped = sig.slice();
       flipped[64] ^= 1;
@@ -203,7 +205,7 @@ describe('certificate verification', () => {
   }
 
   it('the HMAC test scheme rejects a tag made with another validator key', () => {
-    const d = voteDigest(CHAIN_ID, 1, blockId);
+    const d = voteDigest(vs, 1, blockId);
     assert.equal(scheme.verifier.verify(d, scheme.signers[2].sign(d), 2), true);
     assert.equal(scheme.verifier.verify(d, scheme.signers[1].sign(d), 2), false);
     const other = hmacTestScheme(4, n);

@@ -136,7 +136,9 @@ describe('gossip gate: validation functions', () => {
     p.block.header.parentQc = new Uint8Array(RLP.encode([new Uint8Array(0), new Uint8Array(32).fill(1), []]));
     p.block.header.parentHash = new Uint8Array(32).fill(1);
     // signed by the real proposer: only the certificate is wrong
-    p.signature = secp256k1Signer(f.secrets[0]).sign(proposalDigest(CHAIN_ID, 1, hashHeader(p.block.header)));
+    p.signature = secp256k1Signer(f.secrets[0]).sign(
+      proposalDigest(f.validatorSet, 1, hashHeader(p.block.header)),
+    );
     assert.equal(
       verdictOf(() => validateProposal(c, encodeProposal(p))),
       'reject:BAD_CERTIFICATE',
@@ -286,7 +288,7 @@ describe('gate: gossiped proposals (transactions by hash)', () => {
 describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
   const resign = (p: ReturnType<typeof proposal>, signer: number) => {
     p.signature = secp256k1Signer(f.secrets[signer]).sign(
-      proposalDigest(CHAIN_ID, p.block.header.round, hashHeader(p.block.header)),
+      proposalDigest(f.validatorSet, p.block.header.round, hashHeader(p.block.header)),
     );
     return p;
   };
@@ -350,7 +352,7 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
       blockId,
       signers,
       signatures: signers.map((s) =>
-        secp256k1Signer(f.secrets[s]).sign(voteDigest(CHAIN_ID, round, blockId)),
+        secp256k1Signer(f.secrets[s]).sign(voteDigest(f.validatorSet, round, blockId)),
       ),
     };
   };
@@ -361,7 +363,9 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
       highQc: genesisQc(f.validatorSet.genesisId),
       signers,
       highQcRounds: [0, 0, 0],
-      signatures: signers.map((s) => secp256k1Signer(f.secrets[s]).sign(timeoutDigest(CHAIN_ID, round, 0))),
+      signatures: signers.map((s) =>
+        secp256k1Signer(f.secrets[s]).sign(timeoutDigest(f.validatorSet, round, 0)),
+      ),
     };
   };
 
@@ -385,7 +389,7 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
       round: 30,
       blockId,
       signer: 3,
-      signature: secp256k1Signer(f.secrets[3]).sign(voteDigest(CHAIN_ID, 30, blockId)),
+      signature: secp256k1Signer(f.secrets[3]).sign(voteDigest(f.validatorSet, 30, blockId)),
     };
     // one signed vote re-sent with ten genuine old QCs and TCs
     for (let r = 1; r <= 10; r++) {

@@ -77,7 +77,7 @@ export function proposal(
     transactions: opts.transactions ?? [],
   };
   const signer = secp256k1Signer(opts.signerSecret ?? f.secrets[proposer]);
-  return { block, signature: signer.sign(proposalDigest(CHAIN_ID, 1, hashHeader(block.header))) };
+  return { block, signature: signer.sign(proposalDigest(f.validatorSet, 1, hashHeader(block.header))) };
 }
 
 export function timeout(f: Fixture, signer: number, round = 1): TimeoutMessage {
@@ -85,7 +85,7 @@ export function timeout(f: Fixture, signer: number, round = 1): TimeoutMessage {
     round,
     highQc: genesisQc(f.validatorSet.genesisId),
     signer,
-    signature: secp256k1Signer(f.secrets[signer]).sign(timeoutDigest(CHAIN_ID, round, 0)),
+    signature: secp256k1Signer(f.secrets[signer]).sign(timeoutDigest(f.validatorSet, round, 0)),
   };
 }
 
@@ -94,7 +94,7 @@ export function vote(f: Fixture, signer: number, blockId: Uint8Array): Vote {
     round: 1,
     blockId,
     signer,
-    signature: secp256k1Signer(f.secrets[signer]).sign(voteDigest(CHAIN_ID, 1, blockId)),
+    signature: secp256k1Signer(f.secrets[signer]).sign(voteDigest(f.validatorSet, 1, blockId)),
     sync: { highQc: genesisQc(f.validatorSet.genesisId) },
   };
 }

@@ -27,6 +27,8 @@ import { LmdbSafetyStore } from '../../../src/node/index.js';
 
 const CHAIN_ID = 4343n;
 const G = new Uint8Array(32).fill(1);
+/** What the validator signs over (the chain id and the genesis id). */
+const DOMAIN = { chainId: CHAIN_ID, genesisId: G };
 const ROUNDS = 200;
 const PAYLOAD_BYTES = 1 << 20;
 
@@ -66,7 +68,7 @@ function signedProposal(secret: Uint8Array, round: number, variant: 1 | 2): Prop
     transactions: txs,
   };
   const id = hashHeader(block.header);
-  return { block, signature: secp256k1Signer(secret).sign(proposalDigest(CHAIN_ID, round, id)) };
+  return { block, signature: secp256k1Signer(secret).sign(proposalDigest(DOMAIN, round, id)) };
 }
 
 describe('evidence: a validator equivocating with two 1 MB proposals per round', () => {
@@ -135,7 +137,7 @@ describe('evidence: a validator equivocating with two 1 MB proposals per round',
         for (const [i, side] of sides.entries()) {
           assert.equal(side.header.round, record.round);
           assert.ok(
-            verifier.verify(proposalDigest(CHAIN_ID, record.round, ids[i]), side.signature, 0),
+            verifier.verify(proposalDigest(DOMAIN, record.round, ids[i]), side.signature, 0),
             'signed by the validator',
           );
         }

@@ -74,7 +74,7 @@ export function signQc(
   signers: number[] = [0, 1, 2],
   secrets: Uint8Array[] = VALIDATOR_SECRETS,
 ): Uint8Array {
-  const digest = voteDigest(CHAIN_ID, round, blockId);
+  const digest = voteDigest(VALIDATOR_SET, round, blockId);
   const qc: QuorumCertificate = {
     round,
     blockId,
