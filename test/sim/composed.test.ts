@@ -80,6 +80,22 @@ describe('composed simulator: block sync', () => {
   });
 });
 
+describe('composed simulator: proposal assembly', () => {
+  it('a leader whose transfers no one else has: compact proposals are completed by fetching the block', async () => {
+    const sim = scenarioConfig('crash', 1509, 4);
+    sim.durationMs = Math.min(sim.durationMs, sim.gstMs + 2 * sim.livenessBoundMs);
+    const r = await new ComposedSimulation({
+      sim,
+      clients: { transfers: 120, senders: 12, untilMs: Math.max(2000, sim.gstMs) },
+      compactProposals: true,
+      withholdsTransfers: 1,
+    }).run();
+    assert.deepEqual(r.violations, [], report(r));
+    assert.ok(r.fetchedProposals > 0, `no proposal needed a fetch\n${report(r)}`);
+    assert.equal(r.committed, r.acknowledged, report(r));
+  });
+});
+
 describe('composed simulator: the checkers catch broken node parts', () => {
   const cases: Array<[ComposedBreak, string]> = [
     ['mempoolKeepsCommitted', 'MEMPOOL_HOLDS_COMMITTED'],

@@ -46,6 +46,8 @@ import { concatBytes, equalBytes, toHex } from '../../../src/crypto/bytes.js';
 import { keccak256, sha256 } from '../../../src/crypto/hash.js';
 import { Mempool, MempoolError, type MempoolOptions } from '../../../src/mempool/index.js';
 import { resolveOptions } from '../../../src/mempool/options.js';
+import { ProposalAssembler } from '../../../src/network/assembly.js';
+import type { CompactProposal } from '../../../src/network/index.js';
 import { TransactionAdmission } from '../../../src/node/admission.js';
 import { LedgerApplication } from '../../../src/node/application.js';
 import { driverClock, MAX_CLOCK_SKEW_MS, silentLogger } from '../../../src/node/index.js';
@@ -104,6 +106,14 @@ export interface ComposedConfig {
    * back; it must catch up by block sync and rejoin consensus.
    */
   laggard?: { index: number; downAtMs: number; upAtMs: number };
+  /**
+   * Proposals travel compact (transaction hashes only) and each node assembles them from its
+   * mempool with src/network's ProposalAssembler, fetching the block from its proposer when
+   * bodies are missing.
+   */
+  compactProposals?: boolean;
+  /** This validator never gossips the transfers its clients submit: its proposals carry bodies no one else has. */
+  withholdsTransfers?: number;
 }
 
 export interface ComposedResult {
@@ -124,6 +134,8 @@ export interface ComposedResult {
   messages: number;
   /** Blocks nodes committed by block sync. */
   syncedBlocks: number;
+  /** Compact proposals completed by fetching the block from their proposer. */
+  fetchedProposals: number;
   virtualMs: number;
   /** Largest sizes seen: mempool transactions, executed blocks cached, commits in flight. */
   peaks: { mempoolTxs: number; executedBlocks: number; queuedCommits: number };
@@ -150,6 +162,7 @@ interface ComposedNode {
   stopDriverClock?: () => void;
   core?: ConsensusCore;
   sync?: BlockSync;
+  assembler?: ProposalAssembler;
   /** Bumped on each change of sync mode, so a stale rejoin does not run. */
   syncEpoch: number;
   /** This node's committed transactions: hash -> height. */
@@ -193,6 +206,7 @@ export class ComposedSimulation {
   private redirected = 0;
   private messages = 0;
   private syncedBlocks = 0;
+  private fetchedProposals = 0;
   private readonly peaks = { mempoolTxs: 0, executedBlocks: 0, queuedCommits: 0 };
   private trace: Uint8Array = new Uint8Array(32);
 
@@ -302,6 +316,7 @@ export class ComposedSimulation {
     this.replayJournal(node, app);
     this.startConsensus(node, store, app, clock, alive, false);
     this.startSync(node, store, app, clock, alive);
+    if (this.config.compactProposals) this.startAssembly(node, app, clock, alive);
     node.lastProgressMs = Math.max(node.lastProgressMs, this.nowMs);
   }
 
@@ -483,6 +498,26 @@ export class ComposedSimulation {
     sync.start();
   }
 
+  /** src/network's proposal assembly over this node's mempool, retried on gossip and on a timer. */
+  private startAssembly(
+    node: ComposedNode,
+    app: LedgerApplication,
+    clock: Clock,
+    alive: () => boolean,
+  ): void {
+    const assembler = new ProposalAssembler({
+      lookupTx: (hash) => app.mempool.get(hash)?.raw,
+      requestBlock: (from, blockId) => {
+        if (alive())
+          this.deliver(node, this.nodes[from], this.toDriver(node, { kind: 'blockRequest', blockId }));
+      },
+      deliver: (from, proposal) => this.toDriver(this.nodes[from], { kind: 'proposal', proposal })(node),
+      now: () => clock.monotonicMs(),
+    });
+    node.assembler = assembler;
+    clock.setInterval(() => assembler.retry(), 25);
+  }
+
   /** Requests travel as messages (loss and partitions apply); a lost one times out. */
   private syncNetworkFor(node: ComposedNode, clock: Clock, alive: () => boolean): SyncNetwork {
     return {
@@ -527,6 +562,8 @@ export class ComposedSimulation {
     node.app?.stop();
     node.driver?.stop();
     node.sync?.stop();
+    if (node.assembler) this.fetchedProposals += node.assembler.metrics.fetched;
+    node.assembler = undefined;
     node.store = undefined;
     node.app = undefined;
     node.admission = undefined;
@@ -562,14 +599,22 @@ export class ComposedSimulation {
   }
 
   private transportFor(node: ComposedNode, alive: () => boolean): Transport {
-    const toDriver = (msg: ConsensusMessage) => (to: ComposedNode) => {
-      // as the lifecycle does: a verified proposal at height h shows h - 1 certified
-      if (msg.kind === 'proposal') to.sync?.observeCertified(msg.proposal.block.header.height - 1);
-      to.driver?.onMessage(node.index, msg);
-    };
+    const toDriver = (msg: ConsensusMessage) => this.toDriver(node, msg);
     return {
       broadcast: (msg) => {
         if (!alive()) return;
+        if (msg.kind === 'proposal' && this.config.compactProposals) {
+          const { block, signature, tc } = msg.proposal;
+          const compact: CompactProposal = {
+            header: block.header,
+            hashes: block.transactions.map((raw) => keccak256(raw)),
+            signature,
+            ...(tc ? { tc } : {}),
+          };
+          for (const to of this.nodes)
+            this.deliver(node, to, (receiver) => receiver.assembler?.add(node.index, compact));
+          return;
+        }
         for (const to of this.nodes) this.deliver(node, to, toDriver(msg));
       },
       send: (index, msg) => {
@@ -579,12 +624,23 @@ export class ComposedSimulation {
     };
   }
 
+  /** A consensus message from `from` arriving at a node, as the lifecycle hands it on. */
+  private toDriver(from: ComposedNode, msg: ConsensusMessage): (to: ComposedNode) => void {
+    return (to) => {
+      // a verified proposal at height h shows h - 1 certified
+      if (msg.kind === 'proposal') to.sync?.observeCertified(msg.proposal.block.header.height - 1);
+      if (msg.kind === 'blockResponse') to.assembler?.onBlock(msg.block);
+      to.driver?.onMessage(from.index, msg);
+    };
+  }
+
   /** A gossiped batch of transfers, decoded at each receiver as the network's gate does. */
   private gossipTransfers(node: ComposedNode, raws: Uint8Array[]): void {
-    if (!node.up) return;
+    if (!node.up || node.index === this.config.withholdsTransfers) return;
     for (const to of this.nodes)
       this.deliver(node, to, (receiver) => {
         receiver.admission?.onGossip(raws.map((raw) => decodeTransfer(raw, SIM_CHAIN_ID)));
+        receiver.assembler?.retry();
       });
   }
 
@@ -859,6 +915,8 @@ export class ComposedSimulation {
       redirected: this.redirected,
       messages: this.messages,
       syncedBlocks: this.syncedBlocks,
+      fetchedProposals:
+        this.fetchedProposals + this.nodes.reduce((sum, x) => sum + (x.assembler?.metrics.fetched ?? 0), 0),
       virtualMs: this.nowMs,
       peaks: this.peaks,
       trace: toHex(this.trace),
