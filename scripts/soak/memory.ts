@@ -3,7 +3,11 @@
  * (RssAnon: the V8 heap, malloc arenas, native buffers) and file-backed (RssFile: mostly
  * lmdb's memory map, which the kernel may drop and re-read at will), cross-checked with
  * smaps_rollup; and the V8 heap itself from the node's Prometheus metrics, so anonymous
- * growth can be told apart into heap and native.
+ * growth can be told apart: the V8 heap's committed pages (heapTotal, which V8 sizes as a
+ * multiple of what survived the last full collection and gives back only when idle), memory
+ * outside it held by JS objects (external: ArrayBuffers), and the rest (`otherAnon`: malloc
+ * arenas, lmdb's and libp2p's native allocations, code). A heap snapshot pair
+ * (heap-diff.ts) tells what the live heap holds.
  */
 import { readFileSync } from 'node:fs';
 import type { SoakNode } from './cluster.js';
@@ -17,8 +21,12 @@ export interface MemorySample {
   fileKb: number;
   /** smaps_rollup's Anonymous (equal to RssAnon up to rounding; absent when unreadable). */
   smapsAnonKb?: number;
-  /** V8 heap in use and memory outside it held by JS objects (ArrayBuffers), from GET /metrics. */
+  /**
+   * V8 heap in use (live and not yet collected), the heap's committed size, and memory
+   * outside it held by JS objects (ArrayBuffers), from GET /metrics.
+   */
   heapUsedKb?: number;
+  heapTotalKb?: number;
   externalKb?: number;
 }
 
@@ -50,8 +58,10 @@ export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | un
   }
 }
 
-/** nodejs_heap_size_used_bytes and nodejs_external_memory_bytes from the node's /metrics. */
-async function heapOf(node: SoakNode): Promise<{ heapUsedKb?: number; externalKb?: number }> {
+/** The V8 heap gauges of the node's /metrics (prom-client's process metrics). */
+async function heapOf(
+  node: SoakNode,
+): Promise<{ heapUsedKb?: number; heapTotalKb?: number; externalKb?: number }> {
   try {
     const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return {};
@@ -62,6 +72,7 @@ async function heapOf(node: SoakNode): Promise<{ heapUsedKb?: number; externalKb
     };
     return {
       heapUsedKb: gauge('nodejs_heap_size_used_bytes'),
+      heapTotalKb: gauge('nodejs_heap_size_total_bytes'),
       externalKb: gauge('nodejs_external_memory_bytes'),
     };
   } catch {
@@ -85,22 +96,62 @@ export async function sampleMemory(
   );
 }
 
+/** One sample in MB; `otherAnon` is anonymous memory neither in the V8 heap nor external. */
+export interface MemoryMb {
+  rss: number;
+  anon: number;
+  file: number;
+  heapUsed?: number;
+  heapTotal?: number;
+  external?: number;
+  otherAnon?: number;
+}
+
 export interface MemoryFigures {
   node: string;
   samples: number;
-  firstMb: { rss: number; anon: number; file: number } | null;
-  lastMb: { rss: number; anon: number; file: number; heapUsed?: number; external?: number } | null;
+  firstMb: MemoryMb | null;
+  /** The first sample at or after a third of the run: where the growth below is measured from. */
+  thirdMb: MemoryMb | null;
+  lastMb: MemoryMb | null;
   maxRssMb: number | null;
   /**
    * Least-squares growth in MB per 10 minutes over the samples after the first third of
    * the run, of the one process that lived through most of that window; null (with
    * `growthNote`) when none did (a validator killed late in the run).
    */
-  growthMbPer10Min: { rss: number; anon: number; file: number; heapUsed: number | null } | null;
+  growthMbPer10Min: {
+    rss: number;
+    anon: number;
+    file: number;
+    heapUsed: number | null;
+    heapTotal: number | null;
+    otherAnon: number | null;
+  } | null;
   growthNote?: string;
 }
 
 const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+
+/** Anonymous memory outside the V8 heap's committed pages and its external buffers, when both are known. */
+const otherAnonKb = (s: MemorySample): number | undefined =>
+  s.heapTotalKb === undefined || s.externalKb === undefined
+    ? undefined
+    : s.anonKb - s.heapTotalKb - s.externalKb;
+
+function inMb(s: MemorySample | undefined): MemoryMb | null {
+  if (!s) return null;
+  const other = otherAnonKb(s);
+  return {
+    rss: mb(s.rssKb),
+    anon: mb(s.anonKb),
+    file: mb(s.fileKb),
+    ...(s.heapUsedKb === undefined ? {} : { heapUsed: mb(s.heapUsedKb) }),
+    ...(s.heapTotalKb === undefined ? {} : { heapTotal: mb(s.heapTotalKb) }),
+    ...(s.externalKb === undefined ? {} : { external: mb(s.externalKb) }),
+    ...(other === undefined ? {} : { otherAnon: mb(other) }),
+  };
+}
 
 /** Slope of y over x (ms), scaled to per 10 minutes. */
 function slopePer10Min(points: ReadonlyArray<[number, number]>): number {
@@ -141,6 +192,8 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
       anon: slope((s) => s.anonKb) ?? 0,
       file: slope((s) => s.fileKb) ?? 0,
       heapUsed: slope((s) => s.heapUsedKb),
+      heapTotal: slope((s) => s.heapTotalKb),
+      otherAnon: slope(otherAnonKb),
     };
   } else {
     growthNote = `no process of this node lived through half of the last two thirds (restarted ${byPid.size - 1} time(s) then)`;
@@ -148,16 +201,9 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
   return {
     node: name,
     samples: samples.length,
-    firstMb: first ? { rss: mb(first.rssKb), anon: mb(first.anonKb), file: mb(first.fileKb) } : null,
-    lastMb: last
-      ? {
-          rss: mb(last.rssKb),
-          anon: mb(last.anonKb),
-          file: mb(last.fileKb),
-          ...(last.heapUsedKb === undefined ? {} : { heapUsed: mb(last.heapUsedKb) }),
-          ...(last.externalKb === undefined ? {} : { external: mb(last.externalKb) }),
-        }
-      : null,
+    firstMb: inMb(first),
+    thirdMb: inMb(late[0]),
+    lastMb: inMb(last),
     maxRssMb: samples.length ? mb(Math.max(...samples.map((s) => s.rssKb))) : null,
     growthMbPer10Min: growth,
     ...(growthNote ? { growthNote } : {}),

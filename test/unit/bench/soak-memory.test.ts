@@ -1,0 +1,56 @@
+/**
+ * The soak's memory figures (scripts/soak/memory.ts): growth is the least-squares slope per
+ * 10 minutes after the first third of the run, of the process that lived through it, and
+ * anonymous memory is split into the V8 heap's committed pages, external buffers and the
+ * rest.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type MemorySample, memoryFigures } from '../../../scripts/soak/memory.js';
+
+const RUN_MS = 600_000;
+
+/** A sample every 10 s of a process whose anonymous memory grows by `anonKbPerMin`. */
+function samples(pid: number, fromMs: number, toMs: number, anonKbPerMin: number): MemorySample[] {
+  const out: MemorySample[] = [];
+  for (let atMs = fromMs; atMs <= toMs; atMs += 10_000) {
+    const anonKb = 100_000 + (anonKbPerMin * atMs) / 60_000;
+    out.push({
+      atMs,
+      pid,
+      rssKb: anonKb + 50_000,
+      anonKb,
+      fileKb: 50_000,
+      heapUsedKb: 40_000,
+      heapTotalKb: 60_000,
+      externalKb: 10_000,
+    });
+  }
+  return out;
+}
+
+describe('soak memory figures', () => {
+  it('the slope after the first third, in MB per 10 minutes, with anonymous memory split apart', () => {
+    const run = samples(7, 5_000, RUN_MS, 1024);
+    const figures = memoryFigures('validator-0', run, RUN_MS);
+    assert.ok(figures.growthMbPer10Min);
+    assert.equal(figures.growthMbPer10Min.anon, 10);
+    assert.equal(figures.growthMbPer10Min.file, 0);
+    assert.equal(figures.growthMbPer10Min.heapTotal, 0);
+    // heap and external flat: the growth is outside them
+    assert.equal(figures.growthMbPer10Min.otherAnon, 10);
+    assert.ok(figures.thirdMb && figures.lastMb);
+    assert.equal(figures.thirdMb.heapTotal, 58.6);
+    const last = run.at(-1)!;
+    assert.equal(figures.lastMb.otherAnon, Math.round((last.anonKb - 60_000 - 10_000) / 102.4) / 10);
+  });
+
+  it('no slope when no process of the node lived through half of the last two thirds', () => {
+    const restarted = [...samples(7, 5_000, 400_000, 0), ...samples(8, 420_000, RUN_MS, 0)].filter(
+      (s) => s.pid === 8 || s.atMs < 400_000,
+    );
+    const figures = memoryFigures('validator-1', restarted, RUN_MS);
+    assert.equal(figures.growthMbPer10Min, null);
+    assert.match(figures.growthNote ?? '', /restarted 1 time/);
+  });
+});
