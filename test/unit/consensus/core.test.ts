@@ -10,7 +10,7 @@ import {
   proposalDigest,
   voteDigest,
 } from '../../../src/consensus/index.js';
-import { CHAIN_ID, committedHeights, makeConfig, makeNet, run, startAll, tickAll } from './helpers.js';
+import { committedHeights, makeConfig, makeNet, run, startAll, tickAll } from './helpers.js';
 
 function proposals(actions: ConsensusAction[]): Proposal[] {
   return actions.flatMap((a) => (a.type === 'broadcastProposal' ? [a.proposal] : []));

@@ -22,7 +22,6 @@ import {
 } from '../../../src/consensus/index.js';
 import { sha256 } from '../../../src/crypto/hash.js';
 import {
-  CHAIN_ID,
   committedHeights,
   genesis,
   makeConfig,
