@@ -12,6 +12,7 @@ export {
   encodedBlockSize,
   encodeHeader,
   hashHeader,
+  MAX_DECODED_BLOCK_TXS,
 } from './codec.js';
 export { type CommitProofPoint, commitProofPoints } from './commit-points.js';
 export { ChainError, type ChainErrorCode } from './errors.js';

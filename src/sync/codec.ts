@@ -10,7 +10,7 @@
  * Integers are minimal big-endian; decoding re-encodes and compares (one encoding each).
  */
 import { RLP } from '@ethereumjs/rlp';
-import { decodeBlock } from '../chain/index.js';
+import { decodeBlock, MAX_DECODED_BLOCK_TXS } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { decodeRlp } from '../crypto/rlp.js';
@@ -90,7 +90,12 @@ export function encodeSyncItem(blockBytes: Uint8Array, qc: Uint8Array): Uint8Arr
   return RLP.encode([blockBytes, qc]);
 }
 
-export function decodeSyncItem(bytes: Uint8Array): SyncItem {
+/**
+ * `maxBlockTxs` is the chain's limit (genesis): a peer's block claiming more is refused
+ * while its RLP shape is checked, before any of it is decoded (the default, the largest
+ * limit a genesis may set, is for callers without a chain).
+ */
+export function decodeSyncItem(bytes: Uint8Array, maxBlockTxs = MAX_DECODED_BLOCK_TXS): SyncItem {
   const [blockBytes, qc] = decodeList(bytes, 'sync item', 2);
   if (!(blockBytes instanceof Uint8Array) || !(qc instanceof Uint8Array))
     throw new SyncError('MALFORMED', 'a sync item holds two byte strings');
@@ -98,7 +103,7 @@ export function decodeSyncItem(bytes: Uint8Array): SyncItem {
     throw new SyncError('MALFORMED', 'sync item is not canonical');
   let block: Block;
   try {
-    block = decodeBlock(blockBytes);
+    block = decodeBlock(blockBytes, maxBlockTxs);
   } catch (err) {
     throw new SyncError('MALFORMED', `block does not decode: ${(err as Error).message}`, { cause: err });
   }
@@ -106,13 +111,17 @@ export function decodeSyncItem(bytes: Uint8Array): SyncItem {
 }
 
 /** The response's frames in order: status, then one per item. */
-export function decodeSyncResponse(frames: readonly Uint8Array[], request: SyncRequest): SyncResponse {
+export function decodeSyncResponse(
+  frames: readonly Uint8Array[],
+  request: SyncRequest,
+  maxBlockTxs = MAX_DECODED_BLOCK_TXS,
+): SyncResponse {
   if (frames.length === 0) throw new SyncError('MALFORMED', 'empty sync response');
   // [range] never more blocks than asked for
   if (frames.length - 1 > request.count)
     throw new SyncError('WRONG_RANGE', `${frames.length - 1} blocks for a request of ${request.count}`);
   const headHeight = decodeSyncStatus(frames[0]);
-  const items = frames.slice(1).map(decodeSyncItem);
+  const items = frames.slice(1).map((frame) => decodeSyncItem(frame, maxBlockTxs));
   items.forEach((item, i) => {
     // [range] the blocks are the requested heights, in order
     if (item.block.header.height !== request.fromHeight + i)

@@ -234,7 +234,7 @@ export class BlockSync {
     let items: SyncItem[];
     let headHeight: number;
     try {
-      ({ items, headHeight } = decodeSyncResponse(frames, req));
+      ({ items, headHeight } = decodeSyncResponse(frames, req, this.c.ctx.limits.maxBlockTxs));
       verifyResponseItems(items, this.c.ctx);
     } catch (err) {
       this.reject(req.peer, err, req.fromHeight);

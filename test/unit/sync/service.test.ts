@@ -338,6 +338,36 @@ describe('BlockSync', () => {
       sync.stop();
     });
 
+    it("a block holding more transactions than the chain's limit is refused before it is decoded", async () => {
+      const c = await client();
+      const penalized: string[] = [];
+      const bad: Array<{ code?: string; err?: string }> = [];
+      const sync = new BlockSync(
+        {
+          mode: 'observer',
+          chain: chainOf(c.store),
+          network: { peers: () => [], penalize: (p) => penalized.push(p), request: async () => [] },
+          clock: clockAt({ now: 0 }),
+          ctx: CTX,
+          logger: { info() {}, debug() {}, warn: (o) => bad.push(o as { code?: string; err?: string }) },
+        },
+        { maxBlocksPerRequest: 32 },
+      );
+      // block 1 as served, with one transaction more than the chain allows: what a peer
+      // that wants the syncing node to decode 100,000 of them per block sends
+      const block = server.store.getBlock(1)!;
+      const tooMany = Array.from({ length: CTX.limits.maxBlockTxs + 1 }, () => Uint8Array.of(1));
+      const frames = [
+        encodeSyncStatus(LENGTH),
+        encodeSyncItem(encodeBlock({ ...block, transactions: tooMany }), server.store.getCommitQc(1)!),
+      ];
+      sync.onResponse({ id: 1, peer: 'flooder', fromHeight: 1, count: 1, deadlineMs: 0 }, frames);
+      assert.deepEqual(penalized, ['flooder']);
+      assert.equal(bad.length, 1);
+      assert.equal(bad[0].code, 'MALFORMED', `refused while decoding, not later: ${JSON.stringify(bad[0])}`);
+      assert.match(bad[0].err ?? '', /block does not decode/);
+    });
+
     it('a certified block on an abandoned branch breaks the link between two responses: the run below still applies', async () => {
       const c = await client();
       const chain = chainOf(c.store);
