@@ -344,7 +344,7 @@ export class LedgerStore implements ChainStore {
     // to synchronous execution without yielding). Atomicity comes from the batch itself.
     const env = open({
       path: dir,
-      mapSize: options.mapSizeBytes ?? DEFAULT_STORE_OPTIONS.mapSizeBytes,
+      ...(options.mapSizeBytes ? { mapSize: options.mapSizeBytes } : {}),
       maxDbs: 16,
       keyEncoding: 'binary',
       encoding: 'binary',
