@@ -21,6 +21,8 @@ export interface GossipsubInternals {
    * missing and queues its outbound stream on gossipsub's sequential queue (gossip-streams.ts).
    */
   onPeerConnected(peerId: PeerId, connection: Connection): void;
+  /** The queue of outbound streams to open, one at a time (entries not yet taken). */
+  readonly outboundInflightQueue: { readonly readableLength: number };
 }
 
 export function gossipInternals(pubsub: GossipSub): GossipsubInternals {

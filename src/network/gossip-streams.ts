@@ -18,16 +18,24 @@
  * connection that gossipsub has no outbound stream for. The peer's side then sees our new
  * inbound stream and opens its own outbound one in turn.
  *
- * Work per heartbeat is one pass over the open connections; a peer is re-announced at
- * most once per RETRY_HEARTBEATS heartbeats, so a peer whose streams keep failing costs
- * at most one stream negotiation every few seconds.
+ * Bounds, since a peer can make an attempt hang (its side never answers the stream's
+ * protocol negotiation, which libp2p gives up on after seconds) and gossipsub's queue runs
+ * one attempt at a time: the keeper adds to that queue only when it is empty, so its own
+ * entries never pile up behind a hanging one and gossipsub's own (a peer connecting) never
+ * wait behind more than one pass of the keeper's; within a pass the peers whose attempts
+ * failed least go first, so an honest peer reconnecting is not queued behind one that
+ * keeps failing; and a peer's attempts back off from RETRY_HEARTBEATS heartbeats,
+ * doubling up to MAX_RETRY_HEARTBEATS. Work per heartbeat is one pass over the open
+ * connections.
  */
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Connection, Libp2p } from '@libp2p/interface';
 import { gossipInternals } from './gossip-internals.js';
 
-/** Heartbeats between two attempts for the same peer (an attempt negotiates one stream). */
+/** Heartbeats before a peer's second attempt (an attempt negotiates one stream)... */
 export const RETRY_HEARTBEATS = 3;
+/** ...doubling with each attempt that opened nothing, up to this many. */
+export const MAX_RETRY_HEARTBEATS = 96;
 
 export interface GossipStreamKeeper {
   stop(): void;
@@ -40,8 +48,10 @@ export function keepGossipStreams(
   onReopen: (peerId: string) => void = () => {},
 ): GossipStreamKeeper {
   const internals = gossipInternals(pubsub);
-  /** Peer -> the heartbeat of its last attempt; only peers with an attempt in flight. */
-  const attemptedAt = new Map<string, number>();
+  if (typeof internals.outboundInflightQueue?.readableLength !== 'number')
+    throw new Error('gossipsub has no outboundInflightQueue: gossip-internals.ts needs updating');
+  /** Peers with an attempt that has not opened a stream yet: its heartbeat and their count. */
+  const attempts = new Map<string, { atHeartbeat: number; count: number }>();
   /** Peers connected at the previous heartbeat: a new connection is gossipsub's own to handle first. */
   let connectedBefore = new Set<string>();
   let heartbeat = 0;
@@ -54,18 +64,27 @@ export function keepGossipStreams(
       // the newest open connection: an older one may be the half-dead one being replaced
       newest.set(connection.remotePeer.toString(), connection);
     }
-    for (const id of attemptedAt.keys()) if (!newest.has(id)) attemptedAt.delete(id);
+    for (const id of attempts.keys()) if (!newest.has(id)) attempts.delete(id);
     const previous = connectedBefore;
     connectedBefore = new Set(newest.keys());
+    // an attempt still queued or negotiating: nothing is added behind it
+    if (internals.outboundInflightQueue.readableLength > 0) return;
+    const due: Array<{ id: string; connection: Connection; count: number }> = [];
     for (const [id, connection] of newest) {
       if (!previous.has(id)) continue;
       if (internals.streamsOutbound.has(id)) {
-        attemptedAt.delete(id);
+        attempts.delete(id);
         continue;
       }
-      const last = attemptedAt.get(id);
-      if (last !== undefined && heartbeat - last < RETRY_HEARTBEATS) continue;
-      attemptedAt.set(id, heartbeat);
+      const last = attempts.get(id);
+      const count = last?.count ?? 0;
+      const waitHeartbeats = Math.min(MAX_RETRY_HEARTBEATS, RETRY_HEARTBEATS * 2 ** Math.max(0, count - 1));
+      if (last !== undefined && heartbeat - last.atHeartbeat < waitHeartbeats) continue;
+      due.push({ id, connection, count });
+    }
+    due.sort((a, b) => a.count - b.count);
+    for (const { id, connection, count } of due) {
+      attempts.set(id, { atHeartbeat: heartbeat, count: count + 1 });
       onReopen(id);
       // adds the peer back to the router when gossipsub dropped it, and queues the stream
       internals.onPeerConnected(connection.remotePeer, connection);
@@ -76,7 +95,7 @@ export function keepGossipStreams(
   return {
     stop() {
       pubsub.removeEventListener('gossipsub:heartbeat', check);
-      attemptedAt.clear();
+      attempts.clear();
       connectedBefore.clear();
     },
   };
