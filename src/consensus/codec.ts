@@ -34,8 +34,12 @@ import type {
 
 type Nested = Uint8Array | Nested[];
 
-/** v2: the genesis id joined the signed fields (SigningDomain). */
-const DOMAIN = new TextEncoder().encode('bft-ledger/consensus/v2');
+/**
+ * The tag every consensus digest starts with. v2: the genesis id joined the signed fields
+ * (SigningDomain). Stored beside safety data, whose certificates were signed under it.
+ */
+export const CONSENSUS_DIGEST_TAG = 'bft-ledger/consensus/v2';
+const DOMAIN = new TextEncoder().encode(CONSENSUS_DIGEST_TAG);
 const KIND_PROPOSAL = new TextEncoder().encode('proposal');
 const KIND_VOTE = new TextEncoder().encode('vote');
 const KIND_TIMEOUT = new TextEncoder().encode('timeout');

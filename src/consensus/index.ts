@@ -6,6 +6,7 @@ export {
   verifyTimeoutCertificate,
 } from './certificates.js';
 export {
+  CONSENSUS_DIGEST_TAG,
   decodeProposal,
   decodeQc,
   decodeSafetyData,

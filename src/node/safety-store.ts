@@ -4,6 +4,8 @@
  * and timeout, and only the latest value matters.
  *
  *   meta  'genesisHash' -> the chain's genesis block hash (refuses another chain's data)
+ *         'digestTag'   -> CONSENSUS_DIGEST_TAG the certificates below were signed under
+ *                          (data of another tag is refused: its QCs would not verify)
  *         'safety'      -> encodeSafetyData(latest durable safety data, without its blocks)
  *         'block:<id>'  -> encodeBlock(block): exactly the blocks of the latest safety data.
  *                          Each is written once, when it first enters the safety data, and
@@ -40,6 +42,7 @@ import { open, type RootDatabase } from 'lmdb';
 import { decodeBlock, encodeBlock, encodeHeader, hashHeader } from '../chain/index.js';
 import type { Block } from '../chain/types.js';
 import {
+  CONSENSUS_DIGEST_TAG,
   decodeProposal,
   decodeSafetyData,
   decodeVote,
@@ -56,6 +59,7 @@ import { NodeError } from './errors.js';
 import { DEFAULT_EVIDENCE_BYTES_PER_VALIDATOR } from './options.js';
 
 const GENESIS_KEY = 'genesisHash';
+const DIGEST_TAG_KEY = 'digestTag';
 const SAFETY_KEY = 'safety';
 const BLOCK_PREFIX = 'block:';
 /** The first key after every block key (';' follows ':'). */
@@ -182,6 +186,14 @@ export class LmdbSafetyStore implements SafetyStore {
         `safety data at ${path} belongs to the chain with genesis ${toHex(stored)}, not ${toHex(genesisHash)}`,
       );
     }
+    const tag = env.getBinary(DIGEST_TAG_KEY)?.toString('utf8');
+    if (stored && tag !== CONSENSUS_DIGEST_TAG) {
+      await env.close();
+      throw new StoreError(
+        'UNSUPPORTED_FORMAT',
+        `safety data at ${path} holds certificates signed under ${tag ?? 'bft-ledger/consensus/v1'}, and this node signs and checks ${CONSENSUS_DIGEST_TAG} (docs/PROTOCOL.md): its QCs would not verify, so the network could not start. This is a new protocol: start this network from fresh data directories (move this one and the chain store aside). A key that signed only under the old tag cannot double-sign under the new one`,
+      );
+    }
     if (!stored && options.create === false) {
       await env.close();
       throw new NodeError('SAFETY_DATA_MISSING', `no safety data at ${path}`);
@@ -189,6 +201,7 @@ export class LmdbSafetyStore implements SafetyStore {
     if (!stored) {
       try {
         await env.put(GENESIS_KEY, Buffer.from(genesisHash));
+        await env.put(DIGEST_TAG_KEY, Buffer.from(CONSENSUS_DIGEST_TAG, 'utf8'));
         await env.flushed;
       } catch (err) {
         await env.close();

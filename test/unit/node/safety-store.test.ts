@@ -9,6 +9,7 @@ import { open } from 'lmdb';
 import { encodeHeader } from '../../../src/chain/index.js';
 import type { Block } from '../../../src/chain/types.js';
 import {
+  CONSENSUS_DIGEST_TAG,
   encodeProposal,
   encodeSafetyData,
   genesisQc,
@@ -192,6 +193,36 @@ describe('LmdbSafetyStore', () => {
         LmdbSafetyStore.open(join(dir, 'safety'), G2),
         (e: unknown) => e instanceof NodeError && e.code === 'DATA_DIR_MISMATCH',
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses safety data signed under an earlier consensus digest tag, and keeps it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safety-'));
+    try {
+      const path = join(dir, 'safety');
+      const first = await LmdbSafetyStore.open(path, G1);
+      first.persist(data(5), () => {});
+      await first.drained();
+      await first.close();
+      // what a node of digest v1 left: the same records, no tag (or another one)
+      for (const tag of [undefined, 'bft-ledger/consensus/v1']) {
+        const env = open<Buffer, string>({ path, encoding: 'binary' });
+        if (tag === undefined) await env.remove('digestTag');
+        else await env.put('digestTag', Buffer.from(tag));
+        await env.close();
+        await assert.rejects(
+          LmdbSafetyStore.open(path, G1),
+          (err: Error & { code?: string }) =>
+            err.code === 'UNSUPPORTED_FORMAT' &&
+            err.message.includes(`signed under bft-ledger/consensus/v1`) &&
+            err.message.includes(CONSENSUS_DIGEST_TAG),
+        );
+        const kept = open<Buffer, string>({ path, encoding: 'binary' });
+        assert.ok(kept.getBinary('safety'), 'the refused safety record is left as it was');
+        await kept.close();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
