@@ -21,15 +21,7 @@ import {
   voteDigest,
 } from '../../../src/consensus/index.js';
 import { sha256 } from '../../../src/crypto/hash.js';
-import {
-  committedHeights,
-  genesis,
-  makeConfig,
-  makeNet,
-  type Net,
-  startAll,
-  tickAll,
-} from './helpers.js';
+import { committedHeights, genesis, makeConfig, makeNet, type Net, startAll, tickAll } from './helpers.js';
 
 const MILLION = 1_000_000;
 
