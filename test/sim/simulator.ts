@@ -37,6 +37,7 @@ import {
 import { concatBytes, toHex } from '../../src/crypto/bytes.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { type BrokenRuleName, brokenRules } from './broken-rules.js';
+import { EventHeap } from './event-heap.js';
 import { hmacTestScheme } from './hmac-scheme.js';
 import { Prng } from './prng.js';
 
@@ -145,55 +146,6 @@ export interface SimResult {
   leadersAtCrash?: number[];
 }
 
-interface Scheduled {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-class Heap {
-  private items: Scheduled[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(x: Scheduled): void {
-    const a = this.items;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(a[p], a[i])) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): Scheduled | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l], a[m])) m = l;
-        if (r < a.length && less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-function less(a: Scheduled, b: Scheduled): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
 const CHAIN_ID = 1337n;
 const INVALID_MARK = 0xff;
 
@@ -238,8 +190,7 @@ export class Simulation {
   private readonly netRng: Prng;
   /** Timer firing jitter (own stream, so the network's draws do not depend on it). */
   private readonly clockRng: Prng;
-  private readonly heap = new Heap();
-  private seq = 0;
+  private readonly heap = new EventHeap();
   now = 0;
   private readonly nodes: SimNode[] = [];
   private readonly validatorSet: ValidatorSet;
@@ -338,7 +289,7 @@ export class Simulation {
   }
 
   private schedule(at: number, fn: () => void): void {
-    this.heap.push({ at, seq: this.seq++, fn });
+    this.heap.push(at, fn);
   }
 
   private violation(kind: string, detail: string): void {
@@ -838,9 +789,9 @@ export class Simulation {
     let steps = 0;
     while (this.heap.size > 0) {
       const next = this.heap.pop()!;
-      if (next.at > this.cfg.durationMs) break;
-      this.now = next.at;
-      next.fn();
+      if (next.atMs > this.cfg.durationMs) break;
+      this.now = next.atMs;
+      next.fire();
       if (
         ++steps % 4096 === 0 &&
         this.cfg.targetHeight > 0 &&

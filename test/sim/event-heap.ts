@@ -1,6 +1,7 @@
 /**
- * The composed simulator's event queue: callbacks ordered by virtual time, ties broken by
- * the order they were scheduled in, so a run is a function of its seed alone.
+ * The simulators' event queue (simulator.ts and node/composed.ts): callbacks ordered by
+ * virtual time, ties broken by the order they were scheduled in, so a run is a function of
+ * its seed alone.
  */
 
 interface Scheduled {
