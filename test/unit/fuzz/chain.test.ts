@@ -1,4 +1,4 @@
-/** Fuzzed block and header decoders (src/chain/codec.ts). */
+/** Fuzzed block, header and receipt decoders (src/chain/codec.ts, src/chain/receipts.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -7,11 +7,14 @@ import {
   ChainError,
   decodeBlock,
   decodeHeader,
+  decodeReceipt,
   encodeBlock,
   encodeHeader,
+  encodeReceipt,
+  RECEIPT_ENCODING_BYTES,
 } from '../../../src/chain/index.js';
 import { GENESIS_LIMITS } from '../../../src/genesis/index.js';
-import { blockArb, headerArb } from './arbitraries.js';
+import { blockArb, bytes32, headerArb } from './arbitraries.js';
 import { assertDecoderProperty, checkBinaryDecoder, mutationsOf, nestedLists, wideList } from './fuzz.js';
 
 describe('fuzzed block codec', () => {
@@ -28,6 +31,30 @@ describe('fuzzed block codec', () => {
       mutationsOf(blockArb.map(encodeBlock)),
       (input) => checkBinaryDecoder(input, decodeBlock, encodeBlock, ChainError),
       1500,
+    );
+  });
+
+  it('a receipt decodes to a value that re-encodes to its bytes, or throws a ChainError', () => {
+    const u = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
+    const address = fc.uint8Array({ minLength: 20, maxLength: 20 });
+    const receiptArb = fc
+      .record({
+        txHash: bytes32,
+        from: address,
+        to: address,
+        status: fc.constant(1 as const),
+        gasUsed: u(64),
+        effectiveGasPrice: u(256),
+        fee: u(256),
+      })
+      .map(encodeReceipt);
+    assertDecoderProperty(
+      fc.oneof(
+        mutationsOf(receiptArb, RECEIPT_ENCODING_BYTES + 4),
+        fc.uint8Array({ minLength: RECEIPT_ENCODING_BYTES, maxLength: RECEIPT_ENCODING_BYTES }),
+      ),
+      (input) => checkBinaryDecoder(input, decodeReceipt, encodeReceipt, ChainError),
+      500,
     );
   });
 

@@ -1,6 +1,7 @@
 /**
- * Fuzzed text parsers that are not binary codecs: the client's proof JSON (src/client/json.ts,
- * what a wallet reads from any node) and the peers file of `ledger node --peers`
+ * Fuzzed client decoders and text parsers: the client's proof JSON (src/client/json.ts,
+ * what a wallet reads from any node), the QC bytes a client decodes and checks
+ * (src/client/certificate.ts) and the peers file of `ledger node --peers`
  * (src/cli/peers-file.ts). Each mutated input either parses to a value whose own form parses
  * back to the same value, or throws its typed error (ClientError, PeersFileError).
  */
@@ -12,14 +13,25 @@ import { PeersFileError, parsePeersFile } from '../../../src/cli/peers-file.js';
 import {
   accountProofToJson,
   ClientError,
+  decodeCertificate,
   parseAccountProof,
   parseTxProof,
   txProofToJson,
+  verifyCertificateBytes,
 } from '../../../src/client/index.js';
+import { encodeQc, type QuorumCertificate } from '../../../src/consensus/index.js';
 import { addressOf, publicKeyOf } from '../../../src/crypto/keys.js';
 import { peerIdOfPublicKey } from '../../../src/genesis/index.js';
-import { buildChain, commitProofOf, SENDERS } from '../client/helpers.js';
-import { assertTypedError, fuzzParameters, jsonMutationsOf } from './fuzz.js';
+import { buildChain, commitProofOf, SENDERS, signQc, TRUST } from '../client/helpers.js';
+import { qcArb } from './arbitraries.js';
+import {
+  assertDecoderProperty,
+  assertTypedError,
+  checkBinaryDecoder,
+  fuzzParameters,
+  jsonMutationsOf,
+  mutationsOf,
+} from './fuzz.js';
 
 const BLOCKS = buildChain(5);
 // block 4 holds one transfer (height % 3 of them)
@@ -82,6 +94,47 @@ describe('fuzzed client proof JSON', () => {
       assert.ok(seen.parsed > 0 && seen.refused > 0, `both outcomes must occur: ${JSON.stringify(seen)}`);
     });
   }
+});
+
+describe('fuzzed client certificates', () => {
+  it('QC bytes decode to a QC that re-encodes to them, or throw a ClientError', () => {
+    assertDecoderProperty(
+      mutationsOf(qcArb.map(encodeQc)),
+      (input) => checkBinaryDecoder(input, (b) => decodeCertificate(b), encodeQc, ClientError),
+      500,
+    );
+  });
+
+  it('a mutated certificate is refused with a ClientError, or carries only genuine signatures', () => {
+    // all four validators sign: a copy without one signer is still a quorum, and valid
+    const target = { blockId: BLOCKS[HEIGHT].id, round: BLOCKS[HEIGHT].header.round };
+    const genuine = signQc(target.round, target.blockId, [0, 1, 2, 3]);
+    const signatureOf = new Map(genuine.signers.map((s, i) => [s, genuine.signatures[i]]));
+    const seen = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(mutationsOf(fc.constant(encodeQc(genuine)), 64), (input) => {
+        let qc: QuorumCertificate;
+        try {
+          qc = verifyCertificateBytes(input, target, TRUST.validatorSet, TRUST.verifier);
+        } catch (err) {
+          assertTypedError(err, ClientError);
+          seen.refused++;
+          return;
+        }
+        seen.accepted++;
+        assert.deepEqual(encodeQc(qc), input);
+        assert.ok(qc.signers.length >= TRUST.quorum);
+        for (const [i, signer] of qc.signers.entries())
+          assert.deepEqual(
+            qc.signatures[i],
+            signatureOf.get(signer),
+            `validator ${signer}'s signature is forged`,
+          );
+      }),
+      fuzzParameters(200),
+    );
+    assert.ok(seen.accepted > 0 && seen.refused > 0, JSON.stringify(seen));
+  });
 });
 
 describe('fuzzed peers file', () => {
