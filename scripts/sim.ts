@@ -6,7 +6,8 @@
  *   Add --break doubleVote|oneChainCommit to run a core with broken rules (test/sim/broken-rules.ts).
  *   Add --composed to run the composed node (test/sim/node/composed.ts: the real application,
  *   mempool and admission with client transfers, on the honest schedules COMPOSED_SCENARIOS);
- *   its --break names a broken part: mempoolKeepsCommitted|admissionAcksDropped|storeLosesTreeWrite.
+ *   its --break names a broken part (COMPOSED_BREAKS): mempoolKeepsCommitted|admissionAcksDropped|
+ *   storeLosesTreeWrite|gateLimitsOfOtherGenesis.
  */
 import { isBrokenRuleName } from '../test/sim/broken-rules.js';
 import { COMPOSED_SCENARIOS, ComposedSimulation, isComposedBreak } from '../test/sim/node/composed.js';

@@ -7,6 +7,7 @@ export {
   tallyUptime,
   type UptimeTally,
 } from './activity.js';
+export { TransactionAdmission } from './admission.js';
 export { NodeApiFacade, type NodeApiFacadeComponents } from './api-facade.js';
 export { type ApplicationComponents, LedgerApplication } from './application.js';
 export { type DriverClock, driverClock } from './clock.js';

@@ -48,6 +48,9 @@ describe('composed simulator: the real node parts under the fault schedules', ()
       assert.ok(r.acknowledged >= 100, `only ${r.acknowledged} transfers acknowledged\n${report(r)}`);
       assert.equal(r.committed, r.acknowledged, report(r));
       assert.ok(r.minHonestHeight > 10, `only ${r.minHonestHeight} blocks committed\n${report(r)}`);
+      // every message crossed a gate: proposals, votes and batches were accepted there
+      for (const kind of ['proposal', 'vote', 'transactions'] as const)
+        assert.ok(r.verdicts[kind].accepted > 0, `no ${kind} accepted by a gate\n${report(r)}`);
     });
   }
 
@@ -101,6 +104,7 @@ describe('composed simulator: the checkers catch broken node parts', () => {
     ['mempoolKeepsCommitted', 'MEMPOOL_HOLDS_COMMITTED'],
     ['admissionAcksDropped', 'ACK_LOST'],
     ['storeLosesTreeWrite', 'STATE_ROOT'],
+    ['gateLimitsOfOtherGenesis', 'GATE_REJECTED_HONEST'],
   ];
   for (const [broken, violation] of cases) {
     it(`${broken} is caught as ${violation}`, async () => {

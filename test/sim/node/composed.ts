@@ -16,6 +16,9 @@
  *   blocks above the committed tip and writes above the durable head;
  * - LIVENESS: after GST each live honest node commits within the bound;
  * - FATAL: no honest node stops (diverged state, failed store write, halt).
+ * - GATE_REJECTED_HONEST: every message between nodes travels as its real bytes and passes
+ *   the receiver's gossip gate (src/network/gate.ts, its context built as createNetwork
+ *   builds it); no honest node's message is rejected there.
  *
  * The fault schedule is the consensus simulator's SimConfig (test/sim/scenarios.ts):
  * link latency and jitter, loss, duplication, delay and partitions before GST, crashes
@@ -25,7 +28,7 @@
  * admission's answer), so the run loop is async: after each event it lets every pending
  * continuation run before the next event, which keeps the order a function of the seed.
  */
-import { buildGenesisBlock, type GenesisBlock, hashHeader } from '../../../src/chain/index.js';
+import { buildGenesisBlock, encodeBlock, type GenesisBlock, hashHeader } from '../../../src/chain/index.js';
 import type { Block } from '../../../src/chain/types.js';
 import { rootOf } from '../../../src/commitment/index.js';
 import {
@@ -34,6 +37,9 @@ import {
   type ConsensusMessage,
   decodeQc,
   defaultReputation,
+  encodeProposal,
+  encodeTimeout,
+  encodeVote,
   genesisQc,
   type HistoryEntry,
   historyEntry,
@@ -46,15 +52,45 @@ import { concatBytes, equalBytes, toHex } from '../../../src/crypto/bytes.js';
 import { keccak256, sha256 } from '../../../src/crypto/hash.js';
 import { Mempool, MempoolError, type MempoolOptions } from '../../../src/mempool/index.js';
 import { resolveOptions } from '../../../src/mempool/options.js';
-import { ProposalAssembler } from '../../../src/network/assembly.js';
-import type { CompactProposal } from '../../../src/network/index.js';
-import { TransactionAdmission } from '../../../src/node/admission.js';
-import { LedgerApplication } from '../../../src/node/application.js';
-import { driverClock, MAX_CLOCK_SKEW_MS, silentLogger } from '../../../src/node/index.js';
+import {
+  certificateVerdicts,
+  DEFAULT_NETWORK_OPTIONS,
+  type DirectKind,
+  directKindOf,
+  emptyMetrics,
+  encodeCompactProposal,
+  encodeDirect,
+  encodeTxBatch,
+  Gate,
+  type GateContext,
+  GateError,
+  type MessageKind,
+  messageLimits,
+  type NetworkMetrics,
+  PeerBudgets,
+  ProposalAssembler,
+  type TopicKind,
+  type Verdict,
+  type VerdictCounters,
+  validateBlockRequest,
+  validateBlockResponse,
+  validateCompactProposal,
+  validateGossipTimeout,
+  validateProposal,
+  validateTimeout,
+  validateTxBatch,
+  validateVote,
+} from '../../../src/network/index.js';
+import {
+  driverClock,
+  LedgerApplication,
+  MAX_CLOCK_SKEW_MS,
+  silentLogger,
+  TransactionAdmission,
+} from '../../../src/node/index.js';
 import type { Head } from '../../../src/store/index.js';
 import { BlockSync, SyncError, type SyncNetwork, serveSyncRequest } from '../../../src/sync/index.js';
 import type { Clock } from '../../../src/time/index.js';
-import { decodeTransfer } from '../../../src/tx/index.js';
 import { EventHeap } from '../event-heap.js';
 import { hmacTestScheme } from '../hmac-scheme.js';
 import { Prng } from '../prng.js';
@@ -68,12 +104,16 @@ import { virtualClock } from './virtual-clock.js';
  * - mempoolKeepsCommitted: the mempool ignores commits (MEMPOOL_HOLDS_COMMITTED);
  * - admissionAcksDropped: admission answers some transfers as accepted without admitting
  *   them (ACK_LOST);
- * - storeLosesTreeWrite: the store drops the account-tree writes of some commits (STATE_ROOT).
+ * - storeLosesTreeWrite: the store drops the account-tree writes of some commits (STATE_ROOT);
+ * - gateLimitsOfOtherGenesis: each node's gate takes its message limits from a genesis whose
+ *   blocks hold one transaction, a wiring mistake that refuses honest proposals
+ *   (GATE_REJECTED_HONEST).
  */
 export const COMPOSED_BREAKS = [
   'mempoolKeepsCommitted',
   'admissionAcksDropped',
   'storeLosesTreeWrite',
+  'gateLimitsOfOtherGenesis',
 ] as const;
 export type ComposedBreak = (typeof COMPOSED_BREAKS)[number];
 
@@ -137,6 +177,10 @@ export interface ComposedResult {
   /** Compact proposals completed by fetching the block from their proposer. */
   fetchedProposals: number;
   virtualMs: number;
+  /** The gossip gate's verdicts per message kind, summed over every receiving node. */
+  verdicts: Record<MessageKind, VerdictCounters>;
+  /** Why the gate ignored or rejected messages, summed over every receiving node. */
+  gateErrors: Record<string, number>;
   /** Largest sizes seen: mempool transactions, executed blocks cached, commits in flight. */
   peaks: { mempoolTxs: number; executedBlocks: number; queuedCommits: number };
   /** sha256 over every node's commits and every acknowledgement, in order: same seed, same trace. */
@@ -163,6 +207,13 @@ interface ComposedNode {
   core?: ConsensusCore;
   sync?: BlockSync;
   assembler?: ProposalAssembler;
+  /** The gossip gate as src/network's createNetwork builds it, rebuilt on each boot. */
+  gate?: Gate;
+  gateCtx?: GateContext;
+  /** Per-peer budgets of block requests and block bytes served (src/network/direct.ts). */
+  serveBudgets?: { blockRequests: PeerBudgets; servedBytes: PeerBudgets };
+  /** The gate's verdict counters over every boot (what NetworkMetrics counts in a node). */
+  metrics: NetworkMetrics;
   /** Bumped on each change of sync mode, so a stale rejoin does not run. */
   syncEpoch: number;
   /** This node's committed transactions: hash -> height. */
@@ -258,6 +309,7 @@ export class ComposedSimulation {
         safety: undefined,
         journal: new Map(),
         committedTxs: new Map(),
+        metrics: emptyMetrics(),
         syncEpoch: 0,
         committedHeight: 0,
         lastProgressMs: 0,
@@ -273,6 +325,10 @@ export class ComposedSimulation {
   }
 
   // ---------------------------------------------------------------- the world
+
+  private get maxBlockTxs(): number {
+    return this.config.maxBlockTxs ?? 100;
+  }
 
   private schedule(atMs: number, fire: () => void): void {
     this.heap.push(atMs, fire);
@@ -313,6 +369,7 @@ export class ComposedSimulation {
     node.app = app;
     node.admission = admission;
     node.committedHeight = store.head().height;
+    this.startGate(node, app, clock);
     this.replayJournal(node, app);
     this.startConsensus(node, store, app, clock, alive, false);
     this.startSync(node, store, app, clock, alive);
@@ -322,7 +379,7 @@ export class ComposedSimulation {
 
   private applicationFor(node: ComposedNode, store: MemoryChainStore, clock: Clock): LedgerApplication {
     const params = { chainId: SIM_CHAIN_ID, baseFeePerGas: BASE_FEE };
-    const limits = { maxBlockTxs: this.config.maxBlockTxs ?? 100, maxBlockBytes: MAX_BLOCK_BYTES };
+    const limits = { maxBlockTxs: this.maxBlockTxs, maxBlockBytes: MAX_BLOCK_BYTES };
     const quorum = this.cfg.n - maxFaulty(this.cfg.n);
     return new LedgerApplication({
       store,
@@ -380,6 +437,47 @@ export class ComposedSimulation {
       }
     }
     if (replayed.length > 0) this.gossipTransfers(node, replayed);
+  }
+
+  /**
+   * The gate's context as src/network's createNetwork builds it, with the reads src/node's
+   * ConsensusLifecycle gives it: consensus while it runs, the committed tip otherwise.
+   */
+  private startGate(node: ComposedNode, app: LedgerApplication, clock: Clock): void {
+    const net = DEFAULT_NETWORK_OPTIONS;
+    const running = () => (node.driver ? node.core : undefined);
+    const tip = () => app.syncTip().header;
+    node.gateCtx = {
+      validatorSet: this.validatorSet,
+      verifier: this.scheme.verifier,
+      addressIndex: this.addressIndex,
+      limits: messageLimits(
+        this.cfg.n,
+        MAX_BLOCK_BYTES,
+        this.config.broken === 'gateLimitsOfOtherGenesis' ? 1 : this.maxBlockTxs,
+        net.txBatchMaxTxs,
+        net.txBatchMaxBytes,
+      ),
+      currentRound: () => Math.max(node.core?.currentRound() ?? 0, tip().round),
+      maxPastRounds: net.maxPastRounds,
+      maxFutureRounds: net.maxFutureRounds,
+      leaderOf: (round) => running()?.leaderOf(round),
+      committed: () => ({ height: tip().height, round: tip().round }),
+      highestCertified: () => running()?.highestCertified(),
+      certificates: certificateVerdicts(),
+    };
+    node.gate = new Gate(node.metrics, silentLogger);
+    const now = () => clock.monotonicMs();
+    node.serveBudgets = {
+      blockRequests: new PeerBudgets(
+        { ratePerSecond: net.blockRequestsPerSecond, burst: net.blockRequestsBurst },
+        now,
+      ),
+      servedBytes: new PeerBudgets(
+        { ratePerSecond: net.blockServeBytesPerSecond, burst: net.blockServeBurstBytes },
+        now,
+      ),
+    };
   }
 
   private startConsensus(
@@ -471,7 +569,7 @@ export class ComposedSimulation {
         verifier: this.scheme.verifier,
         limits: {
           chainId: SIM_CHAIN_ID,
-          maxBlockTxs: this.config.maxBlockTxs ?? 100,
+          maxBlockTxs: this.maxBlockTxs,
           maxBlockBytes: MAX_BLOCK_BYTES,
         },
         params: { chainId: SIM_CHAIN_ID, baseFeePerGas: BASE_FEE },
@@ -508,10 +606,9 @@ export class ComposedSimulation {
     const assembler = new ProposalAssembler({
       lookupTx: (hash) => app.mempool.get(hash)?.raw,
       requestBlock: (from, blockId) => {
-        if (alive())
-          this.deliver(node, this.nodes[from], this.toDriver(node, { kind: 'blockRequest', blockId }));
+        if (alive()) this.sendWire(node, this.nodes[from], { direct: encodeDirect('blockRequest', blockId) });
       },
-      deliver: (from, proposal) => this.toDriver(this.nodes[from], { kind: 'proposal', proposal })(node),
+      deliver: (from, proposal) => this.toDriver(from, { kind: 'proposal', proposal })(node),
       now: () => clock.monotonicMs(),
     });
     node.assembler = assembler;
@@ -599,49 +696,153 @@ export class ComposedSimulation {
   }
 
   private transportFor(node: ComposedNode, alive: () => boolean): Transport {
-    const toDriver = (msg: ConsensusMessage) => this.toDriver(node, msg);
     return {
-      broadcast: (msg) => {
+      broadcast: (msg, options) => {
         if (!alive()) return;
-        if (msg.kind === 'proposal' && this.config.compactProposals) {
-          const { block, signature, tc } = msg.proposal;
-          const compact: CompactProposal = {
-            header: block.header,
-            hashes: block.transactions.map((raw) => keccak256(raw)),
-            signature,
-            ...(tc ? { tc } : {}),
-          };
-          for (const to of this.nodes)
-            this.deliver(node, to, (receiver) => receiver.assembler?.add(node.index, compact));
-          return;
-        }
-        for (const to of this.nodes) this.deliver(node, to, toDriver(msg));
+        const wire = this.wireOf(msg, options?.repeat === true);
+        for (const to of this.nodes) this.sendWire(node, to, wire);
       },
       send: (index, msg) => {
         if (!alive()) return;
-        this.deliver(node, this.nodes[index], toDriver(msg));
+        this.sendWire(node, this.nodes[index], this.wireOf(msg, true));
       },
     };
   }
 
-  /** A consensus message from `from` arriving at a node, as the lifecycle hands it on. */
-  private toDriver(from: ComposedNode, msg: ConsensusMessage): (to: ComposedNode) => void {
+  /**
+   * A consensus message as src/network/transport.ts puts it on the wire: proposals (compact,
+   * when the run assembles them) and timeouts on their gossip topics; votes, block fetches,
+   * repeats and sends to one validator as direct frames.
+   */
+  private wireOf(msg: ConsensusMessage, direct: boolean): Wire {
+    if (!direct && msg.kind === 'proposal' && this.config.compactProposals) {
+      const hashes = msg.proposal.block.transactions.map((raw) => keccak256(raw));
+      return { topic: 'proposal', data: encodeCompactProposal(msg.proposal, hashes) };
+    }
+    if (!direct && msg.kind === 'timeout') return { topic: 'timeout', data: encodeTimeout(msg.timeout) };
+    return { direct: directPayloadOf(msg) };
+  }
+
+  /** Puts bytes on the link from `from` to `to`; they pass `to`'s gate on arrival. */
+  private sendWire(from: ComposedNode, to: ComposedNode, wire: Wire): void {
+    // [budget] block bytes sent to a peer count against what it may request next (direct.ts)
+    if ('direct' in wire && directKindOf(wire.direct) === 'blockResponse')
+      from.serveBudgets?.servedBytes.of(String(to.index)).charge(wire.direct.length + 4);
+    this.deliver(from, to, (receiver) => this.receive(from, receiver, wire));
+  }
+
+  /** Bytes from a peer, through the receiver's gate as src/network's handlers run it. */
+  private receive(from: ComposedNode, to: ComposedNode, wire: Wire): void {
+    const { gate, gateCtx: ctx } = to;
+    if (!gate || !ctx) return;
+    const peer = String(from.index);
+    if ('direct' in wire) {
+      const kind = directKindOf(wire.direct);
+      if (kind === undefined) {
+        // [decode] unknown kind byte (direct.ts)
+        gate.count('direct', 'reject', 'MALFORMED');
+        this.judge(from, to, 'direct', { verdict: 'reject', code: 'MALFORMED', message: 'unknown kind' });
+        return;
+      }
+      const body = wire.direct.subarray(1);
+      const result = gate.run(kind, peer, () => validateDirect(ctx, kind, body, from.index));
+      this.judge(from, to, kind, result);
+      if (result.verdict !== 'accept') return;
+      const { message } = result.value;
+      if (message.kind === 'blockRequest') {
+        this.serveBlock(to, from, message.blockId);
+        return;
+      }
+      if (message.kind === 'blockResponse') to.assembler?.onBlock(message.block);
+      this.toDriver(result.value.from, message)(to);
+      return;
+    }
+    const { topic, data } = wire;
+    if (topic === 'transactions') {
+      // admission (the mempool's signature recovery) is the last check of the gate (network.ts)
+      const result = gate.run('transactions', peer, () => {
+        const txs = validateTxBatch(ctx, data);
+        const invalid = to.admission?.onGossip(txs);
+        if (invalid)
+          throw new GateError('reject', 'INVALID_TX', `a batched transaction can never be valid: ${invalid}`);
+        return txs;
+      });
+      this.judge(from, to, topic, result);
+      to.assembler?.retry();
+      return;
+    }
+    if (topic === 'proposal') {
+      const result = gate.run('proposal', peer, () => validateCompactProposal(ctx, data));
+      this.judge(from, to, topic, result);
+      if (result.verdict === 'accept') to.assembler?.add(result.value.from, result.value.message);
+      return;
+    }
+    const result = gate.run('timeout', peer, () => validateGossipTimeout(ctx, data));
+    this.judge(from, to, topic, result);
+    if (result.verdict === 'accept') this.toDriver(result.value.from, result.value.message)(to);
+  }
+
+  /** GATE_REJECTED_HONEST: an honest node sends only what every honest gate accepts or ignores. */
+  private judge(from: ComposedNode, to: ComposedNode, kind: MessageKind, result: Verdict<unknown>): void {
+    if (result.verdict !== 'reject' || !this.isHonest(from)) return;
+    this.violation(
+      'GATE_REJECTED_HONEST',
+      `node ${to.index} rejected a ${kind} of honest node ${from.index}: ${result.code} ${result.message}`,
+    );
+  }
+
+  /**
+   * A block request within the peer's budgets (src/network/direct.ts serveBlock): answered
+   * from the stored encoding when committed, else by consensus; over budget, ignored.
+   */
+  private serveBlock(server: ComposedNode, requester: ComposedNode, blockId: Uint8Array): void {
+    const peer = String(requester.index);
+    const budgets = server.serveBudgets;
+    if (
+      !budgets ||
+      budgets.servedBytes.of(peer).available() <= 0 ||
+      !budgets.blockRequests.of(peer).take(1)
+    ) {
+      server.metrics.throttled.blockRequests++;
+      return;
+    }
+    const stored = server.app?.committedBlockBytes(blockId);
+    if (stored) {
+      server.metrics.throttled.blocksServedStored++;
+      this.sendWire(server, requester, { direct: encodeDirect('blockResponse', stored) });
+      return;
+    }
+    this.toDriver(requester.index, { kind: 'blockRequest', blockId })(server);
+  }
+
+  /** A consensus message the gate accepted, handed on as the lifecycle does (ConsensusLifecycle.onMessage). */
+  private toDriver(from: number, msg: ConsensusMessage): (to: ComposedNode) => void {
     return (to) => {
       // a verified proposal at height h shows h - 1 certified
       if (msg.kind === 'proposal') to.sync?.observeCertified(msg.proposal.block.header.height - 1);
-      if (msg.kind === 'blockResponse') to.assembler?.onBlock(msg.block);
-      to.driver?.onMessage(from.index, msg);
+      to.driver?.onMessage(from, msg);
     };
   }
 
-  /** A gossiped batch of transfers, decoded at each receiver as the network's gate does. */
+  /** Transfers a node admitted, gossiped in batches as src/network's publisher cuts them. */
   private gossipTransfers(node: ComposedNode, raws: Uint8Array[]): void {
     if (!node.up || node.index === this.config.withholdsTransfers) return;
-    for (const to of this.nodes)
-      this.deliver(node, to, (receiver) => {
-        receiver.admission?.onGossip(raws.map((raw) => decodeTransfer(raw, SIM_CHAIN_ID)));
-        receiver.assembler?.retry();
-      });
+    const { txBatchMaxTxs, txBatchMaxBytes } = DEFAULT_NETWORK_OPTIONS;
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    const publish = () => {
+      if (batch.length === 0) return;
+      const wire: Wire = { topic: 'transactions', data: encodeTxBatch(batch) };
+      for (const to of this.nodes) this.sendWire(node, to, wire);
+      batch = [];
+      bytes = 0;
+    };
+    for (const raw of raws) {
+      if (batch.length >= txBatchMaxTxs || bytes + raw.length > txBatchMaxBytes) publish();
+      batch.push(raw);
+      bytes += raw.length;
+    }
+    publish();
   }
 
   // ---------------------------------------------------------------- clients
@@ -897,6 +1098,22 @@ export class ComposedSimulation {
     return { min: Number.isFinite(min) ? min : 0, max };
   }
 
+  private gateTotals(): Pick<ComposedResult, 'verdicts' | 'gateErrors'> {
+    const verdicts = emptyMetrics().verdicts;
+    const gateErrors: Record<string, number> = {};
+    for (const node of this.nodes) {
+      for (const [kind, counters] of Object.entries(node.metrics.verdicts)) {
+        const sum = verdicts[kind as MessageKind];
+        sum.accepted += counters.accepted;
+        sum.ignored += counters.ignored;
+        sum.rejected += counters.rejected;
+      }
+      for (const [code, count] of Object.entries(node.metrics.gateErrors))
+        gateErrors[code] = (gateErrors[code] ?? 0) + (count ?? 0);
+    }
+    return { verdicts, gateErrors };
+  }
+
   private result(): ComposedResult {
     const { min, max } = this.heights();
     let committed = 0;
@@ -918,6 +1135,7 @@ export class ComposedSimulation {
       fetchedProposals:
         this.fetchedProposals + this.nodes.reduce((sum, x) => sum + (x.assembler?.metrics.fetched ?? 0), 0),
       virtualMs: this.nowMs,
+      ...this.gateTotals(),
       peaks: this.peaks,
       trace: toHex(this.trace),
       replay:
@@ -955,4 +1173,48 @@ function loseTreeWrites(disk: MemoryDisk): void {
     const lose = commit.block.header.height % 3 === 0;
     apply(lose ? { ...commit, tree: { puts: [], deletes: [] } } : commit);
   };
+}
+
+/** A message on the simulated wire: gossip on a topic, or one direct frame's kind byte and body. */
+type Wire = { topic: TopicKind; data: Uint8Array } | { direct: Uint8Array };
+
+/** A consensus message as a direct frame's payload (src/network/transport.ts). */
+function directPayloadOf(msg: ConsensusMessage): Uint8Array {
+  switch (msg.kind) {
+    case 'vote':
+      return encodeDirect('vote', encodeVote(msg.vote));
+    case 'blockRequest':
+      return encodeDirect('blockRequest', msg.blockId);
+    case 'blockResponse':
+      return encodeDirect('blockResponse', encodeBlock(msg.block));
+    case 'proposal':
+      return encodeDirect('proposal', encodeProposal(msg.proposal));
+    case 'timeout':
+      return encodeDirect('timeout', encodeTimeout(msg.timeout));
+  }
+}
+
+/** A direct frame's body through the gate, per kind, as src/network/direct.ts validates it. */
+function validateDirect(
+  ctx: GateContext,
+  kind: DirectKind,
+  body: Uint8Array,
+  sender: number,
+): { from: number; message: ConsensusMessage } {
+  switch (kind) {
+    case 'vote':
+      return { from: sender, message: { kind: 'vote', vote: validateVote(ctx, body, sender).message } };
+    case 'blockRequest':
+      return { from: sender, message: { kind: 'blockRequest', blockId: validateBlockRequest(body) } };
+    case 'blockResponse':
+      return { from: sender, message: { kind: 'blockResponse', block: validateBlockResponse(ctx, body) } };
+    case 'proposal': {
+      const p = validateProposal(ctx, body);
+      return { from: p.from, message: { kind: 'proposal', proposal: p.message } };
+    }
+    case 'timeout': {
+      const t = validateTimeout(ctx, body);
+      return { from: t.from, message: { kind: 'timeout', timeout: t.message } };
+    }
+  }
 }
