@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { SubmitOutcome } from '../../../explorer/server/index.js';
 import { StoreRpcBackend } from '../../../src/node/rpc-backend.js';
 import { parseData, parseQuantity } from '../../../src/rpc/hex.js';
 import {
@@ -121,12 +122,12 @@ describe('fuzzed JSON-RPC methods over the store backend', () => {
       clientVersion: 'bft-ledger/fuzz',
       // admission decodes the raw bytes: its refusal is an outcome, never a throw
       submit: async (raws) =>
-        raws.map((raw) => {
+        raws.map((raw): SubmitOutcome => {
           try {
             return { hash: hex(decodeTransfer(raw, CHAIN_ID).hash) };
           } catch (err) {
             if (!(err instanceof TxError)) throw err;
-            return { error: err.code, message: err.message };
+            return { error: err.code, message: err.message, kind: 'invalid' };
           }
         }),
       peerCount: () => 1,
