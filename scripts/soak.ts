@@ -1,18 +1,20 @@
 /**
  * Chaos soak (issue 15): four validators and an observer of a throwaway chain under a
  * continuous wallet load, a seeded random fault on one validator every 15-30 s (kill -9 and
- * restart, SIGSTOP/SIGCONT), then: every acknowledged transfer committed on every node at
+ * restart, SIGSTOP/SIGCONT, and as root a network partition and heal, the nodes then each
+ * in a network namespace), then: every acknowledged transfer committed on every node at
  * the same place, equal block hashes and state roots per height, no process dead on its
  * own, the longest stall, every validator voting again after each fault, and each node's
  * memory (RSS, anonymous, file-backed, V8 heap) with its growth after the first third.
  * Progress goes to stderr; the last line printed is one JSON object. Exit code 1 when a
  * check failed.
  *
- *   npm run soak [-- --minutes 30 --seed 1 --tps 1000 --senders 500 --faults kill,stop
- *                  --log-dir DIR --ledger-root DIR --keep-data --malloc-arena-max 2 --heap-snapshot-signal]
+ *   npm run soak [-- --minutes 30 --seed 1 --tps 1000 --senders 500 --faults kill,stop,partition
+ *                  --first-fault partition --log-dir DIR --ledger-root DIR --keep-data --malloc-arena-max 2 --heap-snapshot-signal]
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { removeSoakLeftovers } from './soak/netns.js';
 import { type FaultKind, resolveSoakOptions } from './soak/options.js';
 import { runSoak } from './soak/run.js';
 
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     senders: { type: 'string' },
     /** Comma-separated fault kinds, or `none` for a run under load alone (memory). */
     faults: { type: 'string' },
+    /** The kind of the first fault (then a seeded deal of all kinds). */
+    'first-fault': { type: 'string' },
     'log-level': { type: 'string' },
     'log-dir': { type: 'string' },
     /** Run the nodes from another checkout (e.g. a git worktree of the commit under test). */
@@ -44,6 +48,13 @@ if (values['malloc-arena-max']) nodeEnv.MALLOC_ARENA_MAX = values['malloc-arena-
 if (values['heap-snapshot-signal']) nodeEnv.NODE_OPTIONS = '--heapsnapshot-signal=SIGUSR2';
 if (values['log-dir']) mkdirSync(values['log-dir'], { recursive: true });
 
+// interrupted: the namespaces go now, with the nodes in them (the next soak would remove them otherwise)
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    process.stderr.write(`[soak] ${signal}: removing this soak's network namespaces\n`);
+    void removeSoakLeftovers(process.pid).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+
 try {
   const options = resolveSoakOptions(
     defined({
@@ -57,6 +68,7 @@ try {
           : values.faults === 'none'
             ? []
             : (values.faults.split(',') as FaultKind[]),
+      firstFault: values['first-fault'] as FaultKind | undefined,
       logLevel: values['log-level'],
       logDir: values['log-dir'],
       ledgerRoot: values['ledger-root'],

@@ -1,8 +1,10 @@
 /**
  * The soak's processes: four validators and an observer of a throwaway chain, each a
- * `ledger node` child on ports from the OS and its own temp data directory. A node keeps its
- * identity, data and ports across restarts; every incarnation's exit is recorded, so the
- * report can tell a kill the soak made from a process that died on its own.
+ * `ledger node` child with its own temp data directory: on loopback ports from the OS, or,
+ * when the soak partitions, each in its own network namespace at its own address
+ * (netns.ts). A node keeps its identity, data and addresses across restarts; every
+ * incarnation's exit is recorded, so the report can tell a kill the soak made from a
+ * process that died on its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -15,9 +17,9 @@ import {
   PASSPHRASE,
   ROOT,
   type TestNet,
-  validatorArgs,
   waitUntil,
 } from '../../test/e2e/helpers.js';
+import { NETNS_API_PORT, NETNS_P2P_PORT, type SoakNetwork } from './netns.js';
 import type { SoakOptions } from './options.js';
 
 export const VALIDATORS = 4;
@@ -40,29 +42,54 @@ export interface Incarnation {
   killedBySoak: boolean;
 }
 
+export interface SoakNodeSpec {
+  /** 0..3 for validators, 100 for the observer (as test/e2e/helpers names them). */
+  index: number;
+  name: string;
+  args: readonly string[];
+  apiHost: string;
+  apiPort: number;
+  p2pPort: number;
+  /** Its place in the soak's network: validators 0..3, the observer 4 (its namespace when there are any). */
+  host: number;
+  env: Record<string, string>;
+  logDir: string;
+  ledgerRoot: string;
+  /** The namespaces it runs in, when the soak partitions. */
+  network?: SoakNetwork;
+}
+
 /** One node of the soak: its fixed identity and its current process. */
 export class SoakNode {
+  readonly index: number;
+  readonly name: string;
+  readonly args: readonly string[];
   readonly apiUrl: string;
+  readonly apiPort: number;
+  readonly p2pPort: number;
+  readonly host: number;
   readonly incarnations: Incarnation[] = [];
+  private readonly env: Record<string, string>;
+  private readonly ledgerRoot: string;
+  private readonly network?: SoakNetwork;
   /** The last lines it printed, for a report on a node that died. */
   private readonly tail: string[] = [];
   private child?: ChildProcess;
   private exited?: Promise<Exit>;
   private log?: WriteStream;
 
-  constructor(
-    /** 0..3 for validators, 100 for the observer (as test/e2e/helpers names them). */
-    readonly index: number,
-    readonly name: string,
-    readonly args: readonly string[],
-    readonly apiPort: number,
-    readonly p2pPort: number,
-    private readonly env: Record<string, string>,
-    logDir: string,
-    private readonly ledgerRoot: string,
-  ) {
-    this.apiUrl = `http://127.0.0.1:${apiPort}`;
-    if (logDir) this.log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  constructor(spec: SoakNodeSpec) {
+    this.index = spec.index;
+    this.name = spec.name;
+    this.args = spec.args;
+    this.apiPort = spec.apiPort;
+    this.p2pPort = spec.p2pPort;
+    this.host = spec.host;
+    this.env = spec.env;
+    this.ledgerRoot = spec.ledgerRoot;
+    this.network = spec.network;
+    this.apiUrl = `http://${spec.apiHost}:${spec.apiPort}`;
+    if (spec.logDir) this.log = createWriteStream(join(spec.logDir, `${spec.name}.log`), { flags: 'a' });
   }
 
   get isValidator(): boolean {
@@ -83,7 +110,12 @@ export class SoakNode {
 
   start(nowMs: number): void {
     if (this.running) throw new Error(`${this.name} is already running`);
-    const child = spawn(process.execPath, [join(this.ledgerRoot, 'bin/ledger.js'), 'node', ...this.args], {
+    const nodeArgs = [join(this.ledgerRoot, 'bin/ledger.js'), 'node', ...this.args];
+    // `ip netns exec` execs the node in place: the pid signalled and sampled is the node's
+    const { command, args } = this.network
+      ? this.network.wrap(this.host, process.execPath, nodeArgs)
+      : { command: process.execPath, args: nodeArgs };
+    const child = spawn(command, args, {
       cwd: this.ledgerRoot,
       env: { ...process.env, ...this.env, LEDGER_PASSPHRASE: PASSPHRASE },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -151,58 +183,80 @@ export interface SoakCluster {
   all: SoakNode[];
 }
 
-/** A throwaway chain with funded senders, its nodes started and connected (height >= 1 on all). */
-export async function startCluster(options: SoakOptions): Promise<SoakCluster> {
+/** Where each node (validators 0..3, the observer 4) listens and serves, and its API host. */
+interface Placement {
+  address: (host: number) => string;
+  p2pPort: (host: number) => number;
+  apiPort: (host: number) => number;
+}
+
+async function placementOf(network: SoakNetwork | undefined): Promise<Placement> {
+  if (network)
+    return {
+      address: (host) => network.addressOf(host),
+      p2pPort: () => NETNS_P2P_PORT,
+      apiPort: () => NETNS_API_PORT,
+    };
+  const ports = await freePorts(2 * (VALIDATORS + 1));
+  return {
+    address: () => '127.0.0.1',
+    p2pPort: (host) => ports[host],
+    apiPort: (host) => ports[VALIDATORS + 1 + host],
+  };
+}
+
+/**
+ * A throwaway chain with funded senders, its nodes started and connected (height >= 1 on
+ * all): on loopback, or each in its namespace of `network`.
+ */
+export async function startCluster(options: SoakOptions, network?: SoakNetwork): Promise<SoakCluster> {
   const net = await createTestNet(
     VALIDATORS,
     options.senders,
     { baseRoundTimeoutMs: options.baseRoundTimeoutMs, maxBlockTxs: 1000 },
     { observers: 1 },
   );
-  const ports = await freePorts(2 * VALIDATORS + 2);
-  const p2pPorts = ports.slice(0, VALIDATORS);
-  const validators = net.genesis.validators.map(
-    (_, i) =>
-      new SoakNode(
-        i,
-        `validator-${i}`,
-        [...validatorArgs(net, i, p2pPorts, ports[VALIDATORS + i], options.logLevel), ...API_LIMITS],
-        ports[VALIDATORS + i],
-        p2pPorts[i],
-        options.nodeEnv,
-        options.logDir,
-        options.ledgerRoot || ROOT,
-      ),
+  const at = await placementOf(network);
+  const p2pOf = (host: number) => `/ip4/${at.address(host)}/tcp/${at.p2pPort(host)}`;
+  const bootstrapsFor = (host: number) =>
+    net.genesis.validators.flatMap((v, j) =>
+      j === host ? [] : ['--bootstrap', `${p2pOf(j)}/p2p/${v.peerId}`],
+    );
+  const nodeOf = (host: number, index: number, name: string, key: string, data: string) =>
+    new SoakNode({
+      index,
+      name,
+      args: [
+        '--genesis',
+        net.genesisPath,
+        '--key',
+        key,
+        '--data',
+        join(net.dir, data),
+        '--listen',
+        p2pOf(host),
+        ...bootstrapsFor(host),
+        '--api-host',
+        at.address(host),
+        '--api-port',
+        String(at.apiPort(host)),
+        '--log-level',
+        options.logLevel,
+        ...API_LIMITS,
+      ],
+      apiHost: at.address(host),
+      apiPort: at.apiPort(host),
+      p2pPort: at.p2pPort(host),
+      host,
+      env: options.nodeEnv,
+      logDir: options.logDir,
+      ledgerRoot: options.ledgerRoot || ROOT,
+      network,
+    });
+  const validators = net.genesis.validators.map((_, i) =>
+    nodeOf(i, i, `validator-${i}`, net.keyPaths[i], `data-${i}`),
   );
-  const [observerP2p, observerApi] = ports.slice(2 * VALIDATORS);
-  const observer = new SoakNode(
-    100,
-    'observer-0',
-    [
-      '--genesis',
-      net.genesisPath,
-      '--key',
-      net.observerKeyPaths[0],
-      '--data',
-      join(net.dir, 'observer-0'),
-      '--listen',
-      `/ip4/127.0.0.1/tcp/${observerP2p}`,
-      ...net.genesis.validators.flatMap((v, j) => [
-        '--bootstrap',
-        `/ip4/127.0.0.1/tcp/${p2pPorts[j]}/p2p/${v.peerId}`,
-      ]),
-      '--api-port',
-      String(observerApi),
-      '--log-level',
-      options.logLevel,
-      ...API_LIMITS,
-    ],
-    observerApi,
-    observerP2p,
-    options.nodeEnv,
-    options.logDir,
-    options.ledgerRoot || ROOT,
-  );
+  const observer = nodeOf(VALIDATORS, 100, 'observer-0', net.observerKeyPaths[0], 'observer-0');
   const all = [...validators, observer];
   const now = Date.now();
   for (const node of all) node.start(now);

@@ -2,10 +2,11 @@
 
 /**
  * A fault the soak can inflict on one validator at a time (faults.ts holds one entry per
- * kind: a network partition would be a third, over test/netns's namespaces).
+ * kind). `partition` needs root and network namespaces (netns.ts); where the machine has
+ * neither, the soak reports why and draws from the other kinds.
  */
-export type FaultKind = 'kill' | 'stop';
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'stop'];
+export type FaultKind = 'kill' | 'stop' | 'partition';
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'stop', 'partition'];
 
 export interface SoakOptions {
   /** Length of the loaded, faulted part of the run. */
@@ -19,8 +20,13 @@ export interface SoakOptions {
   tps: number;
   /** Funded senders the load spreads over (a wallet each). */
   senders: number;
-  /** Faults drawn from. */
+  /**
+   * Faults drawn from: dealt from a seeded shuffle holding each kind once, so every kind
+   * comes up once in each run of `faults.length` faults, also in a short soak.
+   */
   faults: FaultKind[];
+  /** The kind of the first fault (a short run that must see one kind starts with it); a seeded draw when unset. */
+  firstFault?: FaultKind;
   /** A fault starts this long after the previous one ended: uniform in [min, max]. */
   faultEveryMinMs: number;
   faultEveryMaxMs: number;
@@ -30,6 +36,9 @@ export interface SoakOptions {
   /** A stopped (SIGSTOP) validator continues after a time uniform in [min, max]. */
   stopMinMs: number;
   stopMaxMs: number;
+  /** A validator cut off from every other node (its packets dropped) is healed after a time uniform in [min, max]. */
+  partitionMinMs: number;
+  partitionMaxMs: number;
   /** How often each node's memory is read from /proc. */
   memorySampleMs: number;
   /** How often each node's height is read (the resolution of the longest stall). */
@@ -58,26 +67,29 @@ export interface SoakOptions {
   log: (line: string) => void;
 }
 
-export const DEFAULT_SOAK_OPTIONS: Readonly<Omit<SoakOptions, 'log' | 'nodeEnv' | 'faults'>> = Object.freeze({
-  minutes: 30,
-  seed: 1,
-  tps: 1000,
-  senders: 500,
-  faultEveryMinMs: 15_000,
-  faultEveryMaxMs: 30_000,
-  killDownMinMs: 5_000,
-  killDownMaxMs: 15_000,
-  stopMinMs: 10_000,
-  stopMaxMs: 20_000,
-  memorySampleMs: 5_000,
-  heightSampleMs: 250,
-  settleTimeoutMs: 120_000,
-  baseRoundTimeoutMs: 400,
-  logLevel: 'info',
-  logDir: '',
-  ledgerRoot: '',
-  keepData: false,
-});
+export const DEFAULT_SOAK_OPTIONS: Readonly<Omit<SoakOptions, 'log' | 'nodeEnv' | 'faults' | 'firstFault'>> =
+  Object.freeze({
+    minutes: 30,
+    seed: 1,
+    tps: 1000,
+    senders: 500,
+    faultEveryMinMs: 15_000,
+    faultEveryMaxMs: 30_000,
+    killDownMinMs: 5_000,
+    killDownMaxMs: 15_000,
+    stopMinMs: 10_000,
+    stopMaxMs: 20_000,
+    partitionMinMs: 10_000,
+    partitionMaxMs: 20_000,
+    memorySampleMs: 5_000,
+    heightSampleMs: 250,
+    settleTimeoutMs: 120_000,
+    baseRoundTimeoutMs: 400,
+    logLevel: 'info',
+    logDir: '',
+    ledgerRoot: '',
+    keepData: false,
+  });
 
 export function resolveSoakOptions(partial: Partial<SoakOptions>): SoakOptions {
   const options: SoakOptions = {
@@ -95,11 +107,16 @@ export function resolveSoakOptions(partial: Partial<SoakOptions>): SoakOptions {
     ['faultEveryMinMs', 'faultEveryMaxMs'],
     ['killDownMinMs', 'killDownMaxMs'],
     ['stopMinMs', 'stopMaxMs'],
+    ['partitionMinMs', 'partitionMaxMs'],
   ] as const)
     if (!(options[min] >= 0 && options[max] >= options[min]))
       throw new Error(`${min} must be within 0..${max}`);
   for (const kind of options.faults)
     if (!FAULT_KINDS.includes(kind))
       throw new Error(`unknown fault '${kind}': one of ${FAULT_KINDS.join(', ')}`);
+  if (options.firstFault !== undefined && !options.faults.includes(options.firstFault))
+    throw new Error(
+      `first fault '${options.firstFault}' is not among the faults (${options.faults.join(', ')})`,
+    );
   return options;
 }

@@ -1,18 +1,21 @@
 /**
  * The chaos soak (issue 15, section 2): four validators and an observer as real processes
- * under a continuous wallet load, a seeded fault on one validator at a time, then the
- * checks of verify.ts, the longest stall, whether every validator voted again after each
- * fault, processes that died on their own, and each node's memory over the run.
+ * under a continuous wallet load, a seeded fault on one validator at a time (kill -9,
+ * SIGSTOP, and where the machine allows a network partition, with every node then in its
+ * own network namespace), then the checks of verify.ts, the longest stall of the
+ * validators and of the observer, whether and how soon every validator voted again after
+ * each fault, processes that died on their own, and each node's memory over the run.
  */
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { getJson } from '../../test/e2e/helpers.js';
 import { Prng } from '../../test/sim/prng.js';
 import { type SoakCluster, type SoakNode, startCluster, VALIDATORS } from './cluster.js';
-import { FAULTS, type FaultRecord } from './faults.js';
+import { FAULTS, FaultDeck, type FaultRecord } from './faults.js';
 import { type LoadFigures, WalletLoad } from './load.js';
 import { type MemoryFigures, type MemorySample, memoryFigures, sampleMemory } from './memory.js';
-import { resolveSoakOptions, type SoakOptions } from './options.js';
+import { removeSoakLeftovers, SoakNetwork, whyPartitionsUnavailable } from './netns.js';
+import { type FaultKind, resolveSoakOptions, type SoakOptions } from './options.js';
 import { type ChainFigures, checkChains, settle } from './verify.js';
 
 /** A validator votes again once its last voted round is this close to its peers' round. */
@@ -52,10 +55,16 @@ export interface SoakReport {
   load: LoadFigures;
   settledHeight: number;
   chain: ChainFigures;
-  /** The longest gap between two commits seen by a validator that was not faulty meanwhile, and by the observer. */
-  longestStallMs: number;
+  /** The longest gap between two commits seen by a validator that was not faulty meanwhile. */
+  longestValidatorStallMs: number;
+  /** The longest gap between two commits seen by the observer (it follows; it is never faulted). */
+  longestObserverStallMs: number;
   stallMsByNode: Record<string, number>;
   faults: FaultRecord[];
+  /** Per fault kind: how many, how many were followed by the validator voting again, and how soon. */
+  rejoinByKind: Partial<Record<FaultKind, RejoinFigures>>;
+  /** Whether partitions were drawn (why not, when asked for and the machine cannot), and how many were cut and healed. */
+  partitions: { available: boolean; unavailableReason: string | null; cut: number; healed: number };
   /** Faults after which the validator did not vote again within the wait: with the seed, a reproduction. */
   notRejoined: Array<{ seed: number; fault: FaultRecord }>;
   participationAtEnd: Participation[];
@@ -66,7 +75,53 @@ export interface SoakReport {
   dataDir: string;
 }
 
+export interface RejoinFigures {
+  faults: number;
+  rejoined: number;
+  maxMs: number | null;
+  medianMs: number | null;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rejoinByKind(faults: readonly FaultRecord[]): SoakReport['rejoinByKind'] {
+  const out: SoakReport['rejoinByKind'] = {};
+  for (const kind of new Set(faults.map((f) => f.kind))) {
+    const of = faults.filter((f) => f.kind === kind);
+    const times = of
+      .flatMap((f) => (f.rejoinedAfterMs === null ? [] : [f.rejoinedAfterMs]))
+      .sort((a, b) => a - b);
+    out[kind] = {
+      faults: of.length,
+      rejoined: times.length,
+      maxMs: times.at(-1) ?? null,
+      medianMs: times.length > 0 ? times[Math.floor((times.length - 1) / 2)] : null,
+    };
+  }
+  return out;
+}
+
+/**
+ * The namespaces the soak's nodes run in when partitions are among its faults and the
+ * machine allows them; otherwise why not (the soak then draws from the other kinds).
+ */
+async function partitionNetwork(
+  o: SoakOptions,
+): Promise<{ network?: SoakNetwork; unavailableReason: string | null }> {
+  if (!o.faults.includes('partition')) return { unavailableReason: null };
+  const reason = await whyPartitionsUnavailable();
+  if (reason) {
+    o.log(
+      `partitions unavailable, drawing only ${o.faults.filter((k) => k !== 'partition').join(', ') || 'no faults'}: ${reason}`,
+    );
+    return { unavailableReason: reason };
+  }
+  // what a soak killed with -9 left behind (namespaces of pids no longer alive)
+  await removeSoakLeftovers();
+  const network = await SoakNetwork.create(VALIDATORS + 1);
+  o.log(`nodes in network namespaces on ${network.subnet}.0/24 (partitions on)`);
+  return { network, unavailableReason: null };
+}
 
 async function api<T>(node: SoakNode, path: string): Promise<T | undefined> {
   try {
@@ -137,11 +192,25 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   const prng = new Prng(o.seed);
   const runMs = o.minutes * 60_000;
   o.log(`starting 4 validators and an observer (seed ${o.seed}, ${o.tps} tx/s, ${o.minutes} min)`);
-  const cluster = await startCluster(o);
+  const { network, unavailableReason } = await partitionNetwork(o);
+  const kinds = network ? o.faults : o.faults.filter((k) => k !== 'partition');
+  const deck = new FaultDeck(
+    kinds,
+    prng,
+    o.firstFault !== undefined && kinds.includes(o.firstFault) ? o.firstFault : undefined,
+  );
+  let cluster: SoakCluster;
+  try {
+    cluster = await startCluster(o, network);
+  } catch (err) {
+    await network?.remove();
+    throw err;
+  }
   const { validators, observer, all } = cluster;
   const faulty = new Set<SoakNode>();
   const deaths: Death[] = [];
   const faults: FaultRecord[] = [];
+  const partitions = { cut: 0, healed: 0 };
   const notRejoined: SoakReport['notRejoined'] = [];
   const memory = new Map<SoakNode, MemorySample[]>(all.map((n) => [n, []]));
   const stalls = new Map<SoakNode, number>();
@@ -203,9 +272,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
 
     // the fault schedule: one validator at a time, the next only once it votes again
     let stuck: number | undefined;
-    while (o.faults.length > 0) {
+    while (kinds.length > 0) {
       const gap = Math.round(prng.range(o.faultEveryMinMs, o.faultEveryMaxMs));
-      const kind = prng.pick(o.faults);
+      const kind = deck.next();
       const v = stuck ?? prng.int(VALIDATORS);
       const lengthMs = FAULTS[kind].lengthMs(prng, o);
       if (since() + gap + lengthMs >= runMs) break;
@@ -215,9 +284,11 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       tracker.forget(node);
       const startedAtMs = since();
       o.log(`fault: ${kind} validator-${v} for ${lengthMs} ms`);
-      await FAULTS[kind].begin(node);
+      await FAULTS[kind].begin({ node, network });
+      if (kind === 'partition') partitions.cut++;
       await sleep(lengthMs);
-      await FAULTS[kind].end(node);
+      const cutEvidence = await FAULTS[kind].end({ node, network });
+      if (kind === 'partition') partitions.healed++;
       const endedAtMs = since();
       const peer = validators[(v + 1) % VALIDATORS];
       let seen: Participation | undefined;
@@ -237,6 +308,19 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         lastVotedRound: seen?.lastVotedRound ?? null,
         peerRound: seen?.peerRound ?? null,
       };
+      if (cutEvidence && network) {
+        const now = new Set(await network.connections(node.host));
+        record.partition = {
+          droppedPackets: cutEvidence.droppedPackets,
+          connectionsAtCut: cutEvidence.connectionsAtCut.length,
+          connectionsKept: cutEvidence.connectionsAtCut.filter((c) => now.has(c)).length,
+        };
+        o.log(
+          `partition of validator-${v}: ${record.partition.droppedPackets} packets dropped, ` +
+            `${record.partition.connectionsKept} of ${record.partition.connectionsAtCut} connections kept, ` +
+            `voting again ${record.rejoinedAfterMs ?? 'never'} ms after the heal`,
+        );
+      }
       faults.push(record);
       if (!rejoined) {
         notRejoined.push({ seed: o.seed, fault: record });
@@ -295,9 +379,12 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       load: loadFigures,
       settledHeight,
       chain,
-      longestStallMs: Math.max(0, ...Object.values(stallMsByNode)),
+      longestValidatorStallMs: Math.max(0, ...validators.map((n) => stalls.get(n) ?? 0)),
+      longestObserverStallMs: stalls.get(observer) ?? 0,
       stallMsByNode,
       faults,
+      rejoinByKind: rejoinByKind(faults),
+      partitions: { available: network !== undefined, unavailableReason, ...partitions },
       notRejoined,
       participationAtEnd,
       deaths,
@@ -310,6 +397,8 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     await load.stop();
     await Promise.all(all.map((n) => n.stop()));
     for (const n of all) n.closeLog();
+    // after the nodes: removing a namespace kills what still runs in it
+    await network?.remove();
     if (!o.keepData) await rm(cluster.net.dir, { recursive: true, force: true });
   }
 }

@@ -43,8 +43,8 @@ export async function sh(command: string, args: readonly string[]): Promise<stri
   }
 }
 
-/** Runs `nft -f -` with `script` inside namespace `ns`. */
-async function nft(ns: string, script: string): Promise<void> {
+/** Runs `nft -f -` with `script` inside namespace `ns` (the soak's partitions use it too). */
+export async function nft(ns: string, script: string): Promise<void> {
   await new Promise<void>((ok, fail) => {
     const child = execFile(
       'ip',
