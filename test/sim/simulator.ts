@@ -16,39 +16,27 @@ import {
   defaultReputation,
   type Evidence,
   encodeProposal,
-  encodeQc,
   encodeTimeout,
   genesisQc,
   type HistoryEntry,
   historyEntry,
   maxFaulty,
   type Payload,
-  proposalDigest,
   type QuorumCertificate,
   type SafetyData,
   type Signer,
-  type TimeoutMessage,
   type Transport,
-  timeoutDigest,
   type ValidatorSet,
-  type Vote,
-  voteDigest,
 } from '../../src/consensus/index.js';
 import { concatBytes, toHex } from '../../src/crypto/bytes.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { type BrokenRuleName, brokenRules } from './broken-rules.js';
+import { type Behaviour, byzantineTransport } from './byzantine.js';
 import { EventHeap } from './event-heap.js';
 import { hmacTestScheme } from './hmac-scheme.js';
 import { Prng } from './prng.js';
 
-export type Behaviour =
-  | 'equivocator'
-  | 'doubleVoter'
-  | 'withholder'
-  | 'staleFuture'
-  | 'forger'
-  | 'invalidPayload'
-  | 'silent';
+export type { Behaviour };
 
 export interface SimConfig {
   seed: number;
@@ -564,144 +552,22 @@ export class Simulation {
   // ---------------------------------------------------------------- Byzantine behaviours
 
   private byzantineTransport(node: SimNode, honest: Transport): Transport {
-    const b = node.behaviour!;
-    const signer = this.signers[node.index];
-    const domain = this.validatorSet;
-    const rng = this.rng.fork();
-    const others = () => this.nodes.filter((x) => x.id !== node.id);
-    return {
-      broadcast: (msg, options) => {
-        if (b === 'silent') return;
-        if (b === 'equivocator' && msg.kind === 'proposal') {
-          // two different signed blocks for one round, one to each half of the network
-          const p = msg.proposal;
-          const header = { ...p.block.header, timestampMs: p.block.header.timestampMs + 1 };
-          const id = hashHeader(header);
-          const twin = {
-            ...p,
-            block: { ...p.block, header },
-            signature: signer.sign(proposalDigest(domain, header.round, id)),
-          };
-          const all = others();
-          const other: ConsensusMessage = { kind: 'proposal', proposal: twin };
-          all.forEach((to, i) => {
-            this.deliver(node, to, i % 2 === 0 ? msg : other);
-          });
-          // and later the other one to everyone, so honest nodes hold the evidence
-          this.schedule(this.now + 5, () => {
-            all.forEach((to, i) => {
-              this.deliver(node, to, i % 2 === 0 ? other : msg);
-            });
-          });
-          return;
-        }
-        honest.broadcast(msg, options);
-        if (b === 'staleFuture') this.injectStaleFuture(node, rng, msg);
-        if (b === 'forger') this.injectForgeries(node, rng, msg);
-      },
-      send: (to, msg) => {
-        if (b === 'silent') return;
-        if (msg.kind === 'vote') {
-          if (b === 'withholder') return;
-          if (b === 'doubleVoter') {
-            const blockId = rng.bytes(32);
-            const second: Vote = {
-              ...msg.vote,
-              blockId,
-              signature: signer.sign(voteDigest(domain, msg.vote.round, blockId)),
-            };
-            honest.send(to, { kind: 'vote', vote: second });
-          }
-        }
-        honest.send(to, msg);
-        if (b === 'staleFuture') this.injectStaleFuture(node, rng, msg);
-        if (b === 'forger') this.injectForgeries(node, rng, msg);
-      },
-    };
-  }
-
-  private injectStaleFuture(node: SimNode, rng: Prng, msg: ConsensusMessage): void {
-    const signer = this.signers[node.index];
-    // a stale message replayed to everyone
-    if (node.seen.length > 0 && rng.chance(0.5)) {
-      const old = rng.pick(node.seen);
-      for (const to of this.nodes) this.deliver(node, to, old);
-    }
-    // a correctly signed timeout and vote for a far-future round
-    const round = (node.core?.status().round ?? 1) + 1 + rng.int(1000);
-    const highQc = node.core?.syncInfo().highQc ?? genesisQc(this.genesisId);
-    const timeout: TimeoutMessage = {
-      round,
-      highQc,
-      signer: node.index,
-      signature: signer.sign(timeoutDigest(this.validatorSet, round, highQc.round)),
-    };
-    for (const to of this.nodes) this.deliver(node, to, { kind: 'timeout', timeout });
-    if (msg.kind === 'vote') {
-      const blockId = rng.bytes(32);
-      const vote: Vote = {
-        round,
-        blockId,
-        signer: node.index,
-        signature: signer.sign(voteDigest(this.validatorSet, round, blockId)),
-        sync: { highQc },
-      };
-      for (const to of this.nodes) this.deliver(node, to, { kind: 'vote', vote });
-    }
-  }
-
-  private injectForgeries(node: SimNode, rng: Prng, msg: ConsensusMessage): void {
-    const n = this.cfg.n;
-    const round = (node.core?.status().round ?? 1) + 1 + rng.int(5);
-    const sigLen = 32;
-    // a QC for a future round whose signatures are made up
-    const signers = Array.from({ length: n }, (_, i) => i).slice(0, n - maxFaulty(n));
-    const fakeQc: QuorumCertificate = {
-      round,
-      blockId: rng.bytes(32),
-      signers,
-      signatures: signers.map(() => rng.bytes(sigLen)),
-    };
-    // ... carried by a timeout signed (badly) in another validator's name
-    const victim = (node.index + 1 + rng.int(n - 1)) % n;
-    const timeout: TimeoutMessage = {
-      round: round + 1,
-      highQc: fakeQc,
-      signer: victim,
-      signature: rng.bytes(sigLen),
-    };
-    // ... a vote in another validator's name
-    const vote: Vote = {
-      round,
-      blockId: rng.bytes(32),
-      signer: victim,
-      signature: rng.bytes(sigLen),
-      sync: { highQc: fakeQc },
-    };
-    // ... and a proposal in the leader's name on top of the forged QC
-    const header: BlockHeader = {
-      chainId: CHAIN_ID,
-      height: 1 + rng.int(100),
-      round: round + 1,
-      parentHash: fakeQc.blockId,
-      proposer: this.validatorSet.validators[victim].address,
-      timestampMs: Math.floor(this.now),
-      txRoot: new Uint8Array(32),
-      stateRoot: new Uint8Array(32),
-      receiptsRoot: new Uint8Array(32),
-      parentQc: encodeQc(fakeQc),
-    };
-    const proposal = { block: { header, transactions: [] }, signature: rng.bytes(sigLen) };
-    // ... and, reusing a genuine vote's signature, a vote re-targeted to another block
-    const extra: ConsensusMessage[] = [
-      { kind: 'timeout', timeout },
-      { kind: 'vote', vote },
-      { kind: 'proposal', proposal },
-    ];
-    if (msg.kind === 'vote') {
-      extra.push({ kind: 'vote', vote: { ...msg.vote, blockId: rng.bytes(32) } });
-    }
-    for (const m of extra) for (const to of this.nodes) this.deliver(node, to, m);
+    return byzantineTransport<SimNode>({
+      behaviour: node.behaviour!,
+      self: node.index,
+      signer: this.signers[node.index],
+      validatorSet: this.validatorSet,
+      rng: this.rng.fork(),
+      honest,
+      all: () => this.nodes,
+      others: () => this.nodes.filter((x) => x.id !== node.id),
+      deliver: (to, msg) => this.deliver(node, to, msg),
+      later: (delayMs, fire) => this.schedule(this.now + delayMs, fire),
+      nowMs: () => this.now,
+      core: () => node.core,
+      seen: () => node.seen,
+      genesisQc: () => genesisQc(this.genesisId),
+    });
   }
 
   // ---------------------------------------------------------------- faults schedule
