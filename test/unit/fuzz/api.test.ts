@@ -1,15 +1,37 @@
 /**
- * Fuzzed JSON-RPC gate (src/rpc): the hex quantity and data parsers, every method's
- * parameters (block numbers and tags, EIP-1898 objects, addresses, hashes, call objects,
- * reward percentiles, raw transactions) over the node's own backend on a real store, and
- * request texts. Whatever a client sends is answered with a result or a JSON-RPC error of a
- * documented code: never the INTERNAL error of a handler that threw, never a value that
- * does not serialise as JSON (a bigint would fail the HTTP answer itself).
+ * Fuzzed API gates. The JSON-RPC gate (src/rpc): the hex quantity and data parsers, every
+ * method's parameters (block numbers and tags, EIP-1898 objects, addresses, hashes, call
+ * objects, reward percentiles, raw transactions) over the node's own backend on a real
+ * store, and request texts. Whatever a client sends is answered with a result or a JSON-RPC
+ * error of a documented code: never the INTERNAL error of a handler that threw, never a
+ * value that does not serialise as JSON (a bigint would fail the HTTP answer itself).
+ * The explorer API (explorer/server/validation.ts, explorer/web/params.ts): every route
+ * parameter, the submission body, and the list cursors the node's reader hands out
+ * (src/node/explorer-reader.ts), each parsed to a value whose own text is the input or
+ * refused with its typed error.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { SubmitOutcome } from '../../../explorer/server/index.js';
+import { CursorError, type SubmitOutcome } from '../../../explorer/server/index.js';
+import { PARAMS } from '../../../explorer/server/schemas.js';
+import {
+  checkSubmissionShape,
+  HTTP_LIMITS,
+  HttpError,
+  parseParams,
+  parseTxSubmission,
+} from '../../../explorer/server/validation.js';
+import {
+  PageError,
+  parseAccountAddress,
+  parseBefore,
+  parseBlockId,
+  parseCursor,
+  parseSearch,
+  parseTxHash,
+} from '../../../explorer/web/params.js';
+import { toChecksumAddress } from '../../../src/crypto/keys.js';
 import { StoreRpcBackend } from '../../../src/node/rpc-backend.js';
 import { parseData, parseQuantity } from '../../../src/rpc/hex.js';
 import {
@@ -24,7 +46,7 @@ import {
 import { decodeTransfer, signTransfer, TxError } from '../../../src/tx/index.js';
 import { createExplorerStore, type ExplorerStore } from '../../support/explorer-store.js';
 import { CHAIN_ID, GWEI } from '../../support/ledger-fixture.js';
-import { fuzzParameters, jsonMutationsOf } from './fuzz.js';
+import { assertTypedError, fuzzParameters, jsonMutationsOf } from './fuzz.js';
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
 const q = (n: number | bigint) => `0x${n.toString(16)}`;
@@ -297,6 +319,87 @@ describe('fuzzed JSON-RPC methods over the store backend', () => {
     assert.ok(seen.results > 0 && seen.errors > 0, JSON.stringify(seen));
   });
 
+  it("a list cursor reads a page of the list, or throws a CursorError (the reader's cursor decoder)", async () => {
+    const { reader } = fixture;
+    for (let i = 0; i < 3; i++) fixture.addPending(i % 3, fixture.addresses[(i + 1) % 3], 10n + BigInt(i));
+    const lists: Array<{
+      kind: number;
+      payload: number;
+      read: (cursor: string | undefined, limit: number) => unknown;
+    }> = [
+      { kind: 1, payload: 8, read: (cursor, limit) => reader.blocks({ cursor, limit }) },
+      { kind: 2, payload: 12, read: (cursor, limit) => reader.blockTxs(3, { cursor, limit }) },
+      {
+        kind: 3,
+        payload: 32,
+        read: (cursor, limit) => reader.accountTxs(fixture.addresses[0], { cursor, limit }),
+      },
+      { kind: 4, payload: 8, read: (cursor, limit) => reader.mempool({ cursor, limit }) },
+    ];
+    type Page = { items: unknown[]; next: string | null };
+    // the cursors the lists hand out, first pages of one and two items
+    const genuine = lists.map((list) => {
+      const first = (limit: number) => (list.read(undefined, limit) as Page).next;
+      return [first(1), first(2)].filter((c): c is string => c !== null);
+    });
+    for (const [i, cursors] of genuine.entries())
+      assert.ok(cursors.length > 0, `list ${i} handed out no cursor`);
+    const base64url = fc.constantFrom(...'AQgw09_-');
+    const mutated = (cursors: string[]) =>
+      fc.oneof(
+        fc.constantFrom(...cursors),
+        fc
+          .tuple(
+            fc.constantFrom(...cursors),
+            fc.nat(),
+            fc.oneof(base64url, fc.constantFrom('=', '+', '/', '.', ' ')),
+          )
+          .map(([c, at, ch]) => c.slice(0, at % c.length) + ch + c.slice((at % c.length) + 1)),
+        fc.tuple(fc.constantFrom(...cursors), fc.nat()).map(([c, at]) => c.slice(0, at % c.length)),
+        fc.tuple(fc.constantFrom(...cursors), base64url).map(([c, ch]) => c + ch),
+        fc.string({ unit: base64url, maxLength: 300 }),
+      );
+    // canonical cursors of the right kind and length with any payload: heights past 2^53, indexes past the block
+    const forged = (kind: number, payload: number) =>
+      fc
+        .tuple(
+          fc.constantFrom(kind, kind, 1, 2, 3, 4),
+          fc.uint8Array({ minLength: payload, maxLength: payload }),
+        )
+        .map(([k, body]) => Buffer.from([k, ...body]).toString('base64url'));
+    const seen = { read: 0, refused: 0 };
+    fc.assert(
+      fc.property(
+        fc
+          .nat(lists.length - 1)
+          .chain((i) =>
+            fc.tuple(
+              fc.constant(i),
+              fc.oneof(mutated(genuine[i]), forged(lists[i].kind, lists[i].payload)),
+              fc.integer({ min: 1, max: 3 }),
+            ),
+          ),
+        ([i, cursor, limit]) => {
+          let page: Page;
+          try {
+            page = lists[i].read(cursor, limit) as Page;
+          } catch (err) {
+            assertTypedError(err, CursorError);
+            assert.ok(!genuine[i].includes(cursor), `the list refused its own cursor ${cursor}`);
+            seen.refused++;
+            return;
+          }
+          seen.read++;
+          assert.ok(page.items.length <= limit);
+          // a page's own cursor is one the list reads
+          if (page.next !== null) lists[i].read(page.next, limit);
+        },
+      ),
+      fuzzParameters(800),
+    );
+    assert.ok(seen.read > 0 && seen.refused > 0, JSON.stringify(seen));
+  });
+
   it('answers any request text with a response or nothing, never a handler failure', async () => {
     const single = {
       jsonrpc: '2.0',
@@ -322,5 +425,172 @@ describe('fuzzed JSON-RPC methods over the store backend', () => {
       }),
       fuzzParameters(800),
     );
+  });
+});
+
+/** Texts around the explorer's formats: heights, hashes, addresses (every case), cursors, and each broken once. */
+const ADDRESS = Uint8Array.from({ length: 20 }, (_, i) => i * 13 + 1);
+const explorerText = fc.oneof(
+  fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constant(2 ** 53)).map(String),
+  fc.nat({ max: 1000 }).map((n) => `0${n}`),
+  fc.constantFrom('', ' ', '-1', '+1', '1e3', '1.5', ' 7 ', '\u0661', '0x1', '100', '101', '9'.repeat(17)),
+  hexDigits(0, 70).map((d) => `0x${d}`),
+  hexDigits(64, 64).map((d) => `0x${d}`),
+  hexDigits(64, 64).map((d) => ` 0x${d}\t`),
+  hexDigits(40, 40).map((d) => `0x${d}`),
+  fc.constantFrom(
+    toChecksumAddress(ADDRESS),
+    toChecksumAddress(ADDRESS).toLowerCase(),
+    `0X${'ab'.repeat(20)}`,
+  ),
+  fc.string({ unit: fc.constantFrom(...'AQgw_-=+/.'), maxLength: 24 }),
+  fc.string({ maxLength: 12 }),
+  fc.constant('x'.repeat(300)),
+);
+const queryValue = fc.oneof(
+  { weight: 8, arbitrary: explorerText },
+  // what express's query parser makes of `?a=1&a=2` and `?a[b]=1`
+  { weight: 1, arbitrary: fc.array(explorerText, { minLength: 2, maxLength: 2 }) },
+  { weight: 1, arbitrary: fc.record({ b: explorerText }) },
+);
+const lower = (text: string) => text.toLowerCase();
+
+/** The text a parsed parameter value stands for: the input, in canonical form. */
+function textOf(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return hex(value);
+  const v = value as { height?: number; hash?: Uint8Array; address?: Uint8Array };
+  return textOf(v.height ?? v.hash ?? v.address);
+}
+
+describe('fuzzed explorer API parameters', () => {
+  it('each route parameter parses to a value whose text is the input, or is a 400 with its code', () => {
+    const seen = { parsed: 0, refused: 0 };
+    const names = Object.keys(PARAMS) as Array<keyof typeof PARAMS>;
+    fc.assert(
+      fc.property(fc.constantFrom(...names), queryValue, fc.boolean(), (name, value, extra) => {
+        const spec = PARAMS[name];
+        const values: Record<string, unknown> = extra
+          ? { [name]: value, [`${name}s`]: '1' }
+          : { [name]: value };
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = parseParams({ [name]: spec }, values, 'query');
+        } catch (err) {
+          assertTypedError(err, HttpError);
+          const { status, code } = err as HttpError;
+          assert.equal(status, 400);
+          assert.ok([spec.code, 'REPEATED_PARAMETER', 'UNKNOWN_PARAMETER'].includes(code), code);
+          seen.refused++;
+          return;
+        }
+        seen.parsed++;
+        assert.ok(!extra && typeof value === 'string');
+        const input = name === 'q' ? value.trim() : value;
+        // hex is read in either case; a cursor is opaque text
+        assert.equal(textOf(parsed[name]), name !== 'cursor' && /^0x/i.test(input) ? lower(input) : input);
+      }),
+      fuzzParameters(1500),
+    );
+    assert.ok(seen.parsed > 0 && seen.refused > 0, JSON.stringify(seen));
+  });
+
+  it("the pages' parsers give the API's values, or a 400 PageError", () => {
+    const parsers: Array<[string, (v: unknown) => unknown, (text: string) => unknown]> = [
+      ['blockId', (v) => parseBlockId(v as string), (t) => PARAMS.blockId.schema.parse(t)],
+      ['txHash', (v) => parseTxHash(v as string), (t) => PARAMS.txHash.schema.parse(t)],
+      ['address', (v) => parseAccountAddress(v as string), (t) => PARAMS.address.schema.parse(t)],
+      ['cursor', (v) => parseCursor({ cursor: v }), (t) => (t === '' ? undefined : t)],
+      [
+        'before',
+        (v) => parseBefore({ before: v }),
+        (t) => (t === '' ? undefined : PARAMS.before.schema.parse(t)),
+      ],
+      ['q', (v) => parseSearch({ q: v }), (t) => PARAMS.q.schema.parse(t)],
+    ];
+    const seen = { parsed: 0, refused: 0 };
+    fc.assert(
+      fc.property(fc.constantFrom(...parsers), explorerText, ([, parse, api], text) => {
+        let value: unknown;
+        try {
+          value = parse(text);
+        } catch (err) {
+          assertTypedError(err, PageError);
+          assert.equal((err as PageError).status, 400);
+          seen.refused++;
+          return;
+        }
+        seen.parsed++;
+        // the same text means the same thing to a page and to the API
+        assert.deepEqual(value, api(text));
+      }),
+      fuzzParameters(1000),
+    );
+    assert.ok(seen.parsed > 0 && seen.refused > 0, JSON.stringify(seen));
+  });
+
+  it('a submission body gives raw transactions whose hex is its strings, or is a 400 HttpError', () => {
+    const raw = `0x${'02f8'.padEnd(200, 'a5')}`;
+    const docs = fc.oneof(
+      jsonMutationsOf(raw),
+      jsonMutationsOf([raw, raw.toUpperCase().replace('0X', '0x'), raw]),
+    );
+    const bodies = fc.oneof(
+      { weight: 6, arbitrary: docs },
+      {
+        weight: 1,
+        arbitrary: fc
+          .nat({ max: 3 })
+          .map((n) => `[${'"0x00",'.repeat(HTTP_LIMITS.batchMaxTxs - 2 + n)}"0x00"]`),
+      },
+      { weight: 1, arbitrary: fc.nat({ max: 40 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          `" ${raw}\\n"`,
+          `"0x${'00'.repeat(513)}"`,
+          `"0x${'0'.repeat(1025)}"`,
+          '{}',
+          'null',
+          '[]',
+        ),
+      },
+    );
+    const seen = { parsed: 0, refused: 0 };
+    fc.assert(
+      fc.property(bodies, (text) => {
+        let body: unknown;
+        try {
+          checkSubmissionShape(Buffer.from(text));
+          body = JSON.parse(text);
+        } catch (err) {
+          // not JSON: express's parser answers MALFORMED_JSON before the gate
+          if (err instanceof SyntaxError) return;
+          assertTypedError(err, HttpError);
+          seen.refused++;
+          return;
+        }
+        let submission: ReturnType<typeof parseTxSubmission>;
+        try {
+          submission = parseTxSubmission(body);
+        } catch (err) {
+          assertTypedError(err, HttpError);
+          assert.equal((err as HttpError).status, 400);
+          seen.refused++;
+          return;
+        }
+        seen.parsed++;
+        const strings = (Array.isArray(body) ? body : [body]) as string[];
+        assert.equal(submission.batch, Array.isArray(body));
+        assert.ok(strings.length >= 1 && strings.length <= HTTP_LIMITS.batchMaxTxs);
+        assert.deepEqual(
+          submission.raws.map(hex),
+          strings.map((s) => lower(s.trim())),
+        );
+      }),
+      fuzzParameters(800),
+    );
+    assert.ok(seen.parsed > 0 && seen.refused > 0, JSON.stringify(seen));
   });
 });
