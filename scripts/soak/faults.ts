@@ -6,7 +6,7 @@
  */
 import type { Prng } from '../../test/sim/prng.js';
 import type { SoakNode } from './cluster.js';
-import type { SoakNetwork } from './netns.js';
+import type { PartitionEvidence, SoakNetwork } from './netns.js';
 import type { FaultKind, SoakOptions } from './options.js';
 
 export interface FaultRecord {
@@ -31,7 +31,9 @@ export interface FaultRecord {
     droppedPackets: number;
     /** TCP connections to other nodes when it was cut off. */
     connectionsAtCut: number;
-    /** Of those, the ones still established when it voted again (or the wait ended). */
+    /** Of those, the ones still established just before the heal (the node did not close them meanwhile). */
+    connectionsAtHeal: number;
+    /** Of those at the cut, the ones still established when it voted again (or the wait ended). */
     connectionsKept: number;
   };
 }
@@ -47,7 +49,7 @@ export interface Fault {
   lengthMs: (prng: Prng, options: SoakOptions) => number;
   begin: (target: FaultTarget) => Promise<void>;
   /** Ends the fault; a partition answers with what it cut. */
-  end: (target: FaultTarget) => Promise<{ droppedPackets: number; connectionsAtCut: string[] } | undefined>;
+  end: (target: FaultTarget) => Promise<PartitionEvidence | undefined>;
 }
 
 const networkOf = (target: FaultTarget): SoakNetwork => {

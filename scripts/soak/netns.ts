@@ -96,6 +96,8 @@ export interface PartitionEvidence {
   droppedPackets: number;
   /** The node's TCP connections to other nodes when it was cut off. */
   connectionsAtCut: string[];
+  /** Its connections to other nodes just before the heal (those the node kept open through the cut). */
+  connectionsAtHeal: string[];
 }
 
 export class SoakNetwork {
@@ -193,8 +195,9 @@ add rule inet ${TABLE} cut_out ip daddr != ${this.controlAddress} counter name c
   async heal(host: number): Promise<PartitionEvidence> {
     const ns = this.namespaceOf(host);
     const droppedPackets = await this.droppedPackets(host);
+    const connectionsAtHeal = await this.connections(host);
     await nft(ns, `flush chain inet ${TABLE} cut_in\nflush chain inet ${TABLE} cut_out\n`);
-    return { droppedPackets, connectionsAtCut: this.cutAt.get(host) ?? [] };
+    return { droppedPackets, connectionsAtCut: this.cutAt.get(host) ?? [], connectionsAtHeal };
   }
 
   private async droppedPackets(host: number): Promise<number> {

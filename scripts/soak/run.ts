@@ -313,11 +313,15 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         record.partition = {
           droppedPackets: cutEvidence.droppedPackets,
           connectionsAtCut: cutEvidence.connectionsAtCut.length,
+          connectionsAtHeal: cutEvidence.connectionsAtCut.filter((c) =>
+            cutEvidence.connectionsAtHeal.includes(c),
+          ).length,
           connectionsKept: cutEvidence.connectionsAtCut.filter((c) => now.has(c)).length,
         };
         o.log(
           `partition of validator-${v}: ${record.partition.droppedPackets} packets dropped, ` +
-            `${record.partition.connectionsKept} of ${record.partition.connectionsAtCut} connections kept, ` +
+            `of its ${record.partition.connectionsAtCut} connections ${record.partition.connectionsAtHeal} open at the heal ` +
+            `and ${record.partition.connectionsKept} once voting, ` +
             `voting again ${record.rejoinedAfterMs ?? 'never'} ms after the heal`,
         );
       }

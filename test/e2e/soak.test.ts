@@ -59,7 +59,8 @@ describe('chaos soak, two minutes', { timeout: 9 * 60_000 }, () => {
       assert.ok(partition.rejoinedAfterMs !== null, summary);
       t.diagnostic(
         `partition of validator-${partition.validator}: ${partition.partition.droppedPackets} packets dropped, ` +
-          `${partition.partition.connectionsKept} of ${partition.partition.connectionsAtCut} connections kept, ` +
+          `of its ${partition.partition.connectionsAtCut} connections ${partition.partition.connectionsAtHeal} open at the heal ` +
+          `and ${partition.partition.connectionsKept} once voting, ` +
           `voting again ${partition.rejoinedAfterMs} ms after the heal`,
       );
     }
