@@ -10,8 +10,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FaultDeck } from '../../scripts/soak/faults.js';
 import { whyPartitionsUnavailable } from '../../scripts/soak/netns.js';
+import { FAULT_KINDS, resolveSoakOptions } from '../../scripts/soak/options.js';
 import { runSoak } from '../../scripts/soak/run.js';
+import { Prng } from '../sim/prng.js';
 
 const SEED = 3;
 /**
@@ -73,5 +76,27 @@ describe('chaos soak, two minutes', { timeout: 9 * 60_000 }, () => {
         `anonymous and file-backed apart for ${m.node}`,
       );
     }
+  });
+});
+
+describe('chaos soak fault schedule', () => {
+  it('deals every kind once per round of faults, the first fault first, the same for a seed', () => {
+    const deal = (seed: number) => {
+      const deck = new FaultDeck(FAULT_KINDS, new Prng(seed), 'partition');
+      return Array.from({ length: 4 * FAULT_KINDS.length }, () => deck.next());
+    };
+    const dealt = deal(7);
+    assert.equal(dealt[0], 'partition');
+    for (let round = 0; round < 4; round++)
+      assert.deepEqual(
+        [...dealt.slice(round * FAULT_KINDS.length, (round + 1) * FAULT_KINDS.length)].sort(),
+        [...FAULT_KINDS].sort(),
+        `round ${round} of ${dealt.join(', ')}`,
+      );
+    assert.deepEqual(deal(7), dealt);
+    assert.throws(
+      () => resolveSoakOptions({ faults: ['kill'], firstFault: 'partition' }),
+      /not among the faults/,
+    );
   });
 });
