@@ -182,7 +182,14 @@ function parseTextParties(text: string, source: string): GenesisParties {
         const first = lines.alloc.get(address);
         if (first !== undefined)
           throw new GenesisError('DUPLICATE_ALLOC', at, `repeats the address of line ${first}`);
-        parties.alloc[address] = wei;
+        // an own entry whatever the text: assigning to the key `__proto__` would set the
+        // object's prototype instead, and the line would vanish without an error
+        Object.defineProperty(parties.alloc, address, {
+          value: wei,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         lines.alloc.set(address, line);
         return;
       }
