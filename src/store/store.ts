@@ -28,6 +28,7 @@ import type { Block, BlockHeader } from '../chain/types.js';
 import { accountKey, proveKey, rootOf, type TreeProof, type TreeReader } from '../commitment/index.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Address } from '../crypto/keys.js';
+import { decodeRlp, type RlpValue } from '../crypto/rlp.js';
 import type { Account, AccountChange, Receipt } from '../state/index.js';
 import { decodeAccount } from '../state/index.js';
 import {
@@ -241,17 +242,45 @@ function checkProofPoint(header: BlockHeader, hash: Uint8Array, point: StoredCom
     );
 }
 
-function decodeProofPoint(value: Uint8Array): {
+/**
+ * Decodes a stored proof point: rlp([child header, QC(child), [chain headers]]). Anything
+ * but that one encoding is CORRUPT_STORE, never the RLP library's or a header's own error,
+ * so a damaged record is reported as the store's fault.
+ */
+export function decodeProofPoint(value: Uint8Array): {
   chain: BlockHeader[];
   child: BlockHeader;
   childQc: Uint8Array;
 } {
-  const [child, childQc, chain] = RLP.decode(value) as unknown as [Uint8Array, Uint8Array, Uint8Array[]];
-  return {
-    child: decodeHeader(child),
-    childQc: Uint8Array.from(childQc),
-    chain: chain.map((h) => decodeHeader(h)),
-  };
+  const corrupt = (why: string, cause?: unknown) =>
+    new StoreError('CORRUPT_STORE', `a stored proof point ${why}`, { cause });
+  let items: RlpValue;
+  try {
+    // two levels deep; a header is a byte string here, so no item count beyond the input's
+    items = decodeRlp(value, { maxDepth: 2, maxItems: value.length + 1 });
+  } catch (err) {
+    throw corrupt('is not RLP', err);
+  }
+  const [child, childQc, chain] = Array.isArray(items) ? items : [];
+  if (
+    !Array.isArray(items) ||
+    items.length !== 3 ||
+    !(child instanceof Uint8Array) ||
+    !(childQc instanceof Uint8Array) ||
+    !Array.isArray(chain) ||
+    !chain.every((h) => h instanceof Uint8Array)
+  )
+    throw corrupt('is not [child, QC, [headers]]');
+  if (!equalBytes(RLP.encode(items), value)) throw corrupt('is not canonical RLP');
+  try {
+    return {
+      child: decodeHeader(child),
+      childQc: Uint8Array.from(childQc),
+      chain: (chain as Uint8Array[]).map((h) => decodeHeader(h)),
+    };
+  } catch (err) {
+    throw corrupt(`holds a header that does not decode: ${(err as Error).message}`, err);
+  }
 }
 
 export class LedgerStore implements ChainStore {

@@ -1,7 +1,9 @@
-/** Fuzzed decoders of the store's own records (src/store/codec.ts, src/store/undo.ts). */
+/** Fuzzed decoders of the store's own records (src/store/codec.ts, src/store/undo.ts, src/store/store.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
+import { encodeHeader } from '../../../src/chain/index.js';
 import {
   BlockRecords,
   decodeHistoryKey,
@@ -20,6 +22,7 @@ import {
   type TxRecord,
 } from '../../../src/store/codec.js';
 import { StoreError } from '../../../src/store/errors.js';
+import { decodeProofPoint } from '../../../src/store/store.js';
 import {
   encodeUndoChunks,
   UNDO_ACCOUNT,
@@ -27,7 +30,7 @@ import {
   type UndoEntry,
   undoEntry,
 } from '../../../src/store/undo.js';
-import { bytes32 } from './arbitraries.js';
+import { bytes32, headerArb } from './arbitraries.js';
 import {
   assertDecoderProperty,
   assertTypedError,
@@ -198,6 +201,32 @@ describe('fuzzed store records', () => {
       fuzzParameters(600),
     );
     assert.ok(damaged > 0, 'no damaged chunk was refused');
+  });
+
+  it('a proof point decodes to one that re-encodes to its bytes, or throws a StoreError', () => {
+    type Point = ReturnType<typeof decodeProofPoint>;
+    // as LedgerStore writes it (proofRecordsOf)
+    const encodePoint = (p: Point) =>
+      RLP.encode([encodeHeader(p.child), p.childQc, p.chain.map(encodeHeader)]);
+    const pointArb = fc
+      .record({
+        child: headerArb,
+        childQc: fc.uint8Array({ maxLength: 120 }),
+        chain: fc.array(headerArb, { maxLength: 3 }),
+      })
+      .map(encodePoint);
+    assertDecoderProperty(
+      mutationsOf(pointArb),
+      (input) => checkBinaryDecoder(input, decodeProofPoint, encodePoint, StoreError),
+      600,
+    );
+    // regression: a damaged point threw the RLP library's Error or a TypeError
+    for (const damaged of [
+      Uint8Array.of(0xf9, 0xff),
+      Uint8Array.of(0x05),
+      RLP.encode([Uint8Array.of(1), [], []]),
+    ])
+      assert.throws(() => decodeProofPoint(damaged), { code: 'CORRUPT_STORE' });
   });
 
   it('refuses short keys and integers above 2^53 (regression: a RangeError, or silently another number)', () => {
