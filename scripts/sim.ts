@@ -5,12 +5,16 @@
  *       scenario SCENARIOS[i mod k] (or X); exits 1 on any violation; the last line is JSON.
  *   Add --break doubleVote|oneChainCommit to run a core with broken rules (test/sim/broken-rules.ts).
  *   Add --composed to run the composed node (test/sim/node/composed.ts: the real application,
- *   mempool and admission with client transfers, on the honest schedules COMPOSED_SCENARIOS);
+ *   mempool, admission, gossip gate, assembly and block sync with client transfers), on the
+ *   schedules of test/sim/node/scenarios.ts: COMPOSED_SCENARIOS (faults, Byzantine behaviours,
+ *   twins) and the hardening attacks COMPOSED_ATTACKS (lyingSyncServer, forgedSyncRanges,
+ *   blockRequestFlood, nonceGapFill, farFutureRounds);
  *   its --break names a broken part (COMPOSED_BREAKS): mempoolKeepsCommitted|admissionAcksDropped|
  *   storeLosesTreeWrite|gateLimitsOfOtherGenesis.
  */
 import { isBrokenRuleName } from '../test/sim/broken-rules.js';
-import { COMPOSED_SCENARIOS, ComposedSimulation, isComposedBreak } from '../test/sim/node/composed.js';
+import { ComposedSimulation, isComposedBreak } from '../test/sim/node/composed.js';
+import { COMPOSED_SCENARIO_NAMES, composedConfig } from '../test/sim/node/scenarios.js';
 import { SCENARIOS, scenarioConfig } from '../test/sim/scenarios.js';
 import { Simulation } from '../test/sim/simulator.js';
 
@@ -44,17 +48,17 @@ const failed: string[] = [];
 const started = Date.now();
 for (let k = 0; k < seeds; k++) {
   const seed = from + k;
-  const scenarios: readonly string[] = composed ? COMPOSED_SCENARIOS : SCENARIOS;
+  const scenarios: readonly string[] = composed ? COMPOSED_SCENARIO_NAMES : SCENARIOS;
   const scenario = scenarioArg ?? scenarios[seed % scenarios.length];
-  const cfg = scenarioConfig(scenario, seed, nArg);
-  if (!composed && brk !== undefined && isBrokenRuleName(brk)) cfg.brokenRules = brk;
-  const r = composed
-    ? await new ComposedSimulation({
-        sim: cfg,
-        clients: { transfers: 120, senders: 12, untilMs: Math.max(2000, cfg.gstMs) },
-        ...(brk !== undefined && isComposedBreak(brk) ? { broken: brk } : {}),
-      }).run()
-    : new Simulation(cfg).run();
+  let r: Awaited<ReturnType<ComposedSimulation['run']>> | ReturnType<Simulation['run']>;
+  if (composed) {
+    const broken = brk !== undefined && isComposedBreak(brk) ? brk : undefined;
+    r = await new ComposedSimulation(composedConfig(scenario, seed, nArg, broken ? { broken } : {})).run();
+  } else {
+    const cfg = scenarioConfig(scenario, seed, nArg);
+    if (brk !== undefined && isBrokenRuleName(brk)) cfg.brokenRules = brk;
+    r = new Simulation(cfg).run();
+  }
   // the composed result's replay names --n and --break itself
   const replay = composed
     ? r.replay

@@ -28,7 +28,13 @@
  * admission's answer), so the run loop is async: after each event it lets every pending
  * continuation run before the next event, which keeps the order a function of the seed.
  */
-import { buildGenesisBlock, encodeBlock, type GenesisBlock, hashHeader } from '../../../src/chain/index.js';
+import {
+  buildGenesisBlock,
+  decodeBlock,
+  encodeBlock,
+  type GenesisBlock,
+  hashHeader,
+} from '../../../src/chain/index.js';
 import type { Block } from '../../../src/chain/types.js';
 import { rootOf } from '../../../src/commitment/index.js';
 import {
@@ -37,13 +43,16 @@ import {
   type ConsensusMessage,
   decodeQc,
   defaultReputation,
+  type Evidence,
   encodeProposal,
+  encodeQc,
   encodeTimeout,
   encodeVote,
   genesisQc,
   type HistoryEntry,
   historyEntry,
   maxFaulty,
+  proposalDigest,
   type SafetyData,
   type Transport,
   type ValidatorSet,
@@ -89,14 +98,27 @@ import {
   TransactionAdmission,
 } from '../../../src/node/index.js';
 import type { Head } from '../../../src/store/index.js';
-import { BlockSync, SyncError, type SyncNetwork, serveSyncRequest } from '../../../src/sync/index.js';
+import {
+  BlockSync,
+  DEFAULT_SYNC_SERVER_OPTIONS,
+  decodeSyncRequest,
+  encodeSyncItem,
+  encodeSyncRequest,
+  encodeSyncStatus,
+  MAX_BLOCKS_PER_REQUEST,
+  SyncError,
+  type SyncNetwork,
+  type SyncSource,
+  syncResponseFrames,
+} from '../../../src/sync/index.js';
 import type { Clock } from '../../../src/time/index.js';
+import { type Behaviour, type ByzantinePorts, byzantineTransport, injectSignedFuture } from '../byzantine.js';
 import { EventHeap } from '../event-heap.js';
 import { hmacTestScheme } from '../hmac-scheme.js';
 import { Prng } from '../prng.js';
 import { SIM_DOUBLE_SIGN_CHECK_ROUNDS, type SimConfig } from '../simulator.js';
 import { MemoryChainStore, MemoryDisk } from './memory-store.js';
-import { GWEI, SENDER_BALANCE, SIM_CHAIN_ID, transferPool } from './tx-pool.js';
+import { GWEI, gappedPool, SENDER_BALANCE, SIM_CHAIN_ID, transferPool } from './tx-pool.js';
 import { virtualClock } from './virtual-clock.js';
 
 /**
@@ -122,7 +144,53 @@ export function isComposedBreak(name: string): name is ComposedBreak {
 }
 
 /** The scenarios of test/sim/scenarios.ts whose schedules the composed simulator runs. */
-export const COMPOSED_SCENARIOS = ['happy', 'lossy', 'partition', 'crash', 'leaderCrash'] as const;
+export const COMPOSED_SCENARIOS = [
+  'happy',
+  'lossy',
+  'partition',
+  'crash',
+  'leaderCrash',
+  'equivocator',
+  'doubleVoter',
+  'withholder',
+  'staleFuture',
+  'forger',
+  'invalidPayload',
+  'twins',
+  'mixed',
+] as const;
+
+/**
+ * What a validator with a genuine key did to the node's outer parts (issue 10's hardening),
+ * beside the consensus behaviours of byzantine.ts:
+ * - lyingSyncServer: its sync server claims a committed head of 2^40, serves a few genuine
+ *   blocks, then withholds everything;
+ * - forgedSyncRanges: its sync server answers with forged ranges (a QC whose signatures are
+ *   made up, a range that skips a height, a block re-parented onto another chain);
+ * - blockRequestFlood: it floods every other validator with block requests (direct frames,
+ *   committed and unknown ids) and full-range sync requests;
+ * - nonceGapFill: client keys submit, at every node, transfers whose nonces leave gaps (they
+ *   can never execute), and the validator gossips them too;
+ * - farFutureRounds: beside each message it sends, signed timeouts and votes for rounds a
+ *   million above its own.
+ */
+export const COMPOSED_ATTACKS = [
+  'lyingSyncServer',
+  'forgedSyncRanges',
+  'blockRequestFlood',
+  'nonceGapFill',
+  'farFutureRounds',
+] as const;
+export type ComposedAttack = (typeof COMPOSED_ATTACKS)[number];
+
+export function isComposedAttack(name: string): name is ComposedAttack {
+  return (COMPOSED_ATTACKS as readonly string[]).includes(name);
+}
+
+/** A committed head no chain reaches: what the lying sync server claims. */
+const LIED_HEAD = 2 ** 40;
+/** Far-future messages are this many rounds above the sender's own. */
+const FAR_FUTURE_ROUNDS = 1_000_000;
 
 export interface ClientLoad {
   /** Transfers submitted in the run (at most senders x perSender of the pool). */
@@ -154,6 +222,8 @@ export interface ComposedConfig {
   compactProposals?: boolean;
   /** This validator never gossips the transfers its clients submit: its proposals carry bodies no one else has. */
   withholdsTransfers?: number;
+  /** Validators that run one of the hardening attacks (they count among the f faulty). */
+  attacks?: Partial<Record<number, ComposedAttack>>;
 }
 
 export interface ComposedResult {
@@ -181,6 +251,23 @@ export interface ComposedResult {
   verdicts: Record<MessageKind, VerdictCounters>;
   /** Why the gate ignored or rejected messages, summed over every receiving node. */
   gateErrors: Record<string, number>;
+  /** What honest servers refused or cut short (src/network/direct.ts, src/sync/libp2p.ts budgets). */
+  serving: {
+    blockRequestsServed: number;
+    blockRequestsThrottled: number;
+    syncServed: number;
+    syncRefused: number;
+    syncCutShort: number;
+    /** Sync answers from faulty servers (lies, forgeries, withheld blocks). */
+    syncLies: number;
+  };
+  /** Faulty sync servers an honest node penalised (an honest one is a SYNC_PENALTY violation). */
+  syncPenalties: number;
+  /** Transfers whose nonces leave gaps (nonceGapFill) that a node acknowledged. */
+  gappedAcknowledged: number;
+  /** Highest round any honest core reached. */
+  maxHonestRound: number;
+  evidence: number;
   /** Largest sizes seen: mempool transactions, executed blocks cached, commits in flight. */
   peaks: { mempoolTxs: number; executedBlocks: number; queuedCommits: number };
   /** sha256 over every node's commits and every acknowledgement, in order: same seed, same trace. */
@@ -189,7 +276,14 @@ export interface ComposedResult {
 }
 
 interface ComposedNode {
+  /** Position in the simulator's node list: validator index for the first n, then twins. */
+  id: number;
+  /** Validator index (a twin shares its validator's). */
   index: number;
+  behaviour?: Behaviour;
+  attack?: ComposedAttack;
+  /** Messages a faulty node received, to replay stale ones. */
+  seen: ConsensusMessage[];
   up: boolean;
   /** Bumped on each boot: callbacks of an earlier boot check it and do nothing. */
   epoch: number;
@@ -207,6 +301,15 @@ interface ComposedNode {
   core?: ConsensusCore;
   sync?: BlockSync;
   assembler?: ProposalAssembler;
+  bootedAtMs: number;
+  /** Sync serving as src/sync/libp2p.ts bounds it: per-peer budgets, what each peer was served. */
+  syncServe?: {
+    requests: PeerBudgets;
+    bytes: PeerBudgets;
+    servedByPeer: Map<number, number>;
+  };
+  /** Block requests served per requesting node since boot. */
+  blockRequestsServedByPeer: Map<number, number>;
   /** The gossip gate as src/network's createNetwork builds it, rebuilt on each boot. */
   gate?: Gate;
   gateCtx?: GateContext;
@@ -258,32 +361,46 @@ export class ComposedSimulation {
   private messages = 0;
   private syncedBlocks = 0;
   private fetchedProposals = 0;
+  private readonly serving = {
+    blockRequestsServed: 0,
+    blockRequestsThrottled: 0,
+    syncServed: 0,
+    syncRefused: 0,
+    syncCutShort: 0,
+    syncLies: 0,
+  };
+  private syncPenalties = 0;
+  private evidence = 0;
+  private maxHonestRound = 0;
+  /** Hashes of the transfers whose nonces leave gaps (nonceGapFill): never expected to commit. */
+  private readonly gapped = new Set<string>();
+  private gappedAcknowledged = 0;
   private readonly peaks = { mempoolTxs: 0, executedBlocks: 0, queuedCommits: 0 };
   private trace: Uint8Array = new Uint8Array(32);
 
   constructor(private readonly config: ComposedConfig) {
     const cfg = config.sim;
     this.cfg = cfg;
-    if (Object.keys(cfg.byzantine).length > 0 || cfg.twins.length > 0)
-      throw new Error(
-        'the composed simulator runs honest nodes only (Byzantine schedules: not composed yet)',
-      );
     if (cfg.isolateProposer || cfg.slowReturn || cfg.crashNextLeaderAtMs !== undefined || cfg.brokenRules)
       throw new Error(`scenario ${cfg.scenario}: its targeted schedule is not composed yet`);
     this.rng = new Prng(cfg.seed);
     this.netRng = this.rng.fork();
     this.clientRng = this.rng.fork();
     for (const i of cfg.permanentCrashes) this.faulty.add(i);
+    for (const i of Object.keys(cfg.byzantine)) this.faulty.add(Number(i));
+    for (const i of cfg.twins) this.faulty.add(i);
+    for (const i of Object.keys(config.attacks ?? {})) this.faulty.add(Number(i));
     if (this.faulty.size > maxFaulty(cfg.n)) throw new Error(`more than f = ${maxFaulty(cfg.n)} faulty`);
     this.mempoolOptions = resolveOptions(config.mempool);
     const pool = transferPool(
       config.clients.senders,
       Math.ceil(config.clients.transfers / config.clients.senders),
     );
+    const gapSenders = this.attackers('nonceGapFill').length > 0 ? gappedPool().senders : [];
     this.genesis = buildGenesisBlock({
       chainId: SIM_CHAIN_ID,
       timestampMs: GENESIS_TIME_MS,
-      alloc: pool.senders.map((a) => [a, SENDER_BALANCE] as const),
+      alloc: [...pool.senders, ...gapSenders].map((a) => [a, SENDER_BALANCE] as const),
       documentHash: sha256(new TextEncoder().encode(`composed-sim genesis n=${cfg.n}`)),
     });
     this.scheme = hmacTestScheme(cfg.seed, cfg.n);
@@ -300,9 +417,16 @@ export class ComposedSimulation {
     this.validatorSet.validators.forEach((v, i) => {
       this.addressIndex.set(toHex(v.address), i);
     });
-    for (let i = 0; i < cfg.n; i++) {
+    const indexes = [...Array.from({ length: cfg.n }, (_, i) => i), ...cfg.twins];
+    indexes.forEach((i, id) => {
       this.nodes.push({
+        id,
         index: i,
+        ...(cfg.byzantine[i] ? { behaviour: cfg.byzantine[i] } : {}),
+        ...(config.attacks?.[i] ? { attack: config.attacks[i] } : {}),
+        seen: [],
+        bootedAtMs: 0,
+        blockRequestsServedByPeer: new Map(),
         up: false,
         epoch: 0,
         disk: MemoryDisk.withGenesis(this.genesis),
@@ -315,13 +439,25 @@ export class ComposedSimulation {
         lastProgressMs: 0,
       });
       this.linkLatency.push(
-        Array.from({ length: cfg.n }, () =>
+        Array.from({ length: indexes.length }, () =>
           cfg.fixedDelayMs !== undefined
             ? cfg.fixedDelayMs
             : this.rng.range(cfg.linkLatencyMs[0], cfg.linkLatencyMs[1]),
         ),
       );
-    }
+    });
+  }
+
+  /** Validators that run `attack`. */
+  private attackers(attack: ComposedAttack): number[] {
+    return Object.entries(this.config.attacks ?? {})
+      .filter(([, a]) => a === attack)
+      .map(([i]) => Number(i));
+  }
+
+  /** Every node that runs validator `index` (its twin too). */
+  private nodesOf(index: number): ComposedNode[] {
+    return this.nodes.filter((x) => x.index === index);
   }
 
   // ---------------------------------------------------------------- the world
@@ -468,6 +604,14 @@ export class ComposedSimulation {
     };
     node.gate = new Gate(node.metrics, silentLogger);
     const now = () => clock.monotonicMs();
+    node.bootedAtMs = this.nowMs;
+    node.blockRequestsServedByPeer = new Map();
+    const sync = DEFAULT_SYNC_SERVER_OPTIONS;
+    node.syncServe = {
+      requests: new PeerBudgets({ ratePerSecond: sync.requestsPerSecond, burst: sync.requestsBurst }, now),
+      bytes: new PeerBudgets({ ratePerSecond: sync.servedBytesPerSecond, burst: sync.servedBurstBytes }, now),
+      servedByPeer: new Map(),
+    };
     node.serveBudgets = {
       blockRequests: new PeerBudgets(
         { ratePerSecond: net.blockRequestsPerSecond, burst: net.blockRequestsBurst },
@@ -508,7 +652,11 @@ export class ComposedSimulation {
         maxTimeoutExponent: this.cfg.maxTimeoutExponent,
         fetchRetryMs: this.cfg.baseRoundTimeoutMs / 2,
         reputation,
-        doubleSignCheckRounds: this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS,
+        // faulty nodes run without the double-sign guard [S3], unless twins are to run it
+        doubleSignCheckRounds:
+          this.isHonest(node) || (this.cfg.twinsRunGuard && this.cfg.twins.includes(node.index))
+            ? (this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS)
+            : 0,
         resumedInProcess: rejoining,
       },
       {
@@ -533,6 +681,7 @@ export class ComposedSimulation {
         },
       },
       app,
+      onEvidence: (e) => this.onEvidence(node, e),
       onHalt: (err) => {
         if (this.isHonest(node)) this.violation('FATAL', `node ${node.index} halted: ${err.message}`);
       },
@@ -606,7 +755,9 @@ export class ComposedSimulation {
     const assembler = new ProposalAssembler({
       lookupTx: (hash) => app.mempool.get(hash)?.raw,
       requestBlock: (from, blockId) => {
-        if (alive()) this.sendWire(node, this.nodes[from], { direct: encodeDirect('blockRequest', blockId) });
+        if (!alive()) return;
+        const wire: Wire = { direct: encodeDirect('blockRequest', blockId) };
+        for (const to of this.nodesOf(from)) this.sendWire(node, to, wire);
       },
       deliver: (from, proposal) => this.toDriver(from, { kind: 'proposal', proposal })(node),
       now: () => clock.monotonicMs(),
@@ -618,7 +769,7 @@ export class ComposedSimulation {
   /** Requests travel as messages (loss and partitions apply); a lost one times out. */
   private syncNetworkFor(node: ComposedNode, clock: Clock, alive: () => boolean): SyncNetwork {
     return {
-      peers: () => this.nodes.filter((x) => x.index !== node.index).map((x) => String(x.index)),
+      peers: () => this.nodes.filter((x) => x.id !== node.id).map((x) => String(x.id)),
       request: (peer, request, timeoutMs) =>
         new Promise((resolve, reject) => {
           let settled = false;
@@ -628,28 +779,118 @@ export class ComposedSimulation {
             reject(new SyncError('TIMEOUT', `peer ${peer} did not answer`));
           }, timeoutMs);
           this.deliver(node, this.nodes[Number(peer)], (server) => {
-            const source = server.store;
-            if (!source) return;
-            const frames = serveSyncRequest(
-              {
-                headHeight: () => source.head().height,
-                getBlockBytes: (h) => source.getBlockBytes(h),
-                getCommitQc: (h) => source.getCommitQc(h),
-              },
-              request,
-            );
+            const answer = this.serveSync(server, node, request);
+            if (answer === undefined) return;
             this.deliver(server, node, () => {
               if (settled || !alive()) return;
               settled = true;
               timer.cancel();
-              resolve(frames);
+              if (answer instanceof SyncError) reject(answer);
+              else resolve(answer);
             });
           });
         }),
       penalize: (peer) => {
-        this.violation('SYNC_PENALTY', `node ${node.index} penalised honest peer ${peer}`);
+        const server = this.nodes[Number(peer)];
+        if (this.isHonest(server))
+          this.violation('SYNC_PENALTY', `node ${node.id} penalised honest peer ${peer}`);
+        else this.syncPenalties++;
       },
     };
+  }
+
+  /**
+   * A sync request at `server`: an honest one answers from its durable chain within the
+   * budgets src/sync/libp2p.ts keeps per peer (requests per second, bytes per second; an
+   * answer cut short is valid); undefined: no answer (the requester times out).
+   */
+  private serveSync(
+    server: ComposedNode,
+    client: ComposedNode,
+    request: Uint8Array,
+  ): Uint8Array[] | SyncError | undefined {
+    const source = server.store;
+    const serve = server.syncServe;
+    if (!source || !serve) return undefined;
+    const sourceOf: SyncSource = {
+      headHeight: () => source.head().height,
+      getBlockBytes: (h) => source.getBlockBytes(h),
+      getCommitQc: (h) => source.getCommitQc(h),
+    };
+    if (server.attack === 'lyingSyncServer') return this.lyingAnswer(sourceOf, request);
+    if (server.attack === 'forgedSyncRanges') return this.forgedAnswer(sourceOf, request);
+    const peer = String(client.id);
+    // [budget] requests per second per peer: over it, the stream is refused
+    if (!serve.requests.of(peer).take(1)) {
+      if (this.isHonest(server)) this.serving.syncRefused++;
+      return new SyncError('UNAVAILABLE', 'too many sync requests');
+    }
+    // [budget] bytes per second per peer: the answer stops early once they are spent
+    const bytes = serve.bytes.of(peer);
+    let cutShort = false;
+    const mayContinue = () => {
+      if (bytes.available() > 0) return true;
+      cutShort = true;
+      return false;
+    };
+    const frames: Uint8Array[] = [];
+    try {
+      for (const f of syncResponseFrames(sourceOf, request, mayContinue)) {
+        bytes.charge(f.length);
+        frames.push(f);
+      }
+    } catch (err) {
+      return err instanceof SyncError ? err : new SyncError('MALFORMED', (err as Error).message);
+    }
+    serve.servedByPeer.set(client.id, (serve.servedByPeer.get(client.id) ?? 0) + 1);
+    if (this.isHonest(server)) {
+      this.serving.syncServed++;
+      if (cutShort) this.serving.syncCutShort++;
+    }
+    return frames;
+  }
+
+  /** lyingSyncServer: a head of 2^40, a few genuine blocks, then nothing (test/integration/byzantine-sync). */
+  private lyingAnswer(source: SyncSource, request: Uint8Array): Uint8Array[] {
+    const { fromHeight } = decodeSyncRequest(request);
+    this.serving.syncLies++;
+    const frames = [encodeSyncStatus(LIED_HEAD)];
+    if (this.serving.syncLies > 10) return frames;
+    const block = source.getBlockBytes(fromHeight);
+    const qc = source.getCommitQc(fromHeight);
+    if (block && qc) frames.push(encodeSyncItem(block, qc));
+    return frames;
+  }
+
+  /** forgedSyncRanges: its true head, and a range with one forgery the seed picks. */
+  private forgedAnswer(source: SyncSource, request: Uint8Array): Uint8Array[] {
+    const { fromHeight, count } = decodeSyncRequest(request);
+    const head = source.headHeight();
+    const frames = [encodeSyncStatus(head)];
+    const last = Math.min(head, fromHeight + count - 1);
+    const forgery = this.rng.pick(['badQc', 'skipsHeight', 'otherChain'] as const);
+    const forgedAt = fromHeight + this.rng.int(Math.max(1, last - fromHeight + 1));
+    for (let h = fromHeight; h <= last; h++) {
+      const block = source.getBlockBytes(h);
+      const qcBytes = source.getCommitQc(h);
+      if (!block || !qcBytes) break;
+      if (h !== forgedAt) {
+        frames.push(encodeSyncItem(block, qcBytes));
+        continue;
+      }
+      this.serving.syncLies++;
+      if (forgery === 'skipsHeight') continue;
+      if (forgery === 'badQc') {
+        const qc = decodeQc(qcBytes);
+        const signatures = qc.signatures.map((sig) => this.rng.bytes(sig.length));
+        frames.push(encodeSyncItem(block, encodeQc({ ...qc, signatures })));
+        continue;
+      }
+      const genuine = decodeBlock(block, this.maxBlockTxs);
+      const header = { ...genuine.header, parentHash: this.rng.bytes(32) };
+      frames.push(encodeSyncItem(encodeBlock({ ...genuine, header }), qcBytes));
+    }
+    return frames;
   }
 
   private crash(node: ComposedNode): void {
@@ -680,23 +921,23 @@ export class ComposedSimulation {
 
   /** Delivers `arrive` at `to` after the link's delay, subject to the faults before GST. */
   private deliver(from: ComposedNode, to: ComposedNode, arrive: (to: ComposedNode) => void): void {
-    if (from.index === to.index) return;
+    if (from.id === to.id) return;
     this.messages++;
     const pre = this.nowMs < this.cfg.gstMs;
     if (pre) {
-      if (this.partitionOf && this.partitionOf[from.index] !== this.partitionOf[to.index]) return;
+      if (this.partitionOf && this.partitionOf[from.id] !== this.partitionOf[to.id]) return;
       if (this.netRng.chance(this.cfg.preGst.lossRate)) return;
     }
     const copies = pre && this.netRng.chance(this.cfg.preGst.dupRate) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
-      this.schedule(this.nowMs + this.linkDelay(from.index, to.index), () => {
+      this.schedule(this.nowMs + this.linkDelay(from.id, to.id), () => {
         if (to.up) arrive(to);
       });
     }
   }
 
   private transportFor(node: ComposedNode, alive: () => boolean): Transport {
-    return {
+    const honest: Transport = {
       broadcast: (msg, options) => {
         if (!alive()) return;
         const wire = this.wireOf(msg, options?.repeat === true);
@@ -704,8 +945,65 @@ export class ComposedSimulation {
       },
       send: (index, msg) => {
         if (!alive()) return;
-        this.sendWire(node, this.nodes[index], this.wireOf(msg, true));
+        const wire = this.wireOf(msg, true);
+        for (const to of this.nodesOf(index)) this.sendWire(node, to, wire);
       },
+    };
+    if (!node.behaviour && node.attack !== 'farFutureRounds') return honest;
+    const ports: ByzantinePorts<ComposedNode> = {
+      behaviour: node.behaviour ?? 'withholder',
+      self: node.index,
+      signer: this.scheme.signers[node.index],
+      validatorSet: this.validatorSet,
+      rng: this.rng.fork(),
+      honest: node.behaviour === 'invalidPayload' ? this.invalidPayloads(node, honest) : honest,
+      all: () => this.nodes,
+      others: () => this.nodes.filter((x) => x.id !== node.id),
+      deliver: (to, msg) => {
+        if (alive()) this.sendWire(node, to, this.wireOf(msg, false));
+      },
+      later: (delayMs, fire) => this.schedule(this.nowMs + delayMs, () => alive() && fire()),
+      nowMs: () => GENESIS_TIME_MS + this.nowMs,
+      core: () => node.core,
+      seen: () => node.seen,
+      genesisQc: () => genesisQc(this.validatorSet.genesisId),
+    };
+    if (node.behaviour) return byzantineTransport(ports);
+    // farFutureRounds: honest, and beside each message signed ones a million rounds ahead
+    const far = (msg: ConsensusMessage) =>
+      injectSignedFuture(
+        ports,
+        msg,
+        (node.core?.currentRound() ?? 1) + FAR_FUTURE_ROUNDS + ports.rng.int(1000),
+      );
+    return {
+      broadcast: (msg, options) => {
+        honest.broadcast(msg, options);
+        if (alive()) far(msg);
+      },
+      send: (index, msg) => {
+        honest.send(index, msg);
+        if (alive()) far(msg);
+      },
+    };
+  }
+
+  /**
+   * invalidPayload: its proposals claim a state root their transactions do not produce
+   * (re-signed, so only executing the block shows it).
+   */
+  private invalidPayloads(node: ComposedNode, honest: Transport): Transport {
+    const signer = this.scheme.signers[node.index];
+    const forge = (msg: ConsensusMessage): ConsensusMessage => {
+      if (msg.kind !== 'proposal') return msg;
+      const p = msg.proposal;
+      const header = { ...p.block.header, stateRoot: this.rng.bytes(32) };
+      const signature = signer.sign(proposalDigest(this.validatorSet, header.round, hashHeader(header)));
+      return { kind: 'proposal', proposal: { ...p, block: { ...p.block, header }, signature } };
+    };
+    return {
+      broadcast: (msg, options) => honest.broadcast(forge(msg), options),
+      send: (index, msg) => honest.send(index, forge(msg)),
     };
   }
 
@@ -727,7 +1025,7 @@ export class ComposedSimulation {
   private sendWire(from: ComposedNode, to: ComposedNode, wire: Wire): void {
     // [budget] block bytes sent to a peer count against what it may request next (direct.ts)
     if ('direct' in wire && directKindOf(wire.direct) === 'blockResponse')
-      from.serveBudgets?.servedBytes.of(String(to.index)).charge(wire.direct.length + 4);
+      from.serveBudgets?.servedBytes.of(String(to.id)).charge(wire.direct.length + 4);
     this.deliver(from, to, (receiver) => this.receive(from, receiver, wire));
   }
 
@@ -735,7 +1033,7 @@ export class ComposedSimulation {
   private receive(from: ComposedNode, to: ComposedNode, wire: Wire): void {
     const { gate, gateCtx: ctx } = to;
     if (!gate || !ctx) return;
-    const peer = String(from.index);
+    const peer = String(from.id);
     if ('direct' in wire) {
       const kind = directKindOf(wire.direct);
       if (kind === undefined) {
@@ -787,7 +1085,7 @@ export class ComposedSimulation {
     if (result.verdict !== 'reject' || !this.isHonest(from)) return;
     this.violation(
       'GATE_REJECTED_HONEST',
-      `node ${to.index} rejected a ${kind} of honest node ${from.index}: ${result.code} ${result.message}`,
+      `node ${to.id} rejected a ${kind} of honest node ${from.id}: ${result.code} ${result.message}`,
     );
   }
 
@@ -796,7 +1094,7 @@ export class ComposedSimulation {
    * from the stored encoding when committed, else by consensus; over budget, ignored.
    */
   private serveBlock(server: ComposedNode, requester: ComposedNode, blockId: Uint8Array): void {
-    const peer = String(requester.index);
+    const peer = String(requester.id);
     const budgets = server.serveBudgets;
     if (
       !budgets ||
@@ -804,8 +1102,12 @@ export class ComposedSimulation {
       !budgets.blockRequests.of(peer).take(1)
     ) {
       server.metrics.throttled.blockRequests++;
+      if (this.isHonest(server)) this.serving.blockRequestsThrottled++;
       return;
     }
+    const served = server.blockRequestsServedByPeer;
+    served.set(requester.id, (served.get(requester.id) ?? 0) + 1);
+    if (this.isHonest(server)) this.serving.blockRequestsServed++;
     const stored = server.app?.committedBlockBytes(blockId);
     if (stored) {
       server.metrics.throttled.blocksServedStored++;
@@ -820,6 +1122,7 @@ export class ComposedSimulation {
     return (to) => {
       // a verified proposal at height h shows h - 1 certified
       if (msg.kind === 'proposal') to.sync?.observeCertified(msg.proposal.block.header.height - 1);
+      if (!this.isHonest(to) && to.seen.length < 200 && msg.kind !== 'blockResponse') to.seen.push(msg);
       to.driver?.onMessage(from, msg);
     };
   }
@@ -857,7 +1160,7 @@ export class ComposedSimulation {
       this.clientRng.range(0, this.config.clients.untilMs),
     ).sort((a, b) => a - b);
     times.forEach((atMs, i) => {
-      this.schedule(atMs, () => this.submit(transfers[i].raw, this.clientRng.int(this.cfg.n)));
+      this.schedule(atMs, () => this.submit(transfers[i].raw, this.clientRng.int(this.nodes.length)));
     });
   }
 
@@ -867,7 +1170,7 @@ export class ComposedSimulation {
     const admission = node.admission;
     if (!node.up || !admission) {
       this.redirected++;
-      const next = this.clientRng.int(this.cfg.n);
+      const next = this.clientRng.int(this.nodes.length);
       this.schedule(this.nowMs + this.clientRng.range(20, 80), () => this.submit(raw, next));
       return;
     }
@@ -890,18 +1193,94 @@ export class ComposedSimulation {
   }
 
   private acknowledge(node: ComposedNode, hash: string, _raw: Uint8Array): void {
-    this.acknowledged.set(hash, node.index);
-    this.record('ack', node.index, hash);
+    this.record('ack', node.id, hash);
+    // a transfer whose nonce leaves a gap can never commit: the node may hold it, that is all
+    if (this.gapped.has(hash)) {
+      this.gappedAcknowledged++;
+      return;
+    }
+    this.acknowledged.set(hash, node.id);
+  }
+
+  /**
+   * nonceGapFill: client keys submit gapped transfers at random nodes over the client
+   * period, and each attacking validator gossips them all every half second.
+   */
+  private scheduleGapFill(): void {
+    const attackers = this.attackers('nonceGapFill');
+    if (attackers.length === 0) return;
+    const { transfers } = gappedPool();
+    for (const t of transfers) this.gapped.add(toHex(t.hash));
+    for (const t of transfers) {
+      const atMs = this.clientRng.range(0, this.config.clients.untilMs);
+      this.schedule(atMs, () => this.submit(t.raw, this.clientRng.int(this.nodes.length)));
+    }
+    const raws = transfers.map((t) => t.raw);
+    for (const index of attackers) {
+      const node = this.nodes[index];
+      const gossip = () => {
+        if (this.nowMs > this.config.clients.untilMs) return;
+        if (node.up) this.gossipTransfers(node, raws);
+        this.schedule(this.nowMs + 500, gossip);
+      };
+      this.schedule(this.rng.range(0, 500), gossip);
+    }
+  }
+
+  /**
+   * blockRequestFlood: every 100 ms each attacker sends every other node 40 block requests
+   * (ids of its committed blocks and made-up ones) and 8 sync requests for full ranges.
+   */
+  private scheduleFloods(): void {
+    for (const index of this.attackers('blockRequestFlood')) {
+      const node = this.nodes[index];
+      const flood = () => {
+        this.schedule(this.nowMs + 100, flood);
+        const store = node.store;
+        if (!node.up || !store) return;
+        const head = store.head().height;
+        for (const to of this.nodes) {
+          if (to.id === node.id) continue;
+          for (let k = 0; k < 40; k++) {
+            const block = head > 0 && k % 2 === 0 ? store.getBlock(1 + this.rng.int(head)) : undefined;
+            const id = block ? hashHeader(block.header) : this.rng.bytes(32);
+            this.sendWire(node, to, { direct: encodeDirect('blockRequest', id) });
+          }
+          for (let k = 0; k < 8; k++) {
+            const request = encodeSyncRequest({
+              fromHeight: 1 + this.rng.int(Math.max(1, head)),
+              count: MAX_BLOCKS_PER_REQUEST,
+            });
+            this.deliver(node, to, (server) => {
+              this.serveSync(server, node, request);
+            });
+          }
+        }
+      };
+      this.schedule(this.rng.range(0, 100), flood);
+    }
   }
 
   // ---------------------------------------------------------------- checkers
 
+  /** [S3] evidence against an honest validator means an honest node signed twice. */
+  private onEvidence(node: ComposedNode, e: Evidence): void {
+    this.evidence++;
+    if (this.isHonest(node) && !this.faulty.has(e.validator))
+      this.violation(
+        'EQUIVOCATION',
+        `honest validator ${e.validator} signed two ${e.kind}s in round ${e.round}`,
+      );
+  }
+
   private onCommitted(node: ComposedNode, block: Block, hash: Uint8Array): void {
     const h = block.header.height;
     const id = toHex(hash);
-    this.record('commit', node.index, h, id);
+    this.record('commit', node.id, h, id);
     node.committedHeight = h;
     node.lastProgressMs = this.nowMs;
+    // a faulty node's chain is its own business (a twin may follow another fork)
+    if (!this.isHonest(node)) return;
     const known = this.canonical.get(h);
     if (known === undefined) this.canonical.set(h, id);
     else if (known !== id)
@@ -926,7 +1305,7 @@ export class ComposedSimulation {
   /** Once a commit is durable: the store's own state root against the header and other nodes. */
   private onLanded(node: ComposedNode, head: Head): void {
     const store = node.store;
-    if (!store) return;
+    if (!store || !this.isHonest(node)) return;
     const root = toHex(rootOf(store));
     const header = store.getBlock(head.height)?.header;
     if (!header || !equalBytes(hashHeader(header), head.hash))
@@ -977,7 +1356,35 @@ export class ComposedSimulation {
       this.peaks.mempoolTxs = Math.max(this.peaks.mempoolTxs, m.size);
       this.peaks.executedBlocks = Math.max(this.peaks.executedBlocks, executed);
       this.peaks.queuedCommits = Math.max(this.peaks.queuedCommits, store.queuedCommits());
+      if (this.isHonest(node)) this.checkServing(node);
     }
+  }
+
+  /**
+   * What an honest node served any one peer since it booted stays within the budgets
+   * (src/network/options.ts block requests, src/sync/options.ts sync requests), and its
+   * round never jumps to where only unjustified far-future messages could take it.
+   */
+  private checkServing(node: ComposedNode): void {
+    const seconds = (this.nowMs - node.bootedAtMs) / 1000;
+    const net = DEFAULT_NETWORK_OPTIONS;
+    for (const [peer, served] of node.blockRequestsServedByPeer)
+      if (served > net.blockRequestsBurst + net.blockRequestsPerSecond * seconds + 1)
+        this.violation(
+          'BOUNDS',
+          `node ${node.id} served ${served} block requests of node ${peer} in ${seconds}s`,
+        );
+    const sync = DEFAULT_SYNC_SERVER_OPTIONS;
+    for (const [peer, served] of node.syncServe?.servedByPeer ?? [])
+      if (served > sync.requestsBurst + sync.requestsPerSecond * seconds + 1)
+        this.violation(
+          'BOUNDS',
+          `node ${node.id} served ${served} sync requests of node ${peer} in ${seconds}s`,
+        );
+    const round = node.core?.currentRound() ?? 0;
+    this.maxHonestRound = Math.max(this.maxHonestRound, round);
+    if (round >= FAR_FUTURE_ROUNDS)
+      this.violation('BOUNDS', `node ${node.id} reached round ${round}: a far-future message was acted on`);
   }
 
   private checkLiveness(): void {
@@ -999,8 +1406,8 @@ export class ComposedSimulation {
   private checkEnd(): void {
     for (const [tx, index] of this.acknowledged) {
       if (this.chainTxs.has(tx)) continue;
-      // acknowledged by a node that is down for good: its journal went with it
-      if (this.faulty.has(index)) continue;
+      // acknowledged by a faulty node (down for good, its journal with it, or Byzantine)
+      if (!this.isHonest(this.nodes[index])) continue;
       this.violation('ACK_LOST', `transaction ${tx} acknowledged by node ${index} was never committed`);
     }
     for (const node of this.nodes) {
@@ -1061,6 +1468,8 @@ export class ComposedSimulation {
     for (const node of this.nodes) this.boot(node);
     this.scheduleFaults();
     this.scheduleClients();
+    this.scheduleGapFill();
+    this.scheduleFloods();
     const tickEvery = Math.max(10, this.cfg.livenessBoundMs / 8);
     const tick = () => {
       this.checkLiveness();
@@ -1136,6 +1545,11 @@ export class ComposedSimulation {
         this.fetchedProposals + this.nodes.reduce((sum, x) => sum + (x.assembler?.metrics.fetched ?? 0), 0),
       virtualMs: this.nowMs,
       ...this.gateTotals(),
+      serving: this.serving,
+      syncPenalties: this.syncPenalties,
+      gappedAcknowledged: this.gappedAcknowledged,
+      maxHonestRound: this.maxHonestRound,
+      evidence: this.evidence,
       peaks: this.peaks,
       trace: toHex(this.trace),
       replay:

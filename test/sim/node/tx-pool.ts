@@ -52,3 +52,43 @@ export function transferPool(senderCount: number, perSender: number): TransferPo
   pools.set(key, pool);
   return pool;
 }
+
+/** Client keys of the nonce-gap fill, and the gapped nonces each submits. */
+export const GAP_SENDERS = 4;
+export const GAPPED_PER_SENDER = 24;
+
+let gapped: TransferPool | undefined;
+
+/**
+ * nonceGapFill's transfers: each of GAP_SENDERS keys (funded at genesis) signs odd nonces
+ * 1, 3, 5, ... and never nonce 0, so none can ever execute; they sit in the mempools'
+ * queued share until it is full or they expire.
+ */
+export function gappedPool(): TransferPool {
+  if (gapped) return gapped;
+  const secrets = Array.from({ length: GAP_SENDERS }, (_, i) =>
+    sha256(new TextEncoder().encode(`composed-sim/gap-sender/${i}`)),
+  );
+  const senders = secrets.map((s) => addressOf(s));
+  const transfers: SignedTransfer[] = [];
+  for (let k = 0; k < GAPPED_PER_SENDER; k++) {
+    secrets.forEach((secret, i) => {
+      transfers.push(
+        signTransfer(
+          {
+            chainId: SIM_CHAIN_ID,
+            nonce: BigInt(2 * k + 1),
+            maxPriorityFeePerGas: 3n * GWEI,
+            maxFeePerGas: 4n * GWEI,
+            gasLimit: 21_000n,
+            to: senders[(i + 1) % GAP_SENDERS],
+            value: 1n,
+          },
+          secret,
+        ),
+      );
+    });
+  }
+  gapped = { senders, transfers };
+  return gapped;
+}
