@@ -1,8 +1,12 @@
 /** Fuzzed decoders of the store's own records (src/store/codec.ts, src/store/undo.ts, src/store/store.ts). */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
+import { open } from 'lmdb';
 import { encodeHeader } from '../../../src/chain/index.js';
 import {
   BlockRecords,
@@ -21,6 +25,7 @@ import {
   TX_RECORD_BYTES,
   type TxRecord,
 } from '../../../src/store/codec.js';
+import { checkDataFile } from '../../../src/store/data-file.js';
 import { StoreError } from '../../../src/store/errors.js';
 import { decodeProofPoint } from '../../../src/store/store.js';
 import {
@@ -227,6 +232,58 @@ describe('fuzzed store records', () => {
       RLP.encode([Uint8Array.of(1), [], []]),
     ])
       assert.throws(() => decodeProofPoint(damaged), { code: 'CORRUPT_STORE' });
+  });
+
+  it('a damaged lmdb data file passes the check before lmdb maps it, or is refused as CORRUPT_STORE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-data-file-'));
+    try {
+      const env = open({ path: join(dir, 'valid') });
+      env.transactionSync(() => {
+        for (let i = 0; i < 50; i++) env.putSync(`key-${i}`, `value-${i}`);
+      });
+      await env.close();
+      const valid = new Uint8Array(readFileSync(join(dir, 'valid', 'data.mdb')));
+      const pageBytes = new DataView(valid.buffer).getUint32(24 + 24, true);
+      const damaged = join(dir, 'damaged');
+      // flips inside the two meta pages (what the check reads), cuts, and whole-file mutations
+      const metaFlips = fc
+        .array(fc.tuple(fc.constantFrom(0, pageBytes), fc.nat(24 + 135), fc.nat(7)), {
+          minLength: 1,
+          maxLength: 3,
+        })
+        .map((flips) => {
+          const out = valid.slice();
+          for (const [page, at, bit] of flips) out[page + at] ^= 1 << bit;
+          return out;
+        });
+      const files = fc.oneof(
+        metaFlips,
+        fc.nat(valid.length).map((n) => valid.subarray(0, n)),
+        mutationsOf(fc.constant(valid), 300),
+      );
+      const seen = { accepted: 0, refused: 0 };
+      mkdirSync(damaged);
+      fc.assert(
+        fc.property(files, (bytes) => {
+          writeFileSync(join(damaged, 'data.mdb'), bytes);
+          try {
+            checkDataFile(damaged);
+          } catch (err) {
+            assertTypedError(err, StoreError);
+            assert.equal((err as StoreError).code, 'CORRUPT_STORE');
+            seen.refused++;
+            return;
+          }
+          seen.accepted++;
+          // what passes holds both meta pages whole
+          assert.ok(bytes.length >= 2 * pageBytes, `a ${bytes.length}-byte file passed`);
+        }),
+        fuzzParameters(150),
+      );
+      assert.ok(seen.accepted > 0 && seen.refused > 0, JSON.stringify(seen));
+    } finally {
+      rmSync(dir, { force: true, recursive: true });
+    }
   });
 
   it('refuses short keys and integers above 2^53 (regression: a RangeError, or silently another number)', () => {
