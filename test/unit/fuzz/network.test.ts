@@ -1,10 +1,30 @@
 /**
  * Fuzzed network decoders (src/network/encoding.ts): gossip transaction batches, compact
- * proposals, and the length-prefixed frames of the direct and sync streams.
+ * proposals, and the length-prefixed frames of the direct and sync streams; and the gate
+ * (src/network/gate.ts) that every consensus message from a peer passes, over signed
+ * messages: a mutated message is refused with a GateError or carries only signatures a
+ * validator made.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { hashHeader } from '../../../src/chain/index.js';
+import {
+  encodeProposal,
+  encodeQc,
+  encodeTimeout,
+  encodeVote,
+  type Proposal,
+  proposalDigest,
+  type QuorumCertificate,
+  secp256k1Signer,
+  secp256k1Verifier,
+  type TimeoutCertificate,
+  timeoutDigest,
+  type ValidatorSet,
+  voteDigest,
+} from '../../../src/consensus/index.js';
+import { addressOf, publicKeyOf } from '../../../src/crypto/keys.js';
 import {
   type CompactProposal,
   decodeCompactProposal,
@@ -14,7 +34,15 @@ import {
   FrameReader,
   frame,
 } from '../../../src/network/encoding.js';
-import { GateError } from '../../../src/network/index.js';
+import {
+  type GateContext,
+  GateError,
+  messageLimits,
+  validateCompactProposal,
+  validateProposal,
+  validateTimeout,
+  validateVote,
+} from '../../../src/network/index.js';
 import { bytes32, headerArb, tcArb } from './arbitraries.js';
 import {
   assertDecoderProperty,
@@ -121,6 +149,127 @@ describe('fuzzed network codecs', () => {
       code: 'OVERSIZE',
     });
   });
+});
+
+/** Four validators with fixed keys, and signed messages of round 6 that carry QC(4) and TC(5). */
+function signedMessages() {
+  const secrets = [1, 2, 3, 4].map((i) => new Uint8Array(32).fill(i));
+  const validatorSet: ValidatorSet = {
+    chainId: 4242n,
+    genesisId: new Uint8Array(32).fill(9),
+    validators: secrets.map((s) => ({ address: addressOf(s), publicKey: publicKeyOf(s, true) })),
+  };
+  const signers = secrets.map((s) => secp256k1Signer(s));
+  const all = [0, 1, 2, 3];
+  const blockA = new Uint8Array(32).fill(0xa);
+  // every validator signs each certificate: one signer fewer is still a quorum, and valid
+  const qc: QuorumCertificate = {
+    round: 4,
+    blockId: blockA,
+    signers: all,
+    signatures: all.map((i) => signers[i].sign(voteDigest(validatorSet, 4, blockA))),
+  };
+  const tc: TimeoutCertificate = {
+    round: 5,
+    highQc: qc,
+    signers: all,
+    highQcRounds: all.map(() => 4),
+    signatures: all.map((i) => signers[i].sign(timeoutDigest(validatorSet, 5, 4))),
+  };
+  const blockB = new Uint8Array(32).fill(0xb);
+  const voteSignature = signers[1].sign(voteDigest(validatorSet, 6, blockB));
+  const vote = encodeVote({
+    round: 6,
+    blockId: blockB,
+    signer: 1,
+    signature: voteSignature,
+    sync: { highQc: qc, highTc: tc },
+  });
+  const timeoutSignature = signers[2].sign(timeoutDigest(validatorSet, 6, 4));
+  const timeout = encodeTimeout({ round: 6, highQc: qc, highTc: tc, signer: 2, signature: timeoutSignature });
+  const header = {
+    chainId: 4242n,
+    height: 3,
+    round: 6,
+    parentHash: blockA,
+    proposer: validatorSet.validators[0].address,
+    timestampMs: 1000,
+    txRoot: new Uint8Array(32),
+    stateRoot: new Uint8Array(32),
+    receiptsRoot: new Uint8Array(32),
+    parentQc: encodeQc(qc),
+  };
+  const proposal: Proposal = {
+    block: { header, transactions: [] },
+    signature: signers[0].sign(proposalDigest(validatorSet, 6, hashHeader(header))),
+    tc,
+  };
+  const made = [...qc.signatures, ...tc.signatures, proposal.signature, voteSignature, timeoutSignature];
+  const ctx: GateContext = {
+    validatorSet,
+    verifier: secp256k1Verifier(validatorSet.validators.map((v) => v.publicKey)),
+    addressIndex: new Map(
+      validatorSet.validators.map((v, i) => [`0x${Buffer.from(v.address).toString('hex')}`, i]),
+    ),
+    limits: messageLimits(4, 1 << 20, 100, 16, 16 * 1024),
+    currentRound: () => 6,
+    maxPastRounds: 2,
+    maxFutureRounds: 10,
+  };
+  return {
+    ctx,
+    made: new Set(made.map((sig) => Buffer.from(sig).toString('hex'))),
+    vote,
+    timeout,
+    proposal: encodeProposal(proposal),
+    compact: encodeCompactProposal(proposal, []),
+  };
+}
+
+/** Every signature a decoded message carries (its own and its certificates'). */
+function signaturesOf(value: unknown, out: Uint8Array[] = []): Uint8Array[] {
+  if (value instanceof Uint8Array || typeof value !== 'object' || value === null) return out;
+  const v = value as Record<string, unknown>;
+  if (v.signature instanceof Uint8Array) out.push(v.signature);
+  if (Array.isArray(v.signatures)) out.push(...(v.signatures as Uint8Array[]));
+  for (const [key, child] of Object.entries(v)) if (key !== 'signatures') signaturesOf(child, out);
+  return out;
+}
+
+describe('fuzzed gossip gate over signed messages', () => {
+  const m = signedMessages();
+  const kinds = [
+    ['vote', m.vote, (b: Uint8Array) => validateVote(m.ctx, b, 1)],
+    ['timeout', m.timeout, (b: Uint8Array) => validateTimeout(m.ctx, b)],
+    ['proposal', m.proposal, (b: Uint8Array) => validateProposal(m.ctx, b)],
+    ['compact proposal', m.compact, (b: Uint8Array) => validateCompactProposal(m.ctx, b)],
+  ] as const;
+  for (const [kind, genuine, validate] of kinds)
+    it(`a mutated ${kind} is refused with a GateError, or carries only signatures a validator made`, () => {
+      const seen = { accepted: 0, refused: 0 };
+      fc.assert(
+        fc.property(mutationsOf(fc.constant(genuine), 64), (input) => {
+          let accepted: ReturnType<typeof validate>;
+          try {
+            accepted = validate(input);
+          } catch (err) {
+            assertTypedError(err, GateError);
+            seen.refused++;
+            return;
+          }
+          seen.accepted++;
+          // a certificate the gate did not verify is marked, never forwarded (gate.ts [forward])
+          if ((accepted as { unverified?: true }).unverified) return;
+          for (const sig of signaturesOf(accepted.message))
+            assert.ok(
+              m.made.has(Buffer.from(sig).toString('hex')),
+              `${kind} accepted a signature no validator made`,
+            );
+        }),
+        fuzzParameters(250),
+      );
+      assert.ok(seen.accepted > 0 && seen.refused > 0, JSON.stringify(seen));
+    });
 });
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
