@@ -108,6 +108,8 @@ function rejoinByKind(faults: readonly FaultRecord[]): SoakReport['rejoinByKind'
 async function partitionNetwork(
   o: SoakOptions,
 ): Promise<{ network?: SoakNetwork; unavailableReason: string | null }> {
+  // what a soak killed with -9 left behind (namespaces of pids no longer alive), whichever faults this one runs
+  if (process.getuid?.() === 0) await removeSoakLeftovers();
   if (!o.faults.includes('partition')) return { unavailableReason: null };
   const reason = await whyPartitionsUnavailable();
   if (reason) {
@@ -116,8 +118,6 @@ async function partitionNetwork(
     );
     return { unavailableReason: reason };
   }
-  // what a soak killed with -9 left behind (namespaces of pids no longer alive)
-  await removeSoakLeftovers();
   const network = await SoakNetwork.create(VALIDATORS + 1);
   o.log(`nodes in network namespaces on ${network.subnet}.0/24 (partitions on)`);
   return { network, unavailableReason: null };
@@ -345,7 +345,19 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     const loadFigures = load.figures();
     o.log(`load stopped: ${loadFigures.acknowledged} acknowledged; waiting for every node to commit them`);
 
-    const settledHeight = await settle(observer, all, load, o.settleTimeoutMs);
+    let settledHeight: number;
+    try {
+      settledHeight = await settle(observer, all, load, o.settleTimeoutMs);
+    } catch (err) {
+      // where every node stood, and what it last said: the failure a reader starts from
+      const views = await Promise.all(
+        all.map(async (n) => {
+          const s = await api<{ height?: number; round?: number; peers?: number }>(n, '/status');
+          return `${n.name} (${n.running ? 'running' : 'down'}): height ${s?.height} round ${s?.round} peers ${s?.peers}\n${n.tailText(5)}`;
+        }),
+      );
+      throw new Error(`${(err as Error).message} (seed ${o.seed})\n${views.join('\n')}`);
+    }
     o.log(`settled at height ${settledHeight}; comparing chains`);
     const chain = await checkChains(observer, all, load, settledHeight, prng);
     const participationAtEnd = await Promise.all(

@@ -9,6 +9,7 @@
  * (`npm run soak -- --minutes 30`).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FaultDeck } from '../../scripts/soak/faults.js';
 import { whyPartitionsUnavailable } from '../../scripts/soak/netns.js';
@@ -22,6 +23,10 @@ const SEED = 3;
  * keep committing, but on a loaded two-core machine gaps of 20 s were seen.
  */
 const MAX_STALL_MS = 60_000;
+
+/** Where each node's whole output goes, to read after a failure (none when unset). */
+const LOG_DIR = process.env.SOAK_LOG_DIR ?? '';
+if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
 
 const partitionsUnavailable = await whyPartitionsUnavailable();
 if (partitionsUnavailable) console.log(`# chaos soak without partitions: ${partitionsUnavailable}`);
@@ -39,6 +44,7 @@ describe('chaos soak, two minutes', { timeout: 9 * 60_000 }, () => {
       faultEveryMaxMs: 12_000,
       // two minutes hold about three faults: the one this machine may lack comes first
       firstFault: partitionsUnavailable ? undefined : 'partition',
+      logDir: LOG_DIR,
       log: (line) => t.diagnostic(line),
     });
     const summary = JSON.stringify({ ...report, memory: undefined });
