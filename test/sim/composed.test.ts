@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ComposedBreak, type ComposedResult, ComposedSimulation } from './node/composed.js';
+import { composedConfig } from './node/scenarios.js';
 import { type ScenarioName, scenarioConfig } from './scenarios.js';
 
 function report(r: ComposedResult): string {
@@ -115,4 +116,68 @@ describe('composed simulator: the checkers catch broken node parts', () => {
       );
     });
   }
+});
+
+/** A named composed schedule (test/sim/node/scenarios.ts) at n = 4, judged over two liveness bounds. */
+async function attacked(scenario: string, seed: number): Promise<ComposedResult> {
+  const r = await new ComposedSimulation(composedConfig(scenario, seed, 4, { short: true })).run();
+  // ACK_LOST judges the transfers honest nodes acknowledged
+  assert.deepEqual(r.violations, [], report(r));
+  assert.ok(r.committed >= 100, `only ${r.committed} acknowledged transfers committed\n${report(r)}`);
+  assert.ok(r.minHonestHeight > 10, `only ${r.minHonestHeight} blocks committed\n${report(r)}`);
+  return r;
+}
+
+describe('composed simulator: Byzantine validators send through the honest nodes gates', () => {
+  it('an equivocating leader: honest nodes hold the evidence, commit one chain, lose no transfer', async () => {
+    const r = await attacked('equivocator', 104);
+    assert.ok(r.evidence > 0, `no equivocation evidence\n${report(r)}`);
+  });
+
+  it('a forger: its made-up signatures and certificates are rejected at the gate, never acted on', async () => {
+    const r = await attacked('forger', 102);
+    const rejected = r.verdicts.vote.rejected + r.verdicts.timeout.rejected + r.verdicts.proposal.rejected;
+    assert.ok(rejected > 0 && (r.gateErrors.BAD_SIGNATURE ?? 0) > 0, `no forgery rejected\n${report(r)}`);
+  });
+
+  it('a leader whose blocks claim a wrong state root: honest nodes never vote them in', async () => {
+    await attacked('invalidPayload', 101);
+  });
+
+  it('twins (one key run twice): honest nodes stay safe and live', async () => {
+    await attacked('twins', 102);
+  });
+});
+
+describe('composed simulator: the hardening attacks as seeded schedules', () => {
+  it('a sync server that claims a head of 2^40: honest validators keep committing, the laggard syncs from honest servers', async () => {
+    const r = await attacked('lyingSyncServer', 101);
+    assert.ok(r.serving.syncLies > 0, `the liar was never asked\n${report(r)}`);
+    assert.ok(r.syncedBlocks > 10, `only ${r.syncedBlocks} blocks came by sync\n${report(r)}`);
+  });
+
+  it('a sync server that forges ranges: it is penalised, never an honest one, and the laggard syncs', async () => {
+    const r = await attacked('forgedSyncRanges', 102);
+    assert.ok(r.serving.syncLies > 0 && r.syncPenalties > 0, `no forged range was caught\n${report(r)}`);
+    assert.ok(r.syncedBlocks > 10, `only ${r.syncedBlocks} blocks came by sync\n${report(r)}`);
+  });
+
+  it('block-request and sync-request floods: honest servers serve the flooder within budget, and the laggard syncs', async () => {
+    const r = await attacked('blockRequestFlood', 102);
+    assert.ok(r.serving.blockRequestsThrottled > 0, `no block request was refused\n${report(r)}`);
+    assert.ok(r.serving.syncRefused > 0, `no sync request was refused\n${report(r)}`);
+    assert.ok(r.syncedBlocks > 10, `only ${r.syncedBlocks} blocks came by sync\n${report(r)}`);
+  });
+
+  it('client keys filling mempools with nonce gaps: honest transfers commit, the queued share holds its bound', async () => {
+    const r = await attacked('nonceGapFill', 103);
+    assert.ok(r.gappedAcknowledged > 0, `no gapped transfer reached a mempool\n${report(r)}`);
+    assert.equal(r.verdicts.transactions.rejected, 0, report(r));
+  });
+
+  it('signed messages a million rounds ahead: ignored by the round window, no honest round follows them', async () => {
+    const r = await attacked('farFutureRounds', 102);
+    assert.ok((r.gateErrors.FUTURE_ROUND ?? 0) > 0, `no far-future message reached a gate\n${report(r)}`);
+    assert.ok(r.maxHonestRound < 10_000, `an honest node reached round ${r.maxHonestRound}\n${report(r)}`);
+  });
 });
