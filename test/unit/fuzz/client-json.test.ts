@@ -18,6 +18,8 @@ import {
   parseTxProof,
   txProofToJson,
   verifyCertificateBytes,
+  verifyCommittedAccount,
+  verifyCommittedTx,
 } from '../../../src/client/index.js';
 import { encodeQc, type QuorumCertificate } from '../../../src/consensus/index.js';
 import { addressOf, publicKeyOf } from '../../../src/crypto/keys.js';
@@ -94,6 +96,55 @@ describe('fuzzed client proof JSON', () => {
       assert.ok(seen.parsed > 0 && seen.refused > 0, `both outcomes must occur: ${JSON.stringify(seen)}`);
     });
   }
+});
+
+describe('fuzzed client proofs, verified', () => {
+  /** What a verified answer proves: the committed block, and the facts about the transaction or account. */
+  const factsOf = (v: { commit: { id: Uint8Array; height: number } } & Record<string, unknown>) => {
+    const { commit, index: _index, ...facts } = v;
+    return { id: commit.id, height: commit.height, ...facts };
+  };
+  const cases = [
+    [
+      'transaction proof',
+      txProofToJson(txProof),
+      (json: unknown) =>
+        verifyCommittedTx(parseTxProof(json), txProof.inclusion.txHash, TRUST.validatorSet, TRUST.verifier),
+    ],
+    [
+      'account proof',
+      accountProofToJson(accountProof),
+      (json: unknown) =>
+        verifyCommittedAccount(parseAccountProof(json), funded, TRUST.validatorSet, TRUST.verifier),
+    ],
+  ] as const;
+  for (const [name, doc, verify] of cases)
+    it(`a mutated ${name} is refused with a ClientError, or proves what the genuine one proves`, () => {
+      const genuine = factsOf(verify(doc) as never);
+      const seen = { proven: 0, refused: 0 };
+      fc.assert(
+        fc.property(jsonMutationsOf(doc), (text) => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            return;
+          }
+          let facts: unknown;
+          try {
+            facts = factsOf(verify(json) as never);
+          } catch (err) {
+            assertTypedError(err, ClientError);
+            seen.refused++;
+            return;
+          }
+          seen.proven++;
+          assert.deepEqual(facts, genuine);
+        }),
+        fuzzParameters(300),
+      );
+      assert.ok(seen.proven > 0 && seen.refused > 0, JSON.stringify(seen));
+    });
 });
 
 describe('fuzzed client certificates', () => {
