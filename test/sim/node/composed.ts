@@ -2,27 +2,51 @@
  * The composed node in the simulator: each simulated validator runs the node's real parts
  * (LedgerApplication with its speculative execution, payloads and commits; the real Mempool;
  * the real TransactionAdmission; ConsensusCore and ConsensusDriver through src/node's
- * driverClock) over a simulated transport, a virtual clock (virtual-clock.ts) and an
+ * driverClock; src/network's gossip gate and ProposalAssembler; src/sync's BlockSync and
+ * its server's frames) over a simulated transport, a virtual clock (virtual-clock.ts) and an
  * in-memory store that commits on simulated time (memory-store.ts). Clients submit
- * pre-signed transfers at random nodes, and the checkers of the whole node run beside the
- * consensus ones:
- * - SAFETY: one block per height across honest nodes;
- * - ACK_LOST: every acknowledged transaction is committed (judged after the drain);
+ * pre-signed transfers at random nodes.
+ *
+ * Every message between nodes travels as the bytes src/network puts on the wire (compact
+ * proposals and timeouts on their topics, transaction batches as the publisher cuts them,
+ * votes, block fetches and repeats as direct frames) and passes the receiver's gate on
+ * arrival: the same validation functions, a GateContext built as createNetwork builds it
+ * (limits from genesis, the round window and leader from the node's own core as
+ * ConsensusLifecycle reads it, a certificate verdict cache per boot), verdicts counted per
+ * kind in a NetworkMetrics, block requests served within direct.ts's per-peer budgets.
+ * Sync requests travel as messages and are served within src/sync/libp2p.ts's per-peer
+ * budgets (requests and bytes per second).
+ *
+ * Schedules (test/sim/node/scenarios.ts): the consensus simulator's faults (link latency,
+ * loss, duplication, delay and partitions before GST, crashes with restarts, permanent
+ * crashes), its Byzantine behaviours (byzantine.ts: equivocator, doubleVoter, withholder,
+ * staleFuture, forger, silent; invalidPayload here signs blocks with a wrong state root) and
+ * twins, and the hardening attacks (COMPOSED_ATTACKS: lying and forging sync servers,
+ * block-request and sync-request floods, nonce-gap mempool fills, far-future rounds).
+ * Faulty nodes run the same node with a Byzantine transport, so forgeries reach honest nodes
+ * only through their gates.
+ *
+ * Checkers, judged on honest nodes:
+ * - SAFETY: one block per height; EQUIVOCATION: no evidence against an honest validator;
+ * - ACK_LOST: every transfer an honest node acknowledged is committed (judged after the
+ *   drain; excused when an earlier nonce of its sender was kept by a faulty node);
  * - DUPLICATE_COMMIT: no transaction is committed twice (on any node, or in the chain);
  * - STATE_ROOT: each node's durable store has the state root the header claims, the same
  *   on every node per height;
  * - MEMPOOL_HOLDS_COMMITTED: no committed transaction stays in any mempool;
- * - BOUNDS: the mempool within its options, and the application's caches holding only
- *   blocks above the committed tip and writes above the durable head;
+ * - BOUNDS: the mempool within its options, the application's caches holding only blocks
+ *   above the committed tip and writes above the durable head, what any one peer was served
+ *   (block and sync requests) within the budgets, no round reached by far-future messages;
  * - LIVENESS: after GST each live honest node commits within the bound;
- * - FATAL: no honest node stops (diverged state, failed store write, halt).
- * - GATE_REJECTED_HONEST: every message between nodes travels as its real bytes and passes
- *   the receiver's gossip gate (src/network/gate.ts, its context built as createNetwork
- *   builds it); no honest node's message is rejected there.
+ * - FATAL: no honest node stops (diverged state, failed store write, halt);
+ * - GATE_REJECTED_HONEST: no honest node's message is rejected by a gate;
+ * - SYNC_PENALTY: no honest node penalises an honest sync server.
  *
- * The fault schedule is the consensus simulator's SimConfig (test/sim/scenarios.ts):
- * link latency and jitter, loss, duplication, delay and partitions before GST, crashes
- * with restarts, permanent crashes. Byzantine behaviours and twins are not composed yet.
+ * Not composed: the libp2p transport itself (gossipsub's mesh, forwarding and seen cache,
+ * peer scoring, stream framing and its read/CPU budgets, inbound queues), the node's
+ * ConsensusLifecycle and LedgerNode (this file mirrors their wiring), the tx journal's file
+ * and the HTTP API; the consensus simulator's targeted schedules (isolateProposer,
+ * slowReturn, crashNextLeaderAtMs) and broken rules.
  *
  * The node's code settles work in promise continuations (a store write's landing, an
  * admission's answer), so the run loop is async: after each event it lets every pending
@@ -201,7 +225,7 @@ export interface ClientLoad {
 }
 
 export interface ComposedConfig {
-  /** The fault schedule and consensus settings (scenarioConfig); Byzantine ones are refused. */
+  /** The fault schedule, Byzantine behaviours, twins and consensus settings (scenarioConfig). */
   sim: SimConfig;
   clients: ClientLoad;
   /** Mempool bounds; small ones make the run exercise them. */
@@ -1487,7 +1511,7 @@ export class ComposedSimulation {
       });
     }
     for (const i of cfg.permanentCrashes)
-      this.schedule(cfg.permanentCrashAtMs, () => this.crash(this.nodes[i]));
+      for (const node of this.nodesOf(i)) this.schedule(cfg.permanentCrashAtMs, () => this.crash(node));
     const laggard = this.config.laggard;
     if (laggard) {
       const node = this.nodes[laggard.index];
