@@ -314,7 +314,7 @@ describe('fuzzed JSON-RPC methods over the store backend', () => {
         assert.ok(out && !Array.isArray(out));
         seen['result' in out ? 'results' : 'errors']++;
       }),
-      fuzzParameters(1500),
+      fuzzParameters(1000),
     );
     assert.ok(seen.results > 0 && seen.errors > 0, JSON.stringify(seen));
   });
@@ -491,7 +491,7 @@ describe('fuzzed explorer API parameters', () => {
         // hex is read in either case; a cursor is opaque text
         assert.equal(textOf(parsed[name]), name !== 'cursor' && /^0x/i.test(input) ? lower(input) : input);
       }),
-      fuzzParameters(1500),
+      fuzzParameters(1000),
     );
     assert.ok(seen.parsed > 0 && seen.refused > 0, JSON.stringify(seen));
   });

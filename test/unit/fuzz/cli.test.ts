@@ -258,7 +258,7 @@ describe('fuzzed operator files', () => {
       },
       textOf,
       GenesisError,
-      250,
+      120,
     );
     assert.ok(built > 0, 'no file built a genesis');
   });
