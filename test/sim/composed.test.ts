@@ -150,9 +150,15 @@ describe('composed simulator: Byzantine validators send through the honest nodes
 });
 
 describe('composed simulator: the hardening attacks as seeded schedules', () => {
-  it('a sync server that claims a head of 2^40: honest validators keep committing, the laggard syncs from honest servers', async () => {
+  it('a sync server that claims a head of 2^40: no other honest validator leaves consensus, the laggard syncs from honest servers', async () => {
     const r = await attacked('lyingSyncServer', 101);
     assert.ok(r.serving.syncLies > 0, `the liar was never asked\n${report(r)}`);
+    // issue 10 item 1: a claimed head is only a fetch target; only the laggard left consensus
+    const { laggard, attacks } = composedConfig('lyingSyncServer', 101, 4);
+    r.syncStarts.forEach((starts, node) => {
+      if (node !== laggard?.index && attacks?.[node] === undefined)
+        assert.equal(starts, 0, `validator ${node} left consensus to sync\n${report(r)}`);
+    });
     assert.ok(r.syncedBlocks > 10, `only ${r.syncedBlocks} blocks came by sync\n${report(r)}`);
   });
 

@@ -285,6 +285,8 @@ export interface ComposedResult {
     /** Sync answers from faulty servers (lies, forgeries, withheld blocks). */
     syncLies: number;
   };
+  /** Times each node (by id) left consensus to sync. */
+  syncStarts: number[];
   /** Faulty sync servers an honest node penalised (an honest one is a SYNC_PENALTY violation). */
   syncPenalties: number;
   /** Transfers whose nonces leave gaps (nonceGapFill) that a node acknowledged. */
@@ -408,6 +410,7 @@ export class ComposedSimulation {
   private readonly clientTxs = new Map<string, { sender: number; nonce: number }>();
   private readonly senderTxs: string[][] = [];
   private stuckBehindFaulty = 0;
+  private readonly syncStarts: number[] = [];
   private readonly peaks = { mempoolTxs: 0, executedBlocks: 0, queuedCommits: 0 };
   private trace: Uint8Array = new Uint8Array(32);
 
@@ -759,7 +762,8 @@ export class ComposedSimulation {
       onSyncingChange: (syncing) => {
         if (!alive()) return;
         const epoch = ++node.syncEpoch;
-        this.record('syncing', node.index, syncing ? 1 : 0);
+        this.record('syncing', node.id, syncing ? 1 : 0);
+        if (syncing) this.syncStarts[node.id] = (this.syncStarts[node.id] ?? 0) + 1;
         if (syncing) {
           node.driver?.stop();
           node.stopDriverClock?.();
@@ -1607,6 +1611,7 @@ export class ComposedSimulation {
       ...this.gateTotals(),
       serving: this.serving,
       syncPenalties: this.syncPenalties,
+      syncStarts: this.nodes.map((x) => this.syncStarts[x.id] ?? 0),
       gappedAcknowledged: this.gappedAcknowledged,
       stuckBehindFaulty: this.stuckBehindFaulty,
       maxHonestRound: this.maxHonestRound,
