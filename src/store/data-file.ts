@@ -24,7 +24,7 @@
  * error alone cannot tell a full disk from a failing one. A write that failed while the file
  * system holds less than `diskFullFreeBytes` is reported as DISK_FULL.
  */
-import { closeSync, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from './errors.js';
 import { DEFAULT_STORE_OPTIONS } from './options.js';
@@ -104,6 +104,27 @@ export function checkDataFile(dir: string): void {
         );
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The map size a store opens its environment with: `requestedBytes`, or 0 (lmdb-js's own
+ * growing maps) in a process whose address space is limited (RLIMIT_AS, `ulimit -v`): there
+ * lmdb-js cannot reserve a large map and the process dies of SIGSEGV at open instead of
+ * getting an error (seen with a 4 GB limit and a 256 GiB map).
+ */
+export function mapSizeFor(requestedBytes: number, limits: string | undefined = processLimits()): number {
+  if (requestedBytes <= 0) return 0;
+  const soft = limits === undefined ? undefined : /^Max address space\s+(\S+)/m.exec(limits)?.[1];
+  return soft === undefined || soft === 'unlimited' ? requestedBytes : 0;
+}
+
+/** This process's /proc/self/limits (Linux); undefined elsewhere, taken as no limit. */
+function processLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

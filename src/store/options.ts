@@ -17,10 +17,11 @@ export interface StoreOptions {
    * earlier map until the store closes (its mdb.c leaves the munmap out, since reads may
    * still point into the old map): the file's pages read through each map stay resident in
    * each, so from the 128 KB start the process holds the file about twice over. One large
-   * map is only address space (without lmdb's writemap the file is not extended to it); a
-   * file that outgrows it is remapped as before. Not the default yet: with a map larger
-   * than a full tmpfs, the node restarted after DISK_FULL hung before it served
-   * (test/e2e/full-disk.test.ts, about one run in four), a cause not yet found.
+   * map costs only address space: without lmdb's writemap the file is not extended to it
+   * (mdb.c truncates the file to the map size only under MDB_WRITEMAP), so a map larger
+   * than the disk's free space changes nothing on disk, and a full disk fails a write as
+   * before (DISK_FULL). A file that outgrows the map is remapped as before. Ignored (0) in a
+   * process whose address space is limited (data-file.ts, mapSizeFor).
    */
   mapSizeBytes: number;
 }
@@ -28,5 +29,6 @@ export interface StoreOptions {
 export const DEFAULT_STORE_OPTIONS: Readonly<StoreOptions> = Object.freeze({
   provableHistoryBlocks: 16,
   diskFullFreeBytes: 64 * 1024 * 1024,
-  mapSizeBytes: 0,
+  // a quarter TiB: 0.2% of the 128 TiB of user address space of x86-64 and arm64 Linux
+  mapSizeBytes: 256 * 1024 * 1024 * 1024,
 });

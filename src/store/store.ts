@@ -50,7 +50,7 @@ import {
   type TxRecord,
   txRecordGroupKey,
 } from './codec.js';
-import { checkDataFile, writeFailure } from './data-file.js';
+import { checkDataFile, mapSizeFor, writeFailure } from './data-file.js';
 import { StoreError } from './errors.js';
 import type { ChainStore } from './interface.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from './options.js';
@@ -371,9 +371,10 @@ export class LedgerStore implements ChainStore {
     // the batch, not at the next turn of the event loop, so lmdb's writer thread commits and
     // flushes it while the caller executes the next block (the node and bench:core return
     // to synchronous execution without yielding). Atomicity comes from the batch itself.
+    const mapSize = mapSizeFor(options.mapSizeBytes ?? DEFAULT_STORE_OPTIONS.mapSizeBytes);
     const env = open({
       path: dir,
-      ...(options.mapSizeBytes ? { mapSize: options.mapSizeBytes } : {}),
+      ...(mapSize > 0 ? { mapSize } : {}),
       maxDbs: 16,
       keyEncoding: 'binary',
       encoding: 'binary',

@@ -5,13 +5,15 @@
  * /proc/self/maps after the file has grown well past lmdb-js's 128 KB starting map.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type Block, hashHeader } from '../../../src/chain/index.js';
-import { LedgerStore, type StoreOptions } from '../../../src/store/index.js';
+import { mapSizeFor } from '../../../src/store/data-file.js';
+import { DEFAULT_STORE_OPTIONS, LedgerStore, type StoreOptions } from '../../../src/store/index.js';
 import { testAddress } from '../../support/transfers.js';
 
 const NODE_BYTES = 512;
@@ -99,14 +101,36 @@ describe('chain store map size (mapSizeBytes)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('with a map of 1 GiB the data file is mapped once however far it grows past 128 KB', async () => {
-    const { maps, fileBytes } = await grownStoreMaps(dir, { mapSizeBytes: 1024 * 1024 * 1024 });
+  it('by default the data file is mapped once however far it grows past 128 KB, and is not extended to the map', async () => {
+    const { maps, fileBytes } = await grownStoreMaps(dir, {});
     assert.ok(fileBytes > 2 * 1024 * 1024, `the file grew to ${fileBytes} bytes only`);
+    assert.ok(fileBytes < 64 * 1024 * 1024, `the file was extended to ${fileBytes} bytes`);
     assert.equal(maps, 1, `data.mdb mapped ${maps} times`);
   });
 
-  it("by default (lmdb-js's 128 KB start) the file is remapped as it grows, each earlier map kept", async () => {
-    const { maps } = await grownStoreMaps(dir, {});
+  it("with mapSizeBytes 0 (lmdb-js's 128 KB start) the file is remapped as it grows, each earlier map kept", async () => {
+    const { maps } = await grownStoreMaps(dir, { mapSizeBytes: 0 });
     assert.ok(maps > 2, `data.mdb mapped ${maps} times`);
+  });
+
+  it('a process with a limited address space (ulimit -v) opens with lmdb-js growing maps, not the large map', () => {
+    // the limits as such a process reads them (lmdb-js dies of SIGSEGV there with a large map)
+    const limited = spawnSync('sh', ['-c', 'ulimit -v 8000000 && cat /proc/self/limits'], {
+      encoding: 'utf8',
+    });
+    assert.equal(limited.status, 0, limited.stderr);
+    assert.equal(mapSizeFor(DEFAULT_STORE_OPTIONS.mapSizeBytes, limited.stdout), 0);
+    const unlimited = spawnSync('sh', ['-c', 'ulimit -v unlimited && cat /proc/self/limits'], {
+      encoding: 'utf8',
+    });
+    assert.equal(
+      mapSizeFor(DEFAULT_STORE_OPTIONS.mapSizeBytes, unlimited.stdout),
+      DEFAULT_STORE_OPTIONS.mapSizeBytes,
+    );
+    assert.equal(
+      mapSizeFor(DEFAULT_STORE_OPTIONS.mapSizeBytes, undefined),
+      DEFAULT_STORE_OPTIONS.mapSizeBytes,
+    );
+    assert.equal(mapSizeFor(0, unlimited.stdout), 0);
   });
 });
