@@ -56,6 +56,21 @@ function launch(command: string, args: string[]): Proc {
 
 const tail = (p: Proc) => `${p.stdout.join('').split('\n').slice(-12).join('\n')}\n${p.stderr.join('')}`;
 
+/** waitUntil, with `proc`'s output as it is when the wait fails (not when it began) in the error. */
+async function waitWithOutput<T>(
+  what: string,
+  proc: Proc,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs?: number,
+): Promise<T> {
+  try {
+    return await waitUntil(what, probe, timeoutMs, intervalMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${tail(proc)}`, { cause: err });
+  }
+}
+
 /** A process holding a mount namespace in which `dir` is a small tmpfs. */
 async function mountSmallDisk(dir: string): Promise<{ holder: Proc; inside: (path: string) => string }> {
   const script = `mount -t tmpfs -o size=${DISK_BYTES} tmpfs "$0" && echo mounted && exec sleep 600`;
@@ -132,8 +147,9 @@ describe('a full disk stops the node with exit 3; it restarts once space is back
     const height = async () => (await getJson(`${api}/api/v1/status`)).body.height ?? 0;
     node = startNode();
     const first = node;
-    await waitUntil(
-      `the node to commit\n${tail(first)}`,
+    await waitWithOutput(
+      'the node to commit',
+      first,
       async () => ((await height()) >= 2 ? true : undefined),
       30_000,
     );
@@ -195,8 +211,9 @@ describe('a full disk stops the node with exit 3; it restarts once space is back
     const heightAtFull = await height().catch(() => 0);
 
     // the node keeps taking transactions and committing until a write fails, then stops
-    const stopped = await waitUntil(
-      `the node to stop on the full disk\n${tail(first)}`,
+    const stopped = await waitWithOutput(
+      'the node to stop on the full disk',
+      first,
       async () => {
         if (first.child.exitCode !== null || first.child.signalCode !== null) return first.exit;
         await submitRound();
@@ -228,16 +245,18 @@ describe('a full disk stops the node with exit 3; it restarts once space is back
     await rm(fillerPath);
     node = startNode();
     const second = node;
-    await waitUntil(
-      `the restarted node to commit past where it stopped\n${tail(second)}`,
+    await waitWithOutput(
+      `the restarted node to commit past height ${heightAtFull + 2}`,
+      second,
       async () => ((await height()) > heightAtFull + 2 ? true : undefined),
       30_000,
     );
     const genesisAfter = (await getJson<ApiBody & { hash?: string }>(`${api}/api/v1/blocks/0`)).body.hash;
     assert.equal(genesisAfter, genesisBefore, 'the same chain');
     const status = async (hash: string) => (await getJson(`${api}/api/v1/txs/${hash}`)).body.status;
-    await waitUntil(
-      `every transaction answered 202 (${accepted.length}; ${refused} refused) to be committed\n${tail(second)}`,
+    await waitWithOutput(
+      `every transaction answered 202 (${accepted.length}; ${refused} refused) to be committed`,
+      second,
       async () => {
         for (const hash of accepted) if ((await status(hash)) !== 'committed') return undefined;
         return true;
