@@ -6,8 +6,9 @@
  * growth can be told apart: the V8 heap's committed pages (heapTotal, which V8 sizes as a
  * multiple of what survived the last full collection and gives back only when idle), memory
  * outside it held by JS objects (external: ArrayBuffers), and the rest (`otherAnon`: malloc
- * arenas, lmdb's and libp2p's native allocations, code). A heap snapshot pair
- * (heap-diff.ts) tells what the live heap holds.
+ * arenas, lmdb's and libp2p's native allocations, code), of which glibc's main arena (the
+ * [heap] mapping) is sampled apart. A heap snapshot pair (heap-diff.ts) tells what the live
+ * heap holds.
  */
 import { readFileSync } from 'node:fs';
 import type { SoakNode } from './cluster.js';
@@ -22,6 +23,13 @@ export interface MemorySample {
   /** smaps_rollup's Anonymous (equal to RssAnon up to rounding; absent when unreadable). */
   smapsAnonKb?: number;
   /**
+   * Resident part of the [heap] mapping: glibc's main malloc arena, where the main thread's
+   * malloc goes, including the memory of Buffers and ArrayBuffers (node's allocator) and
+   * lmdb-js's and the native modules' allocations made on that thread. It only shrinks
+   * from its top, so it keeps the high-water mark of a fragmented heap.
+   */
+  mallocMainKb?: number;
+  /**
    * V8 heap in use (live and not yet collected), the heap's committed size, and memory
    * outside it held by JS objects (ArrayBuffers), from GET /metrics.
    */
@@ -35,6 +43,19 @@ const field = (text: string, name: string): number | undefined => {
   return match ? Number(match[1]) : undefined;
 };
 
+/** Rss of the process's [heap] mapping (from smaps), or undefined when unreadable. */
+function heapMappingRssKb(pid: number): number | undefined {
+  let smaps: string;
+  try {
+    smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const at = smaps.search(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s+\[heap\]$/m);
+  if (at < 0) return 0;
+  return field(smaps.slice(at, at + 2048), 'Rss');
+}
+
 /** The process's memory from /proc, or undefined when it is gone. */
 export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | undefined {
   try {
@@ -47,11 +68,13 @@ export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | un
     } catch {
       // smaps_rollup needs a kernel of 4.14 or later and may be unreadable in a sandbox
     }
+    const mallocMainKb = heapMappingRssKb(pid);
     return {
       rssKb,
       anonKb: field(status, 'RssAnon') ?? 0,
       fileKb: field(status, 'RssFile') ?? 0,
       ...(smapsAnonKb === undefined ? {} : { smapsAnonKb }),
+      ...(mallocMainKb === undefined ? {} : { mallocMainKb }),
     };
   } catch {
     return undefined;
@@ -105,6 +128,7 @@ export interface MemoryMb {
   heapTotal?: number;
   external?: number;
   otherAnon?: number;
+  mallocMain?: number;
 }
 
 export interface MemoryFigures {
@@ -127,6 +151,7 @@ export interface MemoryFigures {
     heapUsed: number | null;
     heapTotal: number | null;
     otherAnon: number | null;
+    mallocMain: number | null;
   } | null;
   growthNote?: string;
 }
@@ -150,6 +175,7 @@ function inMb(s: MemorySample | undefined): MemoryMb | null {
     ...(s.heapTotalKb === undefined ? {} : { heapTotal: mb(s.heapTotalKb) }),
     ...(s.externalKb === undefined ? {} : { external: mb(s.externalKb) }),
     ...(other === undefined ? {} : { otherAnon: mb(other) }),
+    ...(s.mallocMainKb === undefined ? {} : { mallocMain: mb(s.mallocMainKb) }),
   };
 }
 
@@ -194,6 +220,7 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
       heapUsed: slope((s) => s.heapUsedKb),
       heapTotal: slope((s) => s.heapTotalKb),
       otherAnon: slope(otherAnonKb),
+      mallocMain: slope((s) => s.mallocMainKb),
     };
   } else {
     growthNote = `no process of this node lived through half of the last two thirds (restarted ${byPid.size - 1} time(s) then)`;

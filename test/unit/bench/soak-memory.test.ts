@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type MemorySample, memoryFigures } from '../../../scripts/soak/memory.js';
+import { type MemorySample, memoryFigures, procMemory } from '../../../scripts/soak/memory.js';
 
 const RUN_MS = 600_000;
 
@@ -43,6 +43,15 @@ describe('soak memory figures', () => {
     assert.equal(figures.thirdMb.heapTotal, 58.6);
     const last = run.at(-1)!;
     assert.equal(figures.lastMb.otherAnon, Math.round((last.anonKb - 60_000 - 10_000) / 102.4) / 10);
+  });
+
+  it("glibc's main malloc arena (the [heap] mapping) is sampled apart, with its slope", () => {
+    const own = procMemory(process.pid);
+    assert.ok(own?.mallocMainKb !== undefined && own.mallocMainKb > 0, `[heap] Rss ${own?.mallocMainKb}`);
+    const run = samples(7, 5_000, RUN_MS, 1024).map((s) => ({ ...s, mallocMainKb: 8_000 + s.atMs / 120 }));
+    const figures = memoryFigures('validator-0', run, RUN_MS);
+    assert.equal(figures.growthMbPer10Min?.mallocMain, 4.9);
+    assert.equal(figures.lastMb?.mallocMain, Math.round((8_000 + run.at(-1)!.atMs / 120) / 102.4) / 10);
   });
 
   it('no slope when no process of the node lived through half of the last two thirds', () => {
