@@ -16,6 +16,7 @@ import { leaderForRound, type ReputationConfig } from './leader.js';
 import { jolteonRules, type SafetyRules } from './rules.js';
 import type { Signer, Verifier } from './signing.js';
 import {
+  type CertifiedBlock,
   type CommitProofOf,
   type CommittedBlock,
   type ConsensusAction,
@@ -744,8 +745,31 @@ export class ConsensusCore {
       if (child) this.checkCommit(child);
     }
     this.tryCommit();
-    for (const p of this.pending.values()) if (p.entry.parentKey === entry.key) this.advancePending(p);
+    // The block may be a child's parent or a missing link further down a waiting lineage.
+    for (const p of [...this.pending.values()]) if (!this.validation.has(p.entry.key)) this.advancePending(p);
     this.tryPropose();
+  }
+
+  /**
+   * The certified blocks strictly between the committed tip and `parent`, oldest first:
+   * what the application must have executed before it can execute a child of `parent`
+   * (after a restart it holds only the committed tip). A missing link is fetched from
+   * `hint`; 'forked' when the chain reaches the tip's height on another branch.
+   */
+  private lineageOf(parent: BlockEntry, hint: number): CertifiedBlock[] | 'fetching' | 'forked' {
+    const ancestors: CertifiedBlock[] = [];
+    let cur = parent;
+    while (cur.height > this.tip.height + 1) {
+      const next = this.blocks.get(cur.parentKey);
+      if (!next) {
+        this.requestFetch(cur.block.header.parentHash, hint);
+        return 'fetching';
+      }
+      cur = next;
+      ancestors.push({ id: cur.id, block: cur.block });
+    }
+    if (cur.key !== this.tip.key && cur.parentKey !== this.tip.key) return 'forked';
+    return ancestors.reverse();
   }
 
   private parentQcRound(b: BlockEntry): number {
@@ -828,12 +852,19 @@ export class ConsensusCore {
     }
     const v = this.validation.get(p.entry.key);
     if (v === undefined) {
+      const ancestors = this.lineageOf(parent, p.proposer);
+      if (ancestors === 'fetching') return; // insertBlock advances it again
+      if (ancestors === 'forked') {
+        this.pending.delete(p.entry.key); // below the committed tip on another branch: never committable
+        return;
+      }
       this.validation.set(p.entry.key, 'requested');
       this.out.push({
         type: 'validatePayload',
         blockId: p.entry.id,
         block: p.entry.block,
         parent: parent.block,
+        ancestors,
       });
       return;
     }
@@ -944,6 +975,9 @@ export class ConsensusCore {
       return;
     }
     if (this.payloadRequestedRound === this.round) return;
+    const ancestors = this.lineageOf(parent, this.leaderOf(this.highQc.round));
+    if (ancestors === 'fetching') return; // insertBlock proposes once the lineage is known
+    if (ancestors === 'forked') return; // the highest QC cannot be below the committed tip
     this.payloadRequestedRound = this.round;
     this.out.push({
       type: 'requestPayload',
@@ -951,6 +985,7 @@ export class ConsensusCore {
       parentId: parent.id,
       parent: parent.block,
       height: parent.height + 1,
+      ancestors,
     });
   }
 

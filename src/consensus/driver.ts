@@ -8,6 +8,7 @@ import type { Block } from '../chain/types.js';
 import type { ConsensusCore } from './core.js';
 import type { ConsensusError } from './errors.js';
 import type {
+  CertifiedBlock,
   CommitProofOf,
   CommittedBlock,
   ConsensusAction,
@@ -61,11 +62,25 @@ export interface PayloadRequest {
   parentId: Uint8Array;
   parent: Block;
   height: number;
+  /** The certified blocks between the committed tip and `parent`, oldest first. */
+  ancestors: readonly CertifiedBlock[];
+}
+
+/** A proposed block to validate, with the certified chain it extends. */
+export interface PayloadCheck {
+  block: Block;
+  parent: Block;
+  /** The certified blocks between the committed tip and `parent`, oldest first. */
+  ancestors: readonly CertifiedBlock[];
 }
 
 export interface BlockApplication {
   buildPayload(request: PayloadRequest, ready: (payload: Payload) => void): void;
-  validatePayload(block: Block, parent: Block, done: (valid: boolean) => void): void;
+  /**
+   * Executes `check.block` on its parent; an application that has not executed the parent
+   * (e.g. after a restart) executes `check.ancestors` and the parent first.
+   */
+  validatePayload(check: PayloadCheck, done: (valid: boolean) => void): void;
   /**
    * Committed blocks in order; the last one is certified by `certificate`, and `proof` (when
    * the 2-chain is known, always outside tests' one-chain mode) is its child and the child's QC.
@@ -202,11 +217,17 @@ export class ConsensusDriver {
         return transport.send(a.from, { kind: 'blockRequest', blockId: a.blockId });
       case 'requestPayload':
         return app.buildPayload(
-          { round: a.round, parentId: a.parentId, parent: a.parent, height: a.height },
+          {
+            round: a.round,
+            parentId: a.parentId,
+            parent: a.parent,
+            height: a.height,
+            ancestors: a.ancestors,
+          },
           (payload) => this.submit({ type: 'payloadReady', round: a.round, payload }),
         );
       case 'validatePayload':
-        return app.validatePayload(a.block, a.parent, (valid) =>
+        return app.validatePayload({ block: a.block, parent: a.parent, ancestors: a.ancestors }, (valid) =>
           this.submit({ type: 'payloadValidated', blockId: a.blockId, valid }),
         );
       case 'setTimer':

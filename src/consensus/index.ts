@@ -40,6 +40,7 @@ export {
   ConsensusDriver,
   type ConsensusMessage,
   type DriverPorts,
+  type PayloadCheck,
   type PayloadRequest,
   type SafetyStore,
   type Transport,

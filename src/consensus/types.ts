@@ -115,6 +115,9 @@ export interface CommittedBlock {
   block: Block;
 }
 
+/** A certified block above the committed tip, with its id. */
+export type CertifiedBlock = CommittedBlock;
+
 /** A committed block and its history entry, what leader reputation reads. */
 export interface HistoryEntry {
   round: number;
@@ -143,8 +146,16 @@ export type ConsensusAction =
   | { type: 'persistSafety'; seq: number; data: SafetyData }
   | { type: 'commit'; blocks: CommittedBlock[]; certificate: QuorumCertificate; proof?: CommitProofOf }
   | { type: 'fetchBlock'; blockId: Uint8Array; from: number }
-  | { type: 'requestPayload'; round: number; parentId: Uint8Array; parent: Block; height: number }
-  | { type: 'validatePayload'; blockId: Uint8Array; block: Block; parent: Block }
+  /** `ancestors`: the certified blocks between the committed tip and `parent`, oldest first. */
+  | {
+      type: 'requestPayload';
+      round: number;
+      parentId: Uint8Array;
+      parent: Block;
+      height: number;
+      ancestors: CertifiedBlock[];
+    }
+  | { type: 'validatePayload'; blockId: Uint8Array; block: Block; parent: Block; ancestors: CertifiedBlock[] }
   | { type: 'setTimer'; atMs: number }
   | { type: 'evidence'; evidence: Evidence }
   /** [S3] The core stopped for good: signing again could double-sign (DOUBLE_SIGN_RISK). */

@@ -26,10 +26,12 @@ import {
 import type { Block, BlockHeader } from '../chain/types.js';
 import {
   type BlockApplication,
+  type CertifiedBlock,
   type CommitProofOf,
   type CommittedBlock,
   encodeQc,
   type Payload,
+  type PayloadCheck,
   type PayloadRequest,
   type QuorumCertificate,
 } from '../consensus/index.js';
@@ -227,7 +229,7 @@ export class LedgerApplication implements BlockApplication {
   private build(request: PayloadRequest, ready: (payload: Payload) => void): void {
     const parentView =
       this.viewOf(request.parentId, request.parent) ??
-      this.executeCertified(request.parent, request.parentId);
+      this.executeLineage(request.ancestors, request.parent, request.parentId);
     if (!parentView) {
       this.c.logger.debug(
         { round: request.round, parent: toHex(request.parentId) },
@@ -270,10 +272,11 @@ export class LedgerApplication implements BlockApplication {
     });
   }
 
-  validatePayload(block: Block, parent: Block, done: (valid: boolean) => void): void {
+  validatePayload(check: PayloadCheck, done: (valid: boolean) => void): void {
     if (this.failed) return;
+    const { block } = check;
     try {
-      this.execute(block, parent);
+      this.execute(check);
       done(true);
       this.buildAwaitingPayload();
     } catch (err) {
@@ -286,27 +289,48 @@ export class LedgerApplication implements BlockApplication {
   }
 
   /**
-   * Executes a certified block whose parent this node has executed (or committed), when
-   * the core asks to build on it before asking to validate it: e.g. the block arrived as
-   * the answer to a fetch, or from the safety store after a restart. Undefined when its
-   * parent is unknown here too, or when it does not execute (it cannot be built on).
+   * Executes the certified chain from the committed tip up to `parent`, where this node has
+   * not executed it: the core asks to build on or validate a child of blocks that arrived
+   * as the answers to fetches, or after a restart, when this application holds only the
+   * committed tip. Undefined when the chain does not start at the committed tip or a block
+   * in it does not execute (nothing can be built on it).
    */
-  private executeCertified(block: Block, id: Uint8Array): LedgerView | undefined {
-    const parentId = toHex(block.header.parentHash);
-    const parentHeader =
-      parentId === this.committedId ? this.committedHeader : this.byId.get(parentId)?.header;
-    const parentView = this.viewOf(block.header.parentHash);
-    if (!parentHeader || !parentView) return undefined;
-    try {
-      const hashes = validateBlockAgainstParent(block, parentHeader, this.c.limits);
-      return this.run(block, id, parentView, hashes).view;
-    } catch (err) {
-      this.c.logger.warn(
-        { height: block.header.height, err: (err as Error).message },
-        'certified block does not execute',
-      );
-      return undefined;
+  private executeLineage(
+    ancestors: readonly CertifiedBlock[],
+    parent: Block,
+    parentId: Uint8Array,
+  ): LedgerView | undefined {
+    let view: LedgerView | undefined;
+    let header: BlockHeader | undefined;
+    for (const link of [...ancestors, { id: parentId, block: parent }]) {
+      const h = link.block.header;
+      if (h.height <= this.committedHeight) continue; // committed here since the core asked
+      const known = this.viewOf(link.id, link.block);
+      if (known) {
+        view = known;
+        header = h;
+        continue;
+      }
+      if (!view || !header) {
+        // the first link not executed here: its parent is the committed tip or executed
+        const parentId = toHex(h.parentHash);
+        header = parentId === this.committedId ? this.committedHeader : this.byId.get(parentId)?.header;
+        view = this.viewOf(h.parentHash);
+        if (!view || !header) return undefined;
+      }
+      try {
+        const hashes = validateBlockAgainstParent(link.block, header, this.c.limits);
+        view = this.run(link.block, link.id, view, hashes).view;
+        header = h;
+      } catch (err) {
+        this.c.logger.warn(
+          { height: h.height, err: (err as Error).message },
+          'certified block does not execute',
+        );
+        return undefined;
+      }
     }
+    return view;
   }
 
   /** Builds the waiting payload request once its parent has a view (dropped once stale). */
@@ -317,8 +341,8 @@ export class LedgerApplication implements BlockApplication {
       this.awaitingParent = undefined; // its height is taken: the round is long over
       return;
     }
-    const { parentId, parent } = waiting.request;
-    if (!this.viewOf(parentId, parent) && !this.executeCertified(parent, parentId)) return;
+    const { parentId, parent, ancestors } = waiting.request;
+    if (!this.viewOf(parentId, parent) && !this.executeLineage(ancestors, parent, parentId)) return;
     this.awaitingParent = undefined;
     this.build(waiting.request, waiting.ready);
   }
@@ -520,7 +544,7 @@ export class LedgerApplication implements BlockApplication {
   }
 
   /** Validates and executes `block` on `parent`'s view; throws on any invalidity. */
-  private execute(block: Block, parent: Block): Executed {
+  private execute({ block, parent, ancestors }: PayloadCheck): Executed {
     const h = block.header;
     const id = hashHeader(h);
     const known = this.byId.get(toHex(id));
@@ -530,13 +554,8 @@ export class LedgerApplication implements BlockApplication {
       throw new Error(`timestamp ${h.timestampMs} is ahead of local time`);
     const built = this.byPayload.get(payloadKey(h.parentHash, h.txRoot, h.stateRoot, h.receiptsRoot));
     if (built) return this.adopt(built, id, h);
-    let parentView = this.viewOf(h.parentHash, parent);
-    if (!parentView && toHex(parent.header.parentHash) === this.committedId) {
-      // The parent was fetched by consensus, not proposed to this node (it was behind, e.g.
-      // it has just synced): execute it on the committed tip first.
-      validateBlockAgainstParent(parent, this.committedHeader, this.c.limits);
-      parentView = this.run(parent, h.parentHash, this.committed).view;
-    }
+    const parentView =
+      this.viewOf(h.parentHash, parent) ?? this.executeLineage(ancestors, parent, h.parentHash);
     if (!parentView) throw new Error(`parent ${toHex(h.parentHash)} has not been executed here`);
     return this.run(block, id, parentView, hashes);
   }

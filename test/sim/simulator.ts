@@ -391,7 +391,7 @@ export class Simulation {
           ready(payload);
         });
       },
-      validatePayload: (block, parent, done) => {
+      validatePayload: ({ block, parent }, done) => {
         this.schedule(this.now + 0.5, () => {
           if (!alive()) return;
           done(payloadValid(block, parent));

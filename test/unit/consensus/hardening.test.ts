@@ -254,7 +254,7 @@ describe('consensus core: double-sign guard (issue 10 item 10d)', () => {
       safetyStore: { persist: (_d, durable) => durable() },
       app: {
         buildPayload: () => {},
-        validatePayload: (_b, _p, done) => done(true),
+        validatePayload: (_check, done) => done(true),
         commit: () => {},
         getCommittedBlock: () => undefined,
       },

@@ -25,7 +25,7 @@ async function withApp(body: (app: LedgerApplication, view: ReturnType<typeof co
 
 function validate(app: LedgerApplication, block: Block, parent: Block): boolean | undefined {
   let valid: boolean | undefined;
-  app.validatePayload(block, parent, (v) => {
+  app.validatePayload({ block, parent, ancestors: [] }, (v) => {
     valid = v;
   });
   return valid;
@@ -48,8 +48,9 @@ describe('receiptsRoot on the validator path', () => {
     withApp((app, view) => {
       const parent = childBlock(GENESIS.block.header, view, { txCount: 1 });
       const built: Payload[] = [];
-      app.buildPayload({ round: 2, parentId: parent.id, parent: parent.block, height: 2 }, (p) =>
-        built.push(p),
+      app.buildPayload(
+        { round: 2, parentId: parent.id, parent: parent.block, height: 2, ancestors: [] },
+        (p) => built.push(p),
       );
       assert.equal(built.length, 1);
       assert.deepEqual(built[0].receiptsRoot, receiptsRoot([]), 'an empty mempool builds an empty block');
