@@ -40,6 +40,8 @@ describe('composed simulator: the real node parts under the fault schedules', ()
     ['crash', 1504, 4],
     ['crash', 1505, 7],
     ['leaderCrash', 1506, 4],
+    ['isolatedLeader', 1507, 4],
+    ['slowReturn', 1508, 4],
   ];
   for (const [scenario, seed, n] of runs) {
     it(`${scenario} n=${n} seed=${seed}: every acknowledged transfer committed once, roots equal, mempools clean, bounds held`, async () => {
@@ -52,6 +54,8 @@ describe('composed simulator: the real node parts under the fault schedules', ()
       // every message crossed a gate: proposals, votes and batches were accepted there
       for (const kind of ['proposal', 'vote', 'transactions'] as const)
         assert.ok(r.verdicts[kind].accepted > 0, `no ${kind} accepted by a gate\n${report(r)}`);
+      if (scenario === 'isolatedLeader')
+        assert.notEqual(r.isolatedValidator, undefined, `no leader was cut off\n${report(r)}`);
     });
   }
 

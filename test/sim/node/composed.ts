@@ -45,8 +45,8 @@
  * Not composed: the libp2p transport itself (gossipsub's mesh, forwarding and seen cache,
  * peer scoring, stream framing and its read/CPU budgets, inbound queues), the node's
  * ConsensusLifecycle and LedgerNode (this file mirrors their wiring), the tx journal's file
- * and the HTTP API; the consensus simulator's targeted schedules (isolateProposer,
- * slowReturn, crashNextLeaderAtMs) and broken rules.
+ * and the HTTP API; the consensus simulator's crashNextLeaderAtMs (no scenario draws it)
+ * and broken rules (its isolatedLeader and slowReturn schedules run here too).
  *
  * The node's code settles work in promise continuations (a store write's landing, an
  * admission's answer), so the run loop is async: after each event it lets every pending
@@ -174,6 +174,8 @@ export const COMPOSED_SCENARIOS = [
   'partition',
   'crash',
   'leaderCrash',
+  'isolatedLeader',
+  'slowReturn',
   'equivocator',
   'doubleVoter',
   'withholder',
@@ -263,6 +265,8 @@ export interface ComposedResult {
   committed: number;
   /** Submissions a node refused (the client does not resubmit them). */
   refused: number;
+  /** isolatedLeader: the validator whose proposal was held back and links cut, if it happened. */
+  isolatedValidator?: number;
   /** Submissions that found their node down and went to another one. */
   redirected: number;
   messages: number;
@@ -377,6 +381,8 @@ export class ComposedSimulation {
   private readonly faulty = new Set<number>();
   private readonly linkLatency: number[][] = [];
   private partitionOf: number[] | undefined;
+  /** The leader cut off by `isolateProposer` once its proposal is held back, and until when. */
+  private isolated: { id: number; untilMs: number } | undefined;
   private readonly mempoolOptions: MempoolOptions;
   private readonly violations: string[] = [];
   /** Height -> id of the block honest nodes committed there. */
@@ -417,7 +423,8 @@ export class ComposedSimulation {
   constructor(private readonly config: ComposedConfig) {
     const cfg = config.sim;
     this.cfg = cfg;
-    if (cfg.isolateProposer || cfg.slowReturn || cfg.crashNextLeaderAtMs !== undefined || cfg.brokenRules)
+    // crashNextLeaderAtMs: no scenario draws it; broken rules are the consensus simulator's
+    if (cfg.crashNextLeaderAtMs !== undefined || cfg.brokenRules)
       throw new Error(`scenario ${cfg.scenario}: its targeted schedule is not composed yet`);
     this.rng = new Prng(cfg.seed);
     this.netRng = this.rng.fork();
@@ -956,10 +963,20 @@ export class ComposedSimulation {
     return this.nowMs < this.cfg.gstMs ? (base + jitter) * this.cfg.preGst.delayFactor : base + jitter;
   }
 
-  /** Delivers `arrive` at `to` after the link's delay, subject to the faults before GST. */
-  private deliver(from: ComposedNode, to: ComposedNode, arrive: (to: ComposedNode) => void): void {
+  /**
+   * Delivers `arrive` at `to` after the link's delay (plus `extraDelayMs`), subject to the
+   * faults before GST and to an isolated leader's cut.
+   */
+  private deliver(
+    from: ComposedNode,
+    to: ComposedNode,
+    arrive: (to: ComposedNode) => void,
+    extraDelayMs = 0,
+  ): void {
     if (from.id === to.id) return;
     this.messages++;
+    const cut = this.isolated;
+    if (cut && this.nowMs < cut.untilMs && (cut.id === from.id || cut.id === to.id)) return;
     const pre = this.nowMs < this.cfg.gstMs;
     if (pre) {
       if (this.partitionOf && this.partitionOf[from.id] !== this.partitionOf[to.id]) return;
@@ -967,7 +984,7 @@ export class ComposedSimulation {
     }
     const copies = pre && this.netRng.chance(this.cfg.preGst.dupRate) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
-      this.schedule(this.nowMs + this.linkDelay(from.id, to.id), () => {
+      this.schedule(this.nowMs + this.linkDelay(from.id, to.id) + extraDelayMs, () => {
         if (to.up) arrive(to);
       });
     }
@@ -977,6 +994,19 @@ export class ComposedSimulation {
     const honest: Transport = {
       broadcast: (msg, options) => {
         if (!alive()) return;
+        // isolatedLeader: the first honest leader to propose after `afterMs` is cut off
+        // before its proposal leaves; the rest time out and extend the older QC
+        const iso = this.cfg.isolateProposer;
+        if (
+          msg.kind === 'proposal' &&
+          iso &&
+          !this.isolated &&
+          this.nowMs >= iso.afterMs &&
+          this.isHonest(node)
+        ) {
+          this.isolated = { id: node.id, untilMs: this.nowMs + iso.forMs };
+          return;
+        }
         const wire = this.wireOf(msg, options?.repeat === true);
         for (const to of this.nodes) this.sendWire(node, to, wire);
       },
@@ -1063,7 +1093,13 @@ export class ComposedSimulation {
     // [budget] block bytes sent to a peer count against what it may request next (direct.ts)
     if ('direct' in wire && directKindOf(wire.direct) === 'blockResponse')
       from.serveBudgets?.servedBytes.of(String(to.id)).charge(wire.direct.length + 4);
-    this.deliver(from, to, (receiver) => this.receive(from, receiver, wire));
+    // slowReturn: once back, the slow validator's votes arrive too late to make a QC
+    const slow = this.cfg.slowReturn;
+    const late =
+      slow && from.index === slow.index && this.nowMs >= slow.upAtMs && 'direct' in wire
+        ? directKindOf(wire.direct) === 'vote'
+        : false;
+    this.deliver(from, to, (receiver) => this.receive(from, receiver, wire), late ? slow!.voteDelayMs : 0);
   }
 
   /** Bytes from a peer, through the receiver's gate as src/network's handlers run it. */
@@ -1516,6 +1552,14 @@ export class ComposedSimulation {
     }
     for (const i of cfg.permanentCrashes)
       for (const node of this.nodesOf(i)) this.schedule(cfg.permanentCrashAtMs, () => this.crash(node));
+    const slow = cfg.slowReturn;
+    if (slow)
+      for (const node of this.nodesOf(slow.index)) {
+        this.schedule(slow.downAtMs, () => this.crash(node));
+        this.schedule(slow.upAtMs, () => {
+          if (!node.up) this.boot(node);
+        });
+      }
     const laggard = this.config.laggard;
     if (laggard) {
       const node = this.nodes[laggard.index];
@@ -1615,6 +1659,7 @@ export class ComposedSimulation {
       gappedAcknowledged: this.gappedAcknowledged,
       stuckBehindFaulty: this.stuckBehindFaulty,
       maxHonestRound: this.maxHonestRound,
+      ...(this.isolated ? { isolatedValidator: this.nodes[this.isolated.id].index } : {}),
       evidence: this.evidence,
       peaks: this.peaks,
       trace: toHex(this.trace),
