@@ -49,6 +49,8 @@ export type GateErrorCode =
   | 'NOT_LEADER'
   /** a proposal height no block at its round can have (below 1, or above committed + rounds) */
   | 'BAD_HEIGHT'
+  /** a block whose transactions do not hash to its header's txRoot (the header is what is signed) */
+  | 'BAD_TX_ROOT'
   /** an empty transaction batch or one with more transactions than a batch may hold */
   | 'BAD_BATCH'
   /** a batched transaction that can never be valid (forged signature, ...): mempool admission */

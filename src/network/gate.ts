@@ -17,6 +17,7 @@
  * valid (forged signature, high s, ...) is rejected (INVALID_TX) and costs its sender.
  */
 import { decodeBlock, hashHeader } from '../chain/codec.js';
+import { merkleRoot, txHashes } from '../chain/index.js';
 import type { Block, BlockHeader } from '../chain/types.js';
 import {
   type ConsensusMessage,
@@ -218,7 +219,19 @@ export function validateProposal(ctx: GateContext, data: Uint8Array): Accepted<P
   // [size] the chain's maxBlockTxs bounds what is decoded at all, not only what is accepted
   const p = decodeWith((b) => decodeProposal(b, ctx.limits.maxBlockTxs), data, 'proposal');
   const from = checkProposal(ctx, p.block.header, p.block.transactions.length, p.signature, p.tc);
+  checkTxRoot(p.block, 'proposal');
   return { from, message: p };
+}
+
+/**
+ * [body] The signatures and certificates bind a block's header only: anyone relaying a
+ * block can swap its transactions. The core keeps the first copy of a block id it gets,
+ * and a node that commits a swapped copy stops with diverged state, so a body must match
+ * its header's txRoot before the block goes any further.
+ */
+function checkTxRoot(block: Block, what: string): void {
+  if (!equalBytes(merkleRoot(txHashes(block)), block.header.txRoot))
+    throw reject('BAD_TX_ROOT', `${what}: the transactions do not hash to the header's txRoot`);
 }
 
 /**
@@ -347,6 +360,7 @@ export function validateBlockResponse(ctx: GateContext, body: Uint8Array): Block
     throw reject('WRONG_CHAIN', `block for chain ${block.header.chainId}`);
   // [size] at most maxBlockTxs transactions
   if (block.transactions.length > ctx.limits.maxBlockTxs) throw reject('OVERSIZE', 'block has too many txs');
+  checkTxRoot(block, 'block response');
   // The core checks it asked for this block and links it into its tree (it keeps what it needs).
   return block;
 }

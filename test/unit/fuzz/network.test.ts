@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { hashHeader } from '../../../src/chain/index.js';
+import { EMPTY_MERKLE_ROOT, hashHeader } from '../../../src/chain/index.js';
 import {
   encodeProposal,
   encodeQc,
@@ -194,7 +194,7 @@ function signedMessages() {
     parentHash: blockA,
     proposer: validatorSet.validators[0].address,
     timestampMs: 1000,
-    txRoot: new Uint8Array(32),
+    txRoot: EMPTY_MERKLE_ROOT,
     stateRoot: new Uint8Array(32),
     receiptsRoot: new Uint8Array(32),
     parentQc: encodeQc(qc),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
-import { encodeHeader, hashHeader } from '../../../src/chain/codec.js';
+import { encodeBlock, encodeHeader, hashHeader } from '../../../src/chain/codec.js';
 import {
   encodeProposal,
   encodeTimeout,
@@ -21,6 +21,7 @@ import {
   type GateContext,
   GateError,
   messageLimits,
+  validateBlockResponse,
   validateCompactProposal,
   validateProposal,
   validateTimeout,
@@ -90,6 +91,26 @@ describe('gossip gate: validation functions', () => {
     assert.equal(
       verdictOf(() => validateProposal(c, encodeProposal(tampered))),
       'reject:BAD_SIGNATURE',
+    );
+    // the same signed header with other transactions: anyone relaying it could swap them
+    const swapped = proposal(f, 1, { transactions: transfers(2) });
+    swapped.block.transactions = transfers(1);
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(swapped))),
+      'reject:BAD_TX_ROOT',
+    );
+    assert.equal(
+      verdictOf(() => validateBlockResponse(c, encodeBlock(swapped.block))),
+      'reject:BAD_TX_ROOT',
+    );
+    const genuine = proposal(f, 1, { transactions: transfers(2) });
+    assert.equal(
+      verdictOf(() => validateProposal(c, encodeProposal(genuine))),
+      'accept',
+    );
+    assert.equal(
+      verdictOf(() => validateBlockResponse(c, encodeBlock(genuine.block))),
+      'accept',
     );
     const other = proposal(f, 0);
     other.block.header.chainId = CHAIN_ID + 1n;

@@ -1,5 +1,6 @@
 /** Fixtures for network tests: a genesis with real secp256k1 keys and signed messages. */
 import { hashHeader } from '../../../src/chain/codec.js';
+import { merkleRoot } from '../../../src/chain/index.js';
 import type { Block } from '../../../src/chain/types.js';
 import {
   encodeQc,
@@ -14,7 +15,7 @@ import {
   type Vote,
   voteDigest,
 } from '../../../src/consensus/index.js';
-import { sha256 } from '../../../src/crypto/hash.js';
+import { keccak256, sha256 } from '../../../src/crypto/hash.js';
 import { generateSecretKey, publicKeyOf } from '../../../src/crypto/keys.js';
 import {
   createGenesis,
@@ -61,6 +62,7 @@ export function proposal(
   proposer: number,
   opts: { signerSecret?: Uint8Array; timestampMs?: number; transactions?: Uint8Array[] } = {},
 ): Proposal {
+  const transactions = opts.transactions ?? [];
   const block: Block = {
     header: {
       chainId: CHAIN_ID,
@@ -69,12 +71,12 @@ export function proposal(
       parentHash: f.validatorSet.genesisId,
       proposer: f.genesis.validators[proposer].address,
       timestampMs: opts.timestampMs ?? 1,
-      txRoot: new Uint8Array(32),
+      txRoot: merkleRoot(transactions.map((raw) => keccak256(raw))),
       stateRoot: new Uint8Array(32),
       receiptsRoot: new Uint8Array(32),
       parentQc: encodeQc(genesisQc(f.validatorSet.genesisId)),
     },
-    transactions: opts.transactions ?? [],
+    transactions,
   };
   const signer = secp256k1Signer(opts.signerSecret ?? f.secrets[proposer]);
   return { block, signature: signer.sign(proposalDigest(f.validatorSet, 1, hashHeader(block.header))) };
