@@ -155,6 +155,8 @@ export class LedgerApplication implements BlockApplication {
   private inFlight: Promise<void> = Promise.resolve();
   /** Transactions of committed blocks whose store write is still in flight. */
   private readonly committingTxs = new Map<string, CommittingTx>();
+  /** Committed blocks handed to the store and not yet durable, oldest first. */
+  private readonly undurable: Block[] = [];
   private failed = false;
   private stopped = false;
   private pollTimer: Timer | undefined;
@@ -191,6 +193,17 @@ export class LedgerApplication implements BlockApplication {
     this.pollTimer?.cancel();
     this.pollTimer = undefined;
     this.awaitingParent = undefined;
+  }
+
+  /**
+   * Committed blocks the store has not made durable yet, oldest first. The core's safety
+   * data keeps only the blocks above its committed tip: when the store's write of a
+   * committed block then fails (a full disk), the restarted node finds its store's head
+   * below the safety data's blocks, a gap that a lone validator, or a network that
+   * stopped whole, can never fill. `withUndurableBlocks` keeps them in the safety data.
+   */
+  undurableBlocks(): readonly Block[] {
+    return this.undurable;
   }
 
   /** Resolves once every commit issued so far is durable (or has failed). */
@@ -425,6 +438,7 @@ export class LedgerApplication implements BlockApplication {
     this.committedId = idHex;
     this.committedHeight = block.header.height;
     this.committedHeader = block.header;
+    this.undurable.push(block);
     const height = block.header.height;
     this.inFlight = write.then(
       () => {
@@ -631,6 +645,7 @@ export class LedgerApplication implements BlockApplication {
   private onDurable(height: number, idHex: string): void {
     if (this.failed || height <= this.durableHeight) return;
     this.durableHeight = height;
+    while (this.undurable.length > 0 && this.undurable[0].header.height <= height) this.undurable.shift();
     for (const [k, loc] of this.committingTxs) if (loc.height <= height) this.committingTxs.delete(k);
     // Re-layer cached views over the store, parents first, so overlays stay shallow.
     const entries = [...this.byId.values()].sort((a, b) => a.height - b.height);

@@ -20,6 +20,7 @@ import {
   genesisQc,
   type HistoryEntry,
   historyEntry,
+  type SafetyStore,
   secp256k1Signer,
   type ValidatorSet,
   type Verifier,
@@ -258,7 +259,7 @@ export class ConsensusLifecycle implements ConsensusReadout {
         },
       },
       clock: this.driverClock,
-      safetyStore: c.safety,
+      safetyStore: withUndurableBlocks(c.safety, c.app),
       app: c.app,
       trace: (record) => {
         c.metrics.consensusStep(record);
@@ -339,4 +340,23 @@ export class ConsensusLifecycle implements ConsensusReadout {
       this.c.logger.info({ height: this.c.store.head().height }, 'rejoined consensus after sync');
     });
   }
+}
+
+/**
+ * The safety store as the core's driver uses it: each persist also keeps the committed
+ * blocks the chain store has not made durable yet (LedgerApplication.undurableBlocks), so
+ * that after a crash or a failed write the blocks between the store's head and the core's
+ * certified blocks are still on this node's disk.
+ */
+export function withUndurableBlocks(
+  store: SafetyStore,
+  app: Pick<LedgerApplication, 'undurableBlocks'>,
+): SafetyStore {
+  return {
+    persist: (data, durable) => {
+      const undurable = app.undurableBlocks();
+      if (undurable.length === 0) return store.persist(data, durable);
+      store.persist({ ...data, blocks: [...undurable, ...(data.blocks ?? [])] }, durable);
+    },
+  };
 }

@@ -16,6 +16,7 @@ export {
   type ConsensusLifecycleComponents,
   type ConsensusLifecycleOptions,
   type ConsensusReadout,
+  withUndurableBlocks,
 } from './consensus-lifecycle.js';
 export { NodeError, type NodeErrorCode } from './errors.js';
 export {

@@ -120,6 +120,7 @@ import {
   MAX_CLOCK_SKEW_MS,
   silentLogger,
   TransactionAdmission,
+  withUndurableBlocks,
 } from '../../../src/node/index.js';
 import type { Head } from '../../../src/store/index.js';
 import {
@@ -240,6 +241,13 @@ export interface ComposedConfig {
    * back; it must catch up by block sync and rejoin consensus.
    */
   laggard?: { index: number; downAtMs: number; upAtMs: number };
+  /**
+   * The whole network stops at once (a power cut) at `atMs` and comes back `downMs` later:
+   * what is not on each node's disk is gone from every node.
+   */
+  wholeCrash?: { atMs: number; downMs: number };
+  /** How long a chain store commit takes to land, in [min, max] ms (default [0.2, 2]). */
+  storeFlushMs?: readonly [number, number];
   /**
    * Proposals travel compact (transaction hashes only) and each node assembles them from its
    * mempool with src/network's ProposalAssembler, fetching the block from its proposer when
@@ -538,7 +546,10 @@ export class ComposedSimulation {
     );
     const store = new MemoryChainStore({
       disk: node.disk,
-      scheduleFlush: (flush) => this.schedule(this.nowMs + this.rng.range(0.2, 2), () => alive() && flush()),
+      scheduleFlush: (flush) => {
+        const [min, max] = this.config.storeFlushMs ?? [0.2, 2];
+        this.schedule(this.nowMs + this.rng.range(min, max), () => alive() && flush());
+      },
       onLanded: (head) => this.onLanded(node, head),
     });
     if (this.config.broken === 'storeLosesTreeWrite') loseTreeWrites(node.disk);
@@ -714,15 +725,18 @@ export class ComposedSimulation {
     const driver = new ConsensusDriver(core, {
       transport: this.transportFor(node, alive),
       clock: consensusClock,
-      safetyStore: {
-        persist: (data, durable) => {
-          this.schedule(this.nowMs + this.rng.range(0.2, 2), () => {
-            if (!alive()) return; // crashed before the write landed: lost
-            node.safety = data;
-            durable();
-          });
+      safetyStore: withUndurableBlocks(
+        {
+          persist: (data, durable) => {
+            this.schedule(this.nowMs + this.rng.range(0.2, 2), () => {
+              if (!alive()) return; // crashed before the write landed: lost
+              node.safety = data;
+              durable();
+            });
+          },
         },
-      },
+        app,
+      ),
       app,
       onEvidence: (e) => this.onEvidence(node, e),
       onHalt: (err) => {
@@ -1560,6 +1574,16 @@ export class ComposedSimulation {
           if (!node.up) this.boot(node);
         });
       }
+    const whole = this.config.wholeCrash;
+    if (whole) {
+      this.schedule(whole.atMs, () => {
+        for (const node of this.nodes) this.crash(node);
+      });
+      this.schedule(whole.atMs + whole.downMs, () => {
+        for (const node of this.nodes)
+          if (!node.up && !cfg.permanentCrashes.includes(node.index)) this.boot(node);
+      });
+    }
     const laggard = this.config.laggard;
     if (laggard) {
       const node = this.nodes[laggard.index];
