@@ -15,7 +15,7 @@
  * and a run removes only what runs that no longer live left behind (a soak killed with -9).
  * The subnet is 10.78.<n>.0/24, the first <n> no address on the machine uses yet.
  */
-import { nft, sh, whyNamespacesUnavailable } from '../../test/netns/topology.js';
+import { addHostNamespace, nft, sh, whyNamespacesUnavailable } from '../../test/netns/topology.js';
 
 const PREFIX = 'lsk';
 const TABLE = 'soak';
@@ -148,14 +148,7 @@ export class SoakNetwork {
       // interface names hold at most 15 bytes: lsk + a pid of up to 7 digits + 2
       const outside = `${PREFIX}${this.owner}v${i}`;
       const inside = `${PREFIX}${this.owner}p${i}`;
-      await sh('ip', ['netns', 'add', ns]);
-      await sh('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
-      await sh('ip', ['link', 'set', inside, 'netns', ns]);
-      await sh('ip', ['link', 'set', outside, 'master', bridge]);
-      await sh('ip', ['link', 'set', outside, 'up']);
-      await sh('ip', ['-n', ns, 'addr', 'add', `${this.addressOf(i)}/24`, 'dev', inside]);
-      await sh('ip', ['-n', ns, 'link', 'set', inside, 'up']);
-      await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      await addHostNamespace({ ns, outside, inside, bridge, address: this.addressOf(i) });
       // the cut chains stay empty while the network is whole
       await nft(
         ns,

@@ -21,17 +21,9 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import type { ConsensusMessage } from '../consensus/index.js';
 import { type Clock, nextTurn, sleep, type Timer } from '../time/index.js';
 import type { PeerBudgets } from './budget.js';
-import { DIRECT_KIND, type DirectKind, directKindOf, FrameReader, frame, frameDirect } from './encoding.js';
+import { DIRECT_KIND, directKindOf, FrameReader, frame, frameDirect } from './encoding.js';
 import { GateError } from './errors.js';
-import {
-  type Gate,
-  type GateContext,
-  validateBlockRequest,
-  validateBlockResponse,
-  validateProposal,
-  validateTimeout,
-  validateVote,
-} from './gate.js';
+import { type Gate, type GateContext, validateDirect } from './gate.js';
 import type { NetworkLogger, NetworkMetrics } from './interface.js';
 import type { PeerRegistry } from './peers.js';
 import { BoundedQueue } from './queues.js';
@@ -307,7 +299,7 @@ export class DirectMessenger {
       return clock.monotonicMs() - startedMs;
     }
     const body = payload.subarray(1);
-    const result = this.deps.gate.run(kind, peer, () => this.validate(kind, body, sender));
+    const result = this.deps.gate.run(kind, peer, () => validateDirect(this.deps.ctx, kind, body, sender));
     const validationMs = clock.monotonicMs() - startedMs;
     if (result.verdict === 'reject') this.deps.penalize(peer);
     if (result.verdict !== 'accept') return validationMs;
@@ -336,30 +328,6 @@ export class DirectMessenger {
       return;
     }
     this.deps.deliver(from, { kind: 'blockRequest', blockId });
-  }
-
-  private validate(
-    kind: DirectKind,
-    body: Uint8Array,
-    sender: number,
-  ): { from: number; message: ConsensusMessage } {
-    const { ctx } = this.deps;
-    switch (kind) {
-      case 'vote':
-        return { from: sender, message: { kind: 'vote', vote: validateVote(ctx, body, sender).message } };
-      case 'blockRequest':
-        return { from: sender, message: { kind: 'blockRequest', blockId: validateBlockRequest(body) } };
-      case 'blockResponse':
-        return { from: sender, message: { kind: 'blockResponse', block: validateBlockResponse(ctx, body) } };
-      case 'proposal': {
-        const p = validateProposal(ctx, body);
-        return { from: p.from, message: { kind: 'proposal', proposal: p.message } };
-      }
-      case 'timeout': {
-        const t = validateTimeout(ctx, body);
-        return { from: t.from, message: { kind: 'timeout', timeout: t.message } };
-      }
-    }
   }
 }
 

@@ -45,7 +45,7 @@ import { equalBytes, toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { LedgerError } from '../errors.js';
 import { decodeTransfer, MAX_TX_BYTES, type SignedTransfer, TxError } from '../tx/index.js';
-import { type CompactProposal, decodeCompactProposal, decodeTxBatch } from './encoding.js';
+import { type CompactProposal, type DirectKind, decodeCompactProposal, decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
 import type { CertificateVerdicts } from './verifier-cache.js';
@@ -387,6 +387,34 @@ export function validateTxBatch(ctx: GateContext, data: Uint8Array): SignedTrans
       throw reject('MALFORMED', `batched transaction: ${(e as Error).message}`);
     }
   });
+}
+
+/**
+ * A direct frame's body of `kind` from validator `sender` (the peer id proves who speaks):
+ * the same checks as the gossiped forms, and votes only from their signer.
+ */
+export function validateDirect(
+  ctx: GateContext,
+  kind: DirectKind,
+  body: Uint8Array,
+  sender: number,
+): { from: number; message: ConsensusMessage } {
+  switch (kind) {
+    case 'vote':
+      return { from: sender, message: { kind: 'vote', vote: validateVote(ctx, body, sender).message } };
+    case 'blockRequest':
+      return { from: sender, message: { kind: 'blockRequest', blockId: validateBlockRequest(body) } };
+    case 'blockResponse':
+      return { from: sender, message: { kind: 'blockResponse', block: validateBlockResponse(ctx, body) } };
+    case 'proposal': {
+      const p = validateProposal(ctx, body);
+      return { from: p.from, message: { kind: 'proposal', proposal: p.message } };
+    }
+    case 'timeout': {
+      const t = validateTimeout(ctx, body);
+      return { from: t.from, message: { kind: 'timeout', timeout: t.message } };
+    }
+  }
 }
 
 /** Validates a gossiped timeout (proposals go through validateCompactProposal and assembly). */

@@ -24,6 +24,7 @@ export {
   validateBlockRequest,
   validateBlockResponse,
   validateCompactProposal,
+  validateDirect,
   validateGossipTimeout,
   validateProposal,
   validateTimeout,

@@ -107,6 +107,27 @@ export interface TopologyOptions {
   lossPercent: number;
 }
 
+/**
+ * One host: namespace `ns` joined to `bridge` by a veth pair (`outside` on the bridge,
+ * `inside` in the namespace, which gets `address`/24), its loopback up.
+ */
+export async function addHostNamespace(h: {
+  ns: string;
+  outside: string;
+  inside: string;
+  bridge: string;
+  address: string;
+}): Promise<void> {
+  await sh('ip', ['netns', 'add', h.ns]);
+  await sh('ip', ['link', 'add', h.outside, 'type', 'veth', 'peer', 'name', h.inside]);
+  await sh('ip', ['link', 'set', h.inside, 'netns', h.ns]);
+  await sh('ip', ['link', 'set', h.outside, 'master', h.bridge]);
+  await sh('ip', ['link', 'set', h.outside, 'up']);
+  await sh('ip', ['-n', h.ns, 'addr', 'add', `${h.address}/24`, 'dev', h.inside]);
+  await sh('ip', ['-n', h.ns, 'link', 'set', h.inside, 'up']);
+  await sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
+}
+
 /** Creates the bridge, the namespaces, their links and addresses, and the nftables rules. */
 export async function createTopology(o: TopologyOptions): Promise<void> {
   await sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
@@ -119,14 +140,7 @@ export async function createTopology(o: TopologyOptions): Promise<void> {
     const ns = namespaceOf(i);
     const outside = `${PREFIX}-v${i}`;
     const inside = `${PREFIX}-p${i}`;
-    await sh('ip', ['netns', 'add', ns]);
-    await sh('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
-    await sh('ip', ['link', 'set', inside, 'netns', ns]);
-    await sh('ip', ['link', 'set', outside, 'master', BRIDGE]);
-    await sh('ip', ['link', 'set', outside, 'up']);
-    await sh('ip', ['-n', ns, 'addr', 'add', `${hostAddressOf(i)}/24`, 'dev', inside]);
-    await sh('ip', ['-n', ns, 'link', 'set', inside, 'up']);
-    await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    await addHostNamespace({ ns, outside, inside, bridge: BRIDGE, address: hostAddressOf(i) });
     await nft(
       ns,
       `table inet ${TABLE} {

@@ -88,7 +88,6 @@ import { resolveOptions } from '../../../src/mempool/options.js';
 import {
   certificateVerdicts,
   DEFAULT_NETWORK_OPTIONS,
-  type DirectKind,
   directKindOf,
   emptyMetrics,
   encodeCompactProposal,
@@ -105,14 +104,10 @@ import {
   type TopicKind,
   type Verdict,
   type VerdictCounters,
-  validateBlockRequest,
-  validateBlockResponse,
   validateCompactProposal,
+  validateDirect,
   validateGossipTimeout,
-  validateProposal,
-  validateTimeout,
   validateTxBatch,
-  validateVote,
 } from '../../../src/network/index.js';
 import {
   driverClock,
@@ -1740,30 +1735,5 @@ function directPayloadOf(msg: ConsensusMessage): Uint8Array {
       return encodeDirect('proposal', encodeProposal(msg.proposal));
     case 'timeout':
       return encodeDirect('timeout', encodeTimeout(msg.timeout));
-  }
-}
-
-/** A direct frame's body through the gate, per kind, as src/network/direct.ts validates it. */
-function validateDirect(
-  ctx: GateContext,
-  kind: DirectKind,
-  body: Uint8Array,
-  sender: number,
-): { from: number; message: ConsensusMessage } {
-  switch (kind) {
-    case 'vote':
-      return { from: sender, message: { kind: 'vote', vote: validateVote(ctx, body, sender).message } };
-    case 'blockRequest':
-      return { from: sender, message: { kind: 'blockRequest', blockId: validateBlockRequest(body) } };
-    case 'blockResponse':
-      return { from: sender, message: { kind: 'blockResponse', block: validateBlockResponse(ctx, body) } };
-    case 'proposal': {
-      const p = validateProposal(ctx, body);
-      return { from: p.from, message: { kind: 'proposal', proposal: p.message } };
-    }
-    case 'timeout': {
-      const t = validateTimeout(ctx, body);
-      return { from: t.from, message: { kind: 'timeout', timeout: t.message } };
-    }
   }
 }
