@@ -33,6 +33,7 @@ import { sha256 } from '../../src/crypto/hash.js';
 import { type BrokenRuleName, brokenRules } from './broken-rules.js';
 import { type Behaviour, byzantineTransport } from './byzantine.js';
 import { EventHeap } from './event-heap.js';
+import { type FaultPorts, schedulePreGstFaults, scheduleSlowReturn } from './faults.js';
 import { hmacTestScheme } from './hmac-scheme.js';
 import { Prng } from './prng.js';
 
@@ -572,33 +573,26 @@ export class Simulation {
 
   // ---------------------------------------------------------------- faults schedule
 
+  private faultPorts(): FaultPorts<SimNode> {
+    return {
+      cfg: this.cfg,
+      rng: this.rng,
+      nodes: this.nodes,
+      nowMs: () => this.now,
+      schedule: (atMs, fire) => this.schedule(atMs, fire),
+      isHonest: (node) => this.isHonest(node),
+      crash: (node) => this.crash(node),
+      boot: (node) => this.boot(node),
+      setPartition: (sides) => {
+        this.partitionOf = sides;
+      },
+    };
+  }
+
   private scheduleFaults(): void {
     const cfg = this.cfg;
-    if (cfg.preGst.partitions) {
-      const reshuffle = () => {
-        if (this.now >= cfg.gstMs) {
-          this.partitionOf = undefined;
-          return;
-        }
-        const parts = 1 + this.rng.int(3);
-        this.partitionOf = this.nodes.map(() => this.rng.int(parts));
-        this.schedule(this.now + this.rng.range(100, 600), reshuffle);
-      };
-      this.schedule(this.rng.range(0, 200), reshuffle);
-      this.schedule(cfg.gstMs, () => {
-        this.partitionOf = undefined;
-      });
-    }
-    const honest = this.nodes.filter((x) => this.isHonest(x));
-    for (let k = 0; k < cfg.crashRestarts; k++) {
-      const node = this.rng.pick(honest);
-      const at = this.rng.range(0, Math.max(1, cfg.gstMs - 400));
-      const downFor = this.rng.range(20, 400);
-      this.schedule(at, () => this.crash(node));
-      this.schedule(Math.min(at + downFor, cfg.gstMs), () => {
-        if (!node.up) this.boot(node);
-      });
-    }
+    const ports = this.faultPorts();
+    schedulePreGstFaults(ports);
     if (cfg.crashNextLeaderAtMs !== undefined) {
       this.schedule(cfg.crashNextLeaderAtMs, () => {
         const core = this.nodes.find((x) => x.up && this.isHonest(x) && x.core)?.core;
@@ -608,16 +602,7 @@ export class Simulation {
         for (const node of this.nodes) if (node.index === leader) this.crash(node);
       });
     }
-    const slow = cfg.slowReturn;
-    if (slow) {
-      for (const node of this.nodes) {
-        if (node.index !== slow.index) continue;
-        this.schedule(slow.downAtMs, () => this.crash(node));
-        this.schedule(slow.upAtMs, () => {
-          if (!node.up) this.boot(node);
-        });
-      }
-    }
+    scheduleSlowReturn(ports);
     if (cfg.permanentCrashes.length > 0) {
       this.schedule(cfg.permanentCrashAtMs, () => {
         // the most advanced honest node's view (one still catching up sees old history)

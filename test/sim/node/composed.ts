@@ -134,6 +134,7 @@ import {
 import type { Clock } from '../../../src/time/index.js';
 import { type Behaviour, type ByzantinePorts, byzantineTransport, injectSignedFuture } from '../byzantine.js';
 import { EventHeap } from '../event-heap.js';
+import { type FaultPorts, schedulePreGstFaults, scheduleSlowReturn } from '../faults.js';
 import { hmacTestScheme } from '../hmac-scheme.js';
 import { Prng } from '../prng.js';
 import { SIM_DOUBLE_SIGN_CHECK_ROUNDS, type SimConfig } from '../simulator.js';
@@ -1534,41 +1535,23 @@ export class ComposedSimulation {
 
   private scheduleFaults(): void {
     const cfg = this.cfg;
-    if (cfg.preGst.partitions) {
-      const reshuffle = () => {
-        if (this.nowMs >= cfg.gstMs) {
-          this.partitionOf = undefined;
-          return;
-        }
-        const parts = 1 + this.rng.int(3);
-        this.partitionOf = this.nodes.map(() => this.rng.int(parts));
-        this.schedule(this.nowMs + this.rng.range(100, 600), reshuffle);
-      };
-      this.schedule(this.rng.range(0, 200), reshuffle);
-      this.schedule(cfg.gstMs, () => {
-        this.partitionOf = undefined;
-      });
-    }
-    const honest = this.nodes.filter((x) => this.isHonest(x));
-    for (let k = 0; k < cfg.crashRestarts; k++) {
-      const node = this.rng.pick(honest);
-      const at = this.rng.range(0, Math.max(1, cfg.gstMs - 400));
-      const downFor = this.rng.range(20, 400);
-      this.schedule(at, () => this.crash(node));
-      this.schedule(Math.min(at + downFor, cfg.gstMs), () => {
-        if (!node.up) this.boot(node);
-      });
-    }
+    const ports: FaultPorts<ComposedNode> = {
+      cfg,
+      rng: this.rng,
+      nodes: this.nodes,
+      nowMs: () => this.nowMs,
+      schedule: (atMs, fire) => this.schedule(atMs, fire),
+      isHonest: (node) => this.isHonest(node),
+      crash: (node) => this.crash(node),
+      boot: (node) => this.boot(node),
+      setPartition: (sides) => {
+        this.partitionOf = sides;
+      },
+    };
+    schedulePreGstFaults(ports);
     for (const i of cfg.permanentCrashes)
       for (const node of this.nodesOf(i)) this.schedule(cfg.permanentCrashAtMs, () => this.crash(node));
-    const slow = cfg.slowReturn;
-    if (slow)
-      for (const node of this.nodesOf(slow.index)) {
-        this.schedule(slow.downAtMs, () => this.crash(node));
-        this.schedule(slow.upAtMs, () => {
-          if (!node.up) this.boot(node);
-        });
-      }
+    scheduleSlowReturn(ports);
     const whole = this.config.wholeCrash;
     if (whole) {
       this.schedule(whole.atMs, () => {
