@@ -65,8 +65,9 @@ export async function settle(
   timeoutMs: number,
 ): Promise<number> {
   const open = new Map(load.acknowledgedNonces);
+  const senders = open.size;
   await waitUntil(
-    `${open.size} sender(s) to have their acknowledged transfers committed on ${reference.name}`,
+    `${senders} sender(s) to have their acknowledged transfers committed on ${reference.name}`,
     async () => {
       await pool([...open.keys()], async (address) => {
         try {
@@ -83,7 +84,9 @@ export async function settle(
     },
     timeoutMs,
     1000,
-  );
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${open.size} still open\n${await stuckSenders(open, nodes)}`);
+  });
   const target = (await height(reference)) ?? 0;
   for (const node of nodes)
     await waitUntil(
@@ -93,6 +96,27 @@ export async function settle(
       500,
     );
   return target;
+}
+
+/** For a few senders still open: the nonce each node has committed, against the acknowledged one. */
+async function stuckSenders(open: ReadonlyMap<string, bigint>, nodes: readonly SoakNode[]): Promise<string> {
+  const lines: string[] = [];
+  for (const [address, acknowledged] of [...open].slice(0, 5)) {
+    const nonces = await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          const { body } = await getJson<{ nonce?: string }>(`${node.apiUrl}/api/v1/accounts/${address}`);
+          return `${node.name} ${body.nonce ?? '?'}`;
+        } catch {
+          return `${node.name} ?`;
+        }
+      }),
+    );
+    lines.push(
+      `  ${address}: acknowledged up to nonce ${acknowledged - 1n}; committed nonce per node: ${nonces.join(', ')}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 interface BlockBody {
