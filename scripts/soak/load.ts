@@ -61,6 +61,8 @@ export class WalletLoad {
   readonly acknowledged: string[] = [];
   /** Per sender address (0x hex): the highest acknowledged nonce + 1. */
   readonly acknowledgedNonces = new Map<string, bigint>();
+  /** Per sender address: its acknowledged transfers by nonce, with the node that acknowledged each. */
+  private readonly acknowledgements = new Map<string, Map<bigint, { hash: string; node: string }>>();
   private readonly wallets: Wallet[];
   private readonly sign: (digest: Uint8Array, secret: Uint8Array) => { r: bigint; s: bigint; yParity: 0 | 1 };
   private readonly refused: Record<string, number> = {};
@@ -187,7 +189,7 @@ export class WalletLoad {
         return;
       }
       for (const [i, result] of body.results.entries())
-        this.settle(batch[i].wallet, batch[i].tx, result.error);
+        this.settle(node, batch[i].wallet, batch[i].tx, result.error);
     } catch {
       this.failedRequests++;
       this.downUntil.set(node, performance.now() + NODE_BACKOFF_MS);
@@ -196,10 +198,19 @@ export class WalletLoad {
     }
   }
 
-  private settle(wallet: Wallet, tx: SignedTransfer, error: string | undefined): void {
+  /** The acknowledged transfer of `address` at `nonce`, and which node acknowledged it. */
+  acknowledgement(address: string, nonce: bigint): { hash: string; node: string } | undefined {
+    return this.acknowledgements.get(address)?.get(nonce);
+  }
+
+  private settle(node: SoakNode, wallet: Wallet, tx: SignedTransfer, error: string | undefined): void {
     if (error === undefined) {
-      this.acknowledged.push(toHex(tx.hash));
+      const hash = toHex(tx.hash);
+      this.acknowledged.push(hash);
       this.acknowledgedNonces.set(wallet.address, tx.nonce + 1n);
+      const byNonce = this.acknowledgements.get(wallet.address) ?? new Map();
+      this.acknowledgements.set(wallet.address, byNonce);
+      byNonce.set(tx.nonce, { hash, node: node.name });
     } else {
       this.count(error, 1);
       // known (another node acknowledged it, its answer lost) or already committed: the

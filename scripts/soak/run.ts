@@ -353,7 +353,13 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       const views = await Promise.all(
         all.map(async (n) => {
           const s = await api<{ height?: number; round?: number; peers?: number }>(n, '/status');
-          return `${n.name} (${n.running ? 'running' : 'down'}): height ${s?.height} round ${s?.round} peers ${s?.peers}\n${n.tailText(5)}`;
+          // where transactions go missing: gossip this node dropped, and what its pool refused
+          const m = await api<{
+            mempool?: { rejected?: Record<string, number> };
+            network?: { dropped?: unknown; backpressurePauses?: number };
+          }>(n, '/metrics');
+          const counters = `gossip dropped ${JSON.stringify(m?.network?.dropped ?? null)}, backpressure pauses ${m?.network?.backpressurePauses ?? '?'}, pool refusals ${JSON.stringify(m?.mempool?.rejected ?? null)}`;
+          return `${n.name} (${n.running ? 'running' : 'down'}): height ${s?.height} round ${s?.round} peers ${s?.peers}\n${counters}\n${n.tailText(5)}`;
         }),
       );
       throw new Error(`${(err as Error).message} (seed ${o.seed})\n${views.join('\n')}`);

@@ -85,7 +85,9 @@ export async function settle(
     timeoutMs,
     1000,
   ).catch(async (err: Error) => {
-    throw new Error(`${err.message}: ${open.size} still open\n${await stuckSenders(open, nodes)}`);
+    throw new Error(
+      `${err.message}: ${open.size} still open\n${await stuckSenders(reference, open, nodes, load)}`,
+    );
   });
   const target = (await height(reference)) ?? 0;
   for (const node of nodes)
@@ -98,22 +100,50 @@ export async function settle(
   return target;
 }
 
-/** For a few senders still open: the nonce each node has committed, against the acknowledged one. */
-async function stuckSenders(open: ReadonlyMap<string, bigint>, nodes: readonly SoakNode[]): Promise<string> {
+/**
+ * For a few senders still open: the nonce each node has committed, and the first open
+ * transfer (the one every later nonce waits for): which node acknowledged it, and its
+ * status on each node (pending, queued behind a gap, committed or unknown).
+ */
+async function stuckSenders(
+  reference: SoakNode,
+  open: ReadonlyMap<string, bigint>,
+  nodes: readonly SoakNode[],
+  load: WalletLoad,
+): Promise<string> {
+  const ask = async <T>(node: SoakNode, path: string): Promise<T | undefined> => {
+    try {
+      const { status, body } = await getJson<T>(`${node.apiUrl}/api/v1${path}`);
+      return status === 200 ? body : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const lines: string[] = [];
   for (const [address, acknowledged] of [...open].slice(0, 5)) {
     const nonces = await Promise.all(
-      nodes.map(async (node) => {
-        try {
-          const { body } = await getJson<{ nonce?: string }>(`${node.apiUrl}/api/v1/accounts/${address}`);
-          return `${node.name} ${body.nonce ?? '?'}`;
-        } catch {
-          return `${node.name} ?`;
-        }
-      }),
+      nodes.map(
+        async (node) =>
+          `${node.name} ${(await ask<{ nonce?: string }>(node, `/accounts/${address}`))?.nonce ?? '?'}`,
+      ),
     );
     lines.push(
       `  ${address}: acknowledged up to nonce ${acknowledged - 1n}; committed nonce per node: ${nonces.join(', ')}`,
+    );
+    const committed = (await ask<{ nonce?: string }>(reference, `/accounts/${address}`))?.nonce;
+    const first = committed === undefined ? undefined : load.acknowledgement(address, BigInt(committed));
+    if (!first) {
+      lines.push(`    nonce ${committed ?? '?'} was never acknowledged`);
+      continue;
+    }
+    const statuses = await Promise.all(
+      nodes.map(async (node) => {
+        const s = await ask<{ status?: string; queued?: boolean }>(node, `/txs/${first.hash}`);
+        return `${node.name} ${s?.status ?? '?'}${s?.queued ? ' (queued)' : ''}`;
+      }),
+    );
+    lines.push(
+      `    nonce ${committed} (${first.hash}) acknowledged by ${first.node}; status per node: ${statuses.join(', ')}`,
     );
   }
   return lines.join('\n');
