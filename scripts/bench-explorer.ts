@@ -231,6 +231,10 @@ interface TargetResult {
   handlerP99Ms: number;
   handlerMaxMs: number;
   slowestPath: string;
+  /** Requests held over 5 ms; the most CPU time during one; the longest less its collections. */
+  handlersOver5Ms: number;
+  handlerCpuMaxMs: number;
+  handlerMaxWithoutGcMs: number;
   /** The longest garbage-collection pause in the server meanwhile. */
   gcMaxMs: number;
   cpuMsPerRequest: number;
@@ -285,11 +289,14 @@ async function loadTarget(
     handlerP99Ms: round(snap.handlers.p99Ms),
     handlerMaxMs: round(snap.handlers.maxMs),
     slowestPath: snap.handlers.slowestPath,
+    handlersOver5Ms: snap.handlers.over5Ms,
+    handlerCpuMaxMs: round(snap.handlers.cpuMaxMs),
+    handlerMaxWithoutGcMs: round(snap.handlers.maxWithoutGcMs),
   };
   log(
     `  ${name.padEnd(20)} ${figures.requestsPerSecond} req/s  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  ` +
       `max ${figures.maxMs} ms  loop p99 ${figures.loopP99Ms} / max ${figures.loopMaxMs} ms  ` +
-      `handler max ${figures.handlerMaxMs} ms  gc max ${figures.gcMaxMs} ms  cpu/req ${figures.cpuMsPerRequest} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+      `handler max ${figures.handlerMaxMs} ms (less gc ${figures.handlerMaxWithoutGcMs}, cpu max ${figures.handlerCpuMaxMs}, ${figures.handlersOver5Ms} over 5 ms)  gc max ${figures.gcMaxMs} ms  cpu/req ${figures.cpuMsPerRequest} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
   );
   return figures;
 }
@@ -475,6 +482,9 @@ const targets = Object.fromEntries(
         loopP99Ms: of('loopP99Ms'),
         loopMaxMs: of('loopMaxMs'),
         handlerMaxMs: of('handlerMaxMs'),
+        handlerMaxWithoutGcMs: of('handlerMaxWithoutGcMs'),
+        handlerCpuMaxMs: of('handlerCpuMaxMs'),
+        handlersOver5Ms: of('handlersOver5Ms'),
         gcMaxMs: of('gcMaxMs'),
         cpuMsPerRequest: of('cpuMsPerRequest'),
         non2xx: Math.max(...over((r) => r.targets[i].non2xx)),

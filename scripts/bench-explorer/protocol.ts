@@ -19,6 +19,16 @@ export interface HandlerTimes {
   maxMs: number;
   /** The path of the slowest one. */
   slowestPath: string;
+  /**
+   * Requests held longer than 5 ms, and what filled that time: the process's CPU time
+   * during each (its own work plus any collection; far less than the wall time means the
+   * process was off the CPU, preempted) and the collection pauses that overlapped it.
+   */
+  over5Ms: number;
+  /** The most CPU time the process spent during one request (an upper bound of a handler's work). */
+  cpuMaxMs: number;
+  /** The longest request's wall time less the collection pauses inside it. */
+  maxWithoutGcMs: number;
 }
 
 export interface Snapshot {

@@ -81,15 +81,24 @@ const server = createApiServer(api, {
   ...(cachesOff ? { responseCacheEntries: 0 } : {}),
 });
 
-// how long each request held the loop, from its arrival to its end() call
+// how long each request held the loop, from its arrival to its end() call, and the
+// process's CPU time meanwhile (the explorer's GET handlers are synchronous)
 let handlerMs: number[] = [];
 let slowest = { ms: 0, path: '' };
+let cpuMaxMs = 0;
+/** Requests over 5 ms: [start, end] on the performance clock, for the collections inside them. */
+let slowSpans: Array<[number, number]> = [];
 server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const end = res.end;
   res.end = function (this: ServerResponse, ...args: Parameters<typeof end>) {
-    const ms = performance.now() - started;
+    const now = performance.now();
+    const ms = now - started;
+    const cpu = process.cpuUsage(cpuAtStart);
+    cpuMaxMs = Math.max(cpuMaxMs, (cpu.user + cpu.system) / 1000);
     handlerMs.push(ms);
+    if (ms > 5) slowSpans.push([started, now]);
     if (ms > slowest.ms) slowest = { ms, path: req.url ?? '' };
     return end.apply(this, args);
   } as typeof end;
@@ -99,9 +108,24 @@ const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 // a long handler time may be a collection rather than the handler's own work
 let gcMaxMs = 0;
+let gcSpans: Array<[number, number]> = [];
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
+  for (const entry of list.getEntries()) {
+    gcMaxMs = Math.max(gcMaxMs, entry.duration);
+    gcSpans.push([entry.startTime, entry.startTime + entry.duration]);
+  }
 }).observe({ entryTypes: ['gc'] });
+
+/** The longest slow request's time less the collection pauses that overlapped it. */
+const maxWithoutGc = (): number => {
+  let max = 0;
+  for (const [from, to] of slowSpans) {
+    let gc = 0;
+    for (const [a, b] of gcSpans) gc += Math.max(0, Math.min(b, to) - Math.max(a, from));
+    max = Math.max(max, to - from - gc);
+  }
+  return max;
+};
 
 // the head's announcement: this listener is subscribed first, so it runs before the
 // streams' one; a second one subscribed once the streams are open runs after theirs
@@ -120,6 +144,9 @@ const reset = () => {
   loop.reset();
   handlerMs = [];
   slowest = { ms: 0, path: '' };
+  cpuMaxMs = 0;
+  slowSpans = [];
+  gcSpans = [];
   fanOutMs = [];
   gcMaxMs = 0;
   cpuAtReset = process.cpuUsage();
@@ -136,6 +163,9 @@ const snapshot = (): Snapshot => ({
     p99Ms: percentile(handlerMs, 99),
     maxMs: slowest.ms,
     slowestPath: slowest.path,
+    over5Ms: slowSpans.length,
+    cpuMaxMs,
+    maxWithoutGcMs: maxWithoutGc(),
   },
   fanOutMaxMs: fanOutMs.length ? Math.max(...fanOutMs) : 0,
   fanOutP99Ms: percentile(fanOutMs, 99),
