@@ -23,6 +23,7 @@ export interface Libp2pParams {
   gater: ConnectionGater;
   topics: string[];
   heartbeatIntervalMs: number;
+  seenTtlMs: number;
   maxMessageBytes: number;
   streamBufferMaxBytes: number;
   scoreParams: Partial<PeerScoreParams>;
@@ -59,6 +60,7 @@ export async function createLedgerLibp2p(p: Libp2pParams): Promise<LedgerLibp2p>
         fallbackToFloodsub: false,
         doPX: false,
         heartbeatInterval: p.heartbeatIntervalMs,
+        seenTTL: p.seenTtlMs,
         allowedTopics: p.topics,
         maxInboundDataLength: p.maxMessageBytes,
         maxOutboundBufferSize: p.streamBufferMaxBytes,

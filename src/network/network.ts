@@ -536,6 +536,7 @@ export async function createNetwork(
     gater: registry.gater(),
     topics: TOPIC_KINDS.map((k) => topics[k]),
     heartbeatIntervalMs: opts.heartbeatIntervalMs,
+    seenTtlMs: opts.seenTtlMs,
     maxMessageBytes: Math.max(limits.proposalBytes, limits.batchBytes),
     streamBufferMaxBytes: opts.gossipStreamBufferMaxBytes,
     scoreParams: scoreParams(topics, penalties),

@@ -14,6 +14,15 @@ export interface NetworkOptions {
   redialMaxDelayMs: number;
   /** gossipsub heartbeat (mesh maintenance, score decay of gossip). */
   heartbeatIntervalMs: number;
+  /**
+   * How long gossipsub remembers a message id (its seen-TTL; gossipsub's default is 2
+   * minutes): a copy of the same bytes that arrives later, or is published again by this
+   * node, is handled as new. It only has to outlast the paths a message takes through the
+   * mesh (a few heartbeats of gossip about it); every copy still passes the gate, which
+   * answers a known transaction or an old round without cost. Shorter than the node's
+   * txRebroadcastMs, so a transaction batch gossiped again with the same bytes is sent.
+   */
+  seenTtlMs: number;
 
   /** Outbound gossip: messages and bytes waiting per topic before the oldest is dropped. */
   outboundQueueMaxMessages: number;
@@ -103,6 +112,7 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   redialMinDelayMs: 250,
   redialMaxDelayMs: 15_000,
   heartbeatIntervalMs: 700,
+  seenTtlMs: 15_000,
   outboundQueueMaxMessages: 256,
   outboundQueueMaxBytes: 16 * 1024 * 1024,
   gossipBacklogMaxBytes: 1024 * 1024,

@@ -11,6 +11,16 @@
  *   a crash. Those the mempool refuses now (committed meanwhile, no longer valid) leave
  *   the journal; the others are gossiped again once a peer is connected, since their
  *   first gossip may have died with the process.
+ * - A journaled transaction still pending `txRebroadcastMs` after it was last gossiped is
+ *   gossiped again, at most `txRebroadcastMaxTxs` a pass, the longest-waiting first. One
+ *   gossip is not enough for a 202: a batch can be dropped from this node's full outbound
+ *   queue, die with a cut or reset connection, or reach peers whose pools are full. The
+ *   node that answered 202 is then the only one that holds the transaction, and an
+ *   observer never proposes it, nor does a validator the leader rule skips: every later
+ *   nonce of its sender would wait behind it for good (seen in the chaos soak: 410 of 500
+ *   senders stuck behind transfers only the observer held). Peers that hold it already
+ *   ignore the copy; gossipsub forgets a message id after its seen-TTL, which is shorter
+ *   than txRebroadcastMs (src/network), so a batch of the same bytes is sent again.
  * - A gossiped batch reports why its first transaction that can never be valid (a forged
  *   signature, ...) failed: the network then rejects the batch and scores its sender
  *   down. Refusals that depend on this node's state (nonce, balance, room) are not the
@@ -20,7 +30,7 @@ import type { SubmitOutcome, TxStatus } from '../../explorer/server/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { keccak256 } from '../crypto/hash.js';
 import { type Mempool, MempoolError } from '../mempool/index.js';
-import { type Clock, nextTurn } from '../time/index.js';
+import { type Clock, nextTurn, type Timer } from '../time/index.js';
 import type { SignedTransfer } from '../tx/index.js';
 import { NodeError } from './errors.js';
 import type { NodeLogger } from './logger.js';
@@ -49,11 +59,23 @@ export interface TransactionAdmissionOptions {
   journalDir: string;
   submitSliceTxs: number;
   txJournalPruneMs: number;
+  /** A journaled transaction still pending this long after its last gossip is gossiped again. */
+  txRebroadcastMs: number;
+  /** Transactions gossiped again per pass at most (a pass runs every txRebroadcastMs / 4). */
+  txRebroadcastMaxTxs: number;
 }
 
 export class TransactionAdmission {
   private journal: TxJournal | undefined;
   private closed = false;
+  /**
+   * Journaled transactions by key -> when this node last gossiped them (monotonic ms), in
+   * that order: a transaction gossiped again moves to the end. Pruned with the journal.
+   */
+  private readonly gossipedAt = new Map<string, number>();
+  private rebroadcastTimer: Timer | undefined;
+  /** Transactions gossiped again since start (for tests and logs). */
+  rebroadcasts = 0;
 
   constructor(
     private readonly c: TransactionAdmissionComponents,
@@ -68,10 +90,12 @@ export class TransactionAdmission {
     );
     this.journal = journal;
     const replayed: Uint8Array[] = [];
+    const now = this.c.clock.monotonicMs();
     const kept = await journal.replay((raw) => {
       try {
         const key = toHex(mempool.add(raw).tx.hash);
         replayed.push(raw);
+        this.gossipedAt.set(key, now);
         return key;
       } catch (err) {
         if (err instanceof MempoolError) return undefined;
@@ -79,14 +103,51 @@ export class TransactionAdmission {
       }
     });
     if (kept > 0) this.c.logger.info({ transactions: kept }, 're-admitted journaled transactions');
-    journal.startPruning((key) => mempool.get(key) !== undefined, this.o.txJournalPruneMs, this.c.clock);
+    journal.startPruning((key) => this.stillPending(key), this.o.txJournalPruneMs, this.c.clock);
     if (replayed.length > 0) this.regossipWhenConnected(replayed, REGOSSIP_ATTEMPTS);
+    this.startRebroadcasting();
+  }
+
+  /** Runs a rebroadcast pass every txRebroadcastMs / 4 until close (open() starts it). */
+  startRebroadcasting(): void {
+    if (this.rebroadcastTimer || this.closed) return;
+    this.rebroadcastTimer = this.c.clock.setInterval(
+      () => this.rebroadcast(),
+      Math.max(1, Math.floor(this.o.txRebroadcastMs / 4)),
+      { background: true },
+    );
+  }
+
+  /**
+   * Gossips again the journaled transactions still pending txRebroadcastMs after their last
+   * gossip, oldest first, at most txRebroadcastMaxTxs of them.
+   */
+  rebroadcast(): number {
+    if (this.closed) return 0;
+    const now = this.c.clock.monotonicMs();
+    const due: Array<[string, Uint8Array]> = [];
+    for (const [key, at] of this.gossipedAt) {
+      // in gossip order: the first one too recent ends the pass
+      if (now - at < this.o.txRebroadcastMs || due.length >= this.o.txRebroadcastMaxTxs) break;
+      const pooled = this.c.mempool.get(key);
+      if (pooled) due.push([key, pooled.raw]);
+      else this.gossipedAt.delete(key); // committed or dropped: the journal's prune follows
+    }
+    if (due.length === 0) return 0;
+    for (const [key] of due) {
+      this.gossipedAt.delete(key);
+      this.gossipedAt.set(key, now);
+    }
+    this.c.publish(due.map(([, raw]) => raw));
+    this.rebroadcasts += due.length;
+    return due.length;
   }
 
   /** Prunes once more (what committed since the last prune leaves now), then closes the journal. */
   async close(): Promise<void> {
     this.closed = true;
-    this.journal?.prune((key) => this.c.mempool.get(key) !== undefined);
+    this.rebroadcastTimer?.cancel();
+    this.journal?.prune((key) => this.stillPending(key));
     await this.journal?.close();
   }
 
@@ -123,6 +184,8 @@ export class TransactionAdmission {
       }
       if (fresh.length > 0) this.c.publish(fresh);
     }
+    const now = this.c.clock.monotonicMs();
+    for (const { key } of admitted) if (!this.gossipedAt.has(key)) this.gossipedAt.set(key, now);
     if (admitted.length > 0 && this.journal) {
       try {
         await this.journal.append(admitted);
@@ -134,6 +197,13 @@ export class TransactionAdmission {
       }
     }
     return outcomes;
+  }
+
+  /** The journal's prune: keeps what the mempool still holds, and forgets the rest here too. */
+  private stillPending(key: string): boolean {
+    if (this.c.mempool.get(key) !== undefined) return true;
+    this.gossipedAt.delete(key);
+    return false;
   }
 
   /** Pending (queued when a nonce gap holds it back), committed, or unknown. */
@@ -172,7 +242,15 @@ export class TransactionAdmission {
           if (attempts > 1) this.regossipWhenConnected(raws, attempts - 1);
           return;
         }
-        const pending = raws.filter((raw) => this.c.mempool.lookupVerified(raw) !== undefined);
+        const now = this.c.clock.monotonicMs();
+        const pending: Uint8Array[] = [];
+        for (const raw of raws) {
+          const tx = this.c.mempool.lookupVerified(raw);
+          if (!tx) continue;
+          pending.push(raw);
+          const key = toHex(tx.hash);
+          if (this.gossipedAt.delete(key)) this.gossipedAt.set(key, now);
+        }
         if (pending.length > 0) this.c.publish(pending);
       },
       REGOSSIP_EVERY_MS,

@@ -46,6 +46,8 @@ import { childLogger, type NodeLogger } from './logger.js';
 import {
   DEFAULT_SUBMIT_SLICE_TXS,
   DEFAULT_TX_JOURNAL_PRUNE_MS,
+  DEFAULT_TX_REBROADCAST_MAX_TXS,
+  DEFAULT_TX_REBROADCAST_MS,
   MAX_CLOCK_SKEW_MS,
   type NodeOptions,
 } from './options.js';
@@ -174,6 +176,8 @@ export class LedgerNode {
         journalDir: join(resolve(options.dataDir), 'txjournal'),
         submitSliceTxs: options.submitSliceTxs ?? DEFAULT_SUBMIT_SLICE_TXS,
         txJournalPruneMs: options.txJournalPruneMs ?? DEFAULT_TX_JOURNAL_PRUNE_MS,
+        txRebroadcastMs: options.txRebroadcastMs ?? DEFAULT_TX_REBROADCAST_MS,
+        txRebroadcastMaxTxs: options.txRebroadcastMaxTxs ?? DEFAULT_TX_REBROADCAST_MAX_TXS,
       },
     );
     this.activity = new ActivityTracker(genesis.validators.length, genesis.quorum);

@@ -59,6 +59,13 @@ export interface NodeOptions {
   /** How often the journal of API transactions drops those committed or dropped. */
   txJournalPruneMs?: number;
   /**
+   * An API transaction still pending this long after this node last gossiped it is gossiped
+   * again (admission.ts says why); longer than the network's seenTtlMs.
+   */
+  txRebroadcastMs?: number;
+  /** API transactions gossiped again per pass at most. */
+  txRebroadcastMaxTxs?: number;
+  /**
    * Start a validator whose safety store is missing next to its chain store, with last
    * voted round 0 (`--reset-safety-data`). Refused without it: it could sign twice.
    */
@@ -82,6 +89,13 @@ export const DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS = 2;
 export const DEFAULT_SUBMIT_SLICE_TXS = 32;
 /** The journal holds committed or dropped transactions at most this long. */
 export const DEFAULT_TX_JOURNAL_PRUNE_MS = 1000;
+/**
+ * A transaction pending this long after its gossip was lost somewhere: a healthy network
+ * commits one within a few rounds (well under a second in the node benchmark).
+ */
+export const DEFAULT_TX_REBROADCAST_MS = 20_000;
+/** At most this many API transactions gossiped again per pass (a pass every 5 s by default). */
+export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers
  * each), enough to prove equivocation; a validator equivocating every round costs no more.

@@ -277,6 +277,7 @@ describe('an unlisted peer and a byzantine validator', { timeout: 120_000 }, () 
         gater: {},
         topics: Object.values(topicsFor(validatorSet.genesisId)),
         heartbeatIntervalMs: 700,
+        seenTtlMs: 15_000,
         maxMessageBytes: 1 << 20,
         streamBufferMaxBytes: 1 << 20,
         scoreParams: {},

@@ -110,6 +110,8 @@ import {
   validateTxBatch,
 } from '../../../src/network/index.js';
 import {
+  DEFAULT_TX_REBROADCAST_MAX_TXS,
+  DEFAULT_TX_REBROADCAST_MS,
   driverClock,
   LedgerApplication,
   MAX_CLOCK_SKEW_MS,
@@ -557,6 +559,7 @@ export class ComposedSimulation {
     node.committedHeight = store.head().height;
     this.startGate(node, app, clock);
     this.replayJournal(node, app);
+    admission.startRebroadcasting();
     this.startConsensus(node, store, app, clock, alive, false);
     this.startSync(node, store, app, clock, alive);
     if (this.config.compactProposals) this.startAssembly(node, app, clock, alive);
@@ -606,7 +609,13 @@ export class ComposedSimulation {
         clock,
       },
       // the journal is never opened: the simulator keeps it (node.journal)
-      { journalDir: '', submitSliceTxs: 64, txJournalPruneMs: 1000 },
+      {
+        journalDir: '',
+        submitSliceTxs: 64,
+        txJournalPruneMs: 1000,
+        txRebroadcastMs: DEFAULT_TX_REBROADCAST_MS,
+        txRebroadcastMaxTxs: DEFAULT_TX_REBROADCAST_MAX_TXS,
+      },
     );
   }
 

@@ -1,0 +1,152 @@
+/**
+ * TransactionAdmission gossips again the API transactions it answered 202 for while they
+ * stay pending (admission.ts): one gossip can be lost (a full outbound queue, a cut
+ * connection, peers' full pools), and the node that answered may never propose them.
+ * Driven by a manual clock, over a real mempool and a journal in a temporary directory.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { toHex } from '../../../src/crypto/bytes.js';
+import type { Mempool } from '../../../src/mempool/index.js';
+import { silentLogger, TransactionAdmission } from '../../../src/node/index.js';
+import { funded, pool, transfer } from '../mempool/helpers.js';
+import { ManualClock } from './manual-clock.js';
+
+const REBROADCAST_MS = 20_000;
+
+interface Harness {
+  admission: TransactionAdmission;
+  mempool: Mempool;
+  clock: ManualClock;
+  /** Every publish, as the transactions' hashes. */
+  published: string[][];
+}
+
+describe('TransactionAdmission: pending API transactions are gossiped again', () => {
+  let dir = '';
+  let runs = 0;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rebroadcast-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  async function harness(maxTxs = 2048): Promise<Harness> {
+    const clock = new ManualClock(1_700_000_000_000);
+    const mempool = pool(funded(20));
+    const published: string[][] = [];
+    const admission = new TransactionAdmission(
+      {
+        mempool,
+        txLocation: () => undefined,
+        publish: (raws) => published.push(raws.map((raw) => toHex(mempool.lookupVerified(raw)!.hash))),
+        connectedPeers: () => 3,
+        logger: silentLogger,
+        onFatal: (err) => assert.fail(`admission failed: ${err.message}`),
+        clock,
+      },
+      {
+        journalDir: join(dir, `journal-${runs++}`),
+        submitSliceTxs: 32,
+        txJournalPruneMs: 1000,
+        txRebroadcastMs: REBROADCAST_MS,
+        txRebroadcastMaxTxs: maxTxs,
+      },
+    );
+    await admission.open();
+    return { admission, mempool, clock, published };
+  }
+
+  const hashOf = (from: number, nonce: bigint) => toHex(transfer(from, { nonce }).hash);
+
+  it('gossips a transaction once on admission, again after txRebroadcastMs while pending, and never once committed', async () => {
+    const { admission, mempool, clock, published } = await harness();
+    const outcomes = await admission.submit([transfer(1).raw, transfer(2).raw]);
+    assert.ok(
+      outcomes.every((o) => !('error' in o)),
+      JSON.stringify(outcomes),
+    );
+    assert.deepEqual(published, [[hashOf(1, 0n), hashOf(2, 0n)]]);
+
+    // passes run every txRebroadcastMs / 4: nothing is due before txRebroadcastMs
+    clock.advance(REBROADCAST_MS - 1);
+    assert.equal(published.length, 1, 'gossiped again too early');
+    clock.advance(REBROADCAST_MS / 4);
+    assert.deepEqual(published.at(-1), [hashOf(1, 0n), hashOf(2, 0n)]);
+    assert.equal(admission.rebroadcasts, 2);
+
+    // sender 1's transfer commits: only sender 2's is gossiped again, one interval later
+    mempool.onCommit([transfer(1)], funded(20));
+    clock.advance(REBROADCAST_MS);
+    assert.deepEqual(published.at(-1), [hashOf(2, 0n)]);
+    assert.equal(published.length, 3);
+
+    mempool.onCommit([transfer(2)], funded(20));
+    clock.advance(4 * REBROADCAST_MS);
+    assert.equal(published.length, 3, 'a committed transaction was gossiped again');
+    await admission.close();
+    clock.advance(4 * REBROADCAST_MS);
+    assert.equal(published.length, 3, 'gossiped after close');
+  });
+
+  it('bounds a pass to txRebroadcastMaxTxs, longest-waiting first, and reaches every pending transaction in turn', async () => {
+    const { admission, clock, published } = await harness(4);
+    const senders = Array.from({ length: 10 }, (_, i) => i + 1);
+    await admission.submit(senders.map((s) => transfer(s).raw));
+    published.length = 0;
+
+    const seen = new Map<string, number>();
+    for (let pass = 0; pass < 12; pass++) {
+      clock.advance(REBROADCAST_MS / 4);
+      for (const batch of published.splice(0)) {
+        assert.ok(batch.length <= 4, `a pass gossiped ${batch.length} transactions`);
+        for (const hash of batch) seen.set(hash, (seen.get(hash) ?? 0) + 1);
+      }
+    }
+    // 12 passes of 4 over 10 transactions, each due again 20 s after its last gossip
+    for (const s of senders)
+      assert.ok((seen.get(hashOf(s, 0n)) ?? 0) >= 1, `sender ${s} never gossiped again`);
+    const counts = [...seen.values()];
+    assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `uneven turns: ${counts}`);
+    await admission.close();
+  });
+
+  it('a restarted node gossips its replayed journal again while the transactions stay pending', async () => {
+    const first = await harness();
+    await first.admission.submit([transfer(3).raw]);
+    await first.admission.close();
+
+    // the same journal, a fresh mempool: open() replays it
+    const clock = new ManualClock(1_700_000_000_000);
+    const mempool = pool(funded(20));
+    const published: string[][] = [];
+    const admission = new TransactionAdmission(
+      {
+        mempool,
+        txLocation: () => undefined,
+        publish: (raws) => published.push(raws.map((raw) => toHex(mempool.lookupVerified(raw)!.hash))),
+        connectedPeers: () => 3,
+        logger: silentLogger,
+        onFatal: (err) => assert.fail(`admission failed: ${err.message}`),
+        clock,
+      },
+      {
+        journalDir: join(dir, `journal-${runs - 1}`),
+        submitSliceTxs: 32,
+        txJournalPruneMs: 1000,
+        txRebroadcastMs: REBROADCAST_MS,
+        txRebroadcastMaxTxs: 2048,
+      },
+    );
+    await admission.open();
+    clock.advance(1000); // the replay's own gossip once a peer is connected
+    assert.deepEqual(published, [[hashOf(3, 0n)]]);
+    // due txRebroadcastMs after that gossip, at the next pass (every txRebroadcastMs / 4)
+    clock.advance(REBROADCAST_MS + REBROADCAST_MS / 4);
+    assert.deepEqual(published.at(-1), [hashOf(3, 0n)]);
+    assert.equal(published.length, 2);
+    await admission.close();
+  });
+});
