@@ -345,6 +345,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     const loadFigures = load.figures();
     o.log(`load stopped: ${loadFigures.acknowledged} acknowledged; waiting for every node to commit them`);
 
+    // a failed wait is a failure of the run, not of the report: the chains, the memory and
+    // the load's refusals are still what a reader needs to find out why
+    const failures: string[] = [];
     let settledHeight: number;
     try {
       settledHeight = await settle(observer, all, load, o.settleTimeoutMs);
@@ -359,12 +362,17 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
             network?: { dropped?: unknown; backpressurePauses?: number };
           }>(n, '/metrics');
           const counters = `gossip dropped ${JSON.stringify(m?.network?.dropped ?? null)}, backpressure pauses ${m?.network?.backpressurePauses ?? '?'}, pool refusals ${JSON.stringify(m?.mempool?.rejected ?? null)}`;
-          return `${n.name} (${n.running ? 'running' : 'down'}): height ${s?.height} round ${s?.round} peers ${s?.peers}\n${counters}\n${n.tailText(5)}`;
+          return {
+            height: s?.height,
+            text: `${n.name} (${n.running ? 'running' : 'down'}): height ${s?.height} round ${s?.round} peers ${s?.peers}\n${counters}\n${n.tailText(5)}`,
+          };
         }),
       );
-      throw new Error(`${(err as Error).message} (seed ${o.seed})\n${views.join('\n')}`);
+      o.log(`${(err as Error).message} (seed ${o.seed})\n${views.map((v) => v.text).join('\n')}`);
+      failures.push(`not settled: ${(err as Error).message.split('\n')[0]}`);
+      settledHeight = Math.min(...views.map((v) => v.height ?? 0));
     }
-    o.log(`settled at height ${settledHeight}; comparing chains`);
+    o.log(`comparing chains up to height ${settledHeight}`);
     const chain = await checkChains(observer, all, load, settledHeight, prng);
     const participationAtEnd = await Promise.all(
       validators.map((_, v) => participation(cluster, v, validators[(v + 1) % VALIDATORS])),
@@ -377,7 +385,6 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       stopExits[node.name] = exit?.code ?? exit?.signal ?? null;
     }
     const memoryReport = all.map((n) => memoryFigures(n.name, memory.get(n) ?? [], runMs));
-    const failures: string[] = [];
     if (chain.missingCount > 0) failures.push(`${chain.missingCount} acknowledged transfer(s) not committed`);
     if (chain.mismatches.length > 0) failures.push('nodes differ in block hash or state root');
     if (chain.duplicates > 0) failures.push(`${chain.duplicates} transfer(s) committed twice`);

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { toHex } from '../../../src/crypto/bytes.js';
 import type { Mempool } from '../../../src/mempool/index.js';
 import { silentLogger, TransactionAdmission } from '../../../src/node/index.js';
-import { funded, pool, transfer } from '../mempool/helpers.js';
+import { address, funded, pool, transfer } from '../mempool/helpers.js';
 import { ManualClock } from './manual-clock.js';
 
 const REBROADCAST_MS = 20_000;
@@ -78,12 +78,12 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     assert.equal(admission.rebroadcasts, 2);
 
     // sender 1's transfer commits: only sender 2's is gossiped again, one interval later
-    mempool.onCommit([transfer(1)], funded(20));
+    mempool.onCommit([{ hash: transfer(1).hash, from: address(1) }], funded(20));
     clock.advance(REBROADCAST_MS);
     assert.deepEqual(published.at(-1), [hashOf(2, 0n)]);
     assert.equal(published.length, 3);
 
-    mempool.onCommit([transfer(2)], funded(20));
+    mempool.onCommit([{ hash: transfer(2).hash, from: address(2) }], funded(20));
     clock.advance(4 * REBROADCAST_MS);
     assert.equal(published.length, 3, 'a committed transaction was gossiped again');
     await admission.close();
