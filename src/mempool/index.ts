@@ -1,5 +1,6 @@
 export { MempoolError, type MempoolErrorCode } from './errors.js';
 export type {
+  AddOptions,
   AddResult,
   AdmissionListener,
   CommitOutcome,

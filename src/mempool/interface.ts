@@ -32,6 +32,12 @@ export interface MempoolComponents {
  * dropped if they do not come within queuedLifetimeMs (or when a better-paying tx needs
  * its room); otherwise it is pending (executable once its predecessors are).
  */
+/** How a transaction is admitted. */
+export interface AddOptions {
+  /** Admitted through this node's API: never displaced to make room (mempool.ts). */
+  local?: boolean;
+}
+
 export type AddResult =
   | { kind: 'added'; tx: VerifiedTransfer; queued: boolean }
   /** `tx` took the nonce slot of `replaced`, which left the pool. */

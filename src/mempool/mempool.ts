@@ -12,6 +12,13 @@
  * a lifetime, and give way to pending ones and to better-paying queued ones, so senders
  * that never send their next nonce cannot fill the pool.
  *
+ * Local transactions, as geth's pool keeps its locals: those this node admitted through
+ * its API (`{ local: true }`) were answered 202, so they never give way to make room. A
+ * queued local one waits for its gap to close (until its lifetime ends): its predecessor
+ * was acknowledged by some node, which gossips it until it commits. Without this, a
+ * transfer acknowledged while its predecessor was still on its way could be displaced on
+ * every node and lost, and every later nonce of its sender with it.
+ *
  * Invariants, kept by every method:
  * - each sender has at most one transaction per nonce, all with
  *   committed nonce <= nonce < committed nonce + maxNonceAhead;
@@ -49,6 +56,7 @@ import {
 import { MempoolError, type MempoolErrorCode, STATE_CODE } from './errors.js';
 import { Heap } from './heap.js';
 import type {
+  AddOptions,
   AddResult,
   AdmissionListener,
   CommitOutcome,
@@ -168,8 +176,8 @@ export class Mempool {
    * The gate for a raw transaction (HTTP, gossip): decode, dedupe, recover the sender
    * (once), then the state rules, replacement and bounds. Throws MempoolError on refusal.
    */
-  add(raw: Uint8Array): AddResult {
-    return this.addDecoded(this.decode(raw));
+  add(raw: Uint8Array, options: AddOptions = {}): AddResult {
+    return this.addDecoded(this.decode(raw), options);
   }
 
   /**
@@ -191,7 +199,7 @@ export class Mempool {
    * `add` for a transaction the caller already decoded with decodeTransfer and this chain
    * id (the gossip gate and the API decode each transaction once, for their own checks).
    */
-  addDecoded(signed: SignedTransfer): AddResult {
+  addDecoded(signed: SignedTransfer, options: AddOptions = {}): AddResult {
     return this.gate(() => {
       // Dedupe before recovery: a re-gossiped tx costs a keccak, not a signature check.
       const key = toHex(signed.hash);
@@ -202,7 +210,7 @@ export class Mempool {
       } catch (e) {
         throw asMempoolError(e);
       }
-      return this.admit(tx, key);
+      return this.admit(tx, key, options.local === true);
     });
   }
 
@@ -241,7 +249,7 @@ export class Mempool {
         throw new MempoolError('OVERSIZE', `a transaction is at most ${MAX_TX_BYTES} bytes`);
       const key = toHex(tx.hash);
       this.checkUnknown(key);
-      return this.admit(tx, key);
+      return this.admit(tx, key, false);
     });
   }
 
@@ -274,14 +282,14 @@ export class Mempool {
   }
 
   /** `key`: toHex(tx.hash), which the caller has already computed for its dedupe check. */
-  private admit(tx: VerifiedTransfer, key: string): AddResult {
+  private admit(tx: VerifiedTransfer, key: string, local: boolean): AddResult {
     // first, so that nothing read below is removed by an expiry before the tx is placed
     this.expireQueued();
     const account = this.accounts.getAccount(tx.from) ?? EMPTY_ACCOUNT;
     const sender = addressKey(tx.from);
     const queue = this.senders.get(sender);
     const old = queue?.get(tx.nonce);
-    const entry = this.entryOf(tx, sender, key);
+    const entry = this.entryOf(tx, sender, key, local);
 
     // src/state's rules (chain id, intrinsic gas, base fee, priority fee, then funds), as if
     // the sender's other queued txs ran first at their maximum cost. The nonce is checked
@@ -365,7 +373,7 @@ export class Mempool {
    * The queued entries to drop so that `entry` fits: none when it fits as is. A pending
    * entry may displace any queued one (an executable tx is worth more than a gapped one,
    * whatever the fee); a queued one only a queued one with a lower tip. Never the sender's
-   * own entries. Throws MEMPOOL_FULL when no such choice makes room.
+   * own entries, never a local one. Throws MEMPOOL_FULL when no such choice makes room.
    */
   private makeRoom(entry: PoolEntry, queued: boolean, addCount: number, addBytes: number): PoolEntry[] {
     const o = this.options;
@@ -407,7 +415,7 @@ export class Mempool {
       const queue = this.senders.get(sender)!;
       for (let i = queue.executable; i < queue.length; i++) {
         const e = queue.entries[i];
-        if (except.has(e)) continue;
+        if (except.has(e) || e.local) continue;
         if (
           best === undefined ||
           e.tip < best.tip ||
@@ -472,7 +480,7 @@ export class Mempool {
     return expired.map((entry) => entry.tx);
   }
 
-  private entryOf(tx: VerifiedTransfer, sender: string, key: string): PoolEntry {
+  private entryOf(tx: VerifiedTransfer, sender: string, key: string, local: boolean): PoolEntry {
     const price = effectiveGasPrice(tx, this.params.baseFeePerGas);
     return {
       tx,
@@ -485,6 +493,7 @@ export class Mempool {
       tip: price - this.params.baseFeePerGas,
       admittedAtMs: this.now(),
       seq: this.nextSeq++,
+      local,
     };
   }
 

@@ -26,6 +26,11 @@ export interface PoolEntry {
   admittedAtMs: number;
   /** Admission order in this pool, from 1: the key of the newest-first listing. */
   seq: number;
+  /**
+   * Admitted through this node's API (it answered 202 and journaled it): never displaced to
+   * make room for another transaction (admission.ts says why).
+   */
+  local: boolean;
 }
 
 export class SenderQueue {

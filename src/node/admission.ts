@@ -93,7 +93,7 @@ export class TransactionAdmission {
     const now = this.c.clock.monotonicMs();
     const kept = await journal.replay((raw) => {
       try {
-        const key = toHex(mempool.add(raw).tx.hash);
+        const key = toHex(mempool.add(raw, { local: true }).tx.hash);
         replayed.push(raw);
         this.gossipedAt.set(key, now);
         return key;
@@ -225,7 +225,7 @@ export class TransactionAdmission {
       // decoded once: its hash names the outcome, and admission takes the decoded form
       const signed = this.c.mempool.decode(raw);
       hash = toHex(signed.hash);
-      return this.c.mempool.addDecoded(signed).queued ? { hash, queued: true } : { hash };
+      return this.c.mempool.addDecoded(signed, { local: true }).queued ? { hash, queued: true } : { hash };
     } catch (err) {
       if (!(err instanceof MempoolError)) throw err;
       const kind = err.invalid ? 'invalid' : CAPACITY_CODES.has(err.code) ? 'capacity' : 'state';

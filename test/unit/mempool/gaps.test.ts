@@ -153,6 +153,29 @@ describe('Mempool: gapped nonces (queued) against executable ones (pending)', ()
     );
   });
 
+  it('a local (API-acknowledged) gapped tx is never displaced: neither by an executable tx nor by a better-paying gapped one', () => {
+    const mempool = pool(funded(5), { maxTxs: 2, maxQueuedTxs: 2 });
+    const rich = { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: 40n * GWEI };
+    // sender 1's nonce 1 was acknowledged here while its nonce 0 was still on its way
+    assert.equal(mempool.add(raw(1, { nonce: 1n }), { local: true }).queued, true);
+    mempool.add(raw(2, { nonce: 1n })); // gossiped: may give way
+    assert.equal(mempool.add(raw(3, { nonce: 0n })).queued, false);
+    assert.equal(mempool.get(transfer(2, { nonce: 1n }).hash), undefined, 'the gossiped gapped tx gave way');
+    assert.equal(
+      refusal(() => mempool.add(raw(4, { nonce: 0n }))),
+      'MEMPOOL_FULL',
+    );
+    assert.equal(
+      refusal(() => mempool.add(raw(5, { nonce: 1n, ...rich }))),
+      'MEMPOOL_FULL',
+    );
+    assert.ok(mempool.get(transfer(1, { nonce: 1n }).hash), 'the local gapped tx was displaced');
+    // its gap closes: it is executable, and selected in nonce order
+    mempool.onCommit([{ hash: transfer(3).hash, from: address(3) }], funded(5));
+    assert.equal(mempool.add(raw(1, { nonce: 0n })).queued, false);
+    assert.equal(mempool.isQueued(transfer(1, { nonce: 1n }).hash), false);
+  });
+
   it('makes room by bytes too: an executable tx displaces gapped ones when maxBytes is reached', () => {
     const size = raw(1).length;
     const mempool = pool(funded(3), { maxBytes: 2 * size + 1 });
