@@ -84,28 +84,36 @@ export class TransactionAdmission {
 
   /** Opens the journal and re-admits what it holds. */
   async open(): Promise<void> {
-    const { mempool } = this.c;
     const journal = await TxJournal.open(this.o.journalDir, (err) =>
       this.c.onFatal(new NodeError('STORAGE_FAILURE', err.message, { cause: err })),
     );
     this.journal = journal;
     const replayed: Uint8Array[] = [];
-    const now = this.c.clock.monotonicMs();
     const kept = await journal.replay((raw) => {
-      try {
-        const key = toHex(mempool.add(raw, { local: true }).tx.hash);
-        replayed.push(raw);
-        this.gossipedAt.set(key, now);
-        return key;
-      } catch (err) {
-        if (err instanceof MempoolError) return undefined;
-        throw err;
-      }
+      const key = this.readmit(raw);
+      if (key !== undefined) replayed.push(raw);
+      return key;
     });
     if (kept > 0) this.c.logger.info({ transactions: kept }, 're-admitted journaled transactions');
     journal.startPruning((key) => this.stillPending(key), this.o.txJournalPruneMs, this.c.clock);
     if (replayed.length > 0) this.regossipWhenConnected(replayed, REGOSSIP_ATTEMPTS);
     this.startRebroadcasting();
+  }
+
+  /**
+   * Admits a journaled transaction again after a restart, as local, and counts it as
+   * gossiped now (the replay's own gossip follows): its key, or undefined when the mempool
+   * refuses it now (committed meanwhile, no longer valid).
+   */
+  readmit(raw: Uint8Array): string | undefined {
+    try {
+      const key = toHex(this.c.mempool.add(raw, { local: true }).tx.hash);
+      this.gossipedAt.set(key, this.c.clock.monotonicMs());
+      return key;
+    } catch (err) {
+      if (err instanceof MempoolError) return undefined;
+      throw err;
+    }
   }
 
   /** Runs a rebroadcast pass every txRebroadcastMs / 4 until close (open() starts it). */

@@ -83,7 +83,7 @@ import {
 } from '../../../src/consensus/index.js';
 import { concatBytes, equalBytes, toHex } from '../../../src/crypto/bytes.js';
 import { keccak256, sha256 } from '../../../src/crypto/hash.js';
-import { Mempool, MempoolError, type MempoolOptions } from '../../../src/mempool/index.js';
+import { Mempool, type MempoolOptions } from '../../../src/mempool/index.js';
 import { resolveOptions } from '../../../src/mempool/options.js';
 import {
   certificateVerdicts,
@@ -558,7 +558,7 @@ export class ComposedSimulation {
     node.admission = admission;
     node.committedHeight = store.head().height;
     this.startGate(node, app, clock);
-    this.replayJournal(node, app);
+    this.replayJournal(node, admission);
     admission.startRebroadcasting();
     this.startConsensus(node, store, app, clock, alive, false);
     this.startSync(node, store, app, clock, alive);
@@ -620,16 +620,11 @@ export class ComposedSimulation {
   }
 
   /** What TransactionAdmission.open does with the node's journal after a restart. */
-  private replayJournal(node: ComposedNode, app: LedgerApplication): void {
+  private replayJournal(node: ComposedNode, admission: TransactionAdmission): void {
     const replayed: Uint8Array[] = [];
     for (const [key, raw] of node.journal) {
-      try {
-        app.mempool.add(raw);
-        replayed.push(raw);
-      } catch (err) {
-        if (!(err instanceof MempoolError)) throw err;
-        node.journal.delete(key); // committed meanwhile, or no longer valid
-      }
+      if (admission.readmit(raw) !== undefined) replayed.push(raw);
+      else node.journal.delete(key); // committed meanwhile, or no longer valid
     }
     if (replayed.length > 0) this.gossipTransfers(node, replayed);
   }
