@@ -22,9 +22,10 @@ export interface SyncOptions {
   /** Blocks asked below a claimed head to get its proof of commit (a block and its certified child). */
   proofSpanBlocks: number;
   /**
-   * A validator in consensus probes its peers' heads this often even when nothing it hears
-   * says it is behind: a validator far behind may ignore every consensus message as too far
-   * ahead of its own round, and must still find out.
+   * A validator in consensus, or an observer that is not fetching, probes its peers' heads
+   * this often even when nothing it hears says it is behind: a validator far behind may
+   * ignore every consensus message as too far ahead of its own round, and an observer cut
+   * off from gossiped proposals hears of no new height at all; each must still find out.
    */
   probeIntervalMs: number;
   /** A validator whose sync commits nothing for this long returns to consensus. */

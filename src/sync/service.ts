@@ -162,9 +162,12 @@ export class BlockSync {
       const ceiling = this.bufferedBytes >= this.o.maxBufferedBytes ? this.lowestBuffered() - 1 : undefined;
       for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling)) void this.run(req);
     } else if (
-      this.c.mode === 'validator' &&
-      (this.policy.shouldProbe(head, now) || now - this.lastProbeAtMs >= this.o.probeIntervalMs)
+      (this.c.mode === 'validator' && this.policy.shouldProbe(head, now)) ||
+      now - this.lastProbeAtMs >= this.o.probeIntervalMs
     ) {
+      // An observer probes too: it learns of new heights from gossiped proposals, and a
+      // broken gossip mesh would otherwise leave it behind until the mesh heals (the chaos
+      // soak's observer sat 33 s at one height while the validators committed 40 blocks).
       const probes = this.policy.planProbes(head, now);
       if (probes.length > 0) this.lastProbeAtMs = now;
       for (const req of probes) void this.run(req);

@@ -134,6 +134,34 @@ describe('BlockSync', () => {
     sync.stop();
   });
 
+  it('an observer that hears of no new height (no gossiped proposal) finds the head by probing its peers', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const t = { now: 0 };
+    const asked: string[] = [];
+    const sync = new BlockSync(
+      {
+        mode: 'observer',
+        chain,
+        network: network({ p1: 'good', p2: 'good' }, [], asked),
+        clock: clockAt(t),
+        ctx: CTX,
+      },
+      { maxBlocksPerRequest: 8, maxInFlightRequests: 2, probeIntervalMs: 2_000 },
+    );
+    sync.start();
+    // no observeCertified: its gossip brings nothing
+    for (let i = 0; i < 60 && chain.tip().header.height < LENGTH - 1; i++) {
+      t.now += 100;
+      sync.tick();
+      await settle();
+    }
+    await Promise.all(chain.writes);
+    assert.ok(asked.length > 0, 'never asked a peer');
+    assert.equal(c.store.head().height, LENGTH - 1, `stuck at ${c.store.head().height}`);
+    sync.stop();
+  });
+
   function hashAt(height: number): Uint8Array {
     // the block id of the server's block at `height` is the parentHash of the next one
     return server.store.getBlock(height + 1)!.header.parentHash;
