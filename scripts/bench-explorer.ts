@@ -233,6 +233,10 @@ interface TargetResult {
   slowestPath: string;
   /** Requests held over 5 ms; the most CPU time during one; the longest less its collections. */
   handlersOver5Ms: number;
+  /** Of those, held off the CPU for most of it (the process used under 5 ms of CPU meanwhile). */
+  handlersOver5MsOffCpu: number;
+  /** A bound on the longest a handler's own work held the loop (protocol.ts). */
+  handlerWorkMaxMs: number;
   handlerCpuMaxMs: number;
   handlerMaxWithoutGcMs: number;
   /** The longest garbage-collection pause in the server meanwhile. */
@@ -290,13 +294,15 @@ async function loadTarget(
     handlerMaxMs: round(snap.handlers.maxMs),
     slowestPath: snap.handlers.slowestPath,
     handlersOver5Ms: snap.handlers.over5Ms,
+    handlersOver5MsOffCpu: snap.handlers.offCpu,
+    handlerWorkMaxMs: round(snap.handlers.workMaxMs),
     handlerCpuMaxMs: round(snap.handlers.cpuMaxMs),
     handlerMaxWithoutGcMs: round(snap.handlers.maxWithoutGcMs),
   };
   log(
     `  ${name.padEnd(20)} ${figures.requestsPerSecond} req/s  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  ` +
       `max ${figures.maxMs} ms  loop p99 ${figures.loopP99Ms} / max ${figures.loopMaxMs} ms  ` +
-      `handler max ${figures.handlerMaxMs} ms (less gc ${figures.handlerMaxWithoutGcMs}, cpu max ${figures.handlerCpuMaxMs}, ${figures.handlersOver5Ms} over 5 ms)  gc max ${figures.gcMaxMs} ms  cpu/req ${figures.cpuMsPerRequest} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+      `handler max ${figures.handlerMaxMs} ms (less gc ${figures.handlerMaxWithoutGcMs}; ${figures.handlersOver5Ms} over 5 ms, ${figures.handlersOver5MsOffCpu} of them off the CPU; own work at most ${figures.handlerWorkMaxMs} ms)  gc max ${figures.gcMaxMs} ms  cpu/req ${figures.cpuMsPerRequest} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
   );
   return figures;
 }
@@ -485,6 +491,8 @@ const targets = Object.fromEntries(
         handlerMaxWithoutGcMs: of('handlerMaxWithoutGcMs'),
         handlerCpuMaxMs: of('handlerCpuMaxMs'),
         handlersOver5Ms: of('handlersOver5Ms'),
+        handlersOver5MsOffCpu: of('handlersOver5MsOffCpu'),
+        handlerWorkMaxMs: of('handlerWorkMaxMs'),
         gcMaxMs: of('gcMaxMs'),
         cpuMsPerRequest: of('cpuMsPerRequest'),
         non2xx: Math.max(...over((r) => r.targets[i].non2xx)),
@@ -517,9 +525,11 @@ const sse =
 const worstP99 = Math.max(...Object.values(targets).map((t) => t.p99Ms.median));
 const worstHandler = Math.max(...Object.values(targets).map((t) => t.handlerMaxMs.median));
 const worstLoop = Math.max(...Object.values(targets).map((t) => t.loopMaxMs.median));
+// in every run, not at the median: the target says no handler
+const worstWork = Math.max(...Object.values(targets).map((t) => t.handlerWorkMaxMs.max));
 log(
   `medians of ${RUNS} runs: slowest target's p99 ${worstP99} ms; longest handler ${worstHandler} ms; ` +
-    `event-loop delay max ${worstLoop} ms`,
+    `event-loop delay max ${worstLoop} ms; longest handler's own work at most ${worstWork} ms (any run)`,
 );
 console.log(
   JSON.stringify({
@@ -538,6 +548,7 @@ console.log(
     targetsMet: {
       p99AtMost20Ms: worstP99 <= 20,
       handlerAtMost5Ms: worstHandler <= 5,
+      handlerWorkAtMost5MsInEveryRun: worstWork <= 5,
       loopDelayMaxAtMost5Ms: worstLoop <= 5,
     },
   }),

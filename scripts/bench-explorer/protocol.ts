@@ -29,6 +29,17 @@ export interface HandlerTimes {
   cpuMaxMs: number;
   /** The longest request's wall time less the collection pauses inside it. */
   maxWithoutGcMs: number;
+  /**
+   * Requests over 5 ms on which the process spent less than 5 ms of CPU (all its threads):
+   * the rest of their time it was off the CPU, preempted by the load generator or the kernel.
+   */
+  offCpu: number;
+  /**
+   * A bound on the longest time one handler's own work held the event loop: per request,
+   * the lesser of its time less the collections inside it and the process's CPU time
+   * meanwhile.
+   */
+  workMaxMs: number;
 }
 
 export interface Snapshot {
