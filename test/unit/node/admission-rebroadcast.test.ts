@@ -33,7 +33,11 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  async function harness(maxTxs = 2048): Promise<Harness> {
+  /** A fresh mempool and clock over the journal at `journalDir` (a new one by default). */
+  async function harness(
+    maxTxs = 2048,
+    journalDir = join(dir, `journal-${runs++}`),
+  ): Promise<Harness & { journalDir: string }> {
     const clock = new ManualClock(1_700_000_000_000);
     const mempool = pool(funded(20));
     const published: string[][] = [];
@@ -48,7 +52,7 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
         clock,
       },
       {
-        journalDir: join(dir, `journal-${runs++}`),
+        journalDir,
         submitSliceTxs: 32,
         txJournalPruneMs: 1000,
         txRebroadcastMs: REBROADCAST_MS,
@@ -56,7 +60,7 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
       },
     );
     await admission.open();
-    return { admission, mempool, clock, published };
+    return { admission, mempool, clock, published, journalDir };
   }
 
   const hashOf = (from: number, nonce: bigint) => toHex(transfer(from, { nonce }).hash);
@@ -119,28 +123,7 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     await first.admission.close();
 
     // the same journal, a fresh mempool: open() replays it
-    const clock = new ManualClock(1_700_000_000_000);
-    const mempool = pool(funded(20));
-    const published: string[][] = [];
-    const admission = new TransactionAdmission(
-      {
-        mempool,
-        txLocation: () => undefined,
-        publish: (raws) => published.push(raws.map((raw) => toHex(mempool.lookupVerified(raw)!.hash))),
-        connectedPeers: () => 3,
-        logger: silentLogger,
-        onFatal: (err) => assert.fail(`admission failed: ${err.message}`),
-        clock,
-      },
-      {
-        journalDir: join(dir, `journal-${runs - 1}`),
-        submitSliceTxs: 32,
-        txJournalPruneMs: 1000,
-        txRebroadcastMs: REBROADCAST_MS,
-        txRebroadcastMaxTxs: 2048,
-      },
-    );
-    await admission.open();
+    const { admission, clock, published } = await harness(2048, first.journalDir);
     clock.advance(1000); // the replay's own gossip once a peer is connected
     assert.deepEqual(published, [[hashOf(3, 0n)]]);
     // due txRebroadcastMs after that gossip, at the next pass (every txRebroadcastMs / 4)
