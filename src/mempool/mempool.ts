@@ -22,8 +22,10 @@
  * Invariants, kept by every method:
  * - each sender has at most one transaction per nonce, all with
  *   committed nonce <= nonce < committed nonce + maxNonceAhead;
- * - at most maxQueuedTxs queued in total and maxQueuedPerSender per sender; a queued
- *   transaction is never older than queuedLifetimeMs after an expiry pass;
+ * - at most maxQueuedTxs queued in total and maxQueuedPerSender per sender; a local
+ *   transaction is admitted (or made local) behind a gap only while fewer than
+ *   maxLocalQueuedTxs local ones are; a queued transaction is never older than
+ *   queuedLifetimeMs after an expiry pass;
  * - the sum of value + gasLimit x maxFeePerGas over a sender's queue never exceeds its
  *   committed balance (checked on admission, restored on commit), so every prefix of the
  *   queue can pay;
@@ -346,6 +348,12 @@ export class Mempool {
         `a sender holds at most ${o.maxQueuedPerSender} transactions behind a nonce gap (next executable nonce ${account.nonce + BigInt(run)})`,
       );
     }
+    if (queued && local && addCount > 0 && this.localQueued() >= o.maxLocalQueuedTxs) {
+      throw new MempoolError(
+        'MEMPOOL_FULL',
+        `the pool holds at most ${o.maxLocalQueuedTxs} transactions submitted here behind a nonce gap (next executable nonce ${account.nonce + BigInt(run)})`,
+      );
+    }
     const victims = this.makeRoom(entry, queued, addCount, addBytes);
 
     for (const victim of victims) this.dropQueued(victim);
@@ -401,6 +409,33 @@ export class Mempool {
       bytes += victim.size;
     }
     return victims;
+  }
+
+  /** Local entries among the queued ones: a pass over the queued share, which is bounded. */
+  private localQueued(): number {
+    let count = 0;
+    for (const sender of this.gappedSenders) {
+      const queue = this.senders.get(sender)!;
+      for (let i = queue.executable; i < queue.length; i++) if (queue.entries[i].local) count++;
+    }
+    return count;
+  }
+
+  /**
+   * Makes a pending transaction local (this node's API was asked for it again, and the
+   * caller journals it): true when the pool holds it. A queued one stays as it is when the
+   * local queued share is full.
+   */
+  markLocal(hash: Uint8Array | string): boolean {
+    const key = typeof hash === 'string' ? hash.toLowerCase() : toHex(hash);
+    const entry = this.byHash.get(key);
+    if (!entry) return false;
+    if (entry.local) return true;
+    const queue = this.senders.get(entry.sender)!;
+    const queued = queue.entries.indexOf(entry) >= queue.executable;
+    if (queued && this.localQueued() >= this.options.maxLocalQueuedTxs) return false;
+    entry.local = true;
+    return true;
   }
 
   /**

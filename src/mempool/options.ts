@@ -30,6 +30,13 @@ export interface MempoolOptions {
   /** Queued transactions held per sender. */
   maxQueuedPerSender: number;
   /**
+   * Local queued transactions (admitted through this node's API, so never displaced) held
+   * at most: without a cap of their own, an API client with a few dozen funded accounts
+   * could fill the whole queued share with gapped transactions nobody can displace, for a
+   * lifetime at a time. A quarter of the queued share.
+   */
+  maxLocalQueuedTxs: number;
+  /**
    * A queued transaction is dropped this long after its admission unless its gap closed.
    * Shorter than geth's 3 h: blocks here take a fraction of a second, so a gap left by
    * reordered gossip closes within seconds, and a wallet that lost a transaction resends it
@@ -62,6 +69,7 @@ export const DEFAULT_MEMPOOL_OPTIONS: Readonly<MempoolOptions> = Object.freeze({
   // an eighth of maxTxs, about geth's GlobalQueue share of its pool
   maxQueuedTxs: 4096,
   maxQueuedPerSender: 64,
+  maxLocalQueuedTxs: 1024,
   queuedLifetimeMs: 10 * 60_000,
   maxRecentCommitted: 8192,
   maxRecoveredSenders: 32_768,

@@ -29,6 +29,7 @@
 import type { SubmitOutcome, TxStatus } from '../../explorer/server/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { keccak256 } from '../crypto/hash.js';
+import { InvalidInputError } from '../errors.js';
 import { type Mempool, MempoolError } from '../mempool/index.js';
 import { type Clock, nextTurn, type Timer } from '../time/index.js';
 import type { SignedTransfer } from '../tx/index.js';
@@ -63,6 +64,8 @@ export interface TransactionAdmissionOptions {
   txRebroadcastMs: number;
   /** Transactions gossiped again per pass at most (a pass runs every txRebroadcastMs / 4). */
   txRebroadcastMaxTxs: number;
+  /** How long gossipsub remembers a message id (the network's seenTtlMs): shorter than txRebroadcastMs. */
+  gossipSeenTtlMs: number;
 }
 
 export class TransactionAdmission {
@@ -80,7 +83,17 @@ export class TransactionAdmission {
   constructor(
     private readonly c: TransactionAdmissionComponents,
     private readonly o: TransactionAdmissionOptions,
-  ) {}
+  ) {
+    for (const name of ['txRebroadcastMs', 'txRebroadcastMaxTxs', 'gossipSeenTtlMs'] as const)
+      if (!Number.isSafeInteger(o[name]) || o[name] < 1)
+        throw new InvalidInputError('INVALID_OPTION', `${name} must be a positive integer, got ${o[name]}`);
+    // gossipsub drops a publish of bytes it has seen within its seen-TTL, silently
+    if (o.txRebroadcastMs <= o.gossipSeenTtlMs)
+      throw new InvalidInputError(
+        'INVALID_OPTION',
+        `txRebroadcastMs (${o.txRebroadcastMs}) must be longer than the network's seenTtlMs (${o.gossipSeenTtlMs})`,
+      );
+  }
 
   /** Opens the journal and re-admits what it holds. */
   async open(): Promise<void> {
@@ -108,6 +121,7 @@ export class TransactionAdmission {
   readmit(raw: Uint8Array): string | undefined {
     try {
       const key = toHex(this.c.mempool.add(raw, { local: true }).tx.hash);
+      this.gossipedAt.delete(key); // keeps the map in gossip order
       this.gossipedAt.set(key, this.c.clock.monotonicMs());
       return key;
     } catch (err) {
@@ -131,7 +145,8 @@ export class TransactionAdmission {
    * gossip, oldest first, at most txRebroadcastMaxTxs of them.
    */
   rebroadcast(): number {
-    if (this.closed) return 0;
+    // with no peer the gossip goes nowhere: the transactions keep their turn
+    if (this.closed || this.c.connectedPeers() === 0) return 0;
     const now = this.c.clock.monotonicMs();
     const due: Array<[string, Uint8Array]> = [];
     for (const [key, at] of this.gossipedAt) {
@@ -186,6 +201,16 @@ export class TransactionAdmission {
         const outcome = this.admitOne(raw);
         if (!('error' in outcome)) {
           fresh.push(raw);
+          admitted.push({ key: outcome.hash, raw, index: outcomes.length });
+        } else if (
+          outcome.error === 'ALREADY_KNOWN' &&
+          outcome.hash !== undefined &&
+          this.c.mempool.markLocal(outcome.hash)
+        ) {
+          // Pending here through gossip, and now asked of this node: a wallet counts the
+          // answer as accepted, so this node keeps it as its own from here (journaled,
+          // never displaced, gossiped again) like one it answered 202 for. The answer
+          // stays ALREADY_KNOWN, and becomes STORAGE_FAILURE if the journal write fails.
           admitted.push({ key: outcome.hash, raw, index: outcomes.length });
         }
         outcomes.push(outcome);

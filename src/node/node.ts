@@ -178,6 +178,7 @@ export class LedgerNode {
         txJournalPruneMs: options.txJournalPruneMs ?? DEFAULT_TX_JOURNAL_PRUNE_MS,
         txRebroadcastMs: options.txRebroadcastMs ?? DEFAULT_TX_REBROADCAST_MS,
         txRebroadcastMaxTxs: options.txRebroadcastMaxTxs ?? DEFAULT_TX_REBROADCAST_MAX_TXS,
+        gossipSeenTtlMs: options.network?.seenTtlMs ?? DEFAULT_NETWORK_OPTIONS.seenTtlMs,
       },
     );
     this.activity = new ActivityTracker(genesis.validators.length, genesis.quorum);

@@ -165,11 +165,12 @@ export class SyncPolicy {
    * than peerHeadTtlMs, one block above the head (the answer carries its claimed head); to a
    * peer whose fresh claim is far ahead of the head and of what is proven, the
    * proofSpanBlocks blocks below that claim, whose answer proves it (or lowers the claim).
+   * At most `maxProbes` of them.
    */
-  planProbes(head: number, nowMs: number): PlannedRequest[] {
+  planProbes(head: number, nowMs: number, maxProbes = Number.POSITIVE_INFINITY): PlannedRequest[] {
     const out: PlannedRequest[] = [];
     for (const [peer, p] of this.peers) {
-      if (this.inFlight.size >= this.o.maxInFlightRequests) break;
+      if (this.inFlight.size >= this.o.maxInFlightRequests || out.length >= maxProbes) break;
       if (p.backoffUntilMs > nowMs || p.inFlight > 0) continue;
       const fresh = p.head !== undefined && nowMs - p.headAtMs < this.o.peerHeadTtlMs;
       let fromHeight = head + 1;

@@ -83,6 +83,8 @@ export class BlockSync {
   private progressHead = 0;
   private progressAtMs = 0;
   private lastProbeAtMs = Number.NEGATIVE_INFINITY;
+  /** When a gossiped proposal last showed a certified height (an observer probes when none do). */
+  private lastCertifiedAtMs = Number.NEGATIVE_INFINITY;
   readonly metrics: SyncMetrics = { requests: 0, failedRequests: 0, badResponses: 0, appliedBlocks: 0 };
 
   constructor(
@@ -143,6 +145,7 @@ export class BlockSync {
   /** A certified height seen on the network (a verified proposal at height h certifies h - 1). */
   observeCertified(height: number): void {
     this.policy.observeCertified(height);
+    this.lastCertifiedAtMs = this.c.clock.nowMs();
   }
 
   /** One step of the loop: expire late requests, update the mode, issue new requests. */
@@ -161,16 +164,24 @@ export class BlockSync {
       // a full buffer asks only for the gaps below what it holds, which let it drain
       const ceiling = this.bufferedBytes >= this.o.maxBufferedBytes ? this.lowestBuffered() - 1 : undefined;
       for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling)) void this.run(req);
+    } else if (this.c.mode === 'validator') {
+      if (this.policy.shouldProbe(head, now) || now - this.lastProbeAtMs >= this.o.probeIntervalMs) {
+        const probes = this.policy.planProbes(head, now);
+        if (probes.length > 0) this.lastProbeAtMs = now;
+        for (const req of probes) void this.run(req);
+      }
     } else if (
-      (this.c.mode === 'validator' && this.policy.shouldProbe(head, now)) ||
+      now - this.lastCertifiedAtMs >= this.o.probeIntervalMs &&
       now - this.lastProbeAtMs >= this.o.probeIntervalMs
     ) {
-      // An observer probes too: it learns of new heights from gossiped proposals, and a
-      // broken gossip mesh would otherwise leave it behind until the mesh heals (the chaos
-      // soak's observer sat 33 s at one height while the validators committed 40 blocks).
-      const probes = this.policy.planProbes(head, now);
-      if (probes.length > 0) this.lastProbeAtMs = now;
-      for (const req of probes) void this.run(req);
+      // An observer learns of new heights from gossiped proposals; when none came for a
+      // probe interval (a broken gossip mesh: the chaos soak's observer sat 33 s at one
+      // height while the validators committed 40 blocks), it asks one peer how far it is.
+      const [probe] = this.policy.planProbes(head, now, 1);
+      if (probe) {
+        this.lastProbeAtMs = now;
+        void this.run(probe);
+      }
     }
   }
 

@@ -615,6 +615,7 @@ export class ComposedSimulation {
         txJournalPruneMs: 1000,
         txRebroadcastMs: DEFAULT_TX_REBROADCAST_MS,
         txRebroadcastMaxTxs: DEFAULT_TX_REBROADCAST_MAX_TXS,
+        gossipSeenTtlMs: DEFAULT_NETWORK_OPTIONS.seenTtlMs,
       },
     );
   }

@@ -176,6 +176,23 @@ describe('Mempool: gapped nonces (queued) against executable ones (pending)', ()
     assert.equal(mempool.isQueued(transfer(1, { nonce: 1n }).hash), false);
   });
 
+  it('caps the local gapped share (an API client cannot fill the queued share with transactions nobody may displace); markLocal respects it', () => {
+    const mempool = pool(funded(6), { maxLocalQueuedTxs: 2 });
+    mempool.add(raw(1, { nonce: 1n }), { local: true });
+    mempool.add(raw(2, { nonce: 1n }), { local: true });
+    assert.equal(
+      refusal(() => mempool.add(raw(3, { nonce: 1n }), { local: true })),
+      'MEMPOOL_FULL',
+    );
+    // gossiped gapped ones are not counted, and an executable local one is not capped
+    assert.equal(mempool.add(raw(3, { nonce: 1n })).queued, true);
+    assert.equal(mempool.add(raw(4, { nonce: 0n }), { local: true }).queued, false);
+    assert.equal(mempool.markLocal(transfer(3, { nonce: 1n }).hash), false, 'over the local gapped cap');
+    mempool.add(raw(5, { nonce: 0n }));
+    assert.equal(mempool.markLocal(transfer(5).hash), true, 'an executable one can be made local');
+    assert.equal(mempool.markLocal(transfer(6).hash), false, 'not in the pool');
+  });
+
   it('makes room by bytes too: an executable tx displaces gapped ones when maxBytes is reached', () => {
     const size = raw(1).length;
     const mempool = pool(funded(3), { maxBytes: 2 * size + 1 });

@@ -37,6 +37,7 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
   async function harness(
     maxTxs = 2048,
     journalDir = join(dir, `journal-${runs++}`),
+    peers = { count: 3 },
   ): Promise<Harness & { journalDir: string }> {
     const clock = new ManualClock(1_700_000_000_000);
     const mempool = pool(funded(20));
@@ -46,7 +47,7 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
         mempool,
         txLocation: () => undefined,
         publish: (raws) => published.push(raws.map((raw) => toHex(mempool.lookupVerified(raw)!.hash))),
-        connectedPeers: () => 3,
+        connectedPeers: () => peers.count,
         logger: silentLogger,
         onFatal: (err) => assert.fail(`admission failed: ${err.message}`),
         clock,
@@ -57,6 +58,7 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
         txJournalPruneMs: 1000,
         txRebroadcastMs: REBROADCAST_MS,
         txRebroadcastMaxTxs: maxTxs,
+        gossipSeenTtlMs: 15_000,
       },
     );
     await admission.open();
@@ -115,6 +117,59 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     const counts = [...seen.values()];
     assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `uneven turns: ${counts}`);
     await admission.close();
+  });
+
+  it('keeps a gossiped transaction as its own once its API is asked for it (answered ALREADY_KNOWN): journaled and gossiped again', async () => {
+    const { admission, mempool, clock, published, journalDir } = await harness();
+    assert.equal(admission.onGossip([transfer(4)]), undefined);
+    const [outcome] = await admission.submit([transfer(4).raw]);
+    assert.ok('error' in outcome && outcome.error === 'ALREADY_KNOWN', JSON.stringify(outcome));
+    clock.advance(REBROADCAST_MS + REBROADCAST_MS / 4);
+    assert.deepEqual(published.at(-1), [hashOf(4, 0n)], 'not gossiped again');
+    await admission.close();
+    // the journal holds it: a restart re-admits it
+    const again = await harness(2048, journalDir);
+    assert.ok(again.mempool.get(transfer(4).hash), 'not journaled');
+    assert.ok(mempool.get(transfer(4).hash));
+    await again.admission.close();
+  });
+
+  it('skips a pass while no peer is connected: the transactions keep their turn', async () => {
+    const peers = { count: 0 };
+    const { admission, clock, published } = await harness(2048, undefined, peers);
+    await admission.submit([transfer(5).raw]);
+    clock.advance(2 * REBROADCAST_MS);
+    assert.equal(published.length, 1, 'gossiped again with no peer');
+    peers.count = 2;
+    clock.advance(REBROADCAST_MS / 4);
+    assert.deepEqual(published.at(-1), [hashOf(5, 0n)]);
+    await admission.close();
+  });
+
+  it('refuses options under which a batch gossiped again would be dropped as a duplicate', () => {
+    const make = (txRebroadcastMs: number, gossipSeenTtlMs: number) =>
+      new TransactionAdmission(
+        {
+          mempool: pool(funded(1)),
+          txLocation: () => undefined,
+          publish: () => {},
+          connectedPeers: () => 1,
+          logger: silentLogger,
+          onFatal: () => {},
+          clock: new ManualClock(0),
+        },
+        {
+          journalDir: join(dir, 'unused'),
+          submitSliceTxs: 32,
+          txJournalPruneMs: 1000,
+          txRebroadcastMs,
+          txRebroadcastMaxTxs: 10,
+          gossipSeenTtlMs,
+        },
+      );
+    assert.throws(() => make(15_000, 15_000), /txRebroadcastMs \(15000\) must be longer/);
+    assert.throws(() => make(0, 1), /txRebroadcastMs must be a positive integer/);
+    assert.doesNotThrow(() => make(20_000, 15_000));
   });
 
   it('a restarted node gossips its replayed journal again while the transactions stay pending', async () => {
