@@ -163,26 +163,34 @@ export class BlockSync {
       if (this.applyPending && !this.c.clock.defer) this.apply();
       // a full buffer asks only for the gaps below what it holds, which let it drain
       const ceiling = this.bufferedBytes >= this.o.maxBufferedBytes ? this.lowestBuffered() - 1 : undefined;
-      for (const req of this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling)) void this.run(req);
+      const planned = this.policy.plan(head, now, (h) => this.buffer.has(h), ceiling);
+      for (const req of planned) void this.run(req);
+      // An observer whose target block is fetched but not yet proven (its certified child
+      // is above the target) has nothing left to ask for: without a new proposal it would
+      // wait there for good. The soak's observer sat up to 78 s at one height this way.
+      if (this.c.mode === 'observer' && planned.length === 0 && this.policy.inFlightCount() === 0)
+        this.probeWhenGossipIsQuiet(head, now);
     } else if (this.c.mode === 'validator') {
       if (this.policy.shouldProbe(head, now) || now - this.lastProbeAtMs >= this.o.probeIntervalMs) {
         const probes = this.policy.planProbes(head, now);
         if (probes.length > 0) this.lastProbeAtMs = now;
         for (const req of probes) void this.run(req);
       }
-    } else if (
-      now - this.lastCertifiedAtMs >= this.o.probeIntervalMs &&
-      now - this.lastProbeAtMs >= this.o.probeIntervalMs
-    ) {
-      // An observer learns of new heights from gossiped proposals; when none came for a
-      // probe interval (a broken gossip mesh: the chaos soak's observer sat 33 s at one
-      // height while the validators committed 40 blocks), it asks one peer how far it is.
-      const [probe] = this.policy.planProbes(head, now, 1);
-      if (probe) {
-        this.lastProbeAtMs = now;
-        void this.run(probe);
-      }
-    }
+    } else this.probeWhenGossipIsQuiet(head, now);
+  }
+
+  /**
+   * An observer learns of new heights from gossiped proposals; when none came for a probe
+   * interval (a broken gossip mesh: the chaos soak's observer sat 33 s at one height while
+   * the validators committed 40 blocks), it asks one peer how far it is, once an interval.
+   */
+  private probeWhenGossipIsQuiet(head: number, now: number): void {
+    if (now - this.lastCertifiedAtMs < this.o.probeIntervalMs) return;
+    if (now - this.lastProbeAtMs < this.o.probeIntervalMs) return;
+    const [probe] = this.policy.planProbes(head, now, 1);
+    if (!probe) return;
+    this.lastProbeAtMs = now;
+    void this.run(probe);
   }
 
   private fetching(): boolean {

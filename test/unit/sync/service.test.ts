@@ -162,6 +162,52 @@ describe('BlockSync', () => {
     sync.stop();
   });
 
+  it('an observer holding the block it last heard of, unproven, finds the blocks committed since by probing', async () => {
+    const c = await client();
+    const chain = chainOf(c.store);
+    const t = { now: 0 };
+    // the network's committed head as its servers show it: 20, then 39 later
+    const served = { head: 20 };
+    const source = sourceOf(server.store);
+    const sync = new BlockSync(
+      {
+        mode: 'observer',
+        chain,
+        network: {
+          peers: () => ['p1', 'p2'],
+          penalize: () => assert.fail('nobody misbehaved'),
+          async request(_peer, bytes) {
+            const req = decodeSyncRequest(bytes);
+            const upTo = Math.min(served.head, req.fromHeight + req.count - 1);
+            const frames = [encodeSyncStatus(served.head)];
+            for (let h = req.fromHeight; h <= upTo; h++)
+              frames.push(encodeSyncItem(source.getBlockBytes(h)!, source.getCommitQc(h)!));
+            return frames;
+          },
+        },
+        clock: clockAt(t),
+        ctx: CTX,
+      },
+      { maxBlocksPerRequest: 8, maxInFlightRequests: 2, probeIntervalMs: 2_000, peerClaimTtlMs: 1_000 },
+    );
+    sync.start();
+    sync.observeCertified(20); // the last proposal its gossip brings
+    const run = async (ticks: number) => {
+      for (let i = 0; i < ticks; i++) {
+        t.now += 100;
+        sync.tick();
+        await settle();
+      }
+      await Promise.all(chain.writes);
+    };
+    await run(50);
+    assert.equal(c.store.head().height, 19, 'block 20 waits for its certified child');
+    served.head = 39;
+    await run(100);
+    assert.equal(c.store.head().height, 38, `stuck at ${c.store.head().height}`);
+    sync.stop();
+  });
+
   function hashAt(height: number): Uint8Array {
     // the block id of the server's block at `height` is the parentHash of the next one
     return server.store.getBlock(height + 1)!.header.parentHash;
