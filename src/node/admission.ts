@@ -17,8 +17,8 @@
  *   queue, die with a cut or reset connection, or reach peers whose pools are full. The
  *   node that answered 202 is then the only one that holds the transaction, and an
  *   observer never proposes it, nor does a validator the leader rule skips: every later
- *   nonce of its sender would wait behind it for good (seen in the chaos soak: 410 of 500
- *   senders stuck behind transfers only the observer held). Peers that hold it already
+ *   nonce of its sender would wait behind it for good (the chaos soak found it;
+ *   BENCHMARKS.md has the figures). Peers that hold it already
  *   ignore the copy; gossipsub forgets a message id after its seen-TTL, which is shorter
  *   than txRebroadcastMs (src/network), so a batch of the same bytes is sent again.
  * - A gossiped batch reports why its first transaction that can never be valid (a forged

@@ -167,7 +167,7 @@ export class BlockSync {
       for (const req of planned) void this.run(req);
       // An observer whose target block is fetched but not yet proven (its certified child
       // is above the target) has nothing left to ask for: without a new proposal it would
-      // wait there for good. The soak's observer sat up to 78 s at one height this way.
+      // wait there until one came (the chaos soak found it; BENCHMARKS.md has the figures).
       if (this.c.mode === 'observer' && planned.length === 0 && this.policy.inFlightCount() === 0)
         this.probeWhenGossipIsQuiet(head, now);
     } else if (this.c.mode === 'validator') {
@@ -181,8 +181,8 @@ export class BlockSync {
 
   /**
    * An observer learns of new heights from gossiped proposals; when none came for a probe
-   * interval (a broken gossip mesh: the chaos soak's observer sat 33 s at one height while
-   * the validators committed 40 blocks), it asks one peer how far it is, once an interval.
+   * interval (a broken gossip mesh, as the chaos soak found), it asks one peer how far it
+   * is, once an interval.
    */
   private probeWhenGossipIsQuiet(head: number, now: number): void {
     if (now - this.lastCertifiedAtMs < this.o.probeIntervalMs) return;
