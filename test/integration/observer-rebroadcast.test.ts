@@ -7,57 +7,36 @@
  * alone, accepts the transfer with no peer, and only then does the validator start.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { addressOf, generateSecretKey, publicKeyOf } from '../../src/crypto/keys.js';
-import { writeKeystoreFile } from '../../src/crypto/keystore.js';
-import { createGenesis, peerIdOfPublicKey } from '../../src/genesis/index.js';
+import { addressOf, generateSecretKey } from '../../src/crypto/keys.js';
 import { LedgerNode, silentLogger } from '../../src/node/index.js';
 import { signTransfer } from '../../src/tx/index.js';
-import { freePorts, waitUntil } from '../e2e/helpers.js';
-
-const PASSPHRASE = 'rebroadcast-test';
-const ETH = 10n ** 18n;
+import { createTestNet, freePorts, PASSPHRASE, type TestNet, waitUntil } from '../e2e/helpers.js';
 
 describe('an observer gossips its pending API transactions again', { timeout: 90_000 }, () => {
   const nodes: LedgerNode[] = [];
-  let dir = '';
+  let net: TestNet | undefined;
   after(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (net) await rm(net.dir, { recursive: true, force: true });
   });
 
   it('a transfer the observer accepted with no peer is committed once a validator is up', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'observer-rebroadcast-'));
-    const observerSecret = generateSecretKey();
-    const observerPeerId = peerIdOfPublicKey(publicKeyOf(observerSecret, true));
-    const sender = generateSecretKey();
-    const { json, genesis, secrets } = createGenesis({
-      validators: 1,
-      chainId: 4343n,
-      observers: [{ name: 'watcher', peerId: observerPeerId }],
-      alloc: [{ address: addressOf(sender), balance: ETH }],
-      params: { baseRoundTimeoutMs: 150 },
-    });
-    const genesisPath = join(dir, 'genesis.json');
-    await writeFile(genesisPath, JSON.stringify(json));
-    await mkdir(join(dir, 'keys'));
-    const keyPaths: string[] = [];
-    for (const [i, secret] of [secrets[0], observerSecret].entries()) {
-      keyPaths.push(join(dir, 'keys', `key-${i}.json`));
-      await writeKeystoreFile(keyPaths[i], secret, PASSPHRASE, { scryptN: 16 });
-    }
+    net = await createTestNet(1, 1, { baseRoundTimeoutMs: 150 }, { observers: 1 });
+    const keyPaths = [net.keyPaths[0], net.observerKeyPaths[0]];
+    const { genesis } = net;
+    const sender = net.senders[0];
     const ports = await freePorts(2);
     const p2p = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`;
-    const peerIds = [genesis.validators[0].peerId, observerPeerId];
+    const peerIds = [genesis.validators[0].peerId, genesis.observers[0].peerId];
     const start = async (i: number) => {
       const node = await LedgerNode.init({
-        genesisPath,
+        genesisPath: net!.genesisPath,
         keyPath: keyPaths[i],
         passphrase: PASSPHRASE,
-        dataDir: join(dir, `data-${i}`),
+        dataDir: join(net!.dir, `data-${i}`),
         listen: [p2p(i)],
         bootstrap: [`${p2p(1 - i)}/p2p/${peerIds[1 - i]}`],
         apiPort: 0,
