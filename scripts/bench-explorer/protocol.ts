@@ -20,23 +20,26 @@ export interface HandlerTimes {
   /** The path of the slowest one. */
   slowestPath: string;
   /**
-   * Requests held longer than 5 ms, and what filled that time: the process's CPU time
-   * during each (its own work plus any collection; far less than the wall time means the
-   * process was off the CPU, preempted) and the collection pauses that overlapped it.
+   * Requests held longer than 5 ms, and what filled that time: the main thread's CPU time
+   * during each (the handler's work plus any collection pause on that thread; far less
+   * than the wall time means the thread was off the CPU, preempted) and the collection
+   * pauses that overlapped it.
    */
   over5Ms: number;
-  /** The most CPU time the process spent during one request (an upper bound of a handler's work). */
+  /** The most CPU time the process (all its threads) spent during one request. */
   cpuMaxMs: number;
+  /** The most CPU time the main thread spent during one request: a bound of a handler's work. */
+  mainThreadCpuMaxMs: number;
   /** The longest request's wall time less the collection pauses inside it. */
   maxWithoutGcMs: number;
   /**
-   * Requests over 5 ms on which the process spent less than 5 ms of CPU (all its threads):
-   * the rest of their time it was off the CPU, preempted by the load generator or the kernel.
+   * Requests over 5 ms on which the main thread spent less than 5 ms of CPU: the rest of
+   * their time it was off the CPU, preempted by the load generator or the kernel.
    */
   offCpu: number;
   /**
    * A bound on the longest time one handler's own work held the event loop: per request,
-   * the lesser of its time less the collections inside it and the process's CPU time
+   * the lesser of its time less the collections inside it and the main thread's CPU time
    * meanwhile.
    */
   workMaxMs: number;

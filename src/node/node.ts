@@ -43,7 +43,10 @@ import { NodeError } from './errors.js';
 import { StoreExplorerReader } from './explorer-reader.js';
 import { ApiListeners } from './listeners.js';
 import { childLogger, type NodeLogger } from './logger.js';
+import { MemoryUpkeep } from './memory-upkeep.js';
 import {
+  DEFAULT_MALLOC_TRIM_EVERY_PASSES,
+  DEFAULT_MEMORY_UPKEEP_MS,
   DEFAULT_SUBMIT_SLICE_TXS,
   DEFAULT_TX_JOURNAL_PRUNE_MS,
   DEFAULT_TX_REBROADCAST_MAX_TXS,
@@ -106,6 +109,8 @@ export class LedgerNode {
   private readonly consensus: ConsensusLifecycle;
   private readonly facade: NodeApiFacade;
   private readonly listeners: ApiListeners;
+  /** Gives the pages of the lmdb files and malloc's free memory back to the kernel (memory-upkeep.ts). */
+  private readonly memoryUpkeep: MemoryUpkeep;
   /** Created by start. */
   private network: Network | undefined;
   private started = false;
@@ -218,6 +223,13 @@ export class LedgerNode {
         clock,
         logger: this.log,
         onFatal: (err) => this.fatal(err),
+      },
+    );
+    this.memoryUpkeep = new MemoryUpkeep(
+      { dataDir: resolve(options.dataDir), clock, logger: childLogger(this.log, { module: 'memory' }) },
+      {
+        everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS,
+        trimEveryPasses: DEFAULT_MALLOC_TRIM_EVERY_PASSES,
       },
     );
     this.facade = new NodeApiFacade({
@@ -422,6 +434,7 @@ export class LedgerNode {
       throw err;
     }
     await consensus.start();
+    this.memoryUpkeep.start();
     this.log.info(
       {
         chainId: this.genesis.chainId.toString(),
@@ -459,6 +472,7 @@ export class LedgerNode {
 
   private async shutdown(reason: Error | undefined): Promise<void> {
     this.log.info({}, 'stopping');
+    this.memoryUpkeep.stop();
     // consensus and sync halt at once (before the first await); sync stops serving below
     const consensusStopped = this.consensus.stop();
     this.app.stop();

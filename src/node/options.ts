@@ -72,6 +72,8 @@ export interface NodeOptions {
   resetSafetyData?: boolean;
   /** Equivocation evidence kept per validator, in stored bytes (the first records prove it). */
   evidenceBytesPerValidator?: number;
+  /** Time between memory upkeep passes (memory-upkeep.ts); 0 turns it off. Default below. */
+  memoryUpkeepMs?: number;
 }
 
 export const DEFAULT_API_PORT = 8080;
@@ -96,6 +98,13 @@ export const DEFAULT_TX_JOURNAL_PRUNE_MS = 1000;
 export const DEFAULT_TX_REBROADCAST_MS = 20_000;
 /** At most this many API transactions gossiped again per pass (a pass every 5 s by default). */
 export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
+/**
+ * A pass drops the lmdb pages mapped since the last one: the more often, the fewer at a
+ * time (the drop's cost grows with the pages mapped), and the hot pages map again at once.
+ */
+export const DEFAULT_MEMORY_UPKEEP_MS = 10_000;
+/** malloc_trim once a minute at the default pass interval. */
+export const DEFAULT_MALLOC_TRIM_EVERY_PASSES = 6;
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers
  * each), enough to prove equivocation; a validator equivocating every round costs no more.

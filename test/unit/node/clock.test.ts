@@ -37,7 +37,14 @@ describe('clock port', () => {
     );
     // the cancelled timer was due well before this one: it would have fired by now
     await sleep(systemClock, 25);
+    // The interval is a background timer: on a loaded machine the sleep above can end
+    // before its second tick, and then nothing else would keep the event loop alive.
+    const deadline = systemClock.setTimeout(
+      () => assert.fail('the interval did not tick twice in 10 s'),
+      10_000,
+    );
     await ticked;
+    deadline.cancel();
     interval.cancel();
     assert.deepEqual(fired, []);
     let deferred = false;

@@ -27,6 +27,13 @@ import {
 
 const LENGTH = 40;
 
+/** A logger that keeps every line (a failing assertion prints them). */
+function recorder(lines: string[]) {
+  const keep = (level: string) => (fields: object, message: string) =>
+    lines.push(`${level} ${message} ${JSON.stringify(fields)}`);
+  return { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
+
 /** Lets queued promise callbacks (the fake network's answers) run. */
 const settle = () => new Promise((r) => setImmediate(r));
 
@@ -139,13 +146,16 @@ describe('BlockSync', () => {
     const chain = chainOf(c.store);
     const t = { now: 0 };
     const asked: string[] = [];
+    const penalized: string[] = [];
+    const logged: string[] = [];
     const sync = new BlockSync(
       {
         mode: 'observer',
         chain,
-        network: network({ p1: 'good', p2: 'good' }, [], asked),
+        network: network({ p1: 'good', p2: 'good' }, penalized, asked),
         clock: clockAt(t),
         ctx: CTX,
+        logger: recorder(logged),
       },
       { maxBlocksPerRequest: 8, maxInFlightRequests: 2, probeIntervalMs: 2_000 },
     );
@@ -158,7 +168,14 @@ describe('BlockSync', () => {
     }
     await Promise.all(chain.writes);
     assert.ok(asked.length > 0, 'never asked a peer');
-    assert.equal(c.store.head().height, LENGTH - 1, `stuck at ${c.store.head().height}`);
+    assert.equal(
+      c.store.head().height,
+      LENGTH - 1,
+      `stuck at ${c.store.head().height} (tip ${chain.tip().header.height}, target ${sync.target}, ` +
+        `proven ${sync.proven}, ${JSON.stringify(sync.metrics)}; asked ${asked.join(',')}; ` +
+        `penalized [${penalized.join(',')}]; log:\n${logged.join('\n')})`,
+    );
+    assert.deepEqual(penalized, []);
     sync.stop();
   });
 

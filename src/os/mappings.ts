@@ -1,0 +1,60 @@
+/**
+ * This process's memory mappings of the files in a folder, from /proc/self/maps, and the
+ * release of their resident pages (libc.ts). Only read-only shared mappings are released:
+ * there a page dropped is read again from the page cache, identical.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { loadLibc } from './libc.js';
+
+export interface FileMapping {
+  start: bigint;
+  end: bigint;
+  /** The permissions column of /proc/self/maps, e.g. 'r--s'. */
+  permissions: string;
+}
+
+/** start-end perms offset dev inode path (proc(5)); the path is the rest of the line. */
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s+(.*)$/;
+
+/**
+ * This process's mappings of the files under `dir` (resolved through symlinks, nested
+ * folders included); [] where /proc/self/maps cannot be read.
+ */
+export function mappingsUnder(dir: string, maps = readMaps()): Array<FileMapping & { path: string }> {
+  if (maps === undefined) return [];
+  const prefix = `${realpathSync(dir)}/`;
+  const out: Array<FileMapping & { path: string }> = [];
+  for (const line of maps.split('\n')) {
+    const m = MAPS_LINE.exec(line);
+    if (m === null || !m[4].startsWith(prefix)) continue;
+    out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), permissions: m[3], path: m[4] });
+  }
+  return out;
+}
+
+function readMaps(): string | undefined {
+  try {
+    return readFileSync('/proc/self/maps', 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Drops this process's resident pages of the read-only shared mappings of files under
+ * `dir` (lmdb's data files, mapped without MDB_WRITEMAP). Returns how many mappings were
+ * released, or undefined where the libc call is unavailable.
+ */
+export function releaseMappingsUnder(dir: string): number | undefined {
+  const libc = loadLibc();
+  if (libc === undefined) return undefined;
+  let released = 0;
+  for (const m of mappingsUnder(dir))
+    if (m.permissions === 'r--s' && libc.dontNeed(m.start, m.end - m.start)) released++;
+  return released;
+}
+
+/** Returns the free memory of glibc's malloc arenas to the kernel; undefined where unavailable. */
+export function trimMalloc(): boolean | undefined {
+  return loadLibc()?.mallocTrim();
+}
