@@ -1,2 +1,8 @@
 /** Public surface of src/os: what the node asks of the operating system beyond Node's API. */
-export { type FileMapping, mappingsUnder, releaseMappingsUnder, trimMalloc } from './mappings.js';
+export {
+  type FileMapping,
+  mappingsUnder,
+  releaseMappingsUnder,
+  threadCpuClock,
+  trimMalloc,
+} from './mappings.js';

@@ -58,3 +58,9 @@ export function releaseMappingsUnder(dir: string): number | undefined {
 export function trimMalloc(): boolean | undefined {
   return loadLibc()?.mallocTrim();
 }
+
+/** The calling thread's CPU time in ms, exact to the call; undefined where unavailable. */
+export function threadCpuClock(): (() => number) | undefined {
+  const libc = loadLibc();
+  return libc && (() => libc.threadCpuMs());
+}

@@ -331,6 +331,8 @@ interface ComposedNode {
   disk: MemoryDisk;
   /** The safety data the consensus core last made durable. */
   safety: SafetyData | undefined;
+  /** When the last safety write made lands (later ones land after it). */
+  safetyLandsAtMs: number;
   /** Acknowledged transfers, as the node's tx journal keeps them across a crash. */
   journal: Map<string, Uint8Array>;
   store?: MemoryChainStore;
@@ -480,6 +482,7 @@ export class ComposedSimulation {
         epoch: 0,
         disk: MemoryDisk.withGenesis(this.genesis),
         safety: undefined,
+        safetyLandsAtMs: 0,
         journal: new Map(),
         committedTxs: new Map(),
         metrics: emptyMetrics(),
@@ -729,7 +732,11 @@ export class ComposedSimulation {
       safetyStore: withUndurableBlocks(
         {
           persist: (data, durable) => {
-            this.schedule(this.nowMs + this.rng.range(0.2, 2), () => {
+            // writes land in the order they were made, as the lmdb safety store's do: an
+            // older one landing last would bring back a round this node voted past
+            const landsAtMs = Math.max(node.safetyLandsAtMs, this.nowMs + this.rng.range(0.2, 2));
+            node.safetyLandsAtMs = landsAtMs;
+            this.schedule(landsAtMs, () => {
               if (!alive()) return; // crashed before the write landed: lost
               node.safety = data;
               durable();

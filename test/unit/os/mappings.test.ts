@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { open } from 'lmdb';
-import { mappingsUnder, releaseMappingsUnder, trimMalloc } from '../../../src/os/index.js';
+import { mappingsUnder, releaseMappingsUnder, threadCpuClock, trimMalloc } from '../../../src/os/index.js';
 
 /** The resident file-backed memory of this process, from /proc/self/status, in kB. */
 async function rssFileKb(): Promise<number> {
@@ -76,6 +76,23 @@ describe('src/os mappings', () => {
       await env.close();
       await rm(dir, { recursive: true });
     }
+  });
+
+  it("reads the calling thread's CPU time, which a busy loop advances and a sleep does not", async () => {
+    const cpuMs = threadCpuClock();
+    assert.ok(cpuMs, 'koffi (an optional dependency) is installed with the project');
+    const beforeSleep = cpuMs();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const slept = cpuMs() - beforeSleep;
+    assert.ok(slept >= 0 && slept < 25, `${slept} ms of CPU while asleep for 50 ms`);
+    const began = cpuMs();
+    const wallBegan = performance.now();
+    while (cpuMs() - began < 20) {}
+    const wall = performance.now() - wallBegan;
+    // 20 ms of this thread's CPU time take about 20 ms of wall time or more: milliseconds,
+    // not another unit (the kernel's scheduler clock and Node's monotonic clock differ a
+    // little over so short a span on a virtual machine)
+    assert.ok(wall >= 15, `20 ms of CPU in ${wall} ms of wall time`);
   });
 
   it('trims malloc where glibc and koffi are present', () => {
