@@ -1,29 +1,27 @@
 /**
- * Gives memory back to the kernel on a schedule, so that a node's resident set levels off
- * while its chain grows (issue 15's soak measures it; BENCHMARKS.md has the figures):
+ * Drops, every pass, the node's resident pages of the lmdb files in its data directory, so
+ * that its resident set levels off while its chain grows (issue 15's soak measures it;
+ * BENCHMARKS.md has the figures). lmdb reads its data file through a read-only shared map,
+ * and a B-tree insert reads the pages on its path through it: inserts under hash keys
+ * (transaction locations, state tree nodes) land all over the file, so the pages mapped
+ * grow with the file. The pages stay in the kernel's page cache, which the kernel reclaims
+ * under pressure; the next read of one maps it again from there.
  *
- * - Every pass drops the node's resident pages of the lmdb files in its data directory.
- *   lmdb reads its data file through a read-only shared map, and a B-tree insert reads the
- *   pages on its path through it: inserts under hash keys (transaction locations, state
- *   tree nodes) land all over the file, so the pages mapped grow with the file. The pages
- *   stay in the kernel's page cache, which the kernel reclaims under pressure; the next
- *   read of one maps it again from there.
- * - Every `trimEveryPasses` passes, glibc's malloc arenas return their free memory.
+ * It needs a libc call Node lacks (src/os, through the optional koffi); without it the
+ * upkeep logs once and does nothing. The call runs on a worker thread, off the event loop.
  *
- * Both need libc calls Node lacks (src/os, through the optional koffi); without them the
- * upkeep logs once and does nothing.
+ * The lmdb files must stay mapped while a pass runs: MADV_DONTNEED on an address range
+ * that was unmapped and then reused for private memory would zero that memory. lmdb-js
+ * keeps every map of an environment until it closes, so the node stops the upkeep (and
+ * waits for a pass under way) before it closes a store.
  */
-import { releaseMappingsUnder, trimMalloc } from '../os/index.js';
+import { releaseMappingsUnder } from '../os/index.js';
 import type { Clock, Timer } from '../time/index.js';
 import type { NodeLogger } from './logger.js';
-
-const SLOW_PASS_MS = 5;
 
 export interface MemoryUpkeepOptions {
   /** Time between passes; 0 turns the upkeep off. */
   everyMs: number;
-  /** malloc_trim on every this many passes. */
-  trimEveryPasses: number;
 }
 
 export interface MemoryUpkeepComponents {
@@ -33,68 +31,77 @@ export interface MemoryUpkeepComponents {
   logger: NodeLogger;
   /** The OS calls (src/os); tests count them. */
   os?: {
-    releaseMappingsUnder(dir: string): number | undefined;
-    trimMalloc(): boolean | undefined;
+    releaseMappingsUnder(dir: string): Promise<number | undefined>;
   };
 }
 
 export interface MemoryUpkeepMetrics {
   passes: number;
   mappingsReleased: number;
-  trims: number;
-  /** The longest pass, in ms of the monotonic clock. */
+  /** The longest pass, in ms of the monotonic clock (on worker threads: the loop runs meanwhile). */
   longestPassMs: number;
 }
 
 export class MemoryUpkeep {
   private timer: Timer | undefined;
+  /** The pass under way, if any: a pass never starts while another runs. */
+  private running: Promise<void> | undefined;
   private readonly os: NonNullable<MemoryUpkeepComponents['os']>;
-  readonly metrics: MemoryUpkeepMetrics = { passes: 0, mappingsReleased: 0, trims: 0, longestPassMs: 0 };
+  readonly metrics: MemoryUpkeepMetrics = { passes: 0, mappingsReleased: 0, longestPassMs: 0 };
 
   constructor(
     private readonly c: MemoryUpkeepComponents,
     private readonly o: MemoryUpkeepOptions,
   ) {
-    for (const name of ['everyMs', 'trimEveryPasses'] as const)
-      if (!Number.isSafeInteger(o[name]) || o[name] < 0)
-        throw new RangeError(`memory upkeep: ${name} must be a non-negative integer, got ${o[name]}`);
-    this.os = c.os ?? { releaseMappingsUnder, trimMalloc };
+    if (!Number.isSafeInteger(o.everyMs) || o.everyMs < 0)
+      throw new RangeError(`memory upkeep: everyMs must be a non-negative integer, got ${o.everyMs}`);
+    this.os = c.os ?? { releaseMappingsUnder };
   }
 
   start(): void {
     if (this.timer || this.o.everyMs === 0) return;
-    this.timer = this.c.clock.setInterval(() => this.pass(), this.o.everyMs, { background: true });
+    this.timer = this.c.clock.setInterval(() => void this.pass(), this.o.everyMs, { background: true });
   }
 
-  stop(): void {
+  /** Stops the schedule and waits for a pass under way. */
+  async stop(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;
+    await this.running;
   }
 
-  /** One pass (the timer's; public for tests). */
-  pass(): void {
+  /** One pass (the timer's; public for tests). Resolves when it is done. */
+  pass(): Promise<void> {
+    this.running ??= this.runPass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runPass(): Promise<void> {
     const began = this.c.clock.monotonicMs();
-    const released = this.os.releaseMappingsUnder(this.c.dataDir);
+    let released: number | undefined;
+    try {
+      released = await this.os.releaseMappingsUnder(this.c.dataDir);
+    } catch (err) {
+      this.c.logger.warn({ err: (err as Error).message }, 'memory upkeep failed: stopped');
+      this.timer?.cancel();
+      this.timer = undefined;
+      return;
+    }
     if (released === undefined) {
       this.c.logger.info(
         { dataDir: this.c.dataDir },
         'memory upkeep off: the libc calls (optional dependency koffi) are unavailable here',
       );
-      this.stop();
+      this.timer?.cancel();
+      this.timer = undefined;
       return;
     }
     this.metrics.passes++;
     this.metrics.mappingsReleased += released;
-    if (
-      this.o.trimEveryPasses > 0 &&
-      this.metrics.passes % this.o.trimEveryPasses === 0 &&
-      this.os.trimMalloc()
-    )
-      this.metrics.trims++;
     const tookMs = this.c.clock.monotonicMs() - began;
     this.metrics.longestPassMs = Math.max(this.metrics.longestPassMs, tookMs);
-    // the pass runs on the event loop: a long one is worth an operator's attention
-    if (tookMs > SLOW_PASS_MS)
-      this.c.logger.info({ tookMs, released, passes: this.metrics.passes }, 'slow memory upkeep pass');
+    this.c.logger.debug({ tookMs, released, passes: this.metrics.passes }, 'memory upkeep pass');
   }
 }

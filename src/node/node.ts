@@ -45,7 +45,6 @@ import { ApiListeners } from './listeners.js';
 import { childLogger, type NodeLogger } from './logger.js';
 import { MemoryUpkeep } from './memory-upkeep.js';
 import {
-  DEFAULT_MALLOC_TRIM_EVERY_PASSES,
   DEFAULT_MEMORY_UPKEEP_MS,
   DEFAULT_SUBMIT_SLICE_TXS,
   DEFAULT_TX_JOURNAL_PRUNE_MS,
@@ -109,7 +108,7 @@ export class LedgerNode {
   private readonly consensus: ConsensusLifecycle;
   private readonly facade: NodeApiFacade;
   private readonly listeners: ApiListeners;
-  /** Gives the pages of the lmdb files and malloc's free memory back to the kernel (memory-upkeep.ts). */
+  /** Drops the resident pages of the lmdb files on a schedule (memory-upkeep.ts). */
   private readonly memoryUpkeep: MemoryUpkeep;
   /** Created by start. */
   private network: Network | undefined;
@@ -227,10 +226,7 @@ export class LedgerNode {
     );
     this.memoryUpkeep = new MemoryUpkeep(
       { dataDir: resolve(options.dataDir), clock, logger: childLogger(this.log, { module: 'memory' }) },
-      {
-        everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS,
-        trimEveryPasses: DEFAULT_MALLOC_TRIM_EVERY_PASSES,
-      },
+      { everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS },
     );
     this.facade = new NodeApiFacade({
       genesis,
@@ -472,7 +468,7 @@ export class LedgerNode {
 
   private async shutdown(reason: Error | undefined): Promise<void> {
     this.log.info({}, 'stopping');
-    this.memoryUpkeep.stop();
+    const upkeepStopped = this.memoryUpkeep.stop();
     // consensus and sync halt at once (before the first await); sync stops serving below
     const consensusStopped = this.consensus.stop();
     this.app.stop();
@@ -483,6 +479,8 @@ export class LedgerNode {
       await this.app.drained();
       this.explorer.close();
       this.facade.stop();
+      // before any store closes: a pass releases the stores' mappings, which must stay mapped
+      await upkeepStopped;
       await this.admission.close();
       await this.safety.close();
       await this.store.close();

@@ -103,8 +103,7 @@ export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
  * time (the drop's cost grows with the pages mapped), and the hot pages map again at once.
  */
 export const DEFAULT_MEMORY_UPKEEP_MS = 10_000;
-/** malloc_trim once a minute at the default pass interval. */
-export const DEFAULT_MALLOC_TRIM_EVERY_PASSES = 6;
+
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers
  * each), enough to prove equivocation; a validator equivocating every round costs no more.

@@ -4,5 +4,4 @@ export {
   mappingsUnder,
   releaseMappingsUnder,
   threadCpuClock,
-  trimMalloc,
 } from './mappings.js';

@@ -1,9 +1,8 @@
 /**
- * Three libc calls Node's API lacks, through koffi (an optional dependency: a foreign
+ * Two libc calls Node's API lacks, through koffi (an optional dependency: a foreign
  * function interface with prebuilt binaries). Where koffi or glibc is missing (another
  * platform, an install without optional dependencies) `loadLibc` returns undefined and the
- * callers go without: both calls only give memory back sooner, neither is needed for
- * correctness.
+ * callers go without: neither call is needed for correctness.
  *
  * - madvise(MADV_DONTNEED) over a read-only shared file mapping drops this process's page
  *   table entries for it. The pages stay in the kernel's page cache, and the next read of
@@ -11,7 +10,6 @@
  *   no private or dirty pages. lmdb maps its data file this way (without MDB_WRITEMAP),
  *   and every page a B-tree lookup or insert has read stays mapped, so without it a node's
  *   resident set grows with its chain file.
- * - malloc_trim(0) returns the free memory of glibc's malloc arenas to the kernel.
  * - clock_gettime(CLOCK_THREAD_CPUTIME_ID): the calling thread's CPU time, exact to the
  *   call (the kernel adds the running slice). /proc/thread-self/schedstat is not: it shows
  *   the runtime as of the last scheduler tick or switch, up to a tick (4 ms at HZ=250)
@@ -24,16 +22,23 @@ const MADV_DONTNEED = 4;
 const CLOCK_THREAD_CPUTIME_ID = 3;
 
 export interface Libc {
-  /** madvise(MADV_DONTNEED) on [start, start + length); false when the kernel refused. */
-  dontNeed(start: bigint, length: bigint): boolean;
-  /** malloc_trim(0); true when memory was returned. */
-  mallocTrim(): boolean;
+  /**
+   * madvise(MADV_DONTNEED) on [start, start + length), on a worker thread (its cost grows
+   * with the pages dropped, and it must not hold the event loop); false when the kernel
+   * refused.
+   */
+  dontNeed(start: bigint, length: bigint): Promise<boolean>;
   /** The calling thread's CPU time in milliseconds. */
   threadCpuMs(): number;
 }
 
+type KoffiFunction = ((...args: unknown[]) => number) & {
+  /** The call on one of koffi's worker threads; the callback gets its result. */
+  async(...argsThenCallback: unknown[]): void;
+};
+
 interface KoffiLibrary {
-  func(signature: string): (...args: unknown[]) => number;
+  func(signature: string): KoffiFunction;
 }
 
 interface Koffi {
@@ -49,19 +54,23 @@ export function loadLibc(): Libc | undefined {
   return loaded ?? undefined;
 }
 
+function onWorker(fn: KoffiFunction, ...args: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fn.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))),
+  );
+}
+
 function bind(): Libc | null {
   if (process.platform !== 'linux') return null;
   try {
     const koffi = createRequire(import.meta.url)('koffi') as Koffi;
     const libc = koffi.load('libc.so.6');
     const madvise = libc.func('int madvise(uintptr_t addr, size_t length, int advice)');
-    const mallocTrim = libc.func('int malloc_trim(size_t pad)');
     koffi.struct('timespec', { tv_sec: 'int64', tv_nsec: 'int64' });
     const clockGettime = libc.func('int clock_gettime(int clock, _Out_ timespec *time)');
     const time = { tv_sec: 0, tv_nsec: 0 };
     return {
-      dontNeed: (start, length) => madvise(start, length, MADV_DONTNEED) === 0,
-      mallocTrim: () => mallocTrim(0) === 1,
+      dontNeed: async (start, length) => (await onWorker(madvise, start, length, MADV_DONTNEED)) === 0,
       threadCpuMs: () => {
         if (clockGettime(CLOCK_THREAD_CPUTIME_ID, time) !== 0) throw new Error('clock_gettime failed');
         return time.tv_sec * 1e3 + time.tv_nsec / 1e6;

@@ -1,9 +1,12 @@
 /**
  * This process's memory mappings of the files in a folder, from /proc/self/maps, and the
  * release of their resident pages (libc.ts). Only read-only shared mappings are released:
- * there a page dropped is read again from the page cache, identical.
+ * there a page dropped is read again from the page cache, identical. The caller keeps the
+ * files mapped until the release resolves: the ranges are read from /proc/self/maps
+ * first, and a range unmapped meanwhile and reused for private memory would be zeroed.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { loadLibc } from './libc.js';
 
 export interface FileMapping {
@@ -40,23 +43,26 @@ function readMaps(): string | undefined {
   }
 }
 
+async function readMapsAsync(): Promise<string | undefined> {
+  try {
+    return await readFile('/proc/self/maps', 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Drops this process's resident pages of the read-only shared mappings of files under
- * `dir` (lmdb's data files, mapped without MDB_WRITEMAP). Returns how many mappings were
- * released, or undefined where the libc call is unavailable.
+ * `dir` (lmdb's data files, mapped without MDB_WRITEMAP), off the event loop. Resolves to
+ * how many mappings were released, or undefined where the libc call is unavailable.
  */
-export function releaseMappingsUnder(dir: string): number | undefined {
+export async function releaseMappingsUnder(dir: string): Promise<number | undefined> {
   const libc = loadLibc();
   if (libc === undefined) return undefined;
   let released = 0;
-  for (const m of mappingsUnder(dir))
-    if (m.permissions === 'r--s' && libc.dontNeed(m.start, m.end - m.start)) released++;
+  for (const m of mappingsUnder(dir, await readMapsAsync()))
+    if (m.permissions === 'r--s' && (await libc.dontNeed(m.start, m.end - m.start))) released++;
   return released;
-}
-
-/** Returns the free memory of glibc's malloc arenas to the kernel; undefined where unavailable. */
-export function trimMalloc(): boolean | undefined {
-  return loadLibc()?.mallocTrim();
 }
 
 /** The calling thread's CPU time in ms, exact to the call; undefined where unavailable. */
