@@ -24,8 +24,12 @@ import { BUILD_STAMP, buildIsCurrent } from '../bin/build-state.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
-/** Where tsconfig.build.json keeps tsc's incremental state (outside dist/, so not packed). */
-const BUILD_INFO = join(ROOT, 'node_modules/.cache/bft-ledger/build.tsbuildinfo');
+/**
+ * Where tsconfig.build.json keeps tsc's incremental state: outside dist/, so not packed, and
+ * in this checkout, not in node_modules, which a second worktree may share through a link
+ * (its build would then leave state that makes this one skip emitting changed files).
+ */
+const BUILD_INFO = join(ROOT, '.cache/build.tsbuildinfo');
 
 const COPIED = ['explorer/web/public', 'genesis/devnet.json', 'genesis/devnet-keys/faucet.json'];
 
