@@ -6,7 +6,7 @@
  * first, and a range unmapped meanwhile and reused for private memory would be zeroed.
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { loadLibc } from './libc.js';
 
 export interface FileMapping {
@@ -14,10 +14,12 @@ export interface FileMapping {
   end: bigint;
   /** The permissions column of /proc/self/maps, e.g. 'r--s'. */
   permissions: string;
+  /** Where in the file the mapping starts. */
+  offset: bigint;
 }
 
 /** start-end perms offset dev inode path (proc(5)); the path is the rest of the line. */
-const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s+(.*)$/;
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \S+\s+(.*)$/;
 
 /**
  * This process's mappings of the files under `dir` (resolved through symlinks, nested
@@ -29,8 +31,14 @@ export function mappingsUnder(dir: string, maps = readMaps()): Array<FileMapping
   const out: Array<FileMapping & { path: string }> = [];
   for (const line of maps.split('\n')) {
     const m = MAPS_LINE.exec(line);
-    if (m === null || !m[4].startsWith(prefix)) continue;
-    out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), permissions: m[3], path: m[4] });
+    if (m === null || !m[5].startsWith(prefix)) continue;
+    out.push({
+      start: BigInt(`0x${m[1]}`),
+      end: BigInt(`0x${m[2]}`),
+      permissions: m[3],
+      offset: BigInt(`0x${m[4]}`),
+      path: m[5],
+    });
   }
   return out;
 }
@@ -60,10 +68,29 @@ export async function releaseMappingsUnder(dir: string): Promise<number | undefi
   const libc = loadLibc();
   if (libc === undefined) return undefined;
   let released = 0;
-  for (const m of mappingsUnder(dir, await readMapsAsync()))
-    if (m.permissions === 'r--s' && (await libc.dontNeed(m.start, m.end - m.start))) released++;
+  for (const m of mappingsUnder(dir, await readMapsAsync())) {
+    if (m.permissions !== 'r--s') continue;
+    // lmdb maps far more address space than its file holds (256 GiB by default): only the
+    // part over the file can have pages
+    const fileBytes = await fileSize(m.path);
+    const length = min(m.end - m.start, roundUpToPage(fileBytes - m.offset));
+    if (length <= 0n) continue;
+    if (await libc.dontNeed(m.start, length)) released++;
+  }
   return released;
 }
+
+async function fileSize(path: string): Promise<bigint> {
+  try {
+    return (await stat(path, { bigint: true })).size;
+  } catch {
+    return 0n; // gone: nothing of it to release
+  }
+}
+
+const PAGE_BYTES = 4096n;
+const roundUpToPage = (bytes: bigint) => ((bytes + PAGE_BYTES - 1n) / PAGE_BYTES) * PAGE_BYTES;
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /** The calling thread's CPU time in ms, exact to the call; undefined where unavailable. */
 export function threadCpuClock(): (() => number) | undefined {

@@ -21,14 +21,26 @@ describe('src/os mappings', () => {
     try {
       const maps = [
         `7f1f98000000-7f2398000000 r--s 00000000 fe:00 4391867                    ${dir}/chain/data.mdb`,
-        `7f23cce21000-7f23cce24000 rw-s 00000000 fe:00 4391959                    ${dir}/chain/lock.mdb`,
+        `7f23cce21000-7f23cce24000 rw-s 00002000 fe:00 4391959                    ${dir}/chain/lock.mdb`,
         `7f23cce24000-7f23cce25000 r--s 00000000 fe:00 4391960                    ${dir}-other/data.mdb`,
         '55d1c4a00000-55d1c4a21000 rw-p 00000000 00:00 0                          [heap]',
         'not a maps line',
       ].join('\n');
       assert.deepEqual(mappingsUnder(dir, maps), [
-        { start: 0x7f1f98000000n, end: 0x7f2398000000n, permissions: 'r--s', path: `${dir}/chain/data.mdb` },
-        { start: 0x7f23cce21000n, end: 0x7f23cce24000n, permissions: 'rw-s', path: `${dir}/chain/lock.mdb` },
+        {
+          start: 0x7f1f98000000n,
+          end: 0x7f2398000000n,
+          permissions: 'r--s',
+          offset: 0n,
+          path: `${dir}/chain/data.mdb`,
+        },
+        {
+          start: 0x7f23cce21000n,
+          end: 0x7f23cce24000n,
+          permissions: 'rw-s',
+          offset: 0x2000n,
+          path: `${dir}/chain/lock.mdb`,
+        },
       ]);
     } finally {
       await rm(dir, { recursive: true });
