@@ -99,10 +99,12 @@ export const DEFAULT_TX_REBROADCAST_MS = 20_000;
 /** At most this many API transactions gossiped again per pass (a pass every 5 s by default). */
 export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
 /**
- * A pass drops the lmdb pages mapped since the last one: the more often, the fewer at a
- * time (the drop's cost grows with the pages mapped), and the hot pages map again at once.
+ * A pass drops the lmdb pages mapped since the last one, so what stays mapped is what the
+ * node touched in about this long: inserts under hash keys touch pages all over the chain
+ * file, and over 10 s they touched most of it (BENCHMARKS.md, "Chaos soak and memory").
+ * A pass costs a few ms on a worker thread; the hot pages map again from the page cache.
  */
-export const DEFAULT_MEMORY_UPKEEP_MS = 10_000;
+export const DEFAULT_MEMORY_UPKEEP_MS = 1_000;
 
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers
