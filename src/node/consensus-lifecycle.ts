@@ -5,11 +5,14 @@
  * consensus while it syncs and rejoins on the new head once caught up; consensus starts
  * only at genesis time.
  *
- * Two steps, because the network and this module each need the other: `bind(network)` once
- * the network exists and before it starts (consensus is built on its transport, so the
- * first messages find a driver), then `start()` once it has started (sync needs its
+ * Two steps, because the network and this module each need the other: `bind(transport,
+ * sync)` once the network exists and before it starts (consensus is built on its transport,
+ * so the first messages find a driver), then `start()` once it has started (sync needs its
  * peers). Until bound, the reads the network's gate makes (`currentRound`, `leaderOf`, ...)
  * answer as for a node that is not in consensus.
+ *
+ * Its ports (signer, stores, transport, sync endpoint, clock) are interfaces, so the composed
+ * simulator (test/sim/node/composed.ts) runs this module for each simulated node.
  */
 import {
   ConsensusCore,
@@ -21,16 +24,17 @@ import {
   type HistoryEntry,
   historyEntry,
   type SafetyStore,
-  secp256k1Signer,
+  type Signer,
+  type Transport,
   type ValidatorSet,
   type Verifier,
 } from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
 import type { Genesis } from '../genesis/index.js';
 import type { NodeMetrics } from '../metrics/index.js';
-import { DEFAULT_NETWORK_OPTIONS, type Network, syncProtocolFor } from '../network/index.js';
+import { DEFAULT_NETWORK_OPTIONS } from '../network/index.js';
 import type { LedgerStore } from '../store/index.js';
-import { BlockSync, DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork, type SyncServerStats } from '../sync/index.js';
+import { BlockSync, DEFAULT_SYNC_OPTIONS, type SyncEndpoint, type SyncServerStats } from '../sync/index.js';
 import type { Clock, Timer } from '../time/index.js';
 import type { ActivityTracker } from './activity.js';
 import type { LedgerApplication } from './application.js';
@@ -42,7 +46,7 @@ import {
   type NodeOptions,
 } from './options.js';
 import type { NodeRole } from './role.js';
-import type { LmdbSafetyStore } from './safety-store.js';
+import type { ConsensusSafetyStore } from './safety-store.js';
 
 export type ConsensusLifecycleOptions = Pick<
   NodeOptions,
@@ -56,11 +60,12 @@ export interface ConsensusLifecycleComponents {
   genesis: Genesis;
   role: NodeRole;
   validatorSet: ValidatorSet;
-  /** This validator's signing key (kept by the node, zeroed at its shutdown). */
-  secret: Uint8Array;
+  /** Signs with this validator's key, which the node keeps (and zeroes at its shutdown). */
+  signer: Signer;
   verifier: Verifier;
-  store: LedgerStore;
-  safety: LmdbSafetyStore;
+  /** The durable chain: consensus is rebuilt on its head, and sync serves it. */
+  store: Pick<LedgerStore, 'head' | 'getBlock' | 'getCommitQc' | 'getBlockBytes'>;
+  safety: ConsensusSafetyStore;
   app: LedgerApplication;
   activity: ActivityTracker;
   metrics: Pick<NodeMetrics, 'consensusStep'>;
@@ -68,6 +73,8 @@ export interface ConsensusLifecycleComponents {
   logger: NodeLogger;
   /** Consensus halted, or its safety data cannot be kept: the node must stop. */
   onFatal(err: Error): void;
+  /** Block sync started (true) or ended (false): the composed simulator counts and traces it. */
+  onSyncingChange?(syncing: boolean): void;
 }
 
 /** What the API, the metrics and the network read of consensus and sync. */
@@ -82,13 +89,13 @@ export interface ConsensusReadout {
 }
 
 export class ConsensusLifecycle implements ConsensusReadout {
-  private network: Network | undefined;
+  private transport: Transport | undefined;
   private coreNow: ConsensusCore | undefined;
   private driver: ConsensusDriver | undefined;
   /** The consensus driver's one timer, over the node's clock. */
   private readonly driverClock: DriverClock;
   private blockSync: BlockSync | undefined;
-  private syncNet: Libp2pSyncNetwork | undefined;
+  private syncNet: SyncEndpoint | undefined;
   /** Bumped on each sync mode change, so a stale consensus restart does not run. */
   private syncEpoch = 0;
   /** Set while consensus waits for a genesis time in the future. */
@@ -155,16 +162,20 @@ export class ConsensusLifecycle implements ConsensusReadout {
 
   // ------------------------------------------------------------ lifecycle
 
-  /** Step 1: the network exists, not yet started. A validator's consensus is built on it. */
-  bind(network: Network): void {
-    this.network = network;
+  /**
+   * Step 1: the network exists, not yet started. A validator's consensus is built on its
+   * transport; `sync` serves and fetches blocks over it from step 2 on.
+   */
+  bind(transport: Transport, sync: SyncEndpoint): void {
+    this.transport = transport;
+    this.syncNet = sync;
     if (this.c.role.kind === 'validator') this.createConsensus(false);
   }
 
   /** Step 2: the network has started. Starts block sync, then consensus at genesis time. */
   async start(): Promise<void> {
-    if (!this.network) throw new Error('ConsensusLifecycle.start before bind(network)');
-    await this.startSync(this.network);
+    if (!this.syncNet) throw new Error('ConsensusLifecycle.start before bind(transport, sync)');
+    await this.startSync(this.syncNet);
     this.startConsensusAtGenesis();
   }
 
@@ -212,7 +223,7 @@ export class ConsensusLifecycle implements ConsensusReadout {
    */
   private createConsensus(rejoining: boolean): void {
     const { c, o } = this;
-    if (c.role.kind !== 'validator' || !this.network) return;
+    if (c.role.kind !== 'validator' || !this.transport) return;
     const { store, genesis, validatorSet } = c;
     const head = store.head();
     const rootBlock = store.getBlock(head.height)!;
@@ -231,7 +242,7 @@ export class ConsensusLifecycle implements ConsensusReadout {
       {
         validatorSet,
         self: c.role.index,
-        signer: secp256k1Signer(c.secret),
+        signer: c.signer,
         verifier: c.verifier,
         baseRoundTimeoutMs: base,
         maxTimeoutExponent: o.maxTimeoutExponent ?? DEFAULT_MAX_TIMEOUT_EXPONENT,
@@ -245,7 +256,7 @@ export class ConsensusLifecycle implements ConsensusReadout {
     );
     this.coreNow = core;
     const self = c.role.index;
-    const transport = this.network.transport;
+    const transport = this.transport;
     this.driver = new ConsensusDriver(core, {
       // this node's own proposals, votes and timeouts never come back through the gate
       transport: {
@@ -275,22 +286,12 @@ export class ConsensusLifecycle implements ConsensusReadout {
   }
 
   /** Serves and fetches blocks by height range (docs/PROTOCOL.md, "Block sync"). */
-  private async startSync(network: Network): Promise<void> {
+  private async startSync(syncNet: SyncEndpoint): Promise<void> {
     const { c } = this;
     const { params } = c.genesis;
     const options = { ...DEFAULT_SYNC_OPTIONS, ...this.o.sync };
     const logger = childLogger(c.logger, { module: 'sync' });
-    this.syncNet = new Libp2pSyncNetwork({
-      libp2p: network.libp2p,
-      protocol: syncProtocolFor(c.validatorSet.genesisId),
-      maxFrameBytes: params.maxBlockBytes + 128 * c.genesis.validators.length + 1024,
-      peers: () => network.connectedPeers(),
-      penalize: (peer) => network.penalize(peer),
-      maxInboundStreams: options.maxInboundStreams,
-      logger,
-      clock: c.clock,
-    });
-    await this.syncNet.start(
+    await syncNet.start(
       {
         headHeight: () => c.store.head().height,
         getBlockBytes: (h) => c.store.getBlockBytes(h),
@@ -302,7 +303,7 @@ export class ConsensusLifecycle implements ConsensusReadout {
       {
         mode: c.role.kind,
         chain: { tip: () => c.app.syncTip(), commit: (v) => c.app.commitSynced(v) },
-        network: this.syncNet,
+        network: syncNet,
         clock: c.clock,
         ctx: {
           validatorSet: c.validatorSet,
@@ -324,7 +325,9 @@ export class ConsensusLifecycle implements ConsensusReadout {
 
   /** A validator leaves consensus while it syncs, and rejoins on the new head once caught up. */
   private onSyncingChange(syncing: boolean): void {
-    if (this.c.role.kind !== 'validator' || this.stopped) return;
+    if (this.stopped) return;
+    this.c.onSyncingChange?.(syncing);
+    if (this.c.role.kind !== 'validator') return;
     const epoch = ++this.syncEpoch;
     if (syncing) {
       this.driver?.stop();

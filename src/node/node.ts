@@ -21,7 +21,12 @@ import type {
   SubmitOutcome,
   TxStatus,
 } from '../../explorer/server/index.js';
-import { defaultReputation, secp256k1Verifier, type ValidatorSet } from '../consensus/index.js';
+import {
+  defaultReputation,
+  secp256k1Signer,
+  secp256k1Verifier,
+  type ValidatorSet,
+} from '../consensus/index.js';
 import { toHex } from '../crypto/bytes.js';
 import { keccakBackend } from '../crypto/hash.js';
 import { addressOf, publicKeyOf } from '../crypto/keys.js';
@@ -30,8 +35,15 @@ import { defaultBackend } from '../crypto/verifier.js';
 import { type Genesis, loadGenesisFile, peerIdOfPublicKey } from '../genesis/index.js';
 import { Mempool } from '../mempool/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
-import { cachingVerifier, createNetwork, DEFAULT_NETWORK_OPTIONS, type Network } from '../network/index.js';
+import {
+  cachingVerifier,
+  createNetwork,
+  DEFAULT_NETWORK_OPTIONS,
+  type Network,
+  syncProtocolFor,
+} from '../network/index.js';
 import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
+import { DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
 import { type Clock, systemClock } from '../time/index.js';
 import { ActivityTracker } from './activity.js';
 import { TransactionAdmission } from './admission.js';
@@ -212,7 +224,8 @@ export class LedgerNode {
         genesis,
         role,
         validatorSet: this.validatorSet,
-        secret,
+        // it signs with this very array, so zeroing the key at shutdown reaches it too
+        signer: secp256k1Signer(secret),
         verifier: this.verifier,
         store,
         safety,
@@ -417,7 +430,19 @@ export class LedgerNode {
         clock: this.clock,
       },
     );
-    consensus.bind(this.network);
+    const network = this.network;
+    // built before the network starts: it registers its libp2p handler only in the lifecycle's start
+    const syncEndpoint = new Libp2pSyncNetwork({
+      libp2p: network.libp2p,
+      protocol: syncProtocolFor(this.validatorSet.genesisId),
+      maxFrameBytes: this.genesis.params.maxBlockBytes + 128 * this.genesis.validators.length + 1024,
+      peers: () => network.connectedPeers(),
+      penalize: (peer) => network.penalize(peer),
+      maxInboundStreams: this.options.sync?.maxInboundStreams ?? DEFAULT_SYNC_OPTIONS.maxInboundStreams,
+      logger: childLogger(this.log, { module: 'sync' }),
+      clock: this.clock,
+    });
+    consensus.bind(network.transport, syncEndpoint);
     try {
       await this.network.start();
     } catch (err) {

@@ -122,7 +122,18 @@ function compactSide(kind: Evidence['kind'], hex: string): string {
 const recordKey = (r: { kind: string; round: number; validator: number }) =>
   `${EVIDENCE_PREFIX}${r.kind}:${r.round}:${r.validator}`;
 
-export class LmdbSafetyStore implements SafetyStore {
+/**
+ * The safety store as a validator's consensus uses it (src/node/consensus-lifecycle.ts): the
+ * driver's writes, the data the core restarts from, and the equivocation evidence it saw.
+ * An interface so the composed simulator runs the same lifecycle over its own in-memory
+ * store (test/sim/node/memory-safety.ts) on simulated time.
+ */
+export interface ConsensusSafetyStore extends SafetyStore {
+  load(): SafetyData | undefined;
+  recordEvidence(e: Evidence, nowMs: number): void;
+}
+
+export class LmdbSafetyStore implements ConsensusSafetyStore {
   private tail: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;

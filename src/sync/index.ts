@@ -11,7 +11,14 @@ export {
   type SyncResponse,
 } from './codec.js';
 export { SyncError, type SyncErrorCode } from './errors.js';
-export type { SyncChain, SyncClock, SyncLogger, SyncNetwork, SyncSource } from './interface.js';
+export type {
+  SyncChain,
+  SyncClock,
+  SyncEndpoint,
+  SyncLogger,
+  SyncNetwork,
+  SyncSource,
+} from './interface.js';
 export { type Libp2pSyncDeps, Libp2pSyncNetwork, type SyncServerStats } from './libp2p.js';
 export {
   DEFAULT_SYNC_OPTIONS,

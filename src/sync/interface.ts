@@ -1,5 +1,6 @@
 import type { Block } from '../chain/types.js';
 import type { Clock } from '../time/index.js';
+import type { SyncServerStats } from './libp2p.js';
 import type { SyncBase, VerifiedBlock } from './verify.js';
 
 /** The local chain as sync sees it: the committed tip, and the one way to extend it. */
@@ -27,6 +28,18 @@ export interface SyncNetwork {
   request(peer: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array[]>;
   /** Lowers the peer's score (it served data that failed verification). */
   penalize(peer: string): void;
+}
+
+/**
+ * Both ends of block sync on one node: the requests it makes and the server that answers
+ * its peers. The node's consensus lifecycle takes it from the composition root, so that the
+ * composed simulator hands the same lifecycle a simulated one (libp2p in the node).
+ */
+export interface SyncEndpoint extends SyncNetwork {
+  /** Starts answering peers from `source`; a request must arrive within `timeoutMs`. */
+  start(source: SyncSource, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+  serverStats(): SyncServerStats;
 }
 
 /**
