@@ -1,18 +1,21 @@
 /**
  * The composed node in the simulator: each simulated validator runs the node's real parts
  * (LedgerApplication with its speculative execution, payloads and commits; the real Mempool;
- * the real TransactionAdmission; ConsensusCore and ConsensusDriver through src/node's
- * driverClock; src/network's gossip gate and ProposalAssembler; src/sync's BlockSync and
- * its server's frames) over a simulated transport, a virtual clock (virtual-clock.ts) and an
- * in-memory store that commits on simulated time (memory-store.ts). Clients submit
- * pre-signed transfers at random nodes.
+ * the real TransactionAdmission; src/node's ConsensusLifecycle, which builds the consensus
+ * core and driver on the durable head, runs src/sync's BlockSync, leaves and rejoins
+ * consensus around sync and answers the gate's reads; src/network's gossip gate and
+ * ProposalAssembler; src/sync's server frames) over a simulated transport and sync endpoint,
+ * a virtual clock (virtual-clock.ts), an in-memory chain store that commits on simulated
+ * time (memory-store.ts) and an in-memory safety store whose writes land, or are lost in a
+ * crash, on simulated time too (memory-safety.ts). Clients submit pre-signed transfers at
+ * random nodes.
  *
  * Every message between nodes travels as the bytes src/network puts on the wire (compact
  * proposals and timeouts on their topics, transaction batches as the publisher cuts them,
  * votes, block fetches and repeats as direct frames) and passes the receiver's gate on
  * arrival: the same validation functions, a GateContext built as createNetwork builds it
- * (limits from genesis, the round window and leader from the node's own core as
- * ConsensusLifecycle reads it, a certificate verdict cache per boot), verdicts counted per
+ * (limits from genesis, the round window and leader as the node's ConsensusLifecycle answers
+ * them, a certificate verdict cache per boot), verdicts counted per
  * kind in a NetworkMetrics, block requests served within direct.ts's per-peer budgets.
  * Sync requests travel as messages and are served within src/sync/libp2p.ts's per-peer
  * budgets (requests and bytes per second).
@@ -43,14 +46,15 @@
  * - SYNC_PENALTY: no honest node penalises an honest sync server.
  *
  * Not composed: the libp2p transport itself (gossipsub's mesh, forwarding and seen cache,
- * peer scoring, stream framing and its read/CPU budgets, inbound queues), the node's
- * ConsensusLifecycle and LedgerNode (this file mirrors their wiring), the tx journal's file
- * and the HTTP API; the consensus simulator's crashNextLeaderAtMs (no scenario draws it)
- * and broken rules (its isolatedLeader and slowReturn schedules run here too).
+ * peer scoring, stream framing and its read/CPU budgets, inbound queues), LedgerNode (this
+ * file mirrors its wiring), the tx journal's file and the HTTP API; the consensus
+ * simulator's crashNextLeaderAtMs (no scenario draws it), broken rules and leader rules
+ * other than the node's (its isolatedLeader and slowReturn schedules run here too).
  *
  * The node's code settles work in promise continuations (a store write's landing, an
- * admission's answer), so the run loop is async: after each event it lets every pending
- * continuation run before the next event, which keeps the order a function of the seed.
+ * admission's answer, the lifecycle's start), so the run loop is async: after each event it
+ * lets every pending continuation run before the next event, which keeps the order a
+ * function of the seed.
  */
 import {
   buildGenesisBlock,
@@ -62,27 +66,22 @@ import {
 import type { Block } from '../../../src/chain/types.js';
 import { rootOf } from '../../../src/commitment/index.js';
 import {
-  ConsensusCore,
-  ConsensusDriver,
   type ConsensusMessage,
   decodeQc,
-  defaultReputation,
   type Evidence,
   encodeProposal,
   encodeQc,
   encodeTimeout,
   encodeVote,
   genesisQc,
-  type HistoryEntry,
-  historyEntry,
   maxFaulty,
   proposalDigest,
-  type SafetyData,
   type Transport,
   type ValidatorSet,
 } from '../../../src/consensus/index.js';
 import { concatBytes, equalBytes, toHex } from '../../../src/crypto/bytes.js';
 import { keccak256, sha256 } from '../../../src/crypto/hash.js';
+import type { Genesis } from '../../../src/genesis/index.js';
 import { Mempool, type MempoolOptions } from '../../../src/mempool/index.js';
 import { resolveOptions } from '../../../src/mempool/options.js';
 import {
@@ -110,26 +109,26 @@ import {
   validateTxBatch,
 } from '../../../src/network/index.js';
 import {
+  ActivityTracker,
+  ConsensusLifecycle,
   DEFAULT_TX_REBROADCAST_MAX_TXS,
   DEFAULT_TX_REBROADCAST_MS,
-  driverClock,
   LedgerApplication,
   MAX_CLOCK_SKEW_MS,
   silentLogger,
   TransactionAdmission,
-  withUndurableBlocks,
 } from '../../../src/node/index.js';
 import type { Head } from '../../../src/store/index.js';
 import {
-  BlockSync,
   DEFAULT_SYNC_SERVER_OPTIONS,
   decodeSyncRequest,
   encodeSyncItem,
   encodeSyncRequest,
   encodeSyncStatus,
   MAX_BLOCKS_PER_REQUEST,
+  type SyncEndpoint,
   SyncError,
-  type SyncNetwork,
+  type SyncServerStats,
   type SyncSource,
   syncResponseFrames,
 } from '../../../src/sync/index.js';
@@ -140,6 +139,7 @@ import { type FaultPorts, schedulePreGstFaults, scheduleSlowReturn } from '../fa
 import { hmacTestScheme } from '../hmac-scheme.js';
 import { Prng } from '../prng.js';
 import { SIM_DOUBLE_SIGN_CHECK_ROUNDS, type SimConfig } from '../simulator.js';
+import { MemorySafetyDisk, MemorySafetyStore } from './memory-safety.js';
 import { MemoryChainStore, MemoryDisk } from './memory-store.js';
 import { GWEI, gappedPool, SENDER_BALANCE, SIM_CHAIN_ID, transferPool } from './tx-pool.js';
 import { virtualClock } from './virtual-clock.js';
@@ -329,28 +329,19 @@ interface ComposedNode {
   /** Bumped on each boot: callbacks of an earlier boot check it and do nothing. */
   epoch: number;
   disk: MemoryDisk;
-  /** The safety data the consensus core last made durable. */
-  safety: SafetyData | undefined;
-  /** When the last safety write made lands (later ones land after it). */
-  safetyLandsAtMs: number;
+  /** What the node's safety writes made durable. */
+  safetyDisk: MemorySafetyDisk;
   /** Acknowledged transfers, as the node's tx journal keeps them across a crash. */
   journal: Map<string, Uint8Array>;
   store?: MemoryChainStore;
   app?: LedgerApplication;
   admission?: TransactionAdmission;
-  driver?: ConsensusDriver;
-  /** Cancels the consensus driver's timer when consensus stops for a sync. */
-  stopDriverClock?: () => void;
-  core?: ConsensusCore;
-  sync?: BlockSync;
+  /** src/node's consensus around block sync, one per boot. */
+  lifecycle?: ConsensusLifecycle;
   assembler?: ProposalAssembler;
   bootedAtMs: number;
-  /** Sync serving as src/sync/libp2p.ts bounds it: per-peer budgets, what each peer was served. */
-  syncServe?: {
-    requests: PeerBudgets;
-    bytes: PeerBudgets;
-    servedByPeer: Map<number, number>;
-  };
+  /** The sync server of this boot's endpoint (syncEndpointFor). */
+  syncServe?: SyncServe;
   /** Block requests served per requesting node since boot. */
   blockRequestsServedByPeer: Map<number, number>;
   /** The gossip gate as src/network's createNetwork builds it, rebuilt on each boot. */
@@ -360,12 +351,20 @@ interface ComposedNode {
   serveBudgets?: { blockRequests: PeerBudgets; servedBytes: PeerBudgets };
   /** The gate's verdict counters over every boot (what NetworkMetrics counts in a node). */
   metrics: NetworkMetrics;
-  /** Bumped on each change of sync mode, so a stale rejoin does not run. */
-  syncEpoch: number;
   /** This node's committed transactions: hash -> height. */
   committedTxs: Map<string, number>;
   committedHeight: number;
   lastProgressMs: number;
+}
+
+/** Sync serving as src/sync/libp2p.ts bounds it: per-peer budgets, what each peer was served. */
+interface SyncServe {
+  /** What the lifecycle started the server with: its durable chain (undefined: not serving). */
+  source?: SyncSource;
+  requests: PeerBudgets;
+  bytes: PeerBudgets;
+  servedByPeer: Map<number, number>;
+  stats: SyncServerStats;
 }
 
 const GENESIS_TIME_MS = 1_764_000_000_000;
@@ -383,6 +382,8 @@ export class ComposedSimulation {
   private nowMs = 0;
   private readonly nodes: ComposedNode[] = [];
   private readonly genesis: GenesisBlock;
+  /** The parsed genesis LedgerNode hands its ConsensusLifecycle, of the same chain as `genesis`. */
+  private readonly genesisDoc: Genesis;
   private readonly validatorSet: ValidatorSet;
   private readonly scheme: ReturnType<typeof hmacTestScheme>;
   private readonly addressIndex = new Map<string, number>();
@@ -434,6 +435,8 @@ export class ComposedSimulation {
     // crashNextLeaderAtMs: no scenario draws it; broken rules are the consensus simulator's
     if (cfg.crashNextLeaderAtMs !== undefined || cfg.brokenRules)
       throw new Error(`scenario ${cfg.scenario}: its targeted schedule is not composed yet`);
+    // ConsensusLifecycle runs the node's leader rule, which has no switch
+    if (!cfg.reputation) throw new Error(`scenario ${cfg.scenario}: the node always runs leader reputation`);
     this.rng = new Prng(cfg.seed);
     this.netRng = this.rng.fork();
     this.clientRng = this.rng.fork();
@@ -448,10 +451,11 @@ export class ComposedSimulation {
       Math.ceil(config.clients.transfers / config.clients.senders),
     );
     const gapSenders = this.attackers('nonceGapFill').length > 0 ? gappedPool().senders : [];
+    const alloc = [...pool.senders, ...gapSenders].map((a) => [a, SENDER_BALANCE] as const);
     this.genesis = buildGenesisBlock({
       chainId: SIM_CHAIN_ID,
       timestampMs: GENESIS_TIME_MS,
-      alloc: [...pool.senders, ...gapSenders].map((a) => [a, SENDER_BALANCE] as const),
+      alloc,
       documentHash: sha256(new TextEncoder().encode(`composed-sim genesis n=${cfg.n}`)),
     });
     this.scheme = hmacTestScheme(cfg.seed, cfg.n);
@@ -468,6 +472,29 @@ export class ComposedSimulation {
     this.validatorSet.validators.forEach((v, i) => {
       this.addressIndex.set(toHex(v.address), i);
     });
+    this.genesisDoc = {
+      chainId: SIM_CHAIN_ID,
+      // the genesis block's own time: consensus starts at boot, with no genesis wait
+      genesisTimeMs: GENESIS_TIME_MS,
+      validators: this.validatorSet.validators.map((v, index) => ({
+        index,
+        name: `validator ${index}`,
+        address: v.address,
+        publicKey: v.publicKey,
+        peerId: String(index),
+        power: 1,
+      })),
+      observers: [],
+      alloc: alloc.map(([address, balance]) => ({ address, balance })),
+      params: {
+        maxBlockTxs: this.maxBlockTxs,
+        maxBlockBytes: MAX_BLOCK_BYTES,
+        baseRoundTimeoutMs: cfg.baseRoundTimeoutMs,
+        baseFeePerGas: BASE_FEE,
+      },
+      faultTolerance: maxFaulty(cfg.n),
+      quorum: cfg.n - maxFaulty(cfg.n),
+    };
     const indexes = [...Array.from({ length: cfg.n }, (_, i) => i), ...cfg.twins];
     indexes.forEach((i, id) => {
       this.nodes.push({
@@ -481,12 +508,10 @@ export class ComposedSimulation {
         up: false,
         epoch: 0,
         disk: MemoryDisk.withGenesis(this.genesis),
-        safety: undefined,
-        safetyLandsAtMs: 0,
+        safetyDisk: new MemorySafetyDisk(),
         journal: new Map(),
         committedTxs: new Map(),
         metrics: emptyMetrics(),
-        syncEpoch: 0,
         committedHeight: 0,
         lastProgressMs: 0,
       });
@@ -560,11 +585,17 @@ export class ComposedSimulation {
     node.app = app;
     node.admission = admission;
     node.committedHeight = store.head().height;
-    this.startGate(node, app, clock);
+    const lifecycle = this.lifecycleFor(node, store, app, clock, alive);
+    node.lifecycle = lifecycle;
+    this.startGate(node, lifecycle, clock);
     this.replayJournal(node, admission);
     admission.startRebroadcasting();
-    this.startConsensus(node, store, app, clock, alive, false);
-    this.startSync(node, store, app, clock, alive);
+    // as LedgerNode.start does: bound before messages arrive, then started; start's
+    // continuations run before the next event (run's settle), so the order stays the seed's
+    lifecycle.bind(this.transportFor(node, alive), this.syncEndpointFor(node, clock, alive));
+    lifecycle
+      .start()
+      .catch((err: Error) => this.violation('FATAL', `node ${node.index} did not start: ${err.message}`));
     if (this.config.compactProposals) this.startAssembly(node, app, clock, alive);
     node.lastProgressMs = Math.max(node.lastProgressMs, this.nowMs);
   }
@@ -634,13 +665,11 @@ export class ComposedSimulation {
   }
 
   /**
-   * The gate's context as src/network's createNetwork builds it, with the reads src/node's
-   * ConsensusLifecycle gives it: consensus while it runs, the committed tip otherwise.
+   * The gate's context as src/network's createNetwork builds it, reading consensus through
+   * the node's ConsensusLifecycle as LedgerNode wires it.
    */
-  private startGate(node: ComposedNode, app: LedgerApplication, clock: Clock): void {
+  private startGate(node: ComposedNode, lifecycle: ConsensusLifecycle, clock: Clock): void {
     const net = DEFAULT_NETWORK_OPTIONS;
-    const running = () => (node.driver ? node.core : undefined);
-    const tip = () => app.syncTip().header;
     node.gateCtx = {
       validatorSet: this.validatorSet,
       verifier: this.scheme.verifier,
@@ -652,24 +681,18 @@ export class ComposedSimulation {
         net.txBatchMaxTxs,
         net.txBatchMaxBytes,
       ),
-      currentRound: () => Math.max(node.core?.currentRound() ?? 0, tip().round),
+      currentRound: () => lifecycle.currentRound(),
       maxPastRounds: net.maxPastRounds,
       maxFutureRounds: net.maxFutureRounds,
-      leaderOf: (round) => running()?.leaderOf(round),
-      committed: () => ({ height: tip().height, round: tip().round }),
-      highestCertified: () => running()?.highestCertified(),
+      leaderOf: (round) => lifecycle.leaderOf(round),
+      committed: () => lifecycle.committed(),
+      highestCertified: () => lifecycle.highestCertified(),
       certificates: certificateVerdicts(),
     };
     node.gate = new Gate(node.metrics, silentLogger);
     const now = () => clock.monotonicMs();
     node.bootedAtMs = this.nowMs;
     node.blockRequestsServedByPeer = new Map();
-    const sync = DEFAULT_SYNC_SERVER_OPTIONS;
-    node.syncServe = {
-      requests: new PeerBudgets({ ratePerSecond: sync.requestsPerSecond, burst: sync.requestsBurst }, now),
-      bytes: new PeerBudgets({ ratePerSecond: sync.servedBytesPerSecond, burst: sync.servedBurstBytes }, now),
-      servedByPeer: new Map(),
-    };
     node.serveBudgets = {
       blockRequests: new PeerBudgets(
         { ratePerSecond: net.blockRequestsPerSecond, burst: net.blockRequestsBurst },
@@ -682,133 +705,54 @@ export class ComposedSimulation {
     };
   }
 
-  private startConsensus(
+  /**
+   * src/node's ConsensusLifecycle as LedgerNode composes it, over this boot's parts: the
+   * simulator's signer, chain store and safety store, a virtual clock; transport and sync
+   * endpoint are bound by `boot`.
+   */
+  private lifecycleFor(
     node: ComposedNode,
     store: MemoryChainStore,
     app: LedgerApplication,
     clock: Clock,
     alive: () => boolean,
-    rejoining: boolean,
-  ): void {
-    const head = store.head();
-    const rootBlock = store.getBlock(head.height) as Block;
-    const qcBytes = head.height > 0 ? store.getCommitQc(head.height) : undefined;
-    const reputation = { ...defaultReputation(this.cfg.n), enabled: this.cfg.reputation };
-    const history: HistoryEntry[] = [];
-    const keep = 2 * (reputation.windowBlocks + reputation.lagRounds + 8);
-    for (let h = Math.max(1, head.height - keep + 1); h <= head.height; h++) {
-      const block = store.getBlock(h);
-      if (block) history.push(historyEntry(block, this.addressIndex));
-    }
-    const core = new ConsensusCore(
+  ): ConsensusLifecycle {
+    const cfg = this.cfg;
+    // faulty nodes run without the double-sign guard [S3], unless twins are to run it
+    const guarded = this.isHonest(node) || (cfg.twinsRunGuard && cfg.twins.includes(node.index));
+    return new ConsensusLifecycle(
       {
+        maxTimeoutExponent: cfg.maxTimeoutExponent,
+        doubleSignCheckRounds: guarded ? (cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS) : 0,
+      },
+      {
+        genesis: this.genesisDoc,
+        role: { kind: 'validator', index: node.index },
         validatorSet: this.validatorSet,
-        self: node.index,
         signer: this.scheme.signers[node.index],
         verifier: this.scheme.verifier,
-        baseRoundTimeoutMs: this.cfg.baseRoundTimeoutMs,
-        maxTimeoutExponent: this.cfg.maxTimeoutExponent,
-        fetchRetryMs: this.cfg.baseRoundTimeoutMs / 2,
-        reputation,
-        // faulty nodes run without the double-sign guard [S3], unless twins are to run it
-        doubleSignCheckRounds:
-          this.isHonest(node) || (this.cfg.twinsRunGuard && this.cfg.twins.includes(node.index))
-            ? (this.cfg.doubleSignCheckRounds ?? SIM_DOUBLE_SIGN_CHECK_ROUNDS)
-            : 0,
-        resumedInProcess: rejoining,
-      },
-      {
-        root: { id: head.hash, block: rootBlock },
-        rootQc: qcBytes ? decodeQc(qcBytes) : genesisQc(this.validatorSet.genesisId),
-        history,
-        safety: node.safety,
+        store,
+        safety: new MemorySafetyStore({
+          disk: node.safetyDisk,
+          nowMs: () => this.nowMs,
+          writeDelayMs: () => this.rng.range(0.2, 2),
+          schedule: (atMs, land) => this.schedule(atMs, () => alive() && land()),
+          onEvidence: (e) => this.onEvidence(node, e),
+        }),
+        app,
+        activity: new ActivityTracker(cfg.n, cfg.n - maxFaulty(cfg.n)),
+        metrics: { consensusStep: () => {} },
+        clock,
+        logger: silentLogger,
+        onFatal: (err) => {
+          if (this.isHonest(node)) this.violation('FATAL', `node ${node.index} halted: ${err.message}`);
+        },
+        onSyncingChange: (syncing) => {
+          this.record('syncing', node.id, syncing ? 1 : 0);
+          if (syncing) this.syncStarts[node.id] = (this.syncStarts[node.id] ?? 0) + 1;
+        },
       },
     );
-    const consensusClock = driverClock(clock);
-    node.stopDriverClock = () => consensusClock.cancel();
-    const driver = new ConsensusDriver(core, {
-      transport: this.transportFor(node, alive),
-      clock: consensusClock,
-      safetyStore: withUndurableBlocks(
-        {
-          persist: (data, durable) => {
-            // writes land in the order they were made, as the lmdb safety store's do: an
-            // older one landing last would bring back a round this node voted past
-            const landsAtMs = Math.max(node.safetyLandsAtMs, this.nowMs + this.rng.range(0.2, 2));
-            node.safetyLandsAtMs = landsAtMs;
-            this.schedule(landsAtMs, () => {
-              if (!alive()) return; // crashed before the write landed: lost
-              node.safety = data;
-              durable();
-            });
-          },
-        },
-        app,
-      ),
-      app,
-      onEvidence: (e) => this.onEvidence(node, e),
-      onHalt: (err) => {
-        if (this.isHonest(node)) this.violation('FATAL', `node ${node.index} halted: ${err.message}`);
-      },
-    });
-    node.core = core;
-    node.driver = driver;
-    driver.start();
-  }
-
-  /**
-   * Block sync as src/node's ConsensusLifecycle runs it: a validator leaves consensus while
-   * it syncs and rejoins on the durable head once caught up. Peers serve their durable chain.
-   */
-  private startSync(
-    node: ComposedNode,
-    store: MemoryChainStore,
-    app: LedgerApplication,
-    clock: Clock,
-    alive: () => boolean,
-  ): void {
-    const sync = new BlockSync({
-      mode: 'validator',
-      chain: {
-        tip: () => app.syncTip(),
-        commit: (v) => {
-          this.syncedBlocks++;
-          app.commitSynced(v);
-        },
-      },
-      network: this.syncNetworkFor(node, clock, alive),
-      clock,
-      ctx: {
-        validatorSet: this.validatorSet,
-        verifier: this.scheme.verifier,
-        limits: {
-          chainId: SIM_CHAIN_ID,
-          maxBlockTxs: this.maxBlockTxs,
-          maxBlockBytes: MAX_BLOCK_BYTES,
-        },
-        params: { chainId: SIM_CHAIN_ID, baseFeePerGas: BASE_FEE },
-      },
-      onSyncingChange: (syncing) => {
-        if (!alive()) return;
-        const epoch = ++node.syncEpoch;
-        this.record('syncing', node.id, syncing ? 1 : 0);
-        if (syncing) this.syncStarts[node.id] = (this.syncStarts[node.id] ?? 0) + 1;
-        if (syncing) {
-          node.driver?.stop();
-          node.stopDriverClock?.();
-          node.driver = undefined;
-          node.core = undefined;
-          return;
-        }
-        // the core is rebuilt on the durable head: wait for the synced writes to land
-        void app.drained().then(() => {
-          if (!alive() || epoch !== node.syncEpoch || node.driver) return;
-          this.startConsensus(node, store, app, clock, alive, true);
-        });
-      },
-    });
-    node.sync = sync;
-    sync.start();
   }
 
   /** src/network's proposal assembly over this node's mempool, retried on gossip and on a timer. */
@@ -832,8 +776,27 @@ export class ComposedSimulation {
     clock.setInterval(() => assembler.retry(), 25);
   }
 
-  /** Requests travel as messages (loss and partitions apply); a lost one times out. */
-  private syncNetworkFor(node: ComposedNode, clock: Clock, alive: () => boolean): SyncNetwork {
+  /**
+   * The sync endpoint the lifecycle runs block sync over: requests travel as messages (loss
+   * and partitions apply; a lost one times out), and peers' requests are answered from the
+   * source the lifecycle starts it with (serveSync).
+   */
+  private syncEndpointFor(node: ComposedNode, clock: Clock, alive: () => boolean): SyncEndpoint {
+    const now = () => clock.monotonicMs();
+    const budgets = DEFAULT_SYNC_SERVER_OPTIONS;
+    const serve: SyncServe = {
+      requests: new PeerBudgets(
+        { ratePerSecond: budgets.requestsPerSecond, burst: budgets.requestsBurst },
+        now,
+      ),
+      bytes: new PeerBudgets(
+        { ratePerSecond: budgets.servedBytesPerSecond, burst: budgets.servedBurstBytes },
+        now,
+      ),
+      servedByPeer: new Map(),
+      stats: { served: 0, cutShort: 0, refused: 0, readTimeouts: 0 },
+    };
+    node.syncServe = serve;
     return {
       peers: () => this.nodes.filter((x) => x.id !== node.id).map((x) => String(x.id)),
       request: (peer, request, timeoutMs) =>
@@ -862,6 +825,15 @@ export class ComposedSimulation {
           this.violation('SYNC_PENALTY', `node ${node.id} penalised honest peer ${peer}`);
         else this.syncPenalties++;
       },
+      start: (source) => {
+        serve.source = source;
+        return Promise.resolve();
+      },
+      stop: () => {
+        serve.source = undefined;
+        return Promise.resolve();
+      },
+      serverStats: () => ({ ...serve.stats }),
     };
   }
 
@@ -875,19 +847,15 @@ export class ComposedSimulation {
     client: ComposedNode,
     request: Uint8Array,
   ): Uint8Array[] | SyncError | undefined {
-    const source = server.store;
     const serve = server.syncServe;
-    if (!source || !serve) return undefined;
-    const sourceOf: SyncSource = {
-      headHeight: () => source.head().height,
-      getBlockBytes: (h) => source.getBlockBytes(h),
-      getCommitQc: (h) => source.getCommitQc(h),
-    };
-    if (server.attack === 'lyingSyncServer') return this.lyingAnswer(sourceOf, request);
-    if (server.attack === 'forgedSyncRanges') return this.forgedAnswer(sourceOf, request);
+    const source = serve?.source;
+    if (!serve || !source) return undefined;
+    if (server.attack === 'lyingSyncServer') return this.lyingAnswer(source, request);
+    if (server.attack === 'forgedSyncRanges') return this.forgedAnswer(source, request);
     const peer = String(client.id);
     // [budget] requests per second per peer: over it, the stream is refused
     if (!serve.requests.of(peer).take(1)) {
+      serve.stats.refused++;
       if (this.isHonest(server)) this.serving.syncRefused++;
       return new SyncError('UNAVAILABLE', 'too many sync requests');
     }
@@ -901,7 +869,7 @@ export class ComposedSimulation {
     };
     const frames: Uint8Array[] = [];
     try {
-      for (const f of syncResponseFrames(sourceOf, request, mayContinue)) {
+      for (const f of syncResponseFrames(source, request, mayContinue)) {
         bytes.charge(f.length);
         frames.push(f);
       }
@@ -909,6 +877,8 @@ export class ComposedSimulation {
       return err instanceof SyncError ? err : new SyncError('MALFORMED', (err as Error).message);
     }
     serve.servedByPeer.set(client.id, (serve.servedByPeer.get(client.id) ?? 0) + 1);
+    serve.stats.served++;
+    if (cutShort) serve.stats.cutShort++;
     if (this.isHonest(server)) {
       this.serving.syncServed++;
       if (cutShort) this.serving.syncCutShort++;
@@ -964,16 +934,16 @@ export class ComposedSimulation {
     node.up = false;
     node.store?.crash();
     node.app?.stop();
-    node.driver?.stop();
-    node.sync?.stop();
+    if (node.lifecycle) {
+      this.syncedBlocks += node.lifecycle.sync()?.metrics.appliedBlocks ?? 0;
+      void node.lifecycle.stop();
+    }
     if (node.assembler) this.fetchedProposals += node.assembler.metrics.fetched;
     node.assembler = undefined;
     node.store = undefined;
     node.app = undefined;
     node.admission = undefined;
-    node.driver = undefined;
-    node.core = undefined;
-    node.sync = undefined;
+    node.lifecycle = undefined;
   }
 
   // ---------------------------------------------------------------- network
@@ -1053,7 +1023,7 @@ export class ComposedSimulation {
       },
       later: (delayMs, fire) => this.schedule(this.nowMs + delayMs, () => alive() && fire()),
       nowMs: () => GENESIS_TIME_MS + this.nowMs,
-      core: () => node.core,
+      core: () => node.lifecycle?.core(),
       seen: () => node.seen,
       genesisQc: () => genesisQc(this.validatorSet.genesisId),
     };
@@ -1063,7 +1033,7 @@ export class ComposedSimulation {
       injectSignedFuture(
         ports,
         msg,
-        (node.core?.currentRound() ?? 1) + FAR_FUTURE_ROUNDS + ports.rng.int(1000),
+        (node.lifecycle?.core()?.currentRound() ?? 1) + FAR_FUTURE_ROUNDS + ports.rng.int(1000),
       );
     return {
       broadcast: (msg, options) => {
@@ -1212,13 +1182,11 @@ export class ComposedSimulation {
     this.toDriver(requester.index, { kind: 'blockRequest', blockId })(server);
   }
 
-  /** A consensus message the gate accepted, handed on as the lifecycle does (ConsensusLifecycle.onMessage). */
+  /** A consensus message the gate accepted, handed to the node's lifecycle as the network hands it. */
   private toDriver(from: number, msg: ConsensusMessage): (to: ComposedNode) => void {
     return (to) => {
-      // a verified proposal at height h shows h - 1 certified
-      if (msg.kind === 'proposal') to.sync?.observeCertified(msg.proposal.block.header.height - 1);
       if (!this.isHonest(to) && to.seen.length < 200 && msg.kind !== 'blockResponse') to.seen.push(msg);
-      to.driver?.onMessage(from, msg);
+      to.lifecycle?.onMessage(from, msg);
     };
   }
 
@@ -1499,7 +1467,7 @@ export class ComposedSimulation {
           'BOUNDS',
           `node ${node.id} served ${served} sync requests of node ${peer} in ${seconds}s`,
         );
-    const round = node.core?.currentRound() ?? 0;
+    const round = node.lifecycle?.core()?.currentRound() ?? 0;
     this.maxHonestRound = Math.max(this.maxHonestRound, round);
     if (round >= FAR_FUTURE_ROUNDS)
       this.violation('BOUNDS', `node ${node.id} reached round ${round}: a far-future message was acted on`);
@@ -1662,7 +1630,9 @@ export class ComposedSimulation {
       refused: this.refused,
       redirected: this.redirected,
       messages: this.messages,
-      syncedBlocks: this.syncedBlocks,
+      syncedBlocks:
+        this.syncedBlocks +
+        this.nodes.reduce((sum, x) => sum + (x.lifecycle?.sync()?.metrics.appliedBlocks ?? 0), 0),
       fetchedProposals:
         this.fetchedProposals + this.nodes.reduce((sum, x) => sum + (x.assembler?.metrics.fetched ?? 0), 0),
       virtualMs: this.nowMs,
