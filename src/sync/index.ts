@@ -19,7 +19,7 @@ export type {
   SyncNetwork,
   SyncSource,
 } from './interface.js';
-export { type Libp2pSyncDeps, Libp2pSyncNetwork, type SyncServerStats } from './libp2p.js';
+export { type Libp2pSyncDeps, Libp2pSyncNetwork } from './libp2p.js';
 export {
   DEFAULT_SYNC_OPTIONS,
   DEFAULT_SYNC_SERVER_OPTIONS,
@@ -28,6 +28,12 @@ export {
 } from './options.js';
 export { type PlannedRequest, SyncPolicy } from './policy.js';
 export { serveSyncRequest, syncResponseFrames } from './serve.js';
+export {
+  type SyncServe,
+  SyncServer,
+  type SyncServerComponents,
+  type SyncServerStats,
+} from './server.js';
 export { BlockSync, type BlockSyncComponents, type SyncMetrics, type SyncMode } from './service.js';
 export {
   lastCommittedIndex,

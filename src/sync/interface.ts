@@ -1,6 +1,6 @@
 import type { Block } from '../chain/types.js';
 import type { Clock } from '../time/index.js';
-import type { SyncServerStats } from './libp2p.js';
+import type { SyncServerStats } from './server.js';
 import type { SyncBase, VerifiedBlock } from './verify.js';
 
 /** The local chain as sync sees it: the committed tip, and the one way to extend it. */

@@ -2,19 +2,19 @@
  * Block sync over libp2p: one stream per request on `/bft-ledger/<fork>/sync/1`
  * (codec.ts). Open to every genesis peer, observers included (the connection gater
  * admits only genesis peers); each answer is bounded by the request's count, and what one
- * peer's requests cost by its budgets (options.ts, SyncServerOptions): a request must arrive
- * in time, few are served at once, and blocks are read one at a time as the stream drains,
- * from their stored encoding.
+ * peer's requests cost by SyncServer's budgets (server.ts). This file keeps the stream's
+ * side of it: a request must arrive in time, and blocks are read one at a time as the
+ * stream drains, from their stored encoding.
  */
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { FrameReader, frame, PeerBudgets } from '../network/index.js';
+import { FrameReader, frame } from '../network/index.js';
 import { type Clock, systemClock } from '../time/index.js';
 import { MAX_BLOCKS_PER_REQUEST } from './codec.js';
 import { SyncError } from './errors.js';
-import type { SyncLogger, SyncNetwork, SyncSource } from './interface.js';
-import { DEFAULT_SYNC_SERVER_OPTIONS, type SyncServerOptions } from './options.js';
-import { syncResponseFrames } from './serve.js';
+import type { SyncEndpoint, SyncLogger, SyncSource } from './interface.js';
+import type { SyncServerOptions } from './options.js';
+import { SyncServer, type SyncServerStats } from './server.js';
 
 export interface Libp2pSyncDeps {
   libp2p: Libp2p;
@@ -30,17 +30,6 @@ export interface Libp2pSyncDeps {
   logger: SyncLogger;
   /** The request read deadline and the budgets' refill (default: the system clock). */
   clock?: Clock;
-}
-
-/** What the server refused or cut short, for tests and diagnostics. */
-export interface SyncServerStats {
-  served: number;
-  /** Answers that stopped before the count because the peer's byte budget was spent. */
-  cutShort: number;
-  /** Requests refused: over the peer's request budget, or too many served at once. */
-  refused: number;
-  /** Requests not received in time. */
-  readTimeouts: number;
 }
 
 /** Frames until the remote closes its end; more than `max` frames is a fault. */
@@ -64,28 +53,13 @@ async function sendAll(stream: Stream, frames: Iterable<Uint8Array>, signal: Abo
   await stream.close({ signal });
 }
 
-export class Libp2pSyncNetwork implements SyncNetwork {
-  private readonly server: SyncServerOptions;
-  private readonly requestBudgets: PeerBudgets;
-  private readonly byteBudgets: PeerBudgets;
-  private serving = 0;
-  /** Answers in progress per peer (only peers with at least one: bounded by maxConcurrentServes). */
-  private readonly servingByPeer = new Map<string, number>();
-  private readonly stats: SyncServerStats = { served: 0, cutShort: 0, refused: 0, readTimeouts: 0 };
+export class Libp2pSyncNetwork implements SyncEndpoint {
+  private readonly server: SyncServer;
   private readonly clock: Clock;
 
   constructor(private readonly d: Libp2pSyncDeps) {
-    this.server = { ...DEFAULT_SYNC_SERVER_OPTIONS, ...d.server };
     this.clock = d.clock ?? systemClock;
-    const now = () => this.clock.monotonicMs();
-    this.requestBudgets = new PeerBudgets(
-      { ratePerSecond: this.server.requestsPerSecond, burst: this.server.requestsBurst },
-      now,
-    );
-    this.byteBudgets = new PeerBudgets(
-      { ratePerSecond: this.server.servedBytesPerSecond, burst: this.server.servedBurstBytes },
-      now,
-    );
+    this.server = new SyncServer(d.server ?? {}, { now: () => this.clock.monotonicMs() });
   }
 
   /** Starts answering requests from `source`. */
@@ -100,37 +74,25 @@ export class Libp2pSyncNetwork implements SyncNetwork {
   }
 
   serverStats(): SyncServerStats {
-    return { ...this.stats };
+    return this.server.stats();
   }
 
   async stop(): Promise<void> {
     await this.d.libp2p.unhandle(this.d.protocol).catch(() => {});
   }
 
+  /** One request stream: admitted by the server's budgets, then read, answered and drained. */
   private async serve(stream: Stream, peer: string, source: SyncSource, timeoutMs: number): Promise<void> {
-    // [budget] requests per second per peer, charged when the stream opens: a stream that
-    // never finishes its request costs its sender as much as one that does
-    if (!this.requestBudgets.of(peer).take(1)) {
-      this.stats.refused++;
-      stream.abort(new SyncError('UNAVAILABLE', 'too many sync requests'));
+    const admitted = this.server.admit(peer);
+    if (admitted instanceof SyncError) {
+      stream.abort(admitted);
       return;
     }
-    // [concurrency] so many answers at once over all peers, and fewer for any one peer, so
-    // a peer holding its streams open (never reading) cannot take every slot: more are
-    // refused at once
-    const ofPeer = this.servingByPeer.get(peer) ?? 0;
-    if (this.serving >= this.server.maxConcurrentServes || ofPeer >= this.server.maxConcurrentServesPerPeer) {
-      this.stats.refused++;
-      stream.abort(new Error('sync server busy'));
-      return;
-    }
-    this.serving++;
-    this.servingByPeer.set(peer, ofPeer + 1);
     const signal = AbortSignal.timeout(timeoutMs);
     const readTimer = this.clock.setTimeout(() => {
-      this.stats.readTimeouts++;
+      admitted.readTimedOut();
       stream.abort(new Error('sync request not received in time'));
-    }, this.server.requestReadTimeoutMs);
+    }, this.server.options.requestReadTimeoutMs);
     try {
       // [read time] the request (a few bytes) must arrive, and its stream close, in time
       let request: Uint8Array | undefined;
@@ -140,32 +102,13 @@ export class Libp2pSyncNetwork implements SyncNetwork {
         readTimer.cancel();
       }
       if (!request) throw new SyncError('MALFORMED', 'no request');
-      // [budget] bytes per second per peer: the answer stops early once they are spent
-      const bytes = this.byteBudgets.of(peer);
-      let cutShort = false;
-      const mayContinue = () => {
-        if (bytes.available() > 0) return true;
-        cutShort = true;
-        return false;
-      };
-      const frames = syncResponseFrames(source, request, mayContinue);
-      const charged = (function* () {
-        for (const f of frames) {
-          bytes.charge(f.length);
-          yield f;
-        }
-      })();
-      await sendAll(stream, charged, signal);
-      this.stats.served++;
-      if (cutShort) this.stats.cutShort++;
+      await sendAll(stream, admitted.answer(source, request), signal);
+      admitted.sent();
     } catch (err) {
       this.d.logger.debug({ peer, err: (err as Error).message }, 'sync request not served');
       stream.abort(err as Error);
     } finally {
-      this.serving--;
-      const left = (this.servingByPeer.get(peer) ?? 1) - 1;
-      if (left > 0) this.servingByPeer.set(peer, left);
-      else this.servingByPeer.delete(peer);
+      admitted.release();
     }
   }
 

@@ -1,7 +1,6 @@
 /**
  * The server side: answers one sync request from the committed chain (docs/PROTOCOL.md,
- * "Block sync"); what one peer's requests may cost is bounded in libp2p.ts
- * (SyncServerOptions).
+ * "Block sync"); what one peer's requests may cost is bounded by SyncServer (server.ts).
  */
 import { decodeSyncRequest, encodeSyncItem, encodeSyncStatus } from './codec.js';
 import type { SyncSource } from './interface.js';

@@ -17,8 +17,8 @@
  * (limits from genesis, the round window and leader as the node's ConsensusLifecycle answers
  * them, a certificate verdict cache per boot), verdicts counted per
  * kind in a NetworkMetrics, block requests served within direct.ts's per-peer budgets.
- * Sync requests travel as messages and are served within src/sync/libp2p.ts's per-peer
- * budgets (requests and bytes per second).
+ * Sync requests travel as messages and are served by src/sync's SyncServer, the one the
+ * libp2p server runs (per-peer budgets of requests and bytes per second).
  *
  * Schedules (test/sim/node/scenarios.ts): the consensus simulator's faults (link latency,
  * loss, duplication, delay and partitions before GST, crashes with restarts, permanent
@@ -128,9 +128,8 @@ import {
   MAX_BLOCKS_PER_REQUEST,
   type SyncEndpoint,
   SyncError,
-  type SyncServerStats,
+  SyncServer,
   type SyncSource,
-  syncResponseFrames,
 } from '../../../src/sync/index.js';
 import type { Clock } from '../../../src/time/index.js';
 import { type Behaviour, type ByzantinePorts, byzantineTransport, injectSignedFuture } from '../byzantine.js';
@@ -285,7 +284,7 @@ export interface ComposedResult {
   verdicts: Record<MessageKind, VerdictCounters>;
   /** Why the gate ignored or rejected messages, summed over every receiving node. */
   gateErrors: Record<string, number>;
-  /** What honest servers refused or cut short (src/network/direct.ts, src/sync/libp2p.ts budgets). */
+  /** What honest servers refused or cut short (src/network/direct.ts budgets, src/sync's SyncServer). */
   serving: {
     blockRequestsServed: number;
     blockRequestsThrottled: number;
@@ -341,7 +340,7 @@ interface ComposedNode {
   assembler?: ProposalAssembler;
   bootedAtMs: number;
   /** The sync server of this boot's endpoint (syncEndpointFor). */
-  syncServe?: SyncServe;
+  syncServe?: SyncServing;
   /** Block requests served per requesting node since boot. */
   blockRequestsServedByPeer: Map<number, number>;
   /** The gossip gate as src/network's createNetwork builds it, rebuilt on each boot. */
@@ -357,14 +356,13 @@ interface ComposedNode {
   lastProgressMs: number;
 }
 
-/** Sync serving as src/sync/libp2p.ts bounds it: per-peer budgets, what each peer was served. */
-interface SyncServe {
+/** This boot's sync serving: src/sync's SyncServer over the chain the lifecycle serves. */
+interface SyncServing {
   /** What the lifecycle started the server with: its durable chain (undefined: not serving). */
   source?: SyncSource;
-  requests: PeerBudgets;
-  bytes: PeerBudgets;
+  server: SyncServer;
+  /** Sync requests answered per requesting node since boot. */
   servedByPeer: Map<number, number>;
-  stats: SyncServerStats;
 }
 
 const GENESIS_TIME_MS = 1_764_000_000_000;
@@ -782,19 +780,9 @@ export class ComposedSimulation {
    * source the lifecycle starts it with (serveSync).
    */
   private syncEndpointFor(node: ComposedNode, clock: Clock, alive: () => boolean): SyncEndpoint {
-    const now = () => clock.monotonicMs();
-    const budgets = DEFAULT_SYNC_SERVER_OPTIONS;
-    const serve: SyncServe = {
-      requests: new PeerBudgets(
-        { ratePerSecond: budgets.requestsPerSecond, burst: budgets.requestsBurst },
-        now,
-      ),
-      bytes: new PeerBudgets(
-        { ratePerSecond: budgets.servedBytesPerSecond, burst: budgets.servedBurstBytes },
-        now,
-      ),
+    const serve: SyncServing = {
+      server: new SyncServer({}, { now: () => clock.monotonicMs() }),
       servedByPeer: new Map(),
-      stats: { served: 0, cutShort: 0, refused: 0, readTimeouts: 0 },
     };
     node.syncServe = serve;
     return {
@@ -833,14 +821,15 @@ export class ComposedSimulation {
         serve.source = undefined;
         return Promise.resolve();
       },
-      serverStats: () => ({ ...serve.stats }),
+      serverStats: () => serve.server.stats(),
     };
   }
 
   /**
-   * A sync request at `server`: an honest one answers from its durable chain within the
-   * budgets src/sync/libp2p.ts keeps per peer (requests per second, bytes per second; an
-   * answer cut short is valid); undefined: no answer (the requester times out).
+   * A sync request at `server`: an honest one answers from its durable chain within its
+   * SyncServer's budgets (requests and bytes per second per peer; an answer cut short is
+   * valid); the answer is produced at once, so its serve slot is released before the next
+   * event. Undefined: no answer (the requester times out).
    */
   private serveSync(
     server: ComposedNode,
@@ -852,36 +841,24 @@ export class ComposedSimulation {
     if (!serve || !source) return undefined;
     if (server.attack === 'lyingSyncServer') return this.lyingAnswer(source, request);
     if (server.attack === 'forgedSyncRanges') return this.forgedAnswer(source, request);
-    const peer = String(client.id);
-    // [budget] requests per second per peer: over it, the stream is refused
-    if (!serve.requests.of(peer).take(1)) {
-      serve.stats.refused++;
+    const admitted = serve.server.admit(String(client.id));
+    if (admitted instanceof SyncError) {
       if (this.isHonest(server)) this.serving.syncRefused++;
-      return new SyncError('UNAVAILABLE', 'too many sync requests');
+      return admitted;
     }
-    // [budget] bytes per second per peer: the answer stops early once they are spent
-    const bytes = serve.bytes.of(peer);
-    let cutShort = false;
-    const mayContinue = () => {
-      if (bytes.available() > 0) return true;
-      cutShort = true;
-      return false;
-    };
-    const frames: Uint8Array[] = [];
+    let frames: Uint8Array[];
     try {
-      for (const f of syncResponseFrames(source, request, mayContinue)) {
-        bytes.charge(f.length);
-        frames.push(f);
-      }
+      frames = [...admitted.answer(source, request)];
+      admitted.sent();
     } catch (err) {
       return err instanceof SyncError ? err : new SyncError('MALFORMED', (err as Error).message);
+    } finally {
+      admitted.release();
     }
     serve.servedByPeer.set(client.id, (serve.servedByPeer.get(client.id) ?? 0) + 1);
-    serve.stats.served++;
-    if (cutShort) serve.stats.cutShort++;
     if (this.isHonest(server)) {
       this.serving.syncServed++;
-      if (cutShort) this.serving.syncCutShort++;
+      if (admitted.cutShort) this.serving.syncCutShort++;
     }
     return frames;
   }
