@@ -7,7 +7,8 @@
  * multiple of what survived the last full collection and gives back only when idle), memory
  * outside it held by JS objects (external: ArrayBuffers), and the rest (`otherAnon`: malloc
  * arenas, lmdb's and libp2p's native allocations, code), of which glibc's main arena (the
- * [heap] mapping) is sampled apart. A heap snapshot pair (heap-diff.ts) tells what the live
+ * [heap] mapping) is sampled apart, and malloc's own totals (in use and free) where the node
+ * has them. A heap snapshot pair (heap-diff.ts) tells what the live
  * heap holds.
  */
 import { readFileSync } from 'node:fs';
@@ -36,6 +37,14 @@ export interface MemorySample {
   heapUsedKb?: number;
   heapTotalKb?: number;
   externalKb?: number;
+  /**
+   * glibc malloc (the node's process_malloc_* gauges, where it has them): what its arenas
+   * hold, the free chunks among it, and large allocations mapped one by one. In use minus
+   * external is native memory no JS object accounts for; free is fragmentation.
+   */
+  mallocHeapKb?: number;
+  mallocFreeKb?: number;
+  mallocMmappedKb?: number;
 }
 
 const field = (text: string, name: string): number | undefined => {
@@ -84,7 +93,12 @@ export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | un
 /** The V8 heap gauges of the node's /metrics (prom-client's process metrics). */
 async function heapOf(
   node: SoakNode,
-): Promise<{ heapUsedKb?: number; heapTotalKb?: number; externalKb?: number }> {
+): Promise<
+  Pick<
+    MemorySample,
+    'heapUsedKb' | 'heapTotalKb' | 'externalKb' | 'mallocHeapKb' | 'mallocFreeKb' | 'mallocMmappedKb'
+  >
+> {
   try {
     const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return {};
@@ -97,6 +111,9 @@ async function heapOf(
       heapUsedKb: gauge('nodejs_heap_size_used_bytes'),
       heapTotalKb: gauge('nodejs_heap_size_total_bytes'),
       externalKb: gauge('nodejs_external_memory_bytes'),
+      mallocHeapKb: gauge('process_malloc_heap_bytes'),
+      mallocFreeKb: gauge('process_malloc_heap_free_bytes'),
+      mallocMmappedKb: gauge('process_malloc_mmapped_bytes'),
     };
   } catch {
     return {};
@@ -129,6 +146,8 @@ export interface MemoryMb {
   external?: number;
   otherAnon?: number;
   mallocMain?: number;
+  mallocFree?: number;
+  nativeInUse?: number;
 }
 
 export interface MemoryFigures {
@@ -152,6 +171,8 @@ export interface MemoryFigures {
     heapTotal: number | null;
     otherAnon: number | null;
     mallocMain: number | null;
+    mallocFree: number | null;
+    nativeInUse: number | null;
   } | null;
   growthNote?: string;
 }
@@ -164,9 +185,19 @@ const otherAnonKb = (s: MemorySample): number | undefined =>
     ? undefined
     : s.anonKb - s.heapTotalKb - s.externalKb;
 
+/** Memory malloc has handed out that no JS object accounts for (in use minus external). */
+const nativeInUseKb = (s: MemorySample): number | undefined =>
+  s.mallocHeapKb === undefined ||
+  s.mallocFreeKb === undefined ||
+  s.mallocMmappedKb === undefined ||
+  s.externalKb === undefined
+    ? undefined
+    : s.mallocHeapKb - s.mallocFreeKb + s.mallocMmappedKb - s.externalKb;
+
 function inMb(s: MemorySample | undefined): MemoryMb | null {
   if (!s) return null;
   const other = otherAnonKb(s);
+  const native = nativeInUseKb(s);
   return {
     rss: mb(s.rssKb),
     anon: mb(s.anonKb),
@@ -176,6 +207,8 @@ function inMb(s: MemorySample | undefined): MemoryMb | null {
     ...(s.externalKb === undefined ? {} : { external: mb(s.externalKb) }),
     ...(other === undefined ? {} : { otherAnon: mb(other) }),
     ...(s.mallocMainKb === undefined ? {} : { mallocMain: mb(s.mallocMainKb) }),
+    ...(s.mallocFreeKb === undefined ? {} : { mallocFree: mb(s.mallocFreeKb) }),
+    ...(native === undefined ? {} : { nativeInUse: mb(native) }),
   };
 }
 
@@ -221,6 +254,8 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
       heapTotal: slope((s) => s.heapTotalKb),
       otherAnon: slope(otherAnonKb),
       mallocMain: slope((s) => s.mallocMainKb),
+      mallocFree: slope((s) => s.mallocFreeKb),
+      nativeInUse: slope(nativeInUseKb),
     };
   } else {
     growthNote = `no process of this node lived through half of the last two thirds (restarted ${byPid.size - 1} time(s) then)`;

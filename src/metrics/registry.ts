@@ -12,6 +12,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MempoolMetrics } from '../mempool/index.js';
 import { type MessageKind, type NetworkMetrics, TOPIC_KINDS, type TopicKind } from '../network/index.js';
+import { type MallocStats, mallocStats } from '../os/index.js';
 import { systemClock } from '../time/index.js';
 import { ConsensusWatcher } from './consensus.js';
 import type {
@@ -492,6 +493,41 @@ function processRegistry(): Registry {
   if (!processMetrics) {
     processMetrics = new Registry();
     collectDefaultMetrics({ register: processMetrics });
+    registerMallocGauges(processMetrics);
   }
   return processMetrics;
+}
+
+/**
+ * glibc malloc's memory (src/os, where koffi and mallinfo2 are at hand): the part of the
+ * resident set outside the V8 heap and its buffers, split into what is in use and the free
+ * chunks malloc keeps, so a soak can tell a native leak from fragmentation.
+ */
+function registerMallocGauges(register: Registry): void {
+  if (!mallocStats()) return;
+  const gauge = (name: string, help: string, pick: (s: MallocStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [register],
+      collect() {
+        const stats = mallocStats();
+        if (stats) this.set(pick(stats));
+      },
+    });
+  gauge(
+    'process_malloc_heap_bytes',
+    'Bytes glibc malloc holds in its arenas, in use and free.',
+    (s) => s.heapBytes,
+  );
+  gauge(
+    'process_malloc_heap_free_bytes',
+    'Bytes in free chunks glibc malloc keeps in its arenas.',
+    (s) => s.heapFreeBytes,
+  );
+  gauge(
+    'process_malloc_mmapped_bytes',
+    'Bytes of large allocations glibc malloc mapped one by one.',
+    (s) => s.mmappedBytes,
+  );
 }

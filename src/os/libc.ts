@@ -14,6 +14,10 @@
  *   call (the kernel adds the running slice). /proc/thread-self/schedstat is not: it shows
  *   the runtime as of the last scheduler tick or switch, up to a tick (4 ms at HZ=250)
  *   behind. Node 20 has no per-thread counter (process.threadCpuUsage came in Node 23).
+ * - mallinfo2(): what glibc's malloc holds over all its arenas, in use and free. Node's
+ *   process.memoryUsage() counts the V8 heap and the buffers V8 knows of; the rest of the
+ *   anonymous memory (native modules' allocations, and free chunks malloc keeps instead of
+ *   returning them) shows only here.
  */
 import { createRequire } from 'node:module';
 
@@ -30,6 +34,27 @@ export interface Libc {
   dontNeed(start: bigint, length: bigint): Promise<boolean>;
   /** The calling thread's CPU time in milliseconds. */
   threadCpuMs(): number;
+  /**
+   * glibc malloc's totals over all arenas (a walk of the free lists: call it now and then);
+   * undefined before glibc 2.33, which lacks mallinfo2.
+   */
+  mallocStats(): MallocStats | undefined;
+}
+
+/** mallinfo2's figures that say where malloc's memory is, in bytes (man 3 mallinfo2). */
+export interface MallocStats {
+  /** Taken from the system by sbrk or an arena's own map (its `arena`): in use and free. */
+  heapBytes: number;
+  /** Of heapBytes, in free chunks malloc keeps (`fordblks`). */
+  heapFreeBytes: number;
+  /** Large allocations mapped one by one, returned to the system when freed (`hblkhd`). */
+  mmappedBytes: number;
+}
+
+interface Mallinfo2 {
+  arena: number;
+  hblkhd: number;
+  fordblks: number;
 }
 
 type KoffiFunction = ((...args: unknown[]) => number) & {
@@ -69,14 +94,48 @@ function bind(): Libc | null {
     koffi.struct('timespec', { tv_sec: 'int64', tv_nsec: 'int64' });
     const clockGettime = libc.func('int clock_gettime(int clock, _Out_ timespec *time)');
     const time = { tv_sec: 0, tv_nsec: 0 };
+    const mallinfo2 = bindMallinfo2(koffi, libc);
     return {
       dontNeed: async (start, length) => (await onWorker(madvise, start, length, MADV_DONTNEED)) === 0,
       threadCpuMs: () => {
         if (clockGettime(CLOCK_THREAD_CPUTIME_ID, time) !== 0) throw new Error('clock_gettime failed');
         return time.tv_sec * 1e3 + time.tv_nsec / 1e6;
       },
+      mallocStats: () => {
+        const info = mallinfo2?.();
+        return info
+          ? {
+              heapBytes: Number(info.arena),
+              heapFreeBytes: Number(info.fordblks),
+              mmappedBytes: Number(info.hblkhd),
+            }
+          : undefined;
+      },
     };
   } catch {
     return null;
+  }
+}
+
+/** glibc's struct mallinfo2 (malloc.h, glibc 2.33 on): ten size_t fields in this order. */
+const MALLINFO2_FIELDS = [
+  'arena',
+  'ordblks',
+  'smblks',
+  'hblks',
+  'hblkhd',
+  'usmblks',
+  'fsmblks',
+  'uordblks',
+  'fordblks',
+  'keepcost',
+];
+
+function bindMallinfo2(koffi: Koffi, libc: KoffiLibrary): (() => Mallinfo2) | undefined {
+  try {
+    koffi.struct('mallinfo2', Object.fromEntries(MALLINFO2_FIELDS.map((name) => [name, 'size_t'])));
+    return libc.func('mallinfo2 mallinfo2()') as unknown as () => Mallinfo2;
+  } catch {
+    return undefined;
   }
 }

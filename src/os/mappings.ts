@@ -7,7 +7,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { loadLibc } from './libc.js';
+import { loadLibc, type MallocStats } from './libc.js';
 
 export interface FileMapping {
   start: bigint;
@@ -96,4 +96,9 @@ const min = (a: bigint, b: bigint) => (a < b ? a : b);
 export function threadCpuClock(): (() => number) | undefined {
   const libc = loadLibc();
   return libc && (() => libc.threadCpuMs());
+}
+
+/** glibc malloc's totals now; undefined without koffi or mallinfo2. */
+export function mallocStats(): MallocStats | undefined {
+  return loadLibc()?.mallocStats();
 }

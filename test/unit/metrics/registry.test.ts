@@ -58,7 +58,7 @@ function emptyNetworkMetrics(): NetworkMetrics {
 }
 
 /** A node's sources whose figures the test sets, and a consensus view it moves round by round. */
-function fakeNode(minScrapeIntervalMs = 0) {
+function fakeNode(minScrapeIntervalMs = 0, processMetrics = false) {
   const state = {
     height: 0,
     mempool: mempoolMetrics(),
@@ -95,7 +95,7 @@ function fakeNode(minScrapeIntervalMs = 0) {
       nowMs: () => clockMs,
       info: { role: 'validator', chainId: '7' },
     },
-    { processMetrics: false, minScrapeIntervalMs },
+    { processMetrics, minScrapeIntervalMs },
   );
   return {
     state,
@@ -236,5 +236,19 @@ describe('node metrics registry', () => {
       [...other.keys()].some((k) => k.startsWith('process_')),
       false,
     );
+  });
+
+  it("reports glibc malloc's memory with the process metrics, free chunks apart from the rest", async () => {
+    const s = await samples(fakeNode(0, true).metrics);
+    const heap = s.get('process_malloc_heap_bytes');
+    const free = s.get('process_malloc_heap_free_bytes');
+    const mapped = s.get('process_malloc_mmapped_bytes');
+    assert.ok(
+      heap !== undefined && free !== undefined && mapped !== undefined,
+      'koffi is installed with the project',
+    );
+    assert.ok(heap > 0 && free >= 0 && free <= heap, `heap ${heap}, free ${free}`);
+    assert.ok(mapped >= 0);
+    assert.ok((s.get('nodejs_heap_size_total_bytes') ?? 0) > 0, 'the default process metrics are there too');
   });
 });

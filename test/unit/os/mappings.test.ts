@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { open } from 'lmdb';
-import { mappingsUnder, releaseMappingsUnder, threadCpuClock } from '../../../src/os/index.js';
+import { mallocStats, mappingsUnder, releaseMappingsUnder, threadCpuClock } from '../../../src/os/index.js';
 
 /** The resident file-backed memory of this process, from /proc/self/status, in kB. */
 async function rssFileKb(): Promise<number> {
@@ -105,5 +105,19 @@ describe('src/os mappings', () => {
     // not another unit (the kernel's scheduler clock and Node's monotonic clock differ a
     // little over so short a span on a virtual machine)
     assert.ok(wall >= 15, `20 ms of CPU in ${wall} ms of wall time`);
+  });
+
+  it("reads glibc malloc's totals, which native allocations raise", async () => {
+    const inUse = () => {
+      const stats = mallocStats();
+      assert.ok(stats, 'koffi is installed with the project and glibc has mallinfo2');
+      return stats.heapBytes - stats.heapFreeBytes + stats.mmappedBytes;
+    };
+    const before = inUse();
+    // Buffers of a few kB are malloc'd one by one from the arenas (not V8's heap, not Node's pool)
+    const held = Array.from({ length: 8_000 }, () => Buffer.alloc(4_096, 1));
+    const grown = inUse() - before;
+    assert.ok(grown >= 8_000 * 4_096 * 0.9, `malloc's in-use bytes grew by ${grown} for 32 MB of buffers`);
+    assert.equal(held.length, 8_000);
   });
 });
