@@ -6,7 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ComposedBreak, type ComposedResult, ComposedSimulation } from './node/composed.js';
+import { DEFAULT_TX_REBROADCAST_MS } from '../../src/node/index.js';
+import {
+  type ComposedBreak,
+  type ComposedConfig,
+  type ComposedResult,
+  ComposedSimulation,
+} from './node/composed.js';
 import { composedConfig } from './node/scenarios.js';
 import { type ScenarioName, scenarioConfig } from './scenarios.js';
 
@@ -216,5 +222,64 @@ describe('composed simulator: the hardening attacks as seeded schedules', () => 
     const r = await attacked('farFutureRounds', 102);
     assert.ok((r.gateErrors.FUTURE_ROUND ?? 0) > 0, `no far-future message reached a gate\n${report(r)}`);
     assert.ok(r.maxHonestRound < 10_000, `an honest node reached round ${r.maxHonestRound}\n${report(r)}`);
+  });
+});
+
+/**
+ * Runs `config` with one observer, long enough for a transfer the observer acknowledged
+ * while its gossip was lost (before GST, or while it was cut off) to be gossiped again by
+ * its admission and committed: an observer never proposes, so nothing else carries it.
+ */
+async function withObserver(config: ComposedConfig): Promise<ComposedResult> {
+  const { sim } = config;
+  // a rebroadcast pass runs every quarter period, so one is due within 1.25 periods
+  const drainMs = config.clients.untilMs + 1.25 * DEFAULT_TX_REBROADCAST_MS + sim.livenessBoundMs;
+  sim.durationMs = Math.max(sim.durationMs, drainMs);
+  const r = await new ComposedSimulation({ ...config, observers: 1 }).run();
+  // OBSERVER_BEHIND, and the observer's chain, transfers, mempool and gate as any honest node's
+  assert.deepEqual(r.violations, [], report(r));
+  assert.ok(r.observerAcknowledged > 0, `the observer acknowledged no transfer\n${report(r)}`);
+  assert.equal(r.committed, r.acknowledged, report(r));
+  assert.ok(r.observerHeights[0] > 10, `the observer committed ${r.observerHeights[0]} blocks\n${report(r)}`);
+  return r;
+}
+
+describe('composed simulator: an observer', () => {
+  const runs: Array<[string, number, number]> = [
+    ['lossy', 1502, 4],
+    ['partition', 1503, 7],
+    ['crash', 1504, 4],
+    ['slowReturn', 1508, 4],
+    ['equivocator', 104, 4],
+    ['blockRequestFlood', 102, 4],
+  ];
+  for (const [scenario, seed, n] of runs) {
+    it(`${scenario} n=${n} seed=${seed}: the observer commits the validators' chain by sync, and what it acknowledged`, async () => {
+      const r = await withObserver(composedConfig(scenario, seed, n, { short: true }));
+      assert.equal(r.refused, 0, `honest submissions were refused\n${report(r)}`);
+    });
+  }
+
+  for (const how of ['crash', 'cutOff'] as const) {
+    it(`an observer ${how === 'crash' ? 'crashed' : 'cut off'} for most of the time before GST catches up by sync`, async () => {
+      const sim = scenarioConfig('happy', 1531, 4);
+      sim.gstMs = 10_000;
+      sim.durationMs = sim.gstMs + 2 * sim.livenessBoundMs;
+      const r = await withObserver({
+        sim,
+        clients: { transfers: 120, senders: 12, untilMs: sim.gstMs },
+        observerOutage: { downAtMs: 500, upAtMs: sim.gstMs - 1000, how },
+      });
+      assert.ok(r.minHonestHeight > 150, `only ${r.minHonestHeight} blocks committed\n${report(r)}`);
+    });
+  }
+
+  it('an observer whose sync is not wired to its peers is caught as OBSERVER_BEHIND', async () => {
+    const config = composedConfig('crash', 1504, 4, { short: true, broken: 'observerSyncUnwired' });
+    const r = await new ComposedSimulation(config).run();
+    assert.ok(
+      r.violations.some((v) => v.startsWith('OBSERVER_BEHIND')),
+      `not caught: ${r.violations.join('; ') || 'no violations'}`,
+    );
   });
 });

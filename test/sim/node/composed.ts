@@ -8,7 +8,8 @@
  * a virtual clock (virtual-clock.ts), an in-memory chain store that commits on simulated
  * time (memory-store.ts) and an in-memory safety store whose writes land, or are lost in a
  * crash, on simulated time too (memory-safety.ts). Clients submit pre-signed transfers at
- * random nodes.
+ * random nodes. Observers (`observers`) run the same parts in the genesis's observer role:
+ * no consensus, the chain by block sync only, gossip and client transfers as any node.
  *
  * Every message between nodes travels as the bytes src/network puts on the wire (compact
  * proposals and timeouts on their topics, transaction batches as the publisher cuts them,
@@ -43,7 +44,11 @@
  * - LIVENESS: after GST each live honest node commits within the bound;
  * - FATAL: no honest node stops (diverged state, failed store write, halt);
  * - GATE_REJECTED_HONEST: no honest node's message is rejected by a gate;
- * - SYNC_PENALTY: no honest node penalises an honest sync server.
+ * - SYNC_PENALTY: no honest node penalises an honest sync server;
+ * - OBSERVER_BEHIND: at the end, each observer has committed what the validators had a
+ *   liveness bound earlier. An observer is an honest node for every checker above: its
+ *   chain (SAFETY, STATE_ROOT), the transfers it acknowledged (ACK_LOST, DUPLICATE_COMMIT),
+ *   its mempool, its gate, its liveness.
  *
  * Not composed: the libp2p transport itself (gossipsub's mesh, forwarding and seen cache,
  * peer scoring, stream framing and its read/CPU budgets, inbound queues), LedgerNode (this
@@ -76,6 +81,7 @@ import {
   genesisQc,
   maxFaulty,
   proposalDigest,
+  type Signer,
   type Transport,
   type ValidatorSet,
 } from '../../../src/consensus/index.js';
@@ -151,13 +157,16 @@ import { virtualClock } from './virtual-clock.js';
  * - storeLosesTreeWrite: the store drops the account-tree writes of some commits (STATE_ROOT);
  * - gateLimitsOfOtherGenesis: each node's gate takes its message limits from a genesis whose
  *   blocks hold one transaction, a wiring mistake that refuses honest proposals
- *   (GATE_REJECTED_HONEST).
+ *   (GATE_REJECTED_HONEST);
+ * - observerSyncUnwired: an observer's sync endpoint lists no peers, a wiring mistake that
+ *   leaves it at genesis (OBSERVER_BEHIND; a run with it has an observer).
  */
 export const COMPOSED_BREAKS = [
   'mempoolKeepsCommitted',
   'admissionAcksDropped',
   'storeLosesTreeWrite',
   'gateLimitsOfOtherGenesis',
+  'observerSyncUnwired',
 ] as const;
 export type ComposedBreak = (typeof COMPOSED_BREAKS)[number];
 
@@ -255,6 +264,17 @@ export interface ComposedConfig {
   withholdsTransfers?: number;
   /** Validators that run one of the hardening attacks (they count among the f faulty). */
   attacks?: Partial<Record<number, ComposedAttack>>;
+  /**
+   * Observers (default 0): nodes of the genesis that never vote or propose, hear what the
+   * validators gossip, follow the chain by block sync and take client transfers. The fault
+   * schedule's crash-restarts and partitions draw them as any honest node.
+   */
+  observers?: number;
+  /**
+   * The first observer is away from downAtMs to upAtMs, crashed (its disk kept) or cut off
+   * (up, every message to and from it lost); back, it must catch up by block sync.
+   */
+  observerOutage?: { downAtMs: number; upAtMs: number; how: 'crash' | 'cutOff' };
 }
 
 export interface ComposedResult {
@@ -262,10 +282,15 @@ export interface ComposedResult {
   scenario: string;
   n: number;
   violations: string[];
+  /** Committed heights of the honest validators (observers apart). */
   minHonestHeight: number;
   maxHonestHeight: number;
+  /** Each observer's committed height at the end. */
+  observerHeights: number[];
   /** Transfers a node answered as accepted. */
   acknowledged: number;
+  /** Of those, the ones an observer answered. */
+  observerAcknowledged: number;
   /** Acknowledged transfers found in the committed chain. */
   committed: number;
   /** Submissions a node refused (the client does not resubmit them). */
@@ -316,10 +341,12 @@ export interface ComposedResult {
 }
 
 interface ComposedNode {
-  /** Position in the simulator's node list: validator index for the first n, then twins. */
+  /** Position in the simulator's node list: validator index for the first n, then twins, then observers. */
   id: number;
-  /** Validator index (a twin shares its validator's). */
+  /** Validator index (a twin shares its validator's); -1 on an observer. */
   index: number;
+  /** An observer's name in the genesis (undefined on a validator). */
+  observer?: string;
   behaviour?: Behaviour;
   attack?: ComposedAttack;
   /** Messages a faulty node received, to replay stale ones. */
@@ -366,6 +393,12 @@ interface SyncServing {
 }
 
 const GENESIS_TIME_MS = 1_764_000_000_000;
+/** An observer's lifecycle builds no consensus: nothing of it may sign. */
+const OBSERVER_SIGNER: Signer = {
+  sign: () => {
+    throw new Error('an observer signs nothing');
+  },
+};
 const BASE_FEE = GWEI;
 const MAX_BLOCK_BYTES = 1 << 20;
 /** Resolves after every promise continuation queued so far has run. */
@@ -390,6 +423,10 @@ export class ComposedSimulation {
   private partitionOf: number[] | undefined;
   /** The leader cut off by `isolateProposer` once its proposal is held back, and until when. */
   private isolated: { id: number; untilMs: number } | undefined;
+  /** observerOutage 'cutOff': the observer whose messages in and out are lost, from when until when. */
+  private observerCut: { id: number; fromMs: number; untilMs: number } | undefined;
+  /** The honest validators' highest committed height, each time it rose: when, and to what. */
+  private readonly validatorHeights: Array<{ atMs: number; height: number }> = [];
   private readonly mempoolOptions: MempoolOptions;
   private readonly violations: string[] = [];
   /** Height -> id of the block honest nodes committed there. */
@@ -470,6 +507,8 @@ export class ComposedSimulation {
     this.validatorSet.validators.forEach((v, i) => {
       this.addressIndex.set(toHex(v.address), i);
     });
+    const indexes = [...Array.from({ length: cfg.n }, (_, i) => i), ...cfg.twins];
+    const observers = Array.from({ length: config.observers ?? 0 }, (_, k) => `observer ${k}`);
     this.genesisDoc = {
       chainId: SIM_CHAIN_ID,
       // the genesis block's own time: consensus starts at boot, with no genesis wait
@@ -482,7 +521,8 @@ export class ComposedSimulation {
         peerId: String(index),
         power: 1,
       })),
-      observers: [],
+      // peer ids as the validators': the simulator's node ids
+      observers: observers.map((name, k) => ({ name, peerId: String(indexes.length + k) })),
       alloc: alloc.map(([address, balance]) => ({ address, balance })),
       params: {
         maxBlockTxs: this.maxBlockTxs,
@@ -493,11 +533,14 @@ export class ComposedSimulation {
       faultTolerance: maxFaulty(cfg.n),
       quorum: cfg.n - maxFaulty(cfg.n),
     };
-    const indexes = [...Array.from({ length: cfg.n }, (_, i) => i), ...cfg.twins];
-    indexes.forEach((i, id) => {
+    // observers have no validator index: -1 matches no validator's faults, keys or sends
+    const members = [...indexes, ...observers.map(() => -1)];
+    members.forEach((i, id) => {
+      const observer = observers[id - indexes.length];
       this.nodes.push({
         id,
         index: i,
+        ...(observer !== undefined ? { observer } : {}),
         ...(cfg.byzantine[i] ? { behaviour: cfg.byzantine[i] } : {}),
         ...(config.attacks?.[i] ? { attack: config.attacks[i] } : {}),
         seen: [],
@@ -514,7 +557,7 @@ export class ComposedSimulation {
         lastProgressMs: 0,
       });
       this.linkLatency.push(
-        Array.from({ length: indexes.length }, () =>
+        Array.from({ length: members.length }, () =>
           cfg.fixedDelayMs !== undefined
             ? cfg.fixedDelayMs
             : this.rng.range(cfg.linkLatencyMs[0], cfg.linkLatencyMs[1]),
@@ -593,7 +636,7 @@ export class ComposedSimulation {
     lifecycle.bind(this.transportFor(node, alive), this.syncEndpointFor(node, clock, alive));
     lifecycle
       .start()
-      .catch((err: Error) => this.violation('FATAL', `node ${node.index} did not start: ${err.message}`));
+      .catch((err: Error) => this.violation('FATAL', `${labelOf(node)} did not start: ${err.message}`));
     if (this.config.compactProposals) this.startAssembly(node, app, clock, alive);
     node.lastProgressMs = Math.max(node.lastProgressMs, this.nowMs);
   }
@@ -615,7 +658,7 @@ export class ComposedSimulation {
       },
       params,
       limits: { chainId: SIM_CHAIN_ID, ...limits },
-      proposer: this.validatorSet.validators[node.index].address,
+      proposer: this.addressOf(node),
       // as src/node/node.ts sizes them
       headerReserveBytes: 256 + 80 * quorum,
       emptyBlockDelayMs: Math.min(250, this.cfg.baseRoundTimeoutMs / 4),
@@ -623,10 +666,16 @@ export class ComposedSimulation {
       clock,
       logger: silentLogger,
       onFatal: (err) => {
-        if (this.isHonest(node)) this.violation('FATAL', `node ${node.index}: ${err.message}`);
+        if (this.isHonest(node)) this.violation('FATAL', `${labelOf(node)}: ${err.message}`);
       },
       onCommitted: (block, hash) => this.onCommitted(node, block, hash),
     });
+  }
+
+  /** A validator's address, or an address of the observer's own (it never proposes). */
+  private addressOf(node: ComposedNode): Uint8Array {
+    if (node.observer === undefined) return this.validatorSet.validators[node.index].address;
+    return sha256(new TextEncoder().encode(node.observer)).subarray(0, 20);
   }
 
   private admissionFor(node: ComposedNode, app: LedgerApplication, clock: Clock): TransactionAdmission {
@@ -637,7 +686,7 @@ export class ComposedSimulation {
         publish: (raws) => this.gossipTransfers(node, raws),
         connectedPeers: () => this.cfg.n - 1,
         logger: silentLogger,
-        onFatal: (err) => this.violation('FATAL', `node ${node.index} admission: ${err.message}`),
+        onFatal: (err) => this.violation('FATAL', `${labelOf(node)} admission: ${err.message}`),
         clock,
       },
       // the journal is never opened: the simulator keeps it (node.journal)
@@ -725,9 +774,12 @@ export class ComposedSimulation {
       },
       {
         genesis: this.genesisDoc,
-        role: { kind: 'validator', index: node.index },
+        role:
+          node.observer === undefined
+            ? { kind: 'validator', index: node.index }
+            : { kind: 'observer', name: node.observer },
         validatorSet: this.validatorSet,
-        signer: this.scheme.signers[node.index],
+        signer: node.observer === undefined ? this.scheme.signers[node.index] : OBSERVER_SIGNER,
         verifier: this.scheme.verifier,
         store,
         safety: new MemorySafetyStore({
@@ -743,7 +795,7 @@ export class ComposedSimulation {
         clock,
         logger: silentLogger,
         onFatal: (err) => {
-          if (this.isHonest(node)) this.violation('FATAL', `node ${node.index} halted: ${err.message}`);
+          if (this.isHonest(node)) this.violation('FATAL', `${labelOf(node)} halted: ${err.message}`);
         },
         onSyncingChange: (syncing) => {
           this.record('syncing', node.id, syncing ? 1 : 0);
@@ -785,8 +837,12 @@ export class ComposedSimulation {
       servedByPeer: new Map(),
     };
     node.syncServe = serve;
+    const unwired = this.config.broken === 'observerSyncUnwired' && node.observer !== undefined;
     return {
-      peers: () => this.nodes.filter((x) => x.id !== node.id).map((x) => String(x.id)),
+      // the node's connected peers: a crashed process's connections close with it (a cut
+      // link's stay open, and requests over it time out)
+      peers: () =>
+        unwired ? [] : this.nodes.filter((x) => x.id !== node.id && x.up).map((x) => String(x.id)),
       request: (peer, request, timeoutMs) =>
         new Promise((resolve, reject) => {
           let settled = false;
@@ -946,6 +1002,14 @@ export class ComposedSimulation {
     this.messages++;
     const cut = this.isolated;
     if (cut && this.nowMs < cut.untilMs && (cut.id === from.id || cut.id === to.id)) return;
+    const away = this.observerCut;
+    if (
+      away &&
+      this.nowMs >= away.fromMs &&
+      this.nowMs < away.untilMs &&
+      (away.id === from.id || away.id === to.id)
+    )
+      return;
     const pre = this.nowMs < this.cfg.gstMs;
     if (pre) {
       if (this.partitionOf && this.partitionOf[from.id] !== this.partitionOf[to.id]) return;
@@ -1077,6 +1141,11 @@ export class ComposedSimulation {
     if (!gate || !ctx) return;
     const peer = String(from.id);
     if ('direct' in wire) {
+      if (from.observer !== undefined) {
+        // [direct] only validators send consensus messages to one validator (direct.ts)
+        gate.count('direct', 'ignore', 'NOT_A_VALIDATOR');
+        return;
+      }
       const kind = directKindOf(wire.direct);
       if (kind === undefined) {
         // [decode] unknown kind byte (direct.ts)
@@ -1344,10 +1413,12 @@ export class ComposedSimulation {
     node.lastProgressMs = this.nowMs;
     // a faulty node's chain is its own business (a twin may follow another fork)
     if (!this.isHonest(node)) return;
+    const top = this.validatorHeights.at(-1)?.height ?? 0;
+    if (node.observer === undefined && h > top) this.validatorHeights.push({ atMs: this.nowMs, height: h });
     const known = this.canonical.get(h);
     if (known === undefined) this.canonical.set(h, id);
     else if (known !== id)
-      this.violation('SAFETY', `node ${node.index} committed ${id} at ${h}, others ${known}`);
+      this.violation('SAFETY', `${labelOf(node)} committed ${id} at ${h}, others ${known}`);
     const mempool = node.app?.mempool;
     block.transactions.forEach((raw, index) => {
       const tx = toHex(keccak256(raw));
@@ -1358,10 +1429,10 @@ export class ComposedSimulation {
         this.violation('DUPLICATE_COMMIT', `transaction ${tx} committed at ${inChain} and at ${where}`);
       const before = node.committedTxs.get(tx);
       if (before !== undefined && before !== h)
-        this.violation('DUPLICATE_COMMIT', `node ${node.index} committed ${tx} at ${before} and ${h}`);
+        this.violation('DUPLICATE_COMMIT', `${labelOf(node)} committed ${tx} at ${before} and ${h}`);
       node.committedTxs.set(tx, h);
       if (mempool?.get(tx))
-        this.violation('MEMPOOL_HOLDS_COMMITTED', `node ${node.index} still pools ${tx} committed at ${h}`);
+        this.violation('MEMPOOL_HOLDS_COMMITTED', `${labelOf(node)} still pools ${tx} committed at ${h}`);
     });
   }
 
@@ -1372,19 +1443,16 @@ export class ComposedSimulation {
     const root = toHex(rootOf(store));
     const header = store.getBlock(head.height)?.header;
     if (!header || !equalBytes(hashHeader(header), head.hash))
-      this.violation('STATE_ROOT', `node ${node.index}: durable head ${head.height} is not its block`);
+      this.violation('STATE_ROOT', `${labelOf(node)}: durable head ${head.height} is not its block`);
     else if (root !== toHex(header.stateRoot))
       this.violation(
         'STATE_ROOT',
-        `node ${node.index}: store root ${root} at ${head.height}, header ${toHex(header.stateRoot)}`,
+        `${labelOf(node)}: store root ${root} at ${head.height}, header ${toHex(header.stateRoot)}`,
       );
     const first = this.roots.get(head.height);
     if (first === undefined) this.roots.set(head.height, root);
     else if (first !== root)
-      this.violation(
-        'STATE_ROOT',
-        `node ${node.index}: root ${root} at ${head.height}, another node ${first}`,
-      );
+      this.violation('STATE_ROOT', `${labelOf(node)}: root ${root} at ${head.height}, another node ${first}`);
   }
 
   private checkBounds(): void {
@@ -1396,25 +1464,25 @@ export class ComposedSimulation {
       if (m.size > o.maxTxs || m.bytes > o.maxBytes || m.queued > o.maxQueuedTxs)
         this.violation(
           'BOUNDS',
-          `node ${node.index} mempool: ${m.size} txs, ${m.bytes} bytes, ${m.queued} queued`,
+          `${labelOf(node)} mempool: ${m.size} txs, ${m.bytes} bytes, ${m.queued} queued`,
         );
       const pool = privateCaches<MempoolCaches>(app.mempool);
       const recent = pool.recentCommitted.size;
       const senders = pool.recoveredSenders.size;
       if (recent > o.maxRecentCommitted || senders > o.maxRecoveredSenders)
-        this.violation('BOUNDS', `node ${node.index} mempool caches: ${recent} recent, ${senders} senders`);
+        this.violation('BOUNDS', `${labelOf(node)} mempool caches: ${recent} recent, ${senders} senders`);
       const caches = privateCaches<ApplicationCaches>(app);
       const tip = app.committedTip().height;
       const durable = store.head().height;
       for (const e of caches.byId.values())
         if (e.height <= tip)
-          this.violation('BOUNDS', `node ${node.index} keeps executed block ${e.height} <= tip ${tip}`);
+          this.violation('BOUNDS', `${labelOf(node)} keeps executed block ${e.height} <= tip ${tip}`);
       for (const e of caches.byPayload.values())
         if (e.height <= tip)
-          this.violation('BOUNDS', `node ${node.index} keeps payload ${e.height} <= tip ${tip}`);
+          this.violation('BOUNDS', `${labelOf(node)} keeps payload ${e.height} <= tip ${tip}`);
       for (const c of caches.committingTxs.values())
         if (c.height <= durable)
-          this.violation('BOUNDS', `node ${node.index} keeps an in-flight tx of durable block ${c.height}`);
+          this.violation('BOUNDS', `${labelOf(node)} keeps an in-flight tx of durable block ${c.height}`);
       const executed = caches.byId.size;
       this.peaks.mempoolTxs = Math.max(this.peaks.mempoolTxs, m.size);
       this.peaks.executedBlocks = Math.max(this.peaks.executedBlocks, executed);
@@ -1458,7 +1526,7 @@ export class ComposedSimulation {
       if (this.nowMs - since > this.cfg.livenessBoundMs) {
         this.violation(
           'LIVENESS',
-          `node ${node.index} has not committed for ${(this.nowMs - since).toFixed(0)}ms`,
+          `${labelOf(node)} has not committed for ${(this.nowMs - since).toFixed(0)}ms`,
         );
         node.lastProgressMs = this.nowMs;
       }
@@ -1482,9 +1550,32 @@ export class ComposedSimulation {
       if (!mempool) continue;
       for (const tx of node.committedTxs.keys())
         if (mempool.get(tx)) {
-          this.violation('MEMPOOL_HOLDS_COMMITTED', `node ${node.index} still pools ${tx} at the end`);
+          this.violation('MEMPOOL_HOLDS_COMMITTED', `${labelOf(node)} still pools ${tx} at the end`);
           break;
         }
+    }
+    this.checkObserversCaughtUp();
+  }
+
+  /**
+   * OBSERVER_BEHIND: at the end, each observer that is up has committed what the honest
+   * validators had committed a liveness bound earlier, the lag LIVENESS allows a validator
+   * (one booted within that bound is not judged, as LIVENESS judges no validator then).
+   */
+  private checkObserversCaughtUp(): void {
+    const asOfMs = this.nowMs - this.cfg.livenessBoundMs;
+    let expected = 0;
+    for (const { atMs, height } of this.validatorHeights) {
+      if (atMs > asOfMs) break;
+      expected = height;
+    }
+    for (const node of this.nodes) {
+      if (node.observer === undefined || !node.up || node.bootedAtMs > asOfMs) continue;
+      if (node.committedHeight < expected)
+        this.violation(
+          'OBSERVER_BEHIND',
+          `${labelOf(node)} committed up to ${node.committedHeight}, the validators ${expected} by t=${asOfMs.toFixed(0)}ms`,
+        );
     }
   }
 
@@ -1527,6 +1618,21 @@ export class ComposedSimulation {
         if (!node.up) this.boot(node);
       });
     }
+    this.scheduleObserverOutage();
+  }
+
+  private scheduleObserverOutage(): void {
+    const outage = this.config.observerOutage;
+    const node = this.nodes.find((x) => x.observer !== undefined);
+    if (!outage || !node) return;
+    if (outage.how === 'cutOff') {
+      this.observerCut = { id: node.id, fromMs: outage.downAtMs, untilMs: outage.upAtMs };
+      return;
+    }
+    this.schedule(outage.downAtMs, () => this.crash(node));
+    this.schedule(outage.upAtMs, () => {
+      if (!node.up) this.boot(node);
+    });
   }
 
   // ---------------------------------------------------------------- run
@@ -1567,7 +1673,7 @@ export class ComposedSimulation {
     let min = Number.POSITIVE_INFINITY;
     let max = 0;
     for (const node of this.nodes) {
-      if (!this.isHonest(node)) continue;
+      if (!this.isHonest(node) || node.observer !== undefined) continue;
       max = Math.max(max, node.committedHeight);
       if (node.up) min = Math.min(min, node.committedHeight);
     }
@@ -1602,7 +1708,11 @@ export class ComposedSimulation {
       violations: this.violations,
       minHonestHeight: min,
       maxHonestHeight: max,
+      observerHeights: this.nodes.filter((x) => x.observer !== undefined).map((x) => x.committedHeight),
       acknowledged: this.acknowledged.size,
+      observerAcknowledged: [...this.acknowledged.values()].filter(
+        (id) => this.nodes[id].observer !== undefined,
+      ).length,
       committed,
       refused: this.refused,
       redirected: this.redirected,
@@ -1659,6 +1769,11 @@ function loseTreeWrites(disk: MemoryDisk): void {
     const lose = commit.block.header.height % 3 === 0;
     apply(lose ? { ...commit, tree: { puts: [], deletes: [] } } : commit);
   };
+}
+
+/** How violations name a node: its validator index, or its observer name. */
+function labelOf(node: ComposedNode): string {
+  return node.observer ?? `node ${node.index}`;
 }
 
 /** A message on the simulated wire: gossip on a topic, or one direct frame's kind byte and body. */

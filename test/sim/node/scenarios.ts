@@ -48,6 +48,8 @@ export function composedConfig(
     // bounds below the run's totals, so the caps are exercised, not just never reached
     mempool: { maxRecentCommitted: 48, maxRecoveredSenders: 48 },
     ...(options.broken ? { broken: options.broken } : {}),
+    // the broken observer wiring needs an observer to break
+    ...(options.broken === 'observerSyncUnwired' ? { observers: 1 } : {}),
   };
   if (attack) scheduleAttack(config, attack, new Prng(seed ^ 0x2545f491));
   sim.durationMs = sim.gstMs + (options.short ? 2 : 3) * sim.livenessBoundMs;
