@@ -13,16 +13,23 @@
  * The lmdb files must stay mapped while a pass runs: MADV_DONTNEED on an address range
  * that was unmapped and then reused for private memory would zero that memory. lmdb-js
  * keeps every map of an environment until it closes, so the node stops the upkeep (and
- * waits for a pass under way) before it closes a store.
+ * waits for a pass under way) before it closes a store. The same holds between passes,
+ * which is why the mappings can be read from /proc/self/maps once every so many passes
+ * rather than in each: a pass must be short, since the pages a node touches (and the
+ * kernel's fault-around maps 64 KiB about each of them) pile up until the next one.
  */
-import { releaseMappingsUnder } from '../os/index.js';
+import { type FileMapping, readMappingsUnder, releaseMappings } from '../os/index.js';
 import type { Clock, Timer } from '../time/index.js';
 import type { NodeLogger } from './logger.js';
 
 export interface MemoryUpkeepOptions {
   /** Time between passes; 0 turns the upkeep off. */
   everyMs: number;
+  /** Passes between reads of the mappings (a store's map opened since is released from then on). */
+  rescanEveryPasses: number;
 }
+
+type Mappings = ReadonlyArray<FileMapping & { path: string }>;
 
 export interface MemoryUpkeepComponents {
   /** The data directory: the lmdb files mapped from under it are released. */
@@ -31,7 +38,8 @@ export interface MemoryUpkeepComponents {
   logger: NodeLogger;
   /** The OS calls (src/os); tests count them. */
   os?: {
-    releaseMappingsUnder(dir: string): Promise<number | undefined>;
+    readMappingsUnder(dir: string): Promise<Mappings>;
+    releaseMappings(mappings: Mappings): Promise<number | undefined>;
   };
 }
 
@@ -47,6 +55,9 @@ export class MemoryUpkeep {
   /** The pass under way, if any: a pass never starts while another runs. */
   private running: Promise<void> | undefined;
   private readonly os: NonNullable<MemoryUpkeepComponents['os']>;
+  /** The mappings as last read, and the passes left before they are read again. */
+  private mappings: Mappings | undefined;
+  private passesUntilRescan = 0;
   readonly metrics: MemoryUpkeepMetrics = { passes: 0, mappingsReleased: 0, longestPassMs: 0 };
 
   constructor(
@@ -55,7 +66,11 @@ export class MemoryUpkeep {
   ) {
     if (!Number.isSafeInteger(o.everyMs) || o.everyMs < 0)
       throw new RangeError(`memory upkeep: everyMs must be a non-negative integer, got ${o.everyMs}`);
-    this.os = c.os ?? { releaseMappingsUnder };
+    if (!Number.isSafeInteger(o.rescanEveryPasses) || o.rescanEveryPasses < 1)
+      throw new RangeError(
+        `memory upkeep: rescanEveryPasses must be a positive integer, got ${o.rescanEveryPasses}`,
+      );
+    this.os = c.os ?? { readMappingsUnder, releaseMappings };
   }
 
   start(): void {
@@ -68,6 +83,7 @@ export class MemoryUpkeep {
     this.timer?.cancel();
     this.timer = undefined;
     await this.running;
+    this.mappings = undefined;
   }
 
   /** One pass (the timer's; public for tests). Resolves when it is done. */
@@ -82,7 +98,12 @@ export class MemoryUpkeep {
     const began = this.c.clock.monotonicMs();
     let released: number | undefined;
     try {
-      released = await this.os.releaseMappingsUnder(this.c.dataDir);
+      if (this.mappings === undefined || this.passesUntilRescan === 0) {
+        this.mappings = await this.os.readMappingsUnder(this.c.dataDir);
+        this.passesUntilRescan = this.o.rescanEveryPasses;
+      }
+      this.passesUntilRescan--;
+      released = await this.os.releaseMappings(this.mappings);
     } catch (err) {
       this.c.logger.warn({ err: (err as Error).message }, 'memory upkeep failed: stopped');
       this.timer?.cancel();

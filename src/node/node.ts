@@ -63,6 +63,7 @@ import {
   DEFAULT_TX_REBROADCAST_MAX_TXS,
   DEFAULT_TX_REBROADCAST_MS,
   MAX_CLOCK_SKEW_MS,
+  MEMORY_UPKEEP_RESCAN_PASSES,
   type NodeOptions,
 } from './options.js';
 import { genesisBlockOf, type NodeRole, roleOf } from './role.js';
@@ -239,7 +240,10 @@ export class LedgerNode {
     );
     this.memoryUpkeep = new MemoryUpkeep(
       { dataDir: resolve(options.dataDir), clock, logger: childLogger(this.log, { module: 'memory' }) },
-      { everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS },
+      {
+        everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS,
+        rescanEveryPasses: MEMORY_UPKEEP_RESCAN_PASSES,
+      },
     );
     this.facade = new NodeApiFacade({
       genesis,

@@ -100,11 +100,14 @@ export const DEFAULT_TX_REBROADCAST_MS = 20_000;
 export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
 /**
  * A pass drops the lmdb pages mapped since the last one, so what stays mapped is what the
- * node touched in about this long: inserts under hash keys touch pages all over the chain
- * file, and over 10 s they touched most of it (BENCHMARKS.md, "Chaos soak and memory").
+ * node touched in about this long: lookups and inserts under hash keys touch pages all
+ * over the chain file, and the kernel maps the 64 KiB around each page faulted in, so
+ * under load a node maps tens of MB a second (BENCHMARKS.md, "Chaos soak and memory").
  * A pass costs a few ms on a worker thread; the hot pages map again from the page cache.
  */
-export const DEFAULT_MEMORY_UPKEEP_MS = 1_000;
+export const DEFAULT_MEMORY_UPKEEP_MS = 250;
+/** The mappings are read again every this many passes (memory-upkeep.ts). */
+export const MEMORY_UPKEEP_RESCAN_PASSES = 40;
 
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers

@@ -5,6 +5,8 @@ export {
   type FileMapping,
   mallocStats,
   mappingsUnder,
+  readMappingsUnder,
+  releaseMappings,
   releaseMappingsUnder,
   threadCpuClock,
 } from './mappings.js';

@@ -5,8 +5,8 @@
  * files mapped until the release resolves: the ranges are read from /proc/self/maps
  * first, and a range unmapped meanwhile and reused for private memory would be zeroed.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { loadLibc, type MallocStats } from './libc.js';
 
 export interface FileMapping {
@@ -60,29 +60,46 @@ async function readMapsAsync(): Promise<string | undefined> {
 }
 
 /**
- * Drops this process's resident pages of the read-only shared mappings of files under
- * `dir` (lmdb's data files, mapped without MDB_WRITEMAP), off the event loop. Resolves to
- * how many mappings were released, or undefined where the libc call is unavailable.
+ * This process's mappings of the files under `dir`, read off the event loop; [] where
+ * /proc/self/maps cannot be read.
  */
-export async function releaseMappingsUnder(dir: string): Promise<number | undefined> {
-  const libc = loadLibc();
-  if (libc === undefined) return undefined;
-  let released = 0;
-  for (const m of mappingsUnder(dir, await readMapsAsync())) {
-    if (m.permissions !== 'r--s') continue;
-    // lmdb maps far more address space than its file holds (256 GiB by default): only the
-    // part over the file can have pages
-    const fileBytes = await fileSize(m.path);
-    const length = min(m.end - m.start, roundUpToPage(fileBytes - m.offset));
-    if (length <= 0n) continue;
-    if (await libc.dontNeed(m.start, length)) released++;
-  }
-  return released;
+export async function readMappingsUnder(dir: string): Promise<Array<FileMapping & { path: string }>> {
+  return mappingsUnder(dir, await readMapsAsync());
 }
 
-async function fileSize(path: string): Promise<bigint> {
+/**
+ * Drops this process's resident pages of the read-only shared ones among `mappings` (lmdb's
+ * data files, mapped without MDB_WRITEMAP), off the event loop. Resolves to how many were
+ * released, or undefined where the libc call is unavailable. Every mapping given must stay
+ * mapped until it resolves.
+ */
+export async function releaseMappings(
+  mappings: ReadonlyArray<FileMapping & { path: string }>,
+): Promise<number | undefined> {
+  const libc = loadLibc();
+  if (libc === undefined) return undefined;
+  const calls: Array<Promise<boolean>> = [];
+  for (const m of mappings) {
+    if (m.permissions !== 'r--s') continue;
+    // lmdb maps far more address space than its file holds (256 GiB by default): only the
+    // part over the file can have pages. The file's size is read here, on the loop: a stat
+    // of a file just written is a cached lookup, while each trip through libuv's thread pool
+    // queues behind the stores' writes.
+    const length = min(m.end - m.start, roundUpToPage(fileSize(m.path) - m.offset));
+    if (length > 0n) calls.push(libc.dontNeed(m.start, length));
+  }
+  return (await Promise.all(calls)).filter(Boolean).length;
+}
+
+/** releaseMappings over the mappings under `dir` as they are now. */
+export async function releaseMappingsUnder(dir: string): Promise<number | undefined> {
+  if (loadLibc() === undefined) return undefined;
+  return releaseMappings(await readMappingsUnder(dir));
+}
+
+function fileSize(path: string): bigint {
   try {
-    return (await stat(path, { bigint: true })).size;
+    return statSync(path, { bigint: true }).size;
   } catch {
     return 0n; // gone: nothing of it to release
   }

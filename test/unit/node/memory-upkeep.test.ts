@@ -6,9 +6,17 @@ import { ManualClock } from './manual-clock.js';
 /** Lets resolved promise callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function upkeepWith(available: boolean, options = { everyMs: 10_000 }) {
+const MAPPING = {
+  start: 0x7f0000000000n,
+  end: 0x7f4000000000n,
+  permissions: 'r--s',
+  offset: 0n,
+  path: '/data/node-1/chain/data.mdb',
+};
+
+function upkeepWith(available: boolean, options = { everyMs: 10_000, rescanEveryPasses: 3 }) {
   const clock = new ManualClock(0);
-  const calls = { release: [] as string[] };
+  const calls = { read: [] as string[], release: [] as string[] };
   const logs: string[] = [];
   const upkeep = new MemoryUpkeep(
     {
@@ -16,9 +24,13 @@ function upkeepWith(available: boolean, options = { everyMs: 10_000 }) {
       clock,
       logger: { info: (_o, m) => logs.push(m), warn: (_o, m) => logs.push(m), error() {}, debug() {} },
       os: {
-        releaseMappingsUnder: async (dir) => {
-          calls.release.push(dir);
-          return available ? 2 : undefined;
+        readMappingsUnder: async (dir) => {
+          calls.read.push(dir);
+          return [{ ...MAPPING, path: `${dir}/chain/data.mdb` }];
+        },
+        releaseMappings: async (mappings) => {
+          calls.release.push(...mappings.map((m) => m.path));
+          return available ? mappings.length : undefined;
         },
       },
     },
@@ -35,18 +47,41 @@ describe('MemoryUpkeep', () => {
     assert.equal(calls.release.length, 0);
     clock.advance(1);
     await settle();
-    assert.deepEqual(calls.release, ['/data/node-1']);
+    assert.deepEqual(calls.release, ['/data/node-1/chain/data.mdb']);
     for (let i = 0; i < 5; i++) {
       clock.advance(10_000);
       await settle();
     }
     assert.equal(calls.release.length, 6);
-    assert.deepEqual(upkeep.metrics, { passes: 6, mappingsReleased: 12, longestPassMs: 0 });
+    assert.deepEqual(upkeep.metrics, { passes: 6, mappingsReleased: 6, longestPassMs: 0 });
     await upkeep.stop();
     clock.advance(100_000);
     await settle();
     assert.equal(calls.release.length, 6);
     assert.equal(clock.pending(), 0);
+  });
+
+  it('reads the mappings at the first pass, then every so many passes, and again after a restart', async () => {
+    const { clock, calls, upkeep } = upkeepWith(true);
+    upkeep.start();
+    const passes = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        clock.advance(10_000);
+        await settle();
+      }
+    };
+    await passes(1);
+    assert.equal(calls.read.length, 1);
+    await passes(2);
+    assert.equal(calls.read.length, 1, 'passes 2 and 3 release the mappings read at pass 1');
+    await passes(1);
+    assert.equal(calls.read.length, 2, 'pass 4 reads them again (rescanEveryPasses 3)');
+    await upkeep.stop();
+    upkeep.start();
+    await passes(1);
+    assert.equal(calls.read.length, 3, 'a restarted upkeep does not trust the mappings of before its stop');
+    assert.equal(calls.release.length, 5);
+    await upkeep.stop();
   });
 
   it('runs one pass at a time, and stop waits for the pass under way', async () => {
@@ -59,7 +94,8 @@ describe('MemoryUpkeep', () => {
         clock,
         logger: { info() {}, warn() {}, error() {}, debug() {} },
         os: {
-          releaseMappingsUnder: () => {
+          readMappingsUnder: async () => [MAPPING],
+          releaseMappings: () => {
             started++;
             return new Promise((resolve) => {
               finish = () => resolve(1);
@@ -67,10 +103,12 @@ describe('MemoryUpkeep', () => {
           },
         },
       },
-      { everyMs: 10_000 },
+      { everyMs: 10_000, rescanEveryPasses: 3 },
     );
     upkeep.start();
-    clock.advance(30_000);
+    clock.advance(10_000);
+    await settle();
+    clock.advance(20_000);
     assert.equal(started, 1, 'the passes due while one runs do not start');
     let stopped = false;
     const stopping = upkeep.stop().then(() => {
@@ -93,13 +131,14 @@ describe('MemoryUpkeep', () => {
         clock,
         logger: { info() {}, warn: (_o, m) => logs.push(m), error() {}, debug() {} },
         os: {
-          releaseMappingsUnder: async () => {
+          readMappingsUnder: async () => [MAPPING],
+          releaseMappings: async () => {
             calls++;
             throw new Error('EPERM');
           },
         },
       },
-      { everyMs: 10_000 },
+      { everyMs: 10_000, rescanEveryPasses: 3 },
     );
     upkeep.start();
     for (let i = 0; i < 3; i++) {
@@ -125,10 +164,11 @@ describe('MemoryUpkeep', () => {
   });
 
   it('is off at an interval of 0, and refuses a negative or fractional one', () => {
-    const { clock, upkeep } = upkeepWith(true, { everyMs: 0 });
+    const { clock, upkeep } = upkeepWith(true, { everyMs: 0, rescanEveryPasses: 3 });
     upkeep.start();
     assert.equal(clock.pending(), 0);
-    assert.throws(() => upkeepWith(true, { everyMs: -1 }), RangeError);
-    assert.throws(() => upkeepWith(true, { everyMs: 0.5 }), RangeError);
+    assert.throws(() => upkeepWith(true, { everyMs: -1, rescanEveryPasses: 3 }), RangeError);
+    assert.throws(() => upkeepWith(true, { everyMs: 0.5, rescanEveryPasses: 3 }), RangeError);
+    assert.throws(() => upkeepWith(true, { everyMs: 1_000, rescanEveryPasses: 0 }), RangeError);
   });
 });
