@@ -9,6 +9,7 @@
  * later or not at all, which is all an honest peer can be asked to tolerate under load, and
  * all a genesis validator may suffer on this node's say-so (docs/PROTOCOL.md, "Threats").
  */
+import type { NetworkOptions } from './options.js';
 
 export class TokenBucket {
   private tokens: number;
@@ -82,4 +83,54 @@ export class PeerBudgets {
     }
     return bucket;
   }
+}
+
+/**
+ * What answering one peer's block requests may cost (direct.ts): requests per second, and
+ * the block bytes already sent to it, which it pays back before another request is served.
+ * A request over either is ignored: the requester's fetch times out and asks another
+ * validator.
+ */
+export class BlockServeBudgets {
+  private readonly requests: PeerBudgets;
+  private readonly bytes: PeerBudgets;
+
+  constructor(rates: { requests: BudgetRate; bytes: BudgetRate }, now: () => number) {
+    this.requests = new PeerBudgets(rates.requests, now);
+    this.bytes = new PeerBudgets(rates.bytes, now);
+  }
+
+  /** A block request of `peer`: whether to answer it (a request is spent only then). */
+  admit(peer: string): boolean {
+    return this.bytes.of(peer).available() > 0 && this.requests.of(peer).take(1);
+  }
+
+  /** A block answer of `bytes` on its way to `peer`. */
+  charge(peer: string, bytes: number): void {
+    this.bytes.of(peer).charge(bytes);
+  }
+}
+
+/**
+ * The block-serving budgets a node runs with: the options' rates, bytes never below a few
+ * of the largest direct frames (a chain configured with large blocks must still fetch them).
+ */
+export function blockServeBudgets(
+  o: Pick<
+    NetworkOptions,
+    'blockRequestsPerSecond' | 'blockRequestsBurst' | 'blockServeBytesPerSecond' | 'blockServeBurstBytes'
+  >,
+  maxFrameBytes: number,
+  now: () => number,
+): BlockServeBudgets {
+  return new BlockServeBudgets(
+    {
+      requests: { ratePerSecond: o.blockRequestsPerSecond, burst: o.blockRequestsBurst },
+      bytes: {
+        ratePerSecond: Math.max(o.blockServeBytesPerSecond, 4 * maxFrameBytes),
+        burst: Math.max(o.blockServeBurstBytes, 8 * maxFrameBytes),
+      },
+    },
+    now,
+  );
 }

@@ -20,7 +20,7 @@ import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ConsensusMessage } from '../consensus/index.js';
 import { type Clock, nextTurn, sleep, type Timer } from '../time/index.js';
-import type { PeerBudgets } from './budget.js';
+import type { BlockServeBudgets, PeerBudgets } from './budget.js';
 import { DIRECT_KIND, directKindOf, FrameReader, frame, frameDirect } from './encoding.js';
 import { GateError } from './errors.js';
 import { type Gate, type GateContext, validateDirect } from './gate.js';
@@ -58,10 +58,8 @@ export interface DirectBudgets {
   readBytes: PeerBudgets;
   /** Milliseconds spent validating and handling the peer's frames. */
   cpuMs: PeerBudgets;
-  /** Block requests served. */
-  blockRequests: PeerBudgets;
-  /** Block bytes sent to the peer in answer. */
-  servedBytes: PeerBudgets;
+  /** Block requests served, and the block bytes sent in answer. */
+  blocks: BlockServeBudgets;
 }
 
 /** A peer's frames are handled for at most this long before the event loop gets a turn. */
@@ -140,7 +138,7 @@ export class DirectMessenger {
       return;
     }
     // [budget] block bytes sent to a peer count against what it may request next
-    if (framed[4] === DIRECT_KIND.blockResponse) this.deps.budgets.servedBytes.of(peer).charge(framed.length);
+    if (framed[4] === DIRECT_KIND.blockResponse) this.deps.budgets.blocks.charge(peer, framed.length);
     let box = this.outboxes.get(peer);
     if (!box) {
       box = {
@@ -317,7 +315,7 @@ export class DirectMessenger {
     const { budgets, metrics } = this.deps;
     // [budget] requests per second, and block bytes already sent: over either, ignored
     // (the requester's fetch times out and asks another validator)
-    if (budgets.servedBytes.of(peer).available() <= 0 || !budgets.blockRequests.of(peer).take(1)) {
+    if (!budgets.blocks.admit(peer)) {
       metrics.throttled.blockRequests++;
       return;
     }

@@ -2,7 +2,13 @@
 import './polyfill.js';
 
 export { ProposalAssembler } from './assembly.js';
-export { type BudgetRate, PeerBudgets, TokenBucket } from './budget.js';
+export {
+  BlockServeBudgets,
+  type BudgetRate,
+  blockServeBudgets,
+  PeerBudgets,
+  TokenBucket,
+} from './budget.js';
 export {
   type CompactProposal,
   type DirectKind,

@@ -23,7 +23,7 @@ import { toHex } from '../crypto/bytes.js';
 import { faultTolerance } from '../genesis/index.js';
 import { type Clock, systemClock, type Timer } from '../time/index.js';
 import { ProposalAssembler } from './assembly.js';
-import { PeerBudgets } from './budget.js';
+import { blockServeBudgets, PeerBudgets } from './budget.js';
 import { type DirectBudgets, DirectMessenger } from './direct.js';
 import { encodeDirect } from './encoding.js';
 import { NetworkError, reject } from './errors.js';
@@ -469,17 +469,7 @@ function directBudgets(o: NetworkOptions, maxFrameBytes: number, clock: Clock): 
       now,
     ),
     cpuMs: new PeerBudgets({ ratePerSecond: o.directCpuMsPerSecond, burst: o.directCpuBurstMs }, now),
-    blockRequests: new PeerBudgets(
-      { ratePerSecond: o.blockRequestsPerSecond, burst: o.blockRequestsBurst },
-      now,
-    ),
-    servedBytes: new PeerBudgets(
-      {
-        ratePerSecond: atLeast(o.blockServeBytesPerSecond, 4),
-        burst: atLeast(o.blockServeBurstBytes, 8),
-      },
-      now,
-    ),
+    blocks: blockServeBudgets(o, maxFrameBytes, now),
   };
 }
 

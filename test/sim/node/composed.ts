@@ -17,7 +17,7 @@
  * arrival: the same validation functions, a GateContext built as createNetwork builds it
  * (limits from genesis, the round window and leader as the node's ConsensusLifecycle answers
  * them, a certificate verdict cache per boot), verdicts counted per
- * kind in a NetworkMetrics, block requests served within direct.ts's per-peer budgets.
+ * kind in a NetworkMetrics, block requests served within the BlockServeBudgets direct.ts runs.
  * Sync requests travel as messages and are served by src/sync's SyncServer, the one the
  * libp2p server runs (per-peer budgets of requests and bytes per second).
  *
@@ -91,6 +91,8 @@ import type { Genesis } from '../../../src/genesis/index.js';
 import { Mempool, type MempoolOptions } from '../../../src/mempool/index.js';
 import { resolveOptions } from '../../../src/mempool/options.js';
 import {
+  type BlockServeBudgets,
+  blockServeBudgets,
   certificateVerdicts,
   DEFAULT_NETWORK_OPTIONS,
   directKindOf,
@@ -104,7 +106,6 @@ import {
   type MessageKind,
   messageLimits,
   type NetworkMetrics,
-  PeerBudgets,
   ProposalAssembler,
   type TopicKind,
   type Verdict,
@@ -309,7 +310,7 @@ export interface ComposedResult {
   verdicts: Record<MessageKind, VerdictCounters>;
   /** Why the gate ignored or rejected messages, summed over every receiving node. */
   gateErrors: Record<string, number>;
-  /** What honest servers refused or cut short (src/network/direct.ts budgets, src/sync's SyncServer). */
+  /** What honest servers refused or cut short (src/network's BlockServeBudgets, src/sync's SyncServer). */
   serving: {
     blockRequestsServed: number;
     blockRequestsThrottled: number;
@@ -373,8 +374,8 @@ interface ComposedNode {
   /** The gossip gate as src/network's createNetwork builds it, rebuilt on each boot. */
   gate?: Gate;
   gateCtx?: GateContext;
-  /** Per-peer budgets of block requests and block bytes served (src/network/direct.ts). */
-  serveBudgets?: { blockRequests: PeerBudgets; servedBytes: PeerBudgets };
+  /** What serving each peer's block requests may cost, src/network's budgets as the node builds them. */
+  blockServe?: BlockServeBudgets;
   /** The gate's verdict counters over every boot (what NetworkMetrics counts in a node). */
   metrics: NetworkMetrics;
   /** This node's committed transactions: hash -> height. */
@@ -737,19 +738,11 @@ export class ComposedSimulation {
       certificates: certificateVerdicts(),
     };
     node.gate = new Gate(node.metrics, silentLogger);
-    const now = () => clock.monotonicMs();
     node.bootedAtMs = this.nowMs;
     node.blockRequestsServedByPeer = new Map();
-    node.serveBudgets = {
-      blockRequests: new PeerBudgets(
-        { ratePerSecond: net.blockRequestsPerSecond, burst: net.blockRequestsBurst },
-        now,
-      ),
-      servedBytes: new PeerBudgets(
-        { ratePerSecond: net.blockServeBytesPerSecond, burst: net.blockServeBurstBytes },
-        now,
-      ),
-    };
+    // the direct protocol's largest frame, as createNetwork sizes it
+    const maxFrameBytes = node.gateCtx.limits.proposalBytes + 1;
+    node.blockServe = blockServeBudgets(net, maxFrameBytes, () => clock.monotonicMs());
   }
 
   /**
@@ -1125,7 +1118,7 @@ export class ComposedSimulation {
   private sendWire(from: ComposedNode, to: ComposedNode, wire: Wire): void {
     // [budget] block bytes sent to a peer count against what it may request next (direct.ts)
     if ('direct' in wire && directKindOf(wire.direct) === 'blockResponse')
-      from.serveBudgets?.servedBytes.of(String(to.id)).charge(wire.direct.length + 4);
+      from.blockServe?.charge(String(to.id), wire.direct.length + 4);
     // slowReturn: once back, the slow validator's votes arrive too late to make a QC
     const slow = this.cfg.slowReturn;
     const late =
@@ -1205,13 +1198,7 @@ export class ComposedSimulation {
    * from the stored encoding when committed, else by consensus; over budget, ignored.
    */
   private serveBlock(server: ComposedNode, requester: ComposedNode, blockId: Uint8Array): void {
-    const peer = String(requester.id);
-    const budgets = server.serveBudgets;
-    if (
-      !budgets ||
-      budgets.servedBytes.of(peer).available() <= 0 ||
-      !budgets.blockRequests.of(peer).take(1)
-    ) {
+    if (!server.blockServe?.admit(String(requester.id))) {
       server.metrics.throttled.blockRequests++;
       if (this.isHonest(server)) this.serving.blockRequestsThrottled++;
       return;
