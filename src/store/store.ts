@@ -312,6 +312,8 @@ export class LedgerStore implements ChainStore {
   private tail: Head | undefined;
   /** Set when a write fails: the store refuses further commits rather than leave a gap. */
   private failure: StoreError | undefined;
+  /** Settles once the last commit queued has moved the head or failed (never rejects). */
+  private landed: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -532,13 +534,35 @@ export class LedgerStore implements ChainStore {
       throw new StoreError(this.failure.code, `an earlier commit failed: ${this.failure.message}`);
     const head = { height: commit.block.header.height, hash: commit.hash.slice() };
     this.tail = head;
+    // transact queues the batch now, in call order; only the head's move waits below
+    const landing = this.land(head, this.transact(commit, isGenesis), this.landed);
+    this.landed = landing.then(
+      () => {},
+      () => {},
+    );
+    await landing;
+  }
+
+  /**
+   * Moves the head to `head` once its write and every commit queued before it landed.
+   * lmdb-js lands the batches in order, but a commit's `await env.flushed` waits for
+   * whichever flush is pending when it is called, so the continuations of pipelined
+   * commits can run out of call order: without the wait on `before` the head fell back
+   * to an earlier block once the later ones had landed, and head listeners saw the
+   * heights out of order.
+   */
+  private async land(head: Head, written: Promise<void>, before: Promise<void>): Promise<void> {
     try {
-      await this.transact(commit, isGenesis);
+      await written;
     } catch (e) {
       const err = e instanceof StoreError ? e : this.writeFailure(e);
       this.failure = err;
       throw err;
     }
+    await before;
+    // a block whose parent failed to land is not part of the chain, whatever lmdb wrote
+    if (this.failure)
+      throw new StoreError(this.failure.code, `an earlier commit failed: ${this.failure.message}`);
     this.cachedHead = head;
     for (const listener of this.headListeners) listener(head);
   }

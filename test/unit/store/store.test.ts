@@ -158,6 +158,45 @@ describe('LedgerStore', () => {
     hashes.push(c31.hash, c32.hash);
   });
 
+  it('moves the head in call order when pipelined commits finish out of order', async () => {
+    // lmdb-js may let a later commit's flush resolve first (a later flush covers it): here
+    // each batch is held until released, in reverse order
+    const other = await mkdtemp(join(tmpdir(), 'ledger-store-'));
+    const s = LedgerStore.open(other, genesisHash);
+    try {
+      await s.initialise(commitFor(genesis, []));
+      const env = (s as unknown as { env: { batch: (cb: () => void) => Promise<unknown> } }).env;
+      const batch = env.batch.bind(env);
+      const gates: Array<() => void> = [];
+      env.batch = (cb) => {
+        const written = batch(cb);
+        return new Promise<void>((release) => gates.push(release)).then(() => written);
+      };
+      const heads: number[] = [];
+      s.onHead((head) => heads.push(head.height));
+      const commits = [];
+      let parent = genesisHash;
+      for (let h = 1; h <= 3; h++) {
+        const c = commitFor(blockAt(h, parent, []), []);
+        commits.push(c);
+        parent = c.hash;
+      }
+      const landed = commits.map((c) => s.commitBlock(c));
+      await new Promise((r) => setImmediate(r));
+      assert.equal(gates.length, 3, 'every batch queued at once');
+      for (const release of gates.reverse()) {
+        release();
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(landed);
+      assert.deepEqual(heads, [1, 2, 3], 'head listeners see the heights in order');
+      assert.deepEqual(s.head(), { height: 3, hash: commits[2].hash });
+    } finally {
+      await s.close();
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a block that does not extend the head', async () => {
     await assert.rejects(store.commitBlock(commitFor(blockAt(32, hashes[30], []), [])), {
       code: 'NOT_NEXT_BLOCK',

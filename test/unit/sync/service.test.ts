@@ -112,6 +112,7 @@ describe('BlockSync', () => {
     const penalized: string[] = [];
     const t = { now: 0 };
     const changes: boolean[] = [];
+    const logged: string[] = [];
     const sync = new BlockSync(
       {
         mode: 'observer',
@@ -119,6 +120,7 @@ describe('BlockSync', () => {
         network: network({ p1: 'good', p2: 'good' }, penalized, []),
         clock: clockAt(t),
         ctx: CTX,
+        logger: recorder(logged),
         onSyncingChange: (s) => changes.push(s),
       },
       { maxBlocksPerRequest: 8, maxInFlightRequests: 2, lagThresholdBlocks: 8, joinSlackBlocks: 2 },
@@ -132,7 +134,12 @@ describe('BlockSync', () => {
     }
     await Promise.all(chain.writes);
     // the server's head (40) has no commit proof in any range; 1..39 do
-    assert.equal(c.store.head().height, LENGTH - 1);
+    assert.equal(
+      c.store.head().height,
+      LENGTH - 1,
+      `store head ${c.store.head().height} (tip ${chain.tip().header.height}, ${JSON.stringify(sync.metrics)}; ` +
+        `log:\n${logged.join('\n')})`,
+    );
     assert.equal(toHex(c.store.head().hash), toHex(hashAt(LENGTH - 1)));
     assert.equal(toHex(c.store.getCommitQc(10)!), toHex(server.store.getCommitQc(10)!));
     assert.equal(sync.syncing, false);
