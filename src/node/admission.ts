@@ -8,9 +8,15 @@
  *   slice by slice and journaled; the promise resolves once they are on disk, so an
  *   accepted transaction survives a crash of this node.
  * - On start, the journal is replayed into the mempool: transactions answered 202 before
- *   a crash. Those the mempool refuses now (committed meanwhile, no longer valid) leave
- *   the journal; the others are gossiped again once a peer is connected, since their
- *   first gossip may have died with the process.
+ *   a crash. Those that can never commit (their nonce used, committed meanwhile, invalid)
+ *   leave the journal; the others are gossiped again once a peer is connected, since their
+ *   first gossip may have died with the process. A refusal that depends on this node's
+ *   state or room (a nonce beyond the window of a head that restarted behind, a sender's
+ *   or the pool's limits, funds not yet arrived) is not final: the transaction stays
+ *   journaled, held back, and is offered to the mempool again at every rebroadcast pass
+ *   until it is admitted or can never commit. Dropping it lost it for good: the chaos
+ *   soak saw a restarted validator's acknowledged transfers vanish from every node, and
+ *   every later nonce of their senders wait behind them.
  * - A journaled transaction still pending `txRebroadcastMs` after it was last gossiped is
  *   gossiped again, at most `txRebroadcastMaxTxs` a pass, the longest-waiting first. One
  *   gossip is not enough for a 202: a batch can be dropped from this node's full outbound
@@ -38,6 +44,18 @@ import type { NodeLogger } from './logger.js';
 import { type JournalTx, TxJournal } from './tx-journal.js';
 
 const CAPACITY_CODES = new Set(['MEMPOOL_FULL', 'SENDER_FULL']);
+/**
+ * Refusals of a journaled transaction that this node's state or room may lift later (the
+ * others: it can never commit, and leaves the journal). REPLACEMENT_UNDERPRICED: another
+ * transaction holds its nonce, and only one of them can commit.
+ */
+const HELD_BACK_CODES = new Set([
+  'NONCE_TOO_HIGH',
+  'INSUFFICIENT_FUNDS',
+  'MEMPOOL_FULL',
+  'SENDER_FULL',
+  'REPLACEMENT_UNDERPRICED',
+]);
 /** How often, and how many times, a replayed journal waits for a peer to gossip to. */
 const REGOSSIP_EVERY_MS = 250;
 const REGOSSIP_ATTEMPTS = 120;
@@ -76,6 +94,12 @@ export class TransactionAdmission {
    * that order: a transaction gossiped again moves to the end. Pruned with the journal.
    */
   private readonly gossipedAt = new Map<string, number>();
+  /**
+   * Journaled transactions the mempool refused at replay for now (HELD_BACK_CODES), by key
+   * in journal order: still journaled, offered again at every rebroadcast pass. At most
+   * what the journal held at start, which the mempool's bounds on local transactions bound.
+   */
+  private readonly heldBack = new Map<string, Uint8Array>();
   private rebroadcastTimer: Timer | undefined;
   /** Transactions gossiped again since start (for tests and logs). */
   rebroadcasts = 0;
@@ -102,32 +126,74 @@ export class TransactionAdmission {
     );
     this.journal = journal;
     const replayed: Uint8Array[] = [];
+    const refused = new Map<string, number>();
     const kept = await journal.replay((raw) => {
-      const key = this.readmit(raw);
-      if (key !== undefined) replayed.push(raw);
-      return key;
+      const readmitted = this.readmit(raw);
+      if (readmitted.refused) refused.set(readmitted.refused, (refused.get(readmitted.refused) ?? 0) + 1);
+      if (readmitted.admitted) replayed.push(raw);
+      return readmitted.key;
     });
-    if (kept > 0) this.c.logger.info({ transactions: kept }, 're-admitted journaled transactions');
+    if (kept > 0 || refused.size > 0)
+      this.c.logger.info(
+        { transactions: kept, heldBack: this.heldBack.size, refused: Object.fromEntries(refused) },
+        're-admitted journaled transactions',
+      );
     journal.startPruning((key) => this.stillPending(key), this.o.txJournalPruneMs, this.c.clock);
     if (replayed.length > 0) this.regossipWhenConnected(replayed, REGOSSIP_ATTEMPTS);
     this.startRebroadcasting();
   }
 
   /**
-   * Admits a journaled transaction again after a restart, as local, and counts it as
-   * gossiped now (the replay's own gossip follows): its key, or undefined when the mempool
-   * refuses it now (committed meanwhile, no longer valid).
+   * Offers a journaled transaction to the mempool again, as local, and counts it as
+   * gossiped now when admitted (the caller gossips it). `key` is set while the journal
+   * keeps it: admitted, or held back (HELD_BACK_CODES); unset when it can never commit.
+   * `refused`: the mempool's code when it did not admit it.
    */
-  readmit(raw: Uint8Array): string | undefined {
+  readmit(raw: Uint8Array): { key?: string; admitted: boolean; refused?: string } {
+    const key = toHex(keccak256(raw));
     try {
-      const key = toHex(this.c.mempool.add(raw, { local: true }).tx.hash);
-      this.gossipedAt.delete(key); // keeps the map in gossip order
-      this.gossipedAt.set(key, this.c.clock.monotonicMs());
-      return key;
+      this.c.mempool.add(raw, { local: true });
     } catch (err) {
-      if (err instanceof MempoolError) return undefined;
-      throw err;
+      if (!(err instanceof MempoolError)) throw err;
+      // pending already (a peer's gossip brought it first): this node's own from now on,
+      // or held back while the pool's share of local gapped transactions is full
+      const pending = err.code === 'ALREADY_KNOWN' && this.c.mempool.get(key) !== undefined;
+      if (pending && this.c.mempool.markLocal(key)) return this.admitted(key);
+      if (pending || HELD_BACK_CODES.has(err.code)) {
+        this.heldBack.set(key, raw);
+        return { key, admitted: false, refused: err.code };
+      }
+      this.heldBack.delete(key);
+      return { admitted: false, refused: err.code };
     }
+    return this.admitted(key);
+  }
+
+  private admitted(key: string): { key: string; admitted: true } {
+    this.heldBack.delete(key);
+    this.gossipedAt.delete(key); // keeps the map in gossip order
+    this.gossipedAt.set(key, this.c.clock.monotonicMs());
+    return { key, admitted: true };
+  }
+
+  /**
+   * Offers the held-back transactions to the mempool again, in journal order, at most
+   * txRebroadcastMaxTxs of them; gossips the ones it admits. The rest keep their place.
+   */
+  private retryHeldBack(): void {
+    if (this.heldBack.size === 0) return;
+    const admitted: Uint8Array[] = [];
+    let offered = 0;
+    for (const raw of [...this.heldBack.values()]) {
+      if (offered++ >= this.o.txRebroadcastMaxTxs) break;
+      if (this.readmit(raw).admitted) admitted.push(raw);
+    }
+    if (admitted.length === 0) return;
+    this.c.logger.info(
+      { transactions: admitted.length, heldBack: this.heldBack.size },
+      're-admitted held-back journaled transactions',
+    );
+    this.c.publish(admitted);
   }
 
   /** Runs a rebroadcast pass every txRebroadcastMs / 4 until close (open() starts it). */
@@ -147,6 +213,7 @@ export class TransactionAdmission {
   rebroadcast(): number {
     // with no peer the gossip goes nowhere: the transactions keep their turn
     if (this.closed || this.c.connectedPeers() === 0) return 0;
+    this.retryHeldBack();
     const now = this.c.clock.monotonicMs();
     const due: Array<[string, Uint8Array]> = [];
     for (const [key, at] of this.gossipedAt) {
@@ -232,9 +299,9 @@ export class TransactionAdmission {
     return outcomes;
   }
 
-  /** The journal's prune: keeps what the mempool still holds, and forgets the rest here too. */
+  /** The journal's prune: keeps what the mempool still holds or holds back, and forgets the rest here too. */
   private stillPending(key: string): boolean {
-    if (this.c.mempool.get(key) !== undefined) return true;
+    if (this.c.mempool.get(key) !== undefined || this.heldBack.has(key)) return true;
     this.gossipedAt.delete(key);
     return false;
   }
@@ -249,6 +316,8 @@ export class TransactionAdmission {
         : { hash: hex, status: 'pending' };
     const loc = this.c.txLocation(hash);
     if (loc) return { hash: hex, status: 'committed', height: loc.height, index: loc.index };
+    // journaled and answered 202, waiting for room or for its nonce's turn here
+    if (this.heldBack.has(hex)) return { hash: hex, status: 'pending', queued: true };
     return { hash: hex, status: 'unknown' };
   }
 

@@ -706,8 +706,10 @@ export class ComposedSimulation {
   private replayJournal(node: ComposedNode, admission: TransactionAdmission): void {
     const replayed: Uint8Array[] = [];
     for (const [key, raw] of node.journal) {
-      if (admission.readmit(raw) !== undefined) replayed.push(raw);
-      else node.journal.delete(key); // committed meanwhile, or no longer valid
+      const readmitted = admission.readmit(raw);
+      if (readmitted.admitted) replayed.push(raw);
+      // committed meanwhile, or no longer valid; a held-back one stays (offered again later)
+      else if (readmitted.key === undefined) node.journal.delete(key);
     }
     if (replayed.length > 0) this.gossipTransfers(node, replayed);
   }
@@ -1723,7 +1725,8 @@ export class ComposedSimulation {
       trace: toHex(this.trace),
       replay:
         `npx tsx scripts/sim.ts --composed --seed ${seed} --scenario ${scenario} --n ${n}` +
-        (this.config.broken ? ` --break ${this.config.broken}` : ''),
+        (this.config.broken ? ` --break ${this.config.broken}` : '') +
+        (this.config.observers ? ` --observers ${this.config.observers}` : ''),
     };
   }
 }

@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { toHex } from '../../../src/crypto/bytes.js';
 import type { Mempool } from '../../../src/mempool/index.js';
 import { silentLogger, TransactionAdmission } from '../../../src/node/index.js';
-import { address, funded, pool, transfer } from '../mempool/helpers.js';
+import type { AccountState } from '../../../src/state/index.js';
+import { address, ETH, funded, pool, stateOf, transfer } from '../mempool/helpers.js';
 import { ManualClock } from './manual-clock.js';
 
 const REBROADCAST_MS = 20_000;
@@ -38,9 +39,10 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     maxTxs = 2048,
     journalDir = join(dir, `journal-${runs++}`),
     peers = { count: 3 },
+    accounts: AccountState = funded(20),
   ): Promise<Harness & { journalDir: string }> {
     const clock = new ManualClock(1_700_000_000_000);
-    const mempool = pool(funded(20));
+    const mempool = pool(accounts);
     const published: string[][] = [];
     const admission = new TransactionAdmission(
       {
@@ -186,5 +188,53 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     assert.deepEqual(published.at(-1), [hashOf(3, 0n)]);
     assert.equal(published.length, 2);
     await admission.close();
+  });
+
+  it('a replayed transaction the mempool refuses for now stays journaled, held back, and is admitted and gossiped once it can be', async () => {
+    // sender 3 at nonce 70 when its transfer was answered 202
+    const ahead = stateOf([[3, { balance: ETH, nonce: 70n }]]);
+    const first = await harness(2048, undefined, undefined, ahead);
+    const [outcome] = await first.admission.submit([transfer(3, { nonce: 70n }).raw]);
+    assert.ok(!('error' in outcome), JSON.stringify(outcome));
+    await first.admission.close();
+
+    // restarted on a head that is behind: nonce 0, so 70 is beyond the window (maxNonceAhead 64)
+    const behind = stateOf([[3, { balance: ETH, nonce: 0n }]]);
+    const second = await harness(2048, first.journalDir, undefined, behind);
+    const hash = transfer(3, { nonce: 70n }).hash;
+    assert.equal(second.mempool.get(hash), undefined, 'the mempool took it at nonce 0');
+    assert.deepEqual(second.admission.status(hash), { hash: toHex(hash), status: 'pending', queued: true });
+    // pruned passes and rebroadcast passes keep it while the head is behind
+    second.clock.advance(3 * REBROADCAST_MS);
+    assert.deepEqual(second.published, []);
+    await second.admission.close();
+
+    // restarted again, still behind: the journal still holds it
+    const third = await harness(2048, first.journalDir, undefined, behind);
+    assert.equal(third.admission.status(hash).status, 'pending');
+    // the head catches up to the sender's nonce 70: the next pass admits it and gossips it
+    third.mempool.onCommit([], ahead);
+    third.clock.advance(REBROADCAST_MS / 4);
+    assert.ok(third.mempool.get(hash), 'not admitted once its nonce came');
+    assert.deepEqual(third.published, [[toHex(hash)]]);
+    await third.admission.close();
+  });
+
+  it('a replayed transaction that can never commit leaves the journal', async () => {
+    const first = await harness();
+    await first.admission.submit([transfer(4).raw]);
+    await first.admission.close();
+    // nonce 0 was used meanwhile (committed on this head): NONCE_TOO_LOW, for good
+    const used = stateOf([[4, { balance: ETH, nonce: 1n }]]);
+    const second = await harness(2048, first.journalDir, undefined, used);
+    assert.equal(second.admission.status(transfer(4).hash).status, 'unknown');
+    await second.admission.close();
+    const third = await harness(2048, first.journalDir);
+    assert.equal(
+      third.mempool.get(transfer(4).hash),
+      undefined,
+      'the journal kept a transaction that cannot commit',
+    );
+    await third.admission.close();
   });
 });
