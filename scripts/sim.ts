@@ -10,7 +10,9 @@
  *   twins) and the hardening attacks COMPOSED_ATTACKS (lyingSyncServer, forgedSyncRanges,
  *   blockRequestFlood, nonceGapFill, farFutureRounds);
  *   its --break names a broken part (COMPOSED_BREAKS): mempoolKeepsCommitted|admissionAcksDropped|
- *   storeLosesTreeWrite|gateLimitsOfOtherGenesis.
+ *   storeLosesTreeWrite|gateLimitsOfOtherGenesis|observerSyncUnwired; --observers K adds K
+ *   genesis observers (following the chain by sync, taking client transfers), and the run
+ *   lasts long enough for their rebroadcasts to drain.
  */
 import { isBrokenRuleName } from '../test/sim/broken-rules.js';
 import { ComposedSimulation, isComposedBreak } from '../test/sim/node/composed.js';
@@ -30,6 +32,14 @@ const scenarioArg = arg('scenario');
 const nArg = arg('n') === undefined ? undefined : Number(arg('n'));
 const brk = arg('break');
 const composed = process.argv.includes('--composed');
+const observers = arg('observers') === undefined ? undefined : Number(arg('observers'));
+if (
+  observers !== undefined &&
+  !(composed && Number.isSafeInteger(observers) && observers >= 0 && observers <= 8)
+) {
+  console.error('--observers: a whole number from 0 to 8, with --composed');
+  process.exit(2);
+}
 if (composed && brk !== undefined && !isComposedBreak(brk)) {
   console.error(`--break: unknown broken part ${JSON.stringify(brk)} for --composed`);
   process.exit(2);
@@ -53,13 +63,18 @@ for (let k = 0; k < seeds; k++) {
   let r: Awaited<ReturnType<ComposedSimulation['run']>> | ReturnType<Simulation['run']>;
   if (composed) {
     const broken = brk !== undefined && isComposedBreak(brk) ? brk : undefined;
-    r = await new ComposedSimulation(composedConfig(scenario, seed, nArg, broken ? { broken } : {})).run();
+    r = await new ComposedSimulation(
+      composedConfig(scenario, seed, nArg, {
+        ...(broken ? { broken } : {}),
+        ...(observers ? { observers } : {}),
+      }),
+    ).run();
   } else {
     const cfg = scenarioConfig(scenario, seed, nArg);
     if (brk !== undefined && isBrokenRuleName(brk)) cfg.brokenRules = brk;
     r = new Simulation(cfg).run();
   }
-  // the composed result's replay names --n and --break itself
+  // the composed result's replay names --n, --break and --observers itself
   const replay = composed
     ? r.replay
     : `${r.replay}${nArg ? ` --n ${nArg}` : ''}${brk ? ` --break ${brk}` : ''}`;

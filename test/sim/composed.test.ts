@@ -13,7 +13,7 @@ import {
   type ComposedResult,
   ComposedSimulation,
 } from './node/composed.js';
-import { composedConfig } from './node/scenarios.js';
+import { composedConfig, observerDrainMs } from './node/scenarios.js';
 import { type ScenarioName, scenarioConfig } from './scenarios.js';
 
 function report(r: ComposedResult): string {
@@ -232,9 +232,7 @@ describe('composed simulator: the hardening attacks as seeded schedules', () => 
  */
 async function withObserver(config: ComposedConfig): Promise<ComposedResult> {
   const { sim } = config;
-  // a rebroadcast pass runs every quarter period, so one is due within 1.25 periods
-  const drainMs = config.clients.untilMs + 1.25 * DEFAULT_TX_REBROADCAST_MS + sim.livenessBoundMs;
-  sim.durationMs = Math.max(sim.durationMs, drainMs);
+  sim.durationMs = Math.max(sim.durationMs, observerDrainMs(config));
   const r = await new ComposedSimulation({ ...config, observers: 1 }).run();
   // OBSERVER_BEHIND, and the observer's chain, transfers, mempool and gate as any honest node's
   assert.deepEqual(r.violations, [], report(r));

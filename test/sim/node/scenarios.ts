@@ -5,6 +5,7 @@
  * replays any run.
  */
 import { maxFaulty } from '../../../src/consensus/index.js';
+import { DEFAULT_TX_REBROADCAST_MS } from '../../../src/node/index.js';
 import { Prng } from '../prng.js';
 import { scenarioConfig } from '../scenarios.js';
 import {
@@ -23,6 +24,18 @@ export interface ComposedScenarioOptions {
   /** Judge over two liveness bounds after GST instead of three (the tests' shorter runs). */
   short?: boolean;
   broken?: ComposedBreak;
+  /** Genesis observers beside the validators (the run is then long enough to drain them). */
+  observers?: number;
+}
+
+/**
+ * How long a run with observers must last: a transfer an observer acknowledged while its
+ * gossip was lost (before GST, or while it was cut off) is carried only by its admission's
+ * rebroadcast, since an observer never proposes; a pass runs every quarter period, so one
+ * is due within 1.25 periods, and then it commits within a liveness bound.
+ */
+export function observerDrainMs(config: ComposedConfig): number {
+  return config.clients.untilMs + 1.25 * DEFAULT_TX_REBROADCAST_MS + config.sim.livenessBoundMs;
 }
 
 /**
@@ -48,12 +61,14 @@ export function composedConfig(
     // bounds below the run's totals, so the caps are exercised, not just never reached
     mempool: { maxRecentCommitted: 48, maxRecoveredSenders: 48 },
     ...(options.broken ? { broken: options.broken } : {}),
-    // the broken observer wiring needs an observer to break
-    ...(options.broken === 'observerSyncUnwired' ? { observers: 1 } : {}),
   };
+  // the broken observer wiring needs an observer to break
+  const observers = options.observers ?? (options.broken === 'observerSyncUnwired' ? 1 : 0);
+  if (observers > 0) config.observers = observers;
   if (attack) scheduleAttack(config, attack, new Prng(seed ^ 0x2545f491));
   sim.durationMs = sim.gstMs + (options.short ? 2 : 3) * sim.livenessBoundMs;
   config.clients.untilMs = Math.max(2000, sim.gstMs);
+  if (options.observers) sim.durationMs = Math.max(sim.durationMs, observerDrainMs(config));
   return config;
 }
 
