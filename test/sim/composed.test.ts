@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_TX_REBROADCAST_MS } from '../../src/node/index.js';
 import {
   type ComposedBreak,
   type ComposedConfig,
