@@ -10,6 +10,13 @@ export interface SyncOptions {
   lagThresholdBlocks: number;
   /** Sync ends (a validator rejoins consensus) within this many blocks of the target. */
   joinSlackBlocks: number;
+  /**
+   * When the request for the range just above the head has been out this fraction of
+   * requestTimeoutMs, that range is also asked of another peer (one such hedged request at
+   * a time, at most one per slow request): a peer that keeps its connection but never
+   * answers would otherwise hold every block above the head for a whole timeout.
+   */
+  hedgeAfterTimeoutFraction: number;
   /** A failed peer waits base * 2^(failures-1) (capped) before it is asked again. */
   peerBackoffMs: number;
   /** A peer's reported head is trusted this long, then it may be asked again for more. */
@@ -48,6 +55,7 @@ export const DEFAULT_SYNC_OPTIONS: Readonly<SyncOptions> = Object.freeze({
   maxBlocksPerRequest: 32,
   maxInFlightRequests: 4,
   requestTimeoutMs: 5_000,
+  hedgeAfterTimeoutFraction: 0.25,
   lagThresholdBlocks: 8,
   joinSlackBlocks: 3,
   peerBackoffMs: 500,

@@ -9,6 +9,13 @@
  * when the peer fails a request, and it expires. Leaving consensus needs more: a proof of
  * commit for a height well above the local head (a certified block and its certified child
  * one round later), which verifies itself, so any single peer may relay it.
+ *
+ * Silent peers. A peer may keep its connection and never answer (a partition that leaves
+ * sockets open, a stopped process). Once one of its requests failed it is asked at most
+ * one request at a time until it answers again, and the range just above the head, which
+ * every fetched block above it waits for, is hedged: asked of a second peer once its
+ * request is slow. Hedging is bounded: one hedged request in flight at a time, at most one
+ * per slow request, so at most maxInFlightRequests + 1 requests are ever out.
  */
 import type { SyncOptions } from './options.js';
 
@@ -18,6 +25,8 @@ export interface PlannedRequest {
   fromHeight: number;
   count: number;
   deadlineMs: number;
+  /** Set on a hedged request: the id of the slow request whose range it asks again. */
+  hedgeOf?: number;
 }
 
 interface PeerInfo {
@@ -36,6 +45,15 @@ export class SyncPolicy {
   private readonly inFlight = new Map<number, PlannedRequest>();
   /** The last peer that failed a range starting at a height (tried last next time). */
   private readonly failedAt = new Map<number, string>();
+  /** The hedged request in flight (at most one), and the slow request it duplicates. */
+  private hedge: { id: number; of: number } | undefined;
+  /** Requests already hedged once: they are not hedged again. */
+  private readonly hedged = new Set<number>();
+  /**
+   * Slow requests whose hedge was answered: they keep their slot until they answer or
+   * expire (so a silent peer holds no more than before), but no longer hold their range.
+   */
+  private readonly superseded = new Set<number>();
   private nextId = 1;
   private certifiedHeight = 0;
   private provenHeight = 0;
@@ -252,11 +270,43 @@ export class SyncPolicy {
       out.push(req);
       h += count;
     }
+    const hedge = this.planHedge(head, nowMs);
+    if (hedge) out.push(hedge);
     return out;
+  }
+
+  /**
+   * A second request for the range just above the head, to another peer, once the request
+   * holding it has been out hedgeAfterTimeoutFraction of the timeout; outside the in-flight
+   * bound (it is the one range every other fetched block waits for), one at a time.
+   */
+  private planHedge(head: number, nowMs: number): PlannedRequest | undefined {
+    if (this.hedge !== undefined) return undefined;
+    const slow = this.coveringRequest(head + 1);
+    if (!slow || this.hedged.has(slow.id)) return undefined;
+    const sentAtMs = slow.deadlineMs - this.o.requestTimeoutMs;
+    if (nowMs - sentAtMs < this.o.requestTimeoutMs * this.o.hedgeAfterTimeoutFraction) return undefined;
+    const peer = this.choosePeer(head + 1, nowMs, slow.peer);
+    if (peer === undefined) return undefined;
+    const req: PlannedRequest = {
+      id: this.nextId++,
+      peer,
+      fromHeight: head + 1,
+      count: Math.min(slow.fromHeight + slow.count - (head + 1), this.o.maxBlocksPerRequest),
+      deadlineMs: nowMs + this.o.requestTimeoutMs,
+      hedgeOf: slow.id,
+    };
+    this.hedged.add(slow.id);
+    this.hedge = { id: req.id, of: slow.id };
+    this.inFlight.set(req.id, req);
+    this.peers.get(peer)!.inFlight++;
+    return req;
   }
 
   /** A request answered with usable data: frees its slot, resets the peer's failures. */
   complete(id: number): PlannedRequest | undefined {
+    // the first good answer for the range wins: the slow request no longer holds it
+    if (this.hedge?.id === id && this.inFlight.has(this.hedge.of)) this.superseded.add(this.hedge.of);
     const req = this.release(id);
     if (req) {
       const p = this.peers.get(req.peer);
@@ -292,6 +342,9 @@ export class SyncPolicy {
     const req = this.inFlight.get(id);
     if (!req) return undefined;
     this.inFlight.delete(id);
+    this.hedged.delete(id);
+    this.superseded.delete(id);
+    if (this.hedge?.id === id) this.hedge = undefined;
     const p = this.peers.get(req.peer);
     if (p) p.inFlight--;
     return req;
@@ -299,20 +352,24 @@ export class SyncPolicy {
 
   private coveringRequest(height: number): PlannedRequest | undefined {
     for (const r of this.inFlight.values())
-      if (height >= r.fromHeight && height < r.fromHeight + r.count) return r;
+      if (height >= r.fromHeight && height < r.fromHeight + r.count && !this.superseded.has(r.id)) return r;
     return undefined;
   }
 
   /**
-   * A peer that may have `height`: not backing off, and whose reported head is at least
+   * A peer that may have `height`: not backing off, not `exclude`, not one whose last
+   * request failed and that has one in flight already, and whose reported head is at least
    * `height` (or unknown / older than peerHeadTtlMs); fewest requests in flight first,
    * then the highest head, the last failure on this range last, then by id.
    */
-  private choosePeer(height: number, nowMs: number): string | undefined {
+  private choosePeer(height: number, nowMs: number, exclude?: string): string | undefined {
     const avoid = this.failedAt.get(height);
     let best: { id: string; rank: number[] } | undefined;
     for (const [id, p] of this.peers) {
-      if (p.backoffUntilMs > nowMs) continue;
+      if (p.backoffUntilMs > nowMs || id === exclude) continue;
+      // its head is unknown after a failure, so it "may have" every height: without this a
+      // silent peer out of backoff took every slot, each for a whole timeout
+      if (p.failures > 0 && p.inFlight > 0) continue;
       const fresh = p.head !== undefined && nowMs - p.headAtMs < this.o.peerHeadTtlMs;
       if (fresh && p.head! < height) continue;
       const rank = [id === avoid ? 1 : 0, p.inFlight, -(p.head ?? 0)];

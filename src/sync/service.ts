@@ -28,6 +28,8 @@
  *
  * Bad data: a response that fails a check is dropped whole, its peer penalised (typed
  * SyncError with a peer-fault code) and backed off, and the range is asked of another peer.
+ * No answer at all: a slow request for the range above the head is hedged, and a peer whose
+ * last request failed gets one request at a time (SyncPolicy, "Silent peers").
  */
 
 import type { Timer } from '../time/index.js';
@@ -56,6 +58,8 @@ export interface SyncMetrics {
   failedRequests: number;
   badResponses: number;
   appliedBlocks: number;
+  /** Requests that asked a slow request's range of a second peer (counted in `requests` too). */
+  hedgedRequests: number;
 }
 
 interface Buffered {
@@ -85,7 +89,13 @@ export class BlockSync {
   private lastProbeAtMs = Number.NEGATIVE_INFINITY;
   /** When a gossiped proposal last showed a certified height (an observer probes when none do). */
   private lastCertifiedAtMs = Number.NEGATIVE_INFINITY;
-  readonly metrics: SyncMetrics = { requests: 0, failedRequests: 0, badResponses: 0, appliedBlocks: 0 };
+  readonly metrics: SyncMetrics = {
+    requests: 0,
+    failedRequests: 0,
+    badResponses: 0,
+    appliedBlocks: 0,
+    hedgedRequests: 0,
+  };
 
   constructor(
     private readonly c: BlockSyncComponents,
@@ -229,6 +239,10 @@ export class BlockSync {
 
   private async run(req: PlannedRequest): Promise<void> {
     this.metrics.requests++;
+    if (req.hedgeOf !== undefined) {
+      this.metrics.hedgedRequests++;
+      this.log.debug({ peer: req.peer, from: req.fromHeight, of: req.hedgeOf }, 'sync request hedged');
+    }
     let frames: Uint8Array[];
     try {
       frames = await this.c.network.request(

@@ -213,4 +213,89 @@ describe('SyncPolicy', () => {
     p.observeProven(29);
     assert.equal(p.isBehind(10, 0), true, 'a proof of commit far ahead');
   });
+  describe('a peer that keeps its connection and never answers', () => {
+    const HEDGE_AFTER_MS = OPTS.requestTimeoutMs * OPTS.hedgeAfterTimeoutFraction;
+
+    it('once its request failed, it is asked one request at a time until it answers again', () => {
+      const p = policy(['silent']);
+      p.observeCertified(100);
+      assert.equal(p.plan(0, 0).length, OPTS.maxInFlightRequests, 'never failed: every slot');
+      assert.equal(p.expire(OPTS.requestTimeoutMs).length, OPTS.maxInFlightRequests);
+      // three failures: backed off 500 * 2^2 ms
+      assert.deepEqual(p.plan(0, 2999), []);
+      const again = p.plan(0, 3000);
+      assert.deepEqual(
+        again.map((r) => [r.peer, r.fromHeight, r.count]),
+        [['silent', 1, 10]],
+        'its head is unknown, so it "may have" every height: still one request only',
+      );
+      assert.deepEqual(p.plan(0, 3001), []);
+      p.complete(again[0].id);
+      assert.equal(p.plan(10, 3002).length, OPTS.maxInFlightRequests, 'it answered: every slot again');
+    });
+
+    it('the range above the head is asked of another peer once its request is slow, once', () => {
+      const p = policy(['a', 'b']);
+      p.observeCertified(10);
+      // b reported the local head as its own: not eligible for height 1 until that is stale
+      p.observePeerHead('b', 0, 0);
+      const [slow] = p.plan(0, 0);
+      assert.deepEqual([slow.peer, slow.fromHeight, slow.count], ['a', 1, 10]);
+      assert.deepEqual(p.plan(0, HEDGE_AFTER_MS), [], 'no other peer may have height 1 yet');
+      const [hedge] = p.plan(0, OPTS.peerHeadTtlMs);
+      assert.deepEqual(
+        [hedge.peer, hedge.fromHeight, hedge.count, hedge.hedgeOf],
+        ['b', 1, 10, slow.id],
+        "b's report is stale: it is asked the slow range",
+      );
+      assert.equal(p.inFlightCount(), 2);
+      assert.deepEqual(p.plan(0, OPTS.peerHeadTtlMs + 1), [], 'one hedge per slow request');
+      p.fail(hedge.id, OPTS.peerHeadTtlMs + 2);
+      assert.deepEqual(p.plan(0, OPTS.peerHeadTtlMs + 3), [], 'not hedged again when the hedge fails');
+    });
+
+    it('waits hedgeAfterTimeoutFraction of the timeout; the first good answer wins, the late one still completes', () => {
+      const p = policy(['a', 'b']);
+      p.observeCertified(10);
+      const [slow] = p.plan(0, 0);
+      assert.equal(slow.peer, 'a');
+      assert.deepEqual(p.plan(0, HEDGE_AFTER_MS - 1), []);
+      const [hedge] = p.plan(0, HEDGE_AFTER_MS);
+      assert.deepEqual([hedge.peer, hedge.fromHeight, hedge.count], ['b', 1, 10]);
+      // b served 1..4 only (its byte budget ran out): 5..10 no longer wait for a's answer
+      p.complete(hedge.id);
+      const rest = p.plan(4, HEDGE_AFTER_MS + 1);
+      assert.deepEqual(
+        rest.map((r) => [r.peer, r.fromHeight, r.count]),
+        [['b', 5, 6]],
+      );
+      assert.equal(p.inFlightCount(), 2, "a's slow request keeps its slot until it answers or expires");
+      assert.equal(p.complete(slow.id)?.id, slow.id, 'its late answer is still taken');
+    });
+
+    it('with every peer silent, at most maxInFlightRequests + 1 requests are out and one per failed peer', () => {
+      const p = policy(['a', 'b', 'c']);
+      p.observeCertified(1000);
+      const out = new Map<number, string>();
+      const failed = new Set<string>();
+      let asked = 0;
+      for (let now = 0; now <= 60_000; now += 100) {
+        for (const r of p.expire(now)) {
+          out.delete(r.id);
+          failed.add(r.peer);
+        }
+        for (const r of p.plan(0, now)) {
+          out.set(r.id, r.peer);
+          asked++;
+        }
+        assert.ok(out.size <= OPTS.maxInFlightRequests + 1, `${out.size} out at ${now} ms`);
+        for (const peer of failed) {
+          const n = [...out.values()].filter((x) => x === peer).length;
+          assert.ok(n <= 1, `${n} requests out to ${peer}, which failed before, at ${now} ms`);
+        }
+      }
+      // each peer: one request per timeout at most, fewer as its backoff grows
+      assert.ok(asked <= 3 * (60_000 / OPTS.requestTimeoutMs) + OPTS.maxInFlightRequests, `asked ${asked}`);
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { encodeBlock, hashHeader } from '../../../src/chain/index.js';
 import { toHex } from '../../../src/crypto/bytes.js';
 import {
   BlockSync,
+  DEFAULT_SYNC_OPTIONS,
   decodeSyncRequest,
   encodeSyncItem,
   encodeSyncRequest,
@@ -606,6 +607,74 @@ describe('BlockSync', () => {
       sync.stop();
     });
   });
+
+  for (const mode of ['observer', 'validator'] as const) {
+    it(`${mode === 'observer' ? 'an' : 'a'} ${mode} does not wait a whole request timeout on a peer that keeps its connection and never answers`, async () => {
+      const c = await client();
+      const chain = chainOf(c.store);
+      const t = { now: 0 };
+      const changes: boolean[] = [];
+      const logged: string[] = [];
+      const good = network({ b_live: 'good' }, [], []);
+      // the silent peer sorts first, so it is asked for the range above the head
+      const held: Array<{ bytes: Uint8Array; answer: (frames: Uint8Array[]) => void }> = [];
+      const penalized: string[] = [];
+      const requestTimeoutMs = 5_000;
+      const sync = new BlockSync(
+        {
+          mode,
+          chain,
+          network: {
+            peers: () => ['a_silent', 'b_live'],
+            penalize: (p) => penalized.push(p),
+            request: (peer, bytes, ms) =>
+              peer === 'a_silent'
+                ? new Promise((answer) => held.push({ bytes, answer }))
+                : good.request(peer, bytes, ms),
+          },
+          clock: clockAt(t),
+          ctx: CTX,
+          logger: recorder(logged),
+          onSyncingChange: (syncing) => changes.push(syncing),
+        },
+        {
+          maxBlocksPerRequest: 8,
+          maxInFlightRequests: 2,
+          requestTimeoutMs,
+          lagThresholdBlocks: 8,
+          joinSlackBlocks: 2,
+        },
+      );
+      sync.start();
+      sync.observeCertified(LENGTH);
+      for (; t.now < 2 * requestTimeoutMs && chain.tip().header.height < LENGTH - 1; ) {
+        t.now += 100;
+        sync.tick();
+        await settle();
+      }
+      const state = () =>
+        `tip ${chain.tip().header.height} at ${t.now} ms, ${JSON.stringify(sync.metrics)}, ` +
+        `${held.length} held; log:\n${logged.join('\n')}`;
+      assert.equal(chain.tip().header.height, LENGTH - 1, state());
+      assert.ok(held.length >= 1, `the silent peer was asked: ${state()}`);
+      assert.ok(
+        t.now <= requestTimeoutMs * DEFAULT_SYNC_OPTIONS.hedgeAfterTimeoutFraction + 500,
+        `caught up a little after the hedge, long before the timeout: ${state()}`,
+      );
+      assert.equal(sync.metrics.hedgedRequests, 1, state());
+      assert.ok(held.length <= 2, `requests to the silent peer: ${state()}`);
+      // its answers arrive at last: late data is taken as data, nobody is blamed
+      const source = sourceOf(server.store);
+      for (const h of held) h.answer(serveSyncRequest(source, h.bytes));
+      await settle();
+      await Promise.all(chain.writes);
+      assert.equal(c.store.head().height, LENGTH - 1);
+      assert.deepEqual(penalized, []);
+      assert.equal(sync.metrics.badResponses, 0);
+      if (mode === 'validator') assert.deepEqual(changes, [true, false]);
+      sync.stop();
+    });
+  }
 
   it('applies a long fetched range in slices of applySliceTxs, one per turn of the event loop', async () => {
     const c = await client();
