@@ -96,10 +96,13 @@ export class TransactionAdmission {
   private readonly gossipedAt = new Map<string, number>();
   /**
    * Journaled transactions the mempool refused at replay for now (HELD_BACK_CODES), by key
-   * in journal order: still journaled, offered again at every rebroadcast pass. At most
-   * what the journal held at start, which the mempool's bounds on local transactions bound.
+   * in journal order, with when they were first held back (monotonic ms): still journaled,
+   * offered again at every rebroadcast pass, for as long as the mempool keeps a gapped
+   * transaction (queuedLifetimeMs), since one whose gap never closes must not stay for
+   * good. At most what the journal held at start, which the mempool's bounds on local
+   * transactions bound.
    */
-  private readonly heldBack = new Map<string, Uint8Array>();
+  private readonly heldBack = new Map<string, { raw: Uint8Array; sinceMs: number }>();
   private rebroadcastTimer: Timer | undefined;
   /** Transactions gossiped again since start (for tests and logs). */
   rebroadcasts = 0;
@@ -160,7 +163,7 @@ export class TransactionAdmission {
       const pending = err.code === 'ALREADY_KNOWN' && this.c.mempool.get(key) !== undefined;
       if (pending && this.c.mempool.markLocal(key)) return this.admitted(key);
       if (pending || HELD_BACK_CODES.has(err.code)) {
-        this.heldBack.set(key, raw);
+        if (!this.heldBack.has(key)) this.heldBack.set(key, { raw, sinceMs: this.c.clock.monotonicMs() });
         return { key, admitted: false, refused: err.code };
       }
       this.heldBack.delete(key);
@@ -183,10 +186,13 @@ export class TransactionAdmission {
   private retryHeldBack(): void {
     if (this.heldBack.size === 0) return;
     const admitted: Uint8Array[] = [];
+    const expiredBefore = this.c.clock.monotonicMs() - this.c.mempool.options.queuedLifetimeMs;
     let offered = 0;
-    for (const raw of [...this.heldBack.values()]) {
-      if (offered++ >= this.o.txRebroadcastMaxTxs) break;
-      if (this.readmit(raw).admitted) admitted.push(raw);
+    for (const [key, { raw, sinceMs }] of [...this.heldBack]) {
+      // the journal's next prune lets it go
+      if (sinceMs <= expiredBefore) this.heldBack.delete(key);
+      else if (offered++ >= this.o.txRebroadcastMaxTxs) break;
+      else if (this.readmit(raw).admitted) admitted.push(raw);
     }
     if (admitted.length === 0) return;
     this.c.logger.info(

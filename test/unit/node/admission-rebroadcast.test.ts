@@ -237,4 +237,25 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     );
     await third.admission.close();
   });
+
+  it('a held-back transaction whose turn never comes leaves the journal after the mempool lifetime of a gapped one', async () => {
+    const ahead = stateOf([[5, { balance: ETH, nonce: 70n }]]);
+    const first = await harness(2048, undefined, undefined, ahead);
+    await first.admission.submit([transfer(5, { nonce: 70n }).raw]);
+    await first.admission.close();
+    const behind = stateOf([[5, { balance: ETH, nonce: 0n }]]);
+    const second = await harness(2048, first.journalDir, undefined, behind);
+    const hash = transfer(5, { nonce: 70n }).hash;
+    assert.equal(second.admission.status(hash).status, 'pending');
+    const lifetime = second.mempool.options.queuedLifetimeMs;
+    second.clock.advance(lifetime - REBROADCAST_MS);
+    assert.equal(second.admission.status(hash).status, 'pending', 'let go before its lifetime');
+    second.clock.advance(2 * REBROADCAST_MS);
+    assert.equal(second.admission.status(hash).status, 'unknown', 'held back past its lifetime');
+    await second.admission.close();
+    // gone from the journal: a restart with its nonce's turn come does not bring it back
+    const third = await harness(2048, first.journalDir, undefined, ahead);
+    assert.equal(third.mempool.get(hash), undefined);
+    await third.admission.close();
+  });
 });
