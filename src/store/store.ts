@@ -546,8 +546,8 @@ export class LedgerStore implements ChainStore {
   /**
    * Moves the head to `head` once its write and every commit queued before it landed.
    * lmdb-js lands the batches in order, but a commit's `await env.flushed` waits for
-   * whichever flush is pending when it is called, so the continuations of pipelined
-   * commits can run out of call order: without the wait on `before` the head fell back
+   * whichever flush is pending when it is called (a later transaction's, once more commits
+   * were queued), so the continuations of pipelined commits can run out of call order: without the wait on `before` the head fell back
    * to an earlier block once the later ones had landed, and head listeners saw the
    * heights out of order.
    */
