@@ -547,16 +547,19 @@ export class LedgerStore implements ChainStore {
    * Moves the head to `head` once its write and every commit queued before it landed.
    * lmdb-js lands the batches in order, but a commit's `await env.flushed` waits for
    * whichever flush is pending when it is called (a later transaction's, once more commits
-   * were queued), so the continuations of pipelined commits can run out of call order: without the wait on `before` the head fell back
-   * to an earlier block once the later ones had landed, and head listeners saw the
-   * heights out of order.
+   * were queued), so the continuations of pipelined commits can run out of call order:
+   * without the wait on `before` the head fell back to an earlier block once the later
+   * ones had landed, and head listeners saw the heights out of order. A failure is
+   * recorded only once the commits before it landed, so it fails the commits after it,
+   * never an earlier one whose write is durable.
    */
   private async land(head: Head, written: Promise<void>, before: Promise<void>): Promise<void> {
     try {
       await written;
     } catch (e) {
       const err = e instanceof StoreError ? e : this.writeFailure(e);
-      this.failure = err;
+      await before;
+      this.failure ??= err;
       throw err;
     }
     await before;

@@ -197,6 +197,57 @@ describe('LedgerStore', () => {
     }
   });
 
+  it('a pipelined commit that fails fails the commits after it, never the one before it', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'ledger-store-'));
+    const s = LedgerStore.open(other, genesisHash);
+    try {
+      await s.initialise(commitFor(genesis, []));
+      const env = (s as unknown as { env: { batch: (cb: () => void) => Promise<unknown> } }).env;
+      const batch = env.batch.bind(env);
+      const gates: Array<{ release: () => void; fail: (e: Error) => void }> = [];
+      env.batch = (cb) => {
+        const written = batch(cb);
+        return new Promise<void>((release, fail) => gates.push({ release, fail })).then(() => written);
+      };
+      const heads: number[] = [];
+      s.onHead((head) => heads.push(head.height));
+      const commits = [];
+      let parent = genesisHash;
+      for (let h = 1; h <= 3; h++) {
+        const c = commitFor(blockAt(h, parent, []), []);
+        commits.push(c);
+        parent = c.hash;
+      }
+      const landed = commits.map((c) =>
+        s.commitBlock(c).then(
+          () => 'landed',
+          (e: Error) => e.message,
+        ),
+      );
+      await new Promise((r) => setImmediate(r));
+      assert.equal(gates.length, 3, 'every batch queued at once');
+      // the second write fails first, the third lands, and the first lands last
+      gates[1].fail(new Error('EIO: i/o error, write'));
+      await new Promise((r) => setImmediate(r));
+      gates[2].release();
+      await new Promise((r) => setImmediate(r));
+      gates[0].release();
+      const outcomes = await Promise.all(landed);
+      assert.equal(outcomes[0], 'landed', `the first commit's write is durable: ${outcomes[0]}`);
+      assert.match(String(outcomes[1]), /EIO/);
+      assert.match(String(outcomes[2]), /an earlier commit failed/);
+      assert.deepEqual(heads, [1]);
+      assert.equal(s.head().height, 1);
+      await assert.rejects(
+        s.commitBlock(commitFor(blockAt(2, commits[0].hash, []), [])),
+        /an earlier commit failed|EIO/,
+      );
+    } finally {
+      await s.close();
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a block that does not extend the head', async () => {
     await assert.rejects(store.commitBlock(commitFor(blockAt(32, hashes[30], []), [])), {
       code: 'NOT_NEXT_BLOCK',
