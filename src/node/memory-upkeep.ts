@@ -58,6 +58,7 @@ export class MemoryUpkeep {
   /** The mappings as last read, and the passes left before they are read again. */
   private mappings: Mappings | undefined;
   private passesUntilRescan = 0;
+  private stopped = false;
   readonly metrics: MemoryUpkeepMetrics = { passes: 0, mappingsReleased: 0, longestPassMs: 0 };
 
   constructor(
@@ -74,12 +75,15 @@ export class MemoryUpkeep {
   }
 
   start(): void {
-    if (this.timer || this.o.everyMs === 0) return;
+    // once stopped, for good: a start still under way when the node stops must not begin
+    // passes over mappings its stores are about to unmap
+    if (this.timer || this.stopped || this.o.everyMs === 0) return;
     this.timer = this.c.clock.setInterval(() => void this.pass(), this.o.everyMs, { background: true });
   }
 
   /** Stops the schedule and waits for a pass under way. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
     await this.running;

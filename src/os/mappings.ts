@@ -88,7 +88,11 @@ export async function releaseMappings(
     const length = min(m.end - m.start, roundUpToPage(fileSize(m.path) - m.offset));
     if (length > 0n) calls.push(libc.dontNeed(m.start, length));
   }
-  return (await Promise.all(calls)).filter(Boolean).length;
+  // every call settles before this does, a failed one too: the caller unmaps only after
+  const results = await Promise.allSettled(calls);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.filter((r) => r.status === 'fulfilled' && r.value).length;
 }
 
 /** releaseMappings over the mappings under `dir` as they are now. */
