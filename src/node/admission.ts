@@ -187,12 +187,13 @@ export class TransactionAdmission {
     if (this.heldBack.size === 0) return;
     const admitted: Uint8Array[] = [];
     const expiredBefore = this.c.clock.monotonicMs() - this.c.mempool.options.queuedLifetimeMs;
+    // the journal's next prune lets the expired ones go
+    for (const [key, { sinceMs }] of this.heldBack) if (sinceMs <= expiredBefore) this.heldBack.delete(key);
     let offered = 0;
-    for (const [key, { raw, sinceMs }] of [...this.heldBack]) {
-      // the journal's next prune lets it go
-      if (sinceMs <= expiredBefore) this.heldBack.delete(key);
-      else if (offered++ >= this.o.txRebroadcastMaxTxs) break;
-      else if (this.readmit(raw).admitted) admitted.push(raw);
+    for (const [key, held] of [...this.heldBack]) {
+      if (offered++ >= this.o.txRebroadcastMaxTxs) break;
+      if (this.readmit(held.raw).admitted) admitted.push(held.raw);
+      else if (this.heldBack.delete(key)) this.heldBack.set(key, held); // refused again: to the back
     }
     if (admitted.length === 0) return;
     this.c.logger.info(

@@ -258,4 +258,35 @@ describe('TransactionAdmission: pending API transactions are gossiped again', ()
     assert.equal(third.mempool.get(hash), undefined);
     await third.admission.close();
   });
+
+  it('offers held-back transactions in turn: one refused again goes to the back of the line', async () => {
+    const ahead = stateOf([
+      [6, { balance: ETH, nonce: 70n }],
+      [7, { balance: ETH, nonce: 70n }],
+    ]);
+    const first = await harness(2048, undefined, undefined, ahead);
+    await first.admission.submit([transfer(6, { nonce: 70n }).raw, transfer(7, { nonce: 70n }).raw]);
+    await first.admission.close();
+    const behind = stateOf([
+      [6, { balance: ETH, nonce: 0n }],
+      [7, { balance: ETH, nonce: 0n }],
+    ]);
+    // one transaction offered a pass (txRebroadcastMaxTxs 1)
+    const second = await harness(1, first.journalDir, undefined, behind);
+    // sender 7's turn comes; sender 6's, held back first, does not
+    second.mempool.onCommit(
+      [],
+      stateOf([
+        [6, { balance: ETH, nonce: 0n }],
+        [7, { balance: ETH, nonce: 70n }],
+      ]),
+    );
+    const seven = transfer(7, { nonce: 70n }).hash;
+    second.clock.advance(REBROADCAST_MS / 4);
+    assert.equal(second.mempool.get(seven), undefined, 'the first pass offers sender 6 only');
+    second.clock.advance(REBROADCAST_MS / 4);
+    assert.ok(second.mempool.get(seven), 'sender 7 waited behind a transaction refused again');
+    assert.equal(second.admission.status(transfer(6, { nonce: 70n }).hash).status, 'pending');
+    await second.admission.close();
+  });
 });
