@@ -398,6 +398,11 @@ export function createNodeMetrics(
     'Range requests that failed (timeout, closed stream, refusal)',
     (s) => s.sync?.counters.failedRequests ?? 0,
   );
+  copiedCounter(
+    'ledger_sync_hedged_requests_total',
+    'Range requests also sent to a second peer because the first was slow to answer the range above the head',
+    (s) => s.sync?.counters.hedgedRequests ?? 0,
+  );
   copiedLabelledCounter(
     'ledger_sync_served_requests_total',
     "Peers' range requests this node's sync server handled: served, refused (over the peer's budget or too many at once), or not received in time",

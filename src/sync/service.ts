@@ -102,6 +102,10 @@ export class BlockSync {
     options: Partial<SyncOptions> = {},
   ) {
     this.o = { ...DEFAULT_SYNC_OPTIONS, ...options };
+    // 0 (or NaN) would hedge every request at once, doubling what sync asks of peers
+    const hedge = this.o.hedgeAfterTimeoutFraction;
+    if (!(hedge > 0 && hedge <= 1))
+      throw new RangeError(`block sync: hedgeAfterTimeoutFraction must be in (0, 1], got ${hedge}`);
     this.policy = new SyncPolicy(this.o);
     this.log = c.logger ?? SILENT;
   }

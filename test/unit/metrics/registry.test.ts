@@ -11,6 +11,7 @@ import {
   createNodeMetrics,
   type MetricSources,
   type NodeMetrics,
+  type SyncProgress,
 } from '../../../src/metrics/index.js';
 import type { NetworkMetrics } from '../../../src/network/index.js';
 
@@ -67,6 +68,7 @@ function fakeNode(minScrapeIntervalMs = 0, processMetrics = false) {
     tcRound: 0,
     leaders: new Map<number, number>(),
     sourceReads: 0,
+    sync: undefined as SyncProgress | undefined,
   };
   const sources: MetricSources = {
     committedHeight: () => state.height,
@@ -80,7 +82,7 @@ function fakeNode(minScrapeIntervalMs = 0, processMetrics = false) {
       state.round === undefined
         ? undefined
         : { round: state.round, highQcRound: state.round - 1, highTcRound: state.tcRound, lastVotedRound: 0 },
-    sync: () => undefined,
+    sync: () => state.sync,
   };
   const consensus: ConsensusView = {
     round: () => state.round,
@@ -250,5 +252,22 @@ describe('node metrics registry', () => {
     assert.ok(heap > 0 && free >= 0 && free <= heap, `heap ${heap}, free ${free}`);
     assert.ok(mapped >= 0);
     assert.ok((s.get('nodejs_heap_size_total_bytes') ?? 0) > 0, 'the default process metrics are there too');
+  });
+
+  it("copies block sync's counters, hedged requests among them", async () => {
+    const { state, metrics } = fakeNode();
+    state.sync = {
+      syncing: true,
+      targetHeight: 90,
+      provenHeight: 80,
+      counters: { requests: 12, failedRequests: 3, badResponses: 1, appliedBlocks: 40, hedgedRequests: 2 },
+      server: undefined,
+    };
+    const s = await samples(metrics);
+    assert.equal(s.get('ledger_sync_syncing'), 1);
+    assert.equal(s.get('ledger_sync_requests_total'), 12);
+    assert.equal(s.get('ledger_sync_failed_requests_total'), 3);
+    assert.equal(s.get('ledger_sync_hedged_requests_total'), 2);
+    assert.equal(s.get('ledger_sync_applied_blocks_total'), 40);
   });
 });

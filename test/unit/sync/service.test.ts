@@ -790,4 +790,15 @@ describe('BlockSync', () => {
     assert.equal(c.store.head().height, LENGTH - 1);
     sync.stop();
   });
+
+  it('refuses a hedge fraction that would hedge every request at once, or never', () => {
+    const components = { mode: 'observer', chain: {}, network: {}, clock: clockAt({ now: 0 }), ctx: CTX };
+    for (const fraction of [0, -0.5, 1.5, Number.NaN])
+      assert.throws(
+        () => new BlockSync(components as never, { hedgeAfterTimeoutFraction: fraction }),
+        RangeError,
+        String(fraction),
+      );
+    assert.doesNotThrow(() => new BlockSync(components as never, { hedgeAfterTimeoutFraction: 1 }));
+  });
 });
