@@ -158,46 +158,19 @@ describe('LedgerStore', () => {
     hashes.push(c31.hash, c32.hash);
   });
 
-  it('moves the head in call order when pipelined commits finish out of order', async () => {
-    // lmdb-js may let a later commit's flush resolve first (a later flush covers it): here
-    // each batch is held until released, in reverse order
-    const other = await mkdtemp(join(tmpdir(), 'ledger-store-'));
-    const s = LedgerStore.open(other, genesisHash);
-    try {
-      await s.initialise(commitFor(genesis, []));
-      const env = (s as unknown as { env: { batch: (cb: () => void) => Promise<unknown> } }).env;
-      const batch = env.batch.bind(env);
-      const gates: Array<() => void> = [];
-      env.batch = (cb) => {
-        const written = batch(cb);
-        return new Promise<void>((release) => gates.push(release)).then(() => written);
-      };
-      const heads: number[] = [];
-      s.onHead((head) => heads.push(head.height));
-      const commits = [];
-      let parent = genesisHash;
-      for (let h = 1; h <= 3; h++) {
-        const c = commitFor(blockAt(h, parent, []), []);
-        commits.push(c);
-        parent = c.hash;
-      }
-      const landed = commits.map((c) => s.commitBlock(c));
-      await new Promise((r) => setImmediate(r));
-      assert.equal(gates.length, 3, 'every batch queued at once');
-      for (const release of gates.reverse()) {
-        release();
-        await new Promise((r) => setImmediate(r));
-      }
-      await Promise.all(landed);
-      assert.deepEqual(heads, [1, 2, 3], 'head listeners see the heights in order');
-      assert.deepEqual(s.head(), { height: 3, hash: commits[2].hash });
-    } finally {
-      await s.close();
-      await rm(other, { recursive: true, force: true });
-    }
-  });
-
-  it('a pipelined commit that fails fails the commits after it, never the one before it', async () => {
+  /**
+   * A fresh store whose lmdb batches are each held until the test releases or fails it
+   * (lmdb-js may let a later commit's flush resolve first: a later flush covers it), the
+   * heights its head listeners saw, and three blocks on its genesis, each queued at once.
+   */
+  async function withGatedBatches(
+    run: (t: {
+      store: LedgerStore;
+      gates: Array<{ release: () => void; fail: (e: Error) => void }>;
+      heads: number[];
+      commits: BlockCommit[];
+    }) => Promise<void>,
+  ): Promise<void> {
     const other = await mkdtemp(join(tmpdir(), 'ledger-store-'));
     const s = LedgerStore.open(other, genesisHash);
     try {
@@ -211,26 +184,51 @@ describe('LedgerStore', () => {
       };
       const heads: number[] = [];
       s.onHead((head) => heads.push(head.height));
-      const commits = [];
+      const commits: BlockCommit[] = [];
       let parent = genesisHash;
       for (let h = 1; h <= 3; h++) {
         const c = commitFor(blockAt(h, parent, []), []);
         commits.push(c);
         parent = c.hash;
       }
+      await run({ store: s, gates, heads, commits });
+    } finally {
+      await s.close();
+      await rm(other, { recursive: true, force: true });
+    }
+  }
+
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it('moves the head in call order when pipelined commits finish out of order', () =>
+    withGatedBatches(async ({ store: s, gates, heads, commits }) => {
+      const landed = commits.map((c) => s.commitBlock(c));
+      await nextTurn();
+      assert.equal(gates.length, 3, 'every batch queued at once');
+      for (const gate of [...gates].reverse()) {
+        gate.release();
+        await nextTurn();
+      }
+      await Promise.all(landed);
+      assert.deepEqual(heads, [1, 2, 3], 'head listeners see the heights in order');
+      assert.deepEqual(s.head(), { height: 3, hash: commits[2].hash });
+    }));
+
+  it('a pipelined commit that fails fails the commits after it, never the one before it', () =>
+    withGatedBatches(async ({ store: s, gates, heads, commits }) => {
       const landed = commits.map((c) =>
         s.commitBlock(c).then(
           () => 'landed',
           (e: Error) => e.message,
         ),
       );
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
       assert.equal(gates.length, 3, 'every batch queued at once');
       // the second write fails first, the third lands, and the first lands last
       gates[1].fail(new Error('EIO: i/o error, write'));
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
       gates[2].release();
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
       gates[0].release();
       const outcomes = await Promise.all(landed);
       assert.equal(outcomes[0], 'landed', `the first commit's write is durable: ${outcomes[0]}`);
@@ -242,11 +240,7 @@ describe('LedgerStore', () => {
         s.commitBlock(commitFor(blockAt(2, commits[0].hash, []), [])),
         /an earlier commit failed|EIO/,
       );
-    } finally {
-      await s.close();
-      await rm(other, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('refuses a block that does not extend the head', async () => {
     await assert.rejects(store.commitBlock(commitFor(blockAt(32, hashes[30], []), [])), {
