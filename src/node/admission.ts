@@ -59,6 +59,12 @@ const HELD_BACK_CODES = new Set([
 /** How often, and how many times, a replayed journal waits for a peer to gossip to. */
 const REGOSSIP_EVERY_MS = 250;
 const REGOSSIP_ATTEMPTS = 120;
+/**
+ * Held-back transactions offered to the mempool per rebroadcast pass at most: each offer
+ * decodes and may recover a signature on the event loop, so a pass stays in the tens of
+ * milliseconds; the ones refused again go to the back, so all get their turn.
+ */
+const HELD_BACK_OFFERS_PER_PASS = 256;
 
 export interface TransactionAdmissionComponents {
   mempool: Mempool;
@@ -180,8 +186,9 @@ export class TransactionAdmission {
   }
 
   /**
-   * Offers the held-back transactions to the mempool again, in journal order, at most
-   * txRebroadcastMaxTxs of them; gossips the ones it admits. The rest keep their place.
+   * Offers the held-back transactions to the mempool again, in turn, at most
+   * HELD_BACK_OFFERS_PER_PASS (and txRebroadcastMaxTxs) of them; gossips the ones it
+   * admits.
    */
   private retryHeldBack(): void {
     if (this.heldBack.size === 0) return;
@@ -191,7 +198,7 @@ export class TransactionAdmission {
     for (const [key, { sinceMs }] of this.heldBack) if (sinceMs <= expiredBefore) this.heldBack.delete(key);
     let offered = 0;
     for (const [key, held] of [...this.heldBack]) {
-      if (offered++ >= this.o.txRebroadcastMaxTxs) break;
+      if (offered++ >= Math.min(HELD_BACK_OFFERS_PER_PASS, this.o.txRebroadcastMaxTxs)) break;
       if (this.readmit(held.raw).admitted) admitted.push(held.raw);
       else if (this.heldBack.delete(key)) this.heldBack.set(key, held); // refused again: to the back
     }
