@@ -26,7 +26,7 @@
  * after). Node 0's per-client API limits are raised so the load is not refused.
  *
  *   npm run bench [-- --senders 400 --per-sender 40 --warmup 10 --window 3000 --concurrency 4
- *                    --latency-seconds 10 --explorer-rps 1000]
+ *                    --latency-seconds 10 --explorer-rps 1000 --memory-upkeep-ms 0]
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -62,6 +62,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     'latency-seconds': { type: 'string', default: '10' },
     'explorer-rps': { type: 'string', default: '0' },
+    // the nodes' --memory-upkeep-ms (their default when not given): 0 measures them without it
+    'memory-upkeep-ms': { type: 'string' },
   },
 });
 const SENDERS = Number(values.senders);
@@ -72,6 +74,8 @@ const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const LATENCY_SECONDS = Number(values['latency-seconds']);
 const EXPLORER_RPS = Number(values['explorer-rps']);
+const MEMORY_UPKEEP_ARGS =
+  values['memory-upkeep-ms'] === undefined ? [] : ['--memory-upkeep-ms', values['memory-upkeep-ms']];
 const N = 4;
 const GWEI = 1_000_000_000n;
 
@@ -90,6 +94,7 @@ const nodes: NodeProcess[] = net.genesis.validators.map((_, i) =>
     [
       ...validatorArgs(net, i, ports.slice(0, N), ports[N + i], 'warn'),
       ...(i === 0 && EXPLORER_RPS > 0 ? EXPLORER_LIMITS : []),
+      ...MEMORY_UPKEEP_ARGS,
     ],
     ports[N + i],
   ),
@@ -378,6 +383,7 @@ try {
       cpu: cpus()[0]?.model,
       cores: cpus().length,
       concurrency: CONCURRENCY,
+      memoryUpkeepMs: values['memory-upkeep-ms'] ?? 'default',
       validators: N,
       warmupTxs: SENDERS * WARMUP,
       saturationTxs: queue.length,

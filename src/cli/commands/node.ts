@@ -7,7 +7,7 @@
  *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
  *            [--api-max-event-streams-per-client N] [--no-explorer]
  *            [--double-sign-check-rounds N] [--provable-history-blocks N]
- *            [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
+ *            [--memory-upkeep-ms N] [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
  * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists, LEDGER_PEERS,
@@ -38,6 +38,7 @@ import {
   DEFAULT_API_PORT,
   DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
   DEFAULT_LISTEN,
+  DEFAULT_MEMORY_UPKEEP_MS,
   LedgerNode,
   NodeError,
   type NodeOptions,
@@ -76,6 +77,7 @@ interface NodeCliOptions {
   logLevel?: string;
   doubleSignCheckRounds?: number;
   provableHistoryBlocks?: number;
+  memoryUpkeepMs?: number;
   rpcPort?: number;
 }
 
@@ -137,6 +139,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     traceConsensus: logLevel === 'trace',
     doubleSignCheckRounds: options.doubleSignCheckRounds,
     provableHistoryBlocks: options.provableHistoryBlocks,
+    memoryUpkeepMs: options.memoryUpkeepMs,
     rpcPort,
   };
 }
@@ -383,6 +386,11 @@ export const nodeCommand: CliCommand = {
       .option(
         '--provable-history-blocks <n>',
         `committed heights below the head at which accounts stay provable; each keeps one block's undo records (default ${DEFAULT_STORE_OPTIONS.provableHistoryBlocks})`,
+        parseNonNegativeInt,
+      )
+      .option(
+        '--memory-upkeep-ms <n>',
+        `how often the node drops its mapping of the lmdb pages it read (the pages stay in the page cache); 0: never (default ${DEFAULT_MEMORY_UPKEEP_MS})`,
         parseNonNegativeInt,
       )
       .option(

@@ -128,4 +128,12 @@ describe('runCli', () => {
       assert.match(r.stderr, pattern);
     }
   });
+
+  it('node --memory-upkeep-ms takes a non-negative integer', async () => {
+    for (const value of ['-1', '0.5', 'often']) {
+      const r = await run(['node', '--memory-upkeep-ms', value], dir);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--memory-upkeep-ms <n>' argument '[^']+' is invalid/);
+    }
+  });
 });

@@ -192,6 +192,8 @@ describe('ledger node: HTTP flags', () => {
     assert.equal(explorerFlags.api.maxEventStreams, 10);
     assert.equal(explorerFlags.api.maxEventStreamsPerClient, 2);
     assert.equal(explorerFlags.explorerPages, false);
+    assert.equal(resolveNodeOptions({ ...base, memoryUpkeepMs: 0 }, {}).memoryUpkeepMs, 0);
+    assert.equal(resolveNodeOptions(base, {}).memoryUpkeepMs, undefined, 'the node default applies');
   });
 
   it('--no-explorer serves the API without the pages', async () => {
