@@ -7,6 +7,5 @@ export {
   mappingsUnder,
   readMappingsUnder,
   releaseMappings,
-  releaseMappingsUnder,
   threadCpuClock,
 } from './mappings.js';

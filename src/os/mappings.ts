@@ -95,12 +95,6 @@ export async function releaseMappings(
   return results.filter((r) => r.status === 'fulfilled' && r.value).length;
 }
 
-/** releaseMappings over the mappings under `dir` as they are now. */
-export async function releaseMappingsUnder(dir: string): Promise<number | undefined> {
-  if (loadLibc() === undefined) return undefined;
-  return releaseMappings(await readMappingsUnder(dir));
-}
-
 function fileSize(path: string): bigint {
   try {
     return statSync(path, { bigint: true }).size;

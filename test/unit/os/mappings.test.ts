@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { open } from 'lmdb';
-import { mallocStats, mappingsUnder, releaseMappingsUnder, threadCpuClock } from '../../../src/os/index.js';
+import {
+  mallocStats,
+  mappingsUnder,
+  readMappingsUnder,
+  releaseMappings,
+  threadCpuClock,
+} from '../../../src/os/index.js';
 
 /** The resident file-backed memory of this process, from /proc/self/status, in kB. */
 async function rssFileKb(): Promise<number> {
@@ -72,7 +78,7 @@ describe('src/os mappings', () => {
         'lmdb maps its data file read-only and shared',
       );
       const mapped = await rssFileKb();
-      const released = await releaseMappingsUnder(dir);
+      const released = await releaseMappings(await readMappingsUnder(dir));
       assert.ok(released !== undefined, 'koffi (an optional dependency) is installed with the project');
       assert.equal(released, 1, 'the data file; not the lock file, which is mapped writable');
       const after = await rssFileKb();
