@@ -38,6 +38,15 @@ export interface MemorySample {
   heapTotalKb?: number;
   externalKb?: number;
   /**
+   * The heap's committed size by V8 space: the young generation (its semi-spaces, which V8
+   * grows with the allocation rate), the old generation, compiled code, and objects too big
+   * for a page (large object spaces, young and old together).
+   */
+  heapNewKb?: number;
+  heapOldKb?: number;
+  heapCodeKb?: number;
+  heapLargeKb?: number;
+  /**
    * glibc malloc (the node's process_malloc_* gauges, where it has them): what its arenas
    * hold, the free chunks among it, and large allocations mapped one by one. In use minus
    * external is native memory no JS object accounts for; free is fragmentation.
@@ -90,31 +99,47 @@ export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | un
   }
 }
 
-/** The V8 heap gauges of the node's /metrics (prom-client's process metrics). */
-async function heapOf(
-  node: SoakNode,
-): Promise<
-  Pick<
-    MemorySample,
-    'heapUsedKb' | 'heapTotalKb' | 'externalKb' | 'mallocHeapKb' | 'mallocFreeKb' | 'mallocMmappedKb'
-  >
-> {
+type MetricsFigures = Pick<
+  MemorySample,
+  | 'heapUsedKb'
+  | 'heapTotalKb'
+  | 'externalKb'
+  | 'heapNewKb'
+  | 'heapOldKb'
+  | 'heapCodeKb'
+  | 'heapLargeKb'
+  | 'mallocHeapKb'
+  | 'mallocFreeKb'
+  | 'mallocMmappedKb'
+>;
+
+/** The heap and malloc gauges in a Prometheus text exposition (prom-client's process metrics and the node's). */
+export function memoryGauges(text: string): MetricsFigures {
+  const gauge = (name: string) => {
+    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, 'm').exec(text);
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  };
+  const space = (name: string) => gauge(`nodejs_heap_space_size_total_bytes\\{space="${name}"\\}`);
+  const large = ['large_object', 'new_large_object', 'code_large_object'].map(space);
+  return {
+    heapUsedKb: gauge('nodejs_heap_size_used_bytes'),
+    heapTotalKb: gauge('nodejs_heap_size_total_bytes'),
+    externalKb: gauge('nodejs_external_memory_bytes'),
+    heapNewKb: space('new'),
+    heapOldKb: space('old'),
+    heapCodeKb: space('code'),
+    heapLargeKb: large.every((kb) => kb !== undefined) ? large.reduce((a, b) => a + b, 0) : undefined,
+    mallocHeapKb: gauge('process_malloc_heap_bytes'),
+    mallocFreeKb: gauge('process_malloc_heap_free_bytes'),
+    mallocMmappedKb: gauge('process_malloc_mmapped_bytes'),
+  };
+}
+
+/** The node's memory gauges from its GET /metrics; none when it does not answer. */
+async function heapOf(node: SoakNode): Promise<MetricsFigures> {
   try {
     const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) return {};
-    const text = await res.text();
-    const gauge = (name: string) => {
-      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, 'm').exec(text);
-      return match ? Math.round(Number(match[1]) / 1024) : undefined;
-    };
-    return {
-      heapUsedKb: gauge('nodejs_heap_size_used_bytes'),
-      heapTotalKb: gauge('nodejs_heap_size_total_bytes'),
-      externalKb: gauge('nodejs_external_memory_bytes'),
-      mallocHeapKb: gauge('process_malloc_heap_bytes'),
-      mallocFreeKb: gauge('process_malloc_heap_free_bytes'),
-      mallocMmappedKb: gauge('process_malloc_mmapped_bytes'),
-    };
+    return res.ok ? memoryGauges(await res.text()) : {};
   } catch {
     return {};
   }
@@ -143,6 +168,10 @@ export interface MemoryMb {
   file: number;
   heapUsed?: number;
   heapTotal?: number;
+  heapNew?: number;
+  heapOld?: number;
+  heapCode?: number;
+  heapLarge?: number;
   external?: number;
   otherAnon?: number;
   mallocMain?: number;
@@ -169,6 +198,10 @@ export interface MemoryFigures {
     file: number;
     heapUsed: number | null;
     heapTotal: number | null;
+    heapNew: number | null;
+    heapOld: number | null;
+    heapCode: number | null;
+    heapLarge: number | null;
     otherAnon: number | null;
     mallocMain: number | null;
     mallocFree: number | null;
@@ -204,6 +237,10 @@ function inMb(s: MemorySample | undefined): MemoryMb | null {
     file: mb(s.fileKb),
     ...(s.heapUsedKb === undefined ? {} : { heapUsed: mb(s.heapUsedKb) }),
     ...(s.heapTotalKb === undefined ? {} : { heapTotal: mb(s.heapTotalKb) }),
+    ...(s.heapNewKb === undefined ? {} : { heapNew: mb(s.heapNewKb) }),
+    ...(s.heapOldKb === undefined ? {} : { heapOld: mb(s.heapOldKb) }),
+    ...(s.heapCodeKb === undefined ? {} : { heapCode: mb(s.heapCodeKb) }),
+    ...(s.heapLargeKb === undefined ? {} : { heapLarge: mb(s.heapLargeKb) }),
     ...(s.externalKb === undefined ? {} : { external: mb(s.externalKb) }),
     ...(other === undefined ? {} : { otherAnon: mb(other) }),
     ...(s.mallocMainKb === undefined ? {} : { mallocMain: mb(s.mallocMainKb) }),
@@ -252,6 +289,10 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
       file: slope((s) => s.fileKb) ?? 0,
       heapUsed: slope((s) => s.heapUsedKb),
       heapTotal: slope((s) => s.heapTotalKb),
+      heapNew: slope((s) => s.heapNewKb),
+      heapOld: slope((s) => s.heapOldKb),
+      heapCode: slope((s) => s.heapCodeKb),
+      heapLarge: slope((s) => s.heapLargeKb),
       otherAnon: slope(otherAnonKb),
       mallocMain: slope((s) => s.mallocMainKb),
       mallocFree: slope((s) => s.mallocFreeKb),

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type MemorySample, memoryFigures, procMemory } from '../../../scripts/soak/memory.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { type MemorySample, memoryFigures, memoryGauges, procMemory } from '../../../scripts/soak/memory.js';
 
 const RUN_MS = 600_000;
 
@@ -52,6 +53,31 @@ describe('soak memory figures', () => {
     const figures = memoryFigures('validator-0', run, RUN_MS);
     assert.equal(figures.growthMbPer10Min?.mallocMain, 4.9);
     assert.equal(figures.lastMb?.mallocMain, Math.round((8_000 + run.at(-1)!.atMs / 120) / 102.4) / 10);
+  });
+
+  it("reads the V8 heap by space from prom-client's process metrics", async () => {
+    const register = new Registry();
+    collectDefaultMetrics({ register });
+    const text = await register.metrics();
+    const kb = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      assert.ok(line, `${name} in the exposition`);
+      return Math.round(Number(line.split(' ')[1]) / 1024);
+    };
+    const gauges = memoryGauges(text);
+    assert.equal(gauges.heapTotalKb, kb('nodejs_heap_size_total_bytes'));
+    assert.equal(gauges.heapNewKb, kb('nodejs_heap_space_size_total_bytes{space="new"}'));
+    assert.equal(gauges.heapOldKb, kb('nodejs_heap_space_size_total_bytes{space="old"}'));
+    assert.equal(gauges.heapCodeKb, kb('nodejs_heap_space_size_total_bytes{space="code"}'));
+    assert.ok(gauges.heapOldKb !== undefined && gauges.heapOldKb > 0);
+    assert.equal(
+      gauges.heapLargeKb,
+      ['large_object', 'new_large_object', 'code_large_object']
+        .map((space) => kb(`nodejs_heap_space_size_total_bytes{space="${space}"}`))
+        .reduce((a, b) => a + b, 0),
+    );
+    // no malloc gauges in this registry: absent, not zero
+    assert.equal(gauges.mallocFreeKb, undefined);
   });
 
   it('no slope when no process of the node lived through half of the last two thirds', () => {
