@@ -54,6 +54,8 @@ export interface MemorySample {
   mallocHeapKb?: number;
   mallocFreeKb?: number;
   mallocMmappedKb?: number;
+  /** The node's longest malloc trim so far (its memory upkeep's), in ms. */
+  longestMallocTrimMs?: number;
 }
 
 const field = (text: string, name: string): number | undefined => {
@@ -111,6 +113,7 @@ type MetricsFigures = Pick<
   | 'mallocHeapKb'
   | 'mallocFreeKb'
   | 'mallocMmappedKb'
+  | 'longestMallocTrimMs'
 >;
 
 /** The heap and malloc gauges in a Prometheus text exposition (prom-client's process metrics and the node's). */
@@ -118,6 +121,10 @@ export function memoryGauges(text: string): MetricsFigures {
   const gauge = (name: string) => {
     const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, 'm').exec(text);
     return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  };
+  const seconds = (name: string) => {
+    const match = new RegExp(`^${name} (\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?)$`, 'm').exec(text);
+    return match ? Math.round(Number(match[1]) * 1000) : undefined;
   };
   const space = (name: string) => gauge(`nodejs_heap_space_size_total_bytes\\{space="${name}"\\}`);
   const large = ['large_object', 'new_large_object', 'code_large_object'].map(space);
@@ -132,6 +139,7 @@ export function memoryGauges(text: string): MetricsFigures {
     mallocHeapKb: gauge('process_malloc_heap_bytes'),
     mallocFreeKb: gauge('process_malloc_heap_free_bytes'),
     mallocMmappedKb: gauge('process_malloc_mmapped_bytes'),
+    longestMallocTrimMs: seconds('ledger_malloc_trim_longest_seconds'),
   };
 }
 
@@ -187,6 +195,8 @@ export interface MemoryFigures {
   thirdMb: MemoryMb | null;
   lastMb: MemoryMb | null;
   maxRssMb: number | null;
+  /** The longest malloc trim of any process of the node (none where it has no trims). */
+  longestMallocTrimMs: number | null;
   /**
    * Least-squares growth in MB per 10 minutes over the samples after the first third of
    * the run, of the one process that lived through most of that window; null (with
@@ -308,6 +318,11 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
     thirdMb: inMb(late[0]),
     lastMb: inMb(last),
     maxRssMb: samples.length ? mb(Math.max(...samples.map((s) => s.rssKb))) : null,
+    longestMallocTrimMs: samples.reduce<number | null>(
+      (longest, s) =>
+        s.longestMallocTrimMs === undefined ? longest : Math.max(longest ?? 0, s.longestMallocTrimMs),
+      null,
+    ),
     growthMbPer10Min: growth,
     ...(growthNote ? { growthNote } : {}),
   };

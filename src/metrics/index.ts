@@ -10,6 +10,7 @@ export type {
   ConsensusStep,
   ConsensusView,
   ExecutionPhase,
+  MemoryUpkeepFigures,
   MetricSources,
   SyncProgress,
 } from './interface.js';

@@ -16,6 +16,16 @@ export interface MetricSources {
   peers(): number;
   consensus(): ConsensusFigures | undefined;
   sync(): SyncProgress | undefined;
+  /** The memory upkeep's passes and malloc trims (src/node/memory-upkeep.ts). */
+  memoryUpkeep(): MemoryUpkeepFigures;
+}
+
+export interface MemoryUpkeepFigures {
+  passes: number;
+  longestPassMs: number;
+  mallocTrims: number;
+  /** While a trim runs, a thread allocating from malloc waits: the event loop among them. */
+  longestTrimMs: number;
 }
 
 /** Where this validator's consensus core stands (a subset of its CoreStatus). */

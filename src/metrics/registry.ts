@@ -20,6 +20,7 @@ import type {
   ConsensusFigures,
   ConsensusStep,
   ConsensusView,
+  MemoryUpkeepFigures,
   MetricSources,
   SyncProgress,
 } from './interface.js';
@@ -54,6 +55,7 @@ interface Snapshot {
   network: NetworkMetrics | undefined;
   consensus: ConsensusFigures | undefined;
   sync: SyncProgress | undefined;
+  memoryUpkeep: MemoryUpkeepFigures;
 }
 
 type Labelled = Array<[Record<string, string>, number]>;
@@ -77,6 +79,7 @@ export function createNodeMetrics(
       network: s.network(),
       consensus: s.consensus(),
       sync: s.sync(),
+      memoryUpkeep: s.memoryUpkeep(),
     };
   };
   // prom-client runs every collect synchronously at the start of registry.metrics(); one
@@ -377,6 +380,26 @@ export function createNodeMetrics(
     'ledger_sync_target_height',
     'Height block sync would fetch up to now',
     (s) => s.sync?.targetHeight ?? 0,
+  );
+  copiedCounter(
+    'ledger_memory_upkeep_passes_total',
+    "Passes of the memory upkeep, each dropping the node's mapping of the lmdb pages it read",
+    (s) => s.memoryUpkeep.passes,
+  );
+  gauge(
+    'ledger_memory_upkeep_longest_pass_seconds',
+    'The longest memory upkeep pass so far (on worker threads)',
+    (s) => s.memoryUpkeep.longestPassMs / 1000,
+  );
+  copiedCounter(
+    'ledger_malloc_trims_total',
+    "Trims of glibc malloc's free memory by the memory upkeep",
+    (s) => s.memoryUpkeep.mallocTrims,
+  );
+  gauge(
+    'ledger_malloc_trim_longest_seconds',
+    'The longest malloc trim so far: a thread allocating meanwhile waits, the event loop among them',
+    (s) => s.memoryUpkeep.longestTrimMs / 1000,
   );
   gauge(
     'ledger_sync_proven_height',

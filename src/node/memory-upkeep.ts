@@ -17,8 +17,14 @@
  * which is why the mappings can be read from /proc/self/maps once every so many passes
  * rather than in each: a pass must be short, since the pages a node touches (and the
  * kernel's fault-around maps 64 KiB about each of them) pile up until the next one.
+ *
+ * Every so many passes it also has glibc's malloc give back the pages of its free chunks
+ * (malloc_trim). The node frees small native buffers by the million (every Uint8Array
+ * beyond a few dozen bytes lives outside the V8 heap), and glibc returns free memory only
+ * from the top of an arena: the free chunks below a live one stay resident, so without a
+ * trim the anonymous memory keeps the high-water mark of the busiest moment so far.
  */
-import { type FileMapping, readMappingsUnder, releaseMappings } from '../os/index.js';
+import { type FileMapping, readMappingsUnder, releaseMappings, trimMalloc } from '../os/index.js';
 import type { Clock, Timer } from '../time/index.js';
 import type { NodeLogger } from './logger.js';
 
@@ -27,6 +33,8 @@ export interface MemoryUpkeepOptions {
   everyMs: number;
   /** Passes between reads of the mappings (a store's map opened since is released from then on). */
   rescanEveryPasses: number;
+  /** Passes between trims of malloc's free memory; 0: never. */
+  trimEveryPasses: number;
 }
 
 type Mappings = ReadonlyArray<FileMapping & { path: string }>;
@@ -40,6 +48,8 @@ export interface MemoryUpkeepComponents {
   os?: {
     readMappingsUnder(dir: string): Promise<Mappings>;
     releaseMappings(mappings: Mappings): Promise<number | undefined>;
+    /** undefined where it cannot be done. */
+    trimMalloc(): Promise<boolean | undefined>;
   };
 }
 
@@ -48,6 +58,9 @@ export interface MemoryUpkeepMetrics {
   mappingsReleased: number;
   /** The longest pass, in ms of the monotonic clock (on worker threads: the loop runs meanwhile). */
   longestPassMs: number;
+  /** Trims of malloc's free memory, and the longest (while it runs, a thread allocating waits). */
+  mallocTrims: number;
+  longestTrimMs: number;
 }
 
 export class MemoryUpkeep {
@@ -58,8 +71,17 @@ export class MemoryUpkeep {
   /** The mappings as last read, and the passes left before they are read again. */
   private mappings: Mappings | undefined;
   private passesUntilRescan = 0;
+  /** Passes left before the next trim; trims stop for good where they cannot be done. */
+  private passesUntilTrim: number;
+  private trimming: boolean;
   private stopped = false;
-  readonly metrics: MemoryUpkeepMetrics = { passes: 0, mappingsReleased: 0, longestPassMs: 0 };
+  readonly metrics: MemoryUpkeepMetrics = {
+    passes: 0,
+    mappingsReleased: 0,
+    longestPassMs: 0,
+    mallocTrims: 0,
+    longestTrimMs: 0,
+  };
 
   constructor(
     private readonly c: MemoryUpkeepComponents,
@@ -71,7 +93,13 @@ export class MemoryUpkeep {
       throw new RangeError(
         `memory upkeep: rescanEveryPasses must be a positive integer, got ${o.rescanEveryPasses}`,
       );
-    this.os = c.os ?? { readMappingsUnder, releaseMappings };
+    if (!Number.isSafeInteger(o.trimEveryPasses) || o.trimEveryPasses < 0)
+      throw new RangeError(
+        `memory upkeep: trimEveryPasses must be a non-negative integer, got ${o.trimEveryPasses}`,
+      );
+    this.os = c.os ?? { readMappingsUnder, releaseMappings, trimMalloc };
+    this.trimming = o.trimEveryPasses > 0;
+    this.passesUntilTrim = o.trimEveryPasses;
   }
 
   start(): void {
@@ -128,5 +156,30 @@ export class MemoryUpkeep {
     const tookMs = this.c.clock.monotonicMs() - began;
     this.metrics.longestPassMs = Math.max(this.metrics.longestPassMs, tookMs);
     this.c.logger.debug({ tookMs, released, passes: this.metrics.passes }, 'memory upkeep pass');
+    if (this.trimming && --this.passesUntilTrim === 0) {
+      this.passesUntilTrim = this.o.trimEveryPasses;
+      await this.trim();
+    }
+  }
+
+  private async trim(): Promise<void> {
+    const began = this.c.clock.monotonicMs();
+    let trimmed: boolean | undefined;
+    try {
+      trimmed = await this.os.trimMalloc();
+    } catch (err) {
+      this.c.logger.warn({ err: (err as Error).message }, 'malloc trim failed: no more trims');
+      this.trimming = false;
+      return;
+    }
+    if (trimmed === undefined) {
+      this.c.logger.info({}, 'malloc trim off: glibc malloc_trim is unavailable here');
+      this.trimming = false;
+      return;
+    }
+    this.metrics.mallocTrims++;
+    const tookMs = this.c.clock.monotonicMs() - began;
+    this.metrics.longestTrimMs = Math.max(this.metrics.longestTrimMs, tookMs);
+    this.c.logger.debug({ tookMs, trimmed }, 'malloc trim');
   }
 }

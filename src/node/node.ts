@@ -64,6 +64,7 @@ import {
   DEFAULT_TX_REBROADCAST_MS,
   MAX_CLOCK_SKEW_MS,
   MEMORY_UPKEEP_RESCAN_PASSES,
+  MEMORY_UPKEEP_TRIM_PASSES,
   type NodeOptions,
 } from './options.js';
 import { genesisBlockOf, type NodeRole, roleOf } from './role.js';
@@ -243,6 +244,7 @@ export class LedgerNode {
       {
         everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS,
         rescanEveryPasses: MEMORY_UPKEEP_RESCAN_PASSES,
+        trimEveryPasses: MEMORY_UPKEEP_TRIM_PASSES,
       },
     );
     this.facade = new NodeApiFacade({
@@ -596,6 +598,7 @@ export class LedgerNode {
             }
           );
         },
+        memoryUpkeep: () => this.memoryUpkeep.metrics,
       },
       consensus: {
         round: () => running()?.currentRound(),

@@ -108,6 +108,11 @@ export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
 export const DEFAULT_MEMORY_UPKEEP_MS = 250;
 /** The mappings are read again every this many passes (memory-upkeep.ts). */
 export const MEMORY_UPKEEP_RESCAN_PASSES = 40;
+/**
+ * malloc's free pages are given back every this many passes (memory-upkeep.ts): often
+ * enough that each trim has little to walk, since a thread allocating waits while it does.
+ */
+export const MEMORY_UPKEEP_TRIM_PASSES = 40;
 
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers

@@ -3,9 +3,11 @@
 export type { MallocStats } from './libc.js';
 export {
   type FileMapping,
+  fixMallocThresholds,
   mallocStats,
   mappingsUnder,
   readMappingsUnder,
   releaseMappings,
   threadCpuClock,
+  trimMalloc,
 } from './mappings.js';

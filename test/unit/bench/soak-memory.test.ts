@@ -78,6 +78,8 @@ describe('soak memory figures', () => {
     );
     // no malloc gauges in this registry: absent, not zero
     assert.equal(gauges.mallocFreeKb, undefined);
+    assert.equal(gauges.longestMallocTrimMs, undefined);
+    assert.equal(memoryGauges('ledger_malloc_trim_longest_seconds 0.0125\n').longestMallocTrimMs, 13);
   });
 
   it('no slope when no process of the node lived through half of the last two thirds', () => {

@@ -69,6 +69,7 @@ function fakeNode(minScrapeIntervalMs = 0, processMetrics = false) {
     leaders: new Map<number, number>(),
     sourceReads: 0,
     sync: undefined as SyncProgress | undefined,
+    memoryUpkeep: { passes: 0, longestPassMs: 0, mallocTrims: 0, longestTrimMs: 0 },
   };
   const sources: MetricSources = {
     committedHeight: () => state.height,
@@ -83,6 +84,7 @@ function fakeNode(minScrapeIntervalMs = 0, processMetrics = false) {
         ? undefined
         : { round: state.round, highQcRound: state.round - 1, highTcRound: state.tcRound, lastVotedRound: 0 },
     sync: () => state.sync,
+    memoryUpkeep: () => state.memoryUpkeep,
   };
   const consensus: ConsensusView = {
     round: () => state.round,
@@ -269,5 +271,15 @@ describe('node metrics registry', () => {
     assert.equal(s.get('ledger_sync_failed_requests_total'), 3);
     assert.equal(s.get('ledger_sync_hedged_requests_total'), 2);
     assert.equal(s.get('ledger_sync_applied_blocks_total'), 40);
+  });
+
+  it("copies the memory upkeep's passes and malloc trims, the longest in seconds", async () => {
+    const { state, metrics } = fakeNode();
+    state.memoryUpkeep = { passes: 41, longestPassMs: 12, mallocTrims: 3, longestTrimMs: 250 };
+    const s = await samples(metrics);
+    assert.equal(s.get('ledger_memory_upkeep_passes_total'), 41);
+    assert.equal(s.get('ledger_memory_upkeep_longest_pass_seconds'), 0.012);
+    assert.equal(s.get('ledger_malloc_trims_total'), 3);
+    assert.equal(s.get('ledger_malloc_trim_longest_seconds'), 0.25);
   });
 });

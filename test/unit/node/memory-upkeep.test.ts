@@ -14,9 +14,13 @@ const MAPPING = {
   path: '/data/node-1/chain/data.mdb',
 };
 
-function upkeepWith(available: boolean, options = { everyMs: 10_000, rescanEveryPasses: 3 }) {
+function upkeepWith(
+  available: boolean,
+  options = { everyMs: 10_000, rescanEveryPasses: 3, trimEveryPasses: 0 },
+  trim: () => Promise<boolean | undefined> = async () => true,
+) {
   const clock = new ManualClock(0);
-  const calls = { read: [] as string[], release: [] as string[] };
+  const calls = { read: [] as string[], release: [] as string[], trims: 0 };
   const logs: string[] = [];
   const upkeep = new MemoryUpkeep(
     {
@@ -31,6 +35,10 @@ function upkeepWith(available: boolean, options = { everyMs: 10_000, rescanEvery
         releaseMappings: async (mappings) => {
           calls.release.push(...mappings.map((m) => m.path));
           return available ? mappings.length : undefined;
+        },
+        trimMalloc: () => {
+          calls.trims++;
+          return trim();
         },
       },
     },
@@ -53,7 +61,13 @@ describe('MemoryUpkeep', () => {
       await settle();
     }
     assert.equal(calls.release.length, 6);
-    assert.deepEqual(upkeep.metrics, { passes: 6, mappingsReleased: 6, longestPassMs: 0 });
+    assert.deepEqual(upkeep.metrics, {
+      passes: 6,
+      mappingsReleased: 6,
+      longestPassMs: 0,
+      mallocTrims: 0,
+      longestTrimMs: 0,
+    });
     await upkeep.stop();
     clock.advance(100_000);
     await settle();
@@ -102,9 +116,10 @@ describe('MemoryUpkeep', () => {
               finish = () => resolve(1);
             });
           },
+          trimMalloc: async () => true,
         },
       },
-      { everyMs: 10_000, rescanEveryPasses: 3 },
+      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryPasses: 0 },
     );
     upkeep.start();
     clock.advance(10_000);
@@ -137,9 +152,10 @@ describe('MemoryUpkeep', () => {
             calls++;
             throw new Error('EPERM');
           },
+          trimMalloc: async () => true,
         },
       },
-      { everyMs: 10_000, rescanEveryPasses: 3 },
+      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryPasses: 1 },
     );
     upkeep.start();
     for (let i = 0; i < 3; i++) {
@@ -165,11 +181,62 @@ describe('MemoryUpkeep', () => {
   });
 
   it('is off at an interval of 0, and refuses a negative or fractional one', () => {
-    const { clock, upkeep } = upkeepWith(true, { everyMs: 0, rescanEveryPasses: 3 });
+    const { clock, upkeep } = upkeepWith(true, { everyMs: 0, rescanEveryPasses: 3, trimEveryPasses: 1 });
     upkeep.start();
     assert.equal(clock.pending(), 0);
-    assert.throws(() => upkeepWith(true, { everyMs: -1, rescanEveryPasses: 3 }), RangeError);
-    assert.throws(() => upkeepWith(true, { everyMs: 0.5, rescanEveryPasses: 3 }), RangeError);
-    assert.throws(() => upkeepWith(true, { everyMs: 1_000, rescanEveryPasses: 0 }), RangeError);
+    const refused = (everyMs: number, rescanEveryPasses: number, trimEveryPasses: number) =>
+      assert.throws(() => upkeepWith(true, { everyMs, rescanEveryPasses, trimEveryPasses }), RangeError);
+    refused(-1, 3, 0);
+    refused(0.5, 3, 0);
+    refused(1_000, 0, 0);
+    refused(1_000, 3, -1);
+    refused(1_000, 3, 1.5);
+  });
+
+  it("trims malloc's free memory every so many passes, timing the longest trim", async () => {
+    let clockOf: ManualClock | undefined;
+    const { clock, calls, upkeep } = upkeepWith(
+      true,
+      { everyMs: 1_000, rescanEveryPasses: 3, trimEveryPasses: 4 },
+      async () => {
+        clockOf?.advance(7); // the trim's own time, as the monotonic clock sees it
+        return true;
+      },
+    );
+    clockOf = clock;
+    upkeep.start();
+    for (let i = 0; i < 11; i++) {
+      clock.advance(1_000);
+      await settle();
+    }
+    assert.equal(calls.release.length, 11);
+    assert.equal(calls.trims, 2, 'passes 4 and 8 trim (trimEveryPasses 4)');
+    assert.equal(upkeep.metrics.mallocTrims, 2);
+    assert.equal(upkeep.metrics.longestTrimMs, 7);
+    await upkeep.stop();
+  });
+
+  it('a trim that cannot be done or fails ends the trims, not the passes', async () => {
+    for (const trim of [
+      async () => undefined,
+      async (): Promise<boolean> => Promise.reject(new Error('ENOMEM')),
+    ]) {
+      const { clock, calls, logs, upkeep } = upkeepWith(
+        true,
+        { everyMs: 1_000, rescanEveryPasses: 3, trimEveryPasses: 1 },
+        trim,
+      );
+      upkeep.start();
+      for (let i = 0; i < 5; i++) {
+        clock.advance(1_000);
+        await settle();
+      }
+      assert.equal(calls.trims, 1);
+      assert.equal(calls.release.length, 5, 'the passes go on');
+      assert.equal(upkeep.metrics.mallocTrims, 0);
+      assert.equal(logs.length, 1);
+      assert.match(logs[0], /malloc trim (off|failed)/);
+      await upkeep.stop();
+    }
   });
 });

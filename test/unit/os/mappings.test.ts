@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { open } from 'lmdb';
 import {
   mallocStats,
@@ -125,5 +128,39 @@ describe('src/os mappings', () => {
     const grown = inUse() - before;
     assert.ok(grown >= 8_000 * 4_096 * 0.9, `malloc's in-use bytes grew by ${grown} for 32 MB of buffers`);
     assert.equal(held.length, 8_000);
+  });
+
+  /** Runs malloc-child.ts in a process of its own (malloc's settings are process-wide). */
+  async function inChild<T>(...args: string[]): Promise<T> {
+    const child = fileURLToPath(new URL('./malloc-child.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', child, ...args],
+      { timeout: 60_000 },
+    );
+    return JSON.parse(stdout) as T;
+  }
+
+  it("fixes glibc malloc's mmap threshold, so a buffer freed does not send the next ones into an arena", async () => {
+    type Figures = { fixed?: boolean; largeFreed: number; mappedGrowth: number };
+    const adjusting = await inChild<Figures>('thresholds');
+    assert.ok(adjusting.largeFreed >= 4 << 20, `the 4 MiB buffer was freed: ${JSON.stringify(adjusting)}`);
+    // glibc's default: the free raised the threshold, and 1 MiB came from an arena
+    assert.equal(adjusting.mappedGrowth, 0, JSON.stringify(adjusting));
+    const fixed = await inChild<Figures>('thresholds', '--fix');
+    assert.equal(fixed.fixed, true);
+    assert.ok(fixed.largeFreed >= 4 << 20, JSON.stringify(fixed));
+    assert.ok(fixed.mappedGrowth >= 1 << 20, `1 MiB got its own mapping: ${JSON.stringify(fixed)}`);
+  });
+
+  it("trims malloc's free chunks below live ones, which glibc keeps resident by itself", async () => {
+    const figures = await inChild<{ trimmed: boolean; filledKb: number; beforeKb: number; afterKb: number }>(
+      'trim',
+    );
+    const text = JSON.stringify(figures);
+    // 72 MB of the 80 MB freed: without a trim they stay resident (the holes lie below live buffers)
+    assert.ok(figures.beforeKb > figures.filledKb - 20_000, `resident before the trim: ${text}`);
+    assert.equal(figures.trimmed, true, text);
+    assert.ok(figures.beforeKb - figures.afterKb > 50_000, `the trim gave back over 50 MB: ${text}`);
   });
 });
