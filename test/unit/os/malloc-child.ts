@@ -33,9 +33,9 @@ async function collectUntil(done: () => boolean): Promise<void> {
 
 async function thresholds(fix: boolean) {
   const fixed = fix ? fixMallocThresholds(128 * 1024) : undefined;
-  let large: Buffer | undefined = Buffer.alloc(4 << 20, 1);
+  const held = [Buffer.alloc(4 << 20, 1)];
   const withLarge = mapped();
-  large = undefined;
+  held.pop();
   await collectUntil(() => mapped() <= withLarge - (4 << 20));
   const before = mapped();
   const next = Buffer.alloc(1 << 20, 1);
