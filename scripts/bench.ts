@@ -26,7 +26,8 @@
  * after). Node 0's per-client API limits are raised so the load is not refused.
  *
  *   npm run bench [-- --senders 400 --per-sender 40 --warmup 10 --window 3000 --concurrency 4
- *                    --latency-seconds 10 --explorer-rps 1000 --memory-upkeep-ms 0]
+ *                    --latency-seconds 10 --explorer-rps 1000 --memory-upkeep-ms 0
+ *                    --malloc-trim-ms 0]
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -64,6 +65,8 @@ const { values } = parseArgs({
     'explorer-rps': { type: 'string', default: '0' },
     // the nodes' --memory-upkeep-ms (their default when not given): 0 measures them without it
     'memory-upkeep-ms': { type: 'string' },
+    // likewise the nodes' --malloc-trim-ms
+    'malloc-trim-ms': { type: 'string' },
   },
 });
 const SENDERS = Number(values.senders);
@@ -74,8 +77,10 @@ const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const LATENCY_SECONDS = Number(values['latency-seconds']);
 const EXPLORER_RPS = Number(values['explorer-rps']);
-const MEMORY_UPKEEP_ARGS =
-  values['memory-upkeep-ms'] === undefined ? [] : ['--memory-upkeep-ms', values['memory-upkeep-ms']];
+const MEMORY_UPKEEP_ARGS = [
+  ...(values['memory-upkeep-ms'] === undefined ? [] : ['--memory-upkeep-ms', values['memory-upkeep-ms']]),
+  ...(values['malloc-trim-ms'] === undefined ? [] : ['--malloc-trim-ms', values['malloc-trim-ms']]),
+];
 const N = 4;
 const GWEI = 1_000_000_000n;
 
@@ -384,6 +389,7 @@ try {
       cores: cpus().length,
       concurrency: CONCURRENCY,
       memoryUpkeepMs: values['memory-upkeep-ms'] ?? 'default',
+      mallocTrimMs: values['malloc-trim-ms'] ?? 'default',
       validators: N,
       warmupTxs: SENDERS * WARMUP,
       saturationTxs: queue.length,

@@ -18,8 +18,8 @@
  * rather than in each: a pass must be short, since the pages a node touches (and the
  * kernel's fault-around maps 64 KiB about each of them) pile up until the next one.
  *
- * Every so many passes it also has glibc's malloc give back the pages of its free chunks
- * (malloc_trim). The node frees small native buffers by the million (every Uint8Array
+ * On a schedule of its own it also has glibc's malloc give back the pages of its free
+ * chunks (malloc_trim). The node frees small native buffers by the million (every Uint8Array
  * beyond a few dozen bytes lives outside the V8 heap), and glibc returns free memory only
  * from the top of an arena: the free chunks below a live one stay resident, so without a
  * trim the anonymous memory keeps the high-water mark of the busiest moment so far.
@@ -33,8 +33,8 @@ export interface MemoryUpkeepOptions {
   everyMs: number;
   /** Passes between reads of the mappings (a store's map opened since is released from then on). */
   rescanEveryPasses: number;
-  /** Passes between trims of malloc's free memory; 0: never. */
-  trimEveryPasses: number;
+  /** Time between trims of malloc's free memory; 0: never. */
+  trimEveryMs: number;
 }
 
 type Mappings = ReadonlyArray<FileMapping & { path: string }>;
@@ -65,15 +65,15 @@ export interface MemoryUpkeepMetrics {
 
 export class MemoryUpkeep {
   private timer: Timer | undefined;
+  private trimTimer: Timer | undefined;
+  /** The trim under way, if any (one at a time; stop waits for it). */
+  private trimming: Promise<void> | undefined;
   /** The pass under way, if any: a pass never starts while another runs. */
   private running: Promise<void> | undefined;
   private readonly os: NonNullable<MemoryUpkeepComponents['os']>;
   /** The mappings as last read, and the passes left before they are read again. */
   private mappings: Mappings | undefined;
   private passesUntilRescan = 0;
-  /** Passes left before the next trim; trims stop for good where they cannot be done. */
-  private passesUntilTrim: number;
-  private trimming: boolean;
   private stopped = false;
   readonly metrics: MemoryUpkeepMetrics = {
     passes: 0,
@@ -93,28 +93,31 @@ export class MemoryUpkeep {
       throw new RangeError(
         `memory upkeep: rescanEveryPasses must be a positive integer, got ${o.rescanEveryPasses}`,
       );
-    if (!Number.isSafeInteger(o.trimEveryPasses) || o.trimEveryPasses < 0)
-      throw new RangeError(
-        `memory upkeep: trimEveryPasses must be a non-negative integer, got ${o.trimEveryPasses}`,
-      );
+    if (!Number.isSafeInteger(o.trimEveryMs) || o.trimEveryMs < 0)
+      throw new RangeError(`memory upkeep: trimEveryMs must be a non-negative integer, got ${o.trimEveryMs}`);
     this.os = c.os ?? { readMappingsUnder, releaseMappings, trimMalloc };
-    this.trimming = o.trimEveryPasses > 0;
-    this.passesUntilTrim = o.trimEveryPasses;
   }
 
   start(): void {
     // once stopped, for good: a start still under way when the node stops must not begin
     // passes over mappings its stores are about to unmap
-    if (this.timer || this.stopped || this.o.everyMs === 0) return;
-    this.timer = this.c.clock.setInterval(() => void this.pass(), this.o.everyMs, { background: true });
+    if (this.stopped) return;
+    if (!this.timer && this.o.everyMs > 0)
+      this.timer = this.c.clock.setInterval(() => void this.pass(), this.o.everyMs, { background: true });
+    if (!this.trimTimer && this.o.trimEveryMs > 0)
+      this.trimTimer = this.c.clock.setInterval(() => void this.trim(), this.o.trimEveryMs, {
+        background: true,
+      });
   }
 
-  /** Stops the schedule and waits for a pass under way. */
+  /** Stops the schedules and waits for a pass or trim under way. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
-    await this.running;
+    this.trimTimer?.cancel();
+    this.trimTimer = undefined;
+    await Promise.all([this.running, this.trimming]);
     this.mappings = undefined;
   }
 
@@ -156,26 +159,32 @@ export class MemoryUpkeep {
     const tookMs = this.c.clock.monotonicMs() - began;
     this.metrics.longestPassMs = Math.max(this.metrics.longestPassMs, tookMs);
     this.c.logger.debug({ tookMs, released, passes: this.metrics.passes }, 'memory upkeep pass');
-    if (this.trimming && --this.passesUntilTrim === 0) {
-      this.passesUntilTrim = this.o.trimEveryPasses;
-      await this.trim();
-    }
   }
 
-  private async trim(): Promise<void> {
+  /** One trim (the trim timer's; public for tests). Resolves when it is done. */
+  trim(): Promise<void> {
+    this.trimming ??= this.runTrim().finally(() => {
+      this.trimming = undefined;
+    });
+    return this.trimming;
+  }
+
+  private async runTrim(): Promise<void> {
     const began = this.c.clock.monotonicMs();
     let trimmed: boolean | undefined;
+    const noMore = () => {
+      this.trimTimer?.cancel();
+      this.trimTimer = undefined;
+    };
     try {
       trimmed = await this.os.trimMalloc();
     } catch (err) {
       this.c.logger.warn({ err: (err as Error).message }, 'malloc trim failed: no more trims');
-      this.trimming = false;
-      return;
+      return noMore();
     }
     if (trimmed === undefined) {
       this.c.logger.info({}, 'malloc trim off: glibc malloc_trim is unavailable here');
-      this.trimming = false;
-      return;
+      return noMore();
     }
     this.metrics.mallocTrims++;
     const tookMs = this.c.clock.monotonicMs() - began;

@@ -57,6 +57,7 @@ import { ApiListeners } from './listeners.js';
 import { childLogger, type NodeLogger } from './logger.js';
 import { MemoryUpkeep } from './memory-upkeep.js';
 import {
+  DEFAULT_MALLOC_TRIM_MS,
   DEFAULT_MEMORY_UPKEEP_MS,
   DEFAULT_SUBMIT_SLICE_TXS,
   DEFAULT_TX_JOURNAL_PRUNE_MS,
@@ -64,7 +65,6 @@ import {
   DEFAULT_TX_REBROADCAST_MS,
   MAX_CLOCK_SKEW_MS,
   MEMORY_UPKEEP_RESCAN_PASSES,
-  MEMORY_UPKEEP_TRIM_PASSES,
   type NodeOptions,
 } from './options.js';
 import { genesisBlockOf, type NodeRole, roleOf } from './role.js';
@@ -244,7 +244,7 @@ export class LedgerNode {
       {
         everyMs: options.memoryUpkeepMs ?? DEFAULT_MEMORY_UPKEEP_MS,
         rescanEveryPasses: MEMORY_UPKEEP_RESCAN_PASSES,
-        trimEveryPasses: MEMORY_UPKEEP_TRIM_PASSES,
+        trimEveryMs: options.mallocTrimMs ?? DEFAULT_MALLOC_TRIM_MS,
       },
     );
     this.facade = new NodeApiFacade({

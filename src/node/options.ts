@@ -74,6 +74,8 @@ export interface NodeOptions {
   evidenceBytesPerValidator?: number;
   /** Time between memory upkeep passes (memory-upkeep.ts); 0 turns it off. Default below. */
   memoryUpkeepMs?: number;
+  /** Time between trims of glibc malloc's free memory; 0: never (default DEFAULT_MALLOC_TRIM_MS). */
+  mallocTrimMs?: number;
 }
 
 export const DEFAULT_API_PORT = 8080;
@@ -109,10 +111,10 @@ export const DEFAULT_MEMORY_UPKEEP_MS = 250;
 /** The mappings are read again every this many passes (memory-upkeep.ts). */
 export const MEMORY_UPKEEP_RESCAN_PASSES = 40;
 /**
- * malloc's free pages are given back every this many passes (memory-upkeep.ts): often
- * enough that each trim has little to walk, since a thread allocating waits while it does.
+ * malloc's free pages are given back this often (memory-upkeep.ts): often enough that each
+ * trim has little to release, since a thread allocating waits while it runs.
  */
-export const MEMORY_UPKEEP_TRIM_PASSES = 40;
+export const DEFAULT_MALLOC_TRIM_MS = 10_000;
 
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers

@@ -7,7 +7,7 @@
  *            [--api-cors-origins ORIGIN,...] [--api-max-event-streams N]
  *            [--api-max-event-streams-per-client N] [--no-explorer]
  *            [--double-sign-check-rounds N] [--provable-history-blocks N]
- *            [--memory-upkeep-ms N] [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
+ *            [--memory-upkeep-ms N] [--malloc-trim-ms N] [--passphrase-file F | -] [--reset-safety-data] [--log-level LEVEL]
  *
  * Every option may come from the environment instead (LEDGER_GENESIS, LEDGER_KEY,
  * LEDGER_DATA, LEDGER_LISTEN and LEDGER_BOOTSTRAP as comma-separated lists, LEDGER_PEERS,
@@ -38,6 +38,7 @@ import {
   DEFAULT_API_PORT,
   DEFAULT_DOUBLE_SIGN_CHECK_ROUNDS,
   DEFAULT_LISTEN,
+  DEFAULT_MALLOC_TRIM_MS,
   DEFAULT_MEMORY_UPKEEP_MS,
   LedgerNode,
   NodeError,
@@ -79,6 +80,7 @@ interface NodeCliOptions {
   doubleSignCheckRounds?: number;
   provableHistoryBlocks?: number;
   memoryUpkeepMs?: number;
+  mallocTrimMs?: number;
   rpcPort?: number;
 }
 
@@ -141,6 +143,7 @@ export function resolveNodeOptions(options: NodeCliOptions, env: CliIo['env']) {
     doubleSignCheckRounds: options.doubleSignCheckRounds,
     provableHistoryBlocks: options.provableHistoryBlocks,
     memoryUpkeepMs: options.memoryUpkeepMs,
+    mallocTrimMs: options.mallocTrimMs,
     rpcPort,
   };
 }
@@ -402,6 +405,11 @@ export const nodeCommand: CliCommand = {
       .option(
         '--memory-upkeep-ms <n>',
         `how often the node drops its mapping of the lmdb pages it read (the pages stay in the page cache); 0: never (default ${DEFAULT_MEMORY_UPKEEP_MS})`,
+        parseNonNegativeInt,
+      )
+      .option(
+        '--malloc-trim-ms <n>',
+        `how often glibc malloc gives back the free pages of its arenas (a thread allocating meanwhile waits); 0: never (default ${DEFAULT_MALLOC_TRIM_MS})`,
         parseNonNegativeInt,
       )
       .option(

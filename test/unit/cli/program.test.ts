@@ -129,11 +129,12 @@ describe('runCli', () => {
     }
   });
 
-  it('node --memory-upkeep-ms takes a non-negative integer', async () => {
-    for (const value of ['-1', '0.5', 'often']) {
-      const r = await run(['node', '--memory-upkeep-ms', value], dir);
-      assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /--memory-upkeep-ms <n>' argument '[^']+' is invalid/);
-    }
+  it('node --memory-upkeep-ms and --malloc-trim-ms take a non-negative integer', async () => {
+    for (const flag of ['--memory-upkeep-ms', '--malloc-trim-ms'])
+      for (const value of ['-1', '0.5', 'often']) {
+        const r = await run(['node', flag, value], dir);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`${flag} <n>' argument '[^']+' is invalid`));
+      }
   });
 });

@@ -194,6 +194,8 @@ describe('ledger node: HTTP flags', () => {
     assert.equal(explorerFlags.explorerPages, false);
     assert.equal(resolveNodeOptions({ ...base, memoryUpkeepMs: 0 }, {}).memoryUpkeepMs, 0);
     assert.equal(resolveNodeOptions(base, {}).memoryUpkeepMs, undefined, 'the node default applies');
+    assert.equal(resolveNodeOptions({ ...base, mallocTrimMs: 0 }, {}).mallocTrimMs, 0);
+    assert.equal(resolveNodeOptions(base, {}).mallocTrimMs, undefined, 'the node default applies');
   });
 
   it('--no-explorer serves the API without the pages', async () => {

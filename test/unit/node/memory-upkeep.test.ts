@@ -16,7 +16,7 @@ const MAPPING = {
 
 function upkeepWith(
   available: boolean,
-  options = { everyMs: 10_000, rescanEveryPasses: 3, trimEveryPasses: 0 },
+  options = { everyMs: 10_000, rescanEveryPasses: 3, trimEveryMs: 0 },
   trim: () => Promise<boolean | undefined> = async () => true,
 ) {
   const clock = new ManualClock(0);
@@ -119,7 +119,7 @@ describe('MemoryUpkeep', () => {
           trimMalloc: async () => true,
         },
       },
-      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryPasses: 0 },
+      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryMs: 0 },
     );
     upkeep.start();
     clock.advance(10_000);
@@ -155,7 +155,7 @@ describe('MemoryUpkeep', () => {
           trimMalloc: async () => true,
         },
       },
-      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryPasses: 1 },
+      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryMs: 0 },
     );
     upkeep.start();
     for (let i = 0; i < 3; i++) {
@@ -181,11 +181,11 @@ describe('MemoryUpkeep', () => {
   });
 
   it('is off at an interval of 0, and refuses a negative or fractional one', () => {
-    const { clock, upkeep } = upkeepWith(true, { everyMs: 0, rescanEveryPasses: 3, trimEveryPasses: 1 });
+    const { clock, upkeep } = upkeepWith(true, { everyMs: 0, rescanEveryPasses: 3, trimEveryMs: 0 });
     upkeep.start();
     assert.equal(clock.pending(), 0);
-    const refused = (everyMs: number, rescanEveryPasses: number, trimEveryPasses: number) =>
-      assert.throws(() => upkeepWith(true, { everyMs, rescanEveryPasses, trimEveryPasses }), RangeError);
+    const refused = (everyMs: number, rescanEveryPasses: number, trimEveryMs: number) =>
+      assert.throws(() => upkeepWith(true, { everyMs, rescanEveryPasses, trimEveryMs }), RangeError);
     refused(-1, 3, 0);
     refused(0.5, 3, 0);
     refused(1_000, 0, 0);
@@ -193,26 +193,67 @@ describe('MemoryUpkeep', () => {
     refused(1_000, 3, 1.5);
   });
 
-  it("trims malloc's free memory every so many passes, timing the longest trim", async () => {
+  it("trims malloc's free memory on its own schedule, timing the longest trim; stop waits for one under way", async () => {
     let clockOf: ManualClock | undefined;
+    let finishTrim: ((tookMs: number) => void) | undefined;
     const { clock, calls, upkeep } = upkeepWith(
       true,
-      { everyMs: 1_000, rescanEveryPasses: 3, trimEveryPasses: 4 },
-      async () => {
-        clockOf?.advance(7); // the trim's own time, as the monotonic clock sees it
-        return true;
-      },
+      { everyMs: 0, rescanEveryPasses: 3, trimEveryMs: 4_000 },
+      () =>
+        new Promise<boolean>((resolve) => {
+          finishTrim = (tookMs) => {
+            clockOf?.advance(tookMs); // the trim's own time, as the monotonic clock sees it
+            resolve(true);
+          };
+        }),
     );
     clockOf = clock;
     upkeep.start();
-    for (let i = 0; i < 11; i++) {
+    /** Moves the clock to `atMs`, when a trim is due, and lets that trim take `tookMs`. */
+    const trimAt = async (atMs: number, tookMs: number) => {
+      clock.advance(atMs - clock.monotonicMs());
+      await settle();
+      assert.ok(finishTrim, `a trim is under way at ${atMs} ms`);
+      finishTrim(tookMs);
+      finishTrim = undefined;
+      await settle();
+    };
+    await trimAt(4_000, 7);
+    await trimAt(8_000, 3);
+    assert.equal(calls.trims, 2);
+    assert.equal(upkeep.metrics.mallocTrims, 2);
+    assert.equal(upkeep.metrics.longestTrimMs, 7);
+    assert.equal(calls.release.length, 0, 'the mapping release is off (everyMs 0)');
+    // a trim under way when the node stops: stop waits for it, and no trim follows
+    clock.advance(12_000 - clock.monotonicMs());
+    await settle();
+    const last = finishTrim;
+    assert.ok(last, 'the third trim is under way');
+    let stopped = false;
+    const stopping = upkeep.stop().then(() => {
+      stopped = true;
+    });
+    await settle();
+    assert.equal(stopped, false, 'stop waits for the trim under way');
+    last(1);
+    await stopping;
+    assert.equal(clock.pending(), 0);
+    assert.equal(calls.trims, 3);
+  });
+
+  it('releases mappings without trims at a trim interval of 0', async () => {
+    const { clock, calls, upkeep } = upkeepWith(true, {
+      everyMs: 1_000,
+      rescanEveryPasses: 3,
+      trimEveryMs: 0,
+    });
+    upkeep.start();
+    for (let i = 0; i < 3; i++) {
       clock.advance(1_000);
       await settle();
     }
-    assert.equal(calls.release.length, 11);
-    assert.equal(calls.trims, 2, 'passes 4 and 8 trim (trimEveryPasses 4)');
-    assert.equal(upkeep.metrics.mallocTrims, 2);
-    assert.equal(upkeep.metrics.longestTrimMs, 7);
+    assert.equal(calls.release.length, 3);
+    assert.equal(calls.trims, 0);
     await upkeep.stop();
   });
 
@@ -223,7 +264,7 @@ describe('MemoryUpkeep', () => {
     ]) {
       const { clock, calls, logs, upkeep } = upkeepWith(
         true,
-        { everyMs: 1_000, rescanEveryPasses: 3, trimEveryPasses: 1 },
+        { everyMs: 1_000, rescanEveryPasses: 3, trimEveryMs: 1_000 },
         trim,
       );
       upkeep.start();
