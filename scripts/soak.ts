@@ -10,7 +10,8 @@
  * check failed.
  *
  *   npm run soak [-- --minutes 30 --seed 1 --tps 1000 --senders 500 --faults kill,stop,partition
- *                  --first-fault partition --log-dir DIR --ledger-root DIR --keep-data --malloc-arena-max 2 --heap-snapshot-signal]
+ *                  --first-fault partition --log-dir DIR --ledger-root DIR --keep-data --malloc-arena-max 2 --heap-snapshot-signal
+ *                  --node-env NAME=VALUE ... --node-arg=--malloc-trim-ms=0 ...]
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -37,6 +38,10 @@ const { values } = parseArgs({
     'malloc-arena-max': { type: 'string' },
     /** Nodes write a heap snapshot (into their working directory) on SIGUSR2. */
     'heap-snapshot-signal': { type: 'boolean', default: false },
+    /** More environment for the node processes, NAME=VALUE (e.g. LD_PRELOAD of another malloc). */
+    'node-env': { type: 'string', multiple: true },
+    /** More arguments for every `ledger node` (e.g. --node-arg=--malloc-trim-ms=0). */
+    'node-arg': { type: 'string', multiple: true },
   },
 });
 
@@ -46,6 +51,14 @@ const defined = <T extends object>(o: T) =>
 const nodeEnv: Record<string, string> = {};
 if (values['malloc-arena-max']) nodeEnv.MALLOC_ARENA_MAX = values['malloc-arena-max'];
 if (values['heap-snapshot-signal']) nodeEnv.NODE_OPTIONS = '--heapsnapshot-signal=SIGUSR2';
+for (const pair of values['node-env'] ?? []) {
+  const at = pair.indexOf('=');
+  if (at <= 0) {
+    process.stderr.write(`[soak] --node-env takes NAME=VALUE, got '${pair}'\n`);
+    process.exit(2);
+  }
+  nodeEnv[pair.slice(0, at)] = pair.slice(at + 1);
+}
 if (values['log-dir']) mkdirSync(values['log-dir'], { recursive: true });
 
 // interrupted: the namespaces go now, with the nodes in them (the next soak would remove them otherwise)
@@ -74,6 +87,7 @@ try {
       ledgerRoot: values['ledger-root'],
       keepData: values['keep-data'],
       nodeEnv,
+      nodeArgs: values['node-arg'] ?? [],
       log: (line: string) => process.stderr.write(`[soak] ${line}\n`),
     }),
   );

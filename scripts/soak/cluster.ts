@@ -258,6 +258,7 @@ export async function startCluster(options: SoakOptions, network?: SoakNetwork):
         '--log-level',
         options.logLevel,
         ...API_LIMITS,
+        ...options.nodeArgs,
       ],
       apiHost: at.address(host),
       apiPort: at.apiPort(host),

@@ -63,39 +63,43 @@ export interface SoakOptions {
    * NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 for heap snapshots).
    */
   nodeEnv: Record<string, string>;
+  /** Extra arguments for every `ledger node` (e.g. --malloc-trim-ms=0). */
+  nodeArgs: readonly string[];
   /** Progress lines (stderr in the command). */
   log: (line: string) => void;
 }
 
-export const DEFAULT_SOAK_OPTIONS: Readonly<Omit<SoakOptions, 'log' | 'nodeEnv' | 'faults' | 'firstFault'>> =
-  Object.freeze({
-    minutes: 30,
-    seed: 1,
-    tps: 1000,
-    senders: 500,
-    faultEveryMinMs: 15_000,
-    faultEveryMaxMs: 30_000,
-    killDownMinMs: 5_000,
-    killDownMaxMs: 15_000,
-    stopMinMs: 10_000,
-    stopMaxMs: 20_000,
-    partitionMinMs: 10_000,
-    partitionMaxMs: 20_000,
-    memorySampleMs: 5_000,
-    heightSampleMs: 250,
-    settleTimeoutMs: 120_000,
-    baseRoundTimeoutMs: 400,
-    logLevel: 'info',
-    logDir: '',
-    ledgerRoot: '',
-    keepData: false,
-  });
+export const DEFAULT_SOAK_OPTIONS: Readonly<
+  Omit<SoakOptions, 'log' | 'nodeEnv' | 'nodeArgs' | 'faults' | 'firstFault'>
+> = Object.freeze({
+  minutes: 30,
+  seed: 1,
+  tps: 1000,
+  senders: 500,
+  faultEveryMinMs: 15_000,
+  faultEveryMaxMs: 30_000,
+  killDownMinMs: 5_000,
+  killDownMaxMs: 15_000,
+  stopMinMs: 10_000,
+  stopMaxMs: 20_000,
+  partitionMinMs: 10_000,
+  partitionMaxMs: 20_000,
+  memorySampleMs: 5_000,
+  heightSampleMs: 250,
+  settleTimeoutMs: 120_000,
+  baseRoundTimeoutMs: 400,
+  logLevel: 'info',
+  logDir: '',
+  ledgerRoot: '',
+  keepData: false,
+});
 
 export function resolveSoakOptions(partial: Partial<SoakOptions>): SoakOptions {
   const options: SoakOptions = {
     ...DEFAULT_SOAK_OPTIONS,
     faults: [...FAULT_KINDS],
     nodeEnv: {},
+    nodeArgs: [],
     log: () => {},
     ...partial,
   };
