@@ -111,10 +111,13 @@ export const DEFAULT_MEMORY_UPKEEP_MS = 250;
 /** The mappings are read again every this many passes (memory-upkeep.ts). */
 export const MEMORY_UPKEEP_RESCAN_PASSES = 40;
 /**
- * malloc's free pages are given back this often (memory-upkeep.ts): often enough that each
- * trim has little to release, since a thread allocating waits while it runs.
+ * Off unless asked for (`ledger node --malloc-trim-ms N`): a trim lowers the growth of a
+ * busy node's anonymous memory, but it holds malloc's arena lock while it walks the free
+ * chunks, and the event loop waits on that lock at its next allocation; in a soak on an
+ * overloaded machine single trims took up to seconds (BENCHMARKS.md, "Chaos soak and
+ * memory", session 13).
  */
-export const DEFAULT_MALLOC_TRIM_MS = 10_000;
+export const DEFAULT_MALLOC_TRIM_MS = 0;
 
 /**
  * Evidence kept per validator: a few dozen compact proposal records (two signed headers
