@@ -3,7 +3,6 @@
 export type { MallocStats } from './libc.js';
 export {
   type FileMapping,
-  fixMallocThresholds,
   mallocStats,
   mappingsUnder,
   readMappingsUnder,

@@ -18,11 +18,6 @@
  *   process.memoryUsage() counts the V8 heap and the buffers V8 knows of; the rest of the
  *   anonymous memory (native modules' allocations, and free chunks malloc keeps instead of
  *   returning them) shows only here.
- * - mallopt(M_MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD): glibc raises its mmap
- *   threshold to the size of each mapped chunk freed (up to 32 MiB on 64-bit, man 3
- *   mallopt), so after a node frees one large buffer, every later buffer up to that size is
- *   carved from an arena, whose free chunks are not given back when they sit below its top.
- *   Setting either threshold turns that adjustment off for both.
  * - malloc_trim(0): gives back the whole pages inside malloc's free chunks, anywhere in
  *   its arenas; by itself glibc returns only the free memory at an arena's top, so free
  *   chunks below a live one stay resident however long they stay free. It holds each
@@ -34,9 +29,6 @@ import { createRequire } from 'node:module';
 /** Linux's values (asm-generic/mman-common.h, linux/time.h). */
 const MADV_DONTNEED = 4;
 const CLOCK_THREAD_CPUTIME_ID = 3;
-/** glibc's malloc.h. */
-const M_TRIM_THRESHOLD = -1;
-const M_MMAP_THRESHOLD = -3;
 
 export interface Libc {
   /**
@@ -52,11 +44,6 @@ export interface Libc {
    * undefined before glibc 2.33, which lacks mallinfo2.
    */
   mallocStats(): MallocStats | undefined;
-  /**
-   * Fixes glibc malloc's mmap and trim thresholds at `bytes` (turning off their adjustment
-   * to the largest chunk freed); false when glibc refused either.
-   */
-  fixMallocThresholds(bytes: number): boolean;
   /** malloc_trim(0) on a worker thread; true when it gave memory back. */
   trimMalloc(): Promise<boolean>;
 }
@@ -115,7 +102,6 @@ function bind(): Libc | null {
     const clockGettime = libc.func('int clock_gettime(int clock, _Out_ timespec *time)');
     const time = { tv_sec: 0, tv_nsec: 0 };
     const mallinfo2 = bindMallinfo2(koffi, libc);
-    const mallopt = libc.func('int mallopt(int param, int value)');
     const mallocTrim = libc.func('int malloc_trim(size_t pad)');
     return {
       dontNeed: async (start, length) => (await onWorker(madvise, start, length, MADV_DONTNEED)) === 0,
@@ -133,9 +119,6 @@ function bind(): Libc | null {
             }
           : undefined;
       },
-      // mallopt returns 1 on success, 0 on error
-      fixMallocThresholds: (bytes) =>
-        mallopt(M_MMAP_THRESHOLD, bytes) === 1 && mallopt(M_TRIM_THRESHOLD, bytes) === 1,
       trimMalloc: async () => (await onWorker(mallocTrim, 0)) === 1,
     };
   } catch {

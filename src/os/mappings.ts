@@ -119,15 +119,6 @@ export function mallocStats(): MallocStats | undefined {
 }
 
 /**
- * Fixes glibc malloc's mmap and trim thresholds (see libc.ts): allocations of at least
- * `bytes` get their own mapping, returned to the system when freed. False where it cannot
- * be done (no koffi, not glibc) or glibc refused.
- */
-export function fixMallocThresholds(bytes: number): boolean {
-  return loadLibc()?.fixMallocThresholds(bytes) ?? false;
-}
-
-/**
  * Gives back the free pages inside glibc malloc's arenas (malloc_trim, on a worker
  * thread): true when it released some, false when there was nothing to release, undefined
  * where it cannot be done.

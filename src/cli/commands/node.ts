@@ -44,7 +44,6 @@ import {
   NodeError,
   type NodeOptions,
 } from '../../node/index.js';
-import { fixMallocThresholds } from '../../os/index.js';
 import { DEFAULT_STORE_OPTIONS } from '../../store/index.js';
 import { dataDirExitOf, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -274,19 +273,9 @@ async function openNode(
   });
 }
 
-/**
- * glibc malloc's mmap threshold, fixed for the node's process (src/os fixMallocThresholds):
- * its own default, 128 KiB, which glibc otherwise raises to the largest buffer freed.
- */
-const NODE_MALLOC_MMAP_THRESHOLD_BYTES = 128 * 1024;
-
 async function run(options: NodeCliOptions, io: CliIo): Promise<void> {
   const resolved = resolveNodeOptions(options, io.env);
   const logger = pino({ level: resolved.logLevel, base: undefined });
-  // process-wide, so here rather than in the node: buffers of blocks and sync ranges are
-  // then mapped one by one and returned when freed, not left as holes in an arena
-  if (!fixMallocThresholds(NODE_MALLOC_MMAP_THRESHOLD_BYTES))
-    logger.info({}, "malloc's thresholds left as they are: glibc mallopt is unavailable here");
   const restoreConsole = consoleToLog(logger);
   try {
     await runNode(options, resolved, io, logger);

@@ -130,33 +130,22 @@ describe('src/os mappings', () => {
     assert.equal(held.length, 8_000);
   });
 
-  /** Runs malloc-child.ts in a process of its own (malloc's settings are process-wide). */
-  async function inChild<T>(...args: string[]): Promise<T> {
+  it("trims malloc's free chunks below live ones, which glibc keeps resident by itself", async () => {
+    // in a process of its own: a trim acts on the whole process's malloc
     const child = fileURLToPath(new URL('./malloc-child.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', child, ...args],
-      { timeout: 60_000 },
+      ['--expose-gc', '--import', 'tsx', child],
+      {
+        timeout: 60_000,
+      },
     );
-    return JSON.parse(stdout) as T;
-  }
-
-  it("fixes glibc malloc's mmap threshold, so a buffer freed does not send the next ones into an arena", async () => {
-    type Figures = { fixed?: boolean; largeFreed: number; mappedGrowth: number };
-    const adjusting = await inChild<Figures>('thresholds');
-    assert.ok(adjusting.largeFreed >= 4 << 20, `the 4 MiB buffer was freed: ${JSON.stringify(adjusting)}`);
-    // glibc's default: the free raised the threshold, and 1 MiB came from an arena
-    assert.equal(adjusting.mappedGrowth, 0, JSON.stringify(adjusting));
-    const fixed = await inChild<Figures>('thresholds', '--fix');
-    assert.equal(fixed.fixed, true);
-    assert.ok(fixed.largeFreed >= 4 << 20, JSON.stringify(fixed));
-    assert.ok(fixed.mappedGrowth >= 1 << 20, `1 MiB got its own mapping: ${JSON.stringify(fixed)}`);
-  });
-
-  it("trims malloc's free chunks below live ones, which glibc keeps resident by itself", async () => {
-    const figures = await inChild<{ trimmed: boolean; filledKb: number; beforeKb: number; afterKb: number }>(
-      'trim',
-    );
+    const figures = JSON.parse(stdout) as {
+      trimmed: boolean;
+      filledKb: number;
+      beforeKb: number;
+      afterKb: number;
+    };
     const text = JSON.stringify(figures);
     // 72 MB of the 80 MB freed: without a trim they stay resident (the holes lie below live buffers)
     assert.ok(figures.beforeKb > figures.filledKb - 20_000, `resident before the trim: ${text}`);
