@@ -1,8 +1,8 @@
 /**
- * Two libc calls Node's API lacks, through koffi (an optional dependency: a foreign
+ * The libc calls Node's API lacks, through koffi (an optional dependency: a foreign
  * function interface with prebuilt binaries). Where koffi or glibc is missing (another
  * platform, an install without optional dependencies) `loadLibc` returns undefined and the
- * callers go without: neither call is needed for correctness.
+ * callers go without: none is needed for correctness.
  *
  * - madvise(MADV_DONTNEED) over a read-only shared file mapping drops this process's page
  *   table entries for it. The pages stay in the kernel's page cache, and the next read of
@@ -22,7 +22,7 @@
  *   its arenas; by itself glibc returns only the free memory at an arena's top, so free
  *   chunks below a live one stay resident however long they stay free. It holds each
  *   arena's lock while it walks that arena's free chunks, so a thread allocating meanwhile
- *   waits: the walk is short when little has been freed since the last trim.
+ *   waits; in a busy node the walk took up to seconds (BENCHMARKS.md, session 13).
  */
 import { createRequire } from 'node:module';
 
