@@ -90,6 +90,7 @@ export function makeConfig(
       lagRounds: 20,
       probationPeriodRounds: 100,
       staleAfterRounds: 10,
+      lateCommitRounds: 6,
     },
     ...extra,
   } satisfies CoreConfig;

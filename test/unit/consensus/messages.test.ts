@@ -10,6 +10,7 @@ import {
   decodeTc,
   decodeTimeout,
   decodeVote,
+  defaultReputation,
   encodeProposal,
   encodeQc,
   encodeSafetyData,
@@ -18,6 +19,7 @@ import {
   encodeVote,
   genesisQc,
   leaderForRound,
+  maxFaulty,
   proposalDigest,
   type QuorumCertificate,
   secp256k1Signer,
@@ -220,6 +222,7 @@ describe('leader choice', () => {
     lagRounds: 5,
     probationPeriodRounds: 50,
     staleAfterRounds: 10,
+    lateCommitRounds: 6,
   };
   /** Committed blocks of rounds 1..rounds, proposed and certified by `members` only. */
   const historyOf = (rounds: number, members: number[]) =>
@@ -269,9 +272,58 @@ describe('leader choice', () => {
     // with 2 dead, round-robin has three live leaders in a row (3, 0, 1)
     const live = after.map((l) => l !== 2);
     assert.ok(live.some((_, k) => live[k] && live[k + 1] && live[k + 2]));
-    // one new commit ends the fallback: the learned schedule is back for the next rounds
-    const resumed = [...history, { round: lastLearned + 2, proposer: 3, signers: [0, 1, 3] }];
-    assert.equal(leaderForRound(lastLearned + 3, 4, resumed, cfg), [0, 2, 3][(lastLearned + 3) % 3]);
+  });
+
+  /**
+   * Round-robin's commits at n = 4 with validator `dead` down, from round `from` to `to`:
+   * the three live leaders in a row make a 2-chain that commits the first, the dead one's
+   * round fails and orphans the third, so the second waits f + 3 = 4 rounds for the next
+   * 2-chain. Committed: the rounds of the first two live leaders of each cycle.
+   */
+  const roundRobinCommits = (dead: number, from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, k) => from + k)
+      .filter((r) => [(dead + 1) % 4, (dead + 2) % 4].includes(r % 4))
+      .map((round) => ({ round, proposer: round % 4, signers: [0, 1, 2, 3].filter((v) => v !== dead) }));
+
+  it('stays round-robin after a stall until the window lies wholly after it [L3]', () => {
+    // Reputation learned {0, 2, 3} (1 was slow); then 2 crashed. Block 31, certified as the
+    // stall began, waits for the fallback's first 2-chain (43, 44): committed 13 rounds late
+    const stalled = [...historyOf(30, [0, 2, 3]), { round: 31, proposer: 0, signers: [0, 2, 3] }];
+    const after = roundRobinCommits(2, 43, 120);
+    /** What a node has committed when it enters `round` (a 2-chain commits a round later). */
+    const historyAt = (round: number) => [...stalled, ...after.filter((c) => c.round < round - 1)];
+    // [L2] alone would bring back {0, 2, 3}, with the dead 2, right after that commit
+    assert.equal(
+      leaderForRound(45, 4, historyAt(45), { ...cfg, lateCommitRounds: Number.POSITIVE_INFINITY }),
+      0,
+    );
+    // the window H (the last 10 blocks at or below round - lag) first lies wholly after
+    // block 31 once its last block is the 10th commit after it, of round 60
+    const windowPastStall = after[cfg.windowBlocks - 1].round + cfg.lagRounds;
+    for (let r = 45; r < windowPastStall; r++)
+      assert.equal(leaderForRound(r, 4, historyAt(r), cfg), r % 4, `round ${r}`);
+    // learned again, from round-robin's commits: 2 is left out but for its probation round
+    const live = [0, 1, 3];
+    for (let r = windowPastStall; r < 120; r++) {
+      const expected = r % cfg.probationPeriodRounds === 0 ? 2 : live[r % 3];
+      assert.equal(leaderForRound(r, 4, historyAt(r), cfg), expected, `round ${r}`);
+    }
+  });
+
+  it('takes the late commits of round-robin itself, f + 3 rounds, for no stall, for every n', () => {
+    // reputation learns from round-robin's commits with 2 down (each second block 4 rounds late)
+    const history = roundRobinCommits(2, 3, 200);
+    const live = [0, 1, 3];
+    for (let r = 201; r < 201 + cfg.staleAfterRounds; r++) {
+      const expected = r % cfg.probationPeriodRounds === 0 ? 2 : live[r % 3];
+      assert.equal(leaderForRound(r, 4, history, cfg), expected, `round ${r}`);
+    }
+    for (const n of [4, 7, 10, 31, 100]) {
+      const { lateCommitRounds, staleAfterRounds } = defaultReputation(n);
+      assert.ok(lateCommitRounds >= maxFaulty(n) + 3, `n = ${n}: lateCommitRounds ${lateCommitRounds}`);
+      // a block certified as a stall begins is committed staleAfterRounds - 1 rounds later
+      assert.ok(staleAfterRounds - 1 > lateCommitRounds, `n = ${n}: staleAfterRounds ${staleAfterRounds}`);
+    }
   });
 
   it('depends only on history at or below round - lag', () => {
