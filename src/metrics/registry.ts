@@ -369,6 +369,11 @@ export function createNodeMetrics(
     'Connected peers found without an outbound gossip stream, for which one was opened again',
     (s) => s.network?.gossipStreamsReopened ?? 0,
   );
+  copiedCounter(
+    'ledger_network_superseded_connections_total',
+    'Connections aborted because their peer dialled this node anew, having lost them on its side',
+    (s) => s.network?.supersededConnections ?? 0,
+  );
 
   // ------------------------------------------------------------ block sync
   gauge(

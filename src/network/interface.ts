@@ -99,6 +99,8 @@ export interface NetworkMetrics {
   redials: number;
   /** Connected peers found without an outbound gossip stream, and a stream opened again (gossip-streams.ts). */
   gossipStreamsReopened: number;
+  /** Connections aborted because their peer dialled this node anew (superseded.ts). */
+  supersededConnections: number;
 }
 
 /** The public face of the network subsystem. */

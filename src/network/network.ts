@@ -57,6 +57,7 @@ import {
   SCORE_THRESHOLDS,
   scoreParams,
 } from './scoring.js';
+import { closeSupersededConnections, type SupersededCloser } from './superseded.js';
 import { directProtocolFor, TOPIC_KINDS, type TopicKind, type Topics, topicsFor } from './topics.js';
 import { networkTransport } from './transport.js';
 import { certificateVerdicts } from './verifier-cache.js';
@@ -98,6 +99,7 @@ export function emptyMetrics(): NetworkMetrics {
     refusedConnections: 0,
     redials: 0,
     gossipStreamsReopened: 0,
+    supersededConnections: 0,
   };
 }
 
@@ -161,11 +163,13 @@ class LedgerNetwork implements Network {
   private readonly direct: DirectMessenger;
   private readonly redialer: Redialer;
   private gossipStreams: GossipStreamKeeper | undefined;
+  private supersededCloser: SupersededCloser | undefined;
   private readonly inbound: Record<TopicKind, FairQueue<InboundJob>>;
   private readonly inboundTurns: WeightedTurns<TopicKind>;
   private drainScheduled = false;
   private started = false;
   private readonly forwardDelayMs: number;
+  private readonly supersededAfterMs: number;
   /** Accepted messages whose forwarding is held back (report). */
   private readonly forwardTimers = new Set<Timer>();
   /** Gossiped proposals name their transactions by hash: bodies come from the mempool. */
@@ -185,6 +189,7 @@ class LedgerNetwork implements Network {
     this.clock = clock;
     this.metricsData = metrics;
     this.forwardDelayMs = options.forwardDelayMs;
+    this.supersededAfterMs = options.supersededAfterMs;
     this.penalties = penalties;
     this.logger = components.logger ?? SILENT;
     this.registry = registry;
@@ -272,6 +277,10 @@ class LedgerNetwork implements Network {
       this.metricsData.gossipStreamsReopened++;
       this.logger.debug({ peer }, 'connected peer without a gossip stream; opening one');
     });
+    this.supersededCloser = closeSupersededConnections(this.libp2p, this.supersededAfterMs, (peer) => {
+      this.metricsData.supersededConnections++;
+      this.logger.info({ peer }, 'peer dialled again: closing the connection it lost');
+    });
     this.logger.info(
       { peerId: this.peerId, validator: this.selfIndex, addresses: this.getMultiaddrs() },
       'network started',
@@ -289,6 +298,8 @@ class LedgerNetwork implements Network {
     this.redialer.stop();
     this.gossipStreams?.stop();
     this.gossipStreams = undefined;
+    this.supersededCloser?.stop();
+    this.supersededCloser = undefined;
     this.publisher.stop();
     this.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onGossip);
     for (const kind of TOPIC_KINDS) this.inbound[kind].clear();

@@ -12,6 +12,11 @@ export interface NetworkOptions {
   /** Redial backoff: first retry after about min, doubling (with jitter) up to max. */
   redialMinDelayMs: number;
   redialMaxDelayMs: number;
+  /**
+   * A peer's new inbound connection closes its connections older than this (superseded.ts):
+   * the peer lost them in an outage this node has not noticed yet.
+   */
+  supersededAfterMs: number;
   /** gossipsub heartbeat (mesh maintenance, score decay of gossip). */
   heartbeatIntervalMs: number;
   /**
@@ -111,6 +116,7 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   announceAddresses: [],
   redialMinDelayMs: 250,
   redialMaxDelayMs: 15_000,
+  supersededAfterMs: 2000,
   heartbeatIntervalMs: 700,
   seenTtlMs: 15_000,
   outboundQueueMaxMessages: 256,

@@ -7,6 +7,9 @@
  *   redial after a silent outage), then the old one closes: no peer:disconnect, no new stream;
  * - the stream is reset while its connection stays open: gossipsub drops the peer.
  * The network's gossip stream keeper (src/network/gossip-streams.ts) restores them.
+ *
+ * And the first case need not wait for the old connection to die of its own: a peer that
+ * dials again has lost it on its side, so the node closes it (src/network/superseded.ts).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -32,23 +35,32 @@ const FAST: Partial<NetworkOptions> = {
   redialMinDelayMs: 50,
   redialMaxDelayMs: 400,
   txBatchMaxDelayMs: 10,
+  // the keeper's cases keep both connections until the test closes one
+  supersededAfterMs: Number.POSITIVE_INFINITY,
 };
 
-async function startNode(f: Fixture, index: number): Promise<TestNode> {
+async function startNode(
+  f: Fixture,
+  index: number,
+  options: Partial<NetworkOptions> = {},
+): Promise<TestNode> {
   const node: TestNode = { timeouts: [] } as unknown as TestNode;
-  node.net = await createNetwork(FAST, {
-    genesis: f.genesis,
-    validatorSet: f.validatorSet,
-    verifier: verifierOf(f),
-    secretKey: f.secrets[index],
-    onConsensusMessage: (from, message: ConsensusMessage) => {
-      if (message.kind === 'timeout') node.timeouts.push({ from, round: message.timeout.round });
+  node.net = await createNetwork(
+    { ...FAST, ...options },
+    {
+      genesis: f.genesis,
+      validatorSet: f.validatorSet,
+      verifier: verifierOf(f),
+      secretKey: f.secrets[index],
+      onConsensusMessage: (from, message: ConsensusMessage) => {
+        if (message.kind === 'timeout') node.timeouts.push({ from, round: message.timeout.round });
+      },
+      onTransactions: () => undefined,
+      lookupTx: () => undefined,
+      currentRound: () => 1,
+      logger: { info() {}, debug() {}, warn() {} },
     },
-    onTransactions: () => undefined,
-    lookupTx: () => undefined,
-    currentRound: () => 1,
-    logger: { info() {}, debug() {}, warn() {} },
-  });
+  );
   await node.net.start();
   running.push(node);
   return node;
@@ -65,8 +77,9 @@ async function delivered(
   to: TestNode,
   round: number,
   what: string,
+  options?: { repeat: boolean },
 ) {
-  from.net.transport.broadcast({ kind: 'timeout', timeout: timeout(f, index, round) });
+  from.net.transport.broadcast({ kind: 'timeout', timeout: timeout(f, index, round) }, options);
   await waitFor(
     `${what}: the timeout of round ${round} from validator ${index}`,
     () => to.timeouts.some((t) => t.from === index && t.round === round),
@@ -159,5 +172,38 @@ describe('network: gossip streams come back while the peers stay connected', () 
     await delivered(f, a, 2, b, 2, 'a to b after the reset');
     await delivered(f, b, 3, a, 2, 'b to a after the reset');
     assert.equal(a.net.libp2p.getConnections(b.net.libp2p.peerId).length, 1, 'the connection stayed');
+  });
+});
+
+describe('network: a peer that dials again supersedes the connection it lost', () => {
+  const f = fixture(4);
+
+  it('closes the older connection, and gossip and direct messages go over the new one', async () => {
+    const a = await startNode(f, 0, { supersededAfterMs: 200 });
+    const b = await startNode(f, 1, { supersededAfterMs: 200 });
+    a.net.addBootstrap(b.net.getMultiaddrs()[0]);
+    await meshed(f, a, b);
+    await delivered(f, a, 0, b, 1, 'before');
+    const [first] = a.net.libp2p.getConnections(b.net.libp2p.peerId);
+    await waitFor(
+      'the first connection to be older than supersededAfterMs',
+      () => Date.now() - first.timeline.open > 200,
+    );
+    // b dials anew as after an outage it noticed and a did not (libp2p's dialer would
+    // otherwise reuse the open connection): a closes the old one without being told to
+    const second = await b.net.libp2p.dial(multiaddr(a.net.getMultiaddrs()[0]), { force: true });
+    await waitFor('a to close the superseded connection', () => first.status !== 'open');
+    assert.equal(a.net.metrics().supersededConnections, 1);
+    const left = a.net.libp2p.getConnections(b.net.libp2p.peerId);
+    assert.equal(left.length, 1, 'one connection left');
+    assert.notEqual(left[0].id, first.id, 'the one left is the new one');
+    assert.equal(second.status, 'open', 'the new connection stays');
+    await reopened(a, b, 0, 'after the old connection was closed', false);
+    await delivered(f, a, 0, b, 2, 'a to b over the new connection');
+    await delivered(f, b, 1, a, 2, 'b to a over the new connection');
+    // a repeated timeout goes by the direct protocol, to every validator
+    await delivered(f, a, 0, b, 3, 'a to b by the direct protocol', { repeat: true });
+    // a redial of its own, to a peer it already holds a connection to, is no supersession
+    assert.equal(b.net.metrics().supersededConnections, 0);
   });
 });

@@ -55,6 +55,7 @@ function emptyNetworkMetrics(): NetworkMetrics {
     refusedConnections: 0,
     redials: 0,
     gossipStreamsReopened: 0,
+    supersededConnections: 0,
   };
 }
 
