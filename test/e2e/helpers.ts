@@ -108,9 +108,17 @@ export function spawnNode(index: number, args: string[], apiPort: number): NodeP
     env: { ...process.env, LEDGER_PASSPHRASE: PASSPHRASE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { output, exit } = keepOutput(child, index);
+  return { index, child, apiUrl: `http://127.0.0.1:${apiPort}`, apiPort, args, output, exit };
+}
+
+/**
+ * A node process's recent output (for failure messages) and its exit. E2E_LOG_DIR: keep
+ * every node's whole output there too (node-<index>.log, appended across restarts), e.g.
+ * with E2E_LOG_LEVEL=trace for the consensus trace of a stall.
+ */
+export function keepOutput(child: ChildProcess, index: number): Pick<NodeProcess, 'output' | 'exit'> {
   const output: string[] = [];
-  // E2E_LOG_DIR: keep every node's whole output there too (node-<index>.log, appended
-  // across restarts), e.g. with E2E_LOG_LEVEL=trace for the consensus trace of a stall
   const logFile = process.env.E2E_LOG_DIR ? join(process.env.E2E_LOG_DIR, `node-${index}.log`) : undefined;
   const keep = (chunk: Buffer) => {
     if (logFile) appendFileSync(logFile, chunk);
@@ -122,7 +130,7 @@ export function spawnNode(index: number, args: string[], apiPort: number): NodeP
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
     child.once('exit', (code, signal) => ok({ code, signal })),
   );
-  return { index, child, apiUrl: `http://127.0.0.1:${apiPort}`, apiPort, args, output, exit };
+  return { output, exit };
 }
 
 /** Starts the node again with the same arguments (same key, data directory and ports). */

@@ -45,6 +45,16 @@ const BLOCKS_WHILE_CUT = 12;
 /** Repeats of its partner's timeout each node of a half processes while watched committing nothing. */
 const NO_QUORUM_REPEATS = 3;
 
+/** Prints how long each phase of a test took, as it ends (so the phases before a failure show). */
+class PhaseClock {
+  private last = performance.now();
+  lap(phase: string): void {
+    const now = performance.now();
+    console.log(`# ${phase}: ${Math.round(now - this.last)} ms`);
+    this.last = now;
+  }
+}
+
 const unavailable = await whyNamespacesUnavailable();
 if (unavailable) console.log(`# multi-host test skipped: ${unavailable}`);
 
@@ -213,8 +223,11 @@ describe('four validators on four network namespaces', {
       await heal(victim);
     }
     const atHeal = await height(nodes()[0]);
+    const phases = new PhaseClock();
     await reach(nodes()[victim], atHeal, 'the restored host to catch up');
+    phases.lap('catch-up');
     await reach(nodes()[0], atHeal + 5, 'the chain to stay live after the restore');
+    phases.lap('5 blocks after the restore');
     // it takes part again, not only follows: with another host cut off, hosts 1, 2 and the
     // restored one are the only quorum left, so the chain commits only with its votes
     const other = 0;
@@ -223,10 +236,12 @@ describe('four validators on four network namespaces', {
       const atSecondCut = Math.max(...(await Promise.all([1, 2, victim].map((i) => height(nodes()[i])))));
       for (const i of [1, 2, victim])
         await reach(nodes()[i], atSecondCut + 5, 'the restored host to vote again (the only quorum left)');
+      phases.lap('5 blocks with the restored host in the only quorum');
     } finally {
       await heal(other);
     }
     await reach(nodes()[other], await height(nodes()[1]), 'the second host cut off to catch up');
+    phases.lap('the second host to catch up');
   });
 
   it('two halves: neither commits; healed, commits resume with no fork', async () => {

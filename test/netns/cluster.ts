@@ -12,7 +12,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestNet, type NodeProcess, PASSPHRASE, ROOT, type TestNet } from '../e2e/helpers.js';
+import {
+  createTestNet,
+  keepOutput,
+  type NodeProcess,
+  PASSPHRASE,
+  ROOT,
+  type TestNet,
+} from '../e2e/helpers.js';
 import { DEFAULT_RELAY_MAX_QUEUED_BYTES, DelayRelay } from './relay.js';
 import { createTopology, hostAddressOf, namespaceOf, removeLeftovers, standInAddressOf } from './topology.js';
 
@@ -142,16 +149,7 @@ export class Cluster {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const output: string[] = [];
-    const keep = (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      if (output.length > 2000) output.splice(0, 1000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
-      child.once('exit', (code, signal) => ok({ code, signal })),
-    );
+    const { output, exit } = keepOutput(child, i);
     return {
       index: i,
       child,
