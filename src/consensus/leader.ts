@@ -8,9 +8,9 @@
  *   X = round - lagRounds; H = the last windowBlocks committed blocks with round <= X
  *   A = validators that proposed a block of H or signed the QC in a header of H
  *   if reputation is off, |H| < windowBlocks, the newest committed block is more than
- *   staleAfterRounds rounds older than round [L2], a block from the first of H to the newest
- *   was committed more than lateCommitRounds rounds after its own round [L3], or A has
- *   fewer than n - f or all n members:                      leader = round mod n
+ *   staleAfterRounds rounds older than round [L2], a block of H was the newest committed
+ *   one before a gap of stallGapRounds or more between commits [L3], or A has fewer than
+ *   n - f or all n members:                                  leader = round mod n
  *   else with E = validators not in A (sorted):
  *     round mod probationPeriodRounds == 0:  leader = E[floor(round / period) mod |E|]
  *     otherwise:                             leader = A[round mod |A|]
@@ -35,13 +35,17 @@
  * the stall that still counts the crashed validator: the network stalls again for
  * staleAfterRounds rounds, commits once, and so on, until windowBlocks blocks from after
  * the crash have pushed the old ones out of H. A stall leaves its mark in the committed
- * history: blocks committed more than lateCommitRounds rounds after their own round (one
- * certified as the stall began waits for the fallback's first 2-chain, staleAfterRounds - 1
- * rounds). So round-robin stays on while H or a block after it bears that mark; H is then
- * learned from blocks committed on time, under round-robin, by the validators that are up.
- * Round-robin itself commits a block at most f + 3 rounds after its round: f dead leaders
- * in a row fail f rounds and orphan the block before them, so the block before that waits
- * for the next 2-chain; lateCommitRounds is above that for every n.
+ * history, where every node reads the same: two commits far apart in rounds (a 2-chain
+ * commits the lower block and all below it, so the commits' targets follow from the chain).
+ * So round-robin stays on while H holds a block from before such a gap; H is then learned
+ * from the blocks committed since, which the validators that are up proposed and signed.
+ * Round-robin itself commits at least once per cycle of n rounds (f dead leave a run of
+ * three live leaders in it), so its commits lie at most n rounds apart: stallGapRounds is
+ * above that. A stall [L2] ends has commits staleAfterRounds - 1 rounds apart or more (the
+ * fallback's first round can complete a 2-chain of the two rounds before it): stallGapRounds
+ * is at most that while n < staleAfterRounds - 1; for larger n [L3] marks longer stalls only.
+ * Like [L2], [L3] reads commits newer than X: the node that applies a commit first (the
+ * next leader, which formed its QC) may pick another leader for a round than the others.
  */
 import { type HistoryEntry, maxFaulty } from './types.js';
 
@@ -53,24 +57,22 @@ export interface ReputationConfig {
   /** Round-robin while the newest commit is more than this many rounds old [L2]. */
   staleAfterRounds: number;
   /**
-   * Round-robin while H or a block after it was committed more than this many rounds
-   * after its own round [L3]: the mark a stall leaves, below staleAfterRounds.
+   * Two commits this many rounds apart or more mark a stall: round-robin while H holds a
+   * block committed before one [L3]. Above the n rounds round-robin may take between
+   * commits and, for n up to staleAfterRounds - 2, not above the gap of a stall [L2] ended.
    */
-  lateCommitRounds: number;
+  stallGapRounds: number;
 }
 
 export function defaultReputation(n?: number): ReputationConfig {
-  // above the f + 3 rounds round-robin may take to commit a block with f dead leaders in a row
-  const lateCommitRounds = Math.max(6, (n === undefined ? 1 : maxFaulty(n)) + 4);
+  const staleAfterRounds = 10;
   return {
     enabled: true,
     windowBlocks: 10,
     lagRounds: 20,
     probationPeriodRounds: 100,
-    // a block certified at a stall's start is committed staleAfterRounds - 1 rounds later
-    // (the fallback's first 2-chain): above lateCommitRounds, so [L3] marks every such stall
-    staleAfterRounds: Math.max(10, lateCommitRounds + 4),
-    lateCommitRounds,
+    staleAfterRounds,
+    stallGapRounds: Math.max(staleAfterRounds - 1, (n ?? 0) + 1),
   };
 }
 
@@ -90,17 +92,18 @@ function lastAtOrBelow(history: readonly HistoryEntry[], x: number): number {
 }
 
 /**
- * [L3] Whether a block of history[from..] was committed more than `late` rounds after its
- * own round. A block is committed by the first 2-chain at or above it: a committed block of
- * the next round certified, whose QC forms in that next round. Commits come in such pairs,
- * so the newest block's certified child of the next round is known to exist, and each
- * older block's commit round is that of the nearest pair above it.
+ * [L3] Whether a block of history[from..] was the newest committed one when a stall began:
+ * the next commit came `gap` rounds after it or later. A commit's target is the lower block
+ * of a 2-chain, a committed block followed by one of the next round, and every block below
+ * it is committed with it; so the targets are those blocks and the newest one, and each was
+ * the newest committed block until the next.
  */
-function committedLate(history: readonly HistoryEntry[], from: number, late: number): boolean {
-  let commitRound = history[history.length - 1].round + 1;
+function stallAfter(history: readonly HistoryEntry[], from: number, gap: number): boolean {
+  let nextTarget = history[history.length - 1].round;
   for (let i = history.length - 2; i >= from; i--) {
-    if (history[i + 1].round === history[i].round + 1) commitRound = history[i + 1].round;
-    if (commitRound - history[i].round > late) return true;
+    if (history[i + 1].round !== history[i].round + 1) continue;
+    if (nextTarget - history[i].round >= gap) return true;
+    nextTarget = history[i].round;
   }
   return false;
 }
@@ -116,7 +119,7 @@ export function leaderForRound(
   const end = lastAtOrBelow(history, round - cfg.lagRounds);
   if (end + 1 < cfg.windowBlocks) return roundRobin;
   if (round - history[history.length - 1].round > cfg.staleAfterRounds) return roundRobin;
-  if (committedLate(history, end - cfg.windowBlocks + 1, cfg.lateCommitRounds)) return roundRobin;
+  if (stallAfter(history, end - cfg.windowBlocks + 1, cfg.stallGapRounds)) return roundRobin;
   const seen = new Uint8Array(n);
   for (let i = end - cfg.windowBlocks + 1; i <= end; i++) {
     const e = history[i];

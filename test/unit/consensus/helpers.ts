@@ -90,7 +90,7 @@ export function makeConfig(
       lagRounds: 20,
       probationPeriodRounds: 100,
       staleAfterRounds: 10,
-      lateCommitRounds: 6,
+      stallGapRounds: 9,
     },
     ...extra,
   } satisfies CoreConfig;

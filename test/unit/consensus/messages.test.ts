@@ -222,7 +222,7 @@ describe('leader choice', () => {
     lagRounds: 5,
     probationPeriodRounds: 50,
     staleAfterRounds: 10,
-    lateCommitRounds: 6,
+    stallGapRounds: 9,
   };
   /** Committed blocks of rounds 1..rounds, proposed and certified by `members` only. */
   const historyOf = (rounds: number, members: number[]) =>
@@ -275,54 +275,95 @@ describe('leader choice', () => {
   });
 
   /**
-   * Round-robin's commits at n = 4 with validator `dead` down, from round `from` to `to`:
-   * the three live leaders in a row make a 2-chain that commits the first, the dead one's
-   * round fails and orphans the third, so the second waits f + 3 = 4 rounds for the next
-   * 2-chain. Committed: the rounds of the first two live leaders of each cycle.
+   * The blocks round-robin commits at n with the validators `dead` down, from round `from`
+   * to `to`, in synchrony: a live leader proposes on the highest QC it knows; the QC of its
+   * block forms at the next leader if that one is live; a QC on a block whose parent is of
+   * the round before commits that parent and all below it (2-chain).
    */
-  const roundRobinCommits = (dead: number, from: number, to: number) =>
-    Array.from({ length: to - from + 1 }, (_, k) => from + k)
-      .filter((r) => [(dead + 1) % 4, (dead + 2) % 4].includes(r % 4))
-      .map((round) => ({ round, proposer: round % 4, signers: [0, 1, 2, 3].filter((v) => v !== dead) }));
+  const roundRobinCommits = (n: number, dead: number[], from: number, to: number) => {
+    const live = Array.from({ length: n }, (_, v) => v).filter((v) => !dead.includes(v));
+    const parentOf = new Map<number, number>();
+    const committed: Array<{ round: number; proposer: number; signers: number[] }> = [];
+    let highQc = from - 1;
+    let tip = from - 1;
+    for (let r = from; r <= to; r++) {
+      if (dead.includes(r % n)) continue;
+      parentOf.set(r, highQc);
+      if (dead.includes((r + 1) % n)) continue; // its QC would form at a dead leader
+      highQc = r;
+      const parent = parentOf.get(r)!;
+      if (parent !== r - 1 || parent <= tip) continue;
+      const run: number[] = [];
+      for (let b = parent; b > tip; b = parentOf.get(b) ?? tip) run.unshift(b);
+      for (const round of run) committed.push({ round, proposer: round % n, signers: live });
+      tip = parent;
+    }
+    return committed;
+  };
 
   it('stays round-robin after a stall until the window lies wholly after it [L3]', () => {
-    // Reputation learned {0, 2, 3} (1 was slow); then 2 crashed. Block 31, certified as the
-    // stall began, waits for the fallback's first 2-chain (43, 44): committed 13 rounds late
-    const stalled = [...historyOf(30, [0, 2, 3]), { round: 31, proposer: 0, signers: [0, 2, 3] }];
-    const after = roundRobinCommits(2, 43, 120);
+    // Reputation learned {0, 2, 3} (1 was slow); then 2 crashed. Nothing commits until the
+    // fallback [L2] runs round-robin from round 41: 30 was the newest commit before the stall
+    const stalled = historyOf(30, [0, 2, 3]);
+    // the default lag: [L2] alone then keeps the old window for 20 rounds after the stall
+    const c = { ...cfg, lagRounds: 20 };
+    const after = roundRobinCommits(4, [2], 41, 140);
     /** What a node has committed when it enters `round` (a 2-chain commits a round later). */
-    const historyAt = (round: number) => [...stalled, ...after.filter((c) => c.round < round - 1)];
+    const historyAt = (round: number) => [...stalled, ...after.filter((c) => c.round < round - 2)];
+    const firstAfter = after[0].round;
     // [L2] alone would bring back {0, 2, 3}, with the dead 2, right after that commit
-    assert.equal(
-      leaderForRound(45, 4, historyAt(45), { ...cfg, lateCommitRounds: Number.POSITIVE_INFINITY }),
-      0,
-    );
-    // the window H (the last 10 blocks at or below round - lag) first lies wholly after
-    // block 31 once its last block is the 10th commit after it, of round 60
-    const windowPastStall = after[cfg.windowBlocks - 1].round + cfg.lagRounds;
-    for (let r = 45; r < windowPastStall; r++)
-      assert.equal(leaderForRound(r, 4, historyAt(r), cfg), r % 4, `round ${r}`);
+    const noL3 = { ...c, stallGapRounds: Number.POSITIVE_INFINITY };
+    const r0 = firstAfter + 3;
+    assert.equal(leaderForRound(r0, 4, historyAt(r0), noL3), [0, 2, 3][r0 % 3]);
+    // round-robin until the window H (the last 10 blocks at or below round - lag) holds
+    // only blocks committed after the stall: its last block is the 10th of them
+    const windowPastStall = after[c.windowBlocks - 1].round + c.lagRounds;
+    for (let r = r0; r < windowPastStall; r++)
+      assert.equal(leaderForRound(r, 4, historyAt(r), c), r % 4, `round ${r}`);
     // learned again, from round-robin's commits: 2 is left out but for its probation round
     const live = [0, 1, 3];
-    for (let r = windowPastStall; r < 120; r++) {
-      const expected = r % cfg.probationPeriodRounds === 0 ? 2 : live[r % 3];
-      assert.equal(leaderForRound(r, 4, historyAt(r), cfg), expected, `round ${r}`);
+    for (let r = windowPastStall; r < 140; r++) {
+      const expected = r % c.probationPeriodRounds === 0 ? 2 : live[r % 3];
+      assert.equal(leaderForRound(r, 4, historyAt(r), c), expected, `round ${r}`);
     }
   });
 
-  it('takes the late commits of round-robin itself, f + 3 rounds, for no stall, for every n', () => {
-    // reputation learns from round-robin's commits with 2 down (each second block 4 rounds late)
-    const history = roundRobinCommits(2, 3, 200);
-    const live = [0, 1, 3];
-    for (let r = 201; r < 201 + cfg.staleAfterRounds; r++) {
-      const expected = r % cfg.probationPeriodRounds === 0 ? 2 : live[r % 3];
-      assert.equal(leaderForRound(r, 4, history, cfg), expected, `round ${r}`);
-    }
-    for (const n of [4, 7, 10, 31, 100]) {
-      const { lateCommitRounds, staleAfterRounds } = defaultReputation(n);
-      assert.ok(lateCommitRounds >= maxFaulty(n) + 3, `n = ${n}: lateCommitRounds ${lateCommitRounds}`);
-      // a block certified as a stall begins is committed staleAfterRounds - 1 rounds later
-      assert.ok(staleAfterRounds - 1 > lateCommitRounds, `n = ${n}: staleAfterRounds ${staleAfterRounds}`);
+  it('takes a gap between commits below stallGapRounds for no stall', () => {
+    // {0, 2, 3} learned; then a slow patch: 29 was the newest commit until 36 (a gap of 7)
+    const history = [...historyOf(30, [0, 2, 3]), ...historyOf(37, [0, 2, 3]).slice(35)];
+    assert.deepEqual(
+      history.slice(-4).map((e) => e.round),
+      [29, 30, 36, 37],
+    );
+    for (let r = 39; r < 45; r++)
+      assert.equal(leaderForRound(r, 4, history, cfg), [0, 2, 3][r % 3], `round ${r}`);
+  });
+
+  it('learns the dead leaders from round-robin, wherever they sit in the cycle, at the default settings', () => {
+    // round-robin commits at least once a cycle: its own gaps are no stall, so reputation
+    // learns who is down even when the dead leaders are spread out
+    for (const [n, dead] of [
+      [4, [2]],
+      [7, [1, 4]],
+      [7, [1, 2]],
+      [10, [0, 5, 7]],
+      [10, [1, 4, 7]],
+      [31, [0, 3, 6, 9, 12, 15, 18, 21, 24, 27]],
+    ] as const) {
+      const reputation = defaultReputation(n);
+      const history = roundRobinCommits(n, [...dead], 1, 400);
+      const newest = history.at(-1)!.round;
+      const leaders = Array.from({ length: 6 }, (_, k) =>
+        leaderForRound(newest + 1 + k, n, history, reputation),
+      );
+      const probation = (r: number) => r % reputation.probationPeriodRounds === 0;
+      leaders.forEach((leader, k) => {
+        if (!probation(newest + 1 + k))
+          assert.ok(
+            !dead.includes(leader as never),
+            `n = ${n}, dead ${dead}: leader ${leader} of round ${newest + 1 + k}`,
+          );
+      });
     }
   });
 
