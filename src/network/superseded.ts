@@ -12,8 +12,9 @@
  *
  * A peer that dials this node while they already share an open connection has lost that
  * connection on its side: libp2p's dialer reuses any open connection to the peer. So an
- * inbound connection supersedes the older ones to the same peer, which are aborted (a
- * graceful close would wait on the dead link). Only connections older than the new one by
+ * inbound connection supersedes the older ones to the same peer. Each is closed, so what
+ * it still has to send goes first if it can, and aborted if that takes longer than
+ * CLOSE_GRACE_MS (on a dead link it would wait for good). Only connections older than the new one by
  * `afterMs` (the network's supersededAfterMs): two nodes that dial each other at the same time each open one
  * connection, both new, and neither closes the other's. gossip-streams.ts then moves
  * gossip onto the new connection, and the direct protocol opens its next stream there.
@@ -22,6 +23,9 @@
  * peer that dials again and again costs itself, not the node's other peers.
  */
 import type { Connection, Libp2p } from '@libp2p/interface';
+
+/** How long a superseded connection may take to close before it is aborted. */
+export const CLOSE_GRACE_MS = 500;
 
 export interface SupersededCloser {
   stop(): void;
@@ -41,7 +45,9 @@ export function closeSupersededConnections(
       if (old === fresh || old.status !== 'open') continue;
       if (fresh.timeline.open - old.timeline.open < afterMs) continue;
       onClose(peer.toString());
-      old.abort(new Error('superseded by a newer connection from the same peer'));
+      old
+        .close({ signal: AbortSignal.timeout(CLOSE_GRACE_MS) })
+        .catch(() => old.abort(new Error('superseded by a newer connection from the same peer')));
     }
   };
   libp2p.addEventListener('connection:open', onOpen);

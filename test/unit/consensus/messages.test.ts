@@ -19,7 +19,6 @@ import {
   encodeVote,
   genesisQc,
   leaderForRound,
-  maxFaulty,
   proposalDigest,
   type QuorumCertificate,
   secp256k1Signer,
