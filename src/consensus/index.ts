@@ -46,7 +46,7 @@ export {
   type Transport,
 } from './driver.js';
 export { ConsensusError, type ConsensusErrorCode } from './errors.js';
-export { defaultReputation, leaderForRound, type ReputationConfig } from './leader.js';
+export { committedInRound, defaultReputation, leaderForRound, type ReputationConfig } from './leader.js';
 export {
   type CommitRuling,
   jolteonRules,

@@ -108,6 +108,21 @@ function stallAfter(history: readonly HistoryEntry[], from: number, gap: number)
   return false;
 }
 
+/**
+ * How many blocks of an ascending committed history a validator had committed when it
+ * entered `round`. A block of round r is committed once the QC of its child of round r + 1
+ * forms, which starts round r + 2, and the blocks below it with it: so the blocks up to the
+ * last one of round <= round - 2 whose child is of the next round (a block certified in a
+ * stall is committed only with the 2-chain that ends it); the newest block of the history
+ * had such a child.
+ */
+export function committedInRound(history: readonly HistoryEntry[], round: number): number {
+  let count = lastAtOrBelow(history, round - 2) + 1;
+  while (count > 0 && count < history.length && history[count].round !== history[count - 1].round + 1)
+    count--;
+  return count;
+}
+
 export function leaderForRound(
   round: number,
   n: number,

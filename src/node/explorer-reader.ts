@@ -38,6 +38,7 @@ import {
   txProofToJson,
 } from '../client/index.js';
 import {
+  committedInRound,
   decodeQc,
   type HistoryEntry,
   leaderForRound,
@@ -563,21 +564,11 @@ export class StoreExplorerReader implements ExplorerReader {
     return tally.map((t) => (t.chances > 0 ? t.taken / t.chances : null));
   }
 
-  /**
-   * The leader of past round `round`: leaderForRound over the committed blocks the core
-   * knew in that round. A block of round r' is committed once the QC of its child (round
-   * r' + 1) forms, which starts round r' + 2: so the blocks of rounds up to round - 2.
-   */
+  /** The leader of past round `round`: leaderForRound over the blocks committed by then. */
   private leaderOf(round: number, history: readonly HistoryEntry[]): number | undefined {
     const cached = this.leaderCache.get(round);
     if (cached !== undefined) return cached;
-    let lo = 0;
-    let hi = history.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (history[mid].round <= round - 2) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = committedInRound(history, round);
     if (lo === 0) return round % this.refs.length;
     const leader = leaderForRound(round, this.refs.length, history.slice(0, lo), this.c.reputation);
     // final once the history holds a block of a later round than those the rule reads

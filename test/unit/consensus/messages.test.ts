@@ -4,6 +4,7 @@ import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
 import {
   ConsensusError,
+  committedInRound,
   decodeProposal,
   decodeQc,
   decodeSafetyData,
@@ -364,6 +365,22 @@ describe('leader choice', () => {
           );
       });
     }
+  });
+
+  it('knows which blocks a validator had committed in a past round', () => {
+    // 1-5 committed in a row; 7, 10 and 13 certified in a stall, committed with the 2-chain
+    // (13, 14) that ended it, whose QC formed in round 15
+    const history = [1, 2, 3, 4, 5, 7, 10, 13, 14].map((round) => ({ round, proposer: 0, signers: [0] }));
+    const rounds = history.map((e) => e.round);
+    const known = (round: number) => rounds.slice(0, committedInRound(history, round));
+    assert.deepEqual(known(2), []);
+    assert.deepEqual(known(3), [1]);
+    assert.deepEqual(known(7), [1, 2, 3, 4]);
+    // the child of 5 is of round 7, not 6: 5 waits, and is committed with the stall's blocks
+    assert.deepEqual(known(12), [1, 2, 3, 4]);
+    assert.deepEqual(known(15), [1, 2, 3, 4, 5, 7, 10, 13]);
+    // the newest block had a child of the next round, whose QC committed it
+    assert.deepEqual(known(16), rounds);
   });
 
   it('depends only on history at or below round - lag', () => {
