@@ -83,13 +83,13 @@ describe('four validators on four network namespaces', {
   const nodes = (): NodeProcess[] => cluster.nodes;
   const status = async (node: NodeProcess) => (await getJson(`${node.apiUrl}/api/v1/status`)).body;
   const height = async (node: NodeProcess) => (await status(node)).height ?? 0;
-  /** Rounds `node` timed out in, from its Prometheus metrics. */
-  const timeoutsOf = async (node: NodeProcess) => {
-    const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
-    const m = /^ledger_consensus_timeouts_total(?:\{[^}]*\})? (\d+)/m.exec(await res.text());
-    if (!m) throw new Error(`node ${node.index}: no ledger_consensus_timeouts_total in /metrics`);
-    return Number(m[1]);
-  };
+  /** Where `node`'s consensus stands: its round and the highest round it timed out in. */
+  const consensusOf = async (node: NodeProcess) =>
+    (
+      await getJson<{ consensus: { round: number; highestTimeoutRound: number } }>(
+        `${node.apiUrl}/api/v1/metrics`,
+      )
+    ).body.consensus;
   /** Timeout messages `node` received, gossiped or direct (where repeats travel), any verdict. */
   const timeoutsReceivedBy = async (node: NodeProcess) => {
     const res = await fetch(`${node.apiUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
@@ -253,23 +253,28 @@ describe('four validators on four network namespaces', {
       [0, 1],
       [2, 3],
     ];
-    const timeoutsAtCut = await Promise.all(nodes().map(timeoutsOf));
     for (const [mine, other] of [halves, [halves[1], halves[0]]]) for (const i of mine) await cut(i, other);
     let settled: number[];
     try {
       // a half of two holds no quorum: it can neither certify a block nor form a timeout
-      // certificate, so its round stands still. Once every node has timed out in that
-      // round nothing in flight from before the cut can still commit; from then on each
-      // node must be seen running consensus without committing: it processes its partner's
-      // timeout, repeated every round timeout, several times over
+      // certificate, so its round stands still. Once every node has timed out in its round
+      // (before the cut, or after it) nothing in flight from before the cut can still
+      // commit; from then on each node must be seen running consensus without committing:
+      // it processes its partner's timeout, repeated every round timeout, several times over
+      let standing: Array<{ round: number; highestTimeoutRound: number }> = [];
       await waitUntil(
-        'every node to time out in its half',
-        async () =>
-          (await Promise.all(nodes().map(timeoutsOf))).every((t, i) => t > timeoutsAtCut[i])
-            ? true
-            : undefined,
+        'every node to time out in its round, in its half',
+        async () => {
+          standing = await Promise.all(nodes().map(consensusOf));
+          return standing.every((c) => c.highestTimeoutRound >= c.round) ? true : undefined;
+        },
         20_000,
-      );
+      ).catch((err: Error) => {
+        const where = standing.map(
+          (c, i) => `node ${i}: round ${c.round}, timed out in ${c.highestTimeoutRound}`,
+        );
+        throw new Error(`${err.message} (${where.join('; ')})`);
+      });
       settled = await Promise.all(nodes().map(height));
       const repeatsAtSettled = await Promise.all(nodes().map(timeoutsReceivedBy));
       await waitUntil(
