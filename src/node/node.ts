@@ -44,7 +44,7 @@ import {
 } from '../network/index.js';
 import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
 import { DEFAULT_SYNC_OPTIONS, Libp2pSyncNetwork } from '../sync/index.js';
-import { type Clock, systemClock } from '../time/index.js';
+import { type Clock, deadline, systemClock } from '../time/index.js';
 import { ActivityTracker } from './activity.js';
 import { TransactionAdmission } from './admission.js';
 import { NodeApiFacade } from './api-facade.js';
@@ -71,6 +71,9 @@ import { genesisBlockOf, type NodeRole, roleOf } from './role.js';
 import { LmdbSafetyStore } from './safety-store.js';
 
 export { genesisBlockOf, type NodeRole, roleOf } from './role.js';
+
+/** How long a stop after a fatal error waits for the stores' writes, all together. */
+export const FATAL_STOP_WRITES_MS = 5000;
 
 /** What a node may be given instead of the real thing (the simulator's virtual clock). */
 export interface LedgerNodeComponents {
@@ -493,8 +496,14 @@ export class LedgerNode {
   }
 
   private fatal(err: Error): void {
+    if (this.stopping) {
+      // often the same failure reported again (lmdb-js rejects a failed commit's promises
+      // one by one, one of them its own that nobody holds): the stop keeps its first reason
+      this.log.warn({ code: (err as NodeError).code, err: err.message }, 'a further error while stopping');
+      return;
+    }
     this.log.error({ code: (err as NodeError).code, err: err.message }, 'stopping after a fatal error');
-    this.stopping ??= this.shutdown(err);
+    this.stopping = this.shutdown(err);
   }
 
   private async shutdown(reason: Error | undefined): Promise<void> {
@@ -503,27 +512,53 @@ export class LedgerNode {
     // consensus and sync halt at once (before the first await); sync stops serving below
     const consensusStopped = this.consensus.stop();
     this.app.stop();
+    const writes = this.writesSettled(reason);
     try {
       await this.listeners.stop();
       await consensusStopped;
       if (this.started) await this.network?.stop();
-      await this.app.drained();
+      await writes.wait(this.app.drained(), 'the chain store');
       this.explorer.close();
       this.facade.stop();
       // before any store closes: a pass releases the stores' mappings, which must stay mapped
       await upkeepStopped;
-      await this.admission.close();
-      await this.safety.close();
-      await this.store.close();
+      await writes.wait(this.admission.close(), 'the transaction journal');
+      await writes.wait(this.safety.close(), 'the safety data');
+      await writes.wait(this.store.close(), 'the chain store');
       await this.dataDirLock.release();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'error during shutdown');
       reason ??= err as Error;
     } finally {
+      writes.done();
       this.secret.fill(0);
     }
     this.log.info({}, 'stopped');
     this.resolveDone(reason);
+  }
+
+  /**
+   * How a stop waits for a store's writes: to the end on an orderly stop; after a fatal error
+   * until FATAL_STOP_WRITES_MS have passed, for all stores together. A store on a failing
+   * disk may never settle (lmdb-js with overlappingSync, which the stores no longer use,
+   * resolved neither the flush of a failed transaction's writes nor the close), and a
+   * process whose every wait hangs empties its event loop and exits 13, not with the code
+   * of its error. Nothing waited for is acknowledged yet (a 202 waits for its journal write).
+   */
+  private writesSettled(reason: Error | undefined): {
+    wait: (write: Promise<void>, what: string) => Promise<void>;
+    done: () => void;
+  } {
+    if (reason === undefined) return { wait: (write) => write, done: () => {} };
+    const stopBy = deadline(this.clock, FATAL_STOP_WRITES_MS);
+    return {
+      wait: async (write, what) => {
+        if (await stopBy.within(write)) return;
+        write.catch(() => {});
+        this.log.warn({ store: what }, 'writes did not settle after the fatal error; stopping without them');
+      },
+      done: () => stopBy.cancel(),
+    };
   }
 
   // ---------------------------------------------------------------- the API (api-facade.ts)

@@ -182,7 +182,9 @@ export class LmdbSafetyStore implements ConsensusSafetyStore {
     } catch (err) {
       throw damaged((err as Error).message, err);
     }
-    const env = open<Buffer, string>({ path, encoding: 'binary' });
+    // overlappingSync off, as for the chain store (src/store/store.ts): on a full disk a
+    // transaction must fail whole, never leave a record whose pages were not written
+    const env = open<Buffer, string>({ path, encoding: 'binary', overlappingSync: false });
     const stored = env.getBinary(GENESIS_KEY);
     if (!stored) {
       for (const _ of env.getKeys({ limit: 1 })) {

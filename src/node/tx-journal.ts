@@ -85,7 +85,14 @@ export class TxJournal {
     } catch (err) {
       throw damaged((err as Error).message, err);
     }
-    const env = open<Buffer, Buffer>({ path, keyEncoding: 'binary', encoding: 'binary' });
+    // overlappingSync off, as for the chain store (src/store/store.ts): a 202 waits for a
+    // write that is on disk whole
+    const env = open<Buffer, Buffer>({
+      path,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+      overlappingSync: false,
+    });
     // a whole scan: the journal holds what the mempool holds, bounded by the mempool's size
     for (const { key, value } of env.getRange({})) {
       if (key.length !== 8 || value.length === 0) {

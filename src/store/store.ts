@@ -373,6 +373,11 @@ export class LedgerStore implements ChainStore {
     // the batch, not at the next turn of the event loop, so lmdb's writer thread commits and
     // flushes it while the caller executes the next block (the node and bench:core return
     // to synchronous execution without yielding). Atomicity comes from the batch itself.
+    // overlappingSync off (lmdb-js turns it on by default on Linux): with it, a transaction's
+    // meta page could land while its data pages met a full disk, and the store reopened on a
+    // head whose tree pages were never written (the full-disk e2e test: "certified block
+    // does not execute" after the restart, in 3 runs of 10); its flushes also never settled
+    // after such a failure. Without it a transaction is durable, or failed, when it resolves.
     const mapSize = mapSizeFor(options.mapSizeBytes ?? DEFAULT_STORE_OPTIONS.mapSizeBytes);
     const env = open({
       path: dir,
@@ -381,6 +386,7 @@ export class LedgerStore implements ChainStore {
       keyEncoding: 'binary',
       encoding: 'binary',
       eventTurnBatching: false,
+      overlappingSync: false,
     });
     let store: LedgerStore;
     try {

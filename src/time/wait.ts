@@ -1,11 +1,30 @@
 /** Promise forms of the clock's timers, for code that awaits rather than schedules. */
-import type { Clock } from './interface.js';
+import type { Clock, Timer } from './interface.js';
 
 /** Resolves `ms` from now on `clock`. */
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => {
     clock.setTimeout(resolve, ms);
   });
+}
+
+/**
+ * One deadline, `ms` from now, shared by several waits: `within(p)` resolves true once `p`
+ * settles (false once the deadline passed first; `p` rejecting rejects it); `cancel()`
+ * clears the timer, which otherwise holds the event loop open until the deadline.
+ */
+export function deadline(
+  clock: Clock,
+  ms: number,
+): { within(p: Promise<unknown>): Promise<boolean>; cancel(): void } {
+  let timer: Timer | undefined;
+  const passed = new Promise<false>((resolve) => {
+    timer = clock.setTimeout(() => resolve(false), ms);
+  });
+  return {
+    within: (p) => Promise.race([p.then(() => true), passed]),
+    cancel: () => timer?.cancel(),
+  };
 }
 
 /** Resolves on a later turn of the event loop, after pending I/O. */

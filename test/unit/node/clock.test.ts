@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { writeKeystoreFile } from '../../../src/crypto/keystore.js';
 import { createGenesis } from '../../../src/genesis/index.js';
 import { driverClock, LedgerNode, silentLogger } from '../../../src/node/index.js';
-import { nextTurn, sleep, systemClock } from '../../../src/time/index.js';
+import { deadline, nextTurn, sleep, systemClock } from '../../../src/time/index.js';
 import { ManualClock } from './manual-clock.js';
 
 const realTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -76,6 +76,39 @@ describe('clock port', () => {
     clock.advance(100);
     assert.deepEqual(fired, ['second', 'late']);
     assert.equal(timer.now(), clock.nowMs());
+  });
+
+  it('a deadline shared by several waits: each ends when its promise settles or the deadline passes', async () => {
+    const clock = new ManualClock(0);
+    const stopBy = deadline(clock, 5000);
+    // settles in time
+    assert.equal(await stopBy.within(Promise.resolve()), true);
+    // never settles (a store that will not close): false once the deadline passes
+    const hanging = stopBy.within(new Promise(() => {}));
+    let ended: boolean | undefined;
+    void hanging.then((v) => {
+      ended = v;
+    });
+    clock.advance(4999);
+    await realTurn();
+    assert.equal(ended, undefined, 'ended before its deadline');
+    clock.advance(1);
+    assert.equal(await hanging, false);
+    // the deadline is shared: a later wait does not get a new one
+    assert.equal(await stopBy.within(new Promise(() => {})), false);
+    // before the deadline, a rejection is the caller's to see
+    await assert.rejects(deadline(clock, 10).within(Promise.reject(new Error('write failed'))), /write failed/);
+    // cancelled before it passes, the timer no longer holds anything
+    const other = deadline(clock, 10);
+    other.cancel();
+    const waited = other.within(new Promise(() => {}));
+    let settled = false;
+    void waited.then(() => {
+      settled = true;
+    });
+    clock.advance(100);
+    await realTurn();
+    assert.equal(settled, false, 'a cancelled deadline passed');
   });
 
   it('a node on an injected clock waits for genesis by that clock and stamps blocks with its time', async () => {
