@@ -97,7 +97,10 @@ describe('clock port', () => {
     // the deadline is shared: a later wait does not get a new one
     assert.equal(await stopBy.within(new Promise(() => {})), false);
     // before the deadline, a rejection is the caller's to see
-    await assert.rejects(deadline(clock, 10).within(Promise.reject(new Error('write failed'))), /write failed/);
+    await assert.rejects(
+      deadline(clock, 10).within(Promise.reject(new Error('write failed'))),
+      /write failed/,
+    );
     // cancelled before it passes, the timer no longer holds anything
     const other = deadline(clock, 10);
     other.cancel();
