@@ -131,6 +131,8 @@ export class LedgerNode {
   private network: Network | undefined;
   private started = false;
   private stopping: Promise<void> | undefined;
+  /** The first fatal error reported while an orderly stop was under way: the stop ends with it. */
+  private errorWhileStopping: Error | undefined;
 
   private constructor(opened: OpenedNode) {
     const { options, genesis, role, secret, store, safety, clock } = opened;
@@ -498,8 +500,10 @@ export class LedgerNode {
   private fatal(err: Error): void {
     if (this.stopping) {
       // often the same failure reported again (lmdb-js rejects a failed commit's promises
-      // one by one, one of them its own that nobody holds): the stop keeps its first reason
+      // one by one): a stop after a fatal error keeps its first reason; an orderly stop
+      // ends with this one
       this.log.warn({ code: (err as NodeError).code, err: err.message }, 'a further error while stopping');
+      this.errorWhileStopping ??= err;
       return;
     }
     this.log.error({ code: (err as NodeError).code, err: err.message }, 'stopping after a fatal error');
@@ -525,7 +529,9 @@ export class LedgerNode {
       await writes.wait(this.admission.close(), 'the transaction journal');
       await writes.wait(this.safety.close(), 'the safety data');
       await writes.wait(this.store.close(), 'the chain store');
-      await this.dataDirLock.release();
+      // a write still running may land after this process lets the directory go: the lock
+      // stays, and the next start takes it over as stale once this process has exited
+      if (writes.allSettled()) await this.dataDirLock.release();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'error during shutdown');
       reason ??= err as Error;
@@ -534,7 +540,7 @@ export class LedgerNode {
       this.secret.fill(0);
     }
     this.log.info({}, 'stopped');
-    this.resolveDone(reason);
+    this.resolveDone(reason ?? this.errorWhileStopping);
   }
 
   /**
@@ -547,16 +553,21 @@ export class LedgerNode {
    */
   private writesSettled(reason: Error | undefined): {
     wait: (write: Promise<void>, what: string) => Promise<void>;
+    /** False once a wait ended at the deadline, its write still running. */
+    allSettled: () => boolean;
     done: () => void;
   } {
-    if (reason === undefined) return { wait: (write) => write, done: () => {} };
+    if (reason === undefined) return { wait: (write) => write, allSettled: () => true, done: () => {} };
     const stopBy = deadline(this.clock, FATAL_STOP_WRITES_MS);
+    let late = false;
     return {
       wait: async (write, what) => {
         if (await stopBy.within(write)) return;
+        late = true;
         write.catch(() => {});
         this.log.warn({ store: what }, 'writes did not settle after the fatal error; stopping without them');
       },
+      allSettled: () => !late,
       done: () => stopBy.cancel(),
     };
   }

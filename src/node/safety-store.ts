@@ -399,8 +399,9 @@ export class LmdbSafetyStore implements ConsensusSafetyStore {
     if (this.closed) return;
     await this.drained();
     this.closed = true;
-    // After a failed write (reported through onFailure, never acknowledged) lmdb-js settles
-    // neither `flushed` nor `close()`: the close is started, not awaited.
+    // After a failed write (reported through onFailure, never acknowledged) the close is
+    // started, not awaited (with overlappingSync, off since, lmdb-js settled neither
+    // `flushed` nor `close()` then).
     if (!this.failure) {
       try {
         await this.env.flushed;

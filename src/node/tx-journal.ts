@@ -206,8 +206,9 @@ export class TxJournal {
     this.closed = true;
     this.pruneTimer?.cancel();
     await this.tail;
-    // After a failed write (reported through onFailure, never acknowledged) lmdb-js settles
-    // neither `flushed` nor `close()`: the close is started, not awaited.
+    // After a failed write (reported through onFailure, never acknowledged) the close is
+    // started, not awaited (with overlappingSync, off since, lmdb-js settled neither
+    // `flushed` nor `close()` then).
     if (this.failure) {
       this.env.close().catch(() => {});
       return;

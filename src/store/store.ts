@@ -373,7 +373,7 @@ export class LedgerStore implements ChainStore {
     // the batch, not at the next turn of the event loop, so lmdb's writer thread commits and
     // flushes it while the caller executes the next block (the node and bench:core return
     // to synchronous execution without yielding). Atomicity comes from the batch itself.
-    // overlappingSync off (lmdb-js turns it on by default on Linux): with it, a transaction's
+    // overlappingSync off (lmdb-js turns it on by default but on Windows): with it, a transaction's
     // meta page could land while its data pages met a full disk, and the store reopened on a
     // head whose tree pages were never written (the full-disk e2e test: "certified block
     // does not execute" after the restart, in 3 runs of 10); its flushes also never settled
@@ -467,8 +467,8 @@ export class LedgerStore implements ChainStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // After a failed write lmdb-js settles neither `flushed` nor `close()` (its writes never
-    // end): nothing is left to land, so the close is started, not awaited.
+    // After a failed write nothing is left to land: the close is started, not awaited (with
+    // overlappingSync, off since, lmdb-js settled neither `flushed` nor `close()` then).
     if (!this.failure) {
       try {
         await this.env.flushed;

@@ -10,7 +10,8 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
 
 /**
  * One deadline, `ms` from now, shared by several waits: `within(p)` resolves true once `p`
- * settles (false once the deadline passed first; `p` rejecting rejects it); `cancel()`
+ * resolves (false once the deadline passed first, even for a `p` that resolves later;
+ * `p` rejecting first rejects it); `cancel()`
  * clears the timer, which otherwise holds the event loop open until the deadline.
  */
 export function deadline(
@@ -22,7 +23,12 @@ export function deadline(
     timer = clock.setTimeout(() => resolve(false), ms);
   });
   return {
-    within: (p) => Promise.race([p.then(() => true), passed]),
+    // p's handlers first: a promise already settled wins over a deadline already passed
+    within: (p) =>
+      new Promise<boolean>((resolve, reject) => {
+        p.then(() => resolve(true), reject);
+        void passed.then(resolve);
+      }),
     cancel: () => timer?.cancel(),
   };
 }

@@ -94,8 +94,10 @@ describe('clock port', () => {
     assert.equal(ended, undefined, 'ended before its deadline');
     clock.advance(1);
     assert.equal(await hanging, false);
-    // the deadline is shared: a later wait does not get a new one
+    // the deadline is shared: a later wait does not get a new one, but what has already
+    // settled still counts as in time
     assert.equal(await stopBy.within(new Promise(() => {})), false);
+    assert.equal(await stopBy.within(Promise.resolve()), true);
     // before the deadline, a rejection is the caller's to see
     await assert.rejects(
       deadline(clock, 10).within(Promise.reject(new Error('write failed'))),
