@@ -34,7 +34,7 @@ export interface SupersededCloser {
 export function closeSupersededConnections(
   libp2p: Pick<Libp2p, 'addEventListener' | 'removeEventListener' | 'getConnections'>,
   afterMs: number,
-  /** Called for each connection aborted (metrics, logs). */
+  /** Called for each superseded connection, as its close begins (metrics, logs). */
   onClose: (peerId: string) => void = () => {},
 ): SupersededCloser {
   const onOpen = (event: CustomEvent<Connection>) => {
