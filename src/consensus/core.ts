@@ -101,6 +101,12 @@ interface PendingProposal {
 
 interface MissingBlock {
   id: Uint8Array;
+  /**
+   * The highest round the block can have (the round its certificate names, or one below
+   * its child's). Once the committed tip reaches it, the block is either committed or on a
+   * losing branch, and peers may never serve it: the fetch is dropped.
+   */
+  roundAtMost: number;
   hint: number;
   attempts: number;
   nextRetryMs: number;
@@ -422,10 +428,16 @@ export class ConsensusCore {
     }
   }
 
-  private requestFetch(id: Uint8Array, hint: number): void {
+  private requestFetch(id: Uint8Array, roundAtMost: number, hint: number): void {
     const k = key(id);
-    if (this.blocks.has(k) || this.missing.has(k)) return;
-    this.missing.set(k, { id, hint, attempts: 1, nextRetryMs: this.now + this.cfg.fetchRetryMs });
+    if (roundAtMost <= this.tip.round || this.blocks.has(k) || this.missing.has(k)) return;
+    this.missing.set(k, {
+      id,
+      roundAtMost,
+      hint,
+      attempts: 1,
+      nextRetryMs: this.now + this.cfg.fetchRetryMs,
+    });
     this.out.push({ type: 'fetchBlock', blockId: id, from: hint });
   }
 
@@ -641,13 +653,13 @@ export class ConsensusCore {
     if (qc.round <= this.tip.round) return;
     const b = this.blocks.get(key(qc.blockId));
     if (!b) {
-      this.requestFetch(qc.blockId, this.leaderOf(qc.round));
+      this.requestFetch(qc.blockId, qc.round, this.leaderOf(qc.round));
       return;
     }
     const parent = this.blocks.get(b.parentKey);
     switch (this.rules.commitRuling(b.round, parent?.round)) {
       case 'fetchParent':
-        this.requestFetch(b.block.header.parentHash, this.leaderOf(b.round));
+        this.requestFetch(b.block.header.parentHash, b.round - 1, this.leaderOf(b.round));
         return;
       case 'commitParent': {
         if (!parent) return;
@@ -683,7 +695,7 @@ export class ConsensusCore {
       chain.push(cur);
       const parent = this.blocks.get(cur.parentKey);
       if (!parent) {
-        this.requestFetch(cur.block.header.parentHash, this.leaderOf(cur.round));
+        this.requestFetch(cur.block.header.parentHash, cur.round - 1, this.leaderOf(cur.round));
         return;
       }
       cur = parent;
@@ -716,6 +728,7 @@ export class ConsensusCore {
       }
     }
     for (const [k, e] of this.pending) if (e.entry.round <= this.tip.round) this.pending.delete(k);
+    for (const [k, m] of this.missing) if (m.roundAtMost <= this.tip.round) this.missing.delete(k);
   }
 
   private pruneRoundState(): void {
@@ -762,7 +775,7 @@ export class ConsensusCore {
     while (cur.height > this.tip.height + 1) {
       const next = this.blocks.get(cur.parentKey);
       if (!next) {
-        this.requestFetch(cur.block.header.parentHash, hint);
+        this.requestFetch(cur.block.header.parentHash, cur.round - 1, hint);
         return 'fetching';
       }
       cur = next;
@@ -843,7 +856,7 @@ export class ConsensusCore {
   private advancePending(p: PendingProposal): void {
     const parent = this.blocks.get(p.entry.parentKey);
     if (!parent) {
-      this.requestFetch(p.entry.block.header.parentHash, p.proposer);
+      this.requestFetch(p.entry.block.header.parentHash, p.entry.round - 1, p.proposer);
       return;
     }
     if (p.entry.height !== parent.height + 1 || p.entry.round <= parent.round) {
@@ -971,7 +984,7 @@ export class ConsensusCore {
     if (!viaQc && !viaTc) return;
     const parent = this.blocks.get(key(this.highQc.blockId));
     if (!parent) {
-      this.requestFetch(this.highQc.blockId, this.leaderOf(this.highQc.round));
+      this.requestFetch(this.highQc.blockId, this.highQc.round, this.leaderOf(this.highQc.round));
       return;
     }
     if (this.payloadRequestedRound === this.round) return;

@@ -21,7 +21,16 @@ import {
   voteDigest,
 } from '../../../src/consensus/index.js';
 import { sha256 } from '../../../src/crypto/hash.js';
-import { committedHeights, genesis, makeConfig, makeNet, type Net, startAll, tickAll } from './helpers.js';
+import {
+  committedHeights,
+  genesis,
+  makeConfig,
+  makeNet,
+  type Net,
+  run,
+  startAll,
+  tickAll,
+} from './helpers.js';
 
 const MILLION = 1_000_000;
 
@@ -266,5 +275,43 @@ describe('consensus core: double-sign guard (issue 10 item 10d)', () => {
     assert.equal(halts[0].code, 'DOUBLE_SIGN_RISK');
     driver.onMessage(1, { kind: 'timeout', timeout: signedTimeout(net, 1, 9) });
     assert.deepEqual(sent, []);
+  });
+});
+
+describe('consensus core: fetches that can never be answered', () => {
+  it('drops the fetch of a certified block no peer serves once the committed tip passes its round', () => {
+    const net = makeNet(4);
+    net.down.add(3);
+    startAll(net);
+    for (let t = 1000; t < 20000; t += 1000) tickAll(net, t);
+    assert.ok(committedHeights(net, 0).length >= 3, 'the other three commit');
+    net.down.delete(3);
+    net.maxRound = 20;
+    // A genuine certificate of a block that lost its fork: no core holds it, so no fetch
+    // of it is ever answered. Node 3 hears of it first, in a timeout of validator 1.
+    const orphan = qcOf(net, 1, [0, 1, 2], 9);
+    const orphanKey = Buffer.from(orphan.blockId).toString('hex');
+    const timeout: TimeoutMessage = {
+      round: 2,
+      highQc: orphan,
+      signer: 1,
+      signature: net.scheme.signers[1].sign(timeoutDigest(net.vs, 2, 1)),
+    };
+    run(net, [
+      [3, { type: 'start' }],
+      [3, { type: 'timeout', from: 1, timeout }],
+    ]);
+    const orphanFetches = () =>
+      net.log[3].filter(
+        (a) => a.type === 'fetchBlock' && Buffer.from(a.blockId).toString('hex') === orphanKey,
+      ).length;
+    assert.ok(orphanFetches() >= 1, 'node 3 asks for the orphaned block');
+    for (let t = 21000; t < 60000; t += 1000) tickAll(net, t);
+    const status = net.cores[3].status();
+    assert.ok(status.committedRound > 1, `node 3 committed to round ${status.committedRound}`);
+    assert.equal(status.retained.missingBlocks, 0);
+    const fetchedBefore = orphanFetches();
+    for (let t = 60000; t < 70000; t += 500) tickAll(net, t);
+    assert.equal(orphanFetches(), fetchedBefore, 'no more requests for it');
   });
 });
