@@ -171,7 +171,13 @@ export class LedgerNode {
       clock,
       logger: childLogger(this.log, { module: 'app' }),
       onFatal: (err) => this.fatal(err),
-      blocks: this.metrics.blocks,
+      blocks: {
+        ...this.metrics.blocks,
+        blockStored: (elapsedMs) => {
+          this.metrics.blocks.blockStored(elapsedMs);
+          this.memoryUpkeep.passSoon();
+        },
+      },
       onCommitted: (block, hash) => {
         const h = block.header;
         const fields = {
