@@ -18,6 +18,8 @@ export interface MemorySample {
   /** Since the start of the loaded run. */
   atMs: number;
   pid: number;
+  /** Whether smaps and the node's gauges were read too (the fields below that are optional). */
+  detailed: boolean;
   rssKb: number;
   anonKb: number;
   fileKb: number;
@@ -76,12 +78,20 @@ function heapMappingRssKb(pid: number): number | undefined {
   return field(smaps.slice(at, at + 2048), 'Rss');
 }
 
-/** The process's memory from /proc, or undefined when it is gone. */
-export function procMemory(pid: number): Omit<MemorySample, 'atMs' | 'pid'> | undefined {
+/**
+ * The process's memory from /proc, or undefined when it is gone: its status alone, or with
+ * `detailed` also smaps (slower to read: the kernel walks every mapping).
+ */
+export function procMemory(
+  pid: number,
+  detailed = true,
+): Omit<MemorySample, 'atMs' | 'pid' | 'detailed'> | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = field(status, 'VmRSS');
     if (rssKb === undefined) return undefined;
+    if (!detailed)
+      return { rssKb, anonKb: field(status, 'RssAnon') ?? 0, fileKb: field(status, 'RssFile') ?? 0 };
     let smapsAnonKb: number | undefined;
     try {
       smapsAnonKb = field(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Anonymous');
@@ -153,18 +163,23 @@ async function heapOf(node: SoakNode): Promise<MetricsFigures> {
   }
 }
 
-/** One sample of every running node (a stopped node's /proc is readable; its metrics are not). */
+/**
+ * One sample of every running node (a stopped node's /proc is readable; its metrics are
+ * not): the resident set split in two, and with `detailed` its smaps and the node's heap
+ * and malloc gauges.
+ */
 export async function sampleMemory(
   nodes: readonly SoakNode[],
   atMs: number,
+  detailed: boolean,
 ): Promise<Array<MemorySample | undefined>> {
   return Promise.all(
     nodes.map(async (node) => {
       const pid = node.pid;
       if (pid === undefined) return undefined;
-      const mem = procMemory(pid);
+      const mem = procMemory(pid, detailed);
       if (!mem) return undefined;
-      return { atMs, pid, ...mem, ...(await heapOf(node)) };
+      return { atMs, pid, detailed, ...mem, ...(detailed ? await heapOf(node) : {}) };
     }),
   );
 }
@@ -273,9 +288,12 @@ function slopePer10Min(points: ReadonlyArray<[number, number]>): number {
   return den === 0 ? 0 : (num / den) * 600_000;
 }
 
-export function memoryFigures(name: string, samples: readonly MemorySample[], runMs: number): MemoryFigures {
-  const first = samples[0];
-  const last = samples.at(-1);
+export function memoryFigures(name: string, taken: readonly MemorySample[], runMs: number): MemoryFigures {
+  // in time order (a detailed sample waits on the node's answer, and may land after the next)
+  const samples = [...taken].sort((a, b) => a.atMs - b.atMs);
+  const detailed = samples.filter((s) => s.detailed);
+  const first = detailed[0];
+  const last = detailed.at(-1);
   const from = runMs / 3;
   const late = samples.filter((s) => s.atMs >= from);
   // the process that covers most of the last two thirds
@@ -315,7 +333,7 @@ export function memoryFigures(name: string, samples: readonly MemorySample[], ru
     node: name,
     samples: samples.length,
     firstMb: inMb(first),
-    thirdMb: inMb(late[0]),
+    thirdMb: inMb(late.find((s) => s.detailed)),
     lastMb: inMb(last),
     maxRssMb: samples.length ? mb(Math.max(...samples.map((s) => s.rssKb))) : null,
     longestMallocTrimMs: samples.reduce<number | null>(

@@ -39,8 +39,14 @@ export interface SoakOptions {
   /** A validator cut off from every other node (its packets dropped) is healed after a time uniform in [min, max]. */
   partitionMinMs: number;
   partitionMaxMs: number;
-  /** How often each node's memory is read from /proc. */
+  /**
+   * How often each node's resident set is read from /proc/<pid>/status. The file-backed part
+   * swings by tens of MB within a second (lmdb pages mapped by a write, then dropped by the
+   * node's upkeep), so the growth fitted over it needs many samples.
+   */
   memorySampleMs: number;
+  /** Every this many samples, also smaps and the node's heap and malloc gauges (GET /metrics). */
+  detailedSampleEvery: number;
   /** How often each node's height is read (the resolution of the longest stall). */
   heightSampleMs: number;
   /** After the load stops, how long every accepted transfer may take to commit on every node. */
@@ -84,7 +90,8 @@ export const DEFAULT_SOAK_OPTIONS: Readonly<
   stopMaxMs: 20_000,
   partitionMinMs: 10_000,
   partitionMaxMs: 20_000,
-  memorySampleMs: 5_000,
+  memorySampleMs: 1_000,
+  detailedSampleEvery: 5,
   heightSampleMs: 250,
   settleTimeoutMs: 120_000,
   baseRoundTimeoutMs: 400,
@@ -103,7 +110,14 @@ export function resolveSoakOptions(partial: Partial<SoakOptions>): SoakOptions {
     log: () => {},
     ...partial,
   };
-  const positive = ['minutes', 'tps', 'senders', 'memorySampleMs', 'heightSampleMs'] as const;
+  const positive = [
+    'minutes',
+    'tps',
+    'senders',
+    'memorySampleMs',
+    'detailedSampleEvery',
+    'heightSampleMs',
+  ] as const;
   for (const name of positive)
     if (!(Number.isFinite(options[name]) && options[name] > 0)) throw new Error(`--${name} must be above 0`);
   if (!Number.isSafeInteger(options.seed)) throw new Error('--seed must be an integer');

@@ -247,6 +247,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   try {
     load.start();
     let sampling = false;
+    let memorySamples = 0;
     timers = [
       setInterval(() => {
         if (sampling) return;
@@ -258,7 +259,8 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       }, o.heightSampleMs),
       setInterval(() => {
         const atMs = since();
-        deathWatch = sampleMemory(all, atMs).then((samples) => {
+        const detailed = memorySamples++ % o.detailedSampleEvery === 0;
+        deathWatch = sampleMemory(all, atMs, detailed).then((samples) => {
           for (const [i, s] of samples.entries()) if (s) memory.get(all[i])?.push(s);
         });
       }, o.memorySampleMs),

@@ -19,6 +19,7 @@ function samples(pid: number, fromMs: number, toMs: number, anonKbPerMin: number
     out.push({
       atMs,
       pid,
+      detailed: true,
       rssKb: anonKb + 50_000,
       anonKb,
       fileKb: 50_000,
@@ -44,6 +45,39 @@ describe('soak memory figures', () => {
     assert.equal(figures.thirdMb.heapTotal, 58.6);
     const last = run.at(-1)!;
     assert.equal(figures.lastMb.otherAnon, Math.round((last.anonKb - 60_000 - 10_000) / 102.4) / 10);
+  });
+
+  it('fits the resident set over every sample and the heap over the detailed ones, in time order', () => {
+    // a status-only sample every second, every fifth one detailed; the file-backed part
+    // swings by 40 MB every other second (lmdb pages a write mapped, not yet dropped)
+    const run: MemorySample[] = [];
+    for (let atMs = 1_000, i = 0; atMs <= RUN_MS; atMs += 1_000, i++) {
+      const fileKb = 50_000 + (i % 2) * 40_000;
+      const anonKb = 100_000 + atMs / 60;
+      const status = { atMs, pid: 7, rssKb: anonKb + fileKb, anonKb, fileKb };
+      run.push(
+        i % 5 === 0
+          ? {
+              ...status,
+              detailed: true,
+              heapUsedKb: 40_000,
+              heapTotalKb: 60_000 + atMs / 120,
+              externalKb: 10_000,
+            }
+          : { ...status, detailed: false },
+      );
+    }
+    // a detailed sample lands after the next one (it waited on the node's metrics)
+    [run[10], run[11]] = [run[11], run[10]];
+    const figures = memoryFigures('validator-0', run, RUN_MS);
+    assert.equal(figures.samples, run.length);
+    assert.equal(figures.growthMbPer10Min?.anon, 9.8);
+    assert.equal(figures.growthMbPer10Min?.file, 0);
+    assert.equal(figures.growthMbPer10Min?.heapTotal, 4.9);
+    // the first and last figures are detailed samples, so they carry the heap
+    assert.equal(figures.firstMb?.heapTotal, Math.round((60_000 + 1_000 / 120) / 102.4) / 10);
+    assert.equal(figures.lastMb?.heapTotal, Math.round((60_000 + 596_000 / 120) / 102.4) / 10);
+    assert.ok(figures.thirdMb?.heapUsed !== undefined);
   });
 
   it("glibc's main malloc arena (the [heap] mapping) is sampled apart, with its slope", () => {
