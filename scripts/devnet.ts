@@ -11,7 +11,7 @@
  * node and waits for them; the next start resumes the same chain, `--reset` starts over.
  * `--help` lists the flags (scripts/devnet/args.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import {
   DevnetGenesisError,
   throwawayGenesis,
 } from './devnet/genesis.js';
+import { launcherNodeFlags } from './devnet/launcher-flags.js';
 import { DEVNET_PASSPHRASE } from './devnet/options.js';
 import { firstPortInUse } from './devnet/ports.js';
 import { ProgressMonitor } from './devnet/progress.js';
@@ -47,19 +48,6 @@ function projectRoot(): string {
     dir = parent;
   }
   return dir;
-}
-
-/**
- * The node flags of the launcher's first line (`#!/usr/bin/env -S node <flags>`, the V8 heap
- * bounds): spawned as `node bin/ledger.js`, a validator would run without them.
- */
-function launcherNodeFlags(launcher: string): string[] {
-  const words = readFileSync(launcher, 'utf8')
-    .split('\n', 1)[0]
-    .replace(/^#!\S*env\s+(-S\s+)?/, '')
-    .trim()
-    .split(/\s+/);
-  return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];
 }
 
 function shown(path: string): string {

@@ -7,7 +7,7 @@
  * process that died on its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   type TestNet,
   waitUntil,
 } from '../../test/e2e/helpers.js';
+import { launcherNodeFlags } from '../devnet/launcher-flags.js';
 import { NETNS_API_PORT, NETNS_P2P_PORT, type SoakNetwork } from './netns.js';
 import type { SoakOptions } from './options.js';
 
@@ -27,20 +28,6 @@ export const VALIDATORS = 4;
 /** Start-up runs the TypeScript through tsx when dist/ is stale: slow on a busy machine. */
 const JOIN_TIMEOUT_MS = 240_000;
 const API_LIMITS = ['--api-requests-per-second', '100000', '--api-max-concurrent-requests', '1000'];
-
-/**
- * The node flags the launcher's first line gives `node` (`#!/usr/bin/env -S node <flags>`):
- * spawned as `node bin/ledger.js`, the launcher would run without them. Read from the
- * checkout under test, so a soak of another commit runs with that commit's flags.
- */
-function launcherNodeFlags(launcher: string): string[] {
-  const firstLine = readFileSync(launcher, 'utf8').split('\n', 1)[0];
-  const words = firstLine
-    .replace(/^#!\S*env\s+(-S\s+)?/, '')
-    .trim()
-    .split(/\s+/);
-  return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];
-}
 
 export interface Exit {
   code: number | null;

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { launcherNodeFlags } from '../../scripts/devnet/launcher-flags.js';
 import { addressOf, generateSecretKey, publicKeyOf } from '../../src/crypto/keys.js';
 import { writeKeystoreFile } from '../../src/crypto/keystore.js';
 import {
@@ -103,11 +104,16 @@ export function spawnNode(index: number, args: string[], apiPort: number): NodeP
   // BENCH_NODE_EXEC_ARGV: extra node flags for the node processes, e.g. "--cpu-prof
   // --cpu-prof-dir=/tmp/prof" to profile a benchmark (node refuses those in NODE_OPTIONS)
   const execArgv = (process.env.BENCH_NODE_EXEC_ARGV ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...execArgv, join(ROOT, 'bin/ledger.js'), 'node', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LEDGER_PASSPHRASE: PASSPHRASE },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const launcher = join(ROOT, 'bin/ledger.js');
+  const child = spawn(
+    process.execPath,
+    [...launcherNodeFlags(launcher), ...execArgv, launcher, 'node', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LEDGER_PASSPHRASE: PASSPHRASE },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const { output, exit } = keepOutput(child, index);
   return { index, child, apiUrl: `http://127.0.0.1:${apiPort}`, apiPort, args, output, exit };
 }

@@ -1,6 +1,7 @@
 /**
  * The `ledger` launcher's first line gives node the V8 heap bounds (bin/ledger.js explains
- * them); the soak and the devnet, which spawn `node bin/ledger.js`, read them from there.
+ * them); the soak, the devnet and the e2e tests, which spawn `node bin/ledger.js`, read them
+ * from there (scripts/devnet/launcher-flags.ts).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launcherNodeFlags } from '../../../scripts/devnet/launcher-flags.js';
 
 const LAUNCHER = join(fileURLToPath(new URL('../../..', import.meta.url)), 'bin/ledger.js');
 
@@ -18,6 +20,7 @@ describe('ledger launcher V8 flags', () => {
     assert.ok(match, `first line: ${firstLine}`);
     const flags = match[1].trim().split(' ');
     assert.ok(flags.includes('--max-old-space-size=1024'), firstLine);
+    assert.deepEqual(launcherNodeFlags(LAUNCHER), flags, 'what the spawners pass');
     const probe = spawnSync(
       process.execPath,
       [...flags, '-e', 'console.log(require("node:v8").getHeapStatistics().heap_size_limit)'],
