@@ -70,8 +70,6 @@ export class MemoryUpkeep {
   private trimming: Promise<void> | undefined;
   /** The pass under way, if any: a pass never starts while another runs. */
   private running: Promise<void> | undefined;
-  /** A pass was asked for while one ran: it follows that one. */
-  private passAgain = false;
   private readonly os: NonNullable<MemoryUpkeepComponents['os']>;
   /** The mappings as last read, and the passes left before they are read again. */
   private mappings: Mappings | undefined;
@@ -127,23 +125,8 @@ export class MemoryUpkeep {
   pass(): Promise<void> {
     this.running ??= this.runPass().finally(() => {
       this.running = undefined;
-      if (this.passAgain) {
-        this.passAgain = false;
-        if (this.timer) void this.pass();
-      }
     });
     return this.running;
-  }
-
-  /**
-   * A pass now, or right after the one under way, while the upkeep runs. The node asks for
-   * one when a block is stored: the write has just read index pages all over the file, and
-   * they need not stay mapped until the next timed pass.
-   */
-  passSoon(): void {
-    if (!this.timer) return;
-    if (this.running) this.passAgain = true;
-    else void this.pass();
   }
 
   private async runPass(): Promise<void> {

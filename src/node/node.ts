@@ -171,13 +171,7 @@ export class LedgerNode {
       clock,
       logger: childLogger(this.log, { module: 'app' }),
       onFatal: (err) => this.fatal(err),
-      blocks: {
-        ...this.metrics.blocks,
-        blockStored: (elapsedMs) => {
-          this.metrics.blocks.blockStored(elapsedMs);
-          this.memoryUpkeep.passSoon();
-        },
-      },
+      blocks: this.metrics.blocks,
       onCommitted: (block, hash) => {
         const h = block.header;
         const fields = {

@@ -137,53 +137,6 @@ describe('MemoryUpkeep', () => {
     assert.equal(upkeep.metrics.passes, 1);
   });
 
-  it('a pass asked for after a block is stored runs at once, or once after the pass under way', async () => {
-    const clock = new ManualClock(0);
-    const finishes: Array<() => void> = [];
-    const upkeep = new MemoryUpkeep(
-      {
-        dataDir: '/data/node-1',
-        clock,
-        logger: { info() {}, warn() {}, error() {}, debug() {} },
-        os: {
-          readMappingsUnder: async () => [MAPPING],
-          releaseMappings: () => new Promise((resolve) => finishes.push(() => resolve(1))),
-          trimMalloc: async () => true,
-        },
-      },
-      { everyMs: 10_000, rescanEveryPasses: 3, trimEveryMs: 0 },
-    );
-    upkeep.passSoon();
-    await settle();
-    assert.equal(finishes.length, 0, 'nothing before the upkeep starts');
-    upkeep.start();
-    upkeep.passSoon();
-    await settle();
-    assert.equal(finishes.length, 1, 'a pass at once, without waiting for the timer');
-    upkeep.passSoon();
-    upkeep.passSoon();
-    await settle();
-    assert.equal(finishes.length, 1, 'not while one runs');
-    finishes[0]();
-    await settle();
-    await settle();
-    assert.equal(finishes.length, 2, 'one more pass after it, however many were asked for');
-    finishes[1]();
-    await settle();
-    await settle();
-    assert.equal(finishes.length, 2);
-    assert.equal(upkeep.metrics.passes, 2);
-    upkeep.passSoon();
-    await settle();
-    assert.equal(finishes.length, 3);
-    upkeep.passSoon();
-    const stopping = upkeep.stop();
-    finishes[2]();
-    await stopping;
-    await settle();
-    assert.equal(finishes.length, 3, 'none after a stop');
-  });
-
   it('a release that fails is logged and stops the upkeep', async () => {
     const clock = new ManualClock(0);
     const logs: string[] = [];
