@@ -49,4 +49,4 @@ export type { LedgerLibp2p } from './libp2p.js';
 export { createNetwork, emptyMetrics, parsePeerAddress } from './network.js';
 export { DEFAULT_NETWORK_OPTIONS, type NetworkOptions } from './options.js';
 export { directProtocolFor, syncProtocolFor, TOPIC_KINDS, type TopicKind, topicsFor } from './topics.js';
-export { cachingVerifier, certificateVerdicts } from './verifier-cache.js';
+export { cachingVerifier, certificateVerdicts, signatureCacheEntries } from './verifier-cache.js';

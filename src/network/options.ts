@@ -106,14 +106,6 @@ export interface NetworkOptions {
    * own certificates justify the round (a lagging node must still hear the network).
    */
   maxFutureRounds: number;
-  /**
-   * Verified signatures remembered, so the core does not check again what the gate checked
-   * a moment before, nor a re-sent message. A signature comes back within a round or two
-   * or not at all: the default holds the signatures of about 20 rounds of 100 validators
-   * (a proposal, n votes, n timeouts), and a cache that fills within minutes stops growing
-   * where a larger one would look like a leak for an hour.
-   */
-  verifiedSignatureCacheSize: number;
 }
 
 export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
@@ -151,5 +143,4 @@ export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({
   forwardDelayMs: 60,
   maxPastRounds: 4,
   maxFutureRounds: 100,
-  verifiedSignatureCacheSize: 4096,
 } satisfies NetworkOptions);

@@ -6,6 +6,19 @@
  */
 import type { Verifier } from '../consensus/index.js';
 
+/**
+ * How many verified signatures a node remembers, for `validators` validators. A consensus
+ * signature comes back within a round or two (the gate checks it, then the core), about
+ * 2n + 1 of them per round. Block sync checks each response's certificates on arrival and
+ * again when it applies the run they belong to: up to maxInFlightRequests x
+ * maxBlocksPerRequest blocks (128, src/sync/options.ts) of a quorum's signatures each. The
+ * cache holds that run twice over, so the second check is a hit. A cache that fills within minutes stops growing where one sized for hours of rounds
+ * looks like a leak for as long.
+ */
+export function signatureCacheEntries(validators: number): number {
+  return Math.max(4096, 192 * validators);
+}
+
 export function cachingVerifier(inner: Verifier, maxEntries: number): Verifier {
   const verified = new Set<string>();
   return {

@@ -40,6 +40,7 @@ import {
   createNetwork,
   DEFAULT_NETWORK_OPTIONS,
   type Network,
+  signatureCacheEntries,
   syncProtocolFor,
 } from '../network/index.js';
 import { genesisCommitOf, LedgerStore, StoreError } from '../store/index.js';
@@ -153,7 +154,7 @@ export class LedgerNode {
     this.peerId = peerIdOfPublicKey(publicKeyOf(secret, true));
     this.verifier = cachingVerifier(
       secp256k1Verifier(genesis.validators.map((v) => v.publicKey)),
-      DEFAULT_NETWORK_OPTIONS.verifiedSignatureCacheSize,
+      signatureCacheEntries(genesis.validators.length),
     );
     const params = { chainId: genesis.chainId, baseFeePerGas: genesis.params.baseFeePerGas };
     const limits = { maxBlockTxs: genesis.params.maxBlockTxs, maxBlockBytes: genesis.params.maxBlockBytes };

@@ -14,6 +14,7 @@ import {
 } from '../../../src/consensus/index.js';
 import { keccak256 } from '../../../src/crypto/hash.js';
 import { generateSecretKey } from '../../../src/crypto/keys.js';
+import { quorumSize } from '../../../src/genesis/quorum.js';
 import { Gate } from '../../../src/network/gate.js';
 import {
   encodeCompactProposal,
@@ -30,7 +31,12 @@ import {
 } from '../../../src/network/index.js';
 import { emptyMetrics } from '../../../src/network/network.js';
 import { BoundedQueue } from '../../../src/network/queues.js';
-import { cachingVerifier, certificateVerdicts } from '../../../src/network/verifier-cache.js';
+import {
+  cachingVerifier,
+  certificateVerdicts,
+  signatureCacheEntries,
+} from '../../../src/network/verifier-cache.js';
+import { DEFAULT_SYNC_OPTIONS } from '../../../src/sync/index.js';
 import { systemClock } from '../../../src/time/index.js';
 import { CHAIN_ID, fixture, proposal, timeout, transfers, verifierOf, vote } from './helpers.js';
 
@@ -243,6 +249,17 @@ describe('network building blocks', () => {
     assert.equal(calls, 3);
     assert.equal(v.verify(d, new Uint8Array([1]), 1), true); // other signer index: another entry
     assert.equal(calls, 4);
+  });
+
+  it("remembers block sync's largest run of certificates twice over, at any validator count", () => {
+    const runBlocks = DEFAULT_SYNC_OPTIONS.maxInFlightRequests * DEFAULT_SYNC_OPTIONS.maxBlocksPerRequest;
+    for (const n of [4, 7, 10, 31, 100, 300]) {
+      const entries = signatureCacheEntries(n);
+      assert.ok(entries >= 2 * runBlocks * quorumSize(n), `n = ${n}: ${entries} entries`);
+      // a round's signatures (a proposal, n votes, n timeouts) many times over
+      assert.ok(entries >= 16 * (2 * n + 1), `n = ${n}: ${entries} entries`);
+    }
+    assert.equal(signatureCacheEntries(4), 4096);
   });
 });
 
