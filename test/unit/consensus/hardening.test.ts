@@ -287,8 +287,9 @@ describe('consensus core: fetches that can never be answered', () => {
     assert.ok(committedHeights(net, 0).length >= 3, 'the other three commit');
     net.down.delete(3);
     net.maxRound = 20;
-    // A genuine certificate of a block that lost its fork: no core holds it, so no fetch
-    // of it is ever answered. Node 3 hears of it first, in a timeout of validator 1.
+    // A certificate of a block no core holds, standing in for one that lost its fork (made
+    // up here, for a round the chain also certified: the core cannot tell), so no fetch of
+    // it is ever answered. Node 3 hears of it first, in a timeout of validator 1.
     const orphan = qcOf(net, 1, [0, 1, 2], 9);
     const orphanKey = Buffer.from(orphan.blockId).toString('hex');
     const timeout: TimeoutMessage = {
