@@ -537,17 +537,25 @@ function processRegistry(): Registry {
  * chunks malloc keeps, so a soak can tell a native leak from fragmentation.
  */
 function registerMallocGauges(register: Registry): void {
-  if (!mallocStats()) return;
-  const gauge = (name: string, help: string, pick: (s: MallocStats) => number) =>
-    new Gauge({
+  let latest = mallocStats();
+  if (!latest) return;
+  // mallinfo2 locks and walks every arena, so a scrape calls it once: the registry collects
+  // its metrics in registration order, and the first of these gauges takes the figures the
+  // other two then read.
+  let first = true;
+  const gauge = (name: string, help: string, pick: (s: MallocStats) => number) => {
+    const refreshes = first;
+    first = false;
+    return new Gauge({
       name,
       help,
       registers: [register],
       collect() {
-        const stats = mallocStats();
-        if (stats) this.set(pick(stats));
+        if (refreshes) latest = mallocStats();
+        if (latest) this.set(pick(latest));
       },
     });
+  };
   gauge(
     'process_malloc_heap_bytes',
     'Bytes glibc malloc holds in its arenas, in use and free.',
