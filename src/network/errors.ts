@@ -55,6 +55,8 @@ export type GateErrorCode =
   | 'BAD_BATCH'
   /** a batched transaction that can never be valid (forged signature, ...): mempool admission */
   | 'INVALID_TX'
+  /** a signer's timeout for a round beyond the distinct ones already accepted (timeout-sightings.ts) */
+  | 'TIMEOUT_FLOOD'
   /** the bounded inbound queue is full (overload) */
   | 'QUEUE_FULL'
   /** a bug or unexpected error in validation: ignored, never penalised */

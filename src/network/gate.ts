@@ -48,6 +48,7 @@ import { decodeTransfer, MAX_TX_BYTES, type SignedTransfer, TxError } from '../t
 import { type CompactProposal, type DirectKind, decodeCompactProposal, decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
+import { TIMEOUTS_PER_SIGNER_ROUND, type TimeoutSightings } from './timeout-sightings.js';
 import type { CertificateVerdicts } from './verifier-cache.js';
 
 /** Size bounds: no honest node sends a message larger than these. */
@@ -82,6 +83,8 @@ export interface GateContext {
   highestCertified?: () => { qcRound: number; tcRound: number } | undefined;
   /** Positive verdicts per certificate digest (verifier-cache.ts). */
   certificates?: CertificateVerdicts;
+  /** The distinct timeouts accepted per signer and round (timeout-sightings.ts). */
+  timeouts?: TimeoutSightings;
 }
 
 /** Bounds derived from genesis: a block may be as large as maxBlockBytes, plus its certificates. */
@@ -324,10 +327,18 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
   // the high QC's round is signed and a TC this node forms takes its high QC from one of
   // these: always verified (remembered per digest); the high TC only when it raises ours
   checkQc(ctx, t.highQc, 'timeout');
-  if (t.highTc === undefined) return { from: t.signer, message: t };
-  if (raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
-  else if (!isKnownTc(ctx, t.highTc)) return { from: t.signer, message: t, unverified: true };
-  return { from: t.signer, message: t };
+  let unverified = false;
+  if (t.highTc !== undefined) {
+    if (raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
+    else unverified = !isKnownTc(ctx, t.highTc);
+  }
+  // [timeout-flood] a few distinct timeouts per signer and round, counted once signed
+  if (ctx.timeouts?.admit(t.signer, t.round, certificateDigest('timeout', data)) === 'over')
+    throw ignore(
+      'TIMEOUT_FLOOD',
+      `validator ${t.signer} already has ${TIMEOUTS_PER_SIGNER_ROUND} other timeouts for round ${t.round}`,
+    );
+  return unverified ? { from: t.signer, message: t, unverified: true } : { from: t.signer, message: t };
 }
 
 /** A vote arrives on the direct protocol from `sender` (a validator index). */

@@ -58,6 +58,7 @@ import {
   scoreParams,
 } from './scoring.js';
 import { closeSupersededConnections, type SupersededCloser } from './superseded.js';
+import { timeoutSightings } from './timeout-sightings.js';
 import { directProtocolFor, TOPIC_KINDS, type TopicKind, type Topics, topicsFor } from './topics.js';
 import { networkTransport } from './transport.js';
 import { certificateVerdicts } from './verifier-cache.js';
@@ -527,6 +528,9 @@ export async function createNetwork(
     committed: components.committed,
     highestCertified: components.highestCertified,
     certificates: certificateVerdicts(),
+    // the rounds a timeout can have past the window checks: the window itself, and a few
+    // justified ones above it
+    timeouts: timeoutSightings(opts.maxPastRounds + opts.maxFutureRounds + 16),
   };
   const clock = components.clock ?? systemClock;
   const penalties = new PenaltyBook(() => clock.monotonicMs());

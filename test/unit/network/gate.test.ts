@@ -31,6 +31,7 @@ import {
 } from '../../../src/network/index.js';
 import { emptyMetrics } from '../../../src/network/network.js';
 import { BoundedQueue } from '../../../src/network/queues.js';
+import { timeoutSightings } from '../../../src/network/timeout-sightings.js';
 import {
   cachingVerifier,
   certificateVerdicts,
@@ -473,6 +474,75 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
     assert.equal(
       verdictOf(() => validateTimeout(c, encodeTimeout({ ...t, highTc: forged }))),
       'reject:BAD_CERTIFICATE',
+    );
+  });
+
+  it('accepts two distinct timeouts per signer and round, repeats of them, and ignores more (a signing key flooding its round)', () => {
+    const c: GateContext = {
+      ...ctx(30),
+      highestCertified: () => ({ qcRound: 20, tcRound: 20 }),
+      certificates: certificateVerdicts(64),
+      timeouts: timeoutSightings(16),
+    };
+    const t = timeout(f, 3, 30);
+    // one signature, made into distinct messages by the genuine old TCs outside it
+    const variant = (r: number) => encodeTimeout({ ...t, highTc: tcOf(r) });
+    assert.equal(
+      verdictOf(() => validateTimeout(c, variant(1))),
+      'accept',
+    );
+    assert.equal(
+      verdictOf(() => validateTimeout(c, variant(2))),
+      'accept',
+    );
+    assert.equal(
+      verdictOf(() => validateTimeout(c, variant(1))),
+      'accept',
+      'the same bytes again',
+    );
+    assert.equal(
+      verdictOf(() => validateTimeout(c, variant(2))),
+      'accept',
+      'the same bytes again',
+    );
+    for (let r = 3; r <= 8; r++)
+      assert.equal(
+        verdictOf(() => validateTimeout(c, variant(r))),
+        'ignore:TIMEOUT_FLOOD',
+      );
+    // a timeout re-signed after a restart counts the same as any other distinct one
+    const resigned = {
+      ...t,
+      signature: secp256k1Signer(f.secrets[3]).sign(timeoutDigest(f.validatorSet, 30, 0)),
+    };
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout(resigned))),
+      'ignore:TIMEOUT_FLOOD',
+    );
+    // the signer's next round, and other signers in this one, have their own allowance
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout(timeout(f, 3, 31)))),
+      'accept',
+    );
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout(timeout(f, 1, 30)))),
+      'accept',
+    );
+    // a timeout whose signature fails uses up nothing: the signer's two still get through
+    const forged = { ...timeout(f, 2, 30), signature: t.signature };
+    for (let k = 0; k < 3; k++)
+      assert.equal(
+        verdictOf(() => validateTimeout(c, encodeTimeout(forged))),
+        'reject:BAD_SIGNATURE',
+      );
+    const honest2 = timeout(f, 2, 30);
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout(honest2))),
+      'accept',
+    );
+    assert.equal(
+      verdictOf(() => validateTimeout(c, encodeTimeout({ ...honest2, highTc: tcOf(4) }))),
+      'accept',
     );
   });
 });
