@@ -113,9 +113,10 @@ export interface Accepted<T> {
   from: number;
   message: T;
   /**
-   * [forward] It carries a certificate this node neither verified nor knows (one that does
-   * not raise its own, [piggyback]): use it here, but do not forward it, since a peer whose
-   * certificate it would raise verifies it and would blame this node for a forgery.
+   * Use it here, but do not forward it: [forward] it carries a certificate this node
+   * neither verified nor knows (one that does not raise its own, [piggyback]), which a
+   * peer whose certificate it would raise verifies, and would blame this node for a
+   * forgery; or [timeout-flood] it is another encoding of a timeout already accepted.
    */
   unverified?: true;
 }
@@ -316,6 +317,10 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
   if (t.round < 1 || t.highQc.round >= t.round || (t.highTc !== undefined && t.highTc.round >= t.round))
     throw reject('BAD_ROUND', `timeout round ${t.round} is not above its certificates`);
   checkRoundWindow(ctx, t.round, Math.max(t.highQc.round, t.highTc?.round ?? 0));
+  // [timeout-flood] a few signed contents per signer and round; a flood beyond them is
+  // dropped before its signature is checked (only verified timeouts take a place)
+  const signedContent = String(t.highQc.round);
+  checkTimeoutSighting(ctx.timeouts?.hasRoom(t.signer, t.round, signedContent), t);
   // [P3] signed (round, highQc.round) under this chain id
   checkSignature(
     ctx,
@@ -332,13 +337,22 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
     if (raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
     else unverified = !isKnownTc(ctx, t.highTc);
   }
-  // [timeout-flood] a few distinct timeouts per signer and round, counted once signed
-  if (ctx.timeouts?.admit(t.signer, t.round, certificateDigest('timeout', data)) === 'over')
+  // [timeout-flood] of each signed content only the first encoding accepted is forwarded:
+  // another one (a re-wrap) is used here, not passed on
+  const sighting = ctx.timeouts?.admit(t.signer, t.round, signedContent, certificateDigest('timeout', data));
+  checkTimeoutSighting(sighting, t);
+  if (sighting === 'local') unverified = true;
+  return unverified ? { from: t.signer, message: t, unverified: true } : { from: t.signer, message: t };
+}
+
+function checkTimeoutSighting(sighting: string | undefined, t: TimeoutMessage): void {
+  if (sighting === 'over')
     throw ignore(
       'TIMEOUT_FLOOD',
-      `validator ${t.signer} already has ${TIMEOUTS_PER_SIGNER_ROUND} other timeouts for round ${t.round}`,
+      `validator ${t.signer} already has ${TIMEOUTS_PER_SIGNER_ROUND} other signed timeouts for round ${t.round}`,
     );
-  return unverified ? { from: t.signer, message: t, unverified: true } : { from: t.signer, message: t };
+  if (sighting === 'untracked')
+    throw ignore('STALE_ROUND', `round ${t.round} is below every round whose timeouts are tracked`);
 }
 
 /** A vote arrives on the direct protocol from `sender` (a validator index). */

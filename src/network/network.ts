@@ -528,8 +528,8 @@ export async function createNetwork(
     committed: components.committed,
     highestCertified: components.highestCertified,
     certificates: certificateVerdicts(),
-    // the rounds a timeout can have past the window checks: the window itself, and a few
-    // justified ones above it
+    // the round window, and some room for justified rounds above it (a node far behind
+    // may hold more of those, and then drops its lowest rounds: over for it anyway)
     timeouts: timeoutSightings(opts.maxPastRounds + opts.maxFutureRounds + 16),
   };
   const clock = components.clock ?? systemClock;

@@ -1,31 +1,46 @@
 /**
- * The distinct timeouts the gate has accepted per signer and round. An honest validator
- * signs one timeout per round and repeats those same bytes; after a restart inside a round
- * it timed out in, it signs once more, with a high QC at least as high (src/consensus,
- * `localTimeout`). A validator's key can sign any number of timeouts for one round, though
- * (one per genuine QC below the round, and each may carry any genuine high TC outside its
- * signature), and each distinct encoding is new to gossipsub's seen-cache: without a bound
- * every honest node would verify and forward all of them. The gate accepts up to
- * `perSignerRound` distinct timeouts of a signer for a round; identical bytes seen again
- * stay accepted (gossip and direct repeats), and any other is ignored, not punished, since
- * an honest peer may have forwarded the ones it saw first.
+ * The timeouts the gate has accepted, per signer and round. A timeout's signature covers
+ * only its round and its high QC's round; the high QC's signer set and the high TC ride
+ * outside it, so anyone holding a signed timeout can re-wrap it into other encodings, and
+ * a signing key can sign one timeout per genuine QC round below the round. Each distinct
+ * encoding is new to gossipsub's seen-cache: without a bound every honest node would verify
+ * and forward all of them.
  *
- * Only timeouts whose signature verified are counted, so no one can use up an honest
- * signer's allowance. Rounds are kept from the gate's round window only: at most `maxRounds`
- * of them, the lowest dropped first.
+ * So per signer and round the gate accepts at most `perSignerRound` signed contents (high
+ * QC rounds). An honest validator signs one per round and repeats those bytes; one that
+ * restarts inside a round it timed out in signs again, with a high QC at least as high
+ * (src/consensus, `localTimeout`), hence an allowance of three. Of each signed content
+ * the first encoding accepted is forwarded, as are repeats of those bytes; any other
+ * encoding is used here (it may carry a certificate this node needs) but not forwarded.
+ * A re-wrap therefore never takes an honest signer's allowance, nor keeps its own bytes
+ * out: they are still used here. Only verified timeouts are recorded, so a check before
+ * verification (`hasRoom`) can drop a flood without verifying it.
+ *
+ * At most `maxRounds` rounds are held, the lowest dropped first; a round below all of
+ * them is not tracked, and the gate ignores it (on a node this far behind, such rounds are
+ * over anyway).
  */
+export type TimeoutSighting =
+  /** the first encoding of a signed content, or those same bytes again: forward it */
+  | 'forward'
+  /** another encoding of a signed content already accepted: use it here, do not forward it */
+  | 'local'
+  /** the signer already has its allowance of other signed contents for the round */
+  | 'over'
+  /** a round below every round held */
+  | 'untracked';
+
 export interface TimeoutSightings {
-  /**
-   * Records a verified timeout's encoding (`key`, a digest of its bytes); 'over' when the
-   * signer already has `perSignerRound` other timeouts for `round`.
-   */
-  admit(signer: number, round: number, key: string): 'new' | 'known' | 'over';
+  /** Whether a timeout with this signed content could be admitted (call before verifying it). */
+  hasRoom(signer: number, round: number, content: string): 'yes' | 'over' | 'untracked';
+  /** Records a verified timeout: `content` names what is signed, `encoding` its bytes. */
+  admit(signer: number, round: number, content: string, encoding: string): TimeoutSighting;
   /** Rounds held now (tests, metrics). */
   readonly rounds: number;
 }
 
-/** Two: the timeout a validator signed, and the one it signs again after a restart. */
-export const TIMEOUTS_PER_SIGNER_ROUND = 2;
+/** The timeout a validator signed, and up to two signed again after restarts in that round. */
+export const TIMEOUTS_PER_SIGNER_ROUND = 3;
 
 export function timeoutSightings(
   maxRounds: number,
@@ -33,26 +48,41 @@ export function timeoutSightings(
 ): TimeoutSightings {
   if (!Number.isSafeInteger(maxRounds) || maxRounds < 1)
     throw new RangeError(`timeout sightings: maxRounds must be a positive integer, got ${maxRounds}`);
-  const byRound = new Map<number, Map<number, string[]>>();
+  if (!Number.isSafeInteger(perSignerRound) || perSignerRound < 1)
+    throw new RangeError(
+      `timeout sightings: perSignerRound must be a positive integer, got ${perSignerRound}`,
+    );
+  /** round -> signer -> signed content -> the first encoding accepted */
+  const byRound = new Map<number, Map<number, Map<string, string>>>();
+  const lowestRound = () => Math.min(...byRound.keys());
+  const hasRoom = (signer: number, round: number, content: string): 'yes' | 'over' | 'untracked' => {
+    const contents = byRound.get(round)?.get(signer);
+    if (contents) return contents.has(content) || contents.size < perSignerRound ? 'yes' : 'over';
+    if (!byRound.has(round) && byRound.size >= maxRounds && round < lowestRound()) return 'untracked';
+    return 'yes';
+  };
   return {
-    admit(signer, round, key) {
+    hasRoom,
+    admit(signer, round, content, encoding) {
+      const room = hasRoom(signer, round, content);
+      if (room !== 'yes') return room;
       let signers = byRound.get(round);
       if (!signers) {
-        if (byRound.size >= maxRounds) {
-          const lowest = Math.min(...byRound.keys());
-          // below every round held: counting it would need a round held now, so it is refused
-          if (round < lowest) return 'over';
-          byRound.delete(lowest);
-        }
+        if (byRound.size >= maxRounds) byRound.delete(lowestRound());
         signers = new Map();
         byRound.set(round, signers);
       }
-      const keys = signers.get(signer) ?? [];
-      if (keys.includes(key)) return 'known';
-      if (keys.length >= perSignerRound) return 'over';
-      keys.push(key);
-      signers.set(signer, keys);
-      return 'new';
+      let contents = signers.get(signer);
+      if (!contents) {
+        contents = new Map();
+        signers.set(signer, contents);
+      }
+      const first = contents.get(content);
+      if (first === undefined) {
+        contents.set(content, encoding);
+        return 'forward';
+      }
+      return first === encoding ? 'forward' : 'local';
     },
     get rounds() {
       return byRound.size;

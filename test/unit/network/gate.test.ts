@@ -477,72 +477,78 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
     );
   });
 
-  it('accepts two distinct timeouts per signer and round, repeats of them, and ignores more (a signing key flooding its round)', () => {
+  it('accepts three signed timeouts per signer and round and ignores more unverified; re-wraps are used, not forwarded, and take no place', () => {
+    let calls = 0;
+    const inner = verifierOf(f);
     const c: GateContext = {
       ...ctx(30),
+      verifier: {
+        verify: (d: Uint8Array, sig: Uint8Array, i: number) => {
+          calls++;
+          return inner.verify(d, sig, i);
+        },
+      },
       highestCertified: () => ({ qcRound: 20, tcRound: 20 }),
       certificates: certificateVerdicts(64),
       timeouts: timeoutSightings(16),
     };
-    const t = timeout(f, 3, 30);
-    // one signature, made into distinct messages by the genuine old TCs outside it
-    const variant = (r: number) => encodeTimeout({ ...t, highTc: tcOf(r) });
-    assert.equal(
-      verdictOf(() => validateTimeout(c, variant(1))),
-      'accept',
+    /** Validator `signer`'s timeout for round 30 over a high QC of round `qcRound` (0: genesis). */
+    const signedOver = (signer: number, qcRound: number) => ({
+      round: 30,
+      highQc: qcRound === 0 ? genesisQc(f.validatorSet.genesisId) : qcOf(qcRound),
+      signer,
+      signature: secp256k1Signer(f.secrets[signer]).sign(timeoutDigest(f.validatorSet, 30, qcRound)),
+    });
+    const check = (t: Parameters<typeof encodeTimeout>[0]) =>
+      verdictOf(() => validateTimeout(c, encodeTimeout(t)));
+    const forwarded = (t: Parameters<typeof encodeTimeout>[0]) =>
+      validateTimeout(c, encodeTimeout(t)).unverified === undefined;
+
+    // a key signing a timeout per genuine QC below its round: three are taken, each forwarded
+    for (const q of [1, 2, 3]) assert.equal(forwarded(signedOver(3, q)), true);
+    assert.equal(forwarded(signedOver(3, 1)), true, 'the same bytes again');
+    calls = 0;
+    for (const q of [4, 5, 6]) assert.equal(check(signedOver(3, q)), 'ignore:TIMEOUT_FLOOD');
+    assert.equal(calls, 0, 'a flood beyond the allowance is dropped before any signature check');
+    // the signer's next round has its own allowance
+    assert.equal(check(timeout(f, 3, 31)), 'accept');
+
+    // someone re-wraps validator 1's genuine timeout with genuine old TCs (outside its signature)
+    const genuine = signedOver(1, 0);
+    assert.equal(forwarded({ ...genuine, highTc: tcOf(1) }), false, 'an unknown old TC: used, not forwarded');
+    assert.equal(forwarded({ ...genuine, highTc: tcOf(2) }), false);
+    // ...and with another genuine QC of the same round (another signer set): a known certificate,
+    // but another encoding of what validator 1 signed, so it is used and not forwarded
+    const otherSigners = { ...genuine, highQc: qcOf(1), signature: signedOver(1, 1).signature };
+    assert.equal(forwarded(otherSigners), true, 'the first encoding of that content');
+    const reSigned = qcOf(1);
+    reSigned.signers = [1, 2, 3];
+    reSigned.signatures = reSigned.signers.map((i) =>
+      secp256k1Signer(f.secrets[i]).sign(voteDigest(f.validatorSet, 1, reSigned.blockId)),
     );
-    assert.equal(
-      verdictOf(() => validateTimeout(c, variant(2))),
-      'accept',
-    );
-    assert.equal(
-      verdictOf(() => validateTimeout(c, variant(1))),
-      'accept',
-      'the same bytes again',
-    );
-    assert.equal(
-      verdictOf(() => validateTimeout(c, variant(2))),
-      'accept',
-      'the same bytes again',
-    );
-    for (let r = 3; r <= 8; r++)
+    assert.equal(forwarded({ ...otherSigners, highQc: reSigned }), false);
+    // validator 1's own bytes still get through, and are used, however many re-wraps came first
+    assert.equal(check(genuine), 'accept');
+    assert.equal(check(genuine), 'accept', 'its repeat');
+
+    // a timeout whose signature fails takes no place: the signer's three still get through
+    for (const q of [4, 5, 6])
       assert.equal(
-        verdictOf(() => validateTimeout(c, variant(r))),
-        'ignore:TIMEOUT_FLOOD',
-      );
-    // a timeout re-signed after a restart counts the same as any other distinct one
-    const resigned = {
-      ...t,
-      signature: secp256k1Signer(f.secrets[3]).sign(timeoutDigest(f.validatorSet, 30, 0)),
-    };
-    assert.equal(
-      verdictOf(() => validateTimeout(c, encodeTimeout(resigned))),
-      'ignore:TIMEOUT_FLOOD',
-    );
-    // the signer's next round, and other signers in this one, have their own allowance
-    assert.equal(
-      verdictOf(() => validateTimeout(c, encodeTimeout(timeout(f, 3, 31)))),
-      'accept',
-    );
-    assert.equal(
-      verdictOf(() => validateTimeout(c, encodeTimeout(timeout(f, 1, 30)))),
-      'accept',
-    );
-    // a timeout whose signature fails uses up nothing: the signer's two still get through
-    const forged = { ...timeout(f, 2, 30), signature: t.signature };
-    for (let k = 0; k < 3; k++)
-      assert.equal(
-        verdictOf(() => validateTimeout(c, encodeTimeout(forged))),
+        check({ ...signedOver(2, q), signature: signedOver(3, q).signature }),
         'reject:BAD_SIGNATURE',
       );
-    const honest2 = timeout(f, 2, 30);
+    for (const q of [1, 2, 3]) assert.equal(check(signedOver(2, q)), 'accept');
+    assert.equal(check(signedOver(2, 4)), 'ignore:TIMEOUT_FLOOD');
+
+    // a round below every round the sightings hold is not tracked: ignored as stale
+    const one: GateContext = { ...c, timeouts: timeoutSightings(1) };
     assert.equal(
-      verdictOf(() => validateTimeout(c, encodeTimeout(honest2))),
+      verdictOf(() => validateTimeout(one, encodeTimeout(timeout(f, 0, 31)))),
       'accept',
     );
     assert.equal(
-      verdictOf(() => validateTimeout(c, encodeTimeout({ ...honest2, highTc: tcOf(4) }))),
-      'accept',
+      verdictOf(() => validateTimeout(one, encodeTimeout(timeout(f, 0, 30)))),
+      'ignore:STALE_ROUND',
     );
   });
 });
