@@ -16,7 +16,8 @@
  * waits for a pass under way) before it closes a store. The same holds between passes,
  * which is why the mappings can be read from /proc/self/maps once every so many passes
  * rather than in each: a pass must be short, since the pages a node touches (and the
- * kernel's fault-around maps 64 KiB about each of them) pile up until the next one.
+ * kernel maps the 64 KiB about each of them, or the whole large folio holding it) pile up
+ * until the next one.
  *
  * On a schedule of its own it also has glibc's malloc give back the pages of its free
  * chunks (malloc_trim). The node frees small native buffers by the million (every Uint8Array

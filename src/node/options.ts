@@ -103,11 +103,15 @@ export const DEFAULT_TX_REBROADCAST_MAX_TXS = 2048;
 /**
  * A pass drops the lmdb pages mapped since the last one, so what stays mapped is what the
  * node touched in about this long: lookups and inserts under hash keys touch pages all
- * over the chain file, and the kernel maps the 64 KiB around each page faulted in, so
- * under load a node maps tens of MB a second (BENCHMARKS.md, "Chaos soak and memory").
- * A pass costs a few ms on a worker thread; the hot pages map again from the page cache.
+ * over the chain file, and a fault maps more than the page it needs: the 64 KiB about it,
+ * or the whole folio the page cache holds it in, up to 256 KiB for a run of pages lmdb
+ * wrote in one call. Under load a node maps a hundred MB or more a second (BENCHMARKS.md,
+ * "Chaos soak and memory", session 16). A pass costs a few ms on a worker thread; the hot
+ * pages map again from the page cache. At 100 ms rather than 250 the soak's validators kept
+ * the chain file's share of their resident set from growing, and the node benchmark saw
+ * no cost beyond its run-to-run noise.
  */
-export const DEFAULT_MEMORY_UPKEEP_MS = 250;
+export const DEFAULT_MEMORY_UPKEEP_MS = 100;
 /** The mappings are read again every this many passes (memory-upkeep.ts). */
 export const MEMORY_UPKEEP_RESCAN_PASSES = 40;
 /**
