@@ -48,7 +48,11 @@ import { decodeTransfer, MAX_TX_BYTES, type SignedTransfer, TxError } from '../t
 import { type CompactProposal, type DirectKind, decodeCompactProposal, decodeTxBatch } from './encoding.js';
 import { GateError, type GateErrorCode, ignore, reject } from './errors.js';
 import type { MessageKind, NetworkLogger, NetworkMetrics } from './interface.js';
-import { TIMEOUTS_PER_SIGNER_ROUND, type TimeoutSightings } from './timeout-sightings.js';
+import {
+  TIMEOUTS_PER_SIGNER_ROUND,
+  type TimeoutSighting,
+  type TimeoutSightings,
+} from './timeout-sightings.js';
 import type { CertificateVerdicts } from './verifier-cache.js';
 
 /** Size bounds: no honest node sends a message larger than these. */
@@ -118,7 +122,7 @@ export interface Accepted<T> {
    * peer whose certificate it would raise verifies, and would blame this node for a
    * forgery; or [timeout-flood] it is another encoding of a timeout already accepted.
    */
-  unverified?: true;
+  localOnly?: true;
 }
 
 // ---------------------------------------------------------------- shared checks
@@ -332,20 +336,20 @@ export function validateTimeout(ctx: GateContext, data: Uint8Array): Accepted<Ti
   // the high QC's round is signed and a TC this node forms takes its high QC from one of
   // these: always verified (remembered per digest); the high TC only when it raises ours
   checkQc(ctx, t.highQc, 'timeout');
-  let unverified = false;
+  let localOnly = false;
   if (t.highTc !== undefined) {
     if (raises(ctx, 'tc', t.highTc.round)) checkTc(ctx, t.highTc, 'timeout');
-    else unverified = !isKnownTc(ctx, t.highTc);
+    else localOnly = !isKnownTc(ctx, t.highTc);
   }
   // [timeout-flood] of each signed content only the first encoding accepted is forwarded:
   // another one (a re-wrap) is used here, not passed on
   const sighting = ctx.timeouts?.admit(t.signer, t.round, signedContent, certificateDigest('timeout', data));
   checkTimeoutSighting(sighting, t);
-  if (sighting === 'local') unverified = true;
-  return unverified ? { from: t.signer, message: t, unverified: true } : { from: t.signer, message: t };
+  if (sighting === 'local') localOnly = true;
+  return localOnly ? { from: t.signer, message: t, localOnly: true } : { from: t.signer, message: t };
 }
 
-function checkTimeoutSighting(sighting: string | undefined, t: TimeoutMessage): void {
+function checkTimeoutSighting(sighting: TimeoutSighting | 'yes' | undefined, t: TimeoutMessage): void {
   if (sighting === 'over')
     throw ignore(
       'TIMEOUT_FLOOD',

@@ -422,7 +422,7 @@ class LedgerNetwork implements Network {
     const result = this.gate.run('timeout', job.peer, () => validateGossipTimeout(this.ctx, job.data));
     // [forward] used here, but not vouched for to peers: its signer broadcasts it to them too
     const forward =
-      result.verdict === 'accept' && result.value.unverified === true ? 'ignore' : result.verdict;
+      result.verdict === 'accept' && result.value.localOnly === true ? 'ignore' : result.verdict;
     this.report(job.msgId, job.peer, verdictResult(forward));
     if (result.verdict === 'accept') this.deliver(result.value.from, result.value.message);
   }

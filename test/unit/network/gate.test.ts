@@ -462,13 +462,13 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
     const oldForged = tcOf(5);
     oldForged.signatures[2] = oldForged.signatures[0];
     const notForwarded = validateTimeout(c, encodeTimeout({ ...t, highTc: oldForged }));
-    assert.equal(notForwarded.unverified, true);
-    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(5) })).unverified, true);
-    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(22) })).unverified, undefined);
+    assert.equal(notForwarded.localOnly, true);
+    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(5) })).localOnly, true);
+    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: tcOf(22) })).localOnly, undefined);
     const known: GateContext = { ...c, highestCertified: () => ({ qcRound: 20, tcRound: 30 }) };
-    assert.equal(validateTimeout(known, encodeTimeout({ ...t, highTc: tcOf(22) })).unverified, undefined);
-    assert.equal(validateTimeout(known, encodeTimeout({ ...t, highTc: tcOf(23) })).unverified, true);
-    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: undefined })).unverified, undefined);
+    assert.equal(validateTimeout(known, encodeTimeout({ ...t, highTc: tcOf(22) })).localOnly, undefined);
+    assert.equal(validateTimeout(known, encodeTimeout({ ...t, highTc: tcOf(23) })).localOnly, true);
+    assert.equal(validateTimeout(c, encodeTimeout({ ...t, highTc: undefined })).localOnly, undefined);
     const forged = tcOf(25);
     forged.signatures[2] = forged.signatures[0];
     assert.equal(
@@ -502,7 +502,7 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
     const check = (t: Parameters<typeof encodeTimeout>[0]) =>
       verdictOf(() => validateTimeout(c, encodeTimeout(t)));
     const forwarded = (t: Parameters<typeof encodeTimeout>[0]) =>
-      validateTimeout(c, encodeTimeout(t)).unverified === undefined;
+      validateTimeout(c, encodeTimeout(t)).localOnly === undefined;
 
     // a key signing a timeout per genuine QC below its round: three are taken, each forwarded
     for (const q of [1, 2, 3]) assert.equal(forwarded(signedOver(3, q)), true);
