@@ -11,9 +11,11 @@ import {
   ConsensusDriver,
   ConsensusError,
   type CoreConfig,
+  encodeTimeout,
   genesisQc,
   type QuorumCertificate,
   type SafetyData,
+  type TimeoutCertificate,
   type TimeoutMessage,
   timeoutDigest,
   type Verifier,
@@ -21,6 +23,7 @@ import {
   voteDigest,
 } from '../../../src/consensus/index.js';
 import { sha256 } from '../../../src/crypto/hash.js';
+import { timeoutSightings } from '../../../src/network/timeout-sightings.js';
 import {
   committedHeights,
   genesis,
@@ -314,5 +317,60 @@ describe('consensus core: fetches that can never be answered', () => {
     const fetchedBefore = orphanFetches();
     for (let t = 60000; t < 70000; t += 500) tickAll(net, t);
     assert.equal(orphanFetches(), fetchedBefore, 'no more requests for it');
+  });
+});
+
+describe('consensus core: timeouts signed again after a rebuild in the same round', () => {
+  it('a core rebuilt after sync signs its round timeout again over its current high QC; the gate takes three such contents per round', () => {
+    const net = makeNet(4);
+    // every rebuild enters round 5 through the TC of round 4, whatever its high QC (1 to 4)
+    const tc4: TimeoutCertificate = {
+      round: 4,
+      highQc: genesisQc(net.vs.genesisId),
+      signers: [1, 2, 3],
+      highQcRounds: [0, 0, 0],
+      signatures: [1, 2, 3].map((s) => net.scheme.signers[s].sign(timeoutDigest(net.vs, 4, 0))),
+    };
+    const signedAfterRebuild = (qcRound: number, highestTimeoutRound: number): TimeoutMessage => {
+      // what block sync leaves: a higher QC learnt, the safety data of the round it timed out in
+      const core = freshCore(
+        net,
+        0,
+        { doubleSignCheckRounds: 2, resumedInProcess: true },
+        { lastVotedRound: qcRound, highestTimeoutRound, highQc: qcOf(net, qcRound, [1, 2, 3]), highTc: tc4 },
+      );
+      core.step(0, { type: 'start' });
+      assert.equal(core.status().round, 5);
+      const persist = core.step(MILLION, { type: 'tick' }).find((a) => a.type === 'persistSafety');
+      assert.ok(persist && persist.type === 'persistSafety', 'the round expires: it times out');
+      const sent = core.step(MILLION + 1, { type: 'safetyPersisted', seq: persist.seq });
+      const t = sent.find((a) => a.type === 'broadcastTimeout');
+      assert.ok(t && t.type === 'broadcastTimeout');
+      return t.timeout;
+    };
+    const signed = [signedAfterRebuild(1, 4), signedAfterRebuild(2, 5), signedAfterRebuild(3, 5)];
+    assert.deepEqual(
+      signed.map((t) => [t.round, t.highQc.round]),
+      [
+        [5, 1],
+        [5, 2],
+        [5, 3],
+      ],
+      'one signed content per process life in the round',
+    );
+    for (const t of signed)
+      assert.ok(net.scheme.verifier.verify(timeoutDigest(net.vs, 5, t.highQc.round), t.signature, 0));
+    const sightings = timeoutSightings(16);
+    const admit = (t: TimeoutMessage) =>
+      sightings.admit(
+        t.signer,
+        t.round,
+        String(t.highQc.round),
+        Buffer.from(encodeTimeout(t)).toString('hex'),
+      );
+    // peers take the first life's timeout and those of two rebuilds inside the round...
+    assert.deepEqual(signed.map(admit), ['forward', 'forward', 'forward']);
+    // ...and ignore a fourth content (docs/PROTOCOL.md [timeout-flood]): they hold its first three
+    assert.equal(admit(signedAfterRebuild(4, 5)), 'over');
   });
 });

@@ -24,6 +24,8 @@ import {
   messageLimits,
   validateBlockResponse,
   validateCompactProposal,
+  validateDirect,
+  validateGossipTimeout,
   validateProposal,
   validateTimeout,
   validateTxBatch,
@@ -550,5 +552,69 @@ describe('gate: Byzantine validators with genuine keys (issue 10)', () => {
       verdictOf(() => validateTimeout(one, encodeTimeout(timeout(f, 0, 30)))),
       'ignore:STALE_ROUND',
     );
+  });
+
+  it('counts a timeout received directly and its gossiped copy as one sighting, from any relaying validator', () => {
+    const c: GateContext = {
+      ...ctx(30),
+      highestCertified: () => ({ qcRound: 20, tcRound: 20 }),
+      certificates: certificateVerdicts(64),
+      timeouts: timeoutSightings(16),
+    };
+    const signedOver = (qcRound: number) =>
+      encodeTimeout({
+        round: 30,
+        highQc: qcOf(qcRound),
+        signer: 2,
+        signature: secp256k1Signer(f.secrets[2]).sign(timeoutDigest(f.validatorSet, 30, qcRound)),
+      });
+    const bytes = signedOver(21);
+    // its signer sends it directly (to the next leader), then its gossiped copy arrives
+    assert.equal(validateDirect(c, 'timeout', bytes, 2).from, 2);
+    assert.equal(validateGossipTimeout(c, bytes).localOnly, undefined, 'the gossiped copy is forwarded');
+    // another validator relays the same bytes directly: still the signer's, and the same sighting
+    assert.equal(validateDirect(c, 'timeout', bytes, 1).from, 2);
+    assert.equal(validateGossipTimeout(c, bytes).localOnly, undefined);
+    // so the signer keeps its two other places, whichever path they come by
+    assert.equal(validateDirect(c, 'timeout', signedOver(22), 2).from, 2);
+    assert.equal(validateGossipTimeout(c, signedOver(23)).localOnly, undefined);
+    assert.equal(
+      verdictOf(() => validateDirect(c, 'timeout', signedOver(24), 2)),
+      'ignore:TIMEOUT_FLOOD',
+    );
+    assert.equal(
+      verdictOf(() => validateGossipTimeout(c, signedOver(24))),
+      'ignore:TIMEOUT_FLOOD',
+    );
+  });
+
+  it('keeps a sighting recorded while consensus was stopped: after the rejoin the same bytes are forwarded, a re-wrap is not', () => {
+    // during block sync the gate's round is the sync tip's, far below the network's
+    let round = 3;
+    const c: GateContext = {
+      ...ctx(),
+      currentRound: () => round,
+      highestCertified: () => ({ qcRound: 2, tcRound: 0 }),
+      certificates: certificateVerdicts(64),
+      timeouts: timeoutSightings(16),
+    };
+    const t = {
+      round: 30,
+      highQc: qcOf(29),
+      signer: 1,
+      signature: secp256k1Signer(f.secrets[1]).sign(timeoutDigest(f.validatorSet, 30, 29)),
+    };
+    // far above the window, but its certificate justifies it: taken, and a sighting kept
+    assert.equal(validateGossipTimeout(c, encodeTimeout(t)).localOnly, undefined);
+    assert.equal(c.timeouts?.rounds, 1);
+    // synced: consensus runs again at the network's round
+    round = 30;
+    assert.equal(validateGossipTimeout(c, encodeTimeout(t)).localOnly, undefined, 'the repeat is forwarded');
+    assert.equal(
+      validateGossipTimeout(c, encodeTimeout({ ...t, highTc: tcOf(1) })).localOnly,
+      true,
+      'a re-wrap is used, not forwarded',
+    );
+    assert.equal(c.timeouts?.rounds, 1, 'the same round, not a second record');
   });
 });
