@@ -9,7 +9,7 @@
  * Progress goes to stderr; the last line printed is one JSON object. Exit code 1 when a
  * check failed.
  *
- *   npm run soak [-- --minutes 30 --seed 1 --tps 1000 --senders 500 --faults kill,stop,partition
+ *   npm run soak [-- --minutes 30 --seed 1 --tps 325 --senders 500 --faults kill,stop,partition
  *                  --first-fault partition --log-dir DIR --ledger-root DIR --keep-data --malloc-arena-max 2 --heap-snapshot-signal
  *                  --node-env NAME=VALUE ... --node-arg=--malloc-trim-ms=0 ...]
  */

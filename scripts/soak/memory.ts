@@ -213,9 +213,11 @@ export interface MemoryFigures {
   /** The longest malloc trim of any process of the node (none where it has no trims). */
   longestMallocTrimMs: number | null;
   /**
-   * Least-squares growth in MB per 10 minutes over the samples after the first third of
-   * the run, of the one process that lived through most of that window; null (with
-   * `growthNote`) when none did (a validator killed late in the run).
+   * Least-squares growth in MB per 10 minutes over the samples taken after the first third
+   * of the run and after the first third of the run's length into the sampled process's own
+   * life (a restarted process warms up again: its heap, caches and compiled code fill), of
+   * the one process that lived through most of that window; null (with `growthNote`) when
+   * none lived through half of it (a validator killed or restarted late in the run).
    */
   growthMbPer10Min: {
     rss: number;
@@ -233,6 +235,13 @@ export interface MemoryFigures {
     nativeInUse: number | null;
   } | null;
   growthNote?: string;
+  /** Where that growth was measured: minutes since the run's start, and the process's age at the first sample. */
+  growthWindow: { fromMinute: number; toMinute: number; processAgeMinutes: number } | null;
+  /**
+   * The same slope over every sample after the first third of the run, restarted process
+   * or not (the measure before session 17, kept for comparison).
+   */
+  growthFromRunThirdMbPer10Min: { rss: number; anon: number; file: number } | null;
 }
 
 const mb = (kb: number) => Math.round(kb / 102.4) / 10;
@@ -288,6 +297,31 @@ function slopePer10Min(points: ReadonlyArray<[number, number]>): number {
   return den === 0 ? 0 : (num / den) * 600_000;
 }
 
+/** The samples of the process with the most of them, if they span at least half of `windowMs`. */
+function longestProcess(samples: readonly MemorySample[], windowMs: number): MemorySample[] | null {
+  const byPid = new Map<number, MemorySample[]>();
+  for (const s of samples) {
+    const own = byPid.get(s.pid);
+    if (own) own.push(s);
+    else byPid.set(s.pid, [s]);
+  }
+  const longest = [...byPid.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const covered = longest.length >= 3 ? longest.at(-1)!.atMs - longest[0].atMs : 0;
+  return covered >= windowMs / 2 ? longest : null;
+}
+
+/** Growth of `pick` over `samples` in MB per 10 minutes, to 0.1 MB; null with fewer than 3 values. */
+function slopeOf(
+  samples: readonly MemorySample[],
+  pick: (s: MemorySample) => number | undefined,
+): number | null {
+  const points = samples.flatMap((s): Array<[number, number]> => {
+    const v = pick(s);
+    return v === undefined ? [] : [[s.atMs, v]];
+  });
+  return points.length >= 3 ? Math.round(slopePer10Min(points) / 102.4) / 10 : null;
+}
+
 export function memoryFigures(name: string, taken: readonly MemorySample[], runMs: number): MemoryFigures {
   // in time order (a detailed sample waits on the node's answer, and may land after the next)
   const samples = [...taken].sort((a, b) => a.atMs - b.atMs);
@@ -296,21 +330,17 @@ export function memoryFigures(name: string, taken: readonly MemorySample[], runM
   const last = detailed.at(-1);
   const from = runMs / 3;
   const late = samples.filter((s) => s.atMs >= from);
-  // the process that covers most of the last two thirds
-  const byPid = new Map<number, MemorySample[]>();
-  for (const s of late) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s]);
-  const longest = [...byPid.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-  const covered = longest.length >= 3 ? longest.at(-1)!.atMs - longest[0].atMs : 0;
+  // a node's first process started with the run; a later one at its first sample
+  const startedAt = new Map<number, number>();
+  for (const s of samples) if (!startedAt.has(s.pid)) startedAt.set(s.pid, startedAt.size === 0 ? 0 : s.atMs);
+  const settled = late.filter((s) => s.atMs >= startedAt.get(s.pid)! + from);
+  const fromRunThird = longestProcess(late, runMs - from);
+  const longest = longestProcess(settled, runMs - from);
   let growth: MemoryFigures['growthMbPer10Min'] = null;
   let growthNote: string | undefined;
-  if (covered >= (runMs - from) / 2) {
-    const slope = (pick: (s: MemorySample) => number | undefined) => {
-      const points = longest.flatMap((s): Array<[number, number]> => {
-        const v = pick(s);
-        return v === undefined ? [] : [[s.atMs, v]];
-      });
-      return points.length >= 3 ? Math.round(slopePer10Min(points) / 102.4) / 10 : null;
-    };
+  let growthWindow: MemoryFigures['growthWindow'] = null;
+  if (longest) {
+    const slope = (pick: (s: MemorySample) => number | undefined) => slopeOf(longest, pick);
     growth = {
       rss: slope((s) => s.rssKb) ?? 0,
       anon: slope((s) => s.anonKb) ?? 0,
@@ -326,8 +356,15 @@ export function memoryFigures(name: string, taken: readonly MemorySample[], runM
       mallocFree: slope((s) => s.mallocFreeKb),
       nativeInUse: slope(nativeInUseKb),
     };
+    const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
+    growthWindow = {
+      fromMinute: minutes(longest[0].atMs),
+      toMinute: minutes(longest.at(-1)!.atMs),
+      processAgeMinutes: minutes(longest[0].atMs - startedAt.get(longest[0].pid)!),
+    };
   } else {
-    growthNote = `no process of this node lived through half of the last two thirds (restarted ${byPid.size - 1} time(s) then)`;
+    const restarts = new Set(late.map((s) => s.pid)).size - 1;
+    growthNote = `no process of this node lived through half of the last two thirds past its own first third (restarted ${restarts} time(s) then)`;
   }
   return {
     node: name,
@@ -343,5 +380,13 @@ export function memoryFigures(name: string, taken: readonly MemorySample[], runM
     ),
     growthMbPer10Min: growth,
     ...(growthNote ? { growthNote } : {}),
+    growthWindow,
+    growthFromRunThirdMbPer10Min: fromRunThird
+      ? {
+          rss: slopeOf(fromRunThird, (s) => s.rssKb) ?? 0,
+          anon: slopeOf(fromRunThird, (s) => s.anonKb) ?? 0,
+          file: slopeOf(fromRunThird, (s) => s.fileKb) ?? 0,
+        }
+      : null,
   };
 }

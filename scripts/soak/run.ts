@@ -6,8 +6,10 @@
  * validators and of the observer, whether and how soon every validator voted again after
  * each fault, processes that died on their own, and each node's memory over the run.
  */
+import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { getJson } from '../../test/e2e/helpers.js';
 import { Prng } from '../../test/sim/prng.js';
 import { type SoakCluster, type SoakNode, startCluster, VALIDATORS } from './cluster.js';
@@ -387,6 +389,12 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       stopExits[node.name] = exit?.code ?? exit?.signal ?? null;
     }
     const memoryReport = all.map((n) => memoryFigures(n.name, memory.get(n) ?? [], runMs));
+    // the raw samples, so a run's figures can be fitted again over other windows
+    if (o.logDir)
+      writeFileSync(
+        join(o.logDir, 'memory-samples.json'),
+        JSON.stringify(Object.fromEntries(all.map((n) => [n.name, memory.get(n) ?? []]))),
+      );
     if (chain.missingCount > 0) failures.push(`${chain.missingCount} acknowledged transfer(s) not committed`);
     if (chain.mismatches.length > 0) failures.push('nodes differ in block hash or state root');
     if (chain.duplicates > 0) failures.push(`${chain.duplicates} transfer(s) committed twice`);

@@ -116,6 +116,28 @@ describe('soak memory figures', () => {
     assert.equal(memoryGauges('ledger_malloc_trim_longest_seconds 0.0125\n').longestMallocTrimMs, 13);
   });
 
+  it("a restarted process's growth counts from a third of the run into its own life", () => {
+    // killed at 100 s, back at 110 s; its memory rises for its first 150 s, then is flat
+    const warming = (atMs: number) => Math.min(atMs - 110_000, 150_000) * 0.5;
+    const restarted = [
+      ...samples(7, 5_000, 100_000, 0),
+      ...samples(8, 110_000, RUN_MS, 0).map((s) => ({ ...s, anonKb: s.anonKb + warming(s.atMs) })),
+    ];
+    const figures = memoryFigures('validator-1', restarted, RUN_MS);
+    // measured from 310 s (110 s + a third of the run), past its warm-up: level
+    assert.equal(figures.growthMbPer10Min?.anon, 0);
+    assert.deepEqual(figures.growthWindow, { fromMinute: 5.2, toMinute: 10, processAgeMinutes: 3.3 });
+    // from the run's third (200 s) on, its warm-up would count as growth
+    assert.ok((figures.growthFromRunThirdMbPer10Min?.anon ?? 0) > 5, JSON.stringify(figures));
+    // restarted too late to have half of the last two thirds past its own third: no slope
+    const late = [...samples(7, 5_000, 240_000, 0), ...samples(8, 250_000, RUN_MS, 0)];
+    const none = memoryFigures('validator-1', late, RUN_MS);
+    assert.equal(none.growthMbPer10Min, null);
+    assert.equal(none.growthWindow, null);
+    assert.match(none.growthNote ?? '', /past its own first third \(restarted 1 time/);
+    assert.ok(none.growthFromRunThirdMbPer10Min, "from the run's third it lived through all of it");
+  });
+
   it('no slope when no process of the node lived through half of the last two thirds', () => {
     const restarted = [...samples(7, 5_000, 400_000, 0), ...samples(8, 420_000, RUN_MS, 0)].filter(
       (s) => s.pid === 8 || s.atMs < 400_000,
